@@ -1,0 +1,1 @@
+"""Dataset formats: detection, reading into the canonical conversation form, linting."""

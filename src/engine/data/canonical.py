@@ -1,0 +1,68 @@
+"""The canonical conversation form every dataset format is read into.
+
+One `Example` per row of the input file. Chat rows carry `messages`; raw-text rows (continual
+pretraining) carry `text`. Every example remembers the file and the 1-based line it came from so
+that any later message (lint finding, tokenisation error) can point the user at it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Role = Literal["system", "user", "assistant", "tool"]
+ROLES: tuple[str, ...] = ("system", "user", "assistant", "tool")
+FORMATS: tuple[str, ...] = ("openai", "alpaca", "sharegpt", "conversation", "text")
+
+
+@dataclass
+class Message:
+    role: str
+    content: str
+    # OpenAI's per-message `weight` (0 = do not train on this assistant turn). None = default (train).
+    weight: float | None = None
+    # Tool calls made by an assistant turn (OpenAI `tool_calls` / ShareGPT `function_call`), kept as given.
+    tool_calls: list[dict[str, Any]] | None = None
+    name: str | None = None
+
+    def to_template_dict(self) -> dict[str, Any]:
+        """The dict handed to `tokenizer.apply_chat_template` (no tunewiz-only keys)."""
+        out: dict[str, Any] = {"role": self.role, "content": self.content}
+        if self.tool_calls:
+            out["tool_calls"] = self.tool_calls
+        if self.name:
+            out["name"] = self.name
+        return out
+
+
+@dataclass
+class Example:
+    source: str
+    line: int | None
+    messages: list[Message] | None = None
+    text: str | None = None
+    tools: list[dict[str, Any]] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_chat(self) -> bool:
+        return self.messages is not None
+
+    def where(self) -> str:
+        return f"{self.source}:{self.line}" if self.line else self.source
+
+    def trains_on(self, message: Message) -> bool:
+        """Whether `message` is a training target under assistant-only loss."""
+        return message.role == "assistant" and (message.weight is None or message.weight > 0)
+
+
+@dataclass
+class Problem:
+    """Something wrong with an input, said so that a user can find and fix it."""
+    source: str
+    line: int | None
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.source}:{self.line}" if self.line else self.source
+        return f"{where}: {self.field + ': ' if self.field else ''}{self.message}"

@@ -1,0 +1,1 @@
+"""The training subprocess: RunConfig, model loading, tokenisation, the HF/TRL trainer."""
