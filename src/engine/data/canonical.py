@@ -23,6 +23,12 @@ class Message:
     # Tool calls made by an assistant turn (OpenAI `tool_calls` / ShareGPT `function_call`), kept as given.
     tool_calls: list[dict[str, Any]] | None = None
     name: str | None = None
+    # OpenAI `tool_call_id` of a tool result (links it to the assistant's call).
+    tool_call_id: str | None = None
+    # The role as the file spelled it when it differs from `role` (ShareGPT `function_call`,
+    # `observation`, `human`...). Lets lint check ShareGPT's own order rules and lets converters
+    # write a ShareGPT function call back as a call rather than as plain assistant text.
+    source_role: str | None = None
 
     def to_template_dict(self) -> dict[str, Any]:
         """The dict handed to `tokenizer.apply_chat_template` (no tunewiz-only keys)."""
@@ -31,6 +37,8 @@ class Message:
             out["tool_calls"] = self.tool_calls
         if self.name:
             out["name"] = self.name
+        if self.tool_call_id:
+            out["tool_call_id"] = self.tool_call_id
         return out
 
 
@@ -62,6 +70,10 @@ class Problem:
     line: int | None
     field: str | None
     message: str
+    # Stable lint code (docs/lint-codes.md) and severity, so readers and the linter share one
+    # vocabulary. Readers only report rows they could not read, hence "error" by default.
+    code: str | None = None
+    severity: str = "error"
 
     def __str__(self) -> str:
         where = f"{self.source}:{self.line}" if self.line else self.source

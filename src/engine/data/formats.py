@@ -1,0 +1,739 @@
+"""Dataset formats: detection, reading into the canonical form, and writing back out.
+
+Supported formats (names in `FORMATS`):
+- ``openai``: ``{"messages": [{"role", "content", "weight"?, "tool_calls"?, "name"?}], "tools"?}``
+- ``alpaca``: ``instruction``, ``input``, ``output``, optional ``system`` and ``history``
+  (``[[user, assistant], ...]``); instruction and input are joined by a newline.
+- ``sharegpt``: ``conversations`` of ``from``/``value`` (human, gpt, system, function_call,
+  observation), optional top-level ``system`` and ``tools``.
+- ``conversation``: role/content lists under ``conversation``.
+- ``text``: raw text for continual pretraining (``.txt`` one text per line, or rows with ``text``).
+
+LLaMA-Factory's ``dataset_info.json`` entries are read with their ``columns`` and ``tags`` maps.
+Reading never raises for bad rows: each becomes a `Problem` with its line and field.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+import orjson
+
+from .canonical import FORMATS, Example, Message, Problem
+from .records import DatasetError, FileInfo, iter_records, iter_records_of, sniff
+
+__all__ = [
+    "DatasetError", "ReadResult", "DatasetInfoEntry", "detect_format", "detect_record_format",
+    "read_examples", "read_dataset_info", "read_entry", "iter_records", "parse_row",
+    "to_openai_dict", "to_alpaca_dict", "to_sharegpt_dict", "to_format_dict", "FORMAT_HELP",
+]
+
+# What each format looks like, for messages that tell a user what was expected.
+FORMAT_HELP: dict[str, str] = {
+    "openai": '{"messages": [{"role": "user", "content": "..."}, {"role": "assistant", "content": "..."}]}',
+    "alpaca": '{"instruction": "...", "input": "", "output": "..."}',
+    "sharegpt": '{"conversations": [{"from": "human", "value": "..."}, {"from": "gpt", "value": "..."}]}',
+    "conversation": '{"conversation": [{"role": "user", "content": "..."}, {"role": "assistant", "content": "..."}]}',
+    "text": '{"text": "..."} (or a .txt file, one text per line)',
+}
+
+# OpenAI roles -> canonical roles. `developer` is the newer name for `system`; `function` is the
+# legacy name for a tool result.
+_OPENAI_ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant",
+                 "tool": "tool", "function": "tool"}
+
+# ShareGPT tag defaults, the LLaMA-Factory names (`tags` in dataset_info.json).
+SHAREGPT_TAGS = {"role_tag": "from", "content_tag": "value", "user_tag": "human", "assistant_tag": "gpt",
+                 "observation_tag": "observation", "function_tag": "function_call", "system_tag": "system"}
+# Spellings seen in ShareGPT dumps in the wild, accepted on top of the configured tags.
+_SHAREGPT_EXTRA_ROLES = {"user": "user", "assistant": "assistant", "chatgpt": "assistant", "bing": "assistant",
+                         "bard": "assistant", "model": "assistant", "tool": "tool", "function": "tool"}
+
+ALPACA_COLUMNS = {"prompt": "instruction", "query": "input", "response": "output", "history": "history",
+                  "system": "system", "tools": "tools"}
+
+
+@dataclass
+class ReadResult:
+    """Everything read from one dataset file."""
+    path: str
+    format: str
+    examples: list[Example]
+    problems: list[Problem]
+    # Records in the file (non-blank lines or array elements), readable or not.
+    rows: int
+    # How the file is laid out: "jsonl", "array", "concatenated" or "text".
+    layout: str = ""
+
+
+# ---------------------------------------------------------------------------------------------
+# detection
+
+def detect_record_format(obj: Any) -> str | None:
+    """The format one parsed record looks like, or None when it matches none."""
+    if isinstance(obj, str):
+        return "text"
+    if not isinstance(obj, dict):
+        return None
+    msgs = obj.get("messages")
+    if msgs is not None:
+        # LLaMA-Factory's multimodal ShareGPT files keep from/value turns under "messages".
+        if isinstance(msgs, list) and msgs and isinstance(msgs[0], dict) and "from" in msgs[0]:
+            return "sharegpt"
+        return "openai"
+    if "conversations" in obj:
+        return "sharegpt"
+    if "conversation" in obj:
+        return "conversation"
+    if "instruction" in obj or ("output" in obj and ("input" in obj or "history" in obj)):
+        return "alpaca"
+    if "text" in obj:
+        return "text"
+    return None
+
+
+def _detect_from(info: FileInfo, sample: int = 50) -> str:
+    if info.layout == "text":
+        return "text"
+    counts: dict[str, int] = {}
+    first_keys: list[str] | None = None
+    first_line: int | None = None
+    seen = 0
+    for line, rec in iter_records_of(info):
+        if isinstance(rec, Problem):
+            continue
+        if first_keys is None:
+            first_line = line
+            first_keys = sorted(rec)[:8] if isinstance(rec, dict) else [type(rec).__name__]
+        fmt = detect_record_format(rec)
+        if fmt:
+            counts[fmt] = counts.get(fmt, 0) + 1
+        seen += 1
+        if seen >= sample:
+            break
+    if counts:
+        return max(counts, key=lambda k: counts[k])
+    p = info.path
+    if first_keys is None:
+        raise DatasetError(f"{p}: none of the first rows is valid JSON, so the format cannot be detected. "
+                           f"Run `tunewiz lint {p}` to see what is wrong with each line.",
+                           path=str(p), code="unknown-format")
+    raise DatasetError(
+        f"{p}:{first_line}: the rows match no known format (first row has {', '.join(first_keys) or 'no keys'}). "
+        f"Expected one of: " + "; ".join(f"{k}: {v}" for k, v in FORMAT_HELP.items())
+        + ". If the columns have other names, register the file in a LLaMA-Factory dataset_info.json with a columns map.",
+        path=str(p), code="unknown-format")
+
+
+def detect_format(path: str | Path) -> str:
+    """The format (one of FORMATS) of a dataset file, from its first records; `.txt` is "text".
+
+    Raises DatasetError when the file cannot be read or no record matches a known format.
+    """
+    return _detect_from(sniff(path))
+
+
+# ---------------------------------------------------------------------------------------------
+# row readers
+
+def _tname(v: Any) -> str:
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "true/false"
+    if isinstance(v, (int, float)):
+        return f"the number {v}"
+    if isinstance(v, str):
+        return "a string"
+    if isinstance(v, list):
+        return "a list"
+    if isinstance(v, dict):
+        return "an object"
+    return type(v).__name__
+
+
+class _Row:
+    """Collects the problems of one row while it is converted."""
+    __slots__ = ("src", "line", "problems")
+
+    def __init__(self, src: str, line: int | None) -> None:
+        self.src = src
+        self.line = line
+        self.problems: list[Problem] = []
+
+    def bad(self, fld: str | None, message: str, code: str) -> None:
+        self.problems.append(Problem(self.src, self.line, fld, message, code=code))
+
+    def string(self, obj: dict, key: str, fld: str, *, required: bool = True) -> str | None:
+        """obj[key] as a string; a missing or non-string value is recorded as a problem."""
+        if key not in obj or obj[key] is None:
+            if required:
+                self.bad(fld, f'missing "{key}"; add it as a string.', "missing-key")
+            return None
+        v = obj[key]
+        if isinstance(v, str):
+            return v
+        self.bad(fld, f"must be a string, got {_tname(v)}" + ('; put it in quotes.' if isinstance(v, (int, float)) else "."),
+                 "mistyped-key")
+        return None
+
+
+def _parse_tools(row: _Row, value: Any, fld: str) -> list[dict[str, Any]] | None:
+    """Tools as a list of dicts; LLaMA-Factory stores them as a JSON string, which is parsed."""
+    if value is None or value == "" or value == []:
+        return None
+    if isinstance(value, str):
+        try:
+            value = orjson.loads(value)
+        except orjson.JSONDecodeError as e:
+            row.bad(fld, f"is a string but not valid JSON ({e}); tools must be a JSON list of tool definitions.",
+                    "mistyped-key")
+            return None
+        if value in (None, [], ""):
+            return None
+    if isinstance(value, dict):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(t, dict) for t in value):
+        row.bad(fld, f"must be a list of tool definitions (objects), got {_tname(value)}.", "mistyped-key")
+        return None
+    return value
+
+
+def _content_text(row: _Row, v: Any, fld: str) -> str | None:
+    """Message content as text: a string, or OpenAI's list of text parts joined."""
+    if isinstance(v, str):
+        return v
+    if isinstance(v, list) and all(isinstance(p, dict) and p.get("type") == "text" and isinstance(p.get("text"), str) for p in v):
+        return "".join(p["text"] for p in v)
+    row.bad(fld, f"must be a string, got {_tname(v)}" + ('; put it in quotes.' if isinstance(v, (int, float)) else "."),
+            "mistyped-key")
+    return None
+
+
+def _role_content_messages(row: _Row, msgs: Any, key: str, roles: dict[str, str]) -> list[Message] | None:
+    """Reads a list of {role, content, ...} messages (OpenAI and `conversation`)."""
+    if not isinstance(msgs, list):
+        row.bad(key, f"must be a list of messages, got {_tname(msgs)}.", "mistyped-key")
+        return None
+    if not msgs:
+        row.bad(key, "is an empty list; a training example needs at least a user and an assistant message.",
+                "empty-conversation")
+        return None
+    out: list[Message] = []
+    for i, m in enumerate(msgs):
+        f = f"{key}[{i}]"
+        if not isinstance(m, dict):
+            row.bad(f, f'must be an object with "role" and "content", got {_tname(m)}.', "mistyped-key")
+            continue
+        role = m.get("role")
+        if role is None:
+            row.bad(f + ".role", 'missing "role"; use one of system, user, assistant, tool.', "missing-key")
+            continue
+        if not isinstance(role, str):
+            row.bad(f + ".role", f"must be a string, got {_tname(role)}.", "mistyped-key")
+            continue
+        canon = roles.get(role) or roles.get(role.strip().lower())
+        if canon is None:
+            row.bad(f + ".role", f'unknown role "{role}"; use one of system, user, assistant, tool.', "unknown-role")
+            continue
+        tool_calls = m.get("tool_calls")
+        if tool_calls is not None and not (isinstance(tool_calls, list) and all(isinstance(t, dict) for t in tool_calls)):
+            row.bad(f + ".tool_calls", f"must be a list of tool calls (objects), got {_tname(tool_calls)}.", "mistyped-key")
+            continue
+        if m.get("function_call") and not tool_calls and isinstance(m["function_call"], dict):
+            # The legacy single `function_call` is the same thing as one tool call.
+            tool_calls = [{"type": "function", "function": m["function_call"]}]
+        content = m.get("content")
+        if content is None:
+            if "content" not in m and not tool_calls:
+                row.bad(f + ".content", 'missing "content"; add the message text as a string.', "missing-key")
+                continue
+            if not tool_calls:
+                row.bad(f + ".content", 'is null; only an assistant message with "tool_calls" may have no content.',
+                        "mistyped-key")
+                continue
+            text: str | None = ""
+        else:
+            text = _content_text(row, content, f + ".content")
+            if text is None:
+                continue
+        weight = m.get("weight")
+        if weight is not None and (isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight not in (0, 1)):
+            row.bad(f + ".weight", f"must be 0 or 1, got {weight!r}. 0 = do not train on this turn, 1 = train.",
+                    "bad-weight")
+            continue
+        name = m.get("name")
+        if name is not None and not isinstance(name, str):
+            row.bad(f + ".name", f"must be a string, got {_tname(name)}.", "mistyped-key")
+            continue
+        tcid = m.get("tool_call_id")
+        out.append(Message(role=canon, content=text, weight=weight, tool_calls=tool_calls or None, name=name,
+                           tool_call_id=tcid if isinstance(tcid, str) else None,
+                           source_role=role if role != canon else None))
+    return out
+
+
+def _read_openai(row: _Row, obj: dict, key: str = "messages") -> Example | None:
+    if key not in obj:
+        row.bad(key, f'missing "{key}"; each row needs a list of messages like {FORMAT_HELP["openai"]}.', "missing-key")
+        return None
+    msgs = _role_content_messages(row, obj[key], key, _OPENAI_ROLES)
+    tools = _parse_tools(row, obj.get("tools"), "tools") if "tools" in obj else None
+    if row.problems or msgs is None:
+        return None
+    extra = {k: v for k, v in obj.items() if k not in (key, "tools")}
+    return Example(row.src, row.line, messages=msgs, tools=tools, extra=extra)
+
+
+def _read_conversation(row: _Row, obj: dict) -> Example | None:
+    if "conversation" not in obj:
+        row.bad("conversation", f'missing "conversation"; expected {FORMAT_HELP["conversation"]}.', "missing-key")
+        return None
+    return _read_openai(row, obj, "conversation")
+
+
+def _read_alpaca(row: _Row, obj: dict, columns: dict[str, str] | None) -> Example | None:
+    cols = dict(ALPACA_COLUMNS)
+    if columns:
+        cols.update({k: v for k, v in columns.items() if k in cols})
+    p, q, r = cols["prompt"], cols["query"], cols["response"]
+    instruction = row.string(obj, p, p, required=False)
+    query = row.string(obj, q, q, required=False)
+    if p not in obj and q not in obj:
+        row.bad(p, f'missing "{p}"; an Alpaca row needs {FORMAT_HELP["alpaca"]}.', "missing-key")
+    if r not in obj or obj[r] is None:
+        row.bad(r, f'missing "{r}": an Alpaca row without an answer teaches nothing. Add "{r}" or drop the row.',
+                "alpaca-no-output")
+        output = None
+    else:
+        output = row.string(obj, r, r)
+    system = row.string(obj, cols["system"], cols["system"], required=False) if cols["system"] in obj else None
+    history = obj.get(cols["history"])
+    turns: list[Message] = []
+    if history:
+        if not isinstance(history, list):
+            row.bad(cols["history"], f"must be a list of [user, assistant] pairs, got {_tname(history)}.", "mistyped-key")
+        else:
+            for i, pair in enumerate(history):
+                f = f"{cols['history']}[{i}]"
+                if not (isinstance(pair, (list, tuple)) and len(pair) == 2 and all(isinstance(x, str) for x in pair)):
+                    row.bad(f, f"must be a [user, assistant] pair of strings, got {_tname(pair) if not isinstance(pair, list) else f'a list of {len(pair)}'}.",
+                            "mistyped-key")
+                    continue
+                turns += [Message("user", pair[0]), Message("assistant", pair[1])]
+    tools = _parse_tools(row, obj.get(cols["tools"]), cols["tools"]) if cols["tools"] in obj else None
+    if row.problems:
+        return None
+    msgs: list[Message] = []
+    if system:
+        msgs.append(Message("system", system))
+    msgs += turns
+    # LLaMA-Factory's rule: instruction and input joined by a newline, empty parts left out.
+    msgs.append(Message("user", "\n".join(x for x in (instruction, query) if x)))
+    msgs.append(Message("assistant", output or ""))
+    extra = {k: v for k, v in obj.items() if k not in (p, q, r, cols["system"], cols["history"], cols["tools"])}
+    return Example(row.src, row.line, messages=msgs, tools=tools, extra=extra)
+
+
+def _read_sharegpt(row: _Row, obj: dict, columns: dict[str, str] | None, tags: dict[str, str] | None) -> Example | None:
+    t = dict(SHAREGPT_TAGS)
+    if tags:
+        t.update({k: v for k, v in tags.items() if k in t and isinstance(v, str)})
+    cols = {"messages": "conversations", "system": "system", "tools": "tools"}
+    if columns:
+        cols.update({k: v for k, v in columns.items() if k in cols})
+    key = cols["messages"]
+    if key not in obj:
+        alt = "messages" if "messages" in obj else None
+        if alt is None:
+            row.bad(key, f'missing "{key}"; expected {FORMAT_HELP["sharegpt"]}.', "missing-key")
+            return None
+        key = alt
+    conv = obj[key]
+    if not isinstance(conv, list):
+        row.bad(key, f"must be a list of turns, got {_tname(conv)}.", "mistyped-key")
+        return None
+    if not conv:
+        row.bad(key, "is an empty list; a training example needs at least one human and one gpt turn.",
+                "empty-conversation")
+        return None
+    role_map = dict(_SHAREGPT_EXTRA_ROLES)
+    role_map.update({t["user_tag"]: "user", t["assistant_tag"]: "assistant", t["observation_tag"]: "tool",
+                     t["function_tag"]: "assistant", t["system_tag"]: "system"})
+    msgs: list[Message] = []
+    for i, m in enumerate(conv):
+        f = f"{key}[{i}]"
+        if not isinstance(m, dict):
+            row.bad(f, f'must be an object with "{t["role_tag"]}" and "{t["content_tag"]}", got {_tname(m)}.', "mistyped-key")
+            continue
+        rtag, ctag = t["role_tag"], t["content_tag"]
+        if rtag not in m and "role" in m and "content" in m:
+            rtag, ctag = "role", "content"  # role/content turns under a ShareGPT key: read them as such
+        role = m.get(rtag)
+        if role is None:
+            row.bad(f"{f}.{rtag}", f'missing "{rtag}"; use one of {", ".join(sorted({t["user_tag"], t["assistant_tag"], t["system_tag"], t["function_tag"], t["observation_tag"]}))}.',
+                    "missing-key")
+            continue
+        if not isinstance(role, str):
+            row.bad(f"{f}.{rtag}", f"must be a string, got {_tname(role)}.", "mistyped-key")
+            continue
+        canon = role_map.get(role)
+        if canon is None:
+            row.bad(f"{f}.{rtag}", f'unknown role "{role}"; use one of {t["user_tag"]}, {t["assistant_tag"]}, {t["system_tag"]}, '
+                    f'{t["function_tag"]}, {t["observation_tag"]}.', "unknown-role")
+            continue
+        value = m.get(ctag)
+        if value is None:
+            row.bad(f"{f}.{ctag}", f'missing "{ctag}"; add the turn text as a string.', "missing-key")
+            continue
+        if not isinstance(value, str):
+            # Function calls are sometimes stored as objects rather than JSON text: keep them as text.
+            if role == t["function_tag"] and isinstance(value, (dict, list)):
+                value = json.dumps(value, ensure_ascii=False)
+            else:
+                row.bad(f"{f}.{ctag}", f"must be a string, got {_tname(value)}"
+                        + ("; put it in quotes." if isinstance(value, (int, float)) else "."), "mistyped-key")
+                continue
+        msgs.append(Message(role=canon, content=value, source_role=role if role != canon else None))
+    system = None
+    if cols["system"] in obj and obj[cols["system"]] is not None:
+        system = row.string(obj, cols["system"], cols["system"])
+    tools = _parse_tools(row, obj.get(cols["tools"]), cols["tools"]) if cols["tools"] in obj else None
+    if row.problems:
+        return None
+    if system and not (msgs and msgs[0].role == "system"):
+        msgs.insert(0, Message("system", system))
+    extra = {k: v for k, v in obj.items() if k not in (key, cols["system"], cols["tools"])}
+    return Example(row.src, row.line, messages=msgs, tools=tools, extra=extra)
+
+
+def _read_text(row: _Row, obj: Any, columns: dict[str, str] | None) -> Example | None:
+    if isinstance(obj, str):
+        text = obj
+        fld = None
+    else:
+        key = (columns or {}).get("text") or (columns or {}).get("prompt") or "text"
+        if key not in obj:
+            row.bad(key, f'missing "{key}"; a raw-text row is {FORMAT_HELP["text"]}.', "missing-key")
+            return None
+        text = row.string(obj, key, key)
+        fld = key
+        if text is None:
+            return None
+    if not text.strip():
+        row.bad(fld, "the text is empty; drop this row.", "empty-content")
+        return None
+    return Example(row.src, row.line, text=text)
+
+
+def parse_row(obj: Any, format: str, source: str, line: int | None, *,
+              columns: dict[str, str] | None = None, tags: dict[str, str] | None = None,
+              file_format_detected: bool = False) -> tuple[Example | None, list[Problem]]:
+    """Converts one parsed record to an Example, or returns the problems that stop it.
+
+    `file_format_detected` says the format came from auto-detection, so a row of another format
+    is reported as a mixed-format file rather than as missing keys.
+    """
+    row = _Row(source, line)
+    if format == "text" and isinstance(obj, str):
+        return _read_text(row, obj, columns), row.problems
+    if not isinstance(obj, dict):
+        row.bad(None, f"the row is {_tname(obj)}, not a JSON object; expected {FORMAT_HELP.get(format, 'an object')}.",
+                "not-an-object")
+        return None, row.problems
+    if format == "openai":
+        ex = _read_openai(row, obj)
+    elif format == "alpaca":
+        ex = _read_alpaca(row, obj, columns)
+    elif format == "sharegpt":
+        ex = _read_sharegpt(row, obj, columns, tags)
+    elif format == "conversation":
+        ex = _read_conversation(row, obj)
+    elif format == "text":
+        ex = _read_text(row, obj, columns)
+    else:
+        raise ValueError(f"unknown format {format!r}; expected one of {', '.join(FORMATS)}")
+    if ex is None and not columns:
+        other = detect_record_format(obj)
+        if other and other != format:
+            how = "the file's first rows are" if file_format_detected else "the file is read as"
+            row.problems = [Problem(source, line, None,
+                                    f"this row is in {other} format but {how} {format}; keep one format per file "
+                                    f"(convert this row, or split the file)." + ("" if file_format_detected else
+                                    f" Or read the file with --format {other}."),
+                                    code="mixed-formats")]
+    return ex, row.problems
+
+
+def _iter_parsed(path: str | Path, format: str, columns: dict[str, str] | None,
+                 tags: dict[str, str] | None) -> tuple[FileInfo, str, Iterator[tuple[int, Any, Example | None, list[Problem]]]]:
+    info = sniff(path)
+    fmt = format
+    detected = format == "auto"
+    if detected:
+        fmt = _detect_from(info)
+    elif fmt not in FORMATS:
+        raise DatasetError(f"unknown format {format!r}; use one of auto, {', '.join(FORMATS)}.", code="bad-argument")
+    src = str(path)
+
+    def gen() -> Iterator[tuple[int, Any, Example | None, list[Problem]]]:
+        for line, rec in iter_records_of(info):
+            if isinstance(rec, Problem):
+                yield line, rec, None, [rec]
+                continue
+            ex, probs = parse_row(rec, fmt, src, line, columns=columns, tags=tags, file_format_detected=detected)
+            yield line, rec, ex, probs
+    return info, fmt, gen()
+
+
+def read_examples(path: str | Path, format: str = "auto", *, columns: dict | None = None,
+                  tags: dict | None = None) -> ReadResult:
+    """Reads every row of a dataset file into canonical Examples.
+
+    `format` is "auto" (detect from the first rows; `.txt` is text) or one of FORMATS.
+    `columns`/`tags` are LLaMA-Factory's maps (see `read_dataset_info`). Rows that cannot be read
+    become Problems (1-based line and field) and are left out of `examples`. Raises DatasetError
+    only when the file cannot be read at all.
+    """
+    info, fmt, rows = _iter_parsed(path, format, columns, tags)
+    examples: list[Example] = []
+    problems: list[Problem] = []
+    n = 0
+    for _line, _rec, ex, probs in rows:
+        n += 1
+        if ex is not None:
+            examples.append(ex)
+        problems.extend(probs)
+    return ReadResult(path=str(path), format=fmt, examples=examples, problems=problems, rows=n, layout=info.layout)
+
+
+# ---------------------------------------------------------------------------------------------
+# LLaMA-Factory dataset_info.json
+
+@dataclass
+class DatasetInfoEntry:
+    """One entry of a LLaMA-Factory dataset_info.json that points at a local file."""
+    name: str
+    path: Path
+    formatting: str  # "alpaca" | "sharegpt"
+    columns: dict[str, str] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def format(self) -> str:
+        """The tunewiz format: alpaca entries with a prompt column and no response are raw text."""
+        if self.formatting == "alpaca" and self.columns and "response" not in self.columns \
+                and set(self.columns) <= {"prompt", "text"}:
+            return "text"
+        return self.formatting
+
+    def read(self) -> ReadResult:
+        """Reads the entry's file with its formatting, columns and tags."""
+        return read_examples(self.path, self.format, columns=self.columns or None, tags=self.tags or None)
+
+
+def read_dataset_info(info_path: str | Path, name: str) -> DatasetInfoEntry:
+    """The entry `name` of a LLaMA-Factory dataset_info.json, its file resolved beside it.
+
+    Raises DatasetError for an unreadable info file, an unknown name, an entry that points at a
+    model hub instead of a local file, or preference (ranking) data, which tunewiz does not train on.
+    """
+    ip = Path(info_path)
+    if ip.is_dir():
+        ip = ip / "dataset_info.json"
+    try:
+        info = orjson.loads(ip.read_bytes())
+    except FileNotFoundError:
+        raise DatasetError(f"{ip}: no such file.", path=str(ip), code="file-missing") from None
+    except orjson.JSONDecodeError as e:
+        raise DatasetError(f"{ip}: not valid JSON ({e}).", path=str(ip), code="not-json") from None
+    except OSError as e:
+        raise DatasetError(f"{ip}: cannot be read ({e.strerror}).", path=str(ip)) from None
+    if not isinstance(info, dict):
+        raise DatasetError(f"{ip}: expected a JSON object of dataset entries.", path=str(ip), code="not-json")
+    entry = info.get(name)
+    if entry is None:
+        import difflib
+        close = difflib.get_close_matches(name, list(info), n=3)
+        raise DatasetError(f"{ip}: no dataset named {name!r}."
+                           + (f" Did you mean {', '.join(close)}?" if close else f" It has {len(info)} entries."),
+                           path=str(ip), code="bad-argument")
+    if not isinstance(entry, dict):
+        raise DatasetError(f"{ip}: entry {name!r} must be an object.", path=str(ip), code="mistyped-key")
+    if "file_name" not in entry:
+        hub = entry.get("hf_hub_url") or entry.get("ms_hub_url") or entry.get("script_url")
+        raise DatasetError(f"{ip}: entry {name!r} has no local file_name" + (f" (it points at the hub: {hub})" if hub else "")
+                           + "; download the data and add a file_name.", path=str(ip), code="bad-argument")
+    if entry.get("ranking"):
+        raise DatasetError(f"{ip}: entry {name!r} is preference data (ranking: true, chosen/rejected); tunewiz trains "
+                           f"supervised fine-tuning on conversations, not preference pairs.", path=str(ip), code="bad-argument")
+    formatting = entry.get("formatting", "alpaca")
+    if formatting not in ("alpaca", "sharegpt"):
+        raise DatasetError(f"{ip}: entry {name!r} has formatting {formatting!r}; expected alpaca or sharegpt.",
+                           path=str(ip), code="bad-argument")
+    fp = Path(entry["file_name"])
+    if not fp.is_absolute():
+        fp = ip.parent / fp
+    columns = entry.get("columns") or {}
+    tags = entry.get("tags") or {}
+    return DatasetInfoEntry(name=name, path=fp, formatting=formatting,
+                            columns={k: v for k, v in columns.items() if isinstance(v, str)},
+                            tags={k: v for k, v in tags.items() if isinstance(v, str)}, raw=entry)
+
+
+def read_entry(entry: DatasetInfoEntry) -> ReadResult:
+    """Reads a dataset_info entry's file (same as `entry.read()`)."""
+    return entry.read()
+
+
+# ---------------------------------------------------------------------------------------------
+# writing: one source of truth for every output format
+
+def _parse_call(text: str) -> list[dict[str, Any]] | None:
+    """A ShareGPT function_call text (`{"name", "arguments"}` or a list of them) as OpenAI tool calls."""
+    try:
+        v = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return None
+    calls = v if isinstance(v, list) else [v]
+    out = []
+    for c in calls:
+        if not (isinstance(c, dict) and isinstance(c.get("name"), str)):
+            return None
+        args = c.get("arguments", {})
+        out.append({"type": "function", "function": {
+            "name": c["name"], "arguments": args if isinstance(args, str) else json.dumps(args, ensure_ascii=False)}})
+    return out
+
+
+def _openai_tools(tools: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+    if not tools:
+        return None
+    # LLaMA-Factory/glaive tools are bare function specs; OpenAI wants them wrapped.
+    return [t if t.get("type") == "function" and "function" in t else {"type": "function", "function": t} for t in tools]
+
+
+def to_openai_dict(example: Example) -> dict[str, Any]:
+    """The example as an OpenAI chat fine-tuning row. Raises ValueError for raw-text examples."""
+    if example.messages is None:
+        raise ValueError("a raw-text example has no chat form; write it to a text file instead")
+    msgs: list[dict[str, Any]] = []
+    pending_ids: list[str] = []
+    n_calls = 0
+    for m in example.messages:
+        d: dict[str, Any] = {"role": m.role, "content": m.content}
+        calls = m.tool_calls
+        if m.source_role == "function_call" and not calls:
+            calls = _parse_call(m.content)
+            if calls:
+                d["content"] = None
+        if calls:
+            fixed = []
+            for c in calls:
+                c = dict(c)
+                if "id" not in c:
+                    n_calls += 1
+                    c["id"] = f"call_{n_calls}"
+                c.setdefault("type", "function")
+                fixed.append(c)
+                pending_ids.append(c["id"])
+            d["tool_calls"] = fixed
+        if m.role == "tool":
+            tcid = m.tool_call_id or (pending_ids.pop(0) if pending_ids else None)
+            if tcid:
+                d["tool_call_id"] = tcid
+        if m.name:
+            d["name"] = m.name
+        if m.weight is not None:
+            d["weight"] = int(m.weight)
+        msgs.append(d)
+    out: dict[str, Any] = {"messages": msgs}
+    tools = _openai_tools(example.tools)
+    if tools:
+        out["tools"] = tools
+    return out
+
+
+def to_alpaca_dict(example: Example) -> dict[str, Any]:
+    """The example as an Alpaca row (system, history pairs, last user turn, last answer).
+
+    Raises ValueError when the conversation cannot be expressed in Alpaca (tool turns, turns that
+    do not alternate user/assistant, or no final assistant answer).
+    """
+    if example.messages is None:
+        raise ValueError("a raw-text example has no Alpaca form")
+    msgs = list(example.messages)
+    system = None
+    if msgs and msgs[0].role == "system":
+        system = msgs.pop(0).content
+    if any(m.role not in ("user", "assistant") or m.tool_calls for m in msgs):
+        raise ValueError("Alpaca cannot hold tool calls, tool results or a system message after the first turn")
+    if len(msgs) < 2 or len(msgs) % 2 or any(m.role != ("user" if i % 2 == 0 else "assistant") for i, m in enumerate(msgs)):
+        raise ValueError("Alpaca needs user/assistant turns that alternate and end with the assistant")
+    out: dict[str, Any] = {"instruction": msgs[-2].content, "input": "", "output": msgs[-1].content}
+    if system:
+        out["system"] = system
+    if len(msgs) > 2:
+        out["history"] = [[msgs[i].content, msgs[i + 1].content] for i in range(0, len(msgs) - 2, 2)]
+    if example.tools:
+        out["tools"] = json.dumps(example.tools, ensure_ascii=False)
+    return out
+
+
+def to_sharegpt_dict(example: Example) -> dict[str, Any]:
+    """The example as a ShareGPT row as LLaMA-Factory reads it (tools as a JSON string).
+
+    Raises ValueError for raw-text examples and for an assistant turn that holds both text and
+    tool calls (ShareGPT has no way to keep both).
+    """
+    if example.messages is None:
+        raise ValueError("a raw-text example has no ShareGPT form")
+    conv: list[dict[str, str]] = []
+    for m in example.messages:
+        if m.role == "assistant" and m.tool_calls:
+            if m.content.strip():
+                raise ValueError("an assistant turn with both text and tool calls cannot be written as ShareGPT")
+            calls = []
+            for c in m.tool_calls:
+                fn = c.get("function", c)
+                args = fn.get("arguments", {})
+                if isinstance(args, str):
+                    try:
+                        args = json.loads(args)
+                    except ValueError:
+                        pass
+                calls.append({"name": fn.get("name"), "arguments": args})
+            conv.append({"from": "function_call",
+                         "value": json.dumps(calls[0] if len(calls) == 1 else calls, ensure_ascii=False)})
+            continue
+        if m.role == "assistant" and m.source_role == "function_call":
+            conv.append({"from": "function_call", "value": m.content})
+            continue
+        tag = {"system": "system", "user": "human", "assistant": "gpt", "tool": "observation"}[m.role]
+        conv.append({"from": tag, "value": m.content})
+    out: dict[str, Any] = {"conversations": conv}
+    if example.tools:
+        bare = [t["function"] if t.get("type") == "function" and isinstance(t.get("function"), dict) else t
+                for t in example.tools]
+        out["tools"] = json.dumps(bare, ensure_ascii=False)
+    return out
+
+
+def to_format_dict(example: Example, format: str) -> dict[str, Any]:
+    """Dispatches to the writer of `format` (openai, alpaca, sharegpt, conversation or text)."""
+    if format == "openai":
+        return to_openai_dict(example)
+    if format == "alpaca":
+        return to_alpaca_dict(example)
+    if format == "sharegpt":
+        return to_sharegpt_dict(example)
+    if format == "conversation":
+        return {"conversation": to_openai_dict(example)["messages"]}
+    if format == "text":
+        if example.text is None:
+            raise ValueError("a chat example has no raw-text form")
+        return {"text": example.text}
+    raise ValueError(f"unknown format {format!r}")

@@ -1,0 +1,348 @@
+"""Low-level reading of dataset files: encoding, layout and one JSON value per record.
+
+Everything here works on bytes first so that a broken file (wrong encoding, binary, a pretty-printed
+object in a `.jsonl`, a truncated last line) becomes a precise message instead of a traceback.
+
+Layouts:
+- ``jsonl``: one JSON value per line (blank lines skipped). Streamed, so memory does not grow
+  with the file.
+- ``array``: one JSON array whose elements are the records. Read whole (JSON arrays cannot be
+  streamed with the standard library); each record reports the line where its element starts.
+- ``concatenated``: JSON values one after another spread over several lines, e.g. a
+  pretty-printed object saved as ``.jsonl``. Read whole, like an array.
+- ``text``: a ``.txt`` file, one record (a plain string) per non-blank line.
+"""
+from __future__ import annotations
+
+import codecs
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import orjson
+
+from .canonical import Problem
+
+HEAD_BYTES = 64 * 1024
+BOM = b"\xef\xbb\xbf"
+
+
+class DatasetError(Exception):
+    """A dataset file that cannot be read at all. `str(err)` is a message meant for the user."""
+
+    def __init__(self, message: str, *, path: str | None = None, code: str = "file-unreadable") -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
+        # Stable lint code for this kind of failure (see docs/lint-codes.md).
+        self.code = code
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass
+class FileInfo:
+    """What sniffing the start of a file found out."""
+    path: Path
+    size: int
+    layout: str  # "jsonl" | "array" | "concatenated" | "text"
+    bom: bool
+
+
+# Magic numbers of files people hand over by mistake, with the fix to suggest.
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"\x1f\x8b", "a gzip-compressed file: decompress it first (gunzip -k FILE)"),
+    (b"PK\x03\x04", "a zip archive (or .xlsx/.docx): extract the JSONL file from it first"),
+    (b"PAR1", "a Parquet file: convert it to JSONL, e.g. pandas.read_parquet(f).to_json(out, orient='records', lines=True, force_ascii=False)"),
+    (b"SQLite format 3", "an SQLite database: export the rows to JSONL first"),
+    (b"\x89PNG", "a PNG image, not a dataset"),
+    (b"%PDF", "a PDF document: extract its text first"),
+)
+
+
+def _where(path: Path | str, line: int | None = None) -> str:
+    return f"{path}:{line}" if line else str(path)
+
+
+def line_of_byte(data: bytes, offset: int) -> int:
+    """1-based line number of byte `offset` in `data`."""
+    return data.count(b"\n", 0, offset) + 1
+
+
+def gbk_hint(path: Path | str, sample: bytes) -> str | None:
+    """If `sample` decodes as GB18030 (a superset of GBK/GB2312), the iconv command that fixes it."""
+    try:
+        codecs.getincrementaldecoder("gb18030")().decode(sample, final=False)
+    except UnicodeDecodeError:
+        return None
+    p = Path(path)
+    out = p.with_name(p.stem + ".utf8" + p.suffix)
+    return (f"it looks like GBK/GB18030 (common for files saved by Excel or Windows in Chinese). "
+            f"Convert it: iconv -f GB18030 -t UTF-8 '{p}' > '{out}'")
+
+
+def encoding_message(path: Path | str, data: bytes, err: UnicodeDecodeError, base_line: int = 1) -> str:
+    """A user-facing message for bytes that are not UTF-8, naming the line and suggesting a fix."""
+    line = base_line + data.count(b"\n", 0, err.start)
+    bad = data[err.start:err.start + 4].hex(" ")
+    hint = gbk_hint(path, data)
+    return (f"{_where(path, line)}: the file is not UTF-8 (bytes {bad} cannot be decoded). "
+            + (hint + "." if hint else
+               "Save it as UTF-8 (in most editors: Save As -> Encoding UTF-8), or convert it with iconv -f <its encoding> -t UTF-8."))
+
+
+def sniff(path: str | Path) -> FileInfo:
+    """Checks that `path` is a readable dataset file and finds its layout. Raises DatasetError."""
+    p = Path(path)
+    try:
+        st = p.stat()
+    except FileNotFoundError:
+        raise DatasetError(f"{p}: no such file. Check the path (relative paths start from {os.getcwd()}).",
+                           path=str(p), code="file-missing") from None
+    except OSError as e:
+        raise DatasetError(f"{p}: cannot be opened ({e.strerror}).", path=str(p), code="file-unreadable") from None
+    if p.is_dir():
+        inside = sorted(x.name for x in p.iterdir() if x.suffix in (".jsonl", ".json", ".txt"))[:5]
+        hint = f" Files that look like datasets in it: {', '.join(inside)}." if inside else ""
+        raise DatasetError(f"{p}: is a folder, not a file. Give the path of a .jsonl, .json or .txt file.{hint}",
+                           path=str(p), code="file-unreadable")
+    try:
+        with open(p, "rb") as f:
+            head = f.read(HEAD_BYTES)
+    except OSError as e:
+        raise DatasetError(f"{p}: cannot be read ({e.strerror}).", path=str(p), code="file-unreadable") from None
+    size = st.st_size
+    if size == 0 or not head:
+        raise DatasetError(f"{p}: the file is empty (0 bytes). Point tunewiz at the file that holds your examples.",
+                           path=str(p), code="file-empty")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise DatasetError(f"{p}: the file is UTF-16 (Windows 'Unicode'). Convert it: iconv -f UTF-16 -t UTF-8 '{p}' > '{p.with_suffix('.utf8' + p.suffix)}'",
+                           path=str(p), code="encoding")
+    for magic, what in _MAGIC:
+        if head.startswith(magic):
+            raise DatasetError(f"{p}: this is {what}.", path=str(p), code="file-binary")
+    if b"\x00" in head:
+        raise DatasetError(f"{p}: this is a binary file (it contains NUL bytes), not JSON, JSONL or text.",
+                           path=str(p), code="file-binary")
+    bom = head.startswith(BOM)
+    body = head[3:] if bom else head
+    try:
+        # Incremental decoding tolerates a multi-byte character cut at the end of the sample.
+        codecs.getincrementaldecoder("utf-8")().decode(body, final=len(head) >= size)
+    except UnicodeDecodeError as e:
+        raise DatasetError(encoding_message(p, body, e), path=str(p), code="encoding") from None
+    stripped = body.lstrip()
+    if not stripped:
+        raise DatasetError(f"{p}: the file holds only blank space. Point tunewiz at the file that holds your examples.",
+                           path=str(p), code="file-empty")
+    if p.suffix.lower() == ".txt":
+        return FileInfo(p, size, "text", bom)
+    first = stripped[:1]
+    if first == b"[":
+        return FileInfo(p, size, "array", bom)
+    if first == b"{":
+        # One complete object on the first line -> JSONL. Otherwise a value that spans lines is a
+        # pretty-printed object (or several), which is still readable.
+        first_line = stripped.split(b"\n", 1)[0]
+        try:
+            orjson.loads(first_line)
+            return FileInfo(p, size, "jsonl", bom)
+        except orjson.JSONDecodeError:
+            pass
+        if b"\n" in stripped[:len(first_line) + 1] and _starts_multiline_value(p, bom):
+            return FileInfo(p, size, "concatenated", bom)
+        return FileInfo(p, size, "jsonl", bom)
+    if first == b'"' or first.isdigit():
+        return FileInfo(p, size, "jsonl", bom)
+    sample = stripped[:40].decode("utf-8", "replace").split("\n")[0]
+    raise DatasetError(
+        f"{p}: is not JSON or JSONL (it starts with {sample!r}). tunewiz reads JSONL (one JSON object per line), "
+        f"a JSON array of objects, or a .txt file with one text per line (rename it to .txt if it is raw text).",
+        path=str(p), code="not-json")
+
+
+def _starts_multiline_value(p: Path, bom: bool) -> bool:
+    """Whether the file begins with one JSON value that spans several lines."""
+    text = _read_text(p, bom)
+    start = len(text) - len(text.lstrip())
+    try:
+        _, end = _DECODER.raw_decode(text, start)
+    except (ValueError, RecursionError):
+        return False
+    return "\n" in text[start:end]
+
+
+_DECODER = json.JSONDecoder()
+
+
+def _read_text(p: Path, bom: bool) -> str:
+    data = p.read_bytes()
+    if bom:
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise DatasetError(encoding_message(p, data, e), path=str(p), code="encoding") from None
+
+
+def iter_lines(path: str | Path, bom: bool = False) -> Iterator[tuple[int, bytes]]:
+    """Yields (1-based line number, raw line bytes without the newline), blank lines included."""
+    with open(path, "rb", buffering=1 << 20) as f:
+        for n, raw in enumerate(f, 1):
+            if n == 1 and bom and raw.startswith(BOM):
+                raw = raw[3:]
+            yield n, raw.rstrip(b"\r\n")
+
+
+def parse_line(path: str | Path, n: int, raw: bytes) -> Any | Problem:
+    """Parses one JSONL line; a line that is not valid JSON becomes a Problem saying why."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as e:
+        return line_problem(path, n, raw, e)
+
+
+def line_problem(path: str | Path, n: int, raw: bytes, e: Exception) -> Problem:
+    """The Problem for a JSONL line that orjson refused, with the likeliest cause."""
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as ue:
+        return Problem(str(path), n, None, encoding_message(path, raw, ue, base_line=n).split(": ", 1)[1],
+                       code="encoding")
+    msg = str(e)
+    if "recursion" in msg.lower() or "depth limit" in msg.lower():
+        return Problem(str(path), n, None, "the JSON is nested too deeply to be a training example "
+                       "(over 1000 levels); remove or flatten this row.", code="json-too-deep")
+    stripped = raw.strip()
+    if stripped in (b"{", b"[", b"}", b"]", b"},", b"],") or stripped.endswith((b",", b"{", b"[")) and stripped[:1] in b'{["':
+        return Problem(str(path), n, None, "this line is part of a pretty-printed JSON object; JSONL needs one "
+                       "whole object per line (re-save with json.dumps(obj, ensure_ascii=False) per line, or "
+                       "`jq -c . FILE`).", code="json-pretty-printed")
+    return Problem(str(path), n, None, f"not valid JSON ({msg}). Each line must be one complete JSON object.",
+                   code="json-invalid")
+
+
+def _value_problem(path: Path, text: str, pos: int, err: Exception, *, array: bool) -> Problem:
+    line = text.count("\n", 0, pos) + 1
+    if isinstance(err, RecursionError):
+        return Problem(str(path), line, None, "the JSON is nested too deeply to be a training example; remove or flatten this element.",
+                       code="json-too-deep")
+    what = "array element" if array else "JSON value"
+    msg = err.msg if isinstance(err, json.JSONDecodeError) else str(err)
+    at = err.lineno if isinstance(err, json.JSONDecodeError) else line
+    return Problem(str(path), at, None, f"broken {what} ({msg}); fix the JSON here.", code="json-invalid")
+
+
+def _iter_whole(p: Path, bom: bool, array: bool) -> Iterator[tuple[int, Any | Problem]]:
+    """Records of an array or concatenated-values file, with the line each value starts on."""
+    text = _read_text(p, bom)
+    n = len(text)
+    ws = " \t\r\n"
+    i = 0
+    line = 1
+    last = 0
+
+    def skip(j: int) -> int:
+        while j < n and text[j] in ws:
+            j += 1
+        return j
+
+    def line_at(j: int) -> int:
+        # Counting newlines incrementally keeps this linear in the file size.
+        nonlocal line, last
+        line += text.count("\n", last, j)
+        last = j
+        return line
+
+    i = skip(i)
+    if array:
+        i += 1  # the opening '['
+        i = skip(i)
+        if i < n and text[i] == "]":
+            return
+    # Indentation of the first element: used to find the next element after a broken one.
+    line_start = text.rfind("\n", 0, i) + 1
+    prefix = text[line_start:i]
+    resync = "\n" + (prefix if not prefix.strip() else "") + "{"
+    while i < n:
+        start_line = line_at(i)
+        try:
+            value, end = _DECODER.raw_decode(text, i)
+        except (ValueError, RecursionError) as e:
+            pos = e.pos if isinstance(e, json.JSONDecodeError) else i
+            yield start_line, _value_problem(p, text, max(pos, i), e, array=array)
+            # Resume at the next line that starts an element at the same indentation, if any.
+            nxt = text.find(resync, max(pos, i + 1))
+            if nxt < 0:
+                return
+            i = nxt + len(resync) - 1
+            continue
+        yield start_line, value
+        i = skip(end)
+        if array:
+            if i < n and text[i] == ",":
+                i = skip(i + 1)
+                if i < n and text[i] == "]":  # trailing comma: tolerated, it is harmless
+                    return
+            elif i < n and text[i] == "]":
+                rest = skip(i + 1)
+                if rest < n:
+                    yield line_at(rest), Problem(str(p), line_at(rest), None,
+                                                 "text after the end of the JSON array is ignored; remove it.",
+                                                 code="json-invalid")
+                return
+            elif i >= n:
+                yield line_at(n - 1 if n else 0), Problem(str(p), line_at(n - 1 if n else 0), None,
+                                                          "the JSON array is not closed with ']' (the file is truncated?).",
+                                                          code="truncated-last-line")
+                return
+            else:
+                yield line_at(i), Problem(str(p), line_at(i), None,
+                                          f"expected ',' or ']' between array elements, found {text[i]!r}.",
+                                          code="json-invalid")
+                nxt = text.find(resync, i)
+                if nxt < 0:
+                    return
+                i = nxt + len(resync) - 1
+        elif i < n and text[i] == ",":
+            i = skip(i + 1)
+
+
+def iter_records(path: str | Path) -> Iterator[tuple[int, Any | Problem]]:
+    """Yields (1-based line, parsed JSON value or Problem) for every record of a dataset file.
+
+    JSONL: one record per non-blank line. JSON array: one per element, with the line where the
+    element starts. `.txt`: one string per non-blank line. Raises DatasetError only when the file
+    cannot be read at all (see `sniff`).
+    """
+    info = sniff(path)
+    yield from iter_records_of(info)
+
+
+def iter_records_of(info: FileInfo) -> Iterator[tuple[int, Any | Problem]]:
+    """Like `iter_records` for a file already sniffed."""
+    p = info.path
+    if info.layout in ("array", "concatenated"):
+        yield from _iter_whole(p, info.bom, array=info.layout == "array")
+        return
+    if info.layout == "text":
+        for n, raw in iter_lines(p, info.bom):
+            if not raw.strip():
+                continue
+            try:
+                yield n, raw.decode("utf-8").strip()
+            except UnicodeDecodeError as e:
+                yield n, Problem(str(p), n, None, encoding_message(p, raw, e, base_line=n).split(": ", 1)[1],
+                                 code="encoding")
+        return
+    loads = orjson.loads
+    for n, raw in iter_lines(p, info.bom):
+        if not raw.strip():
+            continue
+        try:
+            yield n, loads(raw)
+        except orjson.JSONDecodeError as e:
+            yield n, line_problem(p, n, raw, e)
