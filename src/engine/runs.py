@@ -1,0 +1,168 @@
+"""Run directories: layout, status.json, finding a run by name or path, listing runs.
+
+The run directory is the contract between the trainer and everything that watches it
+(DESIGN.md). Everything here reads files only, so the app can die and come back.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from engine.events import END_STATUSES, read_events
+
+CONFIG_FILE = "config.yaml"
+EVENTS_FILE = "events.jsonl"
+STATUS_FILE = "status.json"
+LOG_FILE = "train.log"
+CHECKPOINTS_DIR = "checkpoints"
+ADAPTER_DIR = "adapter"
+MODEL_DIR = "model"
+
+ACTIVE_STATES = ("starting", "running", "stopping")
+# `crashed`: the status says active but the process is gone without writing an `end` event.
+ALL_STATES = ACTIVE_STATES + END_STATUSES + ("crashed",)
+
+
+class RunNotFound(LookupError):
+    pass
+
+
+def default_runs_dir() -> Path:
+    """$TUNEWIZ_RUNS_DIR, else ./runs (the guide's `runs/<name>/adapter`)."""
+    return Path(os.environ.get("TUNEWIZ_RUNS_DIR") or "runs")
+
+
+def write_status(run_dir: str | Path, **fields: Any) -> dict[str, Any]:
+    """Merges `fields` into status.json atomically (write a temp file, then rename)."""
+    path = Path(run_dir) / STATUS_FILE
+    status = read_status(run_dir) or {}
+    status.update(fields)
+    status["updated_at"] = time.time()
+    tmp = path.with_name(f".{STATUS_FILE}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(status, ensure_ascii=False, indent=1))
+    os.replace(tmp, path)
+    return status
+
+
+def read_status(run_dir: str | Path) -> dict[str, Any] | None:
+    try:
+        value = json.loads((Path(run_dir) / STATUS_FILE).read_text())
+        return value if isinstance(value, dict) else None
+    except (OSError, ValueError):
+        return None
+
+
+def pid_alive(pid: Any) -> bool:
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie (exited, not yet reaped by its parent) is not running.
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+def is_trainer_process(pid: Any) -> bool:
+    """True when `pid` is alive and is a tunewiz trainer (guards against recycled pids)."""
+    if not pid_alive(pid):
+        return False
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+    except OSError:
+        return True  # no /proc: trust the pid
+    return b"engine.train.run" in cmdline
+
+
+def effective_state(status: dict[str, Any] | None) -> str:
+    if not status:
+        return "starting"
+    state = status.get("state", "starting")
+    if state in ACTIVE_STATES and not pid_alive(status.get("pid")):
+        return "crashed"
+    return state
+
+
+@dataclass
+class RunInfo:
+    name: str
+    path: str
+    state: str
+    model: str | None
+    method: str | None
+    step: int | None
+    total_steps: int | None
+    last_loss: float | None
+    started_at: float | None
+    updated_at: float | None
+    error: str | None = None
+    advice: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def run_info(run_dir: str | Path) -> RunInfo:
+    run_dir = Path(run_dir)
+    status = read_status(run_dir) or {}
+    return RunInfo(
+        name=run_dir.name, path=str(run_dir.resolve()), state=effective_state(status),
+        model=status.get("model"), method=status.get("method"), step=status.get("step"),
+        total_steps=status.get("total_steps"), last_loss=status.get("last_loss"),
+        started_at=status.get("started_at"), updated_at=status.get("updated_at"),
+        error=status.get("error"), advice=status.get("advice"),
+    )
+
+
+def is_run_dir(path: Path) -> bool:
+    return path.is_dir() and (path / CONFIG_FILE).is_file()
+
+
+def list_runs(runs_dir: str | Path | None = None) -> list[RunInfo]:
+    """Every run under `runs_dir`, newest first."""
+    root = Path(runs_dir) if runs_dir else default_runs_dir()
+    if not root.is_dir():
+        return []
+    runs = [run_info(p) for p in root.iterdir() if is_run_dir(p)]
+    return sorted(runs, key=lambda r: r.started_at or 0, reverse=True)
+
+
+def resolve_run(run: str, runs_dir: str | Path | None = None) -> Path:
+    """A run directory path, or a run name under the runs directory."""
+    as_path = Path(run).expanduser()
+    if is_run_dir(as_path):
+        return as_path.resolve()
+    root = Path(runs_dir) if runs_dir else default_runs_dir()
+    named = root / run
+    if is_run_dir(named):
+        return named.resolve()
+    known = [r.name for r in list_runs(root)]
+    hint = f" Runs under {root}: {', '.join(known[:10])}." if known else f" There are no runs under {root}."
+    raise RunNotFound(f"No run '{run}': not a run directory and not a run name under {root}.{hint}")
+
+
+def last_checkpoint(run_dir: str | Path) -> Path | None:
+    """The newest complete HF checkpoint (checkpoint-<step>) of a run, if any."""
+    folder = Path(run_dir) / CHECKPOINTS_DIR
+    if not folder.is_dir():
+        return None
+    candidates = []
+    for child in folder.iterdir():
+        if child.is_dir() and child.name.startswith("checkpoint-") and child.name[11:].isdigit():
+            if (child / "trainer_state.json").is_file():  # written last: the checkpoint is complete
+                candidates.append((int(child.name[11:]), child))
+    return max(candidates)[1] if candidates else None
+
+
+def run_events(run_dir: str | Path) -> list[dict[str, Any]]:
+    return read_events(Path(run_dir) / EVENTS_FILE)

@@ -1,0 +1,240 @@
+"""RunConfig: the validated, YAML-backed description of one training run.
+
+The keys are a contract shared by the docs, the wizard, the tests and users' files. Every problem
+in a file is reported at once, each naming the key and what is allowed.
+"""
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal, Union
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from engine.data.canonical import FORMATS
+
+METHODS = ("lora", "qlora", "full", "cpt")
+PRECISIONS = ("auto", "bf16", "fp16", "fp32")
+TRAIN_ON = ("assistant", "all")
+DATA_FORMATS = ("auto",) + FORMATS
+
+
+class ConfigError(ValueError):
+    """A config that cannot be used; `problems` lists every `key: what is wrong` line."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        super().__init__(f"{source}: invalid config\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+class DataSource(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    path: str = Field(description="A dataset file (JSONL, JSON array, or .txt for raw text).")
+    format: Literal["auto", "openai", "alpaca", "sharegpt", "conversation", "text"] = Field(
+        "auto", description="Dataset format; auto-detected unless given.")
+
+
+class LoraSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    r: int = Field(16, ge=1, le=1024, description="LoRA rank.")
+    alpha: int = Field(32, ge=1, description="LoRA scaling alpha (commonly 2 x r).")
+    dropout: float = Field(0.05, ge=0.0, lt=1.0, description="Dropout on the LoRA path.")
+    target_modules: Union[Literal["all-linear"], list[str]] = Field(
+        "all-linear", description="Module names to adapt, or 'all-linear' for every linear layer but the head.")
+
+
+class RunConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    name: str | None = Field(None, description="Run name: the folder under runs_dir. Default: model-method-time.")
+    model: str = Field("demo", description="'demo' (the embedded SmolLM2-135M-Instruct), a hub id or a local path.")
+    method: Literal["lora", "qlora", "full", "cpt"] = Field(
+        "lora", description="lora (16-bit base + adapter), qlora (4-bit NF4 base + adapter), full SFT, "
+                            "cpt (continual pretraining on raw text, all weights).")
+    data: list[DataSource] = Field(default_factory=list, description="A path, or a list of {path, format}.")
+    eval_split: float = Field(0.05, ge=0.0, lt=0.5, description="Share of rows held out for eval loss (0 = none).")
+    max_length: int = Field(1024, ge=16, le=1_048_576, description="Tokens per example; longer ones are truncated.")
+    packing: bool = Field(False, description="Pack several examples into each max_length sequence.")
+    epochs: float = Field(3.0, gt=0, le=100, description="Passes over the data (ignored when max_steps is set).")
+    max_steps: int | None = Field(None, ge=1, description="Stop after this many optimizer steps.")
+    learning_rate: float | None = Field(None, gt=0, lt=1, description="Default: 2e-4 for lora/qlora, 2e-5 full, 5e-5 cpt.")
+    batch_size: int = Field(2, ge=1, le=4096, description="Examples per device per step.")
+    grad_accum: int = Field(4, ge=1, le=4096, description="Micro-batches accumulated per optimizer step.")
+    lora: LoraSettings = Field(default_factory=LoraSettings)
+    gradient_checkpointing: bool = Field(True, description="Recompute activations to save memory (~30% slower).")
+    precision: Literal["auto", "bf16", "fp16", "fp32"] = Field(
+        "auto", description="auto = bf16 where the GPU has it, else fp16 on GPU, fp32 on CPU.")
+    seed: int = Field(42, description="Random seed (data split, shuffling, init of LoRA weights).")
+    save_steps: int = Field(100, ge=1, description="Write a resumable checkpoint every N steps.")
+    train_on: Literal["assistant", "all"] = Field(
+        "assistant", description="Loss on assistant tokens only (every assistant turn), or on every token.")
+    runs_dir: str = Field("runs", description="Where run directories are created.")
+    output_dir: str | None = Field(None, description="Where the final adapter/model goes. Default: <run>/adapter "
+                                                     "(or <run>/model for full and cpt).")
+    trust_remote_code: bool = Field(False, description="Run the model repository's own Python code (GLM4, Baichuan2).")
+
+    @field_validator("data", mode="before")
+    @classmethod
+    def _data_shapes(cls, value: Any) -> Any:
+        if value is None:
+            return []
+        if isinstance(value, (str, os.PathLike)):
+            return [{"path": str(value)}]
+        if isinstance(value, list):
+            return [{"path": str(v)} if isinstance(v, (str, os.PathLike)) else v for v in value]
+        return value
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_a_folder_name(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}", value):
+            raise ValueError("use letters, digits, '.', '_' and '-' (it becomes a folder name)")
+        return value
+
+    # -- derived values -------------------------------------------------------------------------
+    @property
+    def uses_lora(self) -> bool:
+        return self.method in ("lora", "qlora")
+
+    def effective_learning_rate(self) -> float:
+        if self.learning_rate is not None:
+            return self.learning_rate
+        return {"lora": 2e-4, "qlora": 2e-4, "full": 2e-5, "cpt": 5e-5}[self.method]
+
+    def default_name(self) -> str:
+        short = Path(self.model.rstrip("/")).name.lower()
+        short = re.sub(r"[^a-z0-9._-]+", "-", short).strip("-") or "model"
+        return f"{short}-{self.method}-{datetime.now():%Y%m%d-%H%M%S}"
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
+
+
+def _suggest(key: str, allowed: list[str]) -> str:
+    close = difflib.get_close_matches(key, allowed, n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _fields_of(loc: tuple) -> list[str]:
+    model: Any = RunConfig
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part) if hasattr(model, "model_fields") else None
+        if field is None:
+            return []
+        ann = field.annotation
+        model = {"lora": LoraSettings, "data": DataSource}.get(part, ann)
+    return list(getattr(model, "model_fields", {}).keys())
+
+
+def _describe(error: dict[str, Any]) -> str:
+    loc = tuple(error["loc"])
+    key = ".".join(str(p) for p in loc) or "(top level)"
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        allowed = _fields_of(loc)
+        return (f"{key}: unknown key{_suggest(str(loc[-1]), allowed)}; allowed keys: {', '.join(allowed)}")
+    if kind in ("literal_error", "enum"):
+        return f"{key}: {error.get('input')!r} is not allowed; use one of {error['ctx']['expected']}"
+    if kind == "missing":
+        return f"{key}: required"
+    return f"{key}: {error['msg']} (got {error.get('input')!r})"
+
+
+def parse_config(raw: Any, source: str = "config") -> RunConfig:
+    """Validates a mapping into a RunConfig, reporting every problem at once as ConfigError."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(source, [f"the file must hold a YAML mapping of keys, not {type(raw).__name__}"])
+    try:
+        return RunConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(source, [_describe(e) for e in exc.errors()]) from None
+
+
+def _coerce_scalar(text: str) -> Any:
+    # `--set key=value` values are YAML scalars, so `--set max_steps=5` is an int and `packing=true` a bool.
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+
+
+def apply_overrides(raw: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    """Applies `key=value` / `lora.r=8` overrides to a raw mapping (before validation)."""
+    out = dict(raw)
+    problems = []
+    for item in overrides:
+        if "=" not in item:
+            problems.append(f"--set {item}: expected key=value, e.g. --set max_steps=20")
+            continue
+        key, value = item.split("=", 1)
+        parts = key.strip().split(".")
+        target = out
+        for part in parts[:-1]:
+            nested = target.get(part)
+            target[part] = dict(nested) if isinstance(nested, dict) else {}
+            target = target[part]
+        target[parts[-1]] = _coerce_scalar(value)
+    if problems:
+        raise ConfigError("--set", problems)
+    return out
+
+
+def _resolve_data_paths(raw: dict[str, Any], base: Path) -> None:
+    # Relative data paths are relative to the config file when the file is there, else to the cwd,
+    # so `tunewiz train sample_data/demo.yaml` works from the repo root and from sample_data/.
+    data = raw.get("data")
+    items = data if isinstance(data, list) else [data] if data is not None else []
+    resolved = []
+    for item in items:
+        path = item.get("path") if isinstance(item, dict) else item
+        if isinstance(path, str) and not os.path.isabs(path):
+            beside = (base / path)
+            path = str(beside.resolve()) if beside.exists() else str(Path(path).resolve())
+        resolved.append({**item, "path": path} if isinstance(item, dict) else path)
+    if data is not None:
+        raw["data"] = resolved
+
+
+def load_config(path: str | Path | None, overrides: list[str] | None = None) -> RunConfig:
+    """Reads a YAML RunConfig file (or defaults when path is None), applies overrides, validates."""
+    raw: dict[str, Any] = {}
+    source = "--set"
+    base = Path.cwd()
+    if path is not None:
+        path = Path(path)
+        source = str(path)
+        if not path.is_file():
+            raise ConfigError(source, ["file not found" if not path.exists() else "not a file"])
+        try:
+            loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except UnicodeDecodeError:
+            raise ConfigError(source, ["not UTF-8 text; save the file as UTF-8"]) from None
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+            raise ConfigError(source, [f"{where}not valid YAML ({getattr(exc, 'problem', exc)})"]) from None
+        if loaded is not None and not isinstance(loaded, dict):
+            raise ConfigError(source, ["the file must hold a YAML mapping of keys"])
+        raw = loaded or {}
+        base = path.resolve().parent
+    _resolve_data_paths(raw, base)
+    if overrides:
+        raw = apply_overrides(raw, overrides)
+        data_override = [o for o in overrides if o.split("=", 1)[0].strip() == "data"]
+        if data_override:
+            _resolve_data_paths(raw, Path.cwd())
+    return parse_config(raw, source)
+
+
+def config_field_help() -> dict[str, str]:
+    """key -> description, for docs and the config-review screen."""
+    return {name: (f.description or "") for name, f in RunConfig.model_fields.items()}
