@@ -1,7 +1,202 @@
+"""`tunewiz train | runs | stop | resume`: the headless twins of the wizard's training steps."""
 from __future__ import annotations
 
+import json
+import signal
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import List, Optional
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+# soft_wrap: long paths and messages stay on one line in pipes and logs (easy to grep and copy).
+err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
+
+
+def _fail(message: str, code: int = 2) -> "typer.Exit":
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def _when(ts: float | None) -> str:
+    return datetime.fromtimestamp(ts).strftime("%m-%d %H:%M") if ts else "-"
+
+
+def _format_event(event: dict) -> str | None:
+    kind = event.get("type")
+    if kind == "step":
+        loss = event.get("loss")
+        loss_text = f"{loss:.4f}" if isinstance(loss, (int, float)) else "nan"
+        return (f"step {event.get('step')}  loss {loss_text}  lr {event.get('lr') or 0:.2e}  "
+                f"{event.get('tokens_per_s') or 0:.0f} tok/s")
+    if kind == "eval":
+        return f"eval  step {event.get('step')}  eval_loss {event.get('eval_loss')}"
+    if kind == "start":
+        return (f"start  {event.get('model')} {event.get('method')}  {event.get('total_steps')} steps  "
+                f"{event.get('trainable_params'):,} trainable of {event.get('total_params'):,} params  "
+                f"{event.get('dataset_rows')} rows / {event.get('dataset_tokens')} tokens")
+    if kind == "checkpoint":
+        return f"checkpoint  step {event.get('step')}  {event.get('path')}"
+    if kind == "log":
+        return f"{event.get('level')}: {event.get('message')}"
+    if kind == "end":
+        line = f"end  {event.get('status')}"
+        if event.get("error"):
+            line += f"\n  error: {event['error']}"
+        if event.get("advice"):
+            line += f"\n  advice: {event['advice']}"
+        return line
+    return None
+
+
+def _follow(run_dir: Path, process, only_new: bool = False) -> str:
+    """Prints the run's events until it ends. Ctrl-C once: graceful stop; twice: leave it running."""
+    from engine import runs
+    from engine.events import EventReader
+
+    reader = EventReader(run_dir / runs.EVENTS_FILE)
+    if only_new:  # a resumed run: what earlier sessions of it printed is history
+        reader.skip_existing()
+    interrupts = {"count": 0}
+
+    def on_interrupt(signum, frame):
+        interrupts["count"] += 1
+        if interrupts["count"] == 1:
+            err.print("stopping: the trainer writes a checkpoint first (Ctrl-C again to leave it running "
+                      "in the background)")
+            try:
+                process.send_signal(signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        else:
+            raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    state = "starting"
+    try:
+        while True:
+            for event in reader.read_new():
+                line = _format_event(event)
+                if line:
+                    err.print(line, highlight=False, markup=False)
+            if process.poll() is not None:
+                for event in reader.read_new():
+                    line = _format_event(event)
+                    if line:
+                        err.print(line, highlight=False, markup=False)
+                state = runs.run_info(run_dir).state
+                break
+            time.sleep(0.3)
+    except KeyboardInterrupt:
+        err.print(f"left running in the background; follow it with `tunewiz runs` (pid {process.pid})")
+        state = "running"
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    return state
 
 
 def register(app: typer.Typer) -> None:
-    """Adds this module's commands to the app (filled in as the commands land)."""
+    @app.command()
+    def train(
+        config: Optional[Path] = typer.Argument(None, help="RunConfig YAML file (defaults apply when omitted)."),
+        set_: List[str] = typer.Option([], "--set", help="Override a key: --set max_steps=20 --set lora.r=8"),
+        detach: bool = typer.Option(False, "--detach", help="Return at once; the trainer keeps running on its own."),
+    ) -> None:
+        """Train in a subprocess; prints the run directory as its last line."""
+        from engine import launch, runs
+        from engine.train.config import ConfigError, load_config
+
+        try:
+            run_config = load_config(config, set_)
+        except ConfigError as exc:
+            raise _fail(str(exc))
+        problems = launch.preflight(run_config)
+        if problems:
+            raise _fail("\n  ".join([f"{config or '--set'}: cannot start"] + problems))
+        run_dir, process = launch.start_run(run_config)
+        err.print(f"run {run_dir.name}: trainer pid {process.pid}, log {run_dir / runs.LOG_FILE}")
+        if detach:
+            print(run_dir)
+            return
+        state = _follow(run_dir, process)
+        print(run_dir)
+        if state not in ("completed", "running", "stopped"):
+            raise typer.Exit(1)
+
+    @app.command("runs")
+    def list_runs_command(
+        runs_dir: Optional[Path] = typer.Option(None, "--runs-dir", help="Default: $TUNEWIZ_RUNS_DIR or ./runs"),
+        as_json: bool = typer.Option(False, "--json", help="One JSON array of runs."),
+    ) -> None:
+        """List runs with their state (running, completed, stopped, failed, oom, crashed)."""
+        from engine import runs
+
+        found = runs.list_runs(runs_dir)
+        if as_json:
+            print(json.dumps([r.to_dict() for r in found], ensure_ascii=False, indent=1))
+            return
+        if not found:
+            out.print(f"No runs under {runs_dir or runs.default_runs_dir()}.")
+            return
+        table = Table("name", "state", "model", "method", "step", "loss", "started", "updated")
+        for column in table.columns[:2] + table.columns[4:]:
+            column.no_wrap = True
+        colours = {"completed": "green", "running": "cyan", "starting": "cyan", "stopping": "yellow",
+                   "stopped": "yellow", "failed": "red", "oom": "red", "crashed": "red"}
+        for r in found:
+            step = f"{r.step}/{r.total_steps}" if r.step is not None else "-"
+            loss = f"{r.last_loss:.4f}" if isinstance(r.last_loss, (int, float)) else "-"
+            model = Path(r.model).name if r.model and r.model.startswith(("/", ".", "~")) else (r.model or "-")
+            table.add_row(r.name, f"[{colours.get(r.state, 'white')}]{r.state}[/]", model, r.method or "-",
+                          step, loss, _when(r.started_at), _when(r.updated_at))
+        out.print(table)
+
+    @app.command()
+    def stop(
+        run: str = typer.Argument(..., help="Run directory or run name."),
+        runs_dir: Optional[Path] = typer.Option(None, "--runs-dir"),
+        wait: bool = typer.Option(True, "--wait/--no-wait", help="Wait for the checkpoint and the end event."),
+        timeout: float = typer.Option(600, help="Seconds to wait."),
+    ) -> None:
+        """Stop a run gracefully: checkpoint first, then end as `stopped` (resumable)."""
+        from engine import launch, runs
+
+        try:
+            run_dir = runs.resolve_run(run, runs_dir)
+            pid = launch.request_stop(run_dir)
+        except (runs.RunNotFound, launch.LaunchError) as exc:
+            raise _fail(str(exc))
+        err.print(f"sent SIGTERM to trainer {pid}; it writes a checkpoint, then stops")
+        if wait:
+            state = launch.wait_for_end(run_dir, timeout)
+            err.print(f"{run_dir.name}: {state}")
+        print(run_dir)
+
+    @app.command()
+    def resume(
+        run: str = typer.Argument(..., help="Run directory or run name."),
+        runs_dir: Optional[Path] = typer.Option(None, "--runs-dir"),
+        detach: bool = typer.Option(False, "--detach", help="Return at once."),
+    ) -> None:
+        """Continue a stopped, failed or crashed run from its last checkpoint (the step count continues)."""
+        from engine import launch, runs
+
+        try:
+            run_dir = runs.resolve_run(run, runs_dir)
+            process = launch.resume_run(run_dir)
+        except (runs.RunNotFound, launch.LaunchError) as exc:
+            raise _fail(str(exc))
+        err.print(f"resuming {run_dir.name} from {runs.last_checkpoint(run_dir)} (pid {process.pid})")
+        if detach:
+            print(run_dir)
+            return
+        state = _follow(run_dir, process, only_new=True)
+        print(run_dir)
+        if state not in ("completed", "running", "stopped"):
+            raise typer.Exit(1)
+

