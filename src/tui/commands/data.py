@@ -1,7 +1,205 @@
+"""`tunewiz lint`: the dataset linter's command line (the engine is engine.data.lint).
+
+Exit codes are stable for CI: 0 no errors (warnings allowed unless --strict), 1 errors found,
+2 the file cannot be read at all or the arguments are wrong. Heavy libraries (transformers,
+tiktoken) are imported only when a tokenizer is actually loaded.
+"""
 from __future__ import annotations
+
+import sys
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any, Optional
 
 import typer
 
+FORMAT_CHOICES = ("auto", "openai", "alpaca", "sharegpt", "conversation", "text")
+TARGET_CHOICES = ("open", "openai")
+TO_CHOICES = ("openai", "alpaca", "sharegpt")
+SEV_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+
+
+def _bad_args(message: str) -> None:
+    typer.echo(f"tunewiz lint: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def lint(
+    file: Path = typer.Argument(..., help="Dataset file: JSONL, a JSON array, or .txt raw text.", show_default=False),
+    eval_file: Optional[Path] = typer.Argument(None, help="Optional eval file: also checks train/eval overlap.",
+                                               show_default=False),
+    format: str = typer.Option("auto", "--format", "-f", help="auto | openai | alpaca | sharegpt | conversation | text"),
+    target: str = typer.Option("open", "--target", help="open (train locally) | openai (OpenAI's fine-tuning rules, tiktoken, cost)"),
+    model: Optional[str] = typer.Option(None, "--model", help="Tokenizer to count with: demo (default), a local folder or hub id; "
+                                        "with --target openai the OpenAI model (price and per-example limit)."),
+    max_length: Optional[int] = typer.Option(None, "--max-length", min=1, help="Report examples longer than this many tokens (truncated in training)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object (file, format, rows, findings, stats)."),
+    fix: Optional[Path] = typer.Option(None, "--fix", help="Write a cleaned copy to OUT and every removed row to OUT.rejected.jsonl."),
+    to: Optional[str] = typer.Option(None, "--to", help="With --fix: convert to openai | alpaca | sharegpt."),
+    strict: bool = typer.Option(False, "--strict", help="Exit 1 on warnings too."),
+    no_tokenizer: bool = typer.Option(False, "--no-tokenizer", help="Do not load a tokenizer; use the labelled estimate (fastest)."),
+    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Processes for large JSONL files (default: one per CPU)."),
+) -> None:
+    """Check a dataset before spending GPU hours or API money: structure, quality, personal data, length, cost."""
+    if format not in FORMAT_CHOICES:
+        _bad_args(f"--format {format!r}: use one of {', '.join(FORMAT_CHOICES)}.")
+    if target not in TARGET_CHOICES:
+        _bad_args(f"--target {target!r}: use one of {', '.join(TARGET_CHOICES)}.")
+    if to is not None and to not in TO_CHOICES:
+        _bad_args(f"--to {to!r}: use one of {', '.join(TO_CHOICES)}.")
+    if to is not None and fix is None:
+        _bad_args("--to only applies with --fix OUT.")
+
+    from engine.data.lint import LintOptions, lint_file
+    from engine.data.stats import EstimateCounter, load_counter
+
+    say = (lambda m: typer.echo(f"… {m}", err=True)) if not as_json else (lambda m: None)
+    opts = LintOptions(format=format, target=target, model=model, max_length=max_length,
+                       eval_path=str(eval_file) if eval_file else None, workers=workers)
+    notice = None
+    if no_tokenizer:
+        counter = EstimateCounter("--no-tokenizer")
+        notice = "--no-tokenizer was given"
+    else:
+        # The OpenAI model name is for prices, not a tokenizer to load.
+        counter, notice = load_counter(target, None if target == "openai" else model, progress=say)
+        if notice:
+            say(notice)
+    report = lint_file(file, opts, counter=counter, counter_notice=notice, progress=say)
+
+    fix_info = None
+    if fix is not None and report.fatal is None:
+        from engine.data.fix import fix_file
+        from engine.data.records import DatasetError
+        try:
+            fix_info = fix_file(file, report, fix, to, opts)
+        except DatasetError as e:
+            typer.echo(f"tunewiz lint: {e}", err=True)
+            raise typer.Exit(2)
+        report.stats["fix"] = fix_info.to_dict()
+
+    if as_json:
+        import orjson
+        sys.stdout.write(orjson.dumps(report.to_json(), option=orjson.OPT_INDENT_2).decode() + "\n")
+    else:
+        _print_report(report, strict, fix_info)
+    raise typer.Exit(report.exit_code(strict))
+
+
+def _print_report(report: Any, strict: bool, fix_info: Any) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    con = Console(highlight=False)
+    if report.fatal is not None:
+        con.print(Text("✗ cannot read the file", style="bold red"))
+        con.print(report.fatal.message)
+        return
+    st = report.stats
+    sev = report.severities
+    head = Text()
+    head.append(f"{report.file}", style="bold")
+    head.append(f"  {report.format} · {st['layout']} · {report.rows} rows · {st['examples']} usable\n")
+    head.append(f"{sev.get('error', 0)} error(s)", style=SEV_STYLE["error"] if sev.get("error") else "green")
+    head.append(", ")
+    head.append(f"{sev.get('warning', 0)} warning(s)", style=SEV_STYLE["warning"] if sev.get("warning") else "green")
+    head.append(f", {sev.get('info', 0)} note(s)")
+    con.print(head)
+
+    groups: "OrderedDict[str, list]" = OrderedDict()
+    order = {"error": 0, "warning": 1, "info": 2}
+    for f in sorted(report.findings, key=lambda f: (order[f.severity], f.code, f.line or 0)):
+        groups.setdefault(f.code, []).append(f)
+    if groups:
+        # Blocks rather than a table: a long message stays readable at 80 columns over SSH.
+        con.print(Text("\nFindings", style="bold"))
+        for code, fs in groups.items():
+            lines = [str(f.line) for f in fs if f.line is not None][:5]
+            total = report.counts.get(code, len(fs))
+            first = fs[0]
+            row = Text("  ")
+            row.append(f"{first.severity:<7}", style=SEV_STYLE[first.severity])
+            row.append(f" {code}", style="bold")
+            row.append(f" ×{total}")
+            if lines:
+                row.append(f"  line{'s' if len(lines) > 1 else ''} {', '.join(lines)}{' …' if total > len(lines) else ''}",
+                           style="dim")
+            con.print(row)
+            con.print(Text("      " + (f"{first.field}: " if first.field else "") + first.message))
+        con.print()
+
+    tok = st["tokens"]
+    dist = tok["per_example"]
+    turns = st["turns"]
+    s = Table(title="Statistics", title_justify="left", show_header=False, box=None)
+    s.add_column(style="bold")
+    s.add_column()
+    s.add_row("rows", f"{st['rows']} ({st['examples']} usable, {st['rejected_rows']} with errors, {st['blank_lines']} blank lines)")
+    if turns["max"] is not None:
+        s.add_row("turns / example", f"min {turns['min']} · median {turns['median']} · p95 {turns['p95']} · max {turns['max']}")
+    if dist["max"] is not None:
+        s.add_row("tokens / example", f"min {dist['min']} · median {dist['median']} · p95 {dist['p95']} · max {dist['max']}"
+                  + ("" if tok["exact"] else "  (estimate)"))
+        s.add_row("total tokens", f"{tok['total']:,}" + ("" if tok["exact"] else " (estimate)"))
+    s.add_row("counted with", tok["counter"])
+    s.add_row("duplicates", f"{st['duplicates']['exact']} exact, {st['duplicates']['near']} near")
+    if "eval" in st:
+        e = st["eval"]
+        s.add_row("eval file", f"{e.get('file')}: {e.get('rows')} rows, {e.get('overlap')} also in training")
+    oa = st.get("openai")
+    if oa:
+        if "cost_per_epoch_usd" in oa:
+            s.add_row("OpenAI cost", f"{oa['model']}: ${oa['cost_per_epoch_usd']:.2f} per epoch, "
+                      f"${oa['cost_default_epochs_usd']:.2f} for the default {oa['default_epochs']} epochs "
+                      f"({oa['billed_tokens_per_epoch']:,} billed tokens/epoch at ${oa['price_per_1m_tokens_usd']}/1M"
+                      + (", estimated" if oa.get("estimated") else "") + ")")
+        else:
+            s.add_row("OpenAI cost", oa.get("note", ""))
+    con.print(s)
+    hist = tok.get("histogram") or []
+    if hist:
+        peak = max(b["count"] for b in hist) or 1
+        con.print(Text("tokens per example", style="bold"))
+        for b in hist:
+            label = f"{b['from']:>6}–{b['to'] - 1:<6}" if b["to"] else f"{b['from']:>6}+      "
+            bar = "█" * max(1 if b["count"] else 0, round(30 * b["count"] / peak))
+            con.print(f"  {label} {bar} {b['count']}")
+    if fix_info is not None:
+        con.print(Text(f"fix: kept {fix_info.kept} of {fix_info.rows} rows → {fix_info.out} ({fix_info.format}); "
+                       f"{fix_info.rejected} removed → {fix_info.rejected_path}", style="green"))
+    con.print(Text("next:", style="bold"))
+    for step in _next_steps(report, strict, fix_info):
+        con.print(f"  • {step}")
+
+
+def _next_steps(report: Any, strict: bool, fix_info: Any) -> list[str]:
+    c = report.counts
+    steps = []
+    if c.get("encoding"):
+        steps.append("convert the file to UTF-8 (the iconv command is in the finding).")
+    row_errors = report.stats.get("rejected_rows", 0)
+    dups = report.stats["duplicates"]["exact"] + report.stats["duplicates"]["near"]
+    if (row_errors or dups) and fix_info is None:
+        steps.append(f"run `tunewiz lint {report.file} --fix CLEAN.jsonl` to drop the {row_errors} row(s) with errors and "
+                     f"{dups} duplicate(s); removed rows go to CLEAN.jsonl.rejected.jsonl with the reason.")
+    if c.get("secret") or c.get("pii-email") or c.get("pii-phone") or c.get("pii-id-number"):
+        steps.append("remove or mask personal data and secrets before training: models can repeat them verbatim.")
+    if c.get("placeholder"):
+        steps.append("fill in the template text ({{name}}, XXX, TODO) or the model will learn to say it.")
+    if c.get("few-rows") or c.get("openai-too-few"):
+        steps.append("collect more examples (500+ clean ones), or try prompting / RAG first.")
+    if c.get("short-answers"):
+        steps.append("answers are labels: consider a classification model instead of an LLM fine-tune.")
+    if c.get("too-long"):
+        steps.append("shorten or split the long examples, or raise max_length (memory grows with it).")
+    if c.get("token-estimate"):
+        steps.append("token counts are estimates; install/cache the tokenizer for exact numbers.")
+    if not report.severities.get("error") and not (strict and report.severities.get("warning")):
+        steps.append("the data is ready to train on" + (" (warnings are worth a look)." if report.severities.get("warning") else "."))
+    return steps
+
 
 def register(app: typer.Typer) -> None:
-    """Adds this module's commands to the app (filled in as the commands land)."""
+    """Adds this module's commands to the app."""
+    app.command("lint", help=lint.__doc__)(lint)

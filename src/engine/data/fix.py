@@ -1,0 +1,157 @@
+"""`--fix OUT`: a cleaned copy of a dataset and `OUT.rejected.jsonl` with every removed row and why.
+
+Kept + rejected always equals the input's rows; the input is only read. Cleaning drops rows with
+errors, later copies of duplicates and rows also in the eval file, trims surrounding whitespace of
+every text, drops a BOM and blank lines, and (with `to`) converts to another format through the
+canonical form (`formats.to_format_dict`, the one writer of each format).
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from . import rules as R
+from .canonical import Problem
+from .formats import parse_row, to_format_dict
+from .lint import OPENAI_MSG_KEYS, OPENAI_TOP_KEYS, LintOptions, LintReport, _Scan
+from .records import DatasetError, iter_records_of, sniff
+
+WRITE_FORMATS = ("openai", "alpaca", "sharegpt")
+
+
+@dataclass
+class FixResult:
+    """What --fix wrote."""
+    out: str
+    rejected_path: str
+    rows: int
+    kept: int
+    rejected: int
+    format: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"out": self.out, "rejected_file": self.rejected_path, "rows": self.rows, "kept": self.kept,
+                "rejected": self.rejected, "format": self.format}
+
+
+def rejected_path_for(out: str | Path) -> Path:
+    """OUT.rejected.jsonl beside OUT."""
+    return Path(str(out) + ".rejected.jsonl")
+
+
+def _trim(obj: Any, fmt: str) -> Any:
+    """Strips surrounding whitespace from every text of a freshly parsed row (never the input file)."""
+    if isinstance(obj, str):
+        return obj.strip()
+    if not isinstance(obj, dict):
+        return obj
+    for key in ("messages", "conversation", "conversations"):
+        msgs = obj.get(key)
+        if isinstance(msgs, list):
+            for m in msgs:
+                if isinstance(m, dict):
+                    for k in ("content", "value"):
+                        if isinstance(m.get(k), str):
+                            m[k] = m[k].strip()
+    for k in ("instruction", "input", "output", "system", "text"):
+        if isinstance(obj.get(k), str):
+            obj[k] = obj[k].strip()
+    h = obj.get("history")
+    if isinstance(h, list):
+        obj["history"] = [[t.strip() if isinstance(t, str) else t for t in p] if isinstance(p, list) else p for p in h]
+    return obj
+
+
+def fix_file(path: str | Path, report: LintReport, out: str | Path, to: str | None = None,
+             opts: LintOptions | None = None) -> FixResult:
+    """Writes the cleaned copy to `out` (JSONL; plain lines for raw text to a .txt) and the rejects beside it.
+
+    Raises DatasetError when `out` would overwrite the input or cannot be written.
+    """
+    opts = opts or LintOptions()
+    src = Path(path)
+    out_p = Path(out)
+    rej_p = rejected_path_for(out_p)
+    if report.fatal is not None or report.format is None:
+        raise DatasetError(f"{src}: cannot be read, so there is nothing to fix ({report.fatal.message if report.fatal else ''}).",
+                           code="file-unreadable")
+    for p in (out_p, rej_p):
+        if p.resolve() == src.resolve():
+            raise DatasetError(f"{p}: --fix would overwrite the input file; write the cleaned copy elsewhere.",
+                               code="bad-argument")
+    if to is not None and to not in WRITE_FORMATS:
+        raise DatasetError(f"--to {to}: use one of {', '.join(WRITE_FORMATS)}.", code="bad-argument")
+    fmt = report.format
+    target_fmt = to or fmt
+    if target_fmt == "text" and to is not None:
+        raise DatasetError("raw text cannot be converted to a chat format.", code="bad-argument")
+    plain_text = target_fmt == "text" and out_p.suffix.lower() == ".txt"
+    info = sniff(src)
+    drop_openai_keys = opts.target == "openai"
+    kept = rejected = rows = 0
+    truncated = {f.line: (f.code, f.message) for f in report.findings if f.code == "truncated-last-line"}
+    tmp_out = out_p.with_name(f".{out_p.name}.tmp-{os.getpid()}")
+    tmp_rej = rej_p.with_name(f".{rej_p.name}.tmp-{os.getpid()}")
+    try:
+        out_p.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp_out, "wb") as fo, open(tmp_rej, "wb") as fr:
+            for n, rec in iter_records_of(info):
+                rows += 1
+                reasons: list[tuple[str, str]] = []
+                if isinstance(rec, Problem):
+                    reasons.append(truncated.get(n) or (rec.code or "json-invalid", rec.message))
+                else:
+                    # The same row checks as the lint pass, so the reasons are the findings a user saw.
+                    scan = _Scan(str(src), fmt, opts.format == "auto", LintOptions(
+                        format=opts.format, target=opts.target, columns=opts.columns, tags=opts.tags, track_rows=False))
+                    raw = None if isinstance(rec, str) else orjson.dumps(rec)
+                    scan.record(n, raw, rec)
+                    reasons += [(f.code, f.message) for f in scan.kept if f.severity == R.ERROR]
+                    reasons += [r for r in report.reject_lines.get(n, []) if r[0] != "error"]
+                line_out: bytes | None = None
+                if not reasons:
+                    try:
+                        line_out = _write_row(rec, n, fmt, target_fmt, str(src), opts, drop_openai_keys, plain_text)
+                    except ValueError as e:
+                        reasons.append(("convert", f"cannot be written as {target_fmt}: {e}"))
+                if reasons:
+                    rejected += 1
+                    row: dict[str, Any] = {"line": n, "reasons": [{"code": c, "message": m} for c, m in reasons]}
+                    if isinstance(rec, Problem):
+                        row["error"] = str(rec)
+                    else:
+                        row["row"] = rec
+                    fr.write(orjson.dumps(row) + b"\n")
+                else:
+                    kept += 1
+                    fo.write(line_out + b"\n")
+        os.replace(tmp_out, out_p)
+        os.replace(tmp_rej, rej_p)
+    except OSError as e:
+        raise DatasetError(f"{out_p}: cannot be written ({e.strerror}).", code="file-unreadable") from None
+    finally:
+        for t in (tmp_out, tmp_rej):
+            if t.exists():
+                t.unlink()
+    return FixResult(out=str(out_p), rejected_path=str(rej_p), rows=rows, kept=kept, rejected=rejected, format=target_fmt)
+
+
+def _write_row(rec: Any, n: int, fmt: str, target_fmt: str, src: str, opts: LintOptions,
+               drop_openai_keys: bool, plain_text: bool) -> bytes:
+    rec = _trim(rec, fmt)
+    if target_fmt == fmt:
+        if fmt == "text":
+            text = rec if isinstance(rec, str) else rec.get((opts.columns or {}).get("text") or (opts.columns or {}).get("prompt") or "text")
+            return text.replace("\n", " ").encode() if plain_text else orjson.dumps({"text": text})
+        if drop_openai_keys and fmt == "openai" and isinstance(rec, dict):
+            rec = {k: v for k, v in rec.items() if k in OPENAI_TOP_KEYS}
+            rec["messages"] = [{k: v for k, v in m.items() if k in OPENAI_MSG_KEYS} for m in rec["messages"]]
+        return orjson.dumps(rec)
+    ex, probs = parse_row(rec, fmt, src, n, columns=opts.columns, tags=opts.tags)
+    if ex is None:
+        raise ValueError("; ".join(p.message for p in probs) or "unreadable row")
+    return orjson.dumps(to_format_dict(ex, target_fmt))
