@@ -1,0 +1,229 @@
+"""The model catalog: architecture numbers, lookups, config.json fallbacks, OpenAI facts."""
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from engine import catalog
+from engine.catalog import (OPENAI_WIND_DOWN, ModelConfigError, UnknownModelError, get_model, get_openai_model,
+                            models, openai_models, openai_training_cost, resolve_model_spec, smaller_models)
+
+REQUIRED = [
+    *(f"Qwen/Qwen2.5-{s}{i}" for s in ("0.5B", "1.5B", "3B", "7B", "14B", "32B") for i in ("", "-Instruct")),
+    "THUDM/glm-4-9b-chat", "baichuan-inc/Baichuan2-7B-Chat", "baichuan-inc/Baichuan2-13B-Chat",
+    "meta-llama/Meta-Llama-3-8B", "meta-llama/Llama-3.1-8B-Instruct", "meta-llama/Llama-3.2-1B-Instruct",
+    "meta-llama/Llama-3.2-3B-Instruct", "HuggingFaceTB/SmolLM2-135M-Instruct", "HuggingFaceTB/SmolLM2-360M-Instruct",
+    "HuggingFaceTB/SmolLM2-1.7B-Instruct", "demo",
+]
+
+
+@pytest.mark.parametrize("model_id", REQUIRED)
+def test_every_model_the_guide_names_is_in_the_catalog(model_id: str) -> None:
+    spec = get_model(model_id)
+    assert spec is not None, model_id
+    assert spec.num_hidden_layers > 0 and spec.hidden_size % spec.num_attention_heads == 0 or spec.head_dim
+    assert spec.default_lora_targets and spec.license and spec.languages
+
+
+def test_demo_is_smollm2_135m_instruct() -> None:
+    demo = get_model("demo")
+    assert (demo.num_hidden_layers, demo.hidden_size, demo.intermediate_size) == (30, 576, 1536)
+    assert (demo.num_attention_heads, demo.num_key_value_heads, demo.vocab_size) == (9, 3, 49152)
+    assert demo.tie_word_embeddings and demo.max_position_embeddings == 8192 and demo.model_type == "llama"
+    assert demo.hub_id == "HuggingFaceTB/SmolLM2-135M-Instruct"
+    assert demo.param_count() == 134_515_008          # SmolLM2-135M's published count
+
+
+@pytest.mark.parametrize("model_id, published_billions", [
+    ("Qwen/Qwen2.5-7B-Instruct", 7.62), ("Qwen/Qwen2.5-0.5B", 0.49), ("meta-llama/Meta-Llama-3-8B", 8.03),
+    ("THUDM/glm-4-9b-chat", 9.40), ("baichuan-inc/Baichuan2-7B-Chat", 7.51), ("baichuan-inc/Baichuan2-13B-Chat", 13.90),
+    ("meta-llama/Llama-3.2-1B-Instruct", 1.24), ("HuggingFaceTB/SmolLM2-1.7B", 1.71),
+])
+def test_parameter_counts_match_the_model_cards(model_id: str, published_billions: float) -> None:
+    assert get_model(model_id).params == pytest.approx(published_billions, rel=0.01)
+
+
+def test_parameter_counts_match_transformers_exactly() -> None:
+    # Every distinct Llama/Qwen2 architecture, built by transformers on the meta device (no memory).
+    # Blocks are identical, so 1- and 2-block models give the exact count for any depth, fast.
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    def count(spec, layers: int) -> int:
+        config = AutoConfig.for_model(
+            spec.model_type, num_hidden_layers=layers, hidden_size=spec.hidden_size,
+            intermediate_size=spec.intermediate_size, num_attention_heads=spec.num_attention_heads,
+            num_key_value_heads=spec.num_key_value_heads, vocab_size=spec.vocab_size,
+            tie_word_embeddings=spec.tie_word_embeddings, head_dim=spec.head_size)
+        with torch.device("meta"):
+            return sum(p.numel() for p in AutoModelForCausalLM.from_config(config).parameters())
+
+    seen = set()
+    for spec in models():
+        if spec.model_type not in ("llama", "qwen2"):
+            continue  # GLM4 and Baichuan2 need their remote code; checked against their cards above
+        key = (spec.model_type, spec.num_hidden_layers, spec.hidden_size, spec.intermediate_size,
+               spec.num_attention_heads, spec.num_key_value_heads, spec.vocab_size, spec.tie_word_embeddings)
+        if key in seen:
+            continue
+        seen.add(key)
+        one, two = count(spec, 1), count(spec, 2)
+        assert one + (spec.num_hidden_layers - 1) * (two - one) == spec.param_count(), spec.id
+    assert len(seen) >= 10
+
+
+def test_lookup_by_id_short_name_and_alias_ignores_case() -> None:
+    assert get_model("qwen/qwen2.5-7b-instruct").id == "Qwen/Qwen2.5-7B-Instruct"
+    assert get_model("Qwen2.5-7B-Instruct").id == "Qwen/Qwen2.5-7B-Instruct"
+    assert get_model("glm4").id == "THUDM/glm-4-9b-chat"
+    assert get_model("llama3-8b").id == "meta-llama/Meta-Llama-3-8B"
+    assert get_model("no-such-model") is None and get_model("") is None
+
+
+def test_remote_code_and_lora_targets_per_architecture() -> None:
+    glm, baichuan, qwen = get_model("glm4"), get_model("baichuan2-7b"), get_model("Qwen/Qwen2.5-7B")
+    assert glm.trust_remote_code and baichuan.trust_remote_code and not qwen.trust_remote_code
+    assert set(glm.default_lora_targets) == {"query_key_value", "dense", "dense_h_to_4h", "dense_4h_to_h"}
+    assert set(baichuan.default_lora_targets) == {"W_pack", "o_proj", "gate_proj", "up_proj", "down_proj"}
+    assert set(qwen.default_lora_targets) == {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj",
+                                              "down_proj"}
+
+
+def test_unknown_lora_target_is_a_clear_error() -> None:
+    with pytest.raises(ModelConfigError, match="W_pack.*do not exist.*q_proj"):
+        get_model("demo").lora_params(8, ["W_pack"])
+
+
+def _write_config(folder: Path, config: dict) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "config.json").write_text(json.dumps(config))
+    return folder
+
+
+QWEN_LIKE = {"model_type": "qwen2", "num_hidden_layers": 4, "hidden_size": 128, "intermediate_size": 256,
+             "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 1000, "max_position_embeddings": 2048,
+             "tie_word_embeddings": True}
+
+
+def test_local_folder_is_read_from_its_config_json(tmp_path: Path) -> None:
+    spec = resolve_model_spec(str(_write_config(tmp_path / "my-model", QWEN_LIKE)))
+    assert spec.num_hidden_layers == 4 and spec.num_key_value_heads == 2 and spec.attention_bias
+    assert spec.source.endswith("config.json") and spec.tie_word_embeddings
+
+
+def test_glm_style_field_names_are_understood(tmp_path: Path) -> None:
+    glm = {"model_type": "chatglm", "num_layers": 40, "hidden_size": 4096, "ffn_hidden_size": 13696,
+           "num_attention_heads": 32, "multi_query_group_num": 2, "kv_channels": 128, "padded_vocab_size": 151552,
+           "seq_length": 131072, "add_qkv_bias": True, "auto_map": {"AutoModel": "modeling_chatglm.ChatGLMModel"}}
+    spec = resolve_model_spec(str(_write_config(tmp_path / "glm", glm)))
+    assert spec.param_count() == get_model("glm4").param_count()
+    assert spec.trust_remote_code and spec.max_position_embeddings == 131072
+
+
+def test_config_missing_a_field_names_it(tmp_path: Path) -> None:
+    broken = {k: v for k, v in QWEN_LIKE.items() if k != "intermediate_size"}
+    with pytest.raises(ModelConfigError, match="intermediate_size.*ffn_hidden_size"):
+        resolve_model_spec(str(_write_config(tmp_path / "broken", broken)))
+
+
+def test_config_with_nonsense_value_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ModelConfigError, match="num_hidden_layers.*positive"):
+        resolve_model_spec(str(_write_config(tmp_path / "bad", {**QWEN_LIKE, "num_hidden_layers": "four"})))
+
+
+def test_folder_without_config_json(tmp_path: Path) -> None:
+    with pytest.raises(UnknownModelError, match="no config.json"):
+        resolve_model_spec(str(tmp_path))
+
+
+def test_unknown_hub_id_offline_says_what_was_tried(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(UnknownModelError) as info:
+        resolve_model_spec("someone/some-model")
+    message = str(info.value)
+    assert "catalog" in message and "local folder" in message and "HF_HUB_OFFLINE" in message
+
+
+def test_typo_gets_a_suggestion() -> None:
+    with pytest.raises(UnknownModelError, match="Did you mean Qwen/Qwen2.5-7B-Instruct"):
+        resolve_model_spec("Qwen2.5-7B-Instrct", online=False)
+
+
+def test_hub_config_is_fetched_alone_when_online(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import huggingface_hub
+    asked = []
+
+    def fake_download(repo: str, filename: str) -> str:
+        asked.append((repo, filename))
+        return str(_write_config(tmp_path / "cache", QWEN_LIKE) / "config.json")
+
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", fake_download)
+    spec = resolve_model_spec("someone/tiny-qwen", online=True)
+    assert asked == [("someone/tiny-qwen", "config.json")]      # the weights are never asked for
+    assert spec.id == "someone/tiny-qwen" and spec.hidden_size == 128
+
+
+def test_hub_failure_becomes_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import huggingface_hub
+
+    def fail(repo: str, filename: str) -> str:
+        raise OSError("401 Client Error: repository is gated")
+
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", fail)
+    with pytest.raises(UnknownModelError, match="hub.*gated"):
+        resolve_model_spec("someone/gated-model", online=True)
+
+
+def test_smaller_models_stay_in_the_family_first() -> None:
+    ladder = [m.id for m in smaller_models(get_model("Qwen/Qwen2.5-14B-Instruct"))]
+    assert ladder[:4] == ["Qwen/Qwen2.5-7B-Instruct", "Qwen/Qwen2.5-3B-Instruct", "Qwen/Qwen2.5-1.5B-Instruct",
+                          "Qwen/Qwen2.5-0.5B-Instruct"]
+    llama = [m.id for m in smaller_models(get_model("meta-llama/Llama-3.1-8B-Instruct"))]
+    assert llama[0] == "meta-llama/Llama-3.2-3B-Instruct"
+    assert not any(get_model(m).trust_remote_code for m in llama)
+
+
+# -- OpenAI ---------------------------------------------------------------------------------------
+OPENAI_IDS = ["gpt-4o-mini-2024-07-18", "gpt-4o-2024-08-06", "gpt-4.1-2025-04-14", "gpt-4.1-mini-2025-04-14",
+              "gpt-4.1-nano-2025-04-14", "gpt-3.5-turbo-0125"]
+
+
+@pytest.mark.parametrize("model_id", OPENAI_IDS)
+def test_openai_models_carry_sourced_dated_facts(model_id: str) -> None:
+    m = get_openai_model(model_id)
+    assert m is not None
+    for fact in (m.context_tokens, m.example_tokens, m.training_price_per_1m, m.default_epochs, m.min_examples):
+        assert fact.as_of and date.fromisoformat(fact.as_of)
+        assert "OpenAI" in fact.source and "checked" in fact.source
+    assert m.example_tokens.value <= m.context_tokens.value
+    assert m.training_price_per_1m.value > 0 and m.min_examples.value == 10
+
+
+def test_openai_family_alias_finds_the_snapshot() -> None:
+    assert get_openai_model("gpt-4o-mini").id == "gpt-4o-mini-2024-07-18"
+    assert get_openai_model("gpt-3.5-turbo").id == "gpt-3.5-turbo-0125"
+    assert get_openai_model("gpt-5") is None
+    assert [m.id for m in openai_models()] and len(openai_models()) == 6
+
+
+def test_openai_cost_is_tokens_times_epochs_times_price() -> None:
+    mini = get_openai_model("gpt-4o-mini-2024-07-18")
+    assert openai_training_cost(mini, 1_000_000, epochs=3) == pytest.approx(3 * mini.training_price_per_1m.value)
+
+
+def test_wind_down_dates_are_sourced_constants() -> None:
+    assert OPENAI_WIND_DOWN.new_jobs_end.value == "2027-01-06"
+    assert OPENAI_WIND_DOWN.models_shut_down.value == "2027-01-14"
+    assert "DESIGN.md" in OPENAI_WIND_DOWN.new_jobs_end.source
+    assert OPENAI_WIND_DOWN.days_left(date(2026, 12, 30)) == (7, 15)
+    text = OPENAI_WIND_DOWN.sentence(date(2026, 12, 30))
+    assert "2027-01-06" in text and "2027-01-14" in text and "7 days" in text
+    assert "since 2027-01-06" in OPENAI_WIND_DOWN.sentence(date(2027, 2, 1))
+
+
+def test_catalog_to_dict_is_json_ready() -> None:
+    json.dumps([s.to_dict() for s in catalog.models()])
+    json.dumps([m.to_dict() for m in openai_models()] + [OPENAI_WIND_DOWN.to_dict()])
