@@ -94,7 +94,10 @@ PLACEHOLDER = re.compile(r"\{\{\s*[^{}\s][^{}]{0,40}\}\}|(?<![A-Za-z])(?:X{3,}|x
 ELLIPSIS_ONLY = re.compile(r"^[\s.。…·]+$")
 MARKUP = re.compile(r"</?(?:p|div|span|br|a|b|i|u|strong|em|ul|ol|li|table|tr|td|th|img|h[1-6]|font|html|body|head|script|style|iframe)"
                     r"(?:\s[^<>]{0,200})?/?>|&(?:nbsp|amp|lt|gt|quot|apos|#\d{2,6}|#x[0-9a-fA-F]{2,5});", re.IGNORECASE)
-MOJIBAKE = re.compile("\ufffd|锟斤拷|烫烫烫|屯屯屯|[ÃÂ][\u0080-\u00bf]|â€[\u0080-\u00bf™œ\u201c\u201d\u2018\u2019\u2013\u2014\u201a\u201e\u2020\u2021\u2026\u2030\u0160\u0152\u017d\u02dc\u2122]?")
+# UTF-8 bytes read as Latin-1/cp1252: a lead letter (Ã, å, è...) followed by continuation-byte
+# characters; three-byte CJK characters become lead + two of them ("è®¢" for 订).
+_CONT = "\u0080-\u00bf\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
+MOJIBAKE = re.compile(f"\ufffd|锟斤拷|烫烫烫|屯屯屯|[\u00e0-\u00ef][{_CONT}]{{2}}|[\u00c2\u00c3][{_CONT}]|â€")
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u2060\ufeff\ufffe]")
 
 # Cheap gates for the fast path. They fire on a superset of what the detailed patterns find.
@@ -102,13 +105,14 @@ CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2
 # punctuation ('@' e-mail, '<' '&' markup, '{' '[' placeholders, '+' phones), control and invisible
 # characters, mojibake's usual letters, and the rare letters of placeholder words and secret
 # prefixes (XXX/xxx/FIXME, TODO/TBD, xox-, AKIA/PRIVATE KEY, AIza, the '_' of ghp_/hf_/github_pat_).
-GATE_CHARS = re.compile("[@<&{\\[+\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u2060\ufeff\ufffe\ufffd锟烫屯ÃÂâXxKzD_]")
+GATE_CHARS = re.compile("[@<&{\\[+\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u2060\ufeff\ufffe\ufffd锟烫屯\u00c2\u00c3\u00e0-\u00efXxKzD_]")
 # Which detailed rules a candidate character calls for.
 GATE_CLASS: dict[str, tuple[str, ...]] = {
     "@": ("pii-email",), "<": ("markup",), "&": ("markup",), "{": ("placeholder",), "[": ("placeholder",),
     "+": ("pii-phone",), "X": ("placeholder",), "x": ("placeholder", "secret"), "D": ("placeholder",), "K": ("secret",), "z": ("secret",),
-    "_": ("secret",), "锟": ("mojibake",), "烫": ("mojibake",), "屯": ("mojibake",), "Ã": ("mojibake",),
-    "Â": ("mojibake",), "â": ("mojibake",), "\ufffd": ("mojibake",),
+    "_": ("secret",), "锟": ("mojibake",), "烫": ("mojibake",), "屯": ("mojibake",),
+    "\ufffd": ("mojibake",),
+    **{chr(c): ("mojibake",) for c in (0xC2, 0xC3, *range(0xE0, 0xF0))},
 }
 # Needles without a rare character, checked with plain substring tests.
 GATE_SUBSTRINGS: tuple[tuple[str, str], ...] = (("sk-", "secret"), ("orem ipsum", "placeholder"))

@@ -91,11 +91,11 @@ def _print_report(report: Any, strict: bool, fix_info: Any) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    con = Console(highlight=False)
     if report.fatal is not None:
-        con.print(Text("✗ cannot read the file", style="bold red"))
-        con.print(report.fatal.message)
+        # Plain stderr, unwrapped: the message holds a path and a command to copy.
+        typer.echo(f"tunewiz lint: cannot read the file: {report.fatal.message}", err=True)
         return
+    con = Console(highlight=False)
     st = report.stats
     sev = report.severities
     head = Text()
