@@ -1,0 +1,394 @@
+"""Peak training memory for one GPU, as a breakdown: what takes the memory, not just how much.
+
+The model is the code path tunewiz actually runs (engine/train/trainer.py: TRL SFTTrainer on the HF
+Trainer, bf16 autocast, peft LoRA, bitsandbytes NF4), derived from the tensors each step keeps alive:
+
+* weights: the model as loaded. LoRA/full: 2 bytes/param in bf16. QLoRA: the block linears in NF4
+  (4 bits + double-quantised block constants = 0.127 bits/param); embeddings, lm_head, norms and
+  biases stay in 16-bit in bitsandbytes, and peft's `prepare_model_for_kbit_training` (which the
+  trainer calls) then upcasts all of those to fp32.
+* lora_params: r x (in + out) per targeted linear per block, kept in fp32 (peft upcasts adapters).
+* gradients / optimizer: one gradient per trainable parameter in its own dtype; AdamW keeps two
+  states per parameter in the parameter's dtype (fused AdamW, the HF default since torch 2.8). Full
+  SFT runs in pure bf16 because the trainer loads the model in bf16: 2+2+4 bytes/param, no fp32
+  master copy. 8-bit AdamW keeps 1 byte per state.
+* activations: the tensors autograd saves per decoder block, counted op by op (RMSNorm's fp32
+  copy, each LoRA layer's own cast/dropout copy of its input, q/k/v/out saved by SDPA, the MLP's
+  three wide tensors). SDPA's flash/efficient kernels have no seq^2 term; the only seq^2 tensor is
+  the float copy SDPA makes of a padding mask (batch x seq x seq per block). With gradient
+  checkpointing only each block's input survives the forward, plus one block recomputed in backward.
+* logits: TRL's SFTTrainer never materialises the (batch, seq, vocab) logits: it projects in
+  4096-token x 32768-vocab tiles. The plain HF Trainer (and the guide's B3 script) does, and then
+  upcasts them to fp32 for the loss: 12 bytes per token per vocab entry at the start of backward.
+  That term dominates small models with large vocabularies; `loss_impl="full"` models it.
+* cuda_overhead: the CUDA context (outside PyTorch's allocator, so not in max_memory_reserved) and
+  the caching allocator's fragmentation.
+
+Sizes are GiB (what nvidia-smi and torch call "GB"). Nothing here imports torch.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from engine.catalog import ModelSpec
+
+Method = Literal["lora", "qlora", "full", "cpt"]
+Optimizer = Literal["adamw", "adamw_8bit", "paged_adamw_8bit"]
+Precision = Literal["bf16", "fp16", "fp32"]
+LossImpl = Literal["chunked", "full"]
+Device = Literal["cuda", "cpu"]
+
+METHODS: tuple[str, ...] = ("lora", "qlora", "full", "cpt")
+OPTIMIZERS: tuple[str, ...] = ("adamw", "adamw_8bit", "paged_adamw_8bit")
+PRECISIONS: tuple[str, ...] = ("bf16", "fp16", "fp32")
+
+GIB = 1024 ** 3
+# NF4 stores 4 bits per weight; double quantisation stores one 8-bit absmax per 64-weight block and
+# one fp32 absmax per 256 blocks: 8/64 + 32/(64*256) = 0.127 bits per weight on top of the 4.
+NF4_BYTES_PER_PARAM = 0.5 + (8 / 64 + 32 / (64 * 256)) / 8
+# 8-bit optimizers: 1 byte per state plus an fp32 absmax per 2048-value block (bitsandbytes' default).
+ADAM8_BYTES_PER_STATE = 1 + 4 / 2048
+# CUDA context with lazy module loading, cuBLAS/cuBLASLt workspaces and the kernels of torch,
+# bitsandbytes and Triton: 0.5-1 GiB on current drivers. It sits outside PyTorch's caching allocator.
+CUDA_CONTEXT_GB = 0.75
+# The caching allocator reserves more than it hands out. Long-lived tensors allocated once
+# (weights, gradients, optimizer states) are big blocks rounded to 2 MB: ~2% lost. Activations and
+# temporaries of many sizes come and go every step and leave split, partly used blocks behind: ~15%.
+# Both are starting values for bench/gpu_memory.py to calibrate.
+FRAGMENTATION_STATIC = 0.02
+FRAGMENTATION_DYNAMIC = 0.15
+# On the CPU the Python process with torch, transformers and datasets imported is ~0.8 GiB before
+# any tensor exists.
+CPU_RUNTIME_GB = 0.8
+# TRL's fused LM head tiles (trl/kernels/chunked_logprob.py).
+LM_HEAD_TOKEN_TILE = 4096
+LM_HEAD_VOCAB_TILE = 32768
+
+TERM_HELP: dict[str, str] = {
+    "weights": "the base model as loaded (bf16, or NF4 for QLoRA)",
+    "lora_params": "the LoRA adapter matrices (fp32, plus autocast's bf16 copy)",
+    "gradients": "one gradient per trainable parameter",
+    "optimizer": "AdamW's two moment estimates per trainable parameter",
+    "activations": "tensors the forward pass keeps for the backward pass",
+    "logits": "the vocabulary projection and the loss",
+    "cuda_overhead": "CUDA context and allocator fragmentation",
+    "runtime_overhead": "the Python process with torch imported (CPU)",
+}
+
+
+class EstimateError(ValueError):
+    """Arguments that make no sense for an estimate; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class Estimate:
+    model: str
+    method: str
+    seq_len: int
+    batch: int
+    gradient_checkpointing: bool
+    precision: str
+    optimizer: str
+    lora_r: int | None
+    lora_targets: list[str] | None
+    params: int                       # total parameters of the model
+    trainable_params: int
+    breakdown: dict[str, float]       # GiB per term; sums to total_gb
+    total_gb: float
+    cuda_context_gb: float            # part of cuda_overhead outside PyTorch's allocator
+    pageable_gb: float                # paged optimizer states that can move to CPU RAM under pressure
+    vram_gb: float | None
+    fits: bool | None
+    margin_gb: float | None
+    verdict: str
+    device: str = "cuda"
+    notes: list[str] = field(default_factory=list)
+    assumptions: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def allocator_gb(self) -> float:
+        """What torch.cuda.max_memory_reserved() should show: everything but the CUDA context and
+        paged optimizer states (those live in CUDA managed memory, outside the caching allocator)."""
+        return round(self.total_gb - self.cuda_context_gb - self.pageable_gb, 3)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"model": self.model, "method": self.method, "seq_len": self.seq_len, "batch": self.batch,
+                "gradient_checkpointing": self.gradient_checkpointing, "precision": self.precision,
+                "optimizer": self.optimizer, "lora_r": self.lora_r, "lora_targets": self.lora_targets,
+                "params": self.params, "trainable_params": self.trainable_params,
+                "total_gb": self.total_gb, "breakdown": dict(self.breakdown), "fits": self.fits,
+                "vram_gb": self.vram_gb, "margin_gb": self.margin_gb, "verdict": self.verdict,
+                "cuda_context_gb": self.cuda_context_gb, "allocator_gb": self.allocator_gb,
+                "pageable_gb": self.pageable_gb, "device": self.device, "notes": list(self.notes),
+                "assumptions": dict(self.assumptions)}
+
+
+def _bytes(precision: str) -> int:
+    return 4 if precision == "fp32" else 2
+
+
+def _check(spec: ModelSpec, method: str, seq_len: Any, batch: Any, lora_r: Any, optimizer: str,
+           precision: str, vram_gb: Any, lora_dropout: Any) -> None:
+    problems = []
+    if method not in METHODS:
+        problems.append(f"method {method!r} is not one of {', '.join(METHODS)}")
+    for name, value in (("seq_len", seq_len), ("batch", batch), ("lora_r", lora_r)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            problems.append(f"{name} must be a whole number of at least 1, not {value!r}")
+    if isinstance(seq_len, int) and seq_len > 4_194_304:
+        problems.append(f"seq_len {seq_len} is beyond any model's context")
+    if isinstance(lora_r, int) and lora_r > spec.hidden_size:
+        problems.append(f"lora_r {lora_r} is larger than the model's hidden size {spec.hidden_size}")
+    if optimizer not in OPTIMIZERS:
+        problems.append(f"optimizer {optimizer!r} is not one of {', '.join(OPTIMIZERS)}")
+    if precision not in PRECISIONS:
+        problems.append(f"precision {precision!r} is not one of {', '.join(PRECISIONS)}")
+    if vram_gb is not None and (not isinstance(vram_gb, (int, float)) or isinstance(vram_gb, bool)
+                                or not vram_gb > 0 or vram_gb > 4096):
+        problems.append(f"vram_gb must be a positive number of GB (one GPU), not {vram_gb!r}")
+    if not isinstance(lora_dropout, (int, float)) or not 0 <= lora_dropout < 1:
+        problems.append(f"lora_dropout must be in [0, 1), not {lora_dropout!r}")
+    if problems:
+        raise EstimateError("; ".join(problems))
+
+
+def activation_bytes_per_token_layer(spec: ModelSpec, method: str, targets: set[str], precision: str,
+                                     lora_dropout: float, kbit_upcast: bool, lora_r: int = 16,
+                                     device: str = "cuda") -> float:
+    """Bytes autograd keeps per token for one decoder block (no checkpointing, no seq^2 terms).
+
+    Counted tensor by tensor from what each op saves for backward (checked on the CPU against
+    torch's saved-tensor hooks in tests/test_memory.py).
+    """
+    a = _bytes(precision)                      # compute dtype under autocast
+    # After prepare_model_for_kbit_training the embeddings and norms are fp32, so the residual
+    # stream is fp32; bitsandbytes casts each 4-bit linear's output back to its input's dtype, so
+    # q/k/v and the MLP's wide tensors are fp32 too.
+    s = 4 if (method == "qlora" and kbit_upcast) or precision == "fp32" else a
+    trains_base = method in ("full", "cpt")
+    h, inter = spec.hidden_size, spec.intermediate_size
+    total = 0.0
+    # RMSNorm upcasts its input to fp32 and keeps it plus the fp32 rsqrt; with trainable norm
+    # weights it also keeps the normalised tensor for the weight's gradient.
+    total += 2 * (4 * h + 4 + (a * h if trains_base else 0))
+    # What enters LoRA's dropout: peft's plain LoRA layer casts its input to the adapter's dtype
+    # (fp32) every time; its 4-bit layer leaves the input alone under autocast.
+    lora_in = 4 if method == "lora" else s
+    # CUDA's fused dropout keeps a 1-byte mask; the CPU kernel keeps a noise tensor in the input dtype.
+    mask = 1 if device == "cuda" else lora_in
+    groups: dict[str, list] = {}
+    for lin in spec.linears():
+        groups.setdefault(lin.group, []).append(lin)
+    for group, members in groups.items():
+        d_in = members[0].d_in
+        if trains_base:
+            # The weight gradient needs the input, once per group. o_proj's input is SDPA's output
+            # seen through a transpose (flash/efficient kernels write it in that layout): no copy.
+            total += 0 if group == "attn_out" else a * d_in
+            continue
+        hit = [lin for lin in members if lin.name in targets]
+        if not hit:
+            continue                           # frozen layers need only their weight for backward
+        # lora_B keeps lora_A's output (r wide) for its weight gradient.
+        total += len(hit) * a * lora_r
+        cast = lora_in != a                    # autocast casts the dropout output to bf16 for lora_A
+        if lora_dropout > 0:
+            # Each adapted layer runs its own dropout: a mask, plus the tensor lora_A keeps.
+            total += len(hit) * (mask + a) * d_in
+        elif cast:
+            total += len(hit) * a * d_in       # one bf16 cast per adapted layer
+        elif group != "attn_out":
+            total += lora_in * d_in            # lora_A keeps the very input tensor: shared by the group
+        # (o_proj's uncast input is SDPA's output, which SDPA keeps anyway)
+    # SDPA keeps q, k, v, its output and the fp32 log-sum-exp. With a padding mask transformers
+    # repeats k/v to every head before SDPA (the GQA fast path needs mask=None), so k/v are full width.
+    kv = spec.q_dim if spec.num_key_value_heads < spec.num_attention_heads else spec.kv_dim
+    total += a * (2 * spec.q_dim + 2 * kv) + 4 * spec.num_attention_heads
+    # MLP: gate output (kept by SiLU), SiLU output and up output (kept by the product): 3 x intermediate.
+    total += 3 * s * inter
+    return total
+
+
+def attention_bytes_per_layer(spec: ModelSpec, seq_len: int, batch: int, precision: str, padded: bool) -> float:
+    """The seq^2 terms of one block: SDPA's float copy of a padding mask, or eager attention's scores."""
+    a = _bytes(precision)
+    out = 0.0
+    if padded:
+        # SDPA turns the boolean mask into an additive float bias (batch x 1 x seq x seq) on every
+        # call and keeps it for backward.
+        out += batch * seq_len * seq_len * a
+    if spec.attention == "eager":
+        # Materialised attention (Baichuan2-13B's ALiBi): the clamped scores and the softmax
+        # probabilities, per head.
+        out += batch * spec.num_attention_heads * seq_len * seq_len * 2 * a
+    return out
+
+
+def _backward_working_bytes_per_token(spec: ModelSpec, precision: str, s: int) -> float:
+    # While one block runs backward, gradients of its widest tensors are alive at once: those of the
+    # gate, up and SiLU outputs plus a couple of hidden-wide ones.
+    a = _bytes(precision)
+    return 3 * s * spec.intermediate_size + 4 * a * spec.hidden_size
+
+
+def estimate(spec: ModelSpec, method: str, seq_len: int, batch: int, grad_checkpointing: bool = True,
+             lora_r: int = 16, lora_targets: list[str] | str | None = None, optimizer: str = "adamw",
+             precision: str = "bf16", vram_gb: float | None = None, *, lora_dropout: float = 0.05,
+             kbit_upcast: bool = True, loss_impl: LossImpl = "chunked", padded: bool = True,
+             device: Device = "cuda") -> Estimate:
+    """Peak memory of one training step on one device, with the breakdown and a verdict for `vram_gb`.
+
+    `kbit_upcast`: QLoRA's non-quantised weights in fp32 (peft's prepare_model_for_kbit_training,
+    as the trainer does). `loss_impl`: "chunked" for tunewiz's trainer (TRL's fused LM head),
+    "full" for a plain HF Trainer that materialises the logits. `padded`: batches padded to a
+    common length (an attention mask is passed), the default without packing. `device="cpu"`
+    estimates RAM for training on the CPU (fp32 there; no CUDA context).
+    """
+    _check(spec, method, seq_len, batch, lora_r, optimizer, precision, vram_gb, lora_dropout)
+    if loss_impl not in ("chunked", "full"):
+        raise EstimateError(f"loss_impl must be 'chunked' or 'full', not {loss_impl!r}")
+    uses_lora = method in ("lora", "qlora")
+    targets = spec.resolve_lora_targets(lora_targets) if uses_lora else set()
+    notes: list[str] = list(spec.notes)
+    w = _bytes(precision)
+    a = w
+    n_params = spec.param_count()
+    layers = spec.num_hidden_layers
+    tokens = seq_len * batch
+    h, vocab = spec.hidden_size, spec.vocab_size
+
+    # -- weights --------------------------------------------------------------------------------
+    largest_linear = max(lin.d_in * lin.d_out for lin in spec.linears())
+    if method == "qlora":
+        quantised = layers * sum(lin.d_in * lin.d_out for lin in spec.linears())
+        rest = n_params - quantised            # embeddings, lm_head, norms, biases
+        weights = quantised * NF4_BYTES_PER_PARAM + rest * (4 if kbit_upcast else w)
+        # bitsandbytes dequantises each 4-bit weight to a bf16 copy for the matmul (forward and
+        # backward); one such copy of the widest linear is alive at a time.
+        weights += largest_linear * a
+        if kbit_upcast:
+            notes.append(f"QLoRA keeps embeddings and lm_head in fp32 ({rest * 4 / GIB:.2f} GB) because "
+                         "prepare_model_for_kbit_training upcasts them; in bf16 they would take half")
+    else:
+        weights = n_params * w
+
+    # -- trainable parameters, their gradients and optimizer states ------------------------------
+    lora_n = spec.lora_params(lora_r, sorted(targets)) if uses_lora else 0
+    trainable = lora_n if uses_lora else n_params
+    lora_bytes = lora_n * 4                    # peft keeps adapters in fp32 even on a bf16 model
+    if a != 4:
+        lora_bytes += lora_n * a               # autocast caches a bf16 copy of each adapter weight per step
+    state_dtype = 4 if uses_lora else w        # states and gradients follow the parameter's dtype
+    gradients = trainable * state_dtype
+    if optimizer == "adamw":
+        optim = trainable * 2 * state_dtype
+    else:
+        optim = trainable * 2 * ADAM8_BYTES_PER_STATE
+    pageable = optim if optimizer == "paged_adamw_8bit" else 0.0
+
+    # -- activations ------------------------------------------------------------------------------
+    per_token_layer = activation_bytes_per_token_layer(spec, method, targets, precision, lora_dropout,
+                                                       kbit_upcast, lora_r, device)
+    fp32_stream = method == "qlora" and kbit_upcast or precision == "fp32"
+    s = 4 if fp32_stream else a
+    per_layer_seq2 = attention_bytes_per_layer(spec, seq_len, batch, precision, padded)
+    working = tokens * _backward_working_bytes_per_token(spec, precision, s)
+    if grad_checkpointing:
+        # Each block's input survives the forward; one block is recomputed (fully) during backward.
+        acts = layers * tokens * s * h + tokens * per_token_layer + per_layer_seq2 + working
+    else:
+        acts = layers * (tokens * per_token_layer + per_layer_seq2) + working
+    # The final norm's fp32 copy and the hidden states handed to the LM head; full SFT also keeps
+    # the head's input for its weight gradient.
+    acts += tokens * (4 * h + s * h + (a * h if not uses_lora else 0))
+    if padded:
+        acts += batch * seq_len * seq_len      # the boolean 4D mask itself, built once per step
+    if spec.attention == "eager" and padded:
+        acts += batch * spec.num_attention_heads * seq_len * seq_len * a   # ALiBi bias, shared by blocks
+
+    # -- logits ----------------------------------------------------------------------------------
+    if loss_impl == "full":
+        # bf16 logits, their fp32 upcast and log_softmax's fp32 output in the forward; at the start
+        # of backward: the saved fp32 log-probs, their gradient and the gradient of the logits.
+        logits = tokens * vocab * 12
+    else:
+        tile_tokens = min(tokens, LM_HEAD_TOKEN_TILE)
+        tile_vocab = min(vocab, LM_HEAD_VOCAB_TILE)
+        logits = tile_tokens * tile_vocab * a               # the projection tile
+        logits += tokens * (h * 4 + h * s)                   # fp32 gradient of the hidden states + cast
+        logits += tokens * 6 * 4                             # per-token log-prob, log-Z, entropy, ...
+        head_dtype = 4 if (method == "qlora" and kbit_upcast) or precision == "fp32" else w
+        if head_dtype != a:
+            logits += tile_vocab * h * a                     # the head's slice cast to the compute dtype
+        if not uses_lora:
+            logits += vocab * h * 4                          # fp32 accumulator of the head's gradient
+    static = weights + lora_bytes + gradients + optim
+    dynamic = acts + logits
+    fragmentation = FRAGMENTATION_STATIC * (static - pageable) + FRAGMENTATION_DYNAMIC * dynamic
+
+    # -- overhead --------------------------------------------------------------------------------
+    breakdown = {"weights": weights, "lora_params": lora_bytes, "gradients": gradients, "optimizer": optim,
+                 "activations": acts, "logits": logits}
+    if device == "cuda":
+        context = CUDA_CONTEXT_GB * GIB
+        breakdown["cuda_overhead"] = context + fragmentation
+    else:
+        context = 0.0
+        breakdown["cuda_overhead"] = 0.0
+        breakdown["runtime_overhead"] = CPU_RUNTIME_GB * GIB + fragmentation
+    gib = {k: round(v / GIB, 3) for k, v in breakdown.items()}
+    total = round(sum(gib.values()), 2)
+
+    if seq_len > spec.max_position_embeddings:
+        notes.append(f"seq_len {seq_len} is longer than the model's context ({spec.max_position_embeddings})")
+    if optimizer == "paged_adamw_8bit":
+        notes.append("paged optimizer states can move to CPU RAM when the GPU is full (slower, but no OOM)")
+    if method in ("full", "cpt") and precision == "fp16":
+        notes.append("full fine-tuning of fp16 weights fails in the HF Trainer (it cannot unscale fp16 "
+                     "gradients); use bf16 on Ampere or newer, or fp32")
+    if method == "qlora" and precision == "fp32":
+        notes.append("QLoRA computes in fp32 here (CPU); on a GPU it computes in bf16")
+
+    fits, margin = None, None
+    if vram_gb is not None:
+        margin = round(vram_gb - total, 2)
+        fits = total <= vram_gb or (pageable > 0 and total - pageable / GIB <= vram_gb)
+    verdict = _verdict(total, vram_gb, margin, fits, pageable / GIB, method, grad_checkpointing, batch, device)
+    return Estimate(model=spec.id, method=method, seq_len=seq_len, batch=batch,
+                    gradient_checkpointing=grad_checkpointing, precision=precision, optimizer=optimizer,
+                    lora_r=lora_r if uses_lora else None, lora_targets=sorted(targets) if uses_lora else None,
+                    params=n_params, trainable_params=trainable, breakdown=gib, total_gb=total,
+                    cuda_context_gb=round(context / GIB, 3), pageable_gb=round(pageable / GIB, 3),
+                    vram_gb=vram_gb, fits=fits, margin_gb=margin, verdict=verdict, device=device, notes=notes,
+                    assumptions={"lora_dropout": lora_dropout if uses_lora else None,
+                                 "kbit_upcast": kbit_upcast if method == "qlora" else None,
+                                 "loss_impl": loss_impl, "padded": padded,
+                                 "cuda_context_gb": CUDA_CONTEXT_GB if device == "cuda" else None,
+                                 "fragmentation": [FRAGMENTATION_STATIC, FRAGMENTATION_DYNAMIC]})
+
+
+def _verdict(total: float, vram: float | None, margin: float | None, fits: bool | None, pageable: float,
+             method: str, ckpt: bool, batch: int, device: str) -> str:
+    where = "of RAM" if device == "cpu" else "on one GPU"
+    if vram is None or margin is None:
+        return f"needs about {total:.1f} GB {where}"
+    if fits and margin >= 0:
+        return f"fits in {vram:g} GB with {margin:.1f} GB to spare ({total / vram:.0%} used)"
+    if fits:
+        return (f"fits in {vram:g} GB only by paging {min(pageable, -margin):.1f} GB of optimizer state "
+                "to CPU RAM (slower)")
+    tips = []
+    if not ckpt:
+        tips.append("turn on gradient checkpointing")
+    if batch > 1:
+        tips.append("use batch 1 with more gradient accumulation")
+    tips.append({"full": "use LoRA", "cpt": "use LoRA on the raw text", "lora": "use QLoRA",
+                 "qlora": "use a shorter --seq-len or a smaller model"}[method])
+    return f"does not fit in {vram:g} GB: needs {total:.1f} GB ({-margin:.1f} GB over); {' or '.join(tips[:2])}"
+
+
+def estimate_methods(spec: ModelSpec, seq_len: int, batch: int, vram_gb: float | None = None,
+                     methods: tuple[str, ...] = ("full", "lora", "qlora"), **kwargs: Any) -> dict[str, Estimate]:
+    """One estimate per method with the same settings: what the fit bars show."""
+    return {m: estimate(spec, m, seq_len, batch, vram_gb=vram_gb, **kwargs) for m in methods}

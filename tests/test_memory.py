@@ -1,0 +1,260 @@
+"""The training-memory estimator: ordering, sanity against the guide, and its structure checked on
+the CPU against what transformers, peft and autograd actually allocate."""
+from __future__ import annotations
+
+import tempfile
+
+import pytest
+
+from engine.catalog import get_model, spec_from_config
+from engine.memory import (GIB, EstimateError, activation_bytes_per_token_layer, attention_bytes_per_layer,
+                           estimate, estimate_methods)
+
+QWEN7 = get_model("Qwen/Qwen2.5-7B-Instruct")
+TYPICAL = [(seq, batch) for seq in (512, 1024, 2048) for batch in (1, 2)]
+
+
+@pytest.mark.parametrize("seq, batch", TYPICAL)
+def test_qlora_below_lora_below_full(seq: int, batch: int) -> None:
+    # With gradient checkpointing (on by default, and always on in peft's QLoRA preparation).
+    e = estimate_methods(QWEN7, seq, batch)
+    assert e["qlora"].total_gb < e["lora"].total_gb < e["full"].total_gb
+    # Without it the order holds too when QLoRA's embeddings stay bf16 ...
+    e = estimate_methods(QWEN7, seq, batch, grad_checkpointing=False, kbit_upcast=False)
+    assert e["qlora"].total_gb < e["lora"].total_gb < e["full"].total_gb
+
+
+def test_upcast_qlora_without_checkpointing_can_exceed_lora() -> None:
+    # ... but peft's fp32 upcast makes QLoRA's residual stream and MLP tensors fp32, so at long
+    # lengths without checkpointing QLoRA needs more than LoRA: a real trap the estimator shows.
+    e = estimate_methods(QWEN7, 2048, 2, grad_checkpointing=False)
+    assert e["qlora"].breakdown["activations"] > e["lora"].breakdown["activations"]
+    assert e["qlora"].total_gb > e["lora"].total_gb
+
+
+def test_cpt_needs_the_memory_of_full_training() -> None:
+    assert estimate(QWEN7, "cpt", 2048, 1).total_gb == estimate(QWEN7, "full", 2048, 1).total_gb
+
+
+@pytest.mark.parametrize("method", ["lora", "qlora", "full"])
+def test_memory_grows_with_length_and_batch(method: str) -> None:
+    by_len = [estimate(QWEN7, method, n, 1).total_gb for n in (256, 512, 1024, 2048, 4096)]
+    by_batch = [estimate(QWEN7, method, 1024, b).total_gb for b in (1, 2, 4, 8)]
+    assert by_len == sorted(by_len) and len(set(by_len)) == len(by_len)
+    assert by_batch == sorted(by_batch) and len(set(by_batch)) == len(by_batch)
+
+
+@pytest.mark.parametrize("method", ["lora", "qlora", "full"])
+def test_gradient_checkpointing_lowers_memory(method: str) -> None:
+    with_ckpt = estimate(QWEN7, method, 2048, 2, grad_checkpointing=True)
+    without = estimate(QWEN7, method, 2048, 2, grad_checkpointing=False)
+    assert with_ckpt.breakdown["activations"] < without.breakdown["activations"] / 4
+    assert with_ckpt.total_gb < without.total_gb
+
+
+@pytest.mark.parametrize("seq, batch", TYPICAL)
+def test_7b_numbers_fall_in_the_guides_ranges(seq: int, batch: int) -> None:
+    # Guide section B1 for a 7B model: LoRA 8-24 GB, QLoRA 6-16 GB, full SFT 30-80+ GB.
+    # Typical settings: gradient checkpointing on (the trainer's default), lengths 512-2048, batch 1-2.
+    for model in ("Qwen/Qwen2.5-7B-Instruct", "baichuan-inc/Baichuan2-7B-Chat"):
+        e = estimate_methods(get_model(model), seq, batch)
+        assert 8 <= e["lora"].total_gb <= 24, (model, e["lora"].total_gb)
+        assert 6 <= e["qlora"].total_gb <= 16, (model, e["qlora"].total_gb)
+        assert e["full"].total_gb >= 30, (model, e["full"].total_gb)
+
+
+def test_breakdown_sums_to_the_total_and_names_every_term() -> None:
+    e = estimate(QWEN7, "lora", 1024, 2)
+    assert set(e.breakdown) == {"weights", "lora_params", "gradients", "optimizer", "activations", "logits",
+                                "cuda_overhead"}
+    assert sum(e.breakdown.values()) == pytest.approx(e.total_gb, abs=0.01)
+    assert e.breakdown["weights"] == pytest.approx(QWEN7.param_count() * 2 / GIB, rel=1e-3)   # bf16
+    assert e.trainable_params == QWEN7.lora_params(16) and e.params == QWEN7.param_count()
+
+
+def test_verdict_and_margin_for_a_given_gpu() -> None:
+    fits = estimate(QWEN7, "lora", 1024, 1, vram_gb=24)
+    assert fits.fits is True and fits.margin_gb == pytest.approx(24 - fits.total_gb, abs=0.01)
+    assert fits.verdict.startswith("fits in 24 GB")
+    too_big = estimate(QWEN7, "full", 1024, 1, vram_gb=24)
+    assert too_big.fits is False and too_big.margin_gb < 0
+    assert "does not fit" in too_big.verdict and "LoRA" in too_big.verdict
+    unknown = estimate(QWEN7, "lora", 1024, 1)
+    assert unknown.fits is None and unknown.margin_gb is None and "needs about" in unknown.verdict
+
+
+def test_8bit_optimizer_quarters_the_optimizer_states() -> None:
+    full = estimate(QWEN7, "full", 1024, 1)
+    eight = estimate(QWEN7, "full", 1024, 1, optimizer="adamw_8bit")
+    assert eight.breakdown["optimizer"] == pytest.approx(full.breakdown["optimizer"] / 2, rel=0.01)  # bf16 states -> 1 byte
+    paged = estimate(QWEN7, "full", 1024, 1, optimizer="paged_adamw_8bit", vram_gb=60)
+    assert paged.pageable_gb == pytest.approx(paged.breakdown["optimizer"], abs=0.01)
+    assert paged.allocator_gb < paged.total_gb - paged.cuda_context_gb
+
+
+def test_qlora_weights_nf4_with_double_quant_and_fp32_embeddings() -> None:
+    spec = QWEN7
+    quantised = spec.num_hidden_layers * sum(lin.d_in * lin.d_out for lin in spec.linears())
+    rest = spec.param_count() - quantised
+    upcast = estimate(spec, "qlora", 1024, 1, kbit_upcast=True)
+    bf16 = estimate(spec, "qlora", 1024, 1, kbit_upcast=False)
+    # 4 bits + 0.127 bits of double-quantised constants per weight
+    nf4 = quantised * (4 + 0.127) / 8
+    dequant_buffer = max(lin.d_in * lin.d_out for lin in spec.linears()) * 2   # one bf16 copy at a time
+    assert bf16.breakdown["weights"] * GIB == pytest.approx(nf4 + rest * 2 + dequant_buffer, rel=0.01)
+    assert (upcast.breakdown["weights"] - bf16.breakdown["weights"]) * GIB == pytest.approx(rest * 2, rel=1e-3)
+    assert any("fp32" in n for n in upcast.notes)
+
+
+def test_full_logits_dominate_a_small_model_with_a_big_vocabulary() -> None:
+    # A plain HF Trainer materialises batch x seq x vocab logits in fp32 (plus gradients); on the
+    # 135M demo model with its 49k vocabulary that outweighs the whole model.
+    demo = get_model("demo")
+    plain = estimate(demo, "lora", 2048, 4, loss_impl="full")
+    assert plain.breakdown["logits"] * GIB == pytest.approx(2048 * 4 * 49152 * 12, rel=1e-3)
+    assert plain.breakdown["logits"] > plain.breakdown["weights"] * 5
+    chunked = estimate(demo, "lora", 2048, 4)        # tunewiz's trainer: TRL's tiled LM head
+    assert chunked.breakdown["logits"] < plain.breakdown["logits"] / 10
+
+
+def test_eager_attention_models_pay_the_square_of_the_length() -> None:
+    b13 = get_model("baichuan-inc/Baichuan2-13B-Chat")
+    short, long = (estimate(b13, "qlora", n, 1, grad_checkpointing=False).breakdown["activations"] for n in (1024, 4096))
+    assert long > 4 * short * 1.5     # more than linear growth
+
+
+def test_cpu_estimate_has_no_cuda_context() -> None:
+    e = estimate(get_model("demo"), "lora", 512, 2, precision="fp32", device="cpu", vram_gb=8)
+    assert e.breakdown["cuda_overhead"] == 0 and e.breakdown["runtime_overhead"] > 0
+    assert e.fits and "fits in 8 GB" in e.verdict
+    assert e.cuda_context_gb == 0
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"method": "sft"}, "method 'sft'"), ({"seq_len": 0}, "seq_len"), ({"batch": -1}, "batch"),
+    ({"vram_gb": -8}, "vram_gb"), ({"vram_gb": 0}, "vram_gb"), ({"lora_r": 0}, "lora_r"),
+    ({"optimizer": "sgd"}, "optimizer"), ({"precision": "int8"}, "precision"),
+])
+def test_nonsense_arguments_are_refused_clearly(kwargs: dict, message: str) -> None:
+    args = {"method": "lora", "seq_len": 1024, "batch": 1, **kwargs}
+    with pytest.raises(EstimateError, match=message):
+        estimate(QWEN7, **args)
+
+
+# -- structure, checked on the CPU against transformers, peft and autograd -------------------------
+# Small enough that bf16 on a 2-core CPU stays quick; GQA (8 heads, 2 kv heads) like the real models.
+TINY = dict(hidden_size=128, intermediate_size=352, num_attention_heads=8, num_key_value_heads=2,
+            vocab_size=500, max_position_embeddings=512)
+
+
+def _tiny(model_type: str, layers: int, tied: bool = False):
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM
+    torch.manual_seed(0)
+    config = AutoConfig.for_model(model_type, num_hidden_layers=layers, tie_word_embeddings=tied, **TINY)
+    config._attn_implementation = "sdpa"
+    return AutoModelForCausalLM.from_config(config), config
+
+
+@pytest.mark.parametrize("model_type, tied", [("llama", False), ("llama", True), ("qwen2", False)])
+def test_parameter_and_lora_counts_match_transformers_and_peft_exactly(model_type: str, tied: bool) -> None:
+    from peft import LoraConfig, get_peft_model
+    model, config = _tiny(model_type, 3, tied)
+    spec = spec_from_config(config.to_dict(), "tiny", "test")
+    assert sum(p.numel() for p in model.parameters()) == spec.param_count()
+    for r, targets in ((8, "all-linear"), (4, ["q_proj", "v_proj"])):
+        peft_model = get_peft_model(_tiny(model_type, 3, tied)[0],
+                                    LoraConfig(r=r, target_modules=targets, task_type="CAUSAL_LM"))
+        trainable = sum(p.numel() for p in peft_model.parameters() if p.requires_grad)
+        assert trainable == spec.lora_params(r, None if targets == "all-linear" else targets)
+        e = estimate(spec, "lora", 64, 1, lora_r=r, lora_targets=None if targets == "all-linear" else targets)
+        assert e.trainable_params == trainable
+
+
+def _saved_bytes_per_layer(model_type: str, method: str, dropout: float, precision: str, quantised: bool = False,
+                           kbit_upcast: bool = True, monkeypatch: pytest.MonkeyPatch | None = None) -> tuple[float, int, int]:
+    """Bytes autograd saves for one decoder block: the 3-block forward minus the 2-block one (the
+    first block is special under LoRA: nothing before it needs a gradient)."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+
+    batch, seq = 2, 40
+    totals = []
+    for layers in (2, 3):
+        if quantised:
+            from peft import prepare_model_for_kbit_training
+            from transformers import AutoModelForCausalLM, BitsAndBytesConfig
+            model, _ = _tiny(model_type, layers)
+            folder = tempfile.mkdtemp()
+            model.to(torch.bfloat16).save_pretrained(folder)
+            model = AutoModelForCausalLM.from_pretrained(
+                folder, dtype=torch.bfloat16, device_map={"": "cpu"}, attn_implementation="sdpa",
+                quantization_config=BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4",
+                                                       bnb_4bit_use_double_quant=True,
+                                                       bnb_4bit_compute_dtype=torch.bfloat16))
+            if kbit_upcast:
+                model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
+        else:
+            model, _ = _tiny(model_type, layers)
+            model = model.to(torch.float32 if precision == "fp32" else torch.bfloat16)
+        if method in ("lora", "qlora"):
+            model = get_peft_model(model, LoraConfig(r=8, lora_dropout=dropout, target_modules="all-linear",
+                                                     task_type="CAUSAL_LM"))
+        model.train()
+        params = {p.untyped_storage().data_ptr() for p in model.parameters()}
+        saved: dict[int, int] = {}
+
+        def pack(t: "torch.Tensor") -> "torch.Tensor":
+            storage = t.untyped_storage()
+            if storage.data_ptr() not in params:
+                saved[storage.data_ptr()] = storage.nbytes()
+            return t
+
+        ids = torch.randint(0, TINY["vocab_size"], (batch, seq))
+        mask = torch.ones(batch, seq, dtype=torch.long)
+        mask[1, -6:] = 0                                  # a padded batch, as without packing
+        base = model.get_base_model() if method in ("lora", "qlora") else model
+        with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision != "fp32"):
+                base.model(input_ids=ids, attention_mask=mask)
+        totals.append(sum(saved.values()))
+    return totals[1] - totals[0], batch, seq
+
+
+@pytest.mark.parametrize("model_type, method, dropout, precision", [
+    ("llama", "full", 0.0, "bf16"), ("llama", "lora", 0.05, "bf16"), ("llama", "lora", 0.0, "bf16"),
+    ("llama", "full", 0.0, "fp32"), ("llama", "lora", 0.05, "fp32"), ("llama", "lora", 0.0, "fp32"),
+    # Qwen2 differs by the q/k/v bias, which saves nothing extra: the bf16 cases are enough.
+    ("qwen2", "full", 0.0, "bf16"), ("qwen2", "lora", 0.05, "bf16"), ("qwen2", "lora", 0.0, "bf16"),
+])
+def test_activation_model_matches_autograds_saved_tensors(model_type: str, method: str, dropout: float,
+                                                           precision: str) -> None:
+    measured, batch, seq = _saved_bytes_per_layer(model_type, method, dropout, precision)
+    _, config = _tiny(model_type, 2)
+    spec = spec_from_config(config.to_dict(), "tiny", "test")
+    targets = set(spec.default_lora_targets)
+    predicted = (batch * seq * activation_bytes_per_token_layer(spec, method, targets, precision, dropout, True, 8,
+                                                                device="cpu")
+                 + attention_bytes_per_layer(spec, seq, batch, precision, padded=True))
+    if method == "lora" and precision == "bf16":
+        # autocast's cached bf16 copies of the fp32 adapter weights (counted under lora_params)
+        predicted += spec.lora_params(8) / spec.num_hidden_layers * 2
+    assert predicted == pytest.approx(measured, rel=0.03)
+
+
+@pytest.mark.parametrize("kbit_upcast", [True, False])
+def test_qlora_activation_model_matches_on_the_cpu(kbit_upcast: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    import torch
+    # peft's 4-bit LoRA layer asks torch.is_autocast_enabled() with no device, i.e. the CUDA flag. On
+    # a GPU that flag is on during training; make it answer for the CPU so the GPU code path runs here.
+    original = torch.is_autocast_enabled
+    monkeypatch.setattr(torch, "is_autocast_enabled", lambda *a: original(*a) if a else original("cpu"))
+    measured, batch, seq = _saved_bytes_per_layer("llama", "qlora", 0.05, "bf16", quantised=True,
+                                                  kbit_upcast=kbit_upcast)
+    _, config = _tiny("llama", 2)
+    spec = spec_from_config(config.to_dict(), "tiny", "test")
+    predicted = (batch * seq * activation_bytes_per_token_layer(spec, "qlora", set(spec.default_lora_targets), "bf16",
+                                                                0.05, kbit_upcast, 8, device="cpu")
+                 + attention_bytes_per_layer(spec, seq, batch, "bf16", padded=True)
+                 + spec.lora_params(8) / spec.num_hidden_layers * 2)
+    assert predicted == pytest.approx(measured, rel=0.03)
