@@ -1,0 +1,211 @@
+"""The decision tree: what a user with given answers and hardware is told to do, and why."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+import engine.advisor as advisor
+from engine.advisor import AdviceError, Answers, TrainerProfile, advise, pick_max_length
+from engine.catalog import UnknownModelError, get_model
+from engine.hardware import GPU, Hardware, assumed
+from engine.memory import estimate
+
+TODAY = date(2026, 11, 27)
+LAPTOP = Hardware(gpus=[], cpu_cores=2, ram_gb=16.0, ram_available_gb=12.0, note="no NVIDIA GPU: NVML is unavailable")
+TASK = Answers(goal="task", examples=2000, avg_tokens=300)
+
+
+def gpu(gb: float, free: float | None = None) -> Hardware:
+    card = GPU(index=0, nvml_index=0, name=f"{gb:g} GB card", uuid="GPU-x", total_gb=gb,
+               free_gb=gb if free is None else free, driver="550", compute_capability=(8, 9))
+    return Hardware(gpus=[card], cpu_cores=16, ram_gb=64.0)
+
+
+def run(answers: Answers, hardware: Hardware, **kw) -> advisor.Recommendation:
+    return advise(answers, hardware, today=TODAY, **kw)
+
+
+def wind_down_stated(rec: advisor.Recommendation) -> bool:
+    text = " ".join(r.text for r in rec.reasons)
+    return "2027-01-06" in text and "2027-01-14" in text
+
+
+# -- the paths the issue names ----------------------------------------------------------------------
+def test_knowledge_goal_gets_rag_with_next_steps() -> None:
+    rec = run(Answers(goal="knowledge", examples=5000, cloud_ok=True), gpu(80))
+    assert rec.path == "rag" and rec.method is None and rec.model is None
+    assert "knowledge-goal" in rec.rules() and "no-reliable-facts" in rec.rules()
+    assert len(rec.next_steps) >= 4 and any("embed" in s.lower() for s in rec.next_steps)
+
+
+def test_no_gpu_and_cloud_allowed_goes_to_openai_with_the_wind_down_dates() -> None:
+    rec = run(Answers(goal="style", examples=800, avg_tokens=250, cloud_ok=True), LAPTOP)
+    assert rec.path == "openai" and rec.model.startswith("gpt-")
+    assert wind_down_stated(rec)
+    assert rec.settings["estimated_cost_usd"] > 0
+    assert any("rent" in alt for alt in rec.alternatives)          # the own-weights way out is offered
+
+
+def test_no_gpu_without_cloud_gets_the_demo_model_or_a_rented_gpu() -> None:
+    rec = run(TASK, LAPTOP)
+    assert rec.path == "open" and rec.model == "demo" and rec.method == "lora" and rec.device == "cpu"
+    assert "cpu-demo" in rec.rules() and "rent-gpu" in rec.rules()
+    rent = next(r for r in rec.reasons if r.rule == "rent-gpu")
+    # The card size comes from the estimator: the smallest rentable card that fits a method.
+    size = int(rent.text.split("at least ")[1].split(" GB")[0])
+    needed = estimate(get_model(advisor.DEFAULT_MODEL), "qlora", 1024, 1).total_gb
+    assert needed < size and size in advisor.RENTABLE_GB
+
+
+def test_8gb_with_embeddings_kept_in_bf16_runs_qlora_on_a_7b() -> None:
+    rec = run(Answers(goal="task", examples=2000, avg_tokens=200), gpu(8),
+              profile=TrainerProfile(kbit_upcast=False))
+    assert (rec.path, rec.method, rec.model) == ("open", "qlora", "Qwen/Qwen2.5-7B-Instruct")
+    assert rec.settings["gradient_checkpointing"] is True
+    assert rec.estimate.total_gb <= 8
+
+
+def test_8gb_with_todays_trainer_explains_the_fp32_embeddings_and_picks_a_smaller_model() -> None:
+    # peft's prepare_model_for_kbit_training upcasts embeddings and lm_head to fp32 (+2 GB on a
+    # 152k-vocabulary 7B), so QLoRA on the 7B no longer fits 8 GB: the advisor says so, with numbers.
+    rec = run(Answers(goal="task", examples=2000, avg_tokens=200), gpu(8))
+    assert rec.path == "open" and rec.model != "Qwen/Qwen2.5-7B-Instruct"
+    assert get_model(rec.model).params < 7
+    why = next(r.text for r in rec.reasons if r.rule == "smaller-model")
+    assert "QLORA needs" in why and "fp32" in why
+
+
+def test_24gb_runs_lora_on_a_7b_with_gradient_checkpointing() -> None:
+    rec = run(TASK, gpu(24))
+    assert (rec.path, rec.method, rec.model) == ("open", "lora", "Qwen/Qwen2.5-7B-Instruct")
+    assert rec.settings["gradient_checkpointing"] is True
+    assert "gradient-checkpointing" in rec.rules()
+    # The decision follows the estimator: full SFT does not fit, LoRA does (with headroom).
+    assert estimate(get_model(rec.model), "full", 1024, 1, vram_gb=24).fits is False
+    assert rec.estimate.total_gb + advisor.HEADROOM_FRACTION * 24 <= 24
+    no_ckpt = estimate(get_model(rec.model), "lora", rec.settings["max_length"], 1, grad_checkpointing=False)
+    assert no_ckpt.total_gb > 24 * (1 - advisor.HEADROOM_FRACTION)
+
+
+def test_80gb_runs_full_sft_on_a_small_model() -> None:
+    rec = run(Answers(goal="task", examples=20000, avg_tokens=300, model="Qwen/Qwen2.5-1.5B-Instruct"), gpu(80))
+    assert (rec.path, rec.method, rec.model) == ("open", "full", "Qwen/Qwen2.5-1.5B-Instruct")
+    assert rec.settings["learning_rate"] == 2e-5 and "lora" not in rec.settings
+    assert rec.settings["epochs"] == 1                           # much data: one pass
+
+
+def test_80gb_default_model_follows_the_estimator() -> None:
+    rec = run(TASK, gpu(80))
+    full = estimate(get_model(rec.model), "full", rec.settings["max_length"], 1, vram_gb=80)
+    assert rec.method == ("full" if full.total_gb <= 80 * (1 - advisor.HEADROOM_FRACTION) else "lora")
+
+
+def test_thresholds_come_from_the_estimator(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Make every estimate a third: the same 24 GB card now takes full SFT of the 7B. No table to edit.
+    real = advisor.estimate
+
+    def a_third(*args, **kwargs):
+        e = real(*args, **kwargs)
+        return type(e)(**{**e.__dict__, "total_gb": round(e.total_gb / 3, 2)})
+
+    monkeypatch.setattr(advisor, "estimate", a_third)
+    assert run(TASK, gpu(24)).method == "full"
+
+
+# -- the other rules --------------------------------------------------------------------------------
+def test_fewer_than_ten_examples_refuses_openai() -> None:
+    rec = run(Answers(goal="style", examples=6, cloud_ok=True), LAPTOP)
+    assert rec.path != "openai"
+    assert "openai-minimum" in rec.rules() and "few-examples" in rec.rules()
+
+
+def test_fewer_than_500_examples_warns() -> None:
+    rec = run(Answers(goal="task", examples=120, avg_tokens=300), gpu(24))
+    assert "few-examples" in rec.rules() and rec.path == "open"
+    assert "few-examples" not in run(Answers(goal="task", examples=500), gpu(24)).rules()
+
+
+def test_very_short_answers_suggest_a_classifier() -> None:
+    rec = run(Answers(goal="task", examples=3000, avg_tokens=60, avg_output_tokens=2), gpu(24))
+    assert "short-texts" in rec.rules()
+    assert any(alt.startswith("classifier") for alt in rec.alternatives)
+
+
+def test_domain_corpus_gets_continual_pretraining_when_it_fits() -> None:
+    rec = run(Answers(goal="domain", examples=50000, avg_tokens=900), gpu(80))
+    assert (rec.method, rec.model) == ("cpt", "Qwen/Qwen2.5-7B") and rec.settings["epochs"] == 1
+    assert "domain-corpus" in rec.rules()
+
+
+def test_domain_corpus_on_a_small_gpu_falls_back_to_lora_on_the_raw_text() -> None:
+    rec = run(Answers(goal="domain", examples=50000, avg_tokens=900), gpu(24))
+    assert rec.method in ("lora", "qlora") and "cpt-too-big" in rec.rules()
+
+
+def test_domain_with_qa_pairs_is_ordinary_fine_tuning() -> None:
+    rec = run(Answers(goal="domain", examples=3000, raw_corpus=False), gpu(24))
+    assert rec.method in ("lora", "qlora", "full") and "domain-pairs" in rec.rules()
+
+
+def test_cloud_ok_with_a_good_gpu_trains_locally_and_still_states_the_dates() -> None:
+    rec = run(Answers(goal="style", examples=2000, cloud_ok=True), gpu(24))
+    assert rec.path == "open" and wind_down_stated(rec)
+    assert any(alt.startswith("openai") for alt in rec.alternatives)
+
+
+def test_needing_the_weights_rules_out_openai() -> None:
+    rec = run(Answers(goal="style", examples=2000, cloud_ok=True, needs_weights=True), LAPTOP)
+    assert rec.path == "open" and "own-weights" in rec.rules()
+
+
+def test_after_the_wind_down_openai_is_not_offered() -> None:
+    rec = advise(Answers(goal="style", examples=2000, cloud_ok=True), LAPTOP, today=date(2027, 2, 1))
+    assert rec.path == "open" and "openai-closed" in rec.rules()
+
+
+def test_gpu_too_small_for_everything_goes_to_openai_when_allowed() -> None:
+    rec = run(Answers(goal="task", examples=2000, avg_tokens=300, cloud_ok=True), gpu(2))
+    assert rec.path == "openai" and "too-small-gpu" in rec.rules() and wind_down_stated(rec)
+
+
+def test_a_busy_gpu_is_sized_by_its_free_memory() -> None:
+    rec = run(TASK, gpu(24, free=12))
+    assert "gpu-busy" in rec.rules() and rec.vram_gb == 12
+    assert rec.estimate.total_gb <= 12
+
+
+def test_remote_code_models_tell_the_user_to_opt_in() -> None:
+    rec = run(Answers(goal="task", examples=2000, model="glm4"), gpu(48))
+    assert rec.model == "THUDM/glm-4-9b-chat" and "trust-remote-code" in rec.rules()
+    assert "trust_remote_code" not in rec.settings                # never set on the user's behalf
+
+
+def test_settings_are_a_valid_run_config() -> None:
+    from engine.train.config import RunConfig
+    for answers, hw in ((TASK, gpu(24)), (TASK, gpu(80)), (TASK, LAPTOP),
+                        (Answers(goal="domain", examples=9000, avg_tokens=900), gpu(80))):
+        rec = run(answers, hw)
+        config = RunConfig(**rec.settings)                       # every key and value is accepted
+        assert config.method == rec.method and config.model == rec.model
+
+
+def test_max_length_covers_twice_the_average_and_the_model_context() -> None:
+    assert pick_max_length(300, get_model("demo")) == 1024
+    assert pick_max_length(None, None) == 1024
+    assert pick_max_length(3000, get_model("baichuan2-7b")) == 4096     # its context
+
+
+def test_nonsense_answers_are_refused() -> None:
+    with pytest.raises(AdviceError, match="goal"):
+        run(Answers(goal="vibes"), gpu(24))
+    with pytest.raises(AdviceError, match="examples"):
+        run(Answers(goal="task", examples=-3), gpu(24))
+    with pytest.raises(UnknownModelError):
+        run(Answers(goal="task", model="nobody/nothing-at-all"), assumed(24))
+
+
+def test_recommendation_to_dict_has_the_contract_keys() -> None:
+    data = run(TASK, gpu(24)).to_dict()
+    assert {"path", "method", "model", "settings", "reasons"} <= set(data)
+    assert all(set(r) == {"rule", "text"} for r in data["reasons"])
