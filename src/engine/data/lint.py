@@ -630,14 +630,13 @@ def _duplicates(scan: _Scan) -> tuple[list[tuple[int, int, bool]], Any, Any]:
         return [], norm, lines
     order = np.argsort(norm, kind="stable")  # stable: within a group, rows stay in file order
     sn = norm[order]
-    same = np.empty(len(sn), dtype=bool)
-    same[0] = False
-    same[1:] = sn[1:] == sn[:-1]
-    idx = np.arange(len(sn))
-    first = np.maximum.accumulate(np.where(same, 0, idx))
-    dup_pos = np.flatnonzero(same)
+    dup_pos = np.flatnonzero(sn[1:] == sn[:-1]) + 1
+    # The first row of each group is where its key first appears in the sorted keys.
+    first_pos = np.searchsorted(sn, sn[dup_pos], side="left")
+    del sn  # keep peak memory to two arrays of the row count
     rows = order[dup_pos]
-    firsts = order[first[dup_pos]]
+    firsts = order[first_pos]
+    del order
     is_exact = exact[rows] == exact[firsts]
     out = list(zip(lines[rows].tolist(), lines[firsts].tolist(), is_exact.tolist()))
     out.sort()
@@ -894,8 +893,12 @@ def _stats(scan: _Scan, info: FileInfo, fmt: str, tokens: Counter, counter: Toke
             oa.update({"price_per_1m_tokens_usd": price, "example_limit": cap, "billed_tokens_per_epoch": billed,
                        "cost_per_epoch_usd": round(billed * price / 1e6, 4), "default_epochs": epochs,
                        "cost_default_epochs_usd": round(billed * price * epochs / 1e6, 4),
-                       "estimated": not counter.exact, "price_source": limit_entry.get("source", "built-in table")})
+                       "estimated": not counter.exact, "price_source": limit_entry.get("source")})
+            if limit_entry.get("wind_down"):
+                oa["wind_down"] = limit_entry["wind_down"]
         else:
-            oa["note"] = "unknown model: no price or limit known; pass --model with a fine-tunable model id"
+            from engine import catalog
+            oa["note"] = (f"{limit_name} is not a fine-tunable OpenAI model in the catalog; use one of "
+                          f"{', '.join(m.id for m in catalog.openai_models())}")
         st["openai"] = oa
     return st

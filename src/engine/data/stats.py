@@ -15,43 +15,19 @@ from typing import Any, Callable, Iterable
 # Histogram edges for tokens per example: readable powers of two.
 HIST_EDGES = (0, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768)
 
-# TODO(catalog): move to engine/catalog.py (issue 4) once it lists the OpenAI fine-tunable models.
-# Price in USD per 1M training tokens and the per-example token limit, as OpenAI published them
-# for supervised fine-tuning (pricing and fine-tuning guide pages, 2025). Self-serve fine-tuning is
-# being wound down (see DESIGN.md); these numbers are for teams already on that path.
-OPENAI_MODELS: dict[str, dict[str, Any]] = {
-    "gpt-4o-mini-2024-07-18": {"price_per_1m": 3.00, "example_limit": 65536},
-    "gpt-4o-2024-08-06": {"price_per_1m": 25.00, "example_limit": 65536},
-    "gpt-4.1-2025-04-14": {"price_per_1m": 25.00, "example_limit": 65536},
-    "gpt-4.1-mini-2025-04-14": {"price_per_1m": 5.00, "example_limit": 65536},
-    "gpt-4.1-nano-2025-04-14": {"price_per_1m": 1.50, "example_limit": 65536},
-    "gpt-3.5-turbo-0125": {"price_per_1m": 8.00, "example_limit": 16385},
-}
 OPENAI_DEFAULT_MODEL = "gpt-4o-mini-2024-07-18"
 
 
 def openai_model_info(model: str | None) -> tuple[str, dict[str, Any] | None]:
-    """(model id, its price/limit entry or None); the catalog is preferred when it has the model."""
+    """(model id, {price_per_1m, example_limit, source, wind_down} or None) from engine.catalog, the one source of prices."""
+    from engine import catalog
     name = model or OPENAI_DEFAULT_MODEL
-    try:  # the catalog (issue 4) is the source of truth once it exists
-        from engine import catalog  # type: ignore[attr-defined]
-        get = getattr(catalog, "openai_model", None)
-        if get is not None:
-            entry = get(name)
-            if entry is not None:
-                price = getattr(entry, "price_per_1m_training_tokens", None) or getattr(entry, "price_per_1m", None)
-                limit = getattr(entry, "max_tokens_per_example", None) or getattr(entry, "example_limit", None)
-                if price is not None and limit is not None:
-                    return name, {"price_per_1m": float(price), "example_limit": int(limit), "source": "catalog"}
-    except Exception:  # noqa: BLE001 - a half-written catalog must not break lint
-        pass
-    entry = OPENAI_MODELS.get(name)
-    if entry is None:
-        # Accept the family name without a date ("gpt-4o-mini") by prefix.
-        for k, v in OPENAI_MODELS.items():
-            if k.startswith(name + "-"):
-                return k, v
-    return name, entry
+    m = catalog.get_openai_model(name)
+    if m is None:
+        return name, None
+    return m.id, {"price_per_1m": float(m.training_price_per_1m.value), "example_limit": int(m.example_tokens.value),
+                  "source": f"engine.catalog ({m.training_price_per_1m.source}, as of {m.training_price_per_1m.as_of})",
+                  "wind_down": catalog.OPENAI_WIND_DOWN.sentence() if m.wind_down else None}
 
 
 def openai_default_epochs(n_examples: int) -> int:

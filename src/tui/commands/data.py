@@ -156,6 +156,8 @@ def _print_report(report: Any, strict: bool, fix_info: Any) -> None:
                       + (", estimated" if oa.get("estimated") else "") + ")")
         else:
             s.add_row("OpenAI cost", oa.get("note", ""))
+        if oa.get("wind_down"):
+            s.add_row("note", oa["wind_down"])
     con.print(s)
     hist = tok.get("histogram") or []
     if hist:
