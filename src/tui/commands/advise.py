@@ -1,7 +1,272 @@
+"""`tunewiz hardware | estimate | advise`: the headless twins of the wizard's first screens.
+
+Exit codes are stable for scripts: 0 success, 1 `estimate` found that the configuration does not fit
+the given (or detected) GPU, 2 bad input (an unknown model, a VRAM figure that makes no sense, ...)
+with one clear line on stderr. `--json` prints one JSON object on stdout.
+Only light modules are imported: the engine's hardware/catalog/memory/advisor never import torch.
+"""
 from __future__ import annotations
 
+import json
+from typing import Any, Optional
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
+
+METHOD_CHOICES = ("lora", "qlora", "full", "cpt")
+GOAL_CHOICES = ("knowledge", "style", "task", "domain")
+# No single GPU has more than this (B300: 288 GB); a bigger figure is a typo (MB for GB, or a sum of GPUs).
+MAX_VRAM_GB = 512.0
+
+
+def _fail(message: str, code: int = 2) -> "typer.Exit":
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> str:
+    lowered = value.strip().lower()
+    if lowered not in choices:
+        raise _fail(f"{name} {value!r} is not one of {', '.join(choices)}")
+    return lowered
+
+
+def _check_vram(vram_gb: Optional[float], allow_zero: bool = False) -> Optional[float]:
+    if vram_gb is None:
+        return None
+    if vram_gb != vram_gb or vram_gb < 0 or (vram_gb == 0 and not allow_zero):
+        raise _fail(f"--vram-gb {vram_gb:g} makes no sense: give the memory of one GPU in GB, e.g. --vram-gb 24"
+                    + (" (0 means no GPU)" if allow_zero else ""))
+    if vram_gb > MAX_VRAM_GB:
+        raise _fail(f"--vram-gb {vram_gb:g}: no single GPU has that much memory; give one GPU's memory in GB "
+                    "(tunewiz estimates one GPU), e.g. --vram-gb 80")
+    return vram_gb
+
+
+def _print_json(data: Any) -> None:
+    # Plain print, not rich: JSON must reach pipes byte-for-byte, without markup or wrapping.
+    print(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+# -- hardware -------------------------------------------------------------------------------------
+def hardware(as_json: bool = typer.Option(False, "--json", help="Print one JSON object.")) -> None:
+    """Show the NVIDIA GPUs (through NVML), CPU cores and RAM that training can use."""
+    from engine.hardware import detect
+
+    hw = detect()
+    if as_json:
+        _print_json(hw.to_dict())
+        return
+    if hw.gpus:
+        table = Table(title="GPUs", title_justify="left")
+        for col in ("#", "name", "memory", "free", "compute", "bf16", "driver"):
+            table.add_column(col, justify="right" if col in ("#", "memory", "free") else "left")
+        for g in hw.gpus:
+            table.add_row(str(g.index), g.name, f"{g.total_gb:.1f} GB", f"{g.free_gb:.1f} GB",
+                          f"{g.compute_capability[0]}.{g.compute_capability[1]}", "yes" if g.bf16 else "no (fp16)",
+                          g.driver)
+        out.print(table)
+    else:
+        out.print("[bold]No NVIDIA GPU[/]: CPU only.", highlight=False)
+    if hw.note:
+        out.print(f"[yellow]note:[/] {hw.note}", highlight=False)
+    ram = f"{hw.ram_gb:.1f} GB RAM" + (f" ({hw.ram_available_gb:.1f} GB available)" if hw.ram_available_gb else "")
+    out.print(f"CPU: {hw.cpu_cores} cores, {ram}", highlight=False)
+
+
+# -- estimate -------------------------------------------------------------------------------------
+def _resolve(model: str):
+    from engine.catalog import ModelConfigError, UnknownModelError, resolve_model_spec
+    try:
+        return resolve_model_spec(model)
+    except (UnknownModelError, ModelConfigError) as exc:
+        raise _fail(str(exc)) from None
+
+
+def estimate(
+    model: str = typer.Option(..., "--model", "-m", help="Catalog id or alias (e.g. Qwen/Qwen2.5-7B-Instruct, demo), "
+                                                      "a local model folder, or a hub id (its config.json only).",
+                              show_default=False),
+    method: str = typer.Option("lora", "--method", help="lora | qlora | full | cpt"),
+    seq_len: int = typer.Option(1024, "--seq-len", help="Tokens per example (max_length)."),
+    batch: int = typer.Option(1, "--batch", help="Examples per step on the GPU (batch_size)."),
+    grad_checkpointing: bool = typer.Option(True, "--grad-checkpointing/--no-grad-checkpointing",
+                                            help="Recompute activations in backward to save memory."),
+    lora_r: int = typer.Option(16, "--lora-r", help="LoRA rank."),
+    lora_targets: Optional[str] = typer.Option(None, "--lora-targets",
+                                               help="Comma-separated module names (default: every linear layer)."),
+    optimizer: str = typer.Option("adamw", "--optimizer", help="adamw | adamw_8bit | paged_adamw_8bit"),
+    vram_gb: Optional[float] = typer.Option(None, "--vram-gb", help="GPU memory to check against (GB). "
+                                                                    "Default: the largest detected GPU."),
+    plain_trainer: bool = typer.Option(False, "--plain-trainer", help="Estimate for a plain transformers Trainer "
+                                                                      "(full logits in memory), not tunewiz's trainer."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Peak GPU memory of one training step, with the breakdown and whether it fits (exit 1 if not)."""
+    from engine.catalog import ModelConfigError
+    from engine.memory import OPTIMIZERS, TERM_HELP, EstimateError
+    from engine.memory import estimate as run_estimate
+
+    method = _check_choice("--method", method, METHOD_CHOICES)
+    optimizer = _check_choice("--optimizer", optimizer, OPTIMIZERS)
+    for name, value in (("--seq-len", seq_len), ("--batch", batch), ("--lora-r", lora_r)):
+        if value < 1:
+            raise _fail(f"{name} must be at least 1, not {value}")
+    vram_gb = _check_vram(vram_gb)
+    detected_from = None
+    if vram_gb is None:
+        from engine.hardware import detect
+        gpu = detect().best_gpu
+        if gpu is not None:
+            vram_gb, detected_from = gpu.total_gb, gpu.name
+    spec = _resolve(model)
+    try:
+        e = run_estimate(spec, method, seq_len, batch, grad_checkpointing=grad_checkpointing, lora_r=lora_r,
+                         lora_targets=lora_targets, optimizer=optimizer, vram_gb=vram_gb,
+                         loss_impl="full" if plain_trainer else "chunked")
+    except (EstimateError, ModelConfigError) as exc:
+        raise _fail(str(exc)) from None
+    if as_json:
+        data = e.to_dict()
+        data["vram_source"] = detected_from or ("--vram-gb" if vram_gb is not None else None)
+        data["model_params_b"] = spec.params
+        _print_json(data)
+        raise typer.Exit(1 if e.fits is False else 0)
+    title = (f"{spec.id} · {method} · seq {seq_len} × batch {batch} · "
+             f"{'checkpointing' if grad_checkpointing else 'no checkpointing'}")
+    table = Table(title=title, title_justify="left")
+    table.add_column("term")
+    table.add_column("GB", justify="right")
+    table.add_column("what")
+    for key, value in e.breakdown.items():
+        table.add_row(key, f"{value:.2f}", TERM_HELP.get(key, ""))
+    table.add_row("[bold]total[/]", f"[bold]{e.total_gb:.2f}[/]", "")
+    out.print(table)
+    params = f"{e.params / 1e9:.2f}B params, {e.trainable_params:,} trainable"
+    out.print(params, highlight=False)
+    where = f" ({detected_from})" if detected_from else ""
+    style = "green" if e.fits else "red" if e.fits is False else "default"
+    out.print(f"[{style}]{e.verdict}[/]{where}", highlight=False)
+    for note in e.notes:
+        out.print(f"[yellow]note:[/] {note}", highlight=False)
+    # A pipeline can gate on the exit code: 1 means "this configuration will not fit".
+    raise typer.Exit(1 if e.fits is False else 0)
+
+
+# -- advise ---------------------------------------------------------------------------------------
+def advise(
+    goal: str = typer.Option("task", "--goal", help="knowledge (facts from documents) | style (tone, format) | "
+                                                   "task (a narrow task, structured output, tools) | domain "
+                                                   "(raw domain text, new vocabulary)"),
+    examples: Optional[int] = typer.Option(None, "--examples", help="How many clean training examples you have."),
+    avg_tokens: Optional[int] = typer.Option(None, "--avg-tokens", help="Average tokens per example."),
+    avg_output_tokens: Optional[int] = typer.Option(None, "--avg-output-tokens",
+                                                    help="Average tokens per answer (labels: 1-3)."),
+    cloud_ok: bool = typer.Option(False, "--cloud-ok/--no-cloud",
+                                  help="The data may go to OpenAI and your organisation can still create "
+                                       "fine-tuning jobs there."),
+    own_weights: bool = typer.Option(False, "--own-weights", help="You must own/self-host the tuned weights."),
+    raw_corpus: bool = typer.Option(True, "--raw-corpus/--qa-pairs",
+                                    help="Domain goal: raw text (continual pretraining) or question/answer pairs."),
+    vram_gb: Optional[float] = typer.Option(None, "--vram-gb", help="Assume one GPU with this much memory (GB) "
+                                                                    "instead of detecting; 0 = no GPU."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="The model you want (catalog id, local folder "
+                                                                   "or hub id). Default: Qwen/Qwen2.5-7B-Instruct."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Which path (RAG, OpenAI or an open model), method, model and settings fit your goal and GPU."""
+    from engine.advisor import AdviceError, Answers
+    from engine.advisor import advise as run_advise
+    from engine.catalog import ModelConfigError, UnknownModelError
+    from engine.hardware import assumed, detect
+    from engine.memory import EstimateError
+
+    goal = _check_choice("--goal", goal, GOAL_CHOICES)
+    for name, value in (("--examples", examples), ("--avg-tokens", avg_tokens),
+                        ("--avg-output-tokens", avg_output_tokens)):
+        if value is not None and value < (1 if name == "--avg-tokens" else 0):
+            raise _fail(f"{name} must be {'at least 1' if name == '--avg-tokens' else '0 or more'}, not {value}")
+    vram_gb = _check_vram(vram_gb, allow_zero=True)
+    hw = detect()
+    if vram_gb is not None:
+        hw = assumed(vram_gb, hw)
+    answers = Answers(goal=goal, examples=examples, avg_tokens=avg_tokens, avg_output_tokens=avg_output_tokens,
+                      raw_corpus=raw_corpus, cloud_ok=cloud_ok, needs_weights=own_weights, model=model)
+    try:
+        rec = run_advise(answers, hw)
+    except (AdviceError, UnknownModelError, ModelConfigError, EstimateError) as exc:
+        raise _fail(str(exc)) from None
+    if as_json:
+        _print_json(rec.to_dict())
+        return
+    headline = {"rag": "Use retrieval (RAG), not fine-tuning",
+                "openai": f"Fine-tune on OpenAI: {rec.model}",
+                "open": f"{(rec.method or '').upper()} on {rec.model}" + (" (CPU)" if rec.device == "cpu" else "")}
+    out.print(f"[bold]{headline[rec.path]}[/]", highlight=False)
+    for reason in rec.reasons:
+        out.print(f"  • {reason.text} [dim]({reason.rule})[/]", highlight=False)
+    if rec.fit and rec.vram_gb:
+        table = Table(title=f"Fit on {rec.vram_gb:.0f} GB (batch 1, checkpointing, max_length "
+                            f"{next(iter(rec.fit.values())).seq_len})", title_justify="left")
+        table.add_column("method")
+        table.add_column("needs", justify="right")
+        table.add_column("")
+        for method, e in rec.fit.items():
+            share = min(1.0, e.total_gb / rec.vram_gb)
+            bar = "█" * round(share * 20) + "░" * (20 - round(share * 20))
+            style = "green" if e.fits else "red"
+            table.add_row(method, f"{e.total_gb:.1f} GB", f"[{style}]{bar}[/]" + ("" if e.fits else " too big"))
+        out.print(table)
+    if rec.settings:
+        out.print("[bold]Settings[/] (RunConfig keys):" if rec.path == "open" else "[bold]Settings[/]:")
+        for key, value in rec.settings.items():
+            out.print(f"  {key}: {json.dumps(value)}", highlight=False)
+    for alt in rec.alternatives:
+        out.print(f"[cyan]alternative:[/] {alt}", highlight=False)
+    if rec.next_steps:
+        out.print("[bold]Next[/]:")
+        for i, step in enumerate(rec.next_steps, 1):
+            out.print(f"  {i}. {step}", highlight=False)
+
+
+def models(as_json: bool = typer.Option(False, "--json", help="Print one JSON list.")) -> None:
+    """List the model catalog: ids, sizes, context, licence, and OpenAI's fine-tunable models."""
+    from engine.catalog import OPENAI_WIND_DOWN, models as catalog_models, openai_models
+
+    specs = catalog_models()
+    if as_json:
+        _print_json({"open": [s.to_dict() for s in specs], "openai": [m.to_dict() for m in openai_models()],
+                     "openai_wind_down": OPENAI_WIND_DOWN.to_dict()})
+        return
+    table = Table(title="Open models", title_justify="left")
+    table.add_column("id", no_wrap=True)
+    table.add_column("size", justify="right", no_wrap=True)
+    table.add_column("ctx", justify="right", no_wrap=True)
+    table.add_column("licence / access", overflow="ellipsis", no_wrap=True)
+    for s in specs:
+        # Short licence names so the table fits 80 columns; `--json` has the full text.
+        licence = s.license.split(" (")[0].replace("Meta ", "").replace(" Community License", "").replace(" License", "").replace(" licence", "")
+        flags = " · remote code" if s.trust_remote_code else " · gated" if s.gated else ""
+        table.add_row(s.id, f"{s.params:.2f}B", f"{s.max_position_embeddings // 1024}k", licence + flags)
+    out.print(table)
+    table = Table(title="OpenAI fine-tunable models", title_justify="left")
+    table.add_column("id", no_wrap=True)
+    for col in ("context", "per example", "$/1M train", "as of"):
+        table.add_column(col, justify="right")
+    for m in openai_models():
+        table.add_row(m.id, f"{m.context_tokens.value:,}", f"{m.example_tokens.value:,}",
+                      f"{m.training_price_per_1m.value:.2f}", m.training_price_per_1m.as_of)
+    out.print(table)
+    out.print(f"[yellow]{OPENAI_WIND_DOWN.sentence()}[/]", highlight=False)
 
 
 def register(app: typer.Typer) -> None:
-    """Adds this module's commands to the app (filled in as the commands land)."""
+    """Adds `hardware`, `estimate`, `advise` and `models` to the app."""
+    app.command("hardware", help=hardware.__doc__)(hardware)
+    app.command("estimate", help=estimate.__doc__)(estimate)
+    app.command("advise", help=advise.__doc__)(advise)
+    app.command("models", help=models.__doc__)(models)

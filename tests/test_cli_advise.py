@@ -1,0 +1,134 @@
+"""`tunewiz hardware | estimate | advise | models`, run as a user runs them: real subprocesses."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from engine.catalog import get_model
+from engine.memory import estimate
+
+ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "COLUMNS": "100"}
+
+
+def tunewiz(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "tui.cli", *args], capture_output=True, text=True, env=ENV,
+                          timeout=60)
+
+
+def as_json(result: subprocess.CompletedProcess) -> dict:
+    assert "Traceback" not in result.stderr, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_hardware_json() -> None:
+    result = tunewiz("hardware", "--json")
+    assert result.returncode == 0, result.stderr
+    data = as_json(result)
+    assert set(data) >= {"gpus", "cpu_cores", "ram_gb", "note"}
+    assert data["cpu_cores"] >= 1 and data["ram_gb"] > 0
+    assert data["gpus"] or data["note"]                   # no GPU comes with the reason
+    for g in data["gpus"]:
+        assert {"name", "total_gb", "free_gb", "driver", "compute_capability", "bf16"} <= set(g)
+
+
+def test_hardware_without_gpus_visible() -> None:
+    result = subprocess.run([sys.executable, "-m", "tui.cli", "hardware"], capture_output=True, text=True,
+                            env={**ENV, "CUDA_VISIBLE_DEVICES": ""}, timeout=60)
+    assert result.returncode == 0 and "CPU:" in result.stdout and "No NVIDIA GPU" in result.stdout
+
+
+def test_estimate_json_matches_the_engine_and_reports_fit() -> None:
+    result = tunewiz("estimate", "--model", "Qwen/Qwen2.5-7B-Instruct", "--method", "lora", "--seq-len", "1024",
+                     "--batch", "2", "--vram-gb", "24", "--json")
+    assert result.returncode == 0, result.stderr
+    data = as_json(result)
+    expected = estimate(get_model("Qwen/Qwen2.5-7B-Instruct"), "lora", 1024, 2, vram_gb=24)
+    assert data["total_gb"] == expected.total_gb and data["fits"] is True
+    assert set(data["breakdown"]) == {"weights", "lora_params", "gradients", "optimizer", "activations", "logits",
+                                      "cuda_overhead"}
+    assert data["margin_gb"] == pytest.approx(24 - data["total_gb"], abs=0.01)
+    assert data["verdict"].startswith("fits in 24 GB")
+
+
+def test_estimate_that_does_not_fit_exits_1_for_pipelines() -> None:
+    result = tunewiz("estimate", "--model", "qwen2.5-7b", "--method", "full", "--seq-len", "2048", "--batch", "1",
+                     "--vram-gb", "24", "--json")
+    assert result.returncode == 1
+    data = as_json(result)
+    assert data["fits"] is False and "does not fit" in data["verdict"]
+
+
+def test_estimate_flags_change_the_numbers() -> None:
+    def total(*extra: str) -> float:
+        return as_json(tunewiz("estimate", "--model", "demo", "--method", "lora", "--seq-len", "2048", "--batch", "4",
+                               "--vram-gb", "80", "--json", *extra))["total_gb"]
+    base = total()
+    assert total("--no-grad-checkpointing") > base
+    assert total("--lora-r", "64") > base
+    assert total("--plain-trainer") > base * 2          # full logits of a 49k vocabulary
+
+
+def test_estimate_rich_output_has_the_breakdown() -> None:
+    result = tunewiz("estimate", "--model", "glm4", "--method", "qlora", "--vram-gb", "24")
+    assert result.returncode == 0, result.stderr
+    for word in ("weights", "activations", "logits", "cuda_overhead", "total", "fits in 24 GB"):
+        assert word in result.stdout
+
+
+def test_advise_24gb_json() -> None:
+    result = tunewiz("advise", "--goal", "task", "--examples", "2000", "--avg-tokens", "300", "--vram-gb", "24",
+                     "--no-cloud", "--json")
+    assert result.returncode == 0, result.stderr
+    data = as_json(result)
+    assert (data["path"], data["method"], data["model"]) == ("open", "lora", "Qwen/Qwen2.5-7B-Instruct")
+    assert data["settings"]["gradient_checkpointing"] is True
+    assert all(set(r) == {"rule", "text"} for r in data["reasons"])
+    assert "memory-fit" in [r["rule"] for r in data["reasons"]]
+
+
+def test_advise_no_gpu_cloud_ok_is_openai_with_dates() -> None:
+    data = as_json(tunewiz("advise", "--goal", "style", "--examples", "400", "--cloud-ok", "--vram-gb", "0", "--json"))
+    assert data["path"] == "openai" and data["method"] is None
+    text = " ".join(r["text"] for r in data["reasons"])
+    assert "2027-01-06" in text and "2027-01-14" in text
+
+
+def test_advise_knowledge_is_rag() -> None:
+    data = as_json(tunewiz("advise", "--goal", "knowledge", "--json"))
+    assert data["path"] == "rag" and data["method"] is None and data["next_steps"]
+
+
+def test_advise_rich_output_shows_fit_bars() -> None:
+    result = tunewiz("advise", "--examples", "1500", "--vram-gb", "24")
+    assert result.returncode == 0, result.stderr
+    assert "LORA on Qwen/Qwen2.5-7B-Instruct" in result.stdout and "too big" in result.stdout
+
+
+def test_models_json_lists_both_catalogs() -> None:
+    data = as_json(tunewiz("models", "--json"))
+    assert any(m["id"] == "demo" for m in data["open"])
+    assert any(m["id"] == "gpt-4o-mini-2024-07-18" for m in data["openai"])
+    assert data["openai_wind_down"]["new_jobs_end"]["value"] == "2027-01-06"
+
+
+@pytest.mark.parametrize("args, message", [
+    (("estimate", "--model", "nobody/no-such-model"), "unknown model 'nobody/no-such-model'"),
+    (("estimate", "--model", "demo", "--vram-gb", "-4"), "makes no sense"),
+    (("estimate", "--model", "demo", "--vram-gb", "100000"), "no single GPU"),
+    (("estimate", "--model", "demo", "--method", "sft"), "--method 'sft'"),
+    (("estimate", "--model", "demo", "--seq-len", "0"), "--seq-len must be at least 1"),
+    (("estimate", "--model", "demo", "--lora-targets", "W_pack"), "W_pack"),
+    (("advise", "--goal", "vibes"), "--goal 'vibes'"),
+    (("advise", "--examples", "-1"), "--examples"),
+    (("advise", "--model", "./no/such/folder"), "no such folder"),
+    (("advise", "--vram-gb", "-1"), "makes no sense"),
+])
+def test_nonsense_input_exits_2_with_a_clear_message(args: tuple[str, ...], message: str) -> None:
+    result = tunewiz(*args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
