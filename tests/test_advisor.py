@@ -196,7 +196,8 @@ def test_max_length_covers_twice_the_average_and_the_model_context() -> None:
     assert pick_max_length(3000, get_model("baichuan2-7b")) == 4096     # its context
 
 
-def test_nonsense_answers_are_refused() -> None:
+def test_nonsense_answers_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(AdviceError, match="goal"):
         run(Answers(goal="vibes"), gpu(24))
     with pytest.raises(AdviceError, match="examples"):

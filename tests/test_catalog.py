@@ -147,6 +147,13 @@ def test_unknown_hub_id_offline_says_what_was_tried(monkeypatch: pytest.MonkeyPa
     assert "catalog" in message and "local folder" in message and "HF_HUB_OFFLINE" in message
 
 
+def test_unreachable_hub_fails_fast_with_the_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(catalog, "_hub_reachable", lambda: False)
+    with pytest.raises(UnknownModelError, match="unreachable"):
+        resolve_model_spec("someone/some-model")
+
+
 def test_typo_gets_a_suggestion() -> None:
     with pytest.raises(UnknownModelError, match="Did you mean Qwen/Qwen2.5-7B-Instruct"):
         resolve_model_spec("Qwen2.5-7B-Instrct", online=False)
@@ -161,6 +168,7 @@ def test_hub_config_is_fetched_alone_when_online(tmp_path: Path, monkeypatch: py
         return str(_write_config(tmp_path / "cache", QWEN_LIKE) / "config.json")
 
     monkeypatch.setattr(huggingface_hub, "hf_hub_download", fake_download)
+    monkeypatch.setattr(catalog, "_hub_reachable", lambda: True)
     spec = resolve_model_spec("someone/tiny-qwen", online=True)
     assert asked == [("someone/tiny-qwen", "config.json")]      # the weights are never asked for
     assert spec.id == "someone/tiny-qwen" and spec.hidden_size == 128
@@ -173,6 +181,7 @@ def test_hub_failure_becomes_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> N
         raise OSError("401 Client Error: repository is gated")
 
     monkeypatch.setattr(huggingface_hub, "hf_hub_download", fail)
+    monkeypatch.setattr(catalog, "_hub_reachable", lambda: True)
     with pytest.raises(UnknownModelError, match="hub.*gated"):
         resolve_model_spec("someone/gated-model", online=True)
 

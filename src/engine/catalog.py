@@ -414,7 +414,11 @@ def resolve_model_spec(id_or_path: str, *, online: bool | None = None) -> ModelS
     if "/" in key and key.count("/") == 1:
         if online is None:
             online = os.environ.get("HF_HUB_OFFLINE", "0").lower() not in ("1", "true", "yes")
-        if online:
+        if online and not _hub_reachable():
+            online = False
+            tried.append(f"the Hugging Face hub (unreachable: no connection to {_hub_host()} within "
+                         f"{HUB_CONNECT_TIMEOUT_S:g} s; set HF_HUB_OFFLINE=1 to skip this check)")
+        elif online:
             try:
                 from huggingface_hub import hf_hub_download  # imported here: a light but unneeded import otherwise
                 config_path = hf_hub_download(key, "config.json")
@@ -431,6 +435,27 @@ def resolve_model_spec(id_or_path: str, *, online: bool | None = None) -> ModelS
     raise UnknownModelError(
         f"unknown model '{key}': tried {'; '.join(tried)}.{hint} Use a catalog id (`tunewiz models` "
         "lists them), a local folder with config.json, or a hub id while online.")
+
+
+HUB_CONNECT_TIMEOUT_S = 3.0
+
+
+def _hub_host() -> str:
+    from urllib.parse import urlparse
+    return urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co")).hostname or "huggingface.co"
+
+
+def _hub_reachable() -> bool:
+    """A quick TCP check, so an offline machine answers in seconds instead of waiting out the hub
+    client's retries. Behind a proxy a direct connection proves nothing: trust the client then."""
+    if any(os.environ.get(v) for v in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")):
+        return True
+    import socket
+    try:
+        with socket.create_connection((_hub_host(), 443), timeout=HUB_CONNECT_TIMEOUT_S):
+            return True
+    except OSError:
+        return False
 
 
 def _close_ids(key: str) -> list[str]:
