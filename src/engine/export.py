@@ -1,0 +1,245 @@
+"""Export a run as a standalone model: the adapter merged into its base, saved as safetensors with
+the tokenizer and chat template, loadable with `AutoModelForCausalLM.from_pretrained(OUT)` and
+servable by vLLM.
+
+QLoRA adapters are merged into a 16-bit copy of the base, never into the 4-bit weights they trained
+on: merging into NF4 would re-quantise the sum and lose most of what the adapter learned, and a
+4-bit checkpoint is not what vLLM or transformers expect as a plain model.
+
+The result is written to `OUT.partial-<pid>` and renamed into place when complete, so a crash or
+Ctrl-C never leaves a half-written folder that looks like a model. Nothing here imports torch at
+module level or imports textual.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from engine.chat import ChatError, Progress, RunModel, _attach_adapter, _LoadProgress, locate_run_model
+
+DTYPES = ("auto", "bf16", "fp16", "fp32")
+_BYTES = {"bf16": 2, "fp16": 2, "fp32": 4}
+_STORED = {"bfloat16": "bf16", "float16": "fp16", "float32": "fp32"}
+
+
+class ExportError(ChatError):
+    """An export that cannot be done; `advice` says what to do instead."""
+
+
+@dataclass
+class ExportResult:
+    out: str
+    run: str
+    base: str
+    weights: str
+    method: str
+    dtype: str
+    merged_layers: int
+    params: int
+    bytes: int
+    seconds: float
+    files: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def stored_dtype(model_dir: str) -> str | None:
+    """The dtype a model folder's config.json records (transformers 5 `dtype`, older `torch_dtype`)."""
+    try:
+        config = json.loads((Path(model_dir) / "config.json").read_text())
+    except (OSError, ValueError):
+        return None
+    value = config.get("dtype") or config.get("torch_dtype")
+    return _STORED.get(str(value)) if value else None
+
+
+def choose_dtype(requested: str, method: str, base: str) -> str:
+    """auto = the base checkpoint's own dtype; for QLoRA a 16-bit one (bf16 unless the base is fp16)."""
+    if requested not in DTYPES:
+        raise ExportError(f"--dtype {requested!r} is not one of {', '.join(DTYPES)}.", "Use auto, bf16, fp16 or fp32.")
+    if method == "qlora" and requested == "fp32":
+        return "fp32"  # an explicit wish for full precision is honoured; it is still not 4-bit
+    if requested != "auto":
+        return requested
+    stored = stored_dtype(base)
+    if method == "qlora":
+        return stored if stored in ("bf16", "fp16") else "bf16"
+    return stored or "bf16"
+
+
+def _check_out(out: Path, target: RunModel, force: bool) -> None:
+    places = [(target.weights, "the run's weights"), (target.run_dir, "the run directory")]
+    if Path(target.base).expanduser().is_dir():
+        places.append((Path(target.base).expanduser(), "the base model"))
+    for protected, what in places:
+        protected = protected.resolve()
+        if out == protected or protected in out.parents or out in protected.parents:
+            raise ExportError(f"{out} is inside or around {what} ({protected}).",
+                              "Export to a new folder elsewhere, e.g. exports/<run>-merged.")
+    if out.exists() and not out.is_dir():
+        raise ExportError(f"{out} exists and is a file.", "Give a folder path for the merged model.")
+    if out.is_dir() and any(out.iterdir()) and not force:
+        raise ExportError(f"{out} exists and is not empty.",
+                          "Give a new folder, or add --force to replace what is there.")
+
+
+def _disk_check(out: Path, base: str, dtype: str) -> None:
+    folder = Path(base).expanduser()
+    stored = stored_dtype(base)
+    if not folder.is_dir() or stored not in _BYTES:
+        return
+    on_disk = sum(p.stat().st_size for p in folder.glob("*.safetensors")) or \
+        sum(p.stat().st_size for p in folder.glob("*.bin"))
+    need = int(on_disk * _BYTES[dtype] / _BYTES[stored] * 1.05)
+    parent = out if out.exists() else next((p for p in out.parents if p.exists()), Path("/"))
+    free = shutil.disk_usage(parent).free
+    if need > free:
+        raise ExportError(f"The merged model needs about {need / 2**30:.1f} GiB and {parent} has "
+                          f"{free / 2**30:.1f} GiB free.",
+                          "Free some space or export to another disk.")
+
+
+def merge_adapter(run_dir: str | Path, out: str | Path, base: str | None = None, checkpoint: str | None = None,
+                  dtype: str = "auto", force: bool = False, progress: Progress | None = None) -> ExportResult:
+    """Merges the run's adapter (or re-saves its whole model) into OUT. Raises ChatError/ExportError."""
+    say = progress or (lambda fraction, message: None)
+    started = time.perf_counter()
+    target = locate_run_model(run_dir, checkpoint=checkpoint, base=base)
+    out = Path(out).expanduser().resolve()
+    _check_out(out, target, force)
+    source = target.base if target.kind == "adapter" else str(target.weights)
+    chosen = choose_dtype(dtype, target.method, source)
+    _disk_check(out, source, chosen)
+
+    say(0.02, "loading libraries (torch, transformers, peft)")
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    torch_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}[chosen]
+    kwargs = {"dtype": torch_dtype, "trust_remote_code": target.trust_remote_code, "device_map": {"": "cpu"}}
+    what = "a 16-bit copy of the base (not the 4-bit weights)" if target.method == "qlora" else "the base"
+    say(0.05, f"loading {what}: {source} in {chosen}")
+    try:
+        with _LoadProgress(0.05, 0.5, say, f"loading {Path(source).name}"):
+            model = AutoModelForCausalLM.from_pretrained(source, **kwargs)
+    except (OSError, ValueError) as exc:
+        raise ExportError(f"Cannot load {source}: {str(exc).splitlines()[0]}",
+                          "Point --base at the base model folder the run was trained from.") from None
+    merged_layers = 0
+    if target.kind == "adapter":
+        say(0.5, f"attaching the adapter {target.weights}")
+        peft_model = _attach_adapter(model, target)
+        from peft.tuners.tuners_utils import BaseTunerLayer
+        layers = [m for m in peft_model.modules() if isinstance(m, BaseTunerLayer)]
+        step = max(1, len(layers) // 40)
+        for index, layer in enumerate(layers):
+            try:
+                # safe_merge checks the merged weights for NaN/inf before writing them in place.
+                layer.merge(safe_merge=True)
+            except ValueError as exc:
+                raise ExportError(f"Merging produced broken weights: {exc}",
+                                  "The adapter holds NaN/inf values (training diverged?); pick an earlier "
+                                  "checkpoint with --checkpoint.") from None
+            merged_layers += 1
+            if index % step == 0:
+                say(0.55 + 0.25 * index / len(layers), f"merging layer {index + 1} of {len(layers)}")
+        # The LoRA wrappers go; their base layers already hold the merged weights.
+        model = peft_model.unload()
+    say(0.8, "reading the tokenizer and chat template")
+    token_source = str(target.weights) if (target.weights / "tokenizer_config.json").is_file() else target.base
+    tokenizer = AutoTokenizer.from_pretrained(token_source, trust_remote_code=target.trust_remote_code)
+    from engine.train.tokenize import ensure_chat_template
+    ensure_chat_template(tokenizer)  # training used ChatML where the model had no template: keep it
+    if getattr(model.config, "quantization_config", None) is not None:
+        del model.config.quantization_config
+    model.config.name_or_path = str(out)
+    params = sum(p.numel() for p in model.parameters())
+
+    work = out.parent / f".{out.name}.partial-{os.getpid()}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    try:
+        say(0.82, f"writing safetensors to {out}")
+        model.save_pretrained(work, safe_serialization=True, max_shard_size="5GB")
+        tokenizer.save_pretrained(work)
+        result = ExportResult(out=str(out), run=str(target.run_dir), base=target.base, weights=str(target.weights),
+                              method=target.method, dtype=chosen, merged_layers=merged_layers, params=int(params),
+                              bytes=0, seconds=0.0)
+        (work / "README.md").write_text(readme(result, target), encoding="utf-8")
+        result.files = sorted(p.name for p in work.iterdir())
+        result.bytes = sum(p.stat().st_size for p in work.iterdir() if p.is_file())
+        result.seconds = round(time.perf_counter() - started, 2)
+        (work / "tunewiz-export.json").write_text(json.dumps(result.to_dict(), indent=1), encoding="utf-8")
+        result.files = sorted(p.name for p in work.iterdir())
+        say(0.97, "moving the finished folder into place")
+        if out.exists():
+            old = out.parent / f".{out.name}.old-{os.getpid()}"
+            os.replace(out, old)
+            os.replace(work, out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(work, out)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    say(1.0, f"done: {out}")
+    return result
+
+
+def readme(result: ExportResult, target: RunModel) -> str:
+    """How to use the exported folder: transformers, vLLM, and back into tunewiz chat."""
+    name = Path(result.out).name
+    qlora = ("\n> This run trained its adapter on a 4-bit (NF4) base. The adapter was merged into the 16-bit "
+             "base weights, which differ slightly from the 4-bit ones it saw in training; compare answers "
+             "with `tunewiz chat` before deploying.\n" if result.method == "qlora" else "")
+    source = ("adapter " + result.weights + " merged into " + result.base) if result.merged_layers else \
+        ("whole model " + result.weights)
+    return f"""# {name}
+
+A standalone model exported by tunewiz from run `{target.name}`{f' ({target.checkpoint})' if target.checkpoint else ''}:
+{source}, saved as {result.dtype} safetensors with its tokenizer and chat template.
+{qlora}
+- method: {result.method}
+- parameters: {result.params:,}
+- exported: {time.strftime('%Y-%m-%d %H:%M')}
+
+## transformers
+
+```python
+from transformers import AutoModelForCausalLM, AutoTokenizer
+
+model = AutoModelForCausalLM.from_pretrained("{result.out}", dtype="auto", device_map="auto")
+tokenizer = AutoTokenizer.from_pretrained("{result.out}")
+messages = [{{"role": "user", "content": "Hello!"}}]
+inputs = tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_dict=True,
+                                       return_tensors="pt").to(model.device)
+output = model.generate(**inputs, max_new_tokens=256)
+print(tokenizer.decode(output[0][inputs["input_ids"].shape[1]:], skip_special_tokens=True))
+```
+
+## vLLM (OpenAI-compatible server)
+
+```bash
+pip install vllm
+vllm serve {result.out} --served-model-name {name} --dtype auto
+# then any OpenAI client, e.g.
+curl http://localhost:8000/v1/chat/completions -H 'Content-Type: application/json' \\
+  -d '{{"model": "{name}", "messages": [{{"role": "user", "content": "Hello!"}}]}}'
+```
+
+vLLM uses the chat template saved here (`chat_template.jinja` / `tokenizer_config.json`).
+
+## Compare it with the run in tunewiz
+
+```bash
+tunewiz chat --base-url http://localhost:8000/v1 --model {name}
+```
+or in the app's chat pane: Settings → a column's backend → endpoint `http://localhost:8000/v1`, model `{name}`,
+beside the run's local adapter.
+"""

@@ -1,0 +1,316 @@
+"""`tunewiz chat | export`: the headless twins of the chat pane and the export step.
+
+Exit codes are stable for scripts: 0 success; 1 a generation or export failed on the way (an
+endpoint that refused or timed out, out of memory); 2 bad input (no such run, no adapter yet, base
+model not found, base/adapter mismatch, bad settings), with the reason on stderr. `--json` prints
+one JSON object on stdout. torch, transformers, peft and openai are imported inside the commands.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+
+REPL_HELP = ("commands: /clear (forget the conversation)  /system TEXT (set the system prompt)  "
+             "/save (write the transcript)  /quit (or Ctrl-D)   Ctrl-C stops an answer")
+
+
+def _err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def _fail(exc: Any, code: int = 2) -> "typer.Exit":
+    message = getattr(exc, "message", None) or str(exc)
+    advice = getattr(exc, "advice", "")
+    _err(f"tunewiz: {message}")
+    if advice:
+        _err(f"  {advice}")
+    return typer.Exit(code)
+
+
+def _columns(run: Optional[str], runs_dir: Optional[Path], checkpoint: Optional[str], base: Optional[str],
+             model: Optional[str], base_url: Optional[str], compare_model: Optional[str], api_key_env: str,
+             timeout: float, compare: bool, quiet: bool) -> tuple[dict[str, Any], Path | None, Any]:
+    """column -> backend, the run directory (if any), the loaded LocalChat (if any)."""
+    from engine import chat as engine_chat
+    from engine.runs import RunNotFound, resolve_run
+
+    if run and model:
+        raise _fail(ValueError("give a RUN (local adapter) or --model (an endpoint), not both; "
+                               "compare a run with an endpoint in the app's chat pane"))
+    if not run and not model:
+        raise _fail(ValueError("give a RUN (name or folder, see `tunewiz runs`) or --model NAME for an "
+                               "OpenAI-compatible endpoint"))
+    if model:
+        tuned = engine_chat.RemoteBackend(model, base_url, api_key_env, timeout)
+        problems = tuned.problems()
+        if problems:
+            raise _fail(ValueError("; ".join(problems)))
+        columns: dict[str, Any] = {"tuned": tuned}
+        if compare:
+            if not compare_model:
+                raise _fail(ValueError("--compare with --model needs --compare-model NAME (the base model the "
+                                       "endpoint also serves, e.g. gpt-4o-mini-2024-07-18)"))
+            columns = {"base": engine_chat.RemoteBackend(compare_model, base_url, api_key_env, timeout), **columns}
+        return columns, None, None
+    try:
+        run_dir = resolve_run(run, runs_dir)
+        target = engine_chat.locate_run_model(run_dir, checkpoint=checkpoint, base=base)
+    except (RunNotFound, engine_chat.ChatError) as exc:
+        raise _fail(exc)
+    warning = engine_chat.gpu_sharing_warning(runs_dir)
+    if warning:
+        _err(f"warning: {warning}")
+    local = engine_chat.LocalChat(target)
+    shown: set[str] = set()
+
+    def progress(fraction: float | None, message: str) -> None:
+        stage = message.split(":")[0]
+        if not quiet and stage not in shown:  # one line per stage, not one per percent
+            shown.add(stage)
+            _err(f"… {message}")
+
+    try:
+        for note in local.load(progress):
+            _err(f"note: {note}")
+    except engine_chat.ChatError as exc:
+        raise _fail(exc)
+    columns = {"tuned": engine_chat.LocalBackend(local, adapter=True)}
+    if compare:
+        columns = {"base": engine_chat.LocalBackend(local, adapter=False), **columns}
+    return columns, run_dir, local
+
+
+def chat(
+    run: Optional[str] = typer.Argument(None, help="Run name or folder (see `tunewiz runs`).", show_default=False),
+    prompt: Optional[str] = typer.Option(None, "--prompt", "-p", help="Answer this one prompt and exit ('-' reads "
+                                                                     "stdin). Without it: an interactive chat."),
+    compare: bool = typer.Option(False, "--compare", help="Answer as the base (adapter off) and as the tuned model."),
+    as_json: bool = typer.Option(False, "--json", help="With --prompt: print one JSON object "
+                                                       "({\"base\": ..., \"tuned\": ...} with --compare)."),
+    system: str = typer.Option("", "--system", help="System prompt."),
+    temperature: float = typer.Option(0.7, "--temperature", "-t", help="0 = greedy (deterministic)."),
+    top_p: float = typer.Option(0.9, "--top-p", help="Nucleus sampling threshold (0-1]."),
+    max_new_tokens: int = typer.Option(256, "--max-new-tokens", "-n", help="Longest answer, in tokens."),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Sampling seed (default: a new one per prompt, "
+                                                           "shared by both sides)."),
+    base: Optional[str] = typer.Option(None, "--base", help="The base model folder or hub id, when the run's "
+                                                           "recorded base has moved."),
+    checkpoint: Optional[str] = typer.Option(None, "--checkpoint", help="Chat with checkpoint N (or its folder) "
+                                                                       "instead of the final adapter."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="An OpenAI-compatible endpoint's model instead "
+                                                                    "of a run, e.g. ft:gpt-4o-mini-2024-07-18:org::id."),
+    base_url: Optional[str] = typer.Option(None, "--base-url", help="Endpoint URL, e.g. http://localhost:8000/v1 "
+                                                                    "(vLLM). Default: OpenAI."),
+    compare_model: Optional[str] = typer.Option(None, "--compare-model", help="With --model --compare: the "
+                                                                              "endpoint's base model to compare with."),
+    api_key_env: str = typer.Option("OPENAI_API_KEY", "--api-key-env", help="Environment variable holding the "
+                                                                            "endpoint's API key (never stored)."),
+    timeout: float = typer.Option(60.0, "--timeout", help="Seconds to wait for an endpoint."),
+    save: bool = typer.Option(False, "--save", help="Write the transcript (JSONL) into the run's transcripts/."),
+    runs_dir: Optional[Path] = typer.Option(None, "--runs-dir", help="Default: $TUNEWIZ_RUNS_DIR or ./runs"),
+) -> None:
+    """Chat with a run's tuned adapter (and its base with --compare), or with an OpenAI-compatible endpoint."""
+    from engine import chat as engine_chat
+
+    sampling = engine_chat.Sampling(temperature, top_p, max_new_tokens, seed)
+    problems = sampling.problems()
+    if problems:
+        raise _fail(ValueError("; ".join(problems)))
+    if as_json and prompt is None:
+        raise _fail(ValueError("--json needs --prompt (the interactive chat prints text)"))
+    if prompt == "-":
+        prompt = sys.stdin.read()
+    if prompt is not None and not prompt.strip():
+        raise _fail(ValueError("the prompt is empty"))
+    columns, run_dir, local = _columns(run, runs_dir, checkpoint, base, model, base_url, compare_model,
+                                       api_key_env, timeout, compare, quiet=as_json)
+    conversation = engine_chat.Conversation(system)
+    try:
+        if prompt is not None:
+            replies = _answer(conversation, columns, prompt, sampling, echo=not as_json)
+            if save:
+                _save(conversation, columns, run_dir, runs_dir)
+            failed = {c: r for c, r in replies.items() if r.error}
+            for column, reply in failed.items():
+                _err(f"tunewiz: {column}: {reply.error.message}")
+                if reply.error.advice:
+                    _err(f"  {reply.error.advice}")
+            if failed:
+                raise typer.Exit(1)
+            if as_json:
+                print(json.dumps({c: r.text for c, r in replies.items()}, ensure_ascii=False))
+            return
+        _repl(conversation, columns, sampling, run_dir, runs_dir, save)
+    finally:
+        if local is not None:
+            local.close()
+
+
+def _answer(conversation: Any, columns: dict[str, Any], prompt: str, sampling: Any, echo: bool) -> dict[str, Any]:
+    """Answers one prompt in every column, one after the other, streaming to stdout when `echo`."""
+    import os
+    import signal
+
+    from engine import chat as engine_chat
+
+    if sampling.seed is None:  # one seed for the turn, so both sides draw the same random numbers
+        sampling = engine_chat.Sampling(sampling.temperature, sampling.top_p, sampling.max_new_tokens,
+                                        int.from_bytes(os.urandom(4), "little"))
+    stopper = engine_chat.Stopper()
+    previous = signal.signal(signal.SIGINT, lambda *_: stopper.stop())  # Ctrl-C stops the answer, not the program
+    replies: dict[str, Any] = {}
+    try:
+        for column, backend in columns.items():
+            reply = engine_chat.Reply()
+            replies[column] = reply
+            if stopper.stopped:
+                reply.stopped = True
+                continue
+            if echo and len(columns) > 1:
+                print(f"── {column}: {backend.label()} ──", flush=True)
+            try:
+                for piece in backend.stream(conversation.messages(column, prompt), sampling, stopper, reply):
+                    if echo:
+                        print(piece, end="", flush=True)
+            except engine_chat.ChatError as exc:
+                reply.error, reply.finish = exc, "error"
+            if echo:
+                print(flush=True)
+                if reply.stopped:
+                    _err("(stopped)")
+                if reply.note:
+                    _err(f"note: {reply.note}")
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    conversation.add(prompt, replies, sampling)
+    return replies
+
+
+def _save(conversation: Any, columns: dict[str, Any], run_dir: Path | None, runs_dir: Optional[Path]) -> Path:
+    from engine import chat as engine_chat
+    path = engine_chat.transcript_path(run_dir, conversation.started, runs_dir)
+    engine_chat.save_transcript(path, conversation, {c: b.describe() for c, b in columns.items()})
+    _err(f"transcript: {path}")
+    return path
+
+
+def _repl(conversation: Any, columns: dict[str, Any], sampling: Any, run_dir: Path | None,
+          runs_dir: Optional[Path], save: bool) -> None:
+    _err(REPL_HELP)
+    while True:
+        try:
+            line = input("you> ")
+        except (EOFError, KeyboardInterrupt):
+            print()
+            break
+        text = line.strip()
+        if not text:
+            continue
+        if text in ("/quit", "/exit"):
+            break
+        if text == "/help":
+            _err(REPL_HELP)
+            continue
+        if text == "/clear":
+            conversation.clear()
+            _err("conversation cleared")
+            continue
+        if text == "/save":
+            _save(conversation, columns, run_dir, runs_dir)
+            continue
+        if text.startswith("/system"):
+            conversation.system = text[len("/system"):].strip()
+            _err(f"system prompt {'set' if conversation.system else 'cleared'}")
+            continue
+        replies = _answer(conversation, columns, line, sampling, echo=True)
+        for column, reply in replies.items():
+            if reply.error:
+                _err(f"{column}: {reply.error.message}")
+                if reply.error.advice:
+                    _err(f"  {reply.error.advice}")
+    if save and conversation.turns:
+        _save(conversation, columns, run_dir, runs_dir)
+
+
+def export(
+    run: str = typer.Argument(..., help="Run name or folder (see `tunewiz runs`).", show_default=False),
+    merge: Optional[Path] = typer.Option(None, "--merge", help="Merge the adapter into its base and write the "
+                                                              "standalone model to this new folder.",
+                                         show_default=False),
+    base: Optional[str] = typer.Option(None, "--base", help="The base model folder or hub id, when the run's "
+                                                           "recorded base has moved."),
+    checkpoint: Optional[str] = typer.Option(None, "--checkpoint", help="Export checkpoint N instead of the final "
+                                                                       "adapter."),
+    dtype: str = typer.Option("auto", "--dtype", help="auto (the base's own dtype; 16-bit for QLoRA) | bf16 | "
+                                                      "fp16 | fp32"),
+    force: bool = typer.Option(False, "--force", help="Replace OUT when it is not empty."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object describing the export."),
+    runs_dir: Optional[Path] = typer.Option(None, "--runs-dir", help="Default: $TUNEWIZ_RUNS_DIR or ./runs"),
+) -> None:
+    """Merge a run's adapter into its base (QLoRA: into a 16-bit copy) and save safetensors + tokenizer + chat
+    template, loadable with AutoModelForCausalLM.from_pretrained(OUT); prints OUT."""
+    from engine.chat import ChatError
+    from engine.export import merge_adapter
+    from engine.runs import RunNotFound, resolve_run
+
+    if merge is None:
+        raise _fail(ValueError("give the output folder: tunewiz export RUN --merge OUT"))
+    try:
+        run_dir = resolve_run(run, runs_dir)
+    except RunNotFound as exc:
+        raise _fail(exc)
+    progress, finish = _progress_reporter(quiet=False)
+    try:
+        result = merge_adapter(run_dir, merge, base=base, checkpoint=checkpoint, dtype=dtype, force=force,
+                               progress=progress)
+    except ChatError as exc:
+        finish()
+        raise _fail(exc)
+    except KeyboardInterrupt:
+        finish()
+        _err("tunewiz: export interrupted; nothing was left in the output folder")
+        raise typer.Exit(130)
+    finish()
+    _err(f"merged {result.merged_layers} LoRA layers into a {result.dtype} copy of {result.base}; "
+         f"{result.bytes / 2**20:.1f} MiB in {result.seconds:.1f} s. See {Path(result.out) / 'README.md'}.")
+    if as_json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
+    else:
+        print(result.out)
+
+
+def _progress_reporter(quiet: bool) -> tuple[Any, Any]:
+    """A progress callback: a live bar on a terminal, one line per stage in logs and pipes."""
+    if quiet:
+        return (lambda fraction, message: None), (lambda: None)
+    if sys.stderr.isatty():
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+        bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                       TimeElapsedColumn(), console=Console(stderr=True), transient=False)
+        task = bar.add_task("export", total=1.0)
+        bar.start()
+
+        def update(fraction: float | None, message: str) -> None:
+            bar.update(task, completed=fraction if fraction is not None else None, description=message[:60])
+
+        return update, bar.stop
+    shown: set[str] = set()
+
+    def line(fraction: float | None, message: str) -> None:
+        stage = message.split(":")[0].rstrip("0123456789 of")
+        if stage not in shown:
+            shown.add(stage)
+            _err(f"[{(fraction or 0) * 100:3.0f}%] {message}")
+
+    return line, (lambda: None)
+
+
+def register(app: typer.Typer) -> None:
+    """Adds `chat` and `export` to the app."""
+    app.command("chat", help=chat.__doc__)(chat)
+    app.command("export", help=export.__doc__)(export)
