@@ -8,13 +8,12 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
 from engine.monitoring import (DELETED, Envelope, GpuSampler, LogTail, RunHistory, RunWatcher, Smoother,
                                overview_history, sparkline)
-from monitor_synth import SyntheticRun, dead_pid, write_long_run
+from monitor_synth import FakeNvml, SyntheticRun, dead_pid, write_long_run
 
 
 # -- series ---------------------------------------------------------------------------------------
@@ -234,58 +233,6 @@ def test_replaced_events_file_starts_over(runs_dir):
 
 
 # -- GPUs -----------------------------------------------------------------------------------------
-class FakeNvml:
-    """Two GPUs; the second cannot report power (as on some boards)."""
-
-    def __init__(self) -> None:
-        self.inits = 0
-
-    def nvmlInit(self):
-        self.inits += 1
-
-    def nvmlShutdown(self):
-        self.inits -= 1
-
-    def nvmlSystemGetDriverVersion(self):
-        return "550.54"
-
-    def nvmlDeviceGetCount(self):
-        return 2
-
-    def nvmlDeviceGetHandleByIndex(self, index):
-        return index
-
-    def nvmlDeviceGetUUID(self, handle):
-        return f"GPU-{handle}000"
-
-    def nvmlDeviceGetName(self, handle):
-        return b"NVIDIA A100-SXM4-80GB" if handle == 0 else "NVIDIA RTX 4090"
-
-    def nvmlDeviceGetMemoryInfo(self, handle):
-        total = (80 if handle == 0 else 24) * 2**30
-        return SimpleNamespace(total=total, free=total // 2, used=total // 2)
-
-    def nvmlDeviceGetCudaComputeCapability(self, handle):
-        return (8, 0) if handle == 0 else (8, 9)
-
-    def nvmlDeviceGetUtilizationRates(self, handle):
-        return SimpleNamespace(gpu=97 if handle == 0 else 3, memory=40)
-
-    def nvmlDeviceGetTemperature(self, handle, sensor):
-        return 65
-
-    def nvmlDeviceGetPowerUsage(self, handle):
-        if handle == 1:
-            raise RuntimeError("NVML_ERROR_NOT_SUPPORTED")
-        return 350_000
-
-    def nvmlDeviceGetEnforcedPowerLimit(self, handle):
-        return 400_000
-
-    def nvmlDeviceGetComputeRunningProcesses(self, handle):
-        return [SimpleNamespace(pid=4242, usedGpuMemory=30 * 2**30)] if handle == 0 else []
-
-
 def test_gpu_sampler_reads_each_gpu_and_survives_unsupported_readings():
     fake = FakeNvml()
     sampler = GpuSampler(fake, env={})

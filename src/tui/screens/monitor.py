@@ -1,0 +1,378 @@
+"""Monitor: one run, live — loss, learning rate, tokens/s, GPUs, progress, log tail, end state.
+
+Everything comes from the run directory (engine.monitoring.RunWatcher), never from the trainer
+process: the app can die, the SSH link can drop, and a new monitor shows the whole history again.
+
+One thread worker follows the run. It polls the files four times a second, samples NVML every two
+seconds and posts an immutable `Snapshot`. Figures update on every change; chart series are sent
+at most every `chart_interval` seconds, an interval that grows with what a chart costs to draw,
+so a fast run does not turn the monitor into a CPU hog. Messages replace each other in the queue
+(toolong's `can_replace`): a UI that falls behind skips to the newest snapshot.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.cells import cell_len
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.markup import escape
+from textual.message import Message
+from textual.widgets import Footer, Log, Static
+from textual.worker import get_current_worker
+
+from engine import runs
+from engine.monitoring import (ACTIVE_STATES, DELETED, GpuSample, GpuSampler, RunWatcher, Snapshot,
+                               format_duration, format_loss, format_rate)
+from tui.i18n import t
+from tui.screens.base import TunewizScreen
+from tui.widgets.gpu_panel import GpuPanel
+from tui.widgets.run_charts import MetricChart, legend_markup
+
+STATE_STYLE = {"starting": "$text-primary", "running": "$text-primary", "stopping": "$text-warning",
+               "completed": "$text-success", "stopped": "$text-warning", "failed": "$text-error",
+               "oom": "$text-error", "crashed": "$text-error", DELETED: "$text-error"}
+CHART_VIEWS = ("loss", "lr", "tps")
+
+
+def state_label(state: str) -> str:
+    return t(f"runs.state.{state}")
+
+
+def state_markup(state: str) -> str:
+    return f"[b {STATE_STYLE.get(state, '$text')}]● {escape(state_label(state))}[/]"
+
+
+class MonitorUpdate(Message):
+    """A new snapshot of the run (and, every few seconds, new GPU samples)."""
+
+    def __init__(self, snapshot: Snapshot, gpus: list[GpuSample] | None, gpu_note: str | None) -> None:
+        super().__init__()
+        self.snapshot = snapshot
+        self.gpus = gpus
+        self.gpu_note = gpu_note
+
+    def can_replace(self, message: Message) -> bool:
+        # A newer update supersedes this one unless it would drop chart data or GPU samples.
+        return (isinstance(message, MonitorUpdate)
+                and (message.snapshot.series is not None or self.snapshot.series is None)
+                and (message.gpus is not None or self.gpus is None))
+
+
+class MonitorProblem(Message):
+    """The follower hit an unexpected error; it keeps going, the user is told once."""
+
+    def __init__(self, error: str) -> None:
+        super().__init__()
+        self.error = error
+
+
+class MonitorScreen(TunewizScreen):
+    CSS_PATH = "../styles/monitor.tcss"
+    BINDINGS = [
+        Binding("s", "stop", "monitor.key.stop"),
+        Binding("c", "chat", "monitor.key.chat"),
+        Binding("v", "cycle_chart", "monitor.key.chart"),
+        Binding("z", "zoom", "monitor.key.zoom"),
+        Binding("escape", "back", "monitor.key.runs"),
+    ]
+    POLL_SECONDS = 0.25
+    GPU_SECONDS = 2.0
+    MIN_CHART_SECONDS = 0.5
+    CHART_COST_FACTOR = 40  # chart drawing may take at most 1/40 of the time (2.5 % of a core)
+    COMPACT_WIDTH = 110
+
+    def __init__(self, run_dir: str | Path | None = None, run: str | None = None,
+                 poll_seconds: float | None = None, nvml: Any = None, **_: Any) -> None:
+        super().__init__()
+        self.run_dir = Path(run_dir).expanduser() if run_dir else None
+        self._run_name = run
+        self._poll_seconds = poll_seconds or self.POLL_SECONDS
+        self._nvml = nvml
+        self._snapshot: Snapshot | None = None
+        self._gpus: list[GpuSample] = []
+        self._gpu_note: str | None = None
+        self._log_seq = 0
+        self._texts: dict[str, str] = {}
+        self._stop_event = threading.Event()
+        self._points = 200
+        self._view = 0
+        self._problems: set[str] = set()
+        self.snapshots_applied = 0  # for tests and benchmarks: how many updates reached the screen
+        self.charts_applied = 0
+
+    # -- layout ------------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Static(id="mon-head")
+        yield Static(id="mon-progress")
+        yield Static(id="mon-figures")
+        yield Static(id="mon-banner")
+        with Horizontal(id="mon-charts"):
+            yield MetricChart("loss", id="chart-loss")
+            with Vertical(id="mon-side"):
+                yield MetricChart("lr", id="chart-lr")
+                yield MetricChart("tps", id="chart-tps")
+        with Horizontal(id="mon-bottom"):
+            yield GpuPanel(id="mon-gpu")
+            yield Log(id="mon-log", max_lines=1000, auto_scroll=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#chart-loss", MetricChart).border_subtitle = legend_markup()
+        log = self.query_one("#mon-log", Log)
+        log.border_title = t("monitor.log.title")
+        self._set_text("mon-head", t("monitor.title"))
+        if self.run_dir is None and self._run_name:
+            try:
+                self.run_dir = runs.resolve_run(self._run_name, getattr(self.app, "runs_dir", None))
+            except runs.RunNotFound as exc:
+                self._show_banner([escape(str(exc))], "error")
+                return
+        if self.run_dir is None:
+            self._show_banner([escape(t("monitor.no_run"))], "error")
+            return
+        self._set_text("mon-head", f"{state_markup('starting')}  [b]{escape(self.run_dir.name)}[/b]")
+        self._follow(self.run_dir)
+        self.set_interval(1.0, self._tick)
+
+    def on_unmount(self) -> None:
+        self._stop_event.set()  # wakes the follower at once instead of after its sleep
+
+    def on_resize(self) -> None:
+        compact = self.size.width < self.COMPACT_WIDTH
+        self.set_class(compact, "-compact")
+        chart = self.query_one("#chart-loss", MetricChart)
+        # Braille gives two dots per cell; two points per dot column is all a chart can show.
+        self._points = max(64, 2 * max(chart.size.width, self.size.width // 2))
+        self.refresh_bindings()
+
+    # -- the follower (a thread) -------------------------------------------------------------------
+    def _chart_interval(self) -> float:
+        cost = sum(c.render_seconds for c in self.query(MetricChart)) if self.is_mounted else 0.0
+        return max(self.MIN_CHART_SECONDS, self.CHART_COST_FACTOR * cost)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="monitor-follow", description="follow a run")
+    def _follow(self, run_dir: Path) -> None:
+        worker = get_current_worker()
+        watcher = RunWatcher(run_dir)
+        sampler = GpuSampler(self._nvml)
+        last_chart = 0.0
+        last_gpu = float("-inf")
+        drawn_version: tuple[int, int] | None = None
+        interval = self.MIN_CHART_SECONDS
+        try:
+            while not worker.is_cancelled and not self._stop_event.is_set():
+                catching_up = False
+                try:
+                    changed = watcher.poll()
+                    catching_up = watcher.catching_up
+                    now = time.monotonic()
+                    gpus = None
+                    if now - last_gpu >= self.GPU_SECONDS:
+                        last_gpu = now
+                        gpus = sampler.sample()
+                    version = (id(watcher.history), watcher.history.events)
+                    chart_due = version != drawn_version and (drawn_version is None or now - last_chart >= interval)
+                    if chart_due:
+                        if catching_up and drawn_version is not None and version[0] == drawn_version[0]:
+                            chart_due = False  # the exact pass is still reading: keep the overview
+                    if changed or gpus is not None or chart_due:
+                        snapshot = watcher.snapshot(self._points if chart_due else None)
+                        if chart_due:
+                            drawn_version, last_chart = version, now
+                            interval = self._chart_interval()
+                        self.post_message(MonitorUpdate(snapshot, gpus, sampler.note))
+                except Exception as exc:  # keep following; say it once
+                    self.post_message(MonitorProblem(f"{type(exc).__name__}: {exc}"))
+                if not catching_up:
+                    self._stop_event.wait(self._poll_seconds)
+        finally:
+            sampler.close()
+
+    # -- applying snapshots (the UI thread) --------------------------------------------------------
+    def on_monitor_update(self, message: MonitorUpdate) -> None:
+        snapshot = message.snapshot
+        previous = self._snapshot
+        self._snapshot = snapshot
+        self.snapshots_applied += 1
+        self._show_head(snapshot)
+        self._show_progress(snapshot, time.time())
+        self._show_figures(snapshot)
+        self._show_state(snapshot)
+        if snapshot.series is not None:
+            self.charts_applied += 1
+            placeholder = t("monitor.chart.waiting")
+            for chart in self.query(MetricChart):
+                chart.show(snapshot.series, placeholder)
+            loss = self.query_one("#chart-loss", MetricChart)
+            loss.border_title = t("monitor.chart.loss") + (
+                f" · {t('monitor.chart.overview')}" if snapshot.provisional else "")
+        if message.gpus is not None:
+            self._gpus, self._gpu_note = message.gpus, message.gpu_note
+        self.query_one("#mon-gpu", GpuPanel).update_gpus(self._gpus, self._gpu_note, snapshot)
+        self._show_log(snapshot)
+        if previous is None or previous.state != snapshot.state:
+            self.refresh_bindings()
+
+    def on_monitor_problem(self, message: MonitorProblem) -> None:
+        if message.error not in self._problems:
+            self._problems.add(message.error)
+            self.notify(t("monitor.poll_error", error=message.error), severity="warning")
+
+    def _tick(self) -> None:
+        # Elapsed and ETA move every second between snapshots; only this one line is redrawn.
+        if self._snapshot is not None and self._snapshot.active:
+            self._show_progress(self._snapshot, time.time())
+
+    def _set_text(self, widget_id: str, markup: str) -> None:
+        if self._texts.get(widget_id) != markup:  # unchanged text: no repaint, no layout
+            self._texts[widget_id] = markup
+            self.query_one(f"#{widget_id}", Static).update(markup)
+
+    def _show_head(self, s: Snapshot) -> None:
+        model = s.model or "-"
+        if model.startswith(("/", ".", "~")):
+            model = Path(model).name  # a local path: its folder name says enough
+        self._set_text("mon-head", f"{state_markup(s.state)}  " + escape(
+            t("monitor.head", name=s.name, model=model, method=s.method or "-")))
+
+    def _show_progress(self, s: Snapshot, now: float) -> None:
+        parts = []
+        if s.step is not None and s.total_steps:
+            parts.append(t("monitor.step", step=s.step, total=s.total_steps))
+        elif s.step is not None:
+            parts.append(t("monitor.step_open", step=s.step))
+        if s.epoch is not None:
+            parts.append(t("monitor.epoch", epoch=f"{s.epoch:.2f}"))
+        parts.append(t("monitor.elapsed", elapsed=format_duration(s.elapsed_at(now))))
+        if s.active:
+            parts.append(t("monitor.eta", eta=format_duration(s.eta_at(now))))
+        tail = " · ".join(parts)
+        fraction = s.progress
+        percent = f"{fraction * 100:3.0f}% " if fraction is not None else ""
+        width = max(8, min(48, self.size.width - cell_len(tail) - cell_len(percent) - 4))
+        filled = round((fraction or 0.0) * width)
+        colour = STATE_STYLE.get(s.state, "$text-primary")
+        bar = f"[{colour}]{'━' * filled}[/][$text-muted]{'━' * (width - filled)}[/]"
+        self._set_text("mon-progress", f"{bar} {percent}{escape(tail)}")
+
+    def _show_figures(self, s: Snapshot) -> None:
+        parts = [t("monitor.loss", loss=format_loss(s.loss, s.loss_nonfinite))]
+        if s.smoothed_loss is not None:
+            parts.append(t("monitor.smoothed", loss=format_loss(s.smoothed_loss)))
+        if s.eval_loss is not None:
+            parts.append(t("monitor.eval", loss=format_loss(s.eval_loss)))
+        if s.lr is not None:
+            parts.append(t("monitor.lr", lr=f"{s.lr:.2e}"))
+        if s.tokens_per_s is not None:
+            parts.append(t("monitor.tps", tps=format_rate(s.tokens_per_s)))
+        if s.grad_norm is not None:
+            parts.append(t("monitor.grad", grad=f"{s.grad_norm:.3g}"))
+        self._set_text("mon-figures", escape(" · ".join(parts)))
+
+    def _show_state(self, s: Snapshot) -> None:
+        lines: list[str] = []
+        severity = "warning"
+        step = s.step if s.step is not None else 0
+        if s.state == "completed":
+            severity = "success"
+            key = "monitor.banner.completed_output" if s.output else "monitor.banner.completed"
+            lines.append(t(key, step=step, output=s.output))
+        elif s.state in ("stopped", "failed", "oom"):
+            severity = "warning" if s.state == "stopped" else "error"
+            lines.append(t(f"monitor.banner.{s.state}", step=step))
+        elif s.state == "crashed":
+            severity = "error"
+            lines.append(t("monitor.banner.crashed", pid=s.pid or "?"))
+        elif s.state == DELETED:
+            severity = "error"
+            lines.append(t("monitor.banner.deleted", path=s.run_dir))
+        elif s.state in ("starting", "running") and s.step_events == 0:
+            lines.append(t("monitor.waiting"))
+            severity = "info"
+        if s.error and s.state != "crashed":
+            lines.append(t("monitor.banner.error", error=s.error))
+        if s.state == "crashed":
+            advice = (t("monitor.advice.resume", name=s.name) if s.resumable else
+                      t("monitor.advice.restart", config=str(Path(s.run_dir) / runs.CONFIG_FILE)))
+            lines.append(t("monitor.banner.advice", advice=advice))
+        elif s.advice:
+            lines.append(t("monitor.banner.advice", advice=s.advice))
+        if s.nonfinite:
+            lines.append(t("monitor.banner.nonfinite", value=s.loss_nonfinite or "nan", count=s.nonfinite,
+                           step=s.first_nonfinite_step))
+            if severity in ("info", "success"):
+                severity = "warning"
+        if s.unknown_types:
+            types = ", ".join(sorted(s.unknown_types)[:4])
+            lines.append(t("monitor.banner.unknown", count=sum(s.unknown_types.values()), types=types))
+        if s.unreadable:
+            lines.append(t("monitor.banner.unreadable", count=s.unreadable))
+        self._show_banner([escape(line) for line in lines], severity)
+
+    def _show_banner(self, lines: list[str], severity: str) -> None:
+        banner = self.query_one("#mon-banner", Static)
+        banner.set_class(bool(lines), "-visible")
+        for name in ("error", "warning", "success", "info"):
+            banner.set_class(name == severity, f"-{name}")
+        self._set_text("mon-banner", "\n".join(lines))
+
+    def _show_log(self, s: Snapshot) -> None:
+        log = self.query_one("#mon-log", Log)
+        new = s.log_seq - self._log_seq
+        if new <= 0:
+            return
+        lines = list(s.log_lines)
+        if new < len(lines):
+            lines = lines[-new:]
+        else:
+            log.clear()  # more arrived than the tail keeps: show the tail afresh
+        self._log_seq = s.log_seq
+        log.write_lines(lines)
+
+    # -- actions -----------------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        s = self._snapshot
+        if action == "stop":
+            return True if s is not None and s.state in ACTIVE_STATES else None
+        if action == "chat":
+            return True if s is not None and s.state == "completed" else None
+        if action == "cycle_chart":
+            return self.has_class("-compact")  # side by side when wide: nothing to cycle
+        return True
+
+    def action_stop(self) -> None:
+        from tui.widgets.confirm import ask_and_stop
+        if self.run_dir is not None:
+            ask_and_stop(self, self.run_dir)
+
+    def action_chat(self) -> None:
+        s = self._snapshot
+        if s is None or s.state != "completed":
+            self.notify(t("monitor.chat.not_ready", state=state_label(s.state if s else "starting")))
+            return
+        self.app.open_screen("chat", run_dir=str(self.run_dir))
+
+    def action_cycle_chart(self) -> None:
+        self._view = (self._view + 1) % len(CHART_VIEWS)
+        for index, view in enumerate(CHART_VIEWS):
+            self.set_class(index == self._view and view != "loss", f"-show-{view}")
+
+    def action_zoom(self) -> None:
+        self.toggle_class("-zoom")
+
+    def action_back(self) -> None:
+        stack = self.app.screen_stack
+        if len(stack) >= 2 and type(stack[-2]).__name__ == "RunsScreen":
+            self.app.pop_screen()
+        elif len(stack) >= 2:
+            self.app.pop_screen()
+            self.app.open_screen("runs")
+        else:
+            self.app.open_screen("runs")
+

@@ -1,0 +1,1 @@
+"""Composite widgets shared by screens (one module per widget)."""

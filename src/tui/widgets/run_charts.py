@@ -1,0 +1,144 @@
+"""The monitor's charts: loss (train and eval, raw and smoothed), learning rate, tokens/s.
+
+Drawn with textual-plotext at the widget's size. The series arrive already downsampled (a few
+hundred points whatever the run's length), so drawing costs the same for 100 or 100,000 steps.
+Colours come from the app's theme variables, so every theme (and a 16-colour SSH link) works.
+"""
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+from rich.text import Text
+from textual.color import Color
+from textual_plotext import PlotextPlot
+
+from engine.monitoring import ChartSeries
+from tui.i18n import t
+
+# chart element -> theme variable (the text-* variables are made to stand out on the background)
+COLOURS = {"raw": "text-secondary", "smooth": "text-primary", "eval": "text-accent", "nonfinite": "text-error",
+           "lr": "text-success", "tps": "text-primary"}
+FALLBACK = {"raw": (86, 132, 165), "smooth": (87, 165, 226), "eval": (255, 196, 115), "nonfinite": (209, 126, 146),
+            "lr": (138, 212, 161), "tps": (87, 165, 226)}
+
+
+class MetricChart(PlotextPlot):
+    """One chart of a run. `kind` is `loss`, `lr` or `tps`. Call `show(series)` with new data."""
+
+    def __init__(self, kind: str, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.kind = kind
+        self._series: ChartSeries | None = None
+        self._placeholder = t("monitor.chart.waiting")
+        self.render_seconds = 0.0
+        """How long the last draw took: the screen spaces chart updates by it to keep CPU low."""
+        self.border_title = t(f"monitor.chart.{kind}")
+
+    def show(self, series: ChartSeries | None, placeholder: str | None = None) -> None:
+        self._series = series
+        if placeholder:
+            self._placeholder = placeholder
+        self.refresh()
+
+    def _colour(self, name: str) -> Any:
+        try:
+            return Color.parse(self.app.theme_variables.get(COLOURS[name], "")).rgb
+        except Exception:  # a theme value such as "auto 87%" is not a plain colour
+            return FALLBACK[name]
+
+    def _has_data(self) -> bool:
+        s = self._series
+        if s is None:
+            return False
+        if self.kind == "loss":
+            return bool(s.loss[0] or s.eval[0] or s.nonfinite_steps)
+        return bool((s.lr if self.kind == "lr" else s.tokens_per_s)[0])
+
+    def render(self) -> Any:
+        started = time.perf_counter()
+        if not self._has_data() or self.size.width < 12 or self.size.height < 4:
+            return Text(self._placeholder, style="dim", justify="center")
+        plt = self.plt
+        plt.clear_data()
+        s = self._series
+        assert s is not None
+        if self.kind == "loss":
+            self._draw_loss(s)
+        else:
+            xs, ys = s.lr if self.kind == "lr" else s.tokens_per_s
+            plt.plot(xs, ys, marker="braille", color=self._colour(self.kind))
+            top = max(ys)
+            if min(ys) >= 0 and top > 0:
+                # Rates and learning rates read best from zero: a flat line stays flat.
+                plt.ylim(0, top * 1.1)
+                ticks = value_ticks(top * 1.1, max(2, min(5, self.size.height // 3)))
+                label = (lambda v: f"{v:.1e}") if self.kind == "lr" else step_label
+                plt.yticks(ticks, [label(v) for v in ticks])
+        xs = [x for series in self._x_extent(s) for x in series]
+        if xs:
+            ticks = step_ticks(min(xs), max(xs), max(2, self.size.width // 14))
+            plt.xticks(ticks, [step_label(x) for x in ticks])
+        result = super().render()
+        self.render_seconds = time.perf_counter() - started
+        return result
+
+    def _x_extent(self, s: ChartSeries) -> list[list[float]]:
+        if self.kind == "loss":
+            return [s.loss[0][:1], s.loss[0][-1:], s.eval[0][:1], s.eval[0][-1:]]
+        xs = (s.lr if self.kind == "lr" else s.tokens_per_s)[0]
+        return [xs[:1], xs[-1:]]
+
+    def _draw_loss(self, s: ChartSeries) -> None:
+        plt = self.plt
+        if s.loss[0]:
+            plt.plot(*s.loss, marker="braille", color=self._colour("raw"))
+        if s.loss_smooth[0]:
+            plt.plot(*s.loss_smooth, marker="braille", color=self._colour("smooth"))
+        if s.eval[0]:
+            if len(s.eval_smooth[0]) > 1:
+                plt.plot(*s.eval_smooth, marker="braille", color=self._colour("eval"))
+            if len(s.eval[0]) <= max(4, self.size.width // 4):  # markers only while they stay apart
+                plt.scatter(*s.eval, marker="●", color=self._colour("eval"))
+        for step in s.nonfinite_steps[-16:]:
+            plt.vline(step, color=self._colour("nonfinite"))
+
+
+def legend_markup() -> str:
+    """The loss chart's legend for its border (theme variables, so it follows the theme)."""
+    return (f"[${COLOURS['raw']}]━ {t('monitor.legend.train')}[/] "
+            f"[${COLOURS['smooth']}]━ {t('monitor.legend.smoothed')}[/] "
+            f"[${COLOURS['eval']}]● {t('monitor.legend.eval')}[/]")
+
+
+def step_ticks(lo: float, hi: float, count: int) -> list[float]:
+    """Whole-step tick positions at a round spacing (1, 2, 5 × 10^k) between `lo` and `hi`."""
+    if hi <= lo:
+        return [lo]
+    raw = (hi - lo) / max(1, count)
+    base = 10 ** math.floor(math.log10(raw)) if raw > 0 else 1
+    spacing = next((m * base for m in (1, 2, 5, 10) if m * base >= raw), 10 * base)
+    spacing = max(1.0, spacing)
+    first = math.ceil(lo / spacing) * spacing
+    ticks = []
+    value = first
+    while value <= hi + 1e-9 and len(ticks) < 50:
+        ticks.append(value)
+        value += spacing
+    return ticks or [lo]
+
+
+def step_label(step: float) -> str:
+    """12, 1.5k, 100k, 2.5M: short enough for a narrow axis."""
+    step = int(round(step))
+    if abs(step) >= 1_000_000:
+        return f"{step / 1_000_000:.3g}M"
+    if abs(step) >= 10_000:
+        return f"{step / 1000:.4g}k"
+    return str(step)
+
+
+def value_ticks(top: float, count: int) -> list[float]:
+    """`count` + 1 evenly spaced ticks from 0 to `top`."""
+    return [top * i / count for i in range(count + 1)]
