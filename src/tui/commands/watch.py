@@ -1,0 +1,300 @@
+"""`tunewiz watch RUN`: the monitor's figures without Textual, for `ssh box tunewiz watch RUN` and scripts.
+
+On a terminal it draws a rich live view (progress, loss with sparklines, lr, tokens/s, GPUs, log
+tail); when stdout is not a terminal (a pipe, a CI log) it prints one plain line per event. It
+reads the run directory only — watching never touches the trainer — and exits with the run's end
+state, so a script can gate on it:
+
+    0 completed · 1 failed · 2 no such run · 3 stopped · 4 oom · 5 crashed · 6 run directory deleted
+    124 --timeout reached while the run was still going · 130 interrupted (the run goes on)
+"""
+from __future__ import annotations
+
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+
+EXIT_CODES = {"completed": 0, "failed": 1, "stopped": 3, "oom": 4, "crashed": 5, "deleted": 6}
+EXIT_NOT_FOUND = 2
+EXIT_TIMEOUT = 124
+EXIT_INTERRUPTED = 130
+GPU_LINE_SECONDS = 30.0  # plain mode: one GPU line per GPU this often
+
+
+def exit_code(state: str) -> int:
+    return EXIT_CODES.get(state, 1)
+
+
+# -- plain lines ----------------------------------------------------------------------------------
+def _g(value: Any, pattern: str) -> str | None:
+    from engine.monitoring import num
+    value = num(value)
+    return None if value is None else pattern.format(value)
+
+
+def event_line(event: dict[str, Any], history: Any) -> str | None:
+    """One plain line for an event (None for the ones not worth a line, e.g. unknown types)."""
+    from engine.monitoring import format_loss, integer, text
+    kind = event.get("type")
+    if kind == "step":
+        step = integer(event.get("step"))
+        if step is None:
+            return None
+        total = history.total_steps
+        parts = [f"step {step}/{total}" if total else f"step {step}"]
+        epoch = _g(event.get("epoch"), "epoch {:.2f}")
+        if epoch:
+            parts.append(epoch)
+        if history.last_loss_nonfinite is not None and history.step == step:
+            parts.append(f"loss {history.last_loss_nonfinite} (not finite)")
+        else:
+            parts.append(f"loss {format_loss(history.last_loss)}")
+            if history.smoothed_loss is not None:
+                parts.append(f"smoothed {format_loss(history.smoothed_loss)}")
+        for field, pattern in (("lr", "lr {:.2e}"), ("tokens_per_s", "{:.0f} tok/s"), ("grad_norm", "grad {:.3g}"),
+                               ("gpu_mem_reserved_gb", "gpu {:.1f} GiB")):
+            piece = _g(event.get(field), pattern)
+            if piece:
+                parts.append(piece)
+        return "  ".join(parts)
+    if kind == "eval":
+        return f"eval  step {event.get('step')}  eval_loss {format_loss(_num(event.get('eval_loss')), text(event.get('eval_loss_nonfinite')))}"
+    if kind == "start":
+        resumed = integer(event.get("resumed_from_step"))
+        line = (f"start  model {text(event.get('model'))}  method {text(event.get('method'))}  "
+                f"{event.get('total_steps')} steps  world size {event.get('world_size')}")
+        trainable, total = integer(event.get("trainable_params")), integer(event.get("total_params"))
+        if trainable is not None and total:
+            line += f"  {trainable:,} of {total:,} params trainable"
+        return line + (f"  (resumed from step {resumed})" if resumed else "")
+    if kind == "checkpoint":
+        return f"checkpoint  step {event.get('step')}  {text(event.get('path'))}"
+    if kind == "log":
+        return f"{text(event.get('level')) or 'info'}: {text(event.get('message'))}"
+    if kind == "end":
+        return f"end  {text(event.get('status'))}"
+    return None
+
+
+def _num(value: Any) -> float | None:
+    from engine.monitoring import num
+    return num(value)
+
+
+def gpu_line(gpu: Any) -> str:
+    parts = [f"gpu{gpu.index} {gpu.name}"]
+    if gpu.mem_used_gb is not None and gpu.mem_total_gb:
+        parts.append(f"mem {gpu.mem_used_gb:.1f}/{gpu.mem_total_gb:.1f} GiB")
+    if gpu.util_pct is not None:
+        parts.append(f"util {gpu.util_pct:.0f}%")
+    if gpu.temp_c is not None:
+        parts.append(f"{gpu.temp_c:.0f}°C")
+    if gpu.power_w is not None:
+        parts.append(f"{gpu.power_w:.0f}/{gpu.power_limit_w or 0:.0f} W")
+    return "  ".join(parts)
+
+
+def summary_lines(s: Any) -> list[str]:
+    """The closing lines: end state, figures, error and advice."""
+    from engine.monitoring import format_duration, format_loss
+    step = f"step {s.step}/{s.total_steps}" if s.total_steps else f"step {s.step if s.step is not None else '-'}"
+    line = f"{s.state}  {s.name}  {step}  elapsed {format_duration(s.elapsed_s)}  loss {format_loss(s.loss, s.loss_nonfinite)}"
+    if s.smoothed_loss is not None:
+        line += f"  smoothed {format_loss(s.smoothed_loss)}"
+    if s.eval_loss is not None:
+        line += f"  eval {format_loss(s.eval_loss)}"
+    lines = [line]
+    if s.state == "deleted":
+        lines.append(f"  error: the run directory {s.run_dir} no longer exists")
+    if s.error:
+        lines.append(f"  error: {s.error}")
+    if s.advice:
+        lines.append(f"  advice: {s.advice}")
+    if s.nonfinite:
+        lines.append(f"  warning: the loss was not finite at {s.nonfinite} steps (first at step {s.first_nonfinite_step})")
+    if s.unknown_types:
+        lines.append(f"  note: skipped {sum(s.unknown_types.values())} events of unknown type "
+                     f"({', '.join(sorted(s.unknown_types))})")
+    if s.output:
+        lines.append(f"  output: {s.output}")
+    return lines
+
+
+# -- the rich live view ---------------------------------------------------------------------------
+STATE_STYLE = {"starting": "cyan", "running": "cyan", "stopping": "yellow", "completed": "green",
+               "stopped": "yellow", "failed": "red", "oom": "red", "crashed": "red", "deleted": "red"}
+
+
+def live_view(s: Any, gpus: list[Any], width: int) -> Any:
+    """The rich renderable for one snapshot."""
+    from rich.console import Group
+    from rich.panel import Panel
+    from rich.progress_bar import ProgressBar
+    from rich.table import Table
+    from rich.text import Text
+
+    from engine.monitoring import format_duration, format_loss, format_rate, sparkline
+
+    now = time.time()
+    rows: list[Any] = []
+    head = Text.assemble((f"● {s.state}", f"bold {STATE_STYLE.get(s.state, 'white')}"), "  ",
+                         (s.name, "bold"), f"  {Path(s.model).name if s.model and s.model.startswith(('/', '.', '~')) else s.model or '-'}"
+                         f" · {s.method or '-'}")
+    rows.append(head)
+    parts = [f"step {s.step if s.step is not None else '-'}" + (f"/{s.total_steps}" if s.total_steps else "")]
+    if s.epoch is not None:
+        parts.append(f"epoch {s.epoch:.2f}")
+    parts.append(f"elapsed {format_duration(s.elapsed_at(now))}")
+    if s.active:
+        parts.append(f"ETA {format_duration(s.eta_at(now))}")
+    fraction = s.progress
+    label = f"{fraction * 100:3.0f}%  " * (fraction is not None) + " · ".join(parts)
+    progress = Table.grid(padding=(0, 1))
+    progress.add_column(width=max(8, min(40, width - len(label) - 7)))
+    progress.add_column(no_wrap=True)
+    progress.add_row(ProgressBar(total=1.0, completed=fraction or 0.0, pulse=False), label)
+    rows.append(progress)
+    figures = [f"loss {format_loss(s.loss, s.loss_nonfinite)}"]
+    if s.smoothed_loss is not None:
+        figures.append(f"smoothed {format_loss(s.smoothed_loss)}")
+    if s.eval_loss is not None:
+        figures.append(f"eval {format_loss(s.eval_loss)}")
+    if s.lr is not None:
+        figures.append(f"lr {s.lr:.2e}")
+    if s.tokens_per_s is not None:
+        figures.append(f"{format_rate(s.tokens_per_s)} tok/s")
+    if s.grad_norm is not None:
+        figures.append(f"grad {s.grad_norm:.3g}")
+    rows.append(Text("  ".join(figures)))
+    if s.series is not None:
+        spark_width = max(10, width - 16)
+        loss = s.series.loss_smooth[1]
+        tps = s.series.tokens_per_s[1]
+        if loss:
+            rows.append(Text.assemble(("loss      ", "dim"), (sparkline(loss, spark_width), "cyan")))
+        if tps:
+            rows.append(Text.assemble(("tokens/s  ", "dim"), (sparkline(tps, spark_width, floor=0.0), "blue")))
+    for gpu in gpus:
+        line = gpu_line(gpu)
+        if s.pid in gpu.process_mem_gb:
+            line += f"  this run {gpu.process_mem_gb[s.pid]:.1f} GiB"
+        rows.append(Text(line))
+    if s.gpu_mem_reserved_gb is not None:
+        rows.append(Text(f"trainer: allocated {s.gpu_mem_alloc_gb or 0:.1f}  reserved {s.gpu_mem_reserved_gb:.1f}  "
+                         f"peak {s.gpu_mem_peak_gb or 0:.1f} GiB", style="dim"))
+    if not s.active or s.nonfinite:
+        for line in summary_lines(s)[1:]:
+            rows.append(Text(line.strip(), style="red" if s.state not in ("completed", "stopped") else "yellow"))
+    if s.log_lines:
+        rows.append(Text("\n".join(line[: width - 6] for line in s.log_lines[-6:]), style="dim"))
+    return Panel(Group(*rows), title="tunewiz watch", title_align="left", border_style=STATE_STYLE.get(s.state, "white"))
+
+
+# -- the command ----------------------------------------------------------------------------------
+def follow(run_dir: Path, plain: bool, interval: float, only_new: bool, timeout: float | None,
+           out: Any = None) -> int:
+    """Follows `run_dir` until its run ends; returns the exit code."""
+    from engine.monitoring import ACTIVE_STATES, GpuSampler, RunWatcher
+
+    out = out or sys.stdout
+    deadline = None if timeout is None else time.monotonic() + timeout
+    sampler = GpuSampler()
+    printed = {"skip": only_new}
+
+    def emit(line: str) -> None:
+        print(line, file=out, flush=True)
+
+    def on_event(event: dict[str, Any], history: Any) -> None:
+        if printed["skip"]:
+            return
+        line = event_line(event, history)
+        if line:
+            emit(line)
+
+    watcher = RunWatcher(run_dir, listener=on_event if plain else None)
+    if plain and only_new:
+        while True:  # fold the history without printing it
+            watcher.poll()
+            if not watcher.catching_up:
+                break
+        printed["skip"] = False
+    live = None
+    if not plain:
+        from rich.console import Console
+        from rich.live import Live
+        console = Console()
+        live = Live(console=console, auto_refresh=False, transient=False)
+        live.start()
+    last_gpu = float("-inf")
+    gpus: list[Any] = []
+    code = None
+    try:
+        while True:
+            changed = watcher.poll()
+            if watcher.catching_up:
+                continue
+            now = time.monotonic()
+            if now - last_gpu >= (interval * 2 if not plain else GPU_LINE_SECONDS):
+                last_gpu = now
+                gpus = sampler.sample()
+                if plain:
+                    for gpu in gpus:
+                        emit(gpu_line(gpu))
+                changed = True
+            state = watcher.state
+            if live is not None and (changed or True):
+                width = live.console.width
+                live.update(live_view(watcher.snapshot(max(20, width - 16)), gpus, width), refresh=True)
+            if state not in ACTIVE_STATES:
+                code = exit_code(state)
+                break
+            if deadline is not None and now > deadline:
+                code = EXIT_TIMEOUT
+                break
+            time.sleep(interval)
+    except KeyboardInterrupt:
+        code = EXIT_INTERRUPTED
+    finally:
+        if live is not None:
+            live.stop()
+        sampler.close()
+    snapshot = watcher.snapshot()
+    if code == EXIT_TIMEOUT:
+        emit(f"timeout: {snapshot.name} is still {snapshot.state} (step {snapshot.step}); it keeps running")
+    elif code == EXIT_INTERRUPTED:
+        emit(f"stopped watching; {snapshot.name} is {snapshot.state} and keeps running")
+    elif plain or snapshot.state != "completed":
+        for line in summary_lines(snapshot):
+            emit(line)
+    return code
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def watch(
+        run: str = typer.Argument(..., help="Run directory or run name."),
+        runs_dir: Optional[Path] = typer.Option(None, "--runs-dir", help="Default: $TUNEWIZ_RUNS_DIR or ./runs"),
+        interval: float = typer.Option(1.0, "--interval", min=0.05, help="Seconds between refreshes."),
+        plain: bool = typer.Option(False, "--plain", help="Plain lines even on a terminal."),
+        only_new: bool = typer.Option(False, "--only-new", help="Plain lines: skip what the run wrote before now."),
+        timeout: Optional[float] = typer.Option(None, "--timeout", help="Give up after SECONDS (exit 124)."),
+    ) -> None:
+        """Follow a run until it ends: live view on a terminal, plain lines in a pipe.
+
+        Exit code: 0 completed, 1 failed, 2 no such run, 3 stopped, 4 oom, 5 crashed,
+        6 run directory deleted, 124 timeout, 130 interrupted (the run keeps going)."""
+        from engine import runs
+
+        try:
+            run_dir = runs.resolve_run(run, runs_dir)
+        except runs.RunNotFound as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            raise typer.Exit(EXIT_NOT_FOUND)
+        # A closed pipe (`tunewiz watch RUN | head`) ends the watch quietly, not with a traceback.
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+        use_plain = plain or not sys.stdout.isatty()
+        raise typer.Exit(follow(run_dir, use_plain, interval, only_new, timeout))

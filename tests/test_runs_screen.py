@@ -1,0 +1,111 @@
+"""The runs screen with Pilot: every run with its state, live refresh, Enter attaches the monitor."""
+from __future__ import annotations
+
+import shutil
+import time
+
+import pytest
+
+from monitor_synth import SyntheticRun, dead_pid
+from tui.app import TunewizApp
+from tui.i18n import t
+
+
+async def until(pilot, predicate, timeout: float = 10.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        await pilot.pause(0.05)
+        if predicate():
+            return
+    pytest.fail(f"timed out waiting for {what}")
+
+
+def rows(screen) -> dict[str, list[str]]:
+    table = screen.query_one("#runs-table")
+    return {key.value: [str(cell) for cell in table.get_row(key)] for key in table.rows}
+
+
+def make_runs(runs_dir):
+    running = SyntheticRun(runs_dir, "qwen-lora", model="Qwen/Qwen2.5-7B-Instruct")
+    running.start(total_steps=200)
+    for step in range(1, 13):
+        running.step(step)
+    crashed = SyntheticRun(runs_dir, "ghost", pid=dead_pid())
+    crashed.start(total_steps=50)
+    crashed.step(1)
+    oom = SyntheticRun(runs_dir, "big", model="/models/glm-4-9b-chat", method="full")
+    oom.start(total_steps=50)
+    oom.step(1)
+    oom.end("oom", "CUDA out of memory: tried to allocate 2.00 GiB", "Use method: qlora.")
+    done = SyntheticRun(runs_dir, "done")
+    done.start(total_steps=3)
+    for step in range(1, 4):
+        done.step(step, loss=0.5)
+    done.end("completed")
+    return running, crashed, oom, done
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+async def test_lists_every_run_with_state_step_loss_and_attaches(runs_dir, lang):
+    running, crashed, oom, done = make_runs(runs_dir)
+    app = TunewizApp(lang=lang, runs_dir=runs_dir, start="runs")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: type(app.screen).__name__ == "RunsScreen", what="runs screen")
+        screen = app.screen
+        await until(pilot, lambda: screen.loads > 0, what="a listing")
+        listed = {row[0]: row for row in rows(screen).values()}
+        assert set(listed) == {"qwen-lora", "ghost", "big", "done"}
+        assert listed["qwen-lora"][1:4] == [t("runs.state.running"), "12/200", listed["qwen-lora"][3]]
+        assert listed["ghost"][1] == t("runs.state.crashed")
+        assert listed["big"][1] == t("runs.state.oom") and listed["big"][4] == "glm-4-9b-chat"
+        assert listed["done"][1] == t("runs.state.completed") and listed["done"][3] == "0.5000"
+        # the detail line under the table explains a failure
+        table = screen.query_one("#runs-table")
+        table.move_cursor(row=list(rows(screen)).index(str(oom.dir.resolve())))
+        await pilot.pause(0.1)
+        detail = str(screen.query_one("#runs-detail").render())
+        assert "CUDA out of memory" in detail and "qlora" in detail
+        keys = {b.binding.key: b.enabled for b in screen.active_bindings.values() if b.binding.show}
+        assert keys["enter"] is True and keys["s"] is False and keys["c"] is False
+        # Enter attaches the monitor to the highlighted run; escape comes back
+        table.move_cursor(row=list(rows(screen)).index(str(running.dir.resolve())))
+        await pilot.press("enter")
+        await until(pilot, lambda: type(app.screen).__name__ == "MonitorScreen", what="monitor")
+        monitor = app.screen
+        await until(pilot, lambda: monitor._snapshot is not None and monitor._snapshot.step == 12, what="history")
+        assert monitor.run_dir == running.dir.resolve()
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is screen, what="back to the list")
+
+
+async def test_refreshes_new_finished_and_deleted_runs(runs_dir):
+    running, crashed, oom, done = make_runs(runs_dir)
+    app = TunewizApp(lang="en", runs_dir=runs_dir, start="runs")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await until(pilot, lambda: type(app.screen).__name__ == "RunsScreen", what="runs screen")
+        screen = app.screen
+        screen.REFRESH_SECONDS = 0.1
+        await until(pilot, lambda: screen.loads > 0, what="a listing")
+        fresh = SyntheticRun(runs_dir, "fresh")
+        fresh.start(total_steps=10)
+        shutil.rmtree(crashed.dir)
+        running.step(13)
+        running.end("completed")
+        await pilot.press("r")
+        await until(pilot, lambda: {r[0] for r in rows(screen).values()} == {"qwen-lora", "big", "done", "fresh"},
+                    what="new and deleted runs")
+        listed = {row[0]: row for row in rows(screen).values()}
+        assert listed["qwen-lora"][1] == "completed" and listed["qwen-lora"][2] == "13/200"
+
+
+async def test_empty_and_missing_runs_directory(tmp_path):
+    app = TunewizApp(lang="en", runs_dir=tmp_path / "nowhere", start="runs")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: type(app.screen).__name__ == "RunsScreen", what="runs screen")
+        screen = app.screen
+        await until(pilot, lambda: screen.loads > 0, what="a listing")
+        assert "does not exist yet" in str(screen.query_one("#runs-empty").render())
+        assert not screen.query_one("#runs-table").display
+        await pilot.press("enter")  # nothing to attach: no crash
+        await pilot.press("escape")
+        await until(pilot, lambda: type(app.screen).__name__ == "HomeScreen", what="home")
