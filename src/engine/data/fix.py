@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import orjson
 
@@ -66,11 +66,28 @@ def _trim(obj: Any, fmt: str) -> Any:
     return obj
 
 
+class _NullSink:
+    """Stands in for the output files in a dry run."""
+
+    def __enter__(self) -> "_NullSink":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        return None
+
+    def write(self, data: bytes) -> int:
+        return len(data)
+
+
 def fix_file(path: str | Path, report: LintReport, out: str | Path, to: str | None = None,
-             opts: LintOptions | None = None) -> FixResult:
+             opts: LintOptions | None = None, *, dry_run: bool = False,
+             tick: Callable[[str, int, int], None] | None = None) -> FixResult:
     """Writes the cleaned copy to `out` (JSONL; plain lines for raw text to a .txt) and the rejects beside it.
 
-    Raises DatasetError when `out` would overwrite the input or cannot be written.
+    Raises DatasetError when `out` would overwrite the input or cannot be written. `dry_run` does
+    every check and conversion but writes nothing: the result says what a real run would write
+    (a UI shows it before asking). `tick("fix", rows done, rows in the report)` reports progress
+    now and then; whatever it raises propagates (and nothing is left behind).
     """
     opts = opts or LintOptions()
     src = Path(path)
@@ -97,10 +114,14 @@ def fix_file(path: str | Path, report: LintReport, out: str | Path, to: str | No
     tmp_out = out_p.with_name(f".{out_p.name}.tmp-{os.getpid()}")
     tmp_rej = rej_p.with_name(f".{rej_p.name}.tmp-{os.getpid()}")
     try:
-        out_p.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp_out, "wb") as fo, open(tmp_rej, "wb") as fr:
+        if not dry_run:
+            out_p.parent.mkdir(parents=True, exist_ok=True)
+        with (_NullSink() if dry_run else open(tmp_out, "wb")) as fo, \
+                (_NullSink() if dry_run else open(tmp_rej, "wb")) as fr:
             for n, rec in iter_records_of(info):
                 rows += 1
+                if tick is not None and not rows & 1023:
+                    tick("fix", rows, report.rows)
                 reasons: list[tuple[str, str]] = []
                 if isinstance(rec, Problem):
                     reasons.append(truncated.get(n) or (rec.code or "json-invalid", rec.message))
@@ -129,12 +150,13 @@ def fix_file(path: str | Path, report: LintReport, out: str | Path, to: str | No
                 else:
                     kept += 1
                     fo.write(line_out + b"\n")
-        os.replace(tmp_out, out_p)
-        os.replace(tmp_rej, rej_p)
+        if not dry_run:
+            os.replace(tmp_out, out_p)
+            os.replace(tmp_rej, rej_p)
     except OSError as e:
         raise DatasetError(f"{out_p}: cannot be written ({e.strerror}).", code="file-unreadable") from None
     finally:
-        for t in (tmp_out, tmp_rej):
+        for t in (() if dry_run else (tmp_out, tmp_rej)):
             if t.exists():
                 t.unlink()
     return FixResult(out=str(out_p), rejected_path=str(rej_p), rows=rows, kept=kept, rejected=rejected, format=target_fmt)

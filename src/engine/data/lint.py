@@ -35,6 +35,7 @@ from .stats import (EstimateCounter, TokenCounter, distribution, estimate_text, 
 LARGE_LINE = 1_000_000          # bytes: one example this large is almost surely several, or a whole file
 FEW_ROWS = 500                  # the guide's minimum for fine-tuning to help
 OPENAI_MIN_ROWS = 10
+TICK_EVERY = 1023               # lines between two progress ticks (a mask: n & TICK_EVERY == 0)
 SHORT_ANSWER_TOKENS = 3         # an answer this short is a label: a classifier fits better
 PARALLEL_MIN_BYTES = 48 << 20   # below this, forking workers costs more than it saves
 
@@ -53,6 +54,10 @@ _WS_DELETE = b" \t\n\r\x0b\x0c"
 _LOWER = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"abcdefghijklmnopqrstuvwxyz")
 _ROLE = operator.itemgetter("role")
 _CONTENT = operator.itemgetter("content")
+
+
+# Progress callback: (phase, done, total); total 0 means unknown. It may raise to abandon the lint.
+Tick = Callable[[str, int, int], None]
 
 
 @dataclass
@@ -503,7 +508,7 @@ def _field_namer(fmt: str, obj: Any, ex: Example, columns: dict[str, str] | None
 # ------------------------------------------------------------------------------------------------
 # reading the file (optionally a byte range of it, in a worker)
 
-def _scan_jsonl_range(path: str, start: int, end: int, bom: bool, scan: _Scan) -> _Scan:
+def _scan_jsonl_range(path: str, start: int, end: int, bom: bool, scan: _Scan, tick: Tick | None = None) -> _Scan:
     """Scans JSONL lines whose first byte lies in [start, end); line numbers are relative to `start`."""
     loads = orjson.loads
     pos = start
@@ -515,6 +520,8 @@ def _scan_jsonl_range(path: str, start: int, end: int, bom: bool, scan: _Scan) -
                 break
             pos += len(raw)
             n += 1
+            if tick is not None and not n & TICK_EVERY:
+                tick("scan", pos - start, end - start)
             if n == 1 and start == 0 and bom and raw.startswith(BOM):
                 raw = raw[3:]
             size = len(raw)
@@ -594,11 +601,20 @@ def _merge(parts: list[_Scan]) -> _Scan:
     return out
 
 
-def _scan_file(info: FileInfo, fmt: str, detected: bool, opts: LintOptions, src: str) -> _Scan:
+def _count_lines(path: str) -> int:
+    n = 0
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            n += chunk.count(b"\n")
+    return n + 1
+
+
+def _scan_file(info: FileInfo, fmt: str, detected: bool, opts: LintOptions, src: str, tick: Tick | None = None) -> _Scan:
     path = str(info.path)
     if info.layout == "jsonl":
         workers = opts.workers if opts.workers is not None else min(8, os.cpu_count() or 1)
-        if workers > 1 and info.size >= opts.parallel_min_bytes:
+        # With a progress callback the scan stays in this process (forked workers cannot report back).
+        if workers > 1 and info.size >= opts.parallel_min_bytes and tick is None:
             try:
                 import multiprocessing as mp
                 ctx = mp.get_context("fork")
@@ -608,12 +624,15 @@ def _scan_file(info: FileInfo, fmt: str, detected: bool, opts: LintOptions, src:
                 return _merge(parts)
             except (ValueError, OSError, ImportError):
                 pass  # no fork on this platform, or no room for workers: one process does it
-        return _scan_jsonl_range(path, 0, info.size, info.bom, _Scan(src, fmt, detected, opts))
+        return _scan_jsonl_range(path, 0, info.size, info.bom, _Scan(src, fmt, detected, opts), tick)
     scan = _Scan(src, fmt, detected, opts)
+    total_lines = _count_lines(path) if tick is not None else 0
     for n, rec in iter_records_of(info):
         raw = None if isinstance(rec, (Problem, str)) else orjson.dumps(rec)
         scan.record(n, raw, rec)
         scan.last_line = n
+        if tick is not None and not scan.rows & TICK_EVERY:
+            tick("scan", n, total_lines)
     return scan
 
 
@@ -701,9 +720,16 @@ def count_tokens(info: FileInfo, fmt: str, opts: LintOptions, counter: TokenCoun
 # the entry point
 
 def lint_file(path: str | Path, opts: LintOptions | None = None, *, counter: TokenCounter | None = None,
-              counter_notice: str | None = None, progress: Callable[[str], None] | None = None) -> LintReport:
+              counter_notice: str | None = None, progress: Callable[[str], None] | None = None,
+              tick: Tick | None = None) -> LintReport:
     """Lints one dataset file. Never raises for the file's content: an unreadable file gives a report
-    with `fatal` set (exit code 2). `counter` counts tokens (None: the labelled estimate)."""
+    with `fatal` set (exit code 2). `counter` counts tokens (None: the labelled estimate).
+
+    `tick(phase, done, total)` reports progress now and then for a progress bar: phase "scan" (bytes
+    of a JSONL file, else lines) and "tokens" (rows counted with the tokenizer); total 0 = unknown.
+    Whatever `tick` raises propagates, which is how a caller (a UI worker) abandons a lint. With a
+    `tick` the scan stays in this process (no forked workers: they could not report progress, and
+    forking a multi-threaded UI process is unsafe)."""
     opts = opts or LintOptions()
     say = progress or (lambda m: None)
     src = str(path)
@@ -719,7 +745,7 @@ def lint_file(path: str | Path, opts: LintOptions | None = None, *, counter: Tok
         return LintReport(file=src, format=None, rows=0, findings=[fatal], stats={}, fatal=fatal,
                           counts=Counter({fatal.code: 1}), severities=Counter({R.ERROR: 1}))
     say(f"scanning {src} ({info.size / 1e6:.1f} MB, {fmt}, {info.layout})")
-    scan = _scan_file(info, fmt, detected, opts, src)
+    scan = _scan_file(info, fmt, detected, opts, src, tick)
     scan_seconds = time.perf_counter() - t0
 
     # -- file-level findings
@@ -791,7 +817,8 @@ def lint_file(path: str | Path, opts: LintOptions | None = None, *, counter: Tok
     if counter.exact:
         say(f"counting tokens with {counter.label}")
         skip = set(scan.error_lines)
-        token_lines = count_tokens(info, fmt, opts, counter, skip)
+        token_tick = (lambda k: tick("tokens", k, scan.examples)) if tick is not None else None
+        token_lines = count_tokens(info, fmt, opts, counter, skip, progress=token_tick)
         tokens = Counter(n for _, n in token_lines)
     else:
         tokens = scan.tokens
