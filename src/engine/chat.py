@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -267,7 +268,7 @@ def locate_run_model(run_dir: str | Path, checkpoint: str | None = None, base: s
 
 
 def _nothing_yet(run_dir: Path, info: runs.RunInfo, kind: str, final: Path, save_steps: Any) -> ChatError:
-    what = "an adapter" if kind == "adapter" else "a saved model"
+    what = "adapter" if kind == "adapter" else "saved model"
     if info.state in runs.ACTIVE_STATES:
         where = f"step {info.step or 0}" + (f" of {info.total_steps}" if info.total_steps else "")
         every = f" (every {save_steps} steps)" if save_steps else ""
@@ -276,7 +277,8 @@ def _nothing_yet(run_dir: Path, info: runs.RunInfo, kind: str, final: Path, save
                          "Chat with it once its first checkpoint is written, or when it ends.")
     if info.state in ("failed", "oom", "crashed"):
         why = f" {info.error}" if info.error else ""
-        return ChatError(f"Run {run_dir.name} ended ({info.state}) before saving {what}.{why}",
+        return ChatError(f"Run {run_dir.name} ended ({info.state}) before saving an {what}.{why}".replace(
+                         "an saved", "a saved"),
                          info.advice or f"See {run_dir / runs.LOG_FILE}; fix the cause and resume or start it again.")
     return ChatError(f"Run {run_dir.name} has no {what}: {final} is missing and there is no checkpoint.",
                      f"Train it (`tunewiz resume {run_dir}` continues a stopped run) or pick another run.")
@@ -448,6 +450,10 @@ class LocalChat:
         if target.kind == "adapter":
             say(0.88, f"attaching the adapter {target.weights}")
             self.model = _attach_adapter(base, target)
+            recorded = _recorded_base(target.weights)
+            if recorded and Path(recorded.rstrip("/")).name != Path(target.base.rstrip("/")).name:
+                # Same shapes load silently; a different model name is worth a look.
+                notes.append(f"the adapter was trained on {recorded}; it is attached to {target.base}")
         else:
             self.base_model = base.eval()
             say(0.5, f"loading the tuned model {target.weights} (a whole model: memory for two)")
@@ -839,12 +845,36 @@ class RemoteBackend:
             response = client.chat.completions.create(**params)
         except Exception as exc:
             raise self._error(exc) from None
-        remove = stopper.on_stop(response.close)
+        # The response is read in a helper thread: a blocked socket read cannot be interrupted from
+        # outside (closing the response does not wake it), so Stop must not wait for the server.
+        items: queue.Queue = queue.Queue()
+        done, stop_signal = object(), object()
+
+        def read() -> None:
+            try:
+                for chunk in response:
+                    items.put(chunk)
+                    if stopper.stopped:
+                        break
+            except BaseException as exc:  # handed to the consumer
+                items.put(exc)
+            finally:
+                items.put(done)
+                try:
+                    response.close()
+                except Exception:
+                    pass
+
+        remove = stopper.on_stop(lambda: items.put(stop_signal))
+        threading.Thread(target=read, name="tunewiz-endpoint-read", daemon=True).start()
         try:
-            for chunk in response:
-                if stopper.stopped:
+            while True:
+                item = items.get()
+                if item is done or item is stop_signal or stopper.stopped:
                     break
-                for choice in chunk.choices or []:
+                if isinstance(item, BaseException):
+                    raise self._error(item) from None
+                for choice in item.choices or []:
                     delta = choice.delta
                     piece = (getattr(delta, "content", None) or "") if delta else ""
                     refusal = getattr(delta, "refusal", None) if delta else None
@@ -858,15 +888,13 @@ class RemoteBackend:
                         reply.text += piece
                         reply.tokens += 1  # one streamed piece is one token on the servers we know
                         yield piece
-        except Exception as exc:
-            if not stopper.stopped:  # closing the stream to stop it makes the read fail: that is not an error
-                raise self._error(exc) from None
         finally:
             remove()
-            try:
-                response.close()
-            except Exception:
-                pass
+            if stopper.stopped:
+                try:
+                    response.close()  # best effort: lets the server notice the client went away
+                except Exception:
+                    pass
             reply.seconds = time.perf_counter() - started
         if stopper.stopped:
             reply.stopped, reply.finish = True, "stopped"
@@ -879,15 +907,17 @@ class RemoteBackend:
 
 def remote_error(exc: BaseException, where: str, model: str, timeout: float, key_env: str) -> ChatError:
     """An openai/httpx exception as a message a user can act on."""
-    import httpx
     import openai
     if isinstance(exc, ChatError):
         return exc
-    if isinstance(exc, (openai.APITimeoutError, httpx.TimeoutException)):
+    # Errors raised while reading a stream come from the client's HTTP library (httpx, or httpx2 in
+    # newer openai releases) unwrapped; they are recognised by class name so either works.
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    if isinstance(exc, (openai.APITimeoutError, TimeoutError)) or any("Timeout" in n for n in names):
         return ChatError(f"{where} did not answer within {timeout:g} s (timed out).",
                          "Check that the server is up and not overloaded, or raise the timeout "
                          "(Settings, or --timeout).")
-    if isinstance(exc, (openai.APIConnectionError, httpx.TransportError)):
+    if isinstance(exc, (openai.APIConnectionError, ConnectionError)) or names & {"TransportError", "NetworkError"}:
         cause = exc.__cause__ or exc.__context__ or exc
         return ChatError(f"Cannot connect to {where}: {_short(cause)}.",
                          "Is the server running and the base URL right? vLLM: `vllm serve MODEL` → "
