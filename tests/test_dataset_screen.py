@@ -374,6 +374,8 @@ async def test_wide_layout_shows_every_pane_at_200x60():
         assert all(r.width >= 20 and r.height >= 10 for r in regions.values()), regions
         assert regions["#files-pane"].x < regions["#preview-pane"].x < regions["#findings-pane"].x
         assert regions["#findings-pane"].y < regions["#stats-pane"].y
+        table = screen.query_one("#preview")
+        assert table.content_width() >= regions["#preview-pane"].width - 30  # wrapped to the room there is
 
 
 # --------------------------------------------------------------------------- engine hooks used by the screen

@@ -113,6 +113,7 @@ class DatasetScreen(TunewizScreen):
         self._marks: dict[int, str] = {}
         self._phase = ""
         self._progress = (0, 0)
+        self._writing = False
 
     # ---------------------------------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
@@ -153,10 +154,8 @@ class DatasetScreen(TunewizScreen):
             self.query_one("#path", Input).focus()
 
     def on_resize(self, event: Any) -> None:
+        # The preview re-wraps itself when its own width changes (PreviewTable.on_resize).
         self._apply_layout(event.size.width)
-        if self.source is not None and self.page >= 0:
-            # Re-wrap the preview for the new width once the resize has settled.
-            self.call_after_refresh(self._rewrap)
 
     def _rewrap(self) -> None:
         table = self.query_one("#preview", PreviewTable)
@@ -383,6 +382,8 @@ class DatasetScreen(TunewizScreen):
 
     def _update_summary(self) -> None:
         text = Text(no_wrap=True, overflow="ellipsis")
+        if self._writing:
+            text.append("⟳ " + t("dataset.phase.fix") + " ", style=self._colour("accent"))
         if self.path is None:
             text.append(t("dataset.status.none"), style="dim")
         elif self.load_error is not None:
@@ -542,6 +543,8 @@ class DatasetScreen(TunewizScreen):
             return
         self.query_one("#progress", ProgressBar).display = True
         self.query_one("#progress", ProgressBar).update(total=None, progress=0)
+        self._writing = True
+        self._update_summary()
         self._fix_worker(self.path, self.report, self.lint_opts, choice.out, choice.to)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="dataset-fix", description="write the fixed copy")
@@ -561,8 +564,10 @@ class DatasetScreen(TunewizScreen):
 
     @on(FixWritten)
     def _on_fix_written(self, message: FixWritten) -> None:
+        self._writing = False
         if not self.checking:
             self.query_one("#progress", ProgressBar).display = False
+        self._update_summary()
         if message.error:
             self.notify(t("dataset.fix.failed", error=message.error), severity="error", timeout=10)
             return

@@ -61,6 +61,7 @@ class PreviewTable(DataTable):
         self._marks: dict[int, str] = {}
         self._line_width = 6
         self._content_width = 40
+        self._built_width = 0
 
     # -- filling
     def _colour(self, name: str, fallback: str) -> Style:
@@ -71,7 +72,9 @@ class PreviewTable(DataTable):
         return self._content_width
 
     def _layout_widths(self) -> None:
-        width = self.size.width or 80
+        # Hidden (another pane in front, or not shown yet): wrap for the screen; on_resize re-wraps once visible.
+        width = self.size.width or max(40, self.app.size.width - 2)
+        self._built_width = self.size.width
         last_line = max((r.line for r in self._rows), default=1)
         self._line_width = max(cell_len(str(last_line)) + 2, 6)
         # Each column has one cell of padding either side; keep two cells for the scrollbar.
@@ -166,6 +169,15 @@ class PreviewTable(DataTable):
             if not body.plain:
                 body.append(t("dataset.preview.empty"), style="dim italic")
             yield role, body
+
+    def on_resize(self, event) -> None:
+        # Wrapping depends on the width: re-wrap the page when it changes (or the table is first shown).
+        if self._rows and event.size.width and event.size.width != self._built_width:
+            self.call_after_refresh(self._rewrap_if_needed)
+
+    def _rewrap_if_needed(self) -> None:
+        if self._rows and self.size.width and self.size.width != self._built_width:
+            self.refresh_layout()
 
     # -- paging at the edges
     def action_cursor_down(self) -> None:

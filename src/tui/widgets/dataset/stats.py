@@ -128,7 +128,8 @@ class StatsPanel(Widget, can_focus=True):
         label_w = max(cell_len(x) for x in labels)
         counts = [f"{b['count']:,}" for b in hist]
         count_w = max(len(c) for c in counts)
-        bar_w = max(4, width - label_w - count_w - 3)
+        # Two cells spare: a scrollbar may appear after this was measured.
+        bar_w = max(4, width - label_w - count_w - 5)
         peak = max(b["count"] for b in hist) or 1
         bar_style = self._colour("primary")
         out = Text(no_wrap=True, overflow="crop")
