@@ -23,7 +23,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.markup import escape
 from textual.message import Message
-from textual.widgets import Footer, Log, Static
+from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
 from engine import runs
@@ -32,6 +32,7 @@ from engine.monitoring import (ACTIVE_STATES, DELETED, GpuSample, GpuSampler, Ru
 from tui.i18n import t
 from tui.screens.base import TunewizScreen
 from tui.widgets.gpu_panel import GpuPanel
+from tui.widgets.log_tail import LogTail
 from tui.widgets.run_charts import MetricChart, legend_markup
 
 STATE_STYLE = {"starting": "$text-primary", "running": "$text-primary", "stopping": "$text-warning",
@@ -81,10 +82,10 @@ class MonitorScreen(TunewizScreen):
         Binding("z", "zoom", "monitor.key.zoom"),
         Binding("escape", "back", "monitor.key.runs"),
     ]
-    POLL_SECONDS = 0.25
+    POLL_SECONDS = 0.5
     GPU_SECONDS = 2.0
-    MIN_CHART_SECONDS = 0.5
-    CHART_COST_FACTOR = 40  # chart drawing may take at most 1/40 of the time (2.5 % of a core)
+    MIN_CHART_SECONDS = 1.0
+    CHART_COST_FACTOR = 60  # chart drawing may take at most 1/60 of the time (1.7 % of a core)
     COMPACT_WIDTH = 110
 
     def __init__(self, run_dir: str | Path | None = None, run: str | None = None,
@@ -119,12 +120,12 @@ class MonitorScreen(TunewizScreen):
                 yield MetricChart("tps", id="chart-tps")
         with Horizontal(id="mon-bottom"):
             yield GpuPanel(id="mon-gpu")
-            yield Log(id="mon-log", max_lines=1000, auto_scroll=True)
+            yield LogTail(t("monitor.log.empty"), id="mon-log")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#chart-loss", MetricChart).border_subtitle = legend_markup()
-        log = self.query_one("#mon-log", Log)
+        log = self.query_one("#mon-log", LogTail)
         log.border_title = t("monitor.log.title")
         self._set_text("mon-head", t("monitor.title"))
         if self.run_dir is None and self._run_name:
@@ -232,7 +233,9 @@ class MonitorScreen(TunewizScreen):
     def _set_text(self, widget_id: str, markup: str) -> None:
         if self._texts.get(widget_id) != markup:  # unchanged text: no repaint, no layout
             self._texts[widget_id] = markup
-            self.query_one(f"#{widget_id}", Static).update(markup)
+            # The one-line rows never change size: repainting them skips the screen's layout pass,
+            # the most expensive part of an update. Only the banner (height auto) needs one.
+            self.query_one(f"#{widget_id}", Static).update(markup, layout=widget_id == "mon-banner")
 
     def _show_head(self, s: Snapshot) -> None:
         model = s.model or "-"
@@ -323,7 +326,7 @@ class MonitorScreen(TunewizScreen):
         self._set_text("mon-banner", "\n".join(lines))
 
     def _show_log(self, s: Snapshot) -> None:
-        log = self.query_one("#mon-log", Log)
+        log = self.query_one("#mon-log", LogTail)
         new = s.log_seq - self._log_seq
         if new <= 0:
             return

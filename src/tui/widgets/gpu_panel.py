@@ -27,6 +27,8 @@ def _fmt(value: float | None, pattern: str = "{:.1f}") -> str:
 class GpuPanel(Static):
     """Shows `update_gpus(samples, note, snapshot)`; one block of lines per GPU."""
 
+    _shown: str | None = None
+
     def on_mount(self) -> None:
         self.border_title = t("monitor.gpu.title")
 
@@ -53,4 +55,7 @@ class GpuPanel(Static):
         if snapshot is not None and snapshot.gpu_mem_reserved_gb is not None:
             lines.append(escape(t("monitor.gpu.trainer", alloc=_fmt(snapshot.gpu_mem_alloc_gb),
                                   reserved=_fmt(snapshot.gpu_mem_reserved_gb), peak=_fmt(snapshot.gpu_mem_peak_gb))))
-        self.update("\n".join(lines))
+        text = "\n".join(lines)
+        if text != self._shown:  # the same figures again: no repaint
+            self._shown = text
+            self.update(text, layout=False)  # its size is set by the layout, not by its text
