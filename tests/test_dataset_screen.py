@@ -343,7 +343,6 @@ async def test_layout_at_80x24_in_both_languages(lang):
         for key, pane, inner in (("1", "#files-pane", "#files-tree"), ("2", "#preview-pane", "#preview"),
                                  ("3", "#findings-pane", "#findings-tree"), ("4", "#stats-pane", "#stats")):
             await pilot.press(key)
-            await pilot.pause()
             region = screen.query_one(pane).region
             assert region.width == 80 and region.height >= 15, (pane, region)
             assert screen.query_one(inner).region.height > 0, inner

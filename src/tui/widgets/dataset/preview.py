@@ -62,6 +62,7 @@ class PreviewTable(DataTable):
         self._line_width = 6
         self._content_width = 40
         self._built_width = 0
+        self._pending: tuple[int | None, int | None, bool] | None = None
 
     # -- filling
     def _colour(self, name: str, fallback: str) -> Style:
@@ -82,15 +83,28 @@ class PreviewTable(DataTable):
 
     def show_rows(self, rows: list[PreviewRow], marks: dict[int, str], focus_index: int | None = None,
                   focus_message: int | None = None, at_end: bool = False) -> None:
-        """Replaces the table with `rows`; puts the cursor on (focus_index, focus_message), or the last row when at_end."""
+        """Replaces the table with `rows`; puts the cursor on (focus_index, focus_message), or the last row when at_end.
+
+        While the table has no width yet (hidden behind another pane, or shown a moment ago) the rows
+        are kept and laid out when it gets one (on_resize), so they are wrapped once, at the right width.
+        """
         self._rows = rows
         self._marks = marks
+        if not self.size.width:
+            self._pending = (focus_index, focus_message, at_end)
+            self._built_width = 0
+            self.clear(columns=True)
+            self.row_meta = []
+            return
+        self._pending = None
         self._rebuild(focus_index, focus_message, at_end)
 
     def refresh_layout(self, marks: dict[int, str] | None = None) -> None:
         """Re-wraps the current page (after a resize, or when the findings arrive), keeping the cursor row."""
         if marks is not None:
             self._marks = marks
+        if self._pending is not None or not self.size.width:
+            return  # laid out when it gets a width
         current = self.cursor_location_meta()
         self._rebuild(current[0] if current else None, current[1] if current else None, False)
 
@@ -173,11 +187,16 @@ class PreviewTable(DataTable):
     def on_resize(self, event) -> None:
         # Wrapping depends on the width: re-wrap the page when it changes (or the table is first shown).
         if self._rows and event.size.width and event.size.width != self._built_width:
-            self.call_after_refresh(self._rewrap_if_needed)
+            self.call_later(self._rewrap_if_needed)
 
     def _rewrap_if_needed(self) -> None:
         if self._rows and self.size.width and self.size.width != self._built_width:
-            self.refresh_layout()
+            if self._pending is not None:
+                focus_index, focus_message, at_end = self._pending
+                self._pending = None
+                self._rebuild(focus_index, focus_message, at_end)
+            else:
+                self.refresh_layout()
 
     # -- paging at the edges
     def action_cursor_down(self) -> None:
