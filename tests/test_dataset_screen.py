@@ -127,6 +127,13 @@ async def test_broken_file_lists_findings_and_selecting_one_moves_the_preview():
                        and table.cursor_location_meta()[0] == screen.source.index_of_line(6))
         assert screen.active_pane == "preview"  # narrow: the preview comes to the front
         assert "line 6" in widget_text(screen.query_one("#preview-info"))
+        # Rows with findings are marked in the line column (✖ error, ▲ warning), also after a check
+        # that finished while the preview was hidden behind another pane.
+        assert "✖" in table.get_row_at(0)[0].plain
+        await pilot.press("3", "t")
+        await wait_loaded(pilot)
+        await pilot.press("2")
+        await wait_for(pilot, lambda: table.row_meta and "✖" in table.get_row_at(0)[0].plain)
 
 
 async def test_selecting_a_finding_on_a_later_page_loads_that_page(tmp_path):

@@ -104,7 +104,8 @@ class PreviewTable(DataTable):
         if marks is not None:
             self._marks = marks
         if self._pending is not None or not self.size.width:
-            return  # laid out when it gets a width
+            self._built_width = 0  # stale: laid out again when it gets a width (on_resize)
+            return
         current = self.cursor_location_meta()
         self._rebuild(current[0] if current else None, current[1] if current else None, False)
 
