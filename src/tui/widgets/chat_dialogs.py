@@ -1,0 +1,161 @@
+"""Dialogs of the chat pane: pick the run to chat with, and merge-and-export the run's adapter."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList, ProgressBar, Static
+from textual.widgets.option_list import Option
+
+from tui.i18n import t
+from tui.screens.base import localize_bindings
+
+NO_RUN = "\0no-run"  # the picker's "endpoints only" entry (a name no folder can have)
+
+
+class RunPickerScreen(ModalScreen["str | None"]):
+    """Lists the runs that have something to chat with; returns a run path, NO_RUN, or None (cancel)."""
+
+    CSS_PATH = "../styles/chat.tcss"
+    BINDINGS = [Binding("escape", "cancel", "chat.key.cancel")]
+
+    def __init__(self, runs_dir: Path | None) -> None:
+        super().__init__()
+        localize_bindings(self)
+        self.runs_dir = runs_dir
+
+    def compose(self) -> ComposeResult:
+        from engine import chat as engine_chat
+        from engine import runs
+
+        options: list[Option] = []
+        found = runs.list_runs(self.runs_dir)
+        for info in found:
+            what, why = engine_chat.available_weights(info.path)
+            label = Text.assemble((info.name, "bold"), f"  {info.state}  {info.method or ''}  ")
+            if what is None:
+                label.append(t("chat.pick.nothing"), style="dim")
+                options.append(Option(label, id=info.path, disabled=True))
+                continue
+            if what.startswith("checkpoint-"):
+                label.append(t("chat.pick.checkpoint", checkpoint=what))
+            else:
+                label.append(t(f"chat.pick.{what}"))
+            options.append(Option(label, id=info.path))
+        options.append(Option(Text(t("chat.pick.none"), style="italic"), id=NO_RUN))
+        with Vertical(id="chat-picker", classes="dialog"):
+            yield Static(t("chat.pick.title"), classes="heading")
+            if not found:
+                folder = self.runs_dir or runs.default_runs_dir()
+                yield Static(t("chat.pick.empty", folder=folder), classes="muted")
+            yield OptionList(*options, id="pick-list")
+            yield Static(t("chat.pick.keys"), classes="muted")
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ExportScreen(ModalScreen[None]):
+    """Merges the run's adapter into its base in a thread worker, with a progress bar."""
+
+    CSS_PATH = "../styles/chat.tcss"
+    BINDINGS = [Binding("escape", "close", "chat.key.close")]
+
+    class Progress(Message):
+        def __init__(self, fraction: float | None, text: str) -> None:
+            super().__init__()
+            self.fraction, self.text = fraction, text
+
+    class Finished(Message):
+        def __init__(self, result: Any = None, error: Any = None) -> None:
+            super().__init__()
+            self.result, self.error = result, error
+
+    def __init__(self, run_dir: Path, base: str | None, checkpoint: str | None) -> None:
+        super().__init__()
+        localize_bindings(self)
+        self.run_dir = run_dir
+        self.base = base
+        self.checkpoint = checkpoint
+        self.running = False
+
+    def compose(self) -> ComposeResult:
+        default = Path.cwd() / "exports" / f"{self.run_dir.name}-merged"
+        with Vertical(id="chat-export", classes="dialog"):
+            yield Static(t("chat.export.title", run=self.run_dir.name), classes="heading")
+            yield Static(t("chat.export.explain"), classes="muted")
+            yield Static(t("chat.export.memory"), classes="muted")
+            yield Static(t("chat.export.out"))
+            yield Input(str(default), id="export-out", compact=True)
+            yield ProgressBar(total=100, show_eta=False, id="export-bar")
+            yield Static("", id="export-status", markup=False)
+            yield Static(t("chat.export.keys"), classes="muted")
+
+    def on_mount(self) -> None:
+        self.query_one("#export-out", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if self.running:
+            self.notify(t("chat.export.busy"))
+            return
+        out = event.value.strip()
+        if not out:
+            return
+        self.running = True
+        self.query_one("#export-status", Static).update(t("chat.export.running"))
+        self.merge(Path(out).expanduser())
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="chat-export")
+    def merge(self, out: Path) -> None:
+        from engine.chat import ChatError
+        from engine.export import merge_adapter
+        try:
+            result = merge_adapter(self.run_dir, out, base=self.base, checkpoint=self.checkpoint,
+                                   progress=lambda f, m: self.post_message(self.Progress(f, m)))
+        except ChatError as exc:
+            self.post_message(self.Finished(error=exc))
+            return
+        except Exception as exc:  # the dialog must survive anything the libraries raise
+            self.post_message(self.Finished(error=ChatError(f"{type(exc).__name__}: {exc}")))
+            return
+        self.post_message(self.Finished(result=result))
+
+    def on_export_screen_progress(self, message: "ExportScreen.Progress") -> None:
+        if message.fraction is not None:
+            self.query_one("#export-bar", ProgressBar).update(progress=message.fraction * 100)
+        self.query_one("#export-status", Static).update(message.text)
+
+    def on_export_screen_finished(self, message: "ExportScreen.Finished") -> None:
+        self.running = False
+        status = self.query_one("#export-status", Static)
+        if message.error is not None:
+            text = f"{t('chat.export.failed')}: {message.error.message}"
+            if message.error.advice:
+                text += f"\n{message.error.advice}"
+            status.update(text)
+            status.add_class("error")
+            return
+        result = message.result
+        status.remove_class("error")
+        status.update(t("chat.export.done", out=result.out, size=result.bytes / 2**20, seconds=result.seconds))
+        self.query_one("#export-bar", ProgressBar).update(progress=100)
+
+    def action_close(self) -> None:
+        if self.running:
+            self.notify(t("chat.export.busy"), severity="warning")
+            return
+        self.dismiss(None)
