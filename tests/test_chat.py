@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from test_chat_support import (ANSWER, MESSAGES, QUESTION, SYSTEM, local_chat, memorised_run,  # noqa: F401
+from test_chat_support import (ANSWER, MESSAGES, QUESTION, SYSTEM, cli, local_chat, memorised_run,  # noqa: F401
                                one_torch_thread, run_copy)
 
 from engine import chat as engine_chat
@@ -317,3 +317,35 @@ def test_demo_model_streams_chinese_without_broken_characters(tmp_path):
         out = plain.generate(**inputs, max_new_tokens=40, do_sample=False, eos_token_id=chat.end_ids)
         assert torch.equal(chat.logits(messages, adapter=False), plain(**inputs).logits)
     assert reply.text == chat.tokenizer.decode(out[0][inputs["input_ids"].shape[1]:], skip_special_tokens=True)
+
+
+def test_cli_one_shot_compare_json_and_bad_input(memorised_run):
+    env = {"TUNEWIZ_RUNS_DIR": str(memorised_run.parent)}
+    result = cli("chat", memorised_run.name, "--prompt", QUESTION, "--system", SYSTEM, "--compare", "--json",
+                 "-t", "0", "-n", "24", env=env)
+    assert result.exit_code == 0, result.stderr
+    answers = json.loads(result.stdout)
+    assert set(answers) == {"base", "tuned"}
+    assert answers["tuned"].startswith("The parcel was delayed") and not answers["base"].startswith("The parcel")
+    bad = cli("chat", memorised_run.name, "-p", "x", "-t", "9", env=env)
+    assert bad.exit_code == 2 and "temperature: 9 is outside 0–2" in bad.stderr
+    missing = cli("chat", "nope", "-p", "x", env=env)
+    assert missing.exit_code == 2 and "No run 'nope'" in missing.stderr and memorised_run.name in missing.stderr
+    no_adapter = cli("chat", str(memorised_run), "--checkpoint", "99", "-p", "x", env=env)
+    assert no_adapter.exit_code == 2 and "no checkpoint '99'" in no_adapter.stderr
+
+
+def test_cli_repl_keeps_history_clears_and_saves(memorised_run):
+    from typer.testing import CliRunner
+
+    from tui.cli import app
+    script = f"/system {SYSTEM}\n{QUESTION}\n/clear\n{QUESTION}\n/save\n/quit\n"
+    result = CliRunner(env={"TUNEWIZ_RUNS_DIR": str(memorised_run.parent)}).invoke(
+        app, ["chat", memorised_run.name, "-t", "0", "-n", "16"], input=script, catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.count("The parcel was delayed") == 2
+    assert "conversation cleared" in result.stderr and "transcript:" in result.stderr
+    saved = Path(result.stderr.split("transcript: ")[1].split()[0])
+    lines = saved.read_text().splitlines()
+    assert len(lines) == 2 and json.loads(lines[0])["system"] == SYSTEM  # after /clear: one turn
+    saved.unlink()

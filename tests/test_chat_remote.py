@@ -6,14 +6,14 @@ from __future__ import annotations
 import json
 import os
 import socket
-import subprocess
-import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+
+from test_chat_support import cli
 
 from engine.chat import (ChatError, Conversation, RemoteBackend, Reply, Sampling, Stopper, run_columns,
                          save_transcript)
@@ -212,15 +212,15 @@ def test_endpoint_columns_answer_side_by_side(server):
 
 
 def test_cli_one_shot_json_against_the_endpoint(server):
-    env = {**os.environ, "OPENAI_API_KEY": "sk-unused"}
-    base = [sys.executable, "-m", "tui.cli", "chat", "--base-url", server.url, "--model", FT_MODEL]
-    result = subprocess.run(base + ["-p", "hi", "--json"], capture_output=True, text=True, env=env, timeout=60)
-    assert result.returncode == 0, result.stderr
+    env = {"OPENAI_API_KEY": "sk-unused"}
+    endpoint = ["chat", "--base-url", server.url, "--model", FT_MODEL]
+    result = cli(*endpoint, "-p", "hi", "--json", env=env)
+    assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout) == {"tuned": "You said: hi"}
-    result = subprocess.run(base + ["-p", "hi", "--compare", "--compare-model", "echo", "--json"],
-                            capture_output=True, text=True, env=env, timeout=60)
+    result = cli(*endpoint, "-p", "hi", "--compare", "--compare-model", "echo", "--json", env=env)
     assert json.loads(result.stdout) == {"base": "You said: hi", "tuned": "You said: hi"}
-    result = subprocess.run([sys.executable, "-m", "tui.cli", "chat", "--base-url", server.url, "--model", "slow",
-                             "--timeout", "0.5", "-p", "hi", "--json"], capture_output=True, text=True, env=env,
-                            timeout=60)
-    assert result.returncode == 1 and "did not answer within 0.5 s" in result.stderr and not result.stdout
+    result = cli(*endpoint, "-p", "hi", "--compare", env=env)
+    assert result.exit_code == 2 and "--compare-model" in result.stderr
+    result = cli("chat", "--base-url", server.url, "--model", "slow", "--timeout", "0.5", "-p", "hi", "--json",
+                 env=env)
+    assert result.exit_code == 1 and "did not answer within 0.5 s" in result.stderr and not result.stdout

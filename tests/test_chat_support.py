@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -71,6 +72,16 @@ def run_copy(memorised_run, tmp_path) -> Path:
     target = tmp_path / "runs" / memorised_run.name
     shutil.copytree(memorised_run, target)
     return target
+
+
+def cli(*args: str, env: dict[str, str] | None = None) -> Any:
+    """Runs the `tunewiz` command line in this process (Typer's CliRunner: stdout and stderr apart,
+    the exit code as given). Saves a Python start-up with torch per call; the start-up itself is
+    covered by test_import_hygiene."""
+    from typer.testing import CliRunner
+
+    from tui.cli import app
+    return CliRunner(env=env).invoke(app, list(args), catch_exceptions=False)
 
 
 @pytest.fixture(autouse=True, scope="module")
