@@ -101,6 +101,7 @@ class MonitorScreen(TunewizScreen):
         self._log_seq = 0
         self._texts: dict[str, str] = {}
         self._stop_event = threading.Event()
+        self._first_paint = threading.Event()  # set once the first charts are on screen
         self._points = 200
         self._view = 0
         self._problems: set[str] = set()
@@ -143,6 +144,7 @@ class MonitorScreen(TunewizScreen):
 
     def on_unmount(self) -> None:
         self._stop_event.set()  # wakes the follower at once instead of after its sleep
+        self._first_paint.set()
 
     def on_resize(self) -> None:
         compact = self.size.width < self.COMPACT_WIDTH
@@ -188,6 +190,10 @@ class MonitorScreen(TunewizScreen):
                             drawn_version, last_chart = version, now
                             interval = self._chart_interval()
                         self.post_message(MonitorUpdate(snapshot, gpus, sampler.note))
+                        if chart_due and catching_up and not self._first_paint.is_set():
+                            # Re-attaching to a long run: the overview is on its way to the screen.
+                            # Reading the rest now would fight the first paint for the GIL; wait for it.
+                            self._first_paint.wait(2.0)
                 except Exception as exc:  # keep following; say it once
                     self.post_message(MonitorProblem(f"{type(exc).__name__}: {exc}"))
                 if not catching_up:
@@ -207,6 +213,8 @@ class MonitorScreen(TunewizScreen):
         self._show_state(snapshot)
         if snapshot.series is not None:
             self.charts_applied += 1
+            if not self._first_paint.is_set():
+                self.call_after_refresh(self._first_paint.set)
             placeholder = t("monitor.chart.waiting")
             for chart in self.query(MetricChart):
                 chart.show(snapshot.series, placeholder)

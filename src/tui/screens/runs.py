@@ -109,6 +109,13 @@ class RunsScreen(TunewizScreen):
         table.focus()
         self._load()
         self.set_interval(self.REFRESH_SECONDS, self._load)
+        self._warm_up()
+
+    @work(thread=True, exit_on_error=False, group="runs-warm-up", description="import the monitor")
+    def _warm_up(self) -> None:
+        # The monitor (and plotext) import in ~0.15 s; done now, Enter on a run draws at once.
+        import importlib
+        importlib.import_module("tui.screens.monitor")
 
     def on_screen_resume(self) -> None:
         self._load()  # back from the monitor: show what changed meanwhile
