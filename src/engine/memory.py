@@ -58,6 +58,10 @@ CUDA_CONTEXT_GB = 0.75
 # Both are starting values for bench/gpu_memory.py to calibrate.
 FRAGMENTATION_STATIC = 0.02
 FRAGMENTATION_DYNAMIC = 0.15
+# On the CPU, glibc malloc keeps freed activation memory in per-thread arenas and RSS stays high:
+# peak RSS of CPU training was 1.6-1.8x the live activations (bench/gpu_memory.py --smoke on the
+# SmolLM2-135M architecture, LoRA and full, seq 512 x batch 4, fp32, 2-core box).
+FRAGMENTATION_DYNAMIC_CPU = 0.7
 # On the CPU the training process with torch, transformers, TRL and datasets imported peaks at
 # ~0.5 GiB RSS with a negligible model (measured with bench/gpu_memory.py --smoke on a tiny config).
 CPU_RUNTIME_GB = 0.5
@@ -73,7 +77,7 @@ TERM_HELP: dict[str, str] = {
     "activations": "tensors the forward pass keeps for the backward pass",
     "logits": "the vocabulary projection and the loss",
     "cuda_overhead": "CUDA context and allocator fragmentation",
-    "runtime_overhead": "the Python process with torch imported (CPU)",
+    "runtime_overhead": "the Python process with torch imported, and malloc's unreturned memory (CPU)",
 }
 
 
@@ -325,7 +329,8 @@ def estimate(spec: ModelSpec, method: str, seq_len: int, batch: int, grad_checkp
             logits += vocab * h * 4                          # fp32 accumulator of the head's gradient
     static = weights + lora_bytes + gradients + optim
     dynamic = acts + logits
-    fragmentation = FRAGMENTATION_STATIC * (static - pageable) + FRAGMENTATION_DYNAMIC * dynamic
+    dynamic_factor = FRAGMENTATION_DYNAMIC if device == "cuda" else FRAGMENTATION_DYNAMIC_CPU
+    fragmentation = FRAGMENTATION_STATIC * (static - pageable) + dynamic_factor * dynamic
 
     # -- overhead --------------------------------------------------------------------------------
     breakdown = {"weights": weights, "lora_params": lora_bytes, "gradients": gradients, "optimizer": optim,
@@ -344,6 +349,12 @@ def estimate(spec: ModelSpec, method: str, seq_len: int, batch: int, grad_checkp
         notes.append(f"seq_len {seq_len} is longer than the model's context ({spec.max_position_embeddings})")
     if optimizer == "paged_adamw_8bit":
         notes.append("paged optimizer states can move to CPU RAM when the GPU is full (slower, but no OOM)")
+    if device == "cpu" and grad_checkpointing:
+        # Measured: glibc's dynamic mmap threshold keeps the memory that recomputation frees and
+        # re-allocates, so peak RSS reached 1.4-2.5x this estimate; MALLOC_MMAP_THRESHOLD_=131072
+        # in the trainer's environment brought it back within ~25% of the live tensors.
+        notes.append("on the CPU with gradient checkpointing, peak RSS can reach 1.4-2.5x this estimate "
+                     "(glibc keeps freed memory); checkpointing saves little RAM there")
     if method in ("full", "cpt") and precision == "fp16":
         notes.append("full fine-tuning of fp16 weights fails in the HF Trainer (it cannot unscale fp16 "
                      "gradients); use bf16 on Ampere or newer, or fp32")
@@ -365,7 +376,7 @@ def estimate(spec: ModelSpec, method: str, seq_len: int, batch: int, grad_checkp
                                  "kbit_upcast": kbit_upcast if method == "qlora" else None,
                                  "loss_impl": loss_impl, "padded": padded,
                                  "cuda_context_gb": CUDA_CONTEXT_GB if device == "cuda" else None,
-                                 "fragmentation": [FRAGMENTATION_STATIC, FRAGMENTATION_DYNAMIC]})
+                                 "fragmentation": [FRAGMENTATION_STATIC, dynamic_factor]})
 
 
 def _verdict(total: float, vram: float | None, margin: float | None, fits: bool | None, pageable: float,
