@@ -169,6 +169,16 @@ def test_gpu_too_small_for_everything_goes_to_openai_when_allowed() -> None:
     assert rec.path == "openai" and "too-small-gpu" in rec.rules() and wind_down_stated(rec)
 
 
+def test_a_gpu_without_bf16_never_gets_full_sft() -> None:
+    v100 = Hardware(gpus=[GPU(index=0, nvml_index=0, name="Tesla V100-SXM2-32GB", uuid="GPU-v", total_gb=32.0,
+                              free_gb=32.0, driver="535", compute_capability=(7, 0))], cpu_cores=8, ram_gb=64)
+    rec = run(Answers(goal="task", examples=2000, model="Qwen/Qwen2.5-0.5B-Instruct"), v100)
+    assert rec.method == "lora" and "no-bf16" in rec.rules()       # full of 0.5B would fit 32 GB in bf16
+    assert run(Answers(goal="task", examples=2000, model="Qwen/Qwen2.5-0.5B-Instruct"), gpu(32)).method == "full"
+    domain = run(Answers(goal="domain", examples=9000, model="Qwen/Qwen2.5-0.5B"), v100)
+    assert domain.method in ("lora", "qlora") and "cpt-needs-bf16" in domain.rules()
+
+
 def test_a_busy_gpu_is_sized_by_its_free_memory() -> None:
     rec = run(TASK, gpu(24, free=12))
     assert "gpu-busy" in rec.rules() and rec.vram_gb == 12

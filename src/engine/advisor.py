@@ -302,6 +302,17 @@ def advise(answers: Answers, hardware: Hardware, *, profile: TrainerProfile = TU
         reasons.append(Reason("gpu-busy", f"{gpu.name} has {gpu.free_gb:.1f} of {gpu.total_gb:.1f} GB free "
                                           "(other processes hold the rest): sized for what is free."))
 
+    if gpu is not None and not gpu.bf16:
+        # Pre-Ampere cards train in fp16, and the HF Trainer cannot unscale fp16 gradients of fp16
+        # weights: full SFT and continual pretraining fail there, adapters work.
+        reasons.append(Reason("no-bf16", f"{gpu.name} has no bf16 (compute capability "
+                                         f"{gpu.compute_capability[0]}.{gpu.compute_capability[1]}): training runs "
+                                         "in fp16, where only adapters (LoRA/QLoRA) train reliably."))
+        if cpt:
+            reasons.append(Reason("cpt-needs-bf16", "Continual pretraining updates every weight, which needs bf16; "
+                                                    "LoRA on the raw text instead."))
+        methods = tuple(m for m in methods if m not in ("full", "cpt")) or ("lora", "qlora")
+        fallback_methods = tuple(m for m in fallback_methods if m not in ("full", "cpt"))
     fit = {m: _estimate(spec, m, max_length, 1, True, vram, profile) for m in (("cpt", "lora", "qlora") if cpt
                                                                                 else ("full", "lora", "qlora"))}
     chosen = _first_fit(spec, methods, max_length, vram, profile)
