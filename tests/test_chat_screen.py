@@ -21,7 +21,7 @@ from tui.app import TunewizApp
 from tui.i18n import t
 from tui.screens.chat import ChatScreen, LoadProgress
 from tui.widgets.chat_column import ChatColumn, ChatMessage
-from tui.widgets.chat_dialogs import RunPickerScreen
+from tui.widgets.chat_dialogs import ExportScreen, RunPickerScreen
 from tui.widgets.chat_settings import ChatSettingsScreen
 
 
@@ -138,7 +138,7 @@ async def test_stop_while_generating_keeps_the_pane_and_a_second_esc_goes_back(t
         await until(pilot, lambda: not isinstance(app.screen, ChatScreen), timeout=5)
 
 
-async def test_the_real_model_loads_with_progress_streams_both_sides_and_stops(memorised_run):
+async def test_the_real_model_loads_with_progress_streams_both_sides_stops_and_exports(memorised_run, tmp_path):
     progress: list[float] = []
 
     def hook(message: Any) -> None:
@@ -182,6 +182,17 @@ async def test_the_real_model_loads_with_progress_streams_both_sides_and_stops(m
         assert last["base"].stopped and last["base"].tokens < 2000
         assert last["tuned"].stopped and last["tuned"].tokens == 0  # it was waiting its turn
         assert isinstance(app.screen, ChatScreen)
+
+        # Merge and export from the pane, with progress, while the chat keeps its model.
+        await pilot.press("ctrl+t")
+        await until(pilot, lambda: isinstance(app.screen, ExportScreen))
+        out = tmp_path / "pane-export"
+        app.screen.query_one("#export-out").value = str(out)
+        await pilot.press("enter")
+        await until(pilot, lambda: not app.screen.running and "MiB" in str(app.screen.query_one("#export-status").render()))
+        assert (out / "model.safetensors").is_file() and (out / "README.md").is_file()
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, ChatScreen))
 
 
 async def test_a_run_without_an_adapter_shows_why_and_the_pane_stays_usable(run_copy):

@@ -67,7 +67,6 @@ EN = {
     "chat.settings.help": "Both columns answer with the same sampling settings and seed. "
                           "API keys are read from the environment variable, never stored.",
     "chat.settings.bad_number": "{field}: '{value}' is not a number",
-    "chat.settings.keys": "Ctrl+S apply · Esc cancel · Tab next field",
     # run picker
     "chat.pick.title": "Chat with which run?",
     "chat.pick.none": "No run: endpoints only",
@@ -76,18 +75,17 @@ EN = {
     "chat.pick.model": "whole model",
     "chat.pick.checkpoint": "{checkpoint} (training goes on)",
     "chat.pick.nothing": "nothing to chat with yet",
-    "chat.pick.keys": "Enter pick · Esc cancel",
     # export
     "chat.export.title": "Merge and export {run}",
     "chat.export.out": "Output folder",
     "chat.export.explain": "Merges the adapter into its base (QLoRA: a 16-bit copy of the base) and writes "
                            "safetensors, tokenizer, chat template and a README on serving it.",
     "chat.export.memory": "This loads a second copy of the base model while the chat keeps its own.",
+    "chat.export.enter": "Enter starts the merge.",
     "chat.export.running": "Merging…",
     "chat.export.done": "Exported to {out} ({size:.1f} MiB, {seconds:.1f} s). See README.md there.",
     "chat.export.failed": "Export failed",
     "chat.export.no_run": "Pick a run first (Ctrl+R): there is nothing to export.",
-    "chat.export.keys": "Enter merge · Esc close",
     "chat.export.busy": "The export is still running.",
 }
 
@@ -156,7 +154,6 @@ ZH = {
     "chat.settings.base_hint": "留空 = 训练时的基座；修改后重新加载",
     "chat.settings.help": "两栏使用相同的采样设置和随机种子。API 密钥只从环境变量读取，从不保存。",
     "chat.settings.bad_number": "{field}：“{value}”不是数字",
-    "chat.settings.keys": "Ctrl+S 应用 · Esc 取消 · Tab 下一项",
     "chat.pick.title": "与哪个训练任务对话？",
     "chat.pick.none": "不选任务：只用端点",
     "chat.pick.empty": "{folder} 下没有训练任务。",
@@ -164,16 +161,15 @@ ZH = {
     "chat.pick.model": "完整模型",
     "chat.pick.checkpoint": "{checkpoint}（仍在训练）",
     "chat.pick.nothing": "还没有可对话的权重",
-    "chat.pick.keys": "回车选择 · Esc 取消",
     "chat.export.title": "合并并导出 {run}",
     "chat.export.out": "输出目录",
     "chat.export.explain": "把适配器合并进基座（QLoRA：合并进 16 位的基座副本），写出 safetensors、分词器、"
                            "对话模板和部署说明 README。",
     "chat.export.memory": "这会再加载一份基座模型，对话中的模型保持不变。",
+    "chat.export.enter": "回车开始合并。",
     "chat.export.running": "正在合并…",
     "chat.export.done": "已导出到 {out}（{size:.1f} MiB，{seconds:.1f} 秒）。部署方法见其中的 README.md。",
     "chat.export.failed": "导出失败",
     "chat.export.no_run": "请先选择训练任务（Ctrl+R）：没有可导出的内容。",
-    "chat.export.keys": "回车合并 · Esc 关闭",
     "chat.export.busy": "导出仍在进行。",
 }

@@ -424,7 +424,7 @@ class ChatScreen(TunewizScreen):
             widget.start_answer()
             group = id(backend.exclusive) if backend.exclusive is not None else id(backend)
             if group in first_of_group:
-                widget.set_stats(t("chat.col.waiting"))
+                widget.set_waiting()
             first_of_group.add(group)
         self.stopper = engine_chat.Stopper()
         self.generating = True

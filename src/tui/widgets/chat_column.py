@@ -46,7 +46,8 @@ class ChatMessage(Static):
         if self.role == "user":
             self.update(Text.assemble((f"{t('chat.you')}: ", "bold"), printable(self.text)))
         else:
-            self.update(Text(printable(self.text)))
+            # Models often open with a newline; the column's spacing already separates the answer.
+            self.update(Text(printable(self.text.lstrip("\n"))))
 
 
 class ChatColumn(Vertical):
@@ -58,6 +59,7 @@ class ChatColumn(Vertical):
         super().__init__(classes="chat-column", **kwargs)
         self.column = column
         self.current: ChatMessage | None = None
+        self.waiting = False  # the stats line says "waiting for the other column"
 
     def compose(self) -> ComposeResult:
         yield VerticalScroll(id=f"{self.column}-scroll", classes="chat-scroll")
@@ -95,6 +97,9 @@ class ChatColumn(Vertical):
         if self.current is None:
             self.start_answer()
         assert self.current is not None
+        if self.waiting:
+            self.waiting = False
+            self.set_stats("")
         scroll = self.scroll
         # Follow the answer while the view is at its end; a user who scrolled up to read stays put.
         following = scroll.scroll_y >= scroll.max_scroll_y - 1
@@ -104,6 +109,7 @@ class ChatColumn(Vertical):
 
     def end_answer(self, reply: Any) -> None:
         """Marks the end of an answer: stopped, cut at max tokens, or an error with its advice."""
+        self.waiting = False
         if reply.stopped:
             self.scroll.mount(ChatMessage("notice", t("chat.stopped"), classes="stopped"))
         elif reply.finish == "length":
@@ -119,14 +125,17 @@ class ChatColumn(Vertical):
             self.scroll.mount(ChatMessage("notice", reply.note, classes="note"))
         rate = reply.tokens_per_s
         first = reply.first_token_s
-        if reply.tokens:
-            self.set_stats(t("chat.stats", tokens=reply.tokens, rate=f"{rate:.1f}" if rate else "–",
-                             first=f"{first:.2f}" if first is not None else "–"))
+        self.set_stats(t("chat.stats", tokens=reply.tokens, rate=f"{rate:.1f}" if rate else "–",
+                         first=f"{first:.2f}" if first is not None else "–") if reply.tokens else "")
         self.current = None
         self._to_end()
 
     def _to_end(self) -> None:
         self.call_after_refresh(self.scroll.scroll_end, animate=False, immediate=True)
+
+    def set_waiting(self) -> None:
+        self.waiting = True
+        self.set_stats(t("chat.col.waiting"))
 
     def set_stats(self, text: str) -> None:
         self.query_one(f"#{self.column}-stats", Static).update(text)

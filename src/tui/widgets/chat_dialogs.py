@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Input, OptionList, ProgressBar, Static
+from textual.widgets import Footer, Input, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
 from tui.i18n import t
@@ -24,7 +24,7 @@ class RunPickerScreen(ModalScreen["str | None"]):
     """Lists the runs that have something to chat with; returns a run path, NO_RUN, or None (cancel)."""
 
     CSS_PATH = "../styles/chat.tcss"
-    BINDINGS = [Binding("escape", "cancel", "chat.key.cancel")]
+    BINDINGS = [Binding("enter", "pick", "chat.key.pick"), Binding("escape", "cancel", "chat.key.cancel")]
 
     def __init__(self, runs_dir: Path | None) -> None:
         super().__init__()
@@ -56,13 +56,19 @@ class RunPickerScreen(ModalScreen["str | None"]):
                 folder = self.runs_dir or runs.default_runs_dir()
                 yield Static(t("chat.pick.empty", folder=folder), classes="muted")
             yield OptionList(*options, id="pick-list")
-            yield Static(t("chat.pick.keys"), classes="muted")
+        yield Footer()
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
+
+    def action_pick(self) -> None:
+        # Reached only when the list is not focused (the list handles Enter itself).
+        options = self.query_one(OptionList)
+        if options.highlighted is not None:
+            options.action_select()
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -72,7 +78,7 @@ class ExportScreen(ModalScreen[None]):
     """Merges the run's adapter into its base in a thread worker, with a progress bar."""
 
     CSS_PATH = "../styles/chat.tcss"
-    BINDINGS = [Binding("escape", "close", "chat.key.close")]
+    BINDINGS = [Binding("enter", "start", "chat.key.start"), Binding("escape", "close", "chat.key.close")]
 
     class Progress(Message):
         def __init__(self, fraction: float | None, text: str) -> None:
@@ -100,22 +106,28 @@ class ExportScreen(ModalScreen[None]):
             yield Static(t("chat.export.memory"), classes="muted")
             yield Static(t("chat.export.out"))
             yield Input(str(default), id="export-out", compact=True)
+            yield Static(t("chat.export.enter"), classes="muted")
             yield ProgressBar(total=100, show_eta=False, id="export-bar")
             yield Static("", id="export-status", markup=False)
-            yield Static(t("chat.export.keys"), classes="muted")
+        yield Footer()
 
     def on_mount(self) -> None:
+        self.query_one("#export-bar").display = False
         self.query_one("#export-out", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        self.action_start()
+
+    def action_start(self) -> None:
         if self.running:
             self.notify(t("chat.export.busy"))
             return
-        out = event.value.strip()
+        out = self.query_one("#export-out", Input).value.strip()
         if not out:
             return
         self.running = True
+        self.query_one("#export-bar").display = True
         self.query_one("#export-status", Static).update(t("chat.export.running"))
         self.merge(Path(out).expanduser())
 

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Select, Static, TextArea
+from textual.widgets import Footer, Input, Label, Select, Static, TextArea
 
 from engine.chat import DEFAULT_TIMEOUT_S, OPENAI_KEY_ENV, RemoteBackend, Sampling
 from tui.i18n import t
@@ -111,7 +111,7 @@ class ChatSettingsScreen(ModalScreen["ChatSettings | None"]):
                 yield Input(s.base_override, id="set-base", compact=True, placeholder=t("chat.settings.base_hint"),
                             disabled=not self.has_run)
             yield Static("", id="set-problems", classes="error")
-            yield Static(t("chat.settings.keys"), classes="muted")
+        yield Footer()
 
     def on_mount(self) -> None:
         self._show_endpoint_fields()
