@@ -1,0 +1,293 @@
+"""Model and method: a catalog picker or a typed hub id / local path, and a live memory estimate
+that follows every change of model, method, length, batch and gradient checkpointing."""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from rich.text import Text
+from textual import on, work
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import Input, Label, OptionList, Select, Static
+from textual.widgets.option_list import Option
+
+from tui.i18n import t
+from tui.screens.wizard.base import StepScreen, message_row, show_message
+from tui.screens.wizard.state import METHODS, capacity, parse_positive_int, plan_estimate
+from tui.widgets.wizard.fitbar import FitBar
+
+TERMS = ("weights", "lora_params", "gradients", "optimizer", "activations", "logits", "cuda_overhead",
+         "runtime_overhead")
+
+
+class ModelResolved(Message):
+    def __init__(self, text: str, spec: Any, error: str | None, advance: bool) -> None:
+        super().__init__()
+        self.text = text
+        self.spec = spec
+        self.error = error
+        self.advance = advance
+
+
+def catalog_prompt(spec: Any, recommended: bool) -> Text:
+    flags = []
+    if spec.trust_remote_code:
+        flags.append(t("wizard.model.flag.remote"))
+    if spec.gated:
+        flags.append(t("wizard.model.flag.gated"))
+    if recommended:
+        flags.append(t("wizard.model.flag.recommended"))
+    ctx = f"{spec.max_position_embeddings // 1024}k"
+    return Text.assemble((f"{spec.id:<36}", "bold" if recommended else ""), f" {spec.params:6.2f}B {ctx:>5} ",
+                         (" · ".join(flags), "dim"))
+
+
+def breakdown_text(e: Any) -> str:
+    parts = [f"{t(f'wizard.term.{k}')} {v:.2f}" for k, v in e.breakdown.items() if k in TERMS and v >= 0.005]
+    return t("wizard.model.breakdown", parts=" · ".join(parts), total=e.total_gb)
+
+
+class ModelStep(StepScreen):
+    STEP = "model"
+
+    def __init__(self, wizard: Any, index: int, total: int) -> None:
+        super().__init__(wizard, index, total)
+        self.spec: Any = None
+        """The resolved spec of the model in the input (None while unknown or not looked up)."""
+        self.resolving: str | None = None
+        self.estimates: dict[str, Any] = {}
+        self.input_errors: dict[str, str] = {}
+
+    @property
+    def plan(self) -> Any:
+        return self.state.plan
+
+    def compose_body(self) -> Iterable[Widget]:
+        from engine.catalog import models
+        plan = self.plan
+        rec_model = getattr(self.state.rec, "model", None)
+        with Vertical(id="wz-model"):
+            with Horizontal(classes="wz-row"):
+                yield Label(t("wizard.model.label"), classes="wz-field-label")
+                yield Input(plan.model, placeholder=t("wizard.model.placeholder"), id="wz-model-id", compact=True,
+                            select_on_focus=False)
+            yield message_row("wz-model-msg")
+            yield Static("", id="wz-model-info", classes="wz-muted", markup=False)
+            yield OptionList(*[Option(catalog_prompt(s, s.id == rec_model), id=s.id) for s in models()],
+                             id="wz-catalog")
+            with Horizontal(classes="wz-row", id="wz-controls"):
+                yield Label(t("wizard.model.method"), classes="wz-inline-label")
+                yield Select([(t(f"wizard.method_short.{m}"), m) for m in METHODS], value=plan.method,
+                             allow_blank=False, id="wz-method", compact=True)
+                yield Label(t("wizard.model.length"), classes="wz-inline-label")
+                yield Input(str(plan.max_length), id="wz-length", compact=True, restrict=r"[0-9]*")
+                yield Label(t("wizard.model.batch"), classes="wz-inline-label")
+                yield Input(str(plan.batch_size), id="wz-batch", compact=True, restrict=r"[0-9]*")
+                yield Label(t("wizard.model.ckpt"), classes="wz-inline-label")
+                yield Select([(t("wizard.on"), True), (t("wizard.off"), False)], value=plan.gradient_checkpointing,
+                             allow_blank=False, id="wz-ckpt", compact=True)
+            yield message_row("wz-controls-msg")
+            yield Static("", id="wz-est-title", classes="wz-label", markup=False)
+            for method in METHODS:
+                yield FitBar(t(f"wizard.method_short.{method}"), label_width=10, id=f"wz-mfit-{method}")
+            yield Static("", id="wz-breakdown", classes="wz-muted", markup=False)
+            yield Static("", id="wz-model-notes", classes="wz-muted", markup=False)
+
+    def on_mount(self) -> None:
+        catalog = self.query_one("#wz-catalog", OptionList)
+        ids = [option.id for option in catalog.options]
+        if self.plan.model in ids:
+            catalog.highlighted = ids.index(self.plan.model)
+        catalog.focus()
+        self.apply_model_text(self.plan.model, lookup=True)
+
+    # -- model --------------------------------------------------------------------------------------
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        if event.option_index != event.option_list.highlighted:
+            return      # a stale event (the list's initial highlight), not where the cursor is now
+        model_id = event.option.id
+        if model_id and model_id != self.plan.model:
+            self.query_one("#wz-model-id", Input).value = model_id
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.query_one("#wz-method", Select).focus()
+
+    @on(Input.Changed, "#wz-model-id")
+    def model_text_changed(self, event: Input.Changed) -> None:
+        self.apply_model_text(event.value, lookup=False)
+
+    @on(Input.Submitted, "#wz-model-id")
+    def model_text_submitted(self, event: Input.Submitted) -> None:
+        self.apply_model_text(event.value, lookup=True)
+
+    def apply_model_text(self, text: str, lookup: bool, advance: bool = False) -> None:
+        from engine.catalog import get_model
+        text = text.strip()
+        message = self.query_one("#wz-model-msg", Static)
+        if not text:
+            self.spec = None
+            show_message(message, t("wizard.model.err.empty"))
+            self.update_estimates()
+            return
+        known = self.state.specs.get(text) or get_model(text)
+        if known is not None:
+            self.state.specs[text] = known
+            self.use_spec(text, known)
+            if advance:
+                self.leave("next")
+            return
+        self.spec = None
+        if lookup or advance:
+            self.resolving = text
+            show_message(message, t("wizard.model.looking_up", model=text), "info")
+            self.resolve(text, advance)
+        else:
+            show_message(message, t("wizard.model.press_enter"), "info")
+        self.update_estimates()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="wizard-model")
+    def resolve(self, text: str, advance: bool) -> None:
+        from engine.catalog import ModelConfigError, UnknownModelError, resolve_model_spec
+        try:
+            spec = resolve_model_spec(text)
+        except (UnknownModelError, ModelConfigError) as exc:
+            self.post_message(ModelResolved(text, None, str(exc), advance))
+        except Exception as exc:  # a broken config.json or file system: a message, not a traceback
+            self.post_message(ModelResolved(text, None, f"{type(exc).__name__}: {exc}", advance))
+        else:
+            self.post_message(ModelResolved(text, spec, None, advance))
+
+    def on_model_resolved(self, message: ModelResolved) -> None:
+        self.resolving = None
+        if message.text != self.query_one("#wz-model-id", Input).value.strip():
+            return   # typed on since
+        if message.error is not None:
+            show_message(self.query_one("#wz-model-msg", Static), message.error)
+            self.spec = None
+            self.update_estimates()
+            return
+        self.state.specs[message.text] = message.spec
+        self.use_spec(message.text, message.spec)
+        if message.advance:
+            self.action_next()
+
+    def use_spec(self, text: str, spec: Any) -> None:
+        self.spec = spec
+        if text != self.plan.model:
+            self.plan.model = text
+            self.state.chosen_model = text
+        show_message(self.query_one("#wz-model-msg", Static), None)
+        info = [t("wizard.model.info", params=spec.params, ctx=spec.max_position_embeddings,
+                  source=t(f"wizard.model.source.{spec.source.split()[0]}") if spec.source.split()[0] in
+                  ("catalog", "local", "hub") else spec.source)]
+        if spec.license:
+            info.append(spec.license)
+        self.query_one("#wz-model-info", Static).update(" · ".join(info))
+        if spec.max_position_embeddings and self.plan.max_length > spec.max_position_embeddings:
+            show_message(self.query_one("#wz-controls-msg", Static),
+                         t("wizard.model.err.context", length=self.plan.max_length, ctx=spec.max_position_embeddings),
+                         "warning")
+        self.update_estimates()
+
+    # -- method, length, batch, checkpointing ---------------------------------------------------------
+    @on(Select.Changed, "#wz-method")
+    def method_changed(self, event: Select.Changed) -> None:
+        if isinstance(event.value, str):
+            self.plan.method = event.value
+            self.update_estimates()
+
+    @on(Select.Changed, "#wz-ckpt")
+    def ckpt_changed(self, event: Select.Changed) -> None:
+        if isinstance(event.value, bool):
+            self.plan.gradient_checkpointing = event.value
+            self.update_estimates()
+
+    @on(Input.Changed, "#wz-length")
+    def length_changed(self, event: Input.Changed) -> None:
+        value = parse_positive_int(event.value, 16, 1_048_576)
+        self.set_input_error("length", None if value else t("wizard.model.err.length", value=event.value))
+        if value:
+            self.plan.max_length = value
+            self.update_estimates()
+
+    @on(Input.Changed, "#wz-batch")
+    def batch_changed(self, event: Input.Changed) -> None:
+        value = parse_positive_int(event.value, 1, 4096)
+        self.set_input_error("batch", None if value else t("wizard.model.err.batch", value=event.value))
+        if value:
+            self.plan.batch_size = value
+            self.update_estimates()
+
+    @on(Input.Submitted, "#wz-length, #wz-batch")
+    def number_submitted(self) -> None:
+        self.action_next()
+
+    def set_input_error(self, name: str, error: str | None) -> None:
+        if error:
+            self.input_errors[name] = error
+        else:
+            self.input_errors.pop(name, None)
+        show_message(self.query_one("#wz-controls-msg", Static), "  ".join(self.input_errors.values()) or None)
+
+    # -- the live estimate ---------------------------------------------------------------------------
+    def update_estimates(self) -> None:
+        from engine.catalog import ModelConfigError
+        from engine.memory import EstimateError
+        plan, hardware = self.plan, self.state.hardware()
+        device, cap, where = capacity(hardware)
+        bars = {m: self.query_one(f"#wz-mfit-{m}", FitBar) for m in METHODS}
+        show_cpt = plan.method == "cpt" or self.state.goal == "domain"
+        bars["cpt"].display = show_cpt
+        title = self.query_one("#wz-est-title", Static)
+        breakdown = self.query_one("#wz-breakdown", Static)
+        notes = self.query_one("#wz-model-notes", Static)
+        where_text = (t("wizard.model.on_gpu", name=where, cap=cap or 0) if device == "cuda"
+                      else t("wizard.model.on_cpu", cap=cap or 0))
+        title.update(t("wizard.model.est_title", where=where_text, length=plan.max_length, batch=plan.batch_size,
+                       ckpt=t("wizard.on") if plan.gradient_checkpointing else t("wizard.off")))
+        self.estimates = {}
+        if self.spec is None:
+            for bar in bars.values():
+                bar.update_fit(None, cap, note=t("wizard.model.no_model"))
+            breakdown.update("")
+            notes.update("")
+            return
+        problems = []
+        for method, bar in bars.items():
+            try:
+                e = plan_estimate(self.spec, method, plan.max_length, plan.batch_size, plan.gradient_checkpointing,
+                                  hardware, lora_r=plan.lora_r)
+            except (EstimateError, ModelConfigError) as exc:
+                bar.update_fit(None, cap, marked=method == plan.method, note=str(exc))
+                problems.append(str(exc))
+                continue
+            self.estimates[method] = e
+            bar.update_fit(e.total_gb, cap, marked=method == plan.method)
+        chosen = self.estimates.get(plan.method)
+        breakdown.update(breakdown_text(chosen) if chosen else "")
+        lines = []
+        if self.spec.trust_remote_code:
+            lines.append(t("wizard.model.note.remote"))
+        if self.spec.gated:
+            lines.append(t("wizard.model.note.gated"))
+        if chosen is not None:
+            lines += chosen.notes[:2]
+        if plan.method == "qlora" and device == "cpu":
+            lines.append(t("wizard.model.note.qlora_cpu"))
+        notes.update("\n".join(lines))
+
+    def ready_for_next(self) -> bool:
+        if self.input_errors:
+            self.query_one("#wz-length" if "length" in self.input_errors else "#wz-batch", Input).focus()
+            return False
+        if self.spec is None:
+            text = self.query_one("#wz-model-id", Input).value
+            if self.resolving is None and text.strip():
+                self.apply_model_text(text, lookup=True, advance=True)
+            else:
+                self.query_one("#wz-model-id", Input).focus()
+            return False
+        return True

@@ -1,0 +1,156 @@
+"""The recommendation: the path (RAG, OpenAI or an open model), the reasons with the rule behind
+each, and a fit bar per method (the estimate against the GPU memory, with the margin)."""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from textual import work
+from textual.containers import Vertical, VerticalScroll
+from textual.markup import escape
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import Static
+
+from tui.i18n import t
+from tui.screens.wizard.base import StepScreen
+from tui.widgets.wizard.fitbar import FitBar
+
+FIT_METHODS = ("full", "cpt", "lora", "qlora")
+
+
+class AdviceReady(Message):
+    def __init__(self, rec: Any, error: str | None) -> None:
+        super().__init__()
+        self.rec = rec
+        self.error = error
+
+
+def method_label(method: str | None) -> str:
+    return t(f"wizard.method.{method}") if method else ""
+
+
+def wind_down_text() -> str:
+    """OpenAI's wind-down as dated facts from the catalog, in the current language."""
+    from engine.catalog import OPENAI_WIND_DOWN
+    jobs, shut = OPENAI_WIND_DOWN.days_left()
+    return t("wizard.winddown.text" if jobs >= 0 else "wizard.winddown.past",
+             jobs=OPENAI_WIND_DOWN.new_jobs_end.value, jobs_days=max(jobs, 0),
+             shut=OPENAI_WIND_DOWN.models_shut_down.value, shut_days=max(shut, 0),
+             as_of=OPENAI_WIND_DOWN.new_jobs_end.as_of)
+
+
+def headline(rec: Any) -> str:
+    if rec.path == "rag":
+        return t("wizard.rec.head.rag")
+    if rec.path == "openai":
+        return t("wizard.rec.head.openai", model=rec.model)
+    key = "wizard.rec.head.cpu" if rec.device == "cpu" else "wizard.rec.head.open"
+    return t(key, method=method_label(rec.method), model=rec.model)
+
+
+def reasons_markup(rec: Any) -> str:
+    lines = []
+    for reason in rec.reasons:
+        label = t(f"wizard.rule.{reason.rule}")
+        if label == f"wizard.rule.{reason.rule}":      # a rule this table does not know yet
+            label = reason.rule
+        lines.append(f"• [b]{escape(label)}[/b]: {escape(reason.text)} [$text-muted]({escape(reason.rule)})[/]")
+    return "\n".join(lines)
+
+
+class RecommendStep(StepScreen):
+    STEP = "recommend"
+
+    def compose_content(self) -> Iterable[Widget]:
+        yield Static(t("wizard.rec.working"), id="wz-rec-head", classes="wz-title", markup=False)
+        yield Static("", id="wz-rec-winddown", classes="wz-callout -warning", markup=False)
+        with Vertical(id="wz-rec-fit", classes="wz-auto"):
+            yield Static("", id="wz-rec-fit-title", classes="wz-label", markup=False)
+            for method in FIT_METHODS:
+                yield FitBar(t(f"wizard.method_short.{method}"), label_width=12, id=f"wz-fit-{method}")
+        yield Static(t("wizard.rec.reasons"), id="wz-rec-reasons-title", classes="wz-label")
+        yield Static("", id="wz-rec-reasons")
+        yield Static("", id="wz-rec-alternatives", classes="wz-muted", markup=False)
+        yield Static("", id="wz-rec-next", classes="wz-plan", markup=False)
+
+    def on_mount(self) -> None:
+        for widget_id in ("#wz-rec-winddown", "#wz-rec-fit", "#wz-rec-reasons-title", "#wz-rec-alternatives"):
+            self.query_one(widget_id).display = False
+        self.query_one("#wz-body", VerticalScroll).focus()
+        self.compute()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="wizard-advice")
+    def compute(self) -> None:
+        from engine.advisor import AdviceError, advise
+        from engine.catalog import ModelConfigError, UnknownModelError
+        from engine.memory import EstimateError
+        try:
+            rec = advise(self.state.answers(), self.state.hardware())
+        except (AdviceError, UnknownModelError, ModelConfigError, EstimateError) as exc:
+            self.post_message(AdviceReady(None, str(exc)))
+            return
+        except Exception as exc:  # a bug in the engine must show up as a message, not take the app down
+            self.post_message(AdviceReady(None, f"{type(exc).__name__}: {exc}"))
+            return
+        self.post_message(AdviceReady(rec, None))
+
+    def on_advice_ready(self, message: AdviceReady) -> None:
+        head = self.query_one("#wz-rec-head", Static)
+        if message.error is not None:
+            self.state.rec = None
+            head.update(t("wizard.rec.error", error=message.error))
+            head.add_class("-error")
+            self.query_one("#wz-rec-next", Static).update(t("wizard.rec.error_hint"))
+            return
+        rec = message.rec
+        self.state.rec = rec
+        self.state.seed_plan()
+        head.update(headline(rec))
+        self.refresh_step_bar()
+        wind = self.query_one("#wz-rec-winddown", Static)
+        if rec.path == "openai" or any(r.rule == "openai-wind-down" for r in rec.reasons):
+            wind.update(wind_down_text())
+            wind.display = True
+        self.show_fit(rec)
+        reasons = self.query_one("#wz-rec-reasons", Static)
+        reasons.update(reasons_markup(rec))
+        self.query_one("#wz-rec-reasons-title").display = True
+        if rec.alternatives:
+            alt = self.query_one("#wz-rec-alternatives", Static)
+            alt.update(t("wizard.rec.alternatives") + "\n" + "\n".join(f"  – {a}" for a in rec.alternatives))
+            alt.display = True
+        self.query_one("#wz-rec-next", Static).update(t(f"wizard.rec.next.{rec.path}"))
+
+    def show_fit(self, rec: Any) -> None:
+        box = self.query_one("#wz-rec-fit")
+        title = self.query_one("#wz-rec-fit-title", Static)
+        bars = {m: self.query_one(f"#wz-fit-{m}", FitBar) for m in FIT_METHODS}
+        for bar in bars.values():
+            bar.display = False
+        if rec.path != "open":
+            return
+        if rec.fit and rec.vram_gb:
+            first = next(iter(rec.fit.values()))
+            title.update(t("wizard.rec.fit_title", vram=rec.vram_gb, length=first.seq_len))
+            for method, e in rec.fit.items():
+                if method in bars:
+                    bars[method].update_fit(e.total_gb, rec.vram_gb, marked=method == rec.method)
+                    bars[method].display = True
+            chosen = rec.estimate
+            if chosen is not None and rec.method in bars:
+                # The chosen configuration may use a bigger batch than the batch-1 bars.
+                bars[rec.method].update_fit(chosen.total_gb, rec.vram_gb, marked=True,
+                                            label=f"{t(f'wizard.method_short.{rec.method}')} ×{chosen.batch}")
+            box.display = True
+        elif rec.estimate is not None and rec.device == "cpu":
+            ram = self.state.hardware().ram_gb or None
+            title.update(t("wizard.rec.fit_cpu", ram=ram or 0, length=rec.estimate.seq_len))
+            bars["lora"].update_fit(rec.estimate.total_gb, ram, marked=True)
+            bars["lora"].display = True
+            box.display = True
+
+    def ready_for_next(self) -> bool:
+        if self.state.rec is None:
+            self.notify(t("wizard.rec.not_ready"), severity="warning")
+            return False
+        return True

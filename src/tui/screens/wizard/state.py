@@ -1,0 +1,327 @@
+"""What the wizard knows so far, kept across steps so back/forward never loses an answer.
+
+Everything here is plain Python on top of the engine's light modules (hardware, catalog, memory,
+advisor): no Textual, no torch. The screens read and write one `WizardState`; the helpers turn
+typed text into numbers with a message key when it makes no sense.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from engine.hardware import Hardware, assumed
+
+# No single GPU has more than this (B300: 288 GB); a bigger figure is a typo (MB for GB, a sum of GPUs).
+MAX_VRAM_GB = 512.0
+
+GOALS = ("knowledge", "style", "task", "domain")
+CORPUS = ("raw", "pairs")
+CLOUD = ("yes", "not_yet", "no")
+# Typical length of one example -> (avg tokens per example, avg tokens per answer). The answer
+# length only matters for labels, where a classifier is the better tool (guide B4.4).
+LENGTHS: dict[str, tuple[int | None, int | None]] = {
+    "labels": (80, 2),
+    "short": (150, None),
+    "medium": (400, None),
+    "long": (1000, None),
+    "very_long": (3000, None),
+    "unknown": (None, None),
+}
+METHODS = ("lora", "qlora", "full", "cpt")
+
+# Rough training speed. GPUs: this share of the card's dense bf16 peak (typical for LoRA/SFT on one
+# card), with 4N FLOPs per token for LoRA/QLoRA and 6N for full weights (DESIGN.md's MFU convention).
+MFU = 0.35
+GPU_PEAK_TFLOPS = (("gh200", 989), ("h200", 989), ("h100 pcie", 756), ("h100", 989), ("h800", 989),
+                   ("a100", 312), ("a800", 312), ("l40s", 362), ("l40", 181), ("6000 ada", 365),
+                   ("a6000", 155), ("4090", 165), ("4080", 97), ("3090", 71), ("a10", 125), ("l4", 121),
+                   ("t4", 65), ("v100", 125))
+# An assumed card (the "what if" input) is priced as a common card of that size.
+ASSUMED_PEAK_BY_GB = ((16, 65), (24, 125), (40, 312), (48, 362), (80, 312), (141, 989))
+DEMO_PARAMS = 134_515_008          # SmolLM2-135M, the model the CPU speed was measured on
+CPU_TOKENS_PER_S = 160             # DESIGN.md: LoRA on the demo model, 2-core CPU
+
+
+def parse_vram(text: str) -> tuple[float | None, str | None]:
+    """The "what if" GPU memory: (GB or None for "use what was detected", error key or None).
+
+    Accepts "24", "24gb", "24 GiB", "0" (no GPU), "12,5".
+    """
+    raw = (text or "").strip().lower().replace(",", ".")
+    for suffix in ("gib", "gb", "g"):
+        if raw.endswith(suffix):
+            raw = raw[: -len(suffix)].strip()
+            break
+    if not raw:
+        return None, None
+    try:
+        value = float(raw)
+    except ValueError:
+        return None, "wizard.hw.err.number"
+    if not math.isfinite(value):
+        return None, "wizard.hw.err.number"
+    if value < 0:
+        return None, "wizard.hw.err.negative"
+    if value > MAX_VRAM_GB:
+        return None, "wizard.hw.err.too_big"
+    if 0 < value < 1:
+        return None, "wizard.hw.err.too_small"
+    return value, None
+
+
+def parse_count(text: str) -> tuple[int | None, str | None]:
+    """A number of examples: (count or None for "not known yet", error key or None).
+
+    Accepts "1200", "1,200", "1 200", "2k", "1.5k", "3万"/"3w" (ten thousands).
+    """
+    raw = (text or "").strip().lower().replace(",", "").replace("_", "").replace(" ", "").replace("，", "")
+    if not raw:
+        return None, None
+    scale = 1
+    for suffix, factor in (("k", 1000), ("千", 1000), ("万", 10_000), ("w", 10_000), ("m", 1_000_000)):
+        if raw.endswith(suffix):
+            raw, scale = raw[: -len(suffix)], factor
+            break
+    try:
+        value = float(raw) * scale
+    except ValueError:
+        return None, "wizard.q.examples.err.number"
+    if not math.isfinite(value):
+        return None, "wizard.q.examples.err.number"
+    if value < 0:
+        return None, "wizard.q.examples.err.negative"
+    if value != int(value):
+        return None, "wizard.q.examples.err.whole"
+    if value > 1e10:
+        return None, "wizard.q.examples.err.too_big"
+    return int(value), None
+
+
+def parse_positive_int(text: str, low: int = 1, high: int = 1 << 22) -> int | None:
+    """A whole number in [low, high] from typed text, or None."""
+    raw = (text or "").strip().replace(",", "").replace("_", "")
+    if not raw.isdigit():
+        return None
+    value = int(raw)
+    return value if low <= value <= high else None
+
+
+@dataclass
+class Plan:
+    """The model step's choices; seeded from the recommendation, then the user's."""
+    model: str
+    method: str
+    max_length: int
+    batch_size: int
+    gradient_checkpointing: bool
+    grad_accum: int = 4
+    epochs: float = 3
+    learning_rate: float | None = None
+    lora_r: int = 16
+    lora_alpha: int = 32
+
+    @classmethod
+    def from_settings(cls, settings: dict[str, Any]) -> "Plan":
+        lora = settings.get("lora") or {}
+        return cls(model=str(settings.get("model") or "demo"), method=str(settings.get("method") or "lora"),
+                   max_length=int(settings.get("max_length") or 1024), batch_size=int(settings.get("batch_size") or 1),
+                   gradient_checkpointing=bool(settings.get("gradient_checkpointing", True)),
+                   grad_accum=int(settings.get("grad_accum") or 4), epochs=settings.get("epochs") or 3,
+                   learning_rate=settings.get("learning_rate"), lora_r=int(lora.get("r", 16)),
+                   lora_alpha=int(lora.get("alpha", 32)))
+
+
+@dataclass
+class DataInfo:
+    """What a quick check (or the dataset screen) found out about the training file."""
+    path: str
+    format: str | None = None
+    rows: int | None = None
+    examples: int | None = None
+    tokens_total: int | None = None
+    tokens_mean: float | None = None
+    errors: int = 0
+    warnings: int = 0
+    fatal: str | None = None
+    counter: str = ""
+    source: str = "quick"          # quick | dataset-screen
+
+    @classmethod
+    def from_report(cls, path: str, report: Any, source: str = "quick") -> "DataInfo":
+        """From an engine.data.lint LintReport (read defensively: only its public fields)."""
+        fatal = getattr(report, "fatal", None)
+        stats = getattr(report, "stats", None) or {}
+        tokens = stats.get("tokens") or {}
+        per = tokens.get("per_example") or {}
+        return cls(path=path, format=getattr(report, "format", None), rows=getattr(report, "rows", None),
+                   examples=stats.get("examples"), tokens_total=tokens.get("total"), tokens_mean=per.get("mean"),
+                   errors=int(stats.get("errors") or (1 if fatal else 0)), warnings=int(stats.get("warnings") or 0),
+                   fatal=getattr(fatal, "message", None) if fatal is not None else None,
+                   counter=str(tokens.get("counter") or ""), source=source)
+
+
+@dataclass
+class WizardState:
+    detected: Hardware | None = None
+    """What detection found (None until it has run)."""
+    vram_text: str = ""
+    """The "what if I rent a card?" input as typed ('' = use what was detected)."""
+    goal: str | None = None
+    corpus: str = "raw"
+    examples_text: str = ""
+    length: str | None = None
+    cloud: str | None = None
+    chosen_model: str | None = None
+    """A model the user picked on the model step; the recommendation is then made for it."""
+    rec: Any = None
+    """The engine's Recommendation for the current answers."""
+    plan: Plan | None = None
+    plan_source: str | None = None
+    """The recommendation the plan was seeded from: a new one re-seeds it, the same one keeps edits."""
+    data: DataInfo | None = None
+    data_text: str = ""
+    review: dict[str, str] = field(default_factory=dict)
+    """Config review edits (key -> text as typed), kept while the plan and data stay the same."""
+    review_source: str | None = None
+    furthest: int = 0
+    """The furthest step index reached (the command palette can jump back to any step up to it)."""
+    runs_dir: str | None = None
+    specs: dict[str, Any] = field(default_factory=dict)
+    """Model specs already resolved (typed id/path -> ModelSpec), shared by the model and review steps."""
+
+    # -- derived ------------------------------------------------------------------------------------
+    def vram_override(self) -> float | None:
+        return parse_vram(self.vram_text)[0]
+
+    def hardware(self) -> Hardware:
+        """The hardware to plan for: the detected one, or one assumed GPU of the typed size."""
+        base = self.detected or Hardware(note="hardware not detected yet")
+        gb, error = parse_vram(self.vram_text)
+        if gb is None or error:
+            return base
+        return assumed(gb, base, name=f"assumed {gb:g} GB GPU")
+
+    def examples(self) -> int | None:
+        return parse_count(self.examples_text)[0]
+
+    def answers(self) -> Any:
+        from engine.advisor import Answers
+        avg_tokens, avg_output = LENGTHS.get(self.length or "unknown", (None, None))
+        return Answers(goal=self.goal or "task", examples=self.examples(), avg_tokens=avg_tokens,
+                       avg_output_tokens=avg_output, raw_corpus=self.corpus != "pairs",
+                       cloud_ok=self.cloud == "yes", needs_weights=self.cloud == "no", model=self.chosen_model)
+
+    def path(self) -> str:
+        return getattr(self.rec, "path", None) or "open"
+
+    def steps(self) -> list[str]:
+        """The steps of the current branch, in order."""
+        steps = ["hardware", "goal"]
+        if self.goal == "domain":
+            steps.append("corpus")
+        steps += ["examples", "length", "cloud", "recommend"]
+        path = self.path()
+        if path == "rag":
+            steps.append("rag_end")
+        elif path == "openai":
+            steps.append("openai_end")
+        else:
+            steps += ["model", "dataset", "review"]
+        return steps
+
+    def seed_plan(self) -> None:
+        """(Re)starts the model step's plan from the recommendation when that changed."""
+        rec = self.rec
+        if rec is None or rec.path != "open":
+            return
+        key = json.dumps({"model": rec.model, "settings": rec.settings}, sort_keys=True, default=str)
+        if self.plan is None or key != self.plan_source:
+            self.plan = Plan.from_settings(rec.settings)
+            self.plan_source = key
+
+    def device(self) -> str:
+        return "cuda" if self.hardware().best_gpu is not None else "cpu"
+
+
+# -- estimates the screens show ----------------------------------------------------------------------
+def capacity(hardware: Hardware) -> tuple[str, float | None, str]:
+    """(device, GB to fit in, what it is): the best GPU's usable memory, or the RAM on a CPU."""
+    gpu = hardware.best_gpu
+    if gpu is not None:
+        usable = min(gpu.total_gb, gpu.free_gb) if gpu.free_gb else gpu.total_gb
+        return "cuda", usable, gpu.name
+    return "cpu", (hardware.ram_gb or None), "RAM"
+
+
+def plan_estimate(spec: Any, method: str, max_length: int, batch: int, ckpt: bool, hardware: Hardware, *,
+                  lora_r: int = 16, lora_targets: Any = None, lora_dropout: float = 0.05,
+                  precision: str = "auto") -> Any:
+    """engine.memory.estimate for this plan on this hardware (GPU memory, or RAM on the CPU)."""
+    from engine.memory import estimate
+    device, cap, _ = capacity(hardware)
+    if device == "cpu":
+        prec = "fp32" if precision in ("auto", "fp32") else precision
+    else:
+        gpu = hardware.best_gpu
+        prec = precision if precision != "auto" else ("bf16" if gpu is None or gpu.bf16 else "fp16")
+    targets = None if lora_targets in (None, "all-linear") else lora_targets
+    return estimate(spec, method, max_length, batch, grad_checkpointing=ckpt, lora_r=lora_r,
+                    lora_targets=targets if method in ("lora", "qlora") else None, precision=prec,
+                    vram_gb=cap, lora_dropout=lora_dropout, device=device)  # type: ignore[arg-type]
+
+
+def tokens_per_second(spec: Any, method: str, hardware: Hardware, ckpt: bool) -> tuple[float, str, int]:
+    """A rough training speed: (tokens/s, the card it assumes ("cpu"; "" for a typical card of the
+    detected size), that card's bf16 peak in TFLOP/s)."""
+    params = max(1, spec.param_count())
+    gpu = hardware.best_gpu
+    if gpu is None:
+        # Measured on the demo model; compute grows with the parameter count.
+        tps = CPU_TOKENS_PER_S * DEMO_PARAMS / params * max(1.0, hardware.cpu_cores / 2) ** 0.8
+        if method in ("full", "cpt"):
+            tps *= 0.67
+        return tps, "cpu", 0
+    name = gpu.name.lower()
+    peak = next((tf for key, tf in GPU_PEAK_TFLOPS if key in name), None)
+    basis = gpu.name
+    if peak is None:
+        peak = next((tf for gb, tf in ASSUMED_PEAK_BY_GB if gpu.total_gb <= gb + 1), 989)
+        basis = ""
+    flops = (6 if method in ("full", "cpt") else 4) * params * (4 / 3 if ckpt else 1.0)
+    tps = MFU * peak * 1e12 / flops
+    if method == "qlora":
+        tps *= 0.75          # NF4 weights are de-quantised for every matmul
+    return tps, basis, peak
+
+
+def rough_seconds(data: DataInfo | None, *, epochs: float, max_steps: int | None, batch: int, grad_accum: int,
+                  max_length: int, eval_split: float, tps: float) -> float | None:
+    """Seconds for the run from the data's size, or None when the data is not known yet."""
+    if data is None or not data.examples or not data.tokens_mean or tps <= 0:
+        return None
+    rows = max(1.0, data.examples * (1 - eval_split))
+    per_example = min(float(data.tokens_mean), float(max_length))
+    if max_steps:
+        tokens = max_steps * batch * grad_accum * per_example
+    else:
+        tokens = rows * per_example * epochs
+    return tokens / tps
+
+
+def sample_data_path() -> Path | None:
+    """The bundled bilingual sample (a source checkout's sample_data/), when it is there."""
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        candidate = parent / "sample_data" / "support_openai.jsonl"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def absolute_path(text: str) -> str:
+    """A typed path made absolute: the trainer runs in another working directory."""
+    return str(Path(os.path.expanduser(text)).resolve())
