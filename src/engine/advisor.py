@@ -73,7 +73,9 @@ class Answers:
 @dataclass(frozen=True)
 class TrainerProfile:
     """What the trainer does that moves memory; the default is tunewiz's trainer as it is today."""
-    kbit_upcast: bool = True      # QLoRA: prepare_model_for_kbit_training upcasts embeddings to fp32
+    # QLoRA: peft's prepare_model_for_kbit_training upcasts the frozen non-quantised weights to fp32;
+    # tunewiz's trainer casts them back to the compute dtype on a GPU (engine/train/trainer.py).
+    kbit_upcast: bool = False
     loss_impl: str = "chunked"    # TRL's fused LM head
     lora_r: int = 16
     lora_alpha: int = 32

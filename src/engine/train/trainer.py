@@ -103,6 +103,13 @@ def load_model(ctx: "RunContext", model_path: str, precision: str, on_gpu: bool)
     if config.method == "qlora":
         from peft import prepare_model_for_kbit_training
         model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=config.gradient_checkpointing)
+        if on_gpu and dtype != torch.float32:
+            # prepare_model_for_kbit_training upcasts every non-quantised weight (embeddings, lm_head,
+            # norms) to fp32: ~2 GB more on a 7B model, and an fp32 residual stream. They stay frozen
+            # under QLoRA, so keep them in the compute dtype; the LoRA weights peft adds stay fp32.
+            for param in model.parameters():
+                if param.dtype == torch.float32:
+                    param.data = param.data.to(dtype)
     if config.uses_lora:
         from peft import LoraConfig, get_peft_model
         lora = config.lora
