@@ -226,7 +226,7 @@ async def test_openai_branch_without_gpu_says_what_to_do_and_the_wind_down_dates
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-async def test_open_model_on_a_24gb_gpu_lora_7b_with_checkpointing_at_80x24(lang):
+async def test_open_model_on_a_24gb_gpu_lora_7b_with_checkpointing_at_80x24(lang, tmp_path):
     """Detection through a fake NVML; every screen's key widgets and keys visible at 80×24."""
     app = TunewizApp(lang=lang)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -299,6 +299,22 @@ async def test_open_model_on_a_24gb_gpu_lora_7b_with_checkpointing_at_80x24(lang
         await at_step(pilot, "dataset")
         assert visible(app, "#wz-data-path")
         assert {t("wizard.key.lint"), t("wizard.key.next")} <= set(footer_keys(app))
+        data = write_jsonl(tmp_path / "chat.jsonl", memorise_rows(4))
+        app.screen.query_one("#wz-data-path").value = str(data)
+        await until(pilot, lambda: app.screen.state.data is not None, what="the quick check")
+        await pilot.press("ctrl+n")
+        await at_step(pilot, "review")
+        review = app.screen
+        await until(pilot, lambda: review.estimate is not None, what="the review's estimate")
+        for selector in ("#wz-form", "#wz-review-fit", "#wz-review-time", "#wz-help"):
+            assert visible(app, selector), selector
+        assert review.config is not None and review.config.model == "Qwen/Qwen2.5-1.5B-Instruct"
+        assert {t("wizard.key.start"), t("wizard.key.yaml"), t("key.back")} <= set(footer_keys(app))
+        await pilot.press("ctrl+y")                       # the YAML in place of the form at 80 columns
+        await pilot.pause()
+        yaml_view = app.screen.query_one("#wz-yaml")                  # long: it scrolls, its top is on screen
+        assert yaml_view.display and 0 < yaml_view.region.y < 23 and not app.screen.query_one("#wz-form").display
+        assert "model: Qwen/Qwen2.5-1.5B-Instruct" in str(app.screen.query_one("#wz-yaml").render())
 
 
 async def test_back_and_forward_keep_every_answer_and_nonsense_vram_is_refused():
@@ -356,6 +372,14 @@ async def test_back_and_forward_keep_every_answer_and_nonsense_vram_is_refused()
         state = app.screen.state
         assert (state.goal, state.corpus, state.examples(), state.length) == ("domain", "pairs", 800, "short")
         assert state.hardware().best_gpu.total_gb == 24.0
+        # the command palette jumps back to any step reached
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.3)
+        await pilot.press(*"go to step 3")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await at_step(pilot, "corpus")
+        assert app.screen.query_one("#wz-options").options[app.screen.query_one("#wz-options").highlighted].id == "pairs"
 
 
 async def test_cpu_without_cloud_gets_the_demo_and_starts_a_real_run(tmp_path, tiny_model_dir):

@@ -13,6 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.command import Hit, Hits, Provider
 from textual.containers import VerticalScroll
+from textual.events import Resize
 from textual.widget import Widget
 from textual.widgets import Footer, Header, Static
 
@@ -48,6 +49,8 @@ class StepScreen(TunewizScreen):
     CSS_PATH = CSS_PATH
     COMMANDS = {StepCommands}
     STEP = ""
+    WIDE: int | None = None
+    """From this many columns the screen gets the class wz-wide (a side-by-side layout)."""
     BINDINGS = [
         Binding("ctrl+n", "next", "wizard.key.next"),
         Binding("escape", "back", "key.back"),
@@ -80,6 +83,16 @@ class StepScreen(TunewizScreen):
 
     def compose_content(self) -> Iterable[Widget]:
         return []
+
+    def on_mount(self) -> None:
+        self._apply_width(self.app.size.width)
+
+    def on_resize(self, event: Resize) -> None:
+        self._apply_width(event.size.width)
+
+    def _apply_width(self, width: int) -> None:
+        if self.WIDE is not None:
+            self.set_class(width >= self.WIDE, "wz-wide")
 
     def step_bar_text(self) -> str:
         dots = "".join("●" if i <= self.index else "○" for i in range(self.total))

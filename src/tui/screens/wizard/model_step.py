@@ -6,7 +6,7 @@ from typing import Any, Iterable
 
 from rich.text import Text
 from textual import on, work
-from textual.containers import Horizontal, Vertical
+from textual.containers import Container, Horizontal, Vertical
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, Label, OptionList, Select, Static
@@ -50,6 +50,7 @@ def breakdown_text(e: Any) -> str:
 
 class ModelStep(StepScreen):
     STEP = "model"
+    WIDE = 150
 
     def __init__(self, wizard: Any, index: int, total: int) -> None:
         super().__init__(wizard, index, total)
@@ -67,32 +68,34 @@ class ModelStep(StepScreen):
         from engine.catalog import models
         plan = self.plan
         rec_model = getattr(self.state.rec, "model", None)
-        with Vertical(id="wz-model"):
-            with Horizontal(classes="wz-row"):
-                yield Label(t("wizard.model.label"), classes="wz-field-label")
-                yield Input(plan.model, placeholder=t("wizard.model.placeholder"), id="wz-model-id", compact=True,
-                            select_on_focus=False)
-            yield message_row("wz-model-msg")
-            yield Static("", id="wz-model-info", classes="wz-muted", markup=False)
-            yield OptionList(*[Option(catalog_prompt(s, s.id == rec_model), id=s.id) for s in models()],
-                             id="wz-catalog")
-            with Horizontal(classes="wz-row", id="wz-controls"):
-                yield Label(t("wizard.model.method"), classes="wz-inline-label")
-                yield Select([(t(f"wizard.method_short.{m}"), m) for m in METHODS], value=plan.method,
-                             allow_blank=False, id="wz-method", compact=True)
-                yield Label(t("wizard.model.length"), classes="wz-inline-label")
-                yield Input(str(plan.max_length), id="wz-length", compact=True, restrict=r"[0-9]*")
-                yield Label(t("wizard.model.batch"), classes="wz-inline-label")
-                yield Input(str(plan.batch_size), id="wz-batch", compact=True, restrict=r"[0-9]*")
-                yield Label(t("wizard.model.ckpt"), classes="wz-inline-label")
-                yield Select([(t("wizard.on"), True), (t("wizard.off"), False)], value=plan.gradient_checkpointing,
-                             allow_blank=False, id="wz-ckpt", compact=True)
-            yield message_row("wz-controls-msg")
-            yield Static("", id="wz-est-title", classes="wz-label", markup=False)
-            for method in METHODS:
-                yield FitBar(t(f"wizard.method_short.{method}"), label_width=10, id=f"wz-mfit-{method}")
-            yield Static("", id="wz-breakdown", classes="wz-muted", markup=False)
-            yield Static("", id="wz-model-notes", classes="wz-muted", markup=False)
+        with Container(id="wz-model"):
+            with Vertical(id="wz-model-pick"):
+                with Horizontal(classes="wz-row"):
+                    yield Label(t("wizard.model.label"), classes="wz-field-label")
+                    yield Input(plan.model, placeholder=t("wizard.model.placeholder"), id="wz-model-id",
+                                compact=True, select_on_focus=False)
+                yield message_row("wz-model-msg")
+                yield Static("", id="wz-model-info", classes="wz-muted", markup=False)
+                yield OptionList(*[Option(catalog_prompt(s, s.id == rec_model), id=s.id) for s in models()],
+                                 id="wz-catalog")
+            with Vertical(id="wz-model-est"):
+                with Horizontal(classes="wz-row", id="wz-controls"):
+                    yield Label(t("wizard.model.method"), classes="wz-inline-label")
+                    yield Select([(t(f"wizard.method_short.{m}"), m) for m in METHODS], value=plan.method,
+                                 allow_blank=False, id="wz-method", compact=True)
+                    yield Label(t("wizard.model.length"), classes="wz-inline-label")
+                    yield Input(str(plan.max_length), id="wz-length", compact=True, restrict=r"[0-9]*")
+                    yield Label(t("wizard.model.batch"), classes="wz-inline-label")
+                    yield Input(str(plan.batch_size), id="wz-batch", compact=True, restrict=r"[0-9]*")
+                    yield Label(t("wizard.model.ckpt"), classes="wz-inline-label")
+                    yield Select([(t("wizard.on"), True), (t("wizard.off"), False)],
+                                 value=plan.gradient_checkpointing, allow_blank=False, id="wz-ckpt", compact=True)
+                yield message_row("wz-controls-msg")
+                yield Static("", id="wz-est-title", classes="wz-label", markup=False)
+                for method in METHODS:
+                    yield FitBar(t(f"wizard.method_short.{method}"), label_width=10, id=f"wz-mfit-{method}")
+                yield Static("", id="wz-breakdown", classes="wz-muted", markup=False)
+                yield Static("", id="wz-model-notes", classes="wz-muted", markup=False)
 
     def on_mount(self) -> None:
         catalog = self.query_one("#wz-catalog", OptionList)
@@ -140,6 +143,7 @@ class ModelStep(StepScreen):
                 self.leave("next")
             return
         self.spec = None
+        self.query_one("#wz-model-info", Static).update("")
         if lookup or advance:
             self.resolving = text
             show_message(message, t("wizard.model.looking_up", model=text), "info")
@@ -166,6 +170,7 @@ class ModelStep(StepScreen):
             return   # typed on since
         if message.error is not None:
             show_message(self.query_one("#wz-model-msg", Static), message.error)
+            self.query_one("#wz-model-info", Static).update("")
             self.spec = None
             self.update_estimates()
             return
@@ -186,6 +191,10 @@ class ModelStep(StepScreen):
         if spec.license:
             info.append(spec.license)
         self.query_one("#wz-model-info", Static).update(" · ".join(info))
+        catalog = self.query_one("#wz-catalog", OptionList)
+        ids = [option.id for option in catalog.options]
+        if spec.source == "catalog" and spec.id in ids and catalog.highlighted != ids.index(spec.id):
+            catalog.highlighted = ids.index(spec.id)
         if spec.max_position_embeddings and self.plan.max_length > spec.max_position_embeddings:
             show_message(self.query_one("#wz-controls-msg", Static),
                          t("wizard.model.err.context", length=self.plan.max_length, ctx=spec.max_position_embeddings),

@@ -50,11 +50,12 @@ def headline(rec: Any) -> str:
 
 def reasons_markup(rec: Any) -> str:
     lines = []
+    sep = t("wizard.rec.sep")
     for reason in rec.reasons:
         label = t(f"wizard.rule.{reason.rule}")
         if label == f"wizard.rule.{reason.rule}":      # a rule this table does not know yet
             label = reason.rule
-        lines.append(f"• [b]{escape(label)}[/b]: {escape(reason.text)} [$text-muted]({escape(reason.rule)})[/]")
+        lines.append(f"• [b]{escape(label)}[/b]{sep}{escape(reason.text)} [$text-muted]({escape(reason.rule)})[/]")
     return "\n".join(lines)
 
 
@@ -68,6 +69,7 @@ class RecommendStep(StepScreen):
             yield Static("", id="wz-rec-fit-title", classes="wz-label", markup=False)
             for method in FIT_METHODS:
                 yield FitBar(t(f"wizard.method_short.{method}"), label_width=12, id=f"wz-fit-{method}")
+            yield Static("", id="wz-rec-chosen", markup=False)
         yield Static(t("wizard.rec.reasons"), id="wz-rec-reasons-title", classes="wz-label")
         yield Static("", id="wz-rec-reasons")
         yield Static("", id="wz-rec-alternatives", classes="wz-muted", markup=False)
@@ -137,10 +139,12 @@ class RecommendStep(StepScreen):
                     bars[method].update_fit(e.total_gb, rec.vram_gb, marked=method == rec.method)
                     bars[method].display = True
             chosen = rec.estimate
-            if chosen is not None and rec.method in bars:
-                # The chosen configuration may use a bigger batch than the batch-1 bars.
-                bars[rec.method].update_fit(chosen.total_gb, rec.vram_gb, marked=True,
-                                            label=f"{t(f'wizard.method_short.{rec.method}')} ×{chosen.batch}")
+            if chosen is not None:
+                # The chosen configuration: the fastest that fits (maybe a bigger batch than the bars').
+                self.query_one("#wz-rec-chosen", Static).update(t(
+                    "wizard.rec.chosen", method=method_label(rec.method), batch=chosen.batch,
+                    ckpt=t("wizard.on") if chosen.gradient_checkpointing else t("wizard.off"),
+                    need=chosen.total_gb, vram=rec.vram_gb, spare=rec.vram_gb - chosen.total_gb))
             box.display = True
         elif rec.estimate is not None and rec.device == "cpu":
             ram = self.state.hardware().ram_gb or None

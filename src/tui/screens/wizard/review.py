@@ -11,7 +11,7 @@ from typing import Any, Iterable
 from textual import on, work
 from textual.binding import Binding
 from textual.containers import Container, VerticalScroll
-from textual.events import DescendantFocus, Resize
+from textual.events import DescendantFocus
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, Select, Static
@@ -161,6 +161,7 @@ class ReviewDataChecked(Message):
 
 class ReviewStep(StepScreen):
     STEP = "review"
+    WIDE = WIDE_MIN
     BINDINGS = [Binding("ctrl+n", "next", "wizard.key.next", show=False),
                 Binding("ctrl+s", "start", "wizard.key.start"),
                 Binding("ctrl+y", "toggle_yaml", "wizard.key.yaml")]
@@ -228,18 +229,16 @@ class ReviewStep(StepScreen):
         yield Static("", id="wz-help", classes="wz-help", markup=False)
 
     def on_mount(self) -> None:
-        self.apply_layout(self.app.size.width)
         self.query_one(FieldRow).focus_editor()
         self.validate()
 
-    def on_resize(self, event: Resize) -> None:
-        self.apply_layout(event.size.width)
-
-    def apply_layout(self, width: int) -> None:
-        self.set_class(width >= WIDE_MIN, "wz-wide")
-
     def action_toggle_yaml(self) -> None:
         self.toggle_class("wz-yaml-only")
+        if self.has_class("wz-yaml-only"):
+            self._form_focus = self.focused
+            self.query_one("#wz-side").focus()
+        elif getattr(self, "_form_focus", None) is not None and self._form_focus.is_attached:
+            self._form_focus.focus()
 
     def row(self, key: str) -> FieldRow:
         return next(r for r in self.query(FieldRow) if r.spec.key == key)
@@ -392,8 +391,12 @@ class ReviewStep(StepScreen):
             timing.update("")
             warn.update("")
             return
-        shown = config.model_copy(update={"name": config.name or t("wizard.review.name_at_start")})
-        yaml_view.update(shown.to_yaml())
+        if config.name:
+            yaml_view.update(config.to_yaml())
+        else:
+            text = config.model_copy(update={"name": config.default_name()}).to_yaml()
+            first, _, rest = text.partition("\n")
+            yaml_view.update(f"{first}   # {t('wizard.review.name_at_start')}\n{rest}")
         if spec is None:
             fit.update_fit(None, cap, note=t("wizard.review.looking_up", model=config.model))
             timing.update("")

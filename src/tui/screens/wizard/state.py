@@ -203,7 +203,8 @@ class WizardState:
         gb, error = parse_vram(self.vram_text)
         if gb is None or error:
             return base
-        return assumed(gb, base, name=f"assumed {gb:g} GB GPU")
+        from tui.i18n import t
+        return assumed(gb, base, name=t("wizard.hw.assumed_name", gb=gb))
 
     def examples(self) -> int | None:
         return parse_count(self.examples_text)[0]
