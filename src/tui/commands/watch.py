@@ -234,7 +234,7 @@ def follow(run_dir: Path, plain: bool, interval: float, only_new: bool, timeout:
     code = None
     try:
         while True:
-            changed = watcher.poll()
+            watcher.poll()
             if watcher.catching_up:
                 continue
             now = time.monotonic()
@@ -244,9 +244,8 @@ def follow(run_dir: Path, plain: bool, interval: float, only_new: bool, timeout:
                 if plain:
                     for gpu in gpus:
                         emit(gpu_line(gpu))
-                changed = True
             state = watcher.state
-            if live is not None and (changed or True):
+            if live is not None:  # every interval: elapsed and ETA move even without events
                 width = live.console.width
                 live.update(live_view(watcher.snapshot(max(20, width - 16)), gpus, width), refresh=True)
             if state not in ACTIVE_STATES:

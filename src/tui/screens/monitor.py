@@ -105,6 +105,7 @@ class MonitorScreen(TunewizScreen):
         self._points = 200
         self._view = 0
         self._problems: set[str] = set()
+        self._charts: list[MetricChart] = []
         self.snapshots_applied = 0  # for tests and benchmarks: how many updates reached the screen
         self.charts_applied = 0
 
@@ -125,6 +126,7 @@ class MonitorScreen(TunewizScreen):
         yield Footer()
 
     def on_mount(self) -> None:
+        self._charts = list(self.query(MetricChart))
         self.query_one("#chart-loss", MetricChart).border_subtitle = legend_markup()
         log = self.query_one("#mon-log", LogTail)
         log.border_title = t("monitor.log.title")
@@ -156,7 +158,9 @@ class MonitorScreen(TunewizScreen):
 
     # -- the follower (a thread) -------------------------------------------------------------------
     def _chart_interval(self) -> float:
-        cost = sum(c.render_seconds for c in self.query(MetricChart)) if self.is_mounted else 0.0
+        # Called from the follower thread: it reads plain attributes of widgets found on mount,
+        # never the DOM.
+        cost = sum(chart.render_seconds for chart in self._charts)
         return max(self.MIN_CHART_SECONDS, self.CHART_COST_FACTOR * cost)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="monitor-follow", description="follow a run")
