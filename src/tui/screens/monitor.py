@@ -201,7 +201,9 @@ class MonitorScreen(TunewizScreen):
                 except Exception as exc:  # keep following; say it once
                     self.post_message(MonitorProblem(f"{type(exc).__name__}: {exc}"))
                 if not catching_up:
-                    self._stop_event.wait(self._poll_seconds)
+                    # An ended run changes only if it is resumed: look less often.
+                    active = watcher.state in ACTIVE_STATES
+                    self._stop_event.wait(self._poll_seconds if active else max(self._poll_seconds, 2.0))
         finally:
             sampler.close()
 
