@@ -54,6 +54,9 @@ class ModelStep(StepScreen):
 
     def __init__(self, wizard: Any, index: int, total: int) -> None:
         super().__init__(wizard, index, total)
+        if self.state.plan is None:      # reached without a recommendation (cannot happen by Next alone)
+            from tui.screens.wizard.state import Plan
+            self.state.plan = Plan.from_settings({})
         self.spec: Any = None
         """The resolved spec of the model in the input (None while unknown or not looked up)."""
         self.resolving: str | None = None

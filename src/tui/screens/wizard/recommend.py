@@ -69,14 +69,15 @@ class RecommendStep(StepScreen):
             yield Static("", id="wz-rec-fit-title", classes="wz-label", markup=False)
             for method in FIT_METHODS:
                 yield FitBar(t(f"wizard.method_short.{method}"), label_width=12, id=f"wz-fit-{method}")
-            yield Static("", id="wz-rec-chosen", markup=False)
+            yield Static("", id="wz-rec-chosen", markup=False, classes="wz-auto")
         yield Static(t("wizard.rec.reasons"), id="wz-rec-reasons-title", classes="wz-label")
         yield Static("", id="wz-rec-reasons")
         yield Static("", id="wz-rec-alternatives", classes="wz-muted", markup=False)
         yield Static("", id="wz-rec-next", classes="wz-plan", markup=False)
 
     def on_mount(self) -> None:
-        for widget_id in ("#wz-rec-winddown", "#wz-rec-fit", "#wz-rec-reasons-title", "#wz-rec-alternatives"):
+        for widget_id in ("#wz-rec-winddown", "#wz-rec-fit", "#wz-rec-reasons-title", "#wz-rec-alternatives",
+                          "#wz-rec-chosen"):
             self.query_one(widget_id).display = False
         self.query_one("#wz-body", VerticalScroll).focus()
         self.compute()
@@ -86,8 +87,20 @@ class RecommendStep(StepScreen):
         from engine.advisor import AdviceError, advise
         from engine.catalog import ModelConfigError, UnknownModelError
         from engine.memory import EstimateError
+        answers = self.state.answers()
         try:
-            rec = advise(self.state.answers(), self.state.hardware())
+            try:
+                rec = advise(answers, self.state.hardware())
+            except (UnknownModelError, ModelConfigError) as exc:
+                if answers.model is None:
+                    raise
+                # The model picked earlier cannot be described now (the hub went away, the folder
+                # moved): advise for the default model instead, and say so.
+                from dataclasses import replace
+                rec = advise(replace(answers, model=None), self.state.hardware())
+                self.state.chosen_model = None
+                self.app.call_from_thread(self.notify, t("wizard.rec.model_dropped", error=str(exc)),
+                                          severity="warning", timeout=10)
         except (AdviceError, UnknownModelError, ModelConfigError, EstimateError) as exc:
             self.post_message(AdviceReady(None, str(exc)))
             return
@@ -145,6 +158,7 @@ class RecommendStep(StepScreen):
                     "wizard.rec.chosen", method=method_label(rec.method), batch=chosen.batch,
                     ckpt=t("wizard.on") if chosen.gradient_checkpointing else t("wizard.off"),
                     need=chosen.total_gb, vram=rec.vram_gb, spare=rec.vram_gb - chosen.total_gb))
+                self.query_one("#wz-rec-chosen").display = True
             box.display = True
         elif rec.estimate is not None and rec.device == "cpu":
             ram = self.state.hardware().ram_gb or None

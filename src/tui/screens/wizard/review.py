@@ -178,6 +178,7 @@ class ReviewStep(StepScreen):
         self.estimate: Any = None
         self.starting = False
         self._resolving: set[str] = set()
+        self._spec_errors: dict[str, str] = {}
         self._checking: set[str] = set()
         self._seed()
 
@@ -342,7 +343,8 @@ class ReviewStep(StepScreen):
             self.state.specs[message.model] = message.spec
             self.validate()
         else:
-            self.query_one("#wz-review-breakdown", Static).update(t("wizard.review.no_estimate", error=message.error))
+            self._spec_errors[message.model] = message.error or "?"
+            self.validate()
 
     def data_info(self, config: Any) -> DataInfo | None:
         """The checked facts of the config's data file; starts a quick check when it is new."""
@@ -398,8 +400,12 @@ class ReviewStep(StepScreen):
             first, _, rest = text.partition("\n")
             yaml_view.update(f"{first}   # {t('wizard.review.name_at_start')}\n{rest}")
         if spec is None:
-            fit.update_fit(None, cap, note=t("wizard.review.looking_up", model=config.model))
+            error = self._spec_errors.get(config.model)
+            fit.update_fit(None, cap, note=t("wizard.review.looking_up", model=config.model) if error is None
+                           else t("wizard.fit.unknown"))
+            breakdown.update(t("wizard.review.no_estimate", error=error) if error else "")
             timing.update("")
+            warn.update("")
             return
         try:
             e = plan_estimate(spec, config.method, config.max_length, config.batch_size,
