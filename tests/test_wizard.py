@@ -202,9 +202,10 @@ async def test_rag_branch_ends_on_next_steps_and_offers_style_plus_rag():
         await until(pilot, lambda: type(app.screen).__name__ == "HomeScreen", what="home")
 
 
-async def test_openai_branch_without_gpu_says_what_to_do_and_the_wind_down_dates():
+@pytest.mark.parametrize("lang", ["en", "zh"])
+async def test_openai_branch_without_gpu_says_what_to_do_and_the_wind_down_dates(lang):
     from engine.catalog import OPENAI_WIND_DOWN
-    app = TunewizApp(lang="en")
+    app = TunewizApp(lang=lang)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_wizard(pilot, hardware=NO_GPU)
         await through_questions(pilot, "style", "1200", "medium", "yes")
@@ -216,11 +217,12 @@ async def test_openai_branch_without_gpu_says_what_to_do_and_the_wind_down_dates
         await pilot.press("ctrl+n")
         await at_step(pilot, "openai_end")
         text = screen_text(app)
-        assert "not built yet" in text
+        assert t("wizard.oa.not_built") in text           # says plainly that the OpenAI flow is not built
         assert "tunewiz lint FILE --target openai" in text
         assert "2027-01-06" in text and "2027-01-14" in text
         for selector in ("#wz-oa-not-built", "#wz-oa-winddown"):
             assert visible(app, selector), selector
+        assert {t("wizard.key.done"), t("key.back"), t("key.quit")} <= set(footer_keys(app))
         await pilot.press("ctrl+n")
         await until(pilot, lambda: type(app.screen).__name__ == "HomeScreen", what="home")
 
@@ -382,14 +384,22 @@ async def test_back_and_forward_keep_every_answer_and_nonsense_vram_is_refused()
         assert app.screen.query_one("#wz-options").options[app.screen.query_one("#wz-options").highlighted].id == "pairs"
 
 
-async def test_cpu_without_cloud_gets_the_demo_and_starts_a_real_run(tmp_path, tiny_model_dir):
-    """No GPU, no cloud → the demo model on the CPU; then a tiny local model, a bad config.json,
-    a bad config value, and a real detached trainer started from the review (stopped at the end)."""
+async def test_cpu_without_cloud_gets_the_demo_and_starts_a_real_run(tmp_path, monkeypatch):
+    """No GPU, no cloud → the demo model on the CPU; a bad config.json and a local model folder on
+    the way, a bad config value, then a real detached trainer started from the review (ended at
+    the end of the test, before it loads anything)."""
+    monkeypatch.setenv("TUNEWIZ_HOME", str(tmp_path / "home"))    # the trainer's model cache: not the shared one
     runs = tmp_path / "runs"
     data = write_jsonl(tmp_path / "chat.jsonl", memorise_rows(16))
     broken = tmp_path / "broken-model"
     broken.mkdir()
     (broken / "config.json").write_text(json.dumps({"model_type": "llama", "num_hidden_layers": 2}))
+    local = tmp_path / "local-model"
+    local.mkdir()
+    (local / "config.json").write_text(json.dumps({
+        "model_type": "llama", "num_hidden_layers": 2, "hidden_size": 64, "intermediate_size": 128,
+        "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 512, "tie_word_embeddings": True,
+        "max_position_embeddings": 2048}))
     app = TunewizApp(lang="en", runs_dir=runs)
     process = None
     try:
@@ -414,9 +424,12 @@ async def test_cpu_without_cloud_gets_the_demo_and_starts_a_real_run(tmp_path, t
             await pilot.press("ctrl+n")
             await pilot.pause(0.3)
             assert step(app) == "model"
-            model_input.value = str(tiny_model_dir)
+            model_input.value = str(local)                         # a local folder: its config.json
             await pilot.press("enter")
             await until(pilot, lambda: screen.spec is not None and screen.spec.source != "catalog")
+            assert "107K" in screen_text(app) and screen.estimates["lora"].total_gb > 0
+            model_input.value = "demo"                             # back to the recommendation
+            await until(pilot, lambda: screen.spec is not None and screen.spec.id == "demo")
             await pilot.press("ctrl+n")
             await at_step(pilot, "dataset")
             path_input = app.screen.query_one("#wz-data-path")
@@ -463,7 +476,7 @@ async def test_cpu_without_cloud_gets_the_demo_and_starts_a_real_run(tmp_path, t
             assert Path(app.screen.run_dir) == run_dir
             assert run_dir.parent == runs.resolve() and run_dir.name == "wizard-test"
             config = yaml.safe_load((run_dir / "config.yaml").read_text())
-            assert config["model"] == str(tiny_model_dir.resolve()) and config["max_steps"] == 1
+            assert config["model"] == "demo" and config["max_steps"] == 1 and config["method"] == "lora"
             assert config["data"][0]["path"] == str(data.resolve())
             # the detached trainer itself is up: it wrote its status with its own pid
             status = run_dir / "status.json"

@@ -43,6 +43,16 @@ def catalog_prompt(spec: Any, recommended: bool) -> Text:
                          (" · ".join(flags), "dim"))
 
 
+def params_text(spec: Any) -> str:
+    """7.62B, 135M, 70K: readable at every size (a tiny test model is not "0.00B")."""
+    n = spec.param_count()
+    if n >= 1e9:
+        return f"{n / 1e9:.2f}B"
+    if n >= 1e6:
+        return f"{n / 1e6:.0f}M"
+    return f"{max(1, round(n / 1e3))}K"
+
+
 def breakdown_text(e: Any) -> str:
     parts = [f"{t(f'wizard.term.{k}')} {v:.2f}" for k, v in e.breakdown.items() if k in TERMS and v >= 0.005]
     return t("wizard.model.breakdown", parts=" · ".join(parts), total=e.total_gb)
@@ -188,7 +198,7 @@ class ModelStep(StepScreen):
             self.plan.model = text
             self.state.chosen_model = text
         show_message(self.query_one("#wz-model-msg", Static), None)
-        info = [t("wizard.model.info", params=spec.params, ctx=spec.max_position_embeddings,
+        info = [t("wizard.model.info", params=params_text(spec), ctx=spec.max_position_embeddings,
                   source=t(f"wizard.model.source.{spec.source.split()[0]}") if spec.source.split()[0] in
                   ("catalog", "local", "hub") else spec.source)]
         if spec.license:

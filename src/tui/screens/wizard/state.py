@@ -44,6 +44,7 @@ GPU_PEAK_TFLOPS = (("gh200", 989), ("h200", 989), ("h100 pcie", 756), ("h100", 9
 ASSUMED_PEAK_BY_GB = ((16, 65), (24, 125), (40, 312), (48, 362), (80, 312), (141, 989))
 DEMO_PARAMS = 134_515_008          # SmolLM2-135M, the model the CPU speed was measured on
 CPU_TOKENS_PER_S = 160             # DESIGN.md: LoRA on the demo model, 2-core CPU
+CPU_MAX_TOKENS_PER_S = 2000        # a ceiling for toy models, where per-step overhead dominates
 
 
 def parse_vram(text: str) -> tuple[float | None, str | None]:
@@ -285,7 +286,8 @@ def tokens_per_second(spec: Any, method: str, hardware: Hardware, ckpt: bool) ->
         tps = CPU_TOKENS_PER_S * DEMO_PARAMS / params * max(1.0, hardware.cpu_cores / 2) ** 0.8
         if method in ("full", "cpt"):
             tps *= 0.67
-        return tps, "cpu", 0
+        # Tiny models do not go faster than the Python and data loading around each step.
+        return min(tps, CPU_MAX_TOKENS_PER_S), "cpu", 0
     name = gpu.name.lower()
     peak = next((tf for key, tf in GPU_PEAK_TFLOPS if key in name), None)
     basis = gpu.name
