@@ -317,6 +317,19 @@ async def test_open_model_on_a_24gb_gpu_lora_7b_with_checkpointing_at_80x24(lang
         yaml_view = app.screen.query_one("#wz-yaml")                  # long: it scrolls, its top is on screen
         assert yaml_view.display and 0 < yaml_view.region.y < 23 and not app.screen.query_one("#wz-form").display
         assert "model: Qwen/Qwen2.5-1.5B-Instruct" in str(app.screen.query_one("#wz-yaml").render())
+        # an edit on the review shows on the earlier steps, and is still there coming back
+        review.row("max_length").value = "2048"
+        await pilot.pause()
+        await pilot.press("escape")
+        await at_step(pilot, "dataset")
+        await pilot.press("escape")
+        await at_step(pilot, "model")
+        assert app.screen.query_one("#wz-length").value == "2048"
+        await pilot.press("ctrl+n")
+        await at_step(pilot, "dataset")
+        await pilot.press("ctrl+n")
+        await at_step(pilot, "review")
+        assert app.screen.row("max_length").value == "2048" and app.screen.row("model").value.endswith("1.5B-Instruct")
 
 
 async def test_back_and_forward_keep_every_answer_and_nonsense_vram_is_refused():
@@ -493,3 +506,26 @@ async def test_cpu_without_cloud_gets_the_demo_and_starts_a_real_run(tmp_path, m
             except ProcessLookupError:
                 pass
             process.wait(timeout=30)
+
+
+def test_the_wizard_stays_light_no_torch_or_transformers():
+    """Estimates are pure Python: opening every step must not import the training stack."""
+    import subprocess
+    import sys
+    code = (
+        "import sys\n"
+        "from tui.screens.wizard import WizardScreen\n"
+        "from tui.screens.wizard import questions, recommend, ends, model_step, dataset_step, review\n"
+        "from tui.screens.wizard.state import WizardState, plan_estimate\n"
+        "from engine.advisor import advise\n"
+        "from engine.catalog import get_model\n"
+        "from engine.hardware import Hardware, assumed\n"
+        "state = WizardState(detected=assumed(24, Hardware()), goal='task', cloud='no')\n"
+        "rec = advise(state.answers(), state.hardware())\n"
+        "plan_estimate(get_model(rec.model), 'lora', 1024, 2, True, state.hardware())\n"
+        "review.form_fields()\n"
+        "heavy = [m for m in ('torch', 'transformers', 'trl', 'peft', 'datasets') if m in sys.modules]\n"
+        "print(','.join(heavy) or 'none')\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "none"

@@ -183,12 +183,17 @@ class ReviewStep(StepScreen):
         self._seed()
 
     # -- values ---------------------------------------------------------------------------------------
+    def _source_key(self) -> str:
+        state = self.state
+        data_path = absolute_path(state.data_text) if state.data_text.strip() else ""
+        return json.dumps({"plan": state.plan.__dict__ if state.plan else None, "data": data_path},
+                          sort_keys=True, default=str)
+
     def _seed(self) -> None:
         """Starts from the plan and the dataset; keeps earlier edits while those did not change."""
         state = self.state
         plan = state.plan
-        data_path = absolute_path(state.data_text) if state.data_text.strip() else ""
-        source = json.dumps({"plan": plan.__dict__ if plan else None, "data": data_path}, sort_keys=True, default=str)
+        source = self._source_key()
         if state.review and state.review_source == source:
             return
         values = {spec.key: _text(spec.default) for spec in self.fields}
@@ -198,11 +203,27 @@ class ReviewStep(StepScreen):
                            "epochs": _text(plan.epochs), "learning_rate": _text(plan.learning_rate),
                            "gradient_checkpointing": _text(plan.gradient_checkpointing),
                            "lora.r": str(plan.lora_r), "lora.alpha": str(plan.lora_alpha)})
-        values["data.path"] = data_path
+        values["data.path"] = absolute_path(state.data_text) if state.data_text.strip() else ""
         values["runs_dir"] = str(self.wizard.resolved_runs_dir())
         values["name"] = ""
         state.review = values
         state.review_source = source
+
+    def save(self) -> None:
+        """Going back: the earlier steps show what was edited here (a valid config only), and these
+        edits stay, since the plan now matches them."""
+        config, state = self.config, self.state
+        if config is None or state.plan is None:
+            return
+        plan = state.plan
+        typed_model = self.values.get("model", "").strip() or config.model
+        plan.model, plan.method = typed_model, config.method
+        plan.max_length, plan.batch_size, plan.grad_accum = config.max_length, config.batch_size, config.grad_accum
+        plan.gradient_checkpointing, plan.epochs = config.gradient_checkpointing, config.epochs
+        plan.learning_rate, plan.lora_r, plan.lora_alpha = config.learning_rate, config.lora.r, config.lora.alpha
+        if config.data:
+            state.data_text = self.values.get("data.path", "") or config.data[0].path
+        state.review_source = self._source_key()
 
     @property
     def values(self) -> dict[str, str]:
