@@ -15,7 +15,7 @@ from textual.widgets.option_list import Option
 from tui.i18n import t
 from tui.screens.wizard.base import StepScreen, message_row, show_message
 from tui.screens.wizard.state import METHODS, capacity, parse_positive_int, plan_estimate
-from tui.widgets.wizard.fitbar import FitBar
+from tui.widgets.wizard.fitbar import FitBar, gb_text
 
 TERMS = ("weights", "lora_params", "gradients", "optimizer", "activations", "logits", "cuda_overhead",
          "runtime_overhead")
@@ -117,6 +117,7 @@ class ModelStep(StepScreen):
             catalog.highlighted = ids.index(self.plan.model)
         catalog.focus()
         self.apply_model_text(self.plan.model, lookup=True)
+        self.keep_cursor_visible()
 
     # -- model --------------------------------------------------------------------------------------
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
@@ -253,6 +254,13 @@ class ModelStep(StepScreen):
         else:
             self.input_errors.pop(name, None)
         show_message(self.query_one("#wz-controls-msg", Static), "  ".join(self.input_errors.values()) or None)
+        self.keep_cursor_visible()
+
+    def keep_cursor_visible(self) -> None:
+        """Messages come and go above and below the list; its cursor stays in view."""
+        catalog = self.query_one("#wz-catalog", OptionList)
+        # after the layout has settled (a message line changes the list's height)
+        self.set_timer(0.05, catalog.scroll_to_highlight)
 
     # -- the live estimate ---------------------------------------------------------------------------
     def update_estimates(self) -> None:
@@ -266,8 +274,8 @@ class ModelStep(StepScreen):
         title = self.query_one("#wz-est-title", Static)
         breakdown = self.query_one("#wz-breakdown", Static)
         notes = self.query_one("#wz-model-notes", Static)
-        where_text = (t("wizard.model.on_gpu", name=where, cap=cap or 0) if device == "cuda"
-                      else t("wizard.model.on_cpu", cap=cap or 0))
+        where_text = (t("wizard.model.on_gpu", name=where, cap=gb_text(cap or 0)) if device == "cuda"
+                      else t("wizard.model.on_cpu", cap=gb_text(cap or 0)))
         title.update(t("wizard.model.est_title", where=where_text, length=plan.max_length, batch=plan.batch_size,
                        ckpt=t("wizard.on") if plan.gradient_checkpointing else t("wizard.off")))
         self.estimates = {}
@@ -300,6 +308,7 @@ class ModelStep(StepScreen):
         if plan.method == "qlora" and device == "cpu":
             lines.append(t("wizard.model.note.qlora_cpu"))
         notes.update("\n".join(lines))
+        self.keep_cursor_visible()
 
     def ready_for_next(self) -> bool:
         if self.input_errors:

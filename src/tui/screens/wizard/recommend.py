@@ -13,7 +13,7 @@ from textual.widgets import Static
 
 from tui.i18n import t
 from tui.screens.wizard.base import StepScreen
-from tui.widgets.wizard.fitbar import FitBar
+from tui.widgets.wizard.fitbar import FitBar, gb_text
 
 FIT_METHODS = ("full", "cpt", "lora", "qlora")
 
@@ -146,7 +146,7 @@ class RecommendStep(StepScreen):
             return
         if rec.fit and rec.vram_gb:
             first = next(iter(rec.fit.values()))
-            title.update(t("wizard.rec.fit_title", vram=rec.vram_gb, length=first.seq_len))
+            title.update(t("wizard.rec.fit_title", vram=gb_text(rec.vram_gb), length=first.seq_len))
             for method, e in rec.fit.items():
                 if method in bars:
                     bars[method].update_fit(e.total_gb, rec.vram_gb, marked=method == rec.method)
@@ -162,7 +162,7 @@ class RecommendStep(StepScreen):
             box.display = True
         elif rec.estimate is not None and rec.device == "cpu":
             ram = self.state.hardware().ram_gb or None
-            title.update(t("wizard.rec.fit_cpu", ram=ram or 0, length=rec.estimate.seq_len))
+            title.update(t("wizard.rec.fit_cpu", ram=gb_text(ram or 0), length=rec.estimate.seq_len))
             bars["lora"].update_fit(rec.estimate.total_gb, ram, marked=True)
             bars["lora"].display = True
             box.display = True

@@ -20,7 +20,7 @@ from tui.i18n import t
 from tui.screens.wizard.base import StepScreen, message_row, show_message
 from tui.screens.wizard.state import (MFU, DataInfo, absolute_path, capacity, plan_estimate, rough_seconds,
                                       tokens_per_second)
-from tui.widgets.wizard.fitbar import FitBar
+from tui.widgets.wizard.fitbar import FitBar, gb_text
 from tui.widgets.wizard.form import FieldRow, FieldSpec
 
 WIDE_MIN = 120
@@ -404,8 +404,8 @@ class ReviewStep(StepScreen):
         timing = self.query_one("#wz-review-time", Static)
         warn = self.query_one("#wz-review-warnings", Static)
         yaml_view = self.query_one("#wz-yaml", Static)
-        where_text = (t("wizard.model.on_gpu", name=where, cap=cap or 0) if device == "cuda"
-                      else t("wizard.model.on_cpu", cap=cap or 0))
+        where_text = (t("wizard.model.on_gpu", name=where, cap=gb_text(cap or 0)) if device == "cuda"
+                      else t("wizard.model.on_cpu", cap=gb_text(cap or 0)))
         title.update(t("wizard.review.est_title", where=where_text))
         if config is None:
             yaml_view.update(t("wizard.review.yaml_blocked"))

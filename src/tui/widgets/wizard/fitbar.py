@@ -21,7 +21,7 @@ NUMBERS_WIDTH = 17   # "  61.7 / 24 GB"
 STATUS_WIDTH = 20    # "tight: 0.8 GB spare"
 
 
-def _gb(value: float) -> str:
+def gb_text(value: float) -> str:
     """24 -> "24", 23.54 -> "23.5", 7.8 -> "7.8": capacities read as the card's size."""
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
@@ -105,7 +105,7 @@ class FitBar(Widget):
         head = f"[{style}]{escape(mark + label)}[/]"
         if self.need_gb is None:
             return Content.from_markup(f"{head} [$text-muted]{escape(self.status_text())}[/]")
-        numbers = (f"{self.need_gb:6.1f} / {_gb(self.capacity_gb)} GB" if self.capacity_gb
+        numbers = (f"{self.need_gb:6.1f} / {gb_text(self.capacity_gb)} GB" if self.capacity_gb
                    else f"{self.need_gb:6.1f} GB")
         numbers = _pad(numbers, NUMBERS_WIDTH)
         bar_width = max(6, min(48, width - 2 - self.label_width - 2 - NUMBERS_WIDTH - 1 - STATUS_WIDTH))
