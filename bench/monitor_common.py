@@ -57,6 +57,8 @@ class PtyApp:
         self._text = bytearray()        # everything drawn, escape sequences removed
         self._marks: list[tuple[int, float]] = []  # (length of _text after a chunk, when it arrived)
         self._tail = b""
+        self.keep = True       # False: read and drop what is drawn (cheapest possible terminal)
+        self.bytes_read = 0
         self._lock = threading.Lock()
         self._reader = threading.Thread(target=self._drain, daemon=True)
         self._reader.start()
@@ -69,6 +71,9 @@ class PtyApp:
                 return
             if not data:
                 return
+            self.bytes_read += len(data)
+            if not self.keep:  # a terminal that only displays: nothing to search for
+                continue
             now = time.monotonic()
             data = self._tail + data
             # An escape sequence cut at the chunk's end waits for the next chunk.

@@ -99,19 +99,25 @@ def main() -> None:
                     if attached:
                         app = PtyApp(runs_dir, "monitor", {"run_dir": str(run_dir)}, size=(200, 60))
                         app.wait_for("throughput", timeout=60)
+                        app.keep = False
                         time.sleep(SETTLE)
-                        cpu0 = app.cpu_seconds()
+                        cpu0, bytes0 = app.cpu_seconds(), app.bytes_read
+                    own0 = time.process_time()
                     start = time.time()
                     time.sleep(args.window)
                     end = time.time()
+                    own = 100 * (time.process_time() - own0) / (end - start)
                     cpu = None
                     if app is not None:
                         cpu = 100 * (app.cpu_seconds() - cpu0) / (end - start)
+                        rate = (app.bytes_read - bytes0) / (end - start) / 1024
                         app.close()
                     windows.append((attached, start, end, cpu))
                     time.sleep(SETTLE)
-                    print(f"pair {pair}: {'attached' if attached else 'detached'} window done"
-                          + (f" (app CPU {cpu:.1f} % of one core)" if cpu is not None else ""), flush=True)
+                    print(f"pair {pair}: {'attached' if attached else 'detached'} window done; load {load_average()}; "
+                          f"this script's CPU {own:.1f} %"
+                          + (f"; app CPU {cpu:.1f} % of one core, {rate:.1f} KiB/s to its terminal"
+                             if cpu is not None else ""), flush=True)
             time.sleep(2)  # the last window's steps are written
         finally:
             # The run is endless by design: end it (no checkpoint needed), whatever happened above.
