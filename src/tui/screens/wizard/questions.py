@@ -13,6 +13,7 @@ from textual.widgets.option_list import Option
 
 from tui.i18n import t
 from tui.screens.wizard.base import StepScreen, message_row, show_message
+from tui.widgets.wizard.fitbar import gb_text
 from tui.screens.wizard.state import CLOUD, CORPUS, GOALS, LENGTHS, parse_count, parse_vram
 
 # question -> its options (None: a typed answer); the state attribute each answer goes to.
@@ -111,8 +112,8 @@ class HardwareStep(StepScreen):
             return
         if gb is None:
             gpu = detected.best_gpu
-            text = (t("wizard.hw.plan_gpu", name=gpu.name, total=gpu.total_gb) if gpu is not None
-                    else t("wizard.hw.plan_cpu", cores=detected.cpu_cores, ram=detected.ram_gb))
+            text = (t("wizard.hw.plan_gpu", name=gpu.name, total=gb_text(gpu.total_gb)) if gpu is not None
+                    else t("wizard.hw.plan_cpu", cores=detected.cpu_cores, ram=gb_text(detected.ram_gb)))
             if error:
                 text = t("wizard.hw.plan_fallback", plan=text)
         elif gb == 0:
