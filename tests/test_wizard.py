@@ -266,37 +266,38 @@ async def test_open_model_on_a_24gb_gpu_lora_7b_with_checkpointing_at_80x24(lang
         for selector in ("#wz-model-id", "#wz-catalog", "#wz-method", "#wz-length", "#wz-batch", "#wz-ckpt",
                          "#wz-mfit-lora", "#wz-mfit-qlora", "#wz-mfit-full", "#wz-breakdown"):
             assert visible(app, selector), selector
-        lora = screen.estimates["lora"].total_gb
-        # live re-estimate: longer sequences need more, checkpointing off needs more
-        screen.query_one("#wz-length").value = "4096"
-        await pilot.pause()
-        assert screen.estimates["lora"].total_gb > lora
-        screen.query_one("#wz-ckpt").value = False
-        await pilot.pause()
-        no_ckpt = screen.estimates["lora"].total_gb
-        screen.query_one("#wz-ckpt").value = True
-        await pilot.pause()
-        assert no_ckpt > screen.estimates["lora"].total_gb
-        screen.query_one("#wz-method").value = "qlora"
-        await pilot.pause()
-        assert screen.query_one("#wz-mfit-qlora").marked and not screen.query_one("#wz-mfit-lora").marked
-        # nonsense batch: an inline message, Next refused
-        screen.query_one("#wz-batch").value = "0"
-        await pilot.pause()
-        assert t("wizard.model.err.batch", value="0") in screen_text(app)
-        await pilot.press("ctrl+n")
-        await pilot.pause()
-        assert step(app) == "model"
-        screen.query_one("#wz-batch").value = "2"
-        # an unknown id, offline: the catalog's own message, and the estimate waits
-        model_input = screen.query_one("#wz-model-id")
-        model_input.value = "nosuch-org/nosuch-model"
-        model_input.focus()
-        await pilot.press("enter")
-        await until(pilot, lambda: "unknown model" in screen_text(app), what="the unknown-model message")
-        assert screen.spec is None
-        model_input.value = "Qwen/Qwen2.5-1.5B-Instruct"
-        await until(pilot, lambda: screen.spec is not None and screen.spec.id == "Qwen/Qwen2.5-1.5B-Instruct")
+        if lang == "en":      # the interactions once; the layout in both languages
+            lora = screen.estimates["lora"].total_gb
+            # live re-estimate: longer sequences need more, checkpointing off needs more
+            screen.query_one("#wz-length").value = "4096"
+            await pilot.pause()
+            assert screen.estimates["lora"].total_gb > lora
+            screen.query_one("#wz-ckpt").value = False
+            await pilot.pause()
+            no_ckpt = screen.estimates["lora"].total_gb
+            screen.query_one("#wz-ckpt").value = True
+            await pilot.pause()
+            assert no_ckpt > screen.estimates["lora"].total_gb
+            screen.query_one("#wz-method").value = "qlora"
+            await pilot.pause()
+            assert screen.query_one("#wz-mfit-qlora").marked and not screen.query_one("#wz-mfit-lora").marked
+            # nonsense batch: an inline message, Next refused
+            screen.query_one("#wz-batch").value = "0"
+            await pilot.pause()
+            assert t("wizard.model.err.batch", value="0") in screen_text(app)
+            await pilot.press("ctrl+n")
+            await pilot.pause()
+            assert step(app) == "model"
+            screen.query_one("#wz-batch").value = "2"
+            # an unknown id, offline: the catalog's own message, and the estimate waits
+            model_input = screen.query_one("#wz-model-id")
+            model_input.value = "nosuch-org/nosuch-model"
+            model_input.focus()
+            await pilot.press("enter")
+            await until(pilot, lambda: "unknown model" in screen_text(app), what="the unknown-model message")
+            assert screen.spec is None
+            model_input.value = "Qwen/Qwen2.5-1.5B-Instruct"
+            await until(pilot, lambda: screen.spec is not None and screen.spec.id == "Qwen/Qwen2.5-1.5B-Instruct")
         await pilot.press("ctrl+n")
         await at_step(pilot, "dataset")
         assert visible(app, "#wz-data-path")
@@ -310,13 +311,16 @@ async def test_open_model_on_a_24gb_gpu_lora_7b_with_checkpointing_at_80x24(lang
         await until(pilot, lambda: review.estimate is not None, what="the review's estimate")
         for selector in ("#wz-form", "#wz-review-fit", "#wz-review-time", "#wz-help"):
             assert visible(app, selector), selector
-        assert review.config is not None and review.config.model == "Qwen/Qwen2.5-1.5B-Instruct"
+        expected = "Qwen/Qwen2.5-1.5B-Instruct" if lang == "en" else "Qwen/Qwen2.5-7B-Instruct"
+        assert review.config is not None and review.config.model == expected
         assert {t("wizard.key.start"), t("wizard.key.yaml"), t("key.back")} <= set(footer_keys(app))
         await pilot.press("ctrl+y")                       # the YAML in place of the form at 80 columns
         await pilot.pause()
         yaml_view = app.screen.query_one("#wz-yaml")                  # long: it scrolls, its top is on screen
         assert yaml_view.display and 0 < yaml_view.region.y < 23 and not app.screen.query_one("#wz-form").display
-        assert "model: Qwen/Qwen2.5-1.5B-Instruct" in str(app.screen.query_one("#wz-yaml").render())
+        assert f"model: {expected}" in str(app.screen.query_one("#wz-yaml").render())
+        if lang != "en":
+            return
         # an edit on the review shows on the earlier steps, and is still there coming back
         review.row("max_length").value = "2048"
         await pilot.pause()
@@ -529,3 +533,82 @@ def test_the_wizard_stays_light_no_torch_or_transformers():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "none"
+
+
+class FakeDatasetScreen(__import__("textual.screen", fromlist=["Screen"]).Screen):
+    """Stands in for the dataset screen (its own tests cover it): picks the file named in
+    $WZ_TEST_DATA, lints it, and goes back, leaving `path` and `report` as the real one does."""
+
+    def __init__(self, path=None, target="open", model=None, **_):
+        super().__init__()
+        self.path, self.report, self.target = None, None, target
+
+    def on_mount(self) -> None:
+        from engine.data.lint import LintOptions, lint_file
+        self.path = os.environ["WZ_TEST_DATA"]
+        self.report = lint_file(self.path, LintOptions(workers=1))
+        self.app.pop_screen()
+
+
+async def wizard_at(pilot, step_name: str, **answers):
+    """The wizard opened at a step, as if the earlier ones had been answered."""
+    from engine.advisor import advise
+    from tui.screens.wizard import WizardScreen
+    wizard = WizardScreen(hardware=NO_GPU)
+    state = wizard.state
+    for key, value in {"goal": "task", "examples_text": "300", "length": "short", "cloud": "no", **answers}.items():
+        setattr(state, key, value)
+    state.rec = advise(state.answers(), state.hardware())
+    state.seed_plan()
+    wizard.index = state.steps().index(step_name)
+    await pilot.pause()
+    pilot.app.push_screen(wizard)
+    await at_step(pilot, step_name)
+    return wizard
+
+
+async def test_dataset_step_takes_the_dataset_screens_file_or_a_typed_path(tmp_path, monkeypatch):
+    import tui.app as app_module
+    data = write_jsonl(tmp_path / "picked.jsonl", memorise_rows(6))
+    monkeypatch.setenv("WZ_TEST_DATA", str(data))
+    # the dataset screen is there: Ctrl+O opens it, and its file and findings come back
+    monkeypatch.setitem(app_module.SCREENS_LAZY, "dataset", "test_wizard:FakeDatasetScreen")
+    app = TunewizApp(lang="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wizard_at(pilot, "dataset")
+        await pilot.press("ctrl+o")
+        await until(pilot, lambda: app.screen.query_one("#wz-data-path").value == str(data), what="the picked file")
+        state = app.screen.state
+        assert state.data.source == "dataset-screen" and state.data.rows == 6 and state.data.format == "openai"
+        assert t("wizard.data.source.screen") in screen_text(app)
+        await pilot.press("ctrl+n")
+        await at_step(pilot, "review")
+        assert app.screen.row("data.path").value == str(data.resolve())
+    # not there: a notice, and the path input does the job (checked with detect_format)
+    monkeypatch.setitem(app_module.SCREENS_LAZY, "dataset", "tui.screens.no_such_screen:Nothing")
+    bad = tmp_path / "notes.jsonl"
+    bad.write_text('{"question": "a", "reply": "b"}\n', encoding="utf-8")
+    app = TunewizApp(lang="zh")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wizard_at(pilot, "dataset")
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        assert step(app) == "dataset"
+        assert any(t("wizard.data.no_screen") in str(n.message) for n in app._notifications)
+        path_input = app.screen.query_one("#wz-data-path")
+        path_input.value = str(tmp_path)
+        await pilot.pause()
+        path_input.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert t("wizard.data.err.folder", path=str(tmp_path)) in screen_text(app)
+        path_input.value = str(bad)                    # rows of no known format: the reader's own message
+        await pilot.pause()
+        assert "match no known format" in screen_text(app)
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert step(app) == "dataset"
+        path_input.value = str(data)
+        await until(pilot, lambda: app.screen.state.data is not None and app.screen.state.data.rows == 6)
+        await pilot.press("ctrl+n")
+        await at_step(pilot, "review")

@@ -190,7 +190,10 @@ class DatasetStep(StepScreen):
         text = self.state.data_text.strip()
         path = text if text and Path(text).expanduser().is_file() else None
         plan = self.state.plan
-        self._dataset_screen = screen_class(path=path, target="open", model=plan.model if plan else None)
+        try:
+            self._dataset_screen = screen_class(path=path, target="open", model=plan.model if plan else None)
+        except TypeError:      # an older or newer dataset screen without those options: the file alone
+            self._dataset_screen = screen_class(path=path)
         self.app.push_screen(self._dataset_screen)
 
     def on_screen_resume(self) -> None:

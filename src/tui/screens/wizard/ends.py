@@ -69,7 +69,10 @@ class OpenAIEndStep(EndStep):
 
     def action_lint(self) -> None:
         # The dataset screen checks a file against OpenAI's rules and prices it, when it exists.
-        self.app.open_screen("dataset", target="openai")
+        try:
+            self.app.open_screen("dataset", target="openai")
+        except TypeError:      # a dataset screen without a target option: still the file check
+            self.app.open_screen("dataset")
 
     def action_open_model(self) -> None:
         # Plan the open-model path instead: weights you own outlive the wind-down.

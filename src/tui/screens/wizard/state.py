@@ -190,7 +190,6 @@ class WizardState:
     review_source: str | None = None
     furthest: int = 0
     """The furthest step index reached (the command palette can jump back to any step up to it)."""
-    runs_dir: str | None = None
     specs: dict[str, Any] = field(default_factory=dict)
     """Model specs already resolved (typed id/path -> ModelSpec), shared by the model and review steps."""
 
