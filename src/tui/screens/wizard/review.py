@@ -465,6 +465,9 @@ class ReviewStep(StepScreen):
 
     # -- start --------------------------------------------------------------------------------------
     def action_start(self) -> None:
+        if self.wizard.launched is not None:
+            self.leave("started")     # started already (the hand-over was interrupted): never a second run
+            return
         if self.starting:
             return
         self.validate()
@@ -501,7 +504,11 @@ class ReviewStep(StepScreen):
             self.notify(t("wizard.start.failed"), severity="error")
             return
         self.wizard.launched = (message.run_dir, message.process)
-        self.leave("started")
+        self.leave("started")      # (if another screen is on top just now, on_screen_resume does it)
+
+    def on_screen_resume(self) -> None:
+        if self.wizard.launched is not None:
+            self.leave("started")
 
     def ready_for_next(self) -> bool:
         # The last step: starting a run is its own key, never the Next pressed through the steps.
