@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Lint throughput benchmark: `tunewiz lint` against the bare reference validator, in one run.
 
-    python bench/lint_throughput.py [--mb 200] [--big-mb 1000] [--token-rows 20000] [--repeat 2]
+    python bench/lint_throughput.py [--mb 200] [--big-mb 1000] [--token-rows 20000] [--repeat 3]
 
 1. Generates an OpenAI-format CJK customer-service chat JSONL of about --mb MB under bench/out/
    (gitignored; reused when already there), with a sprinkle of duplicates, personal data and
@@ -9,7 +9,10 @@
 2. Runs ../shared/bench-reference/reference_validate.py (as it is) and `tunewiz lint --json
    --no-tokenizer` (all structural and quality rules, no tokenizer) on it, alternating, best of
    --repeat each; also `--workers 1` to show the single-process speed. MB/s are file size over
-   wall time of the whole command, start-up included, for both.
+   wall time of the whole command, start-up included, for both. CPU seconds (rusage of the command
+   and its children) are reported beside: on a shared machine they are the steadier comparison,
+   and where the kernel groups CPU time by session (sched_autogroup) a forked worker cannot add CPU
+   time while other sessions keep the CPUs busy, so wall time then follows CPU time.
 3. Peak memory of `tunewiz lint` on the --mb file and on a --big-mb file (when the disk has room):
    the largest single process (ru_maxrss) and the whole process tree (sampled /proc RSS).
 4. Token statistics with the demo model's tokenizer (chat template applied, batched): tokens/s.
@@ -126,7 +129,7 @@ def main() -> None:
     ap.add_argument("--mb", type=int, default=200)
     ap.add_argument("--big-mb", type=int, default=1000)
     ap.add_argument("--token-rows", type=int, default=20000)
-    ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     data = OUT / f"cjk_chat_{args.mb}mb.jsonl"
@@ -139,7 +142,9 @@ def main() -> None:
     ref_cpu = ours_cpu = one_cpu = 1e9
     ref_internal = None
     ours_json = None
+    rounds = []
     for i in range(args.repeat):
+        load = os.getloadavg()[0]
         if REFERENCE.is_file():
             r = run([sys.executable, str(REFERENCE), str(data)])
             ref_internal = json.loads(r["stdout"]).get("mb_per_s")
@@ -153,8 +158,11 @@ def main() -> None:
         s = run(lint_cmd(data, "--workers", "1"))
         one_best = min(one_best or 1e9, s["wall"])
         one_cpu = min(one_cpu, s["cpu"])
-        print(f"  round {i + 1}: reference {ref_best and size_mb / ref_best:.1f} MB/s, tunewiz {size_mb / o['wall']:.1f} MB/s, "
-              f"tunewiz --workers 1 {size_mb / s['wall']:.1f} MB/s", flush=True)
+        ref_s = f"{size_mb / r['wall']:.1f} MB/s ({r['cpu']:.2f} CPU s)" if REFERENCE.is_file() else "-"
+        line = (f"round {i + 1} (load {load:.1f}): reference {ref_s}, tunewiz {size_mb / o['wall']:.1f} MB/s ({o['cpu']:.2f} CPU s), "
+                f"tunewiz --workers 1 {size_mb / s['wall']:.1f} MB/s ({s['cpu']:.2f} CPU s)")
+        rounds.append(line)
+        print("  " + line, flush=True)
     results = {"file_mb": round(size_mb, 1), "cpus": os.cpu_count(),
                "tunewiz_mb_s": round(size_mb / ours_best["wall"], 1),
                "tunewiz_single_process_mb_s": round(size_mb / one_best, 1),
@@ -166,9 +174,11 @@ def main() -> None:
         results["ratio"] = round(ref_best / ours_best["wall"], 2)
         results["ratio_single_process"] = round(ref_best / one_best, 2)
         results["cpu_seconds"] = {"reference": round(ref_cpu, 2), "tunewiz": round(ours_cpu, 2), "tunewiz_workers_1": round(one_cpu, 2)}
+        results["ratio_cpu_time"] = round(ref_cpu / ours_cpu, 2)
         results["ratio_cpu_time_single_process"] = round(ref_cpu / one_cpu, 2)
     else:
         results["reference"] = f"skipped: {REFERENCE} not found"
+    results["rounds"] = rounds
 
     # -- peak memory on a bigger file
     free = shutil.disk_usage(OUT).free / 1e6
@@ -205,6 +215,11 @@ def main() -> None:
         results["tokens"] = {"counter": counter.label, "rows": len(lens), "tokens": total,
                              "seconds": round(dt, 2), "tokens_per_s": round(total / dt)}
     results["load_average"] = [round(x, 2) for x in os.getloadavg()]
+    try:
+        with open("/proc/sys/kernel/sched_autogroup_enabled") as f:
+            results["sched_autogroup"] = f.read().strip() == "1"
+    except OSError:
+        pass
     print(json.dumps(results, ensure_ascii=False, indent=2))
 
 

@@ -2,20 +2,28 @@
 
 Design for speed (a 200 MB file should lint at least as fast as a bare `json.loads` loop):
 - JSONL is read as bytes and parsed with orjson; large files are split at line boundaries and
-  scanned by forked worker processes, whose results are merged.
-- Plain chat rows take a fast path that checks shape and order with a few comparisons; anything
-  unusual falls back to the full reader (`formats.parse_row`), which is the reference semantics.
-- Quality rules run as cheap gates (one character-class scan, one literal-alternation scan, a
-  few literal-prefix digit scans) over each row's text; only rows that trip a gate get the
-  detailed per-field regexes.
-- Duplicates are found from 8-byte hashes kept in flat arrays (20 bytes a row, no per-row
-  Python objects), sorted once at the end; statistics are kept as value counts, so memory is
-  nearly constant in the file size.
+  scanned by forked processes (the parent scans the first part itself), whose results are merged.
+  Forking is automatic only where it is safe: a single-threaded process, no progress callback,
+  several usable CPUs, a large file.
+- Plain chat rows take a fast path, written out inline in the scan loop, that checks shape and
+  order with a few C-level operations; anything unusual falls back to the full reader
+  (`formats.parse_row`), which is the reference semantics.
+- Quality rules run behind cheap gates over each row: one memchr per rare ASCII/Latin-1 byte over
+  its JSON line (or one `bytes.translate` of its text when escapes could hide one), a few `in`
+  tests (memchr) for the rare wide characters, literal-prefix digit scans. Only rows that trip
+  one get the exact gate (`_gate`) and then the detailed per-field regexes, so the findings are
+  those of the exact gate.
+- Duplicates: each example leaves one record (hash of its normalised text, byte offset of its
+  line, line number) in 2**k hash partitions; at most DUP_CHUNK records stay in memory, the rest
+  goes to temp files. At the end one partition at a time is loaded, repeated hashes are found with
+  a dict, and exactness is decided by comparing the two lines' bytes. Statistics are kept as value
+  counts. So memory is nearly constant in the file size.
 """
 from __future__ import annotations
 
 import operator
 import os
+import threading
 import time
 from array import array
 from collections import Counter
@@ -38,6 +46,10 @@ OPENAI_MIN_ROWS = 10
 TICK_EVERY = 1023               # lines between two progress ticks (a mask: n & TICK_EVERY == 0)
 SHORT_ANSWER_TOKENS = 3         # an answer this short is a label: a classifier fits better
 PARALLEL_MIN_BYTES = 48 << 20   # below this, forking workers costs more than it saves
+SYSTEM_CACHE_MIN = 200          # chars: a system prompt this long is remembered once found clean (shorter: cheaper to rescan)
+DUP_CHUNK = 1 << 16             # duplicate records held in memory (24 bytes each) before they go to a temp file
+DUP_PART_ROWS = 1 << 15         # records per partition aimed at when duplicates are looked for
+DUP_SPLIT_ROWS = 1 << 18        # a partition larger than this (row estimate far off) is split again in memory
 
 OPENAI_TOP_KEYS = frozenset({"messages", "tools", "parallel_tool_calls", "functions"})
 OPENAI_MSG_KEYS = frozenset({"role", "content", "name", "function_call", "weight", "tool_calls", "tool_call_id"})
@@ -49,11 +61,28 @@ KNOWN_TOP_KEYS = {
     "text": frozenset({"text"}),
 }
 # The ideal role sequence (after an optional system message) for n turns.
-_ALT = [tuple("user" if i % 2 == 0 else "assistant" for i in range(n)) for n in range(257)]
+_ALT = [(("user", "assistant") * 129)[:n] for n in range(257)]
 _WS_DELETE = b" \t\n\r\x0b\x0c"
 _LOWER = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"abcdefghijklmnopqrstuvwxyz")
 _ROLE = operator.itemgetter("role")
 _CONTENT = operator.itemgetter("content")
+# Role sequences the fast path takes: the ideal alternation, after an optional system message.
+_FAST_ROLES = frozenset([_ALT[k] for k in range(2, 257, 2)] + [("system",) + _ALT[k] for k in range(0, 256, 2)])
+# Bytes that are not candidates of the quality gate (deleted by translate: what is left is a candidate).
+_GATE_DEL = bytes(c for c in range(256) if c not in R.GATE_BYTES)
+# True when the text holds one of the gate's rare non-Latin-1 characters (a chain of `in`, built from the rules).
+_has_wide: Callable[[str], bool] = eval("lambda s: " + " or ".join(f"{c!r} in s" for c in R.GATE_WIDE))  # noqa: S307
+# The same test as `b.translate(None, _GATE_DEL)` made on a fast-path row's JSON line instead, with one memchr a
+# byte (`int in bytes`), valid when the line has no \u, \b or \f escape: then every character of its contents
+# is in the line as its own UTF-8 bytes, and the rest of the line ({"messages":[{"role":"user","content":...)
+# holds none of these bytes. Left out: control bytes, which valid JSON never holds raw, and the structural
+# '{' '[', which are looked for in the text.
+_line_gate: Callable[[bytes], bool] = eval("lambda raw: " + " or ".join(  # noqa: S307
+    f"{c} in raw" for c in R.GATE_BYTES if c >= 0x20 and c not in b"{["))
+try:  # xxh3: ~10x faster than hash() on long bytes; same use (a 64-bit key within one run)
+    from xxhash import xxh3_64_intdigest as _h64
+except ImportError:  # pragma: no cover - xxhash comes with datasets
+    _h64 = hash
 
 
 # Progress callback: (phase, done, total); total 0 means unknown. It may raise to abandon the lint.
@@ -124,10 +153,101 @@ class LintReport:
 
 
 # ------------------------------------------------------------------------------------------------
+# duplicate records in bounded memory
+
+class _DupStore:
+    """One record per example, (hash of its normalised text, exact key, line), for duplicates and overlap.
+
+    Records go to 2**bits partitions by the hash's low bits. At most DUP_CHUNK records are held in
+    memory; then they are appended to one temp file per partition. Looking for duplicates loads one
+    partition at a time, so memory stays near DUP_CHUNK + one partition whatever the file size. The
+    exact key is the byte offset of the row's line (JSONL: the bytes are compared at the end) or a
+    hash of the row (other layouts). Picklable: a forked worker sends its store back.
+    """
+
+    def __init__(self, bits: int = 0, by_offset: bool = False, tmp_base: str | None = None) -> None:
+        self.bits = bits
+        self.mask = (1 << bits) - 1
+        self.by_offset = by_offset
+        self.tmp_base = tmp_base
+        # Per partition, records flattened: h0, key0, line0, h1, key1, line1, ...
+        self.parts = [array("q") for _ in range(1 << bits)]
+        self.held = 0
+        self.dir: str | None = None
+
+    def add(self, h: int, key: int, line: int) -> None:
+        self.parts[h & self.mask].extend((h, key, line))
+        self.held += 1
+        if self.held >= DUP_CHUNK:
+            self.spill()
+
+    def spill(self) -> None:
+        if self.dir is None:
+            import tempfile
+            self.dir = tempfile.mkdtemp(prefix="tunewiz-lint-", dir=self.tmp_base)
+        for p, a in enumerate(self.parts):
+            if a:
+                with open(os.path.join(self.dir, f"{p}.bin"), "ab") as f:
+                    a.tofile(f)
+                del a[:]
+        self.held = 0
+
+    def partition(self, p: int) -> array:
+        """Every record of partition p, in the order they were added."""
+        out = array("q")
+        if self.dir is not None:
+            try:
+                with open(os.path.join(self.dir, f"{p}.bin"), "rb") as f:
+                    out.frombytes(f.read())
+            except FileNotFoundError:
+                pass
+        out.extend(self.parts[p])
+        return out
+
+    def cleanup(self) -> None:
+        if self.dir is not None:
+            _rmtree(self.dir)
+            self.dir = None
+
+
+def _rmtree(path: str) -> None:
+    import shutil
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def _partition(stores: list[tuple[_DupStore, int]], p: int) -> tuple[array, array, array]:
+    """(hashes, exact keys, lines) of partition p over consecutive stores, lines shifted by each store's offset."""
+    hs, ks, ls = array("q"), array("q"), array("q")
+    for store, offset in stores:
+        a = store.partition(p)
+        hs.extend(a[0::3])
+        ks.extend(a[1::3])
+        lines = a[2::3]
+        ls.extend(array("q", [x + offset for x in lines]) if offset else lines)
+    return hs, ks, ls
+
+
+def _dup_bits(info: FileInfo) -> int:
+    """Partition bits for the duplicate records of this file: about DUP_PART_ROWS records each (rows estimated)."""
+    try:
+        with open(info.path, "rb") as f:
+            head = f.read(1 << 20)
+    except OSError:
+        return 0
+    lines = head.count(b"\n") + 1
+    rows = info.size * lines / max(1, len(head))
+    bits = 0
+    while rows > DUP_PART_ROWS << bits and bits < 10:
+        bits += 1
+    return bits
+
+
+# ------------------------------------------------------------------------------------------------
 # per-file scanning state (picklable: workers send it back to be merged)
 
 class _Scan:
-    def __init__(self, src: str, fmt: str, detected: bool, opts: LintOptions) -> None:
+    def __init__(self, src: str, fmt: str, detected: bool, opts: LintOptions, dup_bits: int = 0,
+                 by_offset: bool = False, tmp_base: str | None = None) -> None:
         self.src = src
         self.fmt = fmt
         self.detected = detected
@@ -139,9 +259,11 @@ class _Scan:
         self.counts: Counter = Counter()
         self.sev: Counter = Counter()
         self.error_lines = array("I")
-        self.norm = array("q")
-        self.exact = array("q")
-        self.dup_lines = array("I")
+        self.dups = _DupStore(dup_bits, by_offset, tmp_base)
+        # The stores of this scan and of the ranges merged into it, with their line offsets.
+        self.dup_stores: list[tuple[_DupStore, int]] = [(self.dups, 0)]
+        self.cur_off = 0  # byte offset of the current JSONL line (the exact key when by_offset)
+        self.tmp_dirs: list[str] = []  # temp folders of merged workers, removed by cleanup()
         self.rows = 0
         self.examples = 0
         self.blank = 0
@@ -157,6 +279,14 @@ class _Scan:
         self.max_line_at = 0
         self.last_line = 0
         self.fast_rows = 0
+
+    def cleanup(self) -> None:
+        """Removes the temp files of the duplicate records (of this scan and of the ranges merged into it)."""
+        for store, _ in self.dup_stores:
+            store.cleanup()
+        for d in self.tmp_dirs:
+            _rmtree(d)
+        self.tmp_dirs = []
 
     # -- findings
     def add(self, code: str, line: int | None, fld: str | None, message: str, severity: str | None = None) -> None:
@@ -192,7 +322,8 @@ class _Scan:
         self._generic(n, raw, obj)
 
     def _fast_openai(self, n: int, raw: bytes | None, obj: dict) -> bool:
-        """The common case, checked with a few C-level operations; False = let the full path decide."""
+        """The common case, checked with a few C-level operations; False = let the full path decide.
+        (`_scan_jsonl_range` has the same steps written out inline: keep the two in step.)"""
         msgs = obj.get("messages")
         if type(msgs) is not list or not msgs or len(obj) != 1 or len(msgs) > 256:
             return False
@@ -200,8 +331,8 @@ class _Scan:
             roles = tuple(map(_ROLE, msgs))
             contents = list(map(_CONTENT, msgs))
             # Every message has role and content, so equal sums mean no message has other keys.
-            if sum(map(len, msgs)) != 2 * len(msgs):
-                return False
+            if sum(map(len, msgs)) != 2 * len(msgs) or roles not in _FAST_ROLES:
+                return False  # other keys, an unusual order or a role outside system/user/assistant: full checks
             blob = "\n".join(contents)  # TypeError unless every content is a string
         except (KeyError, TypeError):
             return False
@@ -209,15 +340,13 @@ class _Scan:
             return False  # an empty turn: the full path names it
         if min(map(len, contents)) < 12 and any(R.ELLIPSIS_ONLY.match(c) for c in contents if len(c) < 12):
             return False
-        body = roles[1:] if roles[0] == "system" else roles
-        if len(body) % 2 or body != _ALT[len(body)]:
-            return False  # unusual order or a role outside system/user/assistant: full checks
         self.fast_rows += 1
         self.examples += 1
         self.formats["openai"] += 1
         self.turns[len(msgs)] += 1
-        self._quality(n, blob, raw, obj)
         b = blob.encode("utf-8", "surrogatepass")
+        if _gate_hit(blob, b, raw):
+            self._quality(n, blob, raw, obj)
         nb, nc = len(b), len(blob)
         non_ascii = (nb - nc) / 2
         self.tokens[int(non_ascii + (nc - non_ascii) / 3.5) + 4 * len(msgs) + 1] += 1
@@ -267,11 +396,12 @@ class _Scan:
                 self.short_first.append(n)
 
     def _hashes(self, n: int, raw: bytes | None, obj: Any, blob_bytes: bytes, roles: tuple | list) -> None:
-        # Exact: the row's bytes. Normalised: roles + text, lower-cased (ASCII), all ASCII whitespace
-        # removed. Python's 64-bit hash is enough within one run (collisions ~1e-8 at a million rows).
-        self.exact.append(hash(raw if raw is not None else orjson.dumps(obj)))
-        self.norm.append(hash((tuple(roles), blob_bytes.translate(_LOWER, _WS_DELETE))))
-        self.dup_lines.append(n)
+        # Normalised: roles + text, lower-cased (ASCII), all ASCII whitespace removed; Python's 64-bit
+        # hash is enough within one run (collisions ~1e-8 at a million rows). Exact: the line's offset
+        # (its bytes are compared at the end) or, without a line in a file, a hash of the row's bytes.
+        d = self.dups
+        d.add(hash((tuple(roles), _h64(blob_bytes.translate(_LOWER, _WS_DELETE)))),
+              self.cur_off if d.by_offset else hash(raw if raw is not None else orjson.dumps(obj)), n)
 
     def _keys(self, n: int, obj: dict) -> None:
         if self.openai:
@@ -361,6 +491,23 @@ class _Scan:
         for fld, text in fields:
             for code, message in quality_issues(text, wanted):
                 self.add(code, n, fld, message)
+
+
+def _gate_hit(blob: str, b: bytes, raw: bytes | None) -> bool:
+    """A cheap superset test of `_gate` for a fast-path row (blob: its texts joined by newlines, b: blob in
+    UTF-8, raw: its JSON line or None): False means `_gate(blob)` is empty. (`_scan_jsonl_range` has the
+    same test written out inline.)"""
+    if raw is not None and not (92 in raw and (b"\\u" in raw or b"\\b" in raw or b"\\f" in raw)):
+        hit = _line_gate(raw) or "{" in blob or "[" in blob or (45 in raw and "sk-" in blob)
+    else:
+        hit = b.translate(None, _GATE_DEL) or "sk-" in blob
+    return bool(hit or _has_wide(blob) or "orem ipsum" in blob or R.GATE_DIGITS_MOBILE.search(blob)
+                or ("20" in blob and R.GATE_DIGITS_ID20.search(blob)) or ("(" in blob and R.GATE_US_PHONE.search(blob)))
+
+
+def _text_gate_hit(text: str) -> bool:
+    """`_gate_hit` for one text on its own (no JSON line): False means `_gate(text)` is empty."""
+    return _gate_hit(text, text.encode("utf-8", "surrogatepass"), None)
 
 
 def _gate(blob: str) -> set[str]:
@@ -509,8 +656,36 @@ def _field_namer(fmt: str, obj: Any, ex: Example, columns: dict[str, str] | None
 # reading the file (optionally a byte range of it, in a worker)
 
 def _scan_jsonl_range(path: str, start: int, end: int, bom: bool, scan: _Scan, tick: Tick | None = None) -> _Scan:
-    """Scans JSONL lines whose first byte lies in [start, end); line numbers are relative to `start`."""
+    """Scans JSONL lines whose first byte lies in [start, end); line numbers are relative to `start`.
+
+    This is the linter's hot loop. Plain chat rows of an OpenAI file are checked right here: the
+    steps of `_Scan._fast_openai` written out with local names (keep the two in step); every other
+    row goes through `_Scan`. Temp files of the scan are removed if it ends with an exception."""
+    try:
+        return _scan_jsonl_lines(path, start, end, bom, scan, tick)
+    except BaseException:
+        scan.dups.cleanup()
+        raise
+
+
+def _scan_jsonl_lines(path: str, start: int, end: int, bom: bool, scan: _Scan, tick: Tick | None) -> _Scan:
     loads = orjson.loads
+    decode_error = orjson.JSONDecodeError
+    fast = scan.fmt == "openai"
+    store = scan.dups
+    dparts, dmask, dheld = store.parts, store.mask, store.held
+    tokens, turns = scan.tokens, scan.turns
+    tokens_get, turns_get = tokens.get, turns.get
+    fast_roles, role_of, content_of = _FAST_ROLES, _ROLE, _CONTENT
+    ellipsis = R.ELLIPSIS_ONLY.match
+    gate_del, has_wide, line_gate, gate, h64 = _GATE_DEL, _has_wide, _line_gate, _gate, _h64
+    mobile, id20, us_phone = R.GATE_DIGITS_MOBILE.search, R.GATE_DIGITS_ID20.search, R.GATE_US_PHONE.search
+    lower, ws = _LOWER, _WS_DELETE
+    strip, isdict, islist = str.strip, dict, list
+    columns, tags = scan.opts.columns, scan.opts.tags
+    clean_sys: dict[str, bool] = {}  # system prompts seen lately -> no gate test can fire on them
+    rows = fast_rows = 0
+    max_line = scan.max_line
     pos = start
     n = 0
     with open(path, "rb", buffering=1 << 20) as f:
@@ -518,37 +693,106 @@ def _scan_jsonl_range(path: str, start: int, end: int, bom: bool, scan: _Scan, t
         for raw in f:
             if pos >= end:
                 break
+            off = pos
             pos += len(raw)
             n += 1
             if tick is not None and not n & TICK_EVERY:
                 tick("scan", pos - start, end - start)
             if n == 1 and start == 0 and bom and raw.startswith(BOM):
                 raw = raw[3:]
+                off += 3
             size = len(raw)
-            if size > scan.max_line:
-                scan.max_line, scan.max_line_at = size, n
+            if size > max_line:
+                max_line = scan.max_line = size
+                scan.max_line_at = n
             body = raw.strip()
             if not body:
                 scan.blank_line(n)
                 continue
+            rows += 1
             try:
                 obj = loads(body)
-            except orjson.JSONDecodeError as e:
-                scan.rows += 1
+            except decode_error as e:
                 if not raw.endswith(b"\n") and pos >= os.path.getsize(path):
                     scan.add("truncated-last-line", n, None, "the last line is cut off (no closing brace / newline): "
                              "the file was not completely written or copied. Re-export it, or drop this line.")
                 else:
                     scan.problem(line_problem(scan.src, n, body, e))
                 continue
-            scan.record(n, body, obj)
+            if fast and type(obj) is isdict and len(obj) == 1:
+                msgs = obj.get("messages")
+                nm = len(msgs) if type(msgs) is islist else 0
+                if 0 < nm <= 256:
+                    try:
+                        roles = tuple(map(role_of, msgs))
+                        contents = list(map(content_of, msgs))
+                        # Every message has role and content, so equal sums mean no message has other keys.
+                        ok = sum(map(len, msgs)) == 2 * nm and roles in fast_roles
+                        blob = "\n".join(contents) if ok else ""  # TypeError unless every content is a string
+                    except (KeyError, TypeError):
+                        ok = False
+                    # No empty turn, no short "……" turn: the shortest stripped text decides (0: an empty turn;
+                    # under 12 chars: look closer, as _fast_openai does).
+                    if ok and ((shortest := min(map(len, map(strip, contents)))) >= 12 or shortest and not any(
+                            ellipsis(c) for c in contents if len(c) < 12)):
+                        fast_rows += 1
+                        turns[nm] = turns_get(nm, 0) + 1
+                        b = blob.encode("utf-8", "surrogatepass")
+                        # _gate_hit(blob, b, body), written out. A system prompt already found clean (they
+                        # repeat row after row) is left out of the text tests: no test can match across
+                        # the newline after it.
+                        rest = blob
+                        if roles[0] == "system" and len(contents[0]) >= SYSTEM_CACHE_MIN:
+                            sys_text = contents[0]
+                            clean = clean_sys.get(sys_text)
+                            if clean is None:
+                                if len(clean_sys) >= 256:
+                                    clean_sys.clear()
+                                clean = clean_sys[sys_text] = not _text_gate_hit(sys_text)
+                            if clean:
+                                rest = blob[len(sys_text) + 1:]
+                        if 92 in body and (b"\\u" in body or b"\\b" in body or b"\\f" in body):
+                            hit = b.translate(None, gate_del) or "sk-" in rest
+                        else:
+                            hit = line_gate(body) or "{" in rest or "[" in rest or (45 in body and "sk-" in rest)
+                        if (hit or has_wide(rest) or "orem ipsum" in rest or mobile(rest)
+                                or ("20" in rest and id20(rest)) or ("(" in rest and us_phone(rest))):
+                            wanted = gate(blob)
+                            if wanted:
+                                for fld, text in content_fields(obj, "openai", columns, tags):
+                                    for code, message in quality_issues(text, wanted):
+                                        scan.add(code, n, fld, message)
+                        nb, nc = len(b), len(blob)
+                        non_ascii = (nb - nc) / 2
+                        v = int(non_ascii + (nc - non_ascii) / 3.5) + 4 * nm + 1
+                        tokens[v] = tokens_get(v, 0) + 1
+                        last = contents[-1]
+                        if len(last) <= 12 and estimate_text(last.strip()) <= SHORT_ANSWER_TOKENS:
+                            scan.short += 1
+                            if len(scan.short_first) < 5:
+                                scan.short_first.append(n)
+                        h = hash((roles, h64(b.translate(lower, ws))))
+                        dparts[h & dmask].extend((h, off, n))
+                        dheld += 1
+                        if dheld >= DUP_CHUNK:
+                            store.held = dheld
+                            store.spill()
+                            dheld = 0
+                        continue
+            # Anything else: the full checks (which add their duplicate record through the store).
+            store.held = dheld
+            scan.cur_off = off
+            scan._generic(n, body, obj)
+            dheld = store.held
+    store.held = dheld
+    scan.rows += rows
+    if fast_rows:
+        scan.fast_rows += fast_rows
+        scan.examples += fast_rows
+        scan.answers += fast_rows
+        scan.formats["openai"] += fast_rows
     scan.last_line = n
     return scan
-
-
-def _worker(args: tuple) -> _Scan:
-    path, start, end, bom, src, fmt, detected, opts = args
-    return _scan_jsonl_range(path, start, end, bom, _Scan(src, fmt, detected, opts))
 
 
 def _split(path: str, size: int, parts: int) -> list[tuple[int, int]]:
@@ -579,9 +823,7 @@ def _merge(parts: list[_Scan]) -> _Scan:
         out.counts.update(s.counts)
         out.sev.update(s.sev)
         out.error_lines.extend(x + offset for x in s.error_lines)
-        out.norm.extend(s.norm)
-        out.exact.extend(s.exact)
-        out.dup_lines.extend(x + offset for x in s.dup_lines)
+        out.dup_stores.extend((store, o + offset) for store, o in s.dup_stores)
         out.rows += s.rows
         out.examples += s.examples
         out.fast_rows += s.fast_rows
@@ -609,57 +851,233 @@ def _count_lines(path: str) -> int:
     return n + 1
 
 
-def _scan_file(info: FileInfo, fmt: str, detected: bool, opts: LintOptions, src: str, tick: Tick | None = None) -> _Scan:
-    path = str(info.path)
-    if info.layout == "jsonl":
-        workers = opts.workers if opts.workers is not None else min(8, os.cpu_count() or 1)
-        # With a progress callback the scan stays in this process (forked workers cannot report back).
-        if workers > 1 and info.size >= opts.parallel_min_bytes and tick is None:
+def _usable_cpus() -> int:
+    """CPUs this process may run on: its affinity, capped by a cgroup CPU quota (containers)."""
+    try:
+        n = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        n = os.cpu_count() or 1
+    try:
+        with open("/sys/fs/cgroup/cpu.max") as f:
+            quota, period = f.read().split()[:2]
+        if quota != "max":
+            n = min(n, max(1, -(-int(quota) // int(period))))
+    except (OSError, ValueError):
+        pass
+    return n
+
+
+def _plan_workers(opts: LintOptions, size: int, tick: Tick | None) -> int:
+    """How many processes scan a JSONL file of `size` bytes (1: this one alone).
+
+    Automatic (opts.workers None): one per usable CPU (at most 8) for a file of at least
+    opts.parallel_min_bytes, and only when forking is safe: no other thread in this process (a fork
+    copies locks held by other threads). With a progress callback the scan stays in this process
+    (forked workers cannot report back)."""
+    if tick is not None or size < opts.parallel_min_bytes or not hasattr(os, "fork"):
+        return 1
+    if opts.workers is not None:
+        return max(1, opts.workers)
+    if threading.active_count() > 1:
+        return 1
+    return min(8, _usable_cpus())
+
+
+def _scan_forked(path: str, bom: bool, ranges: list[tuple[int, int]], new_scan: Callable[[], _Scan]) -> list[_Scan]:
+    """Scans ranges[0] here and every other range in a forked child, which sends its pickled scan
+    back through a pipe. A range whose child cannot be started or fails is scanned here: same result.
+    (Temp files of the scans live under the caller's folder, which it removes on an exception.)"""
+    import pickle
+    children: list[tuple[int, int, int, int]] = []
+    here: list[tuple[int, int]] = []  # ranges this process scans after all (no pipe or fork available)
+    try:
+        for a, b in ranges[1:]:
             try:
-                import multiprocessing as mp
-                ctx = mp.get_context("fork")
-                ranges = _split(path, info.size, workers)
-                with ctx.Pool(len(ranges)) as pool:
-                    parts = pool.map(_worker, [(path, a, b, info.bom, src, fmt, detected, opts) for a, b in ranges])
-                return _merge(parts)
-            except (ValueError, OSError, ImportError):
-                pass  # no fork on this platform, or no room for workers: one process does it
-        return _scan_jsonl_range(path, 0, info.size, info.bom, _Scan(src, fmt, detected, opts), tick)
-    scan = _Scan(src, fmt, detected, opts)
-    total_lines = _count_lines(path) if tick is not None else 0
-    for n, rec in iter_records_of(info):
-        raw = None if isinstance(rec, (Problem, str)) else orjson.dumps(rec)
-        scan.record(n, raw, rec)
-        scan.last_line = n
-        if tick is not None and not scan.rows & TICK_EVERY:
-            tick("scan", n, total_lines)
+                r, w = os.pipe()
+            except OSError:
+                here.append((a, b))
+                continue
+            try:
+                pid = os.fork()
+            except OSError:  # no room for another process: this one scans the range
+                os.close(r)
+                os.close(w)
+                here.append((a, b))
+                continue
+            if pid == 0:  # the child: never returns, never runs the parent's cleanup
+                code = 1
+                try:
+                    os.close(r)
+                    scan = new_scan()
+                    data = pickle.dumps(_scan_jsonl_range(path, a, b, bom, scan), pickle.HIGHEST_PROTOCOL)
+                    with os.fdopen(w, "wb") as fw:
+                        fw.write(data)
+                    code = 0
+                except BaseException:  # noqa: BLE001 - reported by the exit code; the parent redoes the range
+                    pass
+                finally:
+                    os._exit(code)
+            os.close(w)
+            children.append((pid, r, a, b))
+        parts = {ranges[0]: _scan_jsonl_range(path, ranges[0][0], ranges[0][1], bom, new_scan())}
+        while children:
+            pid, r, a, b = children[0]
+            with os.fdopen(r, "rb") as fr:
+                data = fr.read()
+            children.pop(0)
+            try:
+                status = os.waitpid(pid, 0)[1]
+            except ChildProcessError:  # already reaped (SIGCHLD ignored): the data tells
+                status = 0
+            part = None
+            if status == 0 and data:
+                try:
+                    part = pickle.loads(data)
+                except Exception:  # noqa: BLE001
+                    part = None
+            parts[(a, b)] = part if part is not None else _scan_jsonl_range(path, a, b, bom, new_scan())
+        for a, b in here:
+            parts[(a, b)] = _scan_jsonl_range(path, a, b, bom, new_scan())
+        return [parts[rg] for rg in ranges]
+    finally:
+        for pid, r, _, _ in children:  # only after an exception here: stop and reap the children
+            try:
+                os.kill(pid, 15)
+            except OSError:
+                pass
+            try:
+                os.close(r)
+            except OSError:
+                pass
+            try:
+                os.waitpid(pid, 0)
+            except OSError:
+                pass
+
+
+def _scan_file(info: FileInfo, fmt: str, detected: bool, opts: LintOptions, src: str, tick: Tick | None = None,
+               dup_bits: int | None = None) -> _Scan:
+    """Scans a whole file. `dup_bits`: partition bits of the duplicate records (default: from the size;
+    an eval file gets the training file's, so that their partitions match)."""
+    path = str(info.path)
+    bits = _dup_bits(info) if dup_bits is None else dup_bits
+    if info.layout == "jsonl":
+        workers = _plan_workers(opts, info.size, tick)
+        if workers > 1:
+            ranges = _split(path, info.size, workers)
+            if len(ranges) > 1:
+                import tempfile
+                base = tempfile.mkdtemp(prefix="tunewiz-lint-")
+                try:
+                    parts = _scan_forked(path, info.bom, ranges,
+                                         lambda: _Scan(src, fmt, detected, opts, bits, by_offset=True, tmp_base=base))
+                except BaseException:
+                    _rmtree(base)
+                    raise
+                scan = _merge(parts)
+                scan.tmp_dirs.append(base)
+                return scan
+        return _scan_jsonl_range(path, 0, info.size, info.bom, _Scan(src, fmt, detected, opts, bits, by_offset=True), tick)
+    scan = _Scan(src, fmt, detected, opts, bits)
+    try:
+        total_lines = _count_lines(path) if tick is not None else 0
+        for n, rec in iter_records_of(info):
+            raw = None if isinstance(rec, (Problem, str)) else orjson.dumps(rec)
+            scan.record(n, raw, rec)
+            scan.last_line = n
+            if tick is not None and not scan.rows & TICK_EVERY:
+                tick("scan", n, total_lines)
+    except BaseException:
+        scan.cleanup()
+        raise
     return scan
 
 
 # ------------------------------------------------------------------------------------------------
-# duplicates (numpy only here, at the end: one sort of flat arrays)
+# duplicates and train/eval overlap, one hash partition at a time
 
-def _duplicates(scan: _Scan) -> tuple[list[tuple[int, int, bool]], Any, Any]:
-    """(line, line of first copy, exact?) for every later copy; and the norm/line arrays for overlap checks."""
-    import numpy as np
-    norm = np.frombuffer(scan.norm, dtype=np.int64) if len(scan.norm) else np.zeros(0, np.int64)
-    exact = np.frombuffer(scan.exact, dtype=np.int64) if len(scan.exact) else np.zeros(0, np.int64)
-    lines = np.frombuffer(scan.dup_lines, dtype=np.uint32) if len(scan.dup_lines) else np.zeros(0, np.uint32)
-    if len(norm) < 2:
-        return [], norm, lines
-    order = np.argsort(norm, kind="stable")  # stable: within a group, rows stay in file order
-    sn = norm[order]
-    dup_pos = np.flatnonzero(sn[1:] == sn[:-1]) + 1
-    # The first row of each group is where its key first appears in the sorted keys.
-    first_pos = np.searchsorted(sn, sn[dup_pos], side="left")
-    del sn  # keep peak memory to two arrays of the row count
-    rows = order[dup_pos]
-    firsts = order[first_pos]
-    del order
-    is_exact = exact[rows] == exact[firsts]
-    out = list(zip(lines[rows].tolist(), lines[firsts].tolist(), is_exact.tolist()))
+class _LineBytes:
+    """The stripped bytes of a JSONL line, by offset: decides exactness when two rows' texts match."""
+
+    def __init__(self, path: str) -> None:
+        self.f = open(path, "rb")
+        self.cache: dict[int, bytes] = {}
+
+    def at(self, off: int) -> bytes:
+        body = self.cache.get(off)
+        if body is None:
+            if len(self.cache) >= 256:
+                self.cache.clear()
+            self.f.seek(off)
+            body = self.cache[off] = self.f.readline().strip()
+        return body
+
+    def close(self) -> None:
+        self.f.close()
+
+
+def _dup_pairs(hs: array, shift: int) -> Iterator[tuple[int, int]]:
+    """(index, index of the first record with the same hash) for every later record, by partition."""
+    if len(hs) > DUP_SPLIT_ROWS and shift < 60:
+        # Far more records than planned (the row estimate was off): split by the next hash bits.
+        subs: list[tuple[array, array]] = [(array("q"), array("q")) for _ in range(16)]
+        for i, h in enumerate(hs):
+            sh, si = subs[(h >> shift) & 15]
+            sh.append(h)
+            si.append(i)
+        for sh, si in subs:
+            yield from ((si[i], si[j]) for i, j in _dup_pairs(sh, shift + 4))
+        return
+    first: dict[int, int] = {}
+    setdefault = first.setdefault
+    for i, h in enumerate(hs):
+        j = setdefault(h, i)
+        if j != i:
+            yield i, j
+
+
+def _duplicates(scan: _Scan, path: str) -> list[tuple[int, int, bool]]:
+    """(line, line of first copy, exact?) for every later copy, sorted."""
+    out: list[tuple[int, int, bool]] = []
+    store = scan.dups
+    lines_of = _LineBytes(path) if store.by_offset else None
+    try:
+        for p in range(1 << store.bits):
+            hs, ks, ls = _partition(scan.dup_stores, p)
+            if len(hs) < 2:
+                continue
+            for i, j in _dup_pairs(hs, store.bits):
+                if lines_of is None:
+                    exact = ks[i] == ks[j]
+                else:
+                    exact = lines_of.at(ks[i]) == lines_of.at(ks[j])
+                out.append((ls[i], ls[j], exact))
+    finally:
+        if lines_of is not None:
+            lines_of.close()
     out.sort()
-    return out, norm, lines
+    return out
+
+
+def _overlap_pairs(scan: _Scan, escan: _Scan) -> list[tuple[int, int]]:
+    """(training line, first eval line with the same normalised text) for every training row also in the eval file."""
+    hits: list[tuple[int, int]] = []
+    for p in range(1 << scan.dups.bits):
+        eh, _, el = _partition(escan.dup_stores, p)
+        if not eh:
+            continue
+        first_eval: dict[int, int] = {}
+        for h, line in zip(eh, el):
+            first_eval.setdefault(h, line)
+        del eh, el
+        th, _, tl = _partition(scan.dup_stores, p)
+        get = first_eval.get
+        for h, line in zip(th, tl):
+            e = get(h)
+            if e is not None:
+                hits.append((line, e))
+    hits.sort()
+    return hits
 
 
 # ------------------------------------------------------------------------------------------------
@@ -747,6 +1165,13 @@ def lint_file(path: str | Path, opts: LintOptions | None = None, *, counter: Tok
     say(f"scanning {src} ({info.size / 1e6:.1f} MB, {fmt}, {info.layout})")
     scan = _scan_file(info, fmt, detected, opts, src, tick)
     scan_seconds = time.perf_counter() - t0
+    # Duplicate pairs (and the eval file's overlap) now, while the records' temp files exist; the
+    # findings are added below, in their usual place.
+    try:
+        dups = _duplicates(scan, str(info.path))
+        ev = _eval_overlap(scan, opts) if opts.eval_path else None
+    finally:
+        scan.cleanup()
 
     # -- file-level findings
     if info.bom:
@@ -794,7 +1219,6 @@ def lint_file(path: str | Path, opts: LintOptions | None = None, *, counter: Tok
                      f"{OPENAI_MIN_ROWS} (and suggests 50–100 to see an effect).")
 
     # -- duplicates and train/eval overlap
-    dups, norm, lines = _duplicates(scan)
     n_exact = n_near = 0
     reject: dict[int, list[tuple[str, str]]] = {}
     for line, first, exact in dups:
@@ -809,7 +1233,7 @@ def lint_file(path: str | Path, opts: LintOptions | None = None, *, counter: Tok
         reject.setdefault(line, []).append((code, msg))
     eval_stats: dict[str, Any] | None = None
     if opts.eval_path:
-        eval_stats = _overlap(scan, opts, norm, lines, reject)
+        eval_stats = _overlap(scan, opts, ev, reject)
 
     # -- tokens
     token_lines: list[tuple[int, int]] | None = None
@@ -859,28 +1283,33 @@ def lint_file(path: str | Path, opts: LintOptions | None = None, *, counter: Tok
                       severities=scan.sev, layout=info.layout, reject_lines=reject)
 
 
-def _overlap(scan: _Scan, opts: LintOptions, norm: Any, lines: Any, reject: dict[int, list[tuple[str, str]]]) -> dict[str, Any]:
-    """Marks training rows whose normalised text is also in the eval file."""
-    import numpy as np
+def _eval_overlap(scan: _Scan, opts: LintOptions) -> tuple[_Scan | None, str | None, list[tuple[int, int]], str | None]:
+    """Scans the eval file: (its scan, its format, (training line, first eval line) overlap pairs, why it is unreadable)."""
     eopts = LintOptions(format="auto", target=opts.target, columns=opts.columns, tags=opts.tags, workers=opts.workers,
                         max_per_code=opts.max_per_code)
     try:
         einfo = sniff(opts.eval_path)
         efmt = _detect_from(einfo)
     except DatasetError as e:
-        scan.add("eval-problems", None, None, f"the eval file cannot be read: {e.message}", severity=R.ERROR)
+        return None, None, [], e.message
+    escan = _scan_file(einfo, efmt, True, eopts, str(opts.eval_path), dup_bits=scan.dups.bits)
+    try:
+        hits = _overlap_pairs(scan, escan)
+    finally:
+        escan.cleanup()
+    return escan, efmt, hits, None
+
+
+def _overlap(scan: _Scan, opts: LintOptions, ev: tuple, reject: dict[int, list[tuple[str, str]]]) -> dict[str, Any]:
+    """Marks training rows whose normalised text is also in the eval file."""
+    escan, efmt, hits, unreadable = ev
+    if escan is None:
+        scan.add("eval-problems", None, None, f"the eval file cannot be read: {unreadable}", severity=R.ERROR)
         return {"file": opts.eval_path, "rows": 0, "overlap": 0}
-    escan = _scan_file(einfo, efmt, True, eopts, str(opts.eval_path))
-    enorm = np.frombuffer(escan.norm, dtype=np.int64) if len(escan.norm) else np.zeros(0, np.int64)
-    elines = np.frombuffer(escan.dup_lines, dtype=np.uint32) if len(escan.dup_lines) else np.zeros(0, np.uint32)
-    _, ti, ei = np.intersect1d(norm, enorm, return_indices=True)
-    hits = np.isin(norm, enorm)
-    first_eval = dict(zip(enorm[ei].tolist(), elines[ei].tolist()))
     n = 0
-    for k in np.flatnonzero(hits).tolist():
+    for line, first_eval in hits:
         n += 1
-        line = int(lines[k])
-        msg = (f"also in the eval file {opts.eval_path} (line {first_eval.get(int(norm[k]))}); a row in both makes the "
+        msg = (f"also in the eval file {opts.eval_path} (line {first_eval}); a row in both makes the "
                "eval loss look better than the model is. Remove it from one of them (--fix drops it from training).")
         scan.add("train-eval-overlap", line, None, msg)
         reject.setdefault(line, []).append(("train-eval-overlap", msg))
