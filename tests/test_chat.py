@@ -51,6 +51,9 @@ def test_disabled_adapter_reproduces_the_base_exactly(local_chat, tiny_model_dir
     base = local_chat.logits(MESSAGES, adapter=False)
     tuned = local_chat.logits(MESSAGES, adapter=True)
     assert torch.equal(base, expected)  # bit for bit: the adapter off is the base model
+    with torch.inference_mode(), local_chat.model.disable_adapter():  # and it is what peft's own switch gives
+        assert torch.equal(local_chat.model(**inputs).logits, expected)
+    assert torch.equal(local_chat.logits(MESSAGES, adapter=True), tuned)  # switched back on afterwards
     assert not torch.allclose(tuned, expected, atol=1e-3)  # and the adapter does change the model
     # Greedy answers agree too: same tokens from the pane's base column and from the plain model.
     with torch.inference_mode():
