@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Lint throughput benchmark: `tunewiz lint` against the bare reference validator, in one run.
 
-    python bench/lint_throughput.py [--mb 200] [--big-mb 1000] [--token-rows 20000] [--repeat 3]
+    python bench/lint_throughput.py [--mb 200] [--big-mb 1000] [--token-rows 20000] [--repeat 5]
 
 1. Generates an OpenAI-format CJK customer-service chat JSONL of about --mb MB under bench/out/
    (gitignored; reused when already there), with a sprinkle of duplicates, personal data and
@@ -11,6 +11,7 @@
    --repeat each; also `--workers 1` to show the single-process speed. MB/s are file size over
    wall time of the whole command, start-up included, for both. CPU seconds (rusage of the command
    and its children) are reported beside: on a shared machine they are the steadier comparison,
+   and so are ratios of runs made back to back (the median over rounds is reported too),
    and where the kernel groups CPU time by session (sched_autogroup) a forked worker cannot add CPU
    time while other sessions keep the CPUs busy, so wall time then follows CPU time.
 3. Peak memory of `tunewiz lint` on the --mb file and on a --big-mb file (when the disk has room):
@@ -24,6 +25,7 @@ import json
 import os
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import threading
@@ -129,7 +131,7 @@ def main() -> None:
     ap.add_argument("--mb", type=int, default=200)
     ap.add_argument("--big-mb", type=int, default=1000)
     ap.add_argument("--token-rows", type=int, default=20000)
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     data = OUT / f"cjk_chat_{args.mb}mb.jsonl"
@@ -143,6 +145,7 @@ def main() -> None:
     ref_internal = None
     ours_json = None
     rounds = []
+    paired: dict[str, list[float]] = {"wall": [], "wall_single_process": [], "cpu": [], "cpu_single_process": []}
     for i in range(args.repeat):
         load = os.getloadavg()[0]
         if REFERENCE.is_file():
@@ -158,6 +161,11 @@ def main() -> None:
         s = run(lint_cmd(data, "--workers", "1"))
         one_best = min(one_best or 1e9, s["wall"])
         one_cpu = min(one_cpu, s["cpu"])
+        if REFERENCE.is_file():
+            paired["wall"].append(r["wall"] / o["wall"])
+            paired["wall_single_process"].append(r["wall"] / s["wall"])
+            paired["cpu"].append(r["cpu"] / o["cpu"])
+            paired["cpu_single_process"].append(r["cpu"] / s["cpu"])
         ref_s = f"{size_mb / r['wall']:.1f} MB/s ({r['cpu']:.2f} CPU s)" if REFERENCE.is_file() else "-"
         line = (f"round {i + 1} (load {load:.1f}): reference {ref_s}, tunewiz {size_mb / o['wall']:.1f} MB/s ({o['cpu']:.2f} CPU s), "
                 f"tunewiz --workers 1 {size_mb / s['wall']:.1f} MB/s ({s['cpu']:.2f} CPU s)")
@@ -176,6 +184,8 @@ def main() -> None:
         results["cpu_seconds"] = {"reference": round(ref_cpu, 2), "tunewiz": round(ours_cpu, 2), "tunewiz_workers_1": round(one_cpu, 2)}
         results["ratio_cpu_time"] = round(ref_cpu / ours_cpu, 2)
         results["ratio_cpu_time_single_process"] = round(ref_cpu / one_cpu, 2)
+        # Each round's lint runs against the reference run just before it: drift between rounds cancels.
+        results["ratio_median_of_rounds"] = {k: round(statistics.median(v), 2) for k, v in paired.items()}
     else:
         results["reference"] = f"skipped: {REFERENCE} not found"
     results["rounds"] = rounds

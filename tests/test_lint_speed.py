@@ -202,7 +202,14 @@ def test_forking_only_when_it_is_safe_and_useful(monkeypatch):
     opts = LintOptions()
     big = opts.parallel_min_bytes
     monkeypatch.setattr(L, "_usable_cpus", lambda: 4)
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.2, 0.2, 0.2))
     assert L._plan_workers(opts, big, None) == 4
+    monkeypatch.setattr(os, "getloadavg", lambda: (2.2, 2.0, 2.0))
+    assert L._plan_workers(opts, big, None) == 3                      # two CPUs busy elsewhere
+    monkeypatch.setattr(os, "getloadavg", lambda: (6.0, 6.0, 6.0))
+    assert L._plan_workers(opts, big, None) == 1                      # all busy: forking gains nothing
+    assert L._plan_workers(LintOptions(workers=2), big, None) == 2    # unless asked for
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.2, 0.2, 0.2))
     assert L._plan_workers(opts, big - 1, None) == 1                  # small file
     assert L._plan_workers(opts, big, lambda *a: None) == 1           # a progress callback: stay in this process
     assert L._plan_workers(LintOptions(workers=1), big, None) == 1
