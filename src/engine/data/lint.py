@@ -79,6 +79,14 @@ _has_wide: Callable[[str], bool] = eval("lambda s: " + " or ".join(f"{c!r} in s"
 # '{' '[', which are looked for in the text.
 _line_gate: Callable[[bytes], bool] = eval("lambda raw: " + " or ".join(  # noqa: S307
     f"{c} in raw" for c in R.GATE_BYTES if c >= 0x20 and c not in b"{["))
+# `_has_wide` for a row whose JSON line holds every character of its texts as UTF-8 (no \u escape): the
+# invisible characters of U+2000..U+2FFF (8 of them) all start with byte E2 in UTF-8, so they are only
+# looked for in the text when that byte is in the line (one memchr). The others start with bytes that
+# CJK text is full of (EF: full-width punctuation; E5, E7, E9: ideographs), so they are looked for directly.
+_WIDE_E2 = [c for c in R.GATE_WIDE if c.encode()[0] == 0xE2]
+_line_wide: Callable[[bytes, str], bool] = eval(  # noqa: S307
+    f"lambda raw, s: (0xE2 in raw and ({' or '.join(f'{c!r} in s' for c in _WIDE_E2)})) or "
+    + " or ".join(f"{c!r} in s" for c in R.GATE_WIDE if c not in _WIDE_E2))
 try:  # xxh3: ~10x faster than hash() on long bytes; same use (a 64-bit key within one run)
     from xxhash import xxh3_64_intdigest as _h64
 except ImportError:  # pragma: no cover - xxhash comes with datasets
@@ -498,10 +506,11 @@ def _gate_hit(blob: str, b: bytes, raw: bytes | None) -> bool:
     UTF-8, raw: its JSON line or None): False means `_gate(blob)` is empty. (`_scan_jsonl_range` has the
     same test written out inline.)"""
     if raw is not None and not (92 in raw and (b"\\u" in raw or b"\\b" in raw or b"\\f" in raw)):
-        hit = _line_gate(raw) or "{" in blob or "[" in blob or (45 in raw and "sk-" in blob)
+        hit = (_line_gate(raw) or "{" in blob or "[" in blob or (45 in raw and "sk-" in blob)
+               or (not blob.isascii() and _line_wide(raw, blob)))
     else:
-        hit = b.translate(None, _GATE_DEL) or "sk-" in blob
-    return bool(hit or _has_wide(blob) or "orem ipsum" in blob or R.GATE_DIGITS_MOBILE.search(blob)
+        hit = b.translate(None, _GATE_DEL) or "sk-" in blob or (not blob.isascii() and _has_wide(blob))
+    return bool(hit or "orem ipsum" in blob or R.GATE_DIGITS_MOBILE.search(blob)
                 or ("20" in blob and R.GATE_DIGITS_ID20.search(blob)) or ("(" in blob and R.GATE_US_PHONE.search(blob)))
 
 
@@ -678,7 +687,7 @@ def _scan_jsonl_lines(path: str, start: int, end: int, bom: bool, scan: _Scan, t
     tokens_get, turns_get = tokens.get, turns.get
     fast_roles, role_of, content_of = _FAST_ROLES, _ROLE, _CONTENT
     ellipsis = R.ELLIPSIS_ONLY.match
-    gate_del, has_wide, line_gate, gate, h64 = _GATE_DEL, _has_wide, _line_gate, _gate, _h64
+    gate_del, has_wide, line_gate, line_wide, gate, h64 = _GATE_DEL, _has_wide, _line_gate, _line_wide, _gate, _h64
     mobile, id20, us_phone = R.GATE_DIGITS_MOBILE.search, R.GATE_DIGITS_ID20.search, R.GATE_US_PHONE.search
     lower, ws = _LOWER, _WS_DELETE
     strip, isdict, islist = str.strip, dict, list
@@ -752,10 +761,11 @@ def _scan_jsonl_lines(path: str, start: int, end: int, bom: bool, scan: _Scan, t
                             if clean:
                                 rest = blob[len(sys_text) + 1:]
                         if 92 in body and (b"\\u" in body or b"\\b" in body or b"\\f" in body):
-                            hit = b.translate(None, gate_del) or "sk-" in rest
+                            hit = b.translate(None, gate_del) or "sk-" in rest or (not rest.isascii() and has_wide(rest))
                         else:
-                            hit = line_gate(body) or "{" in rest or "[" in rest or (45 in body and "sk-" in rest)
-                        if (hit or has_wide(rest) or "orem ipsum" in rest or mobile(rest)
+                            hit = (line_gate(body) or "{" in rest or "[" in rest or (45 in body and "sk-" in rest)
+                                   or (not rest.isascii() and line_wide(body, rest)))
+                        if (hit or "orem ipsum" in rest or mobile(rest)
                                 or ("20" in rest and id20(rest)) or ("(" in rest and us_phone(rest))):
                             wanted = gate(blob)
                             if wanted:
