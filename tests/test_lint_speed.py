@@ -120,10 +120,13 @@ def reference(tricky) -> tuple:
 
 
 @pytest.mark.parametrize("chunk,part_rows,split_rows", [(64, 64, 1 << 18), (1000, 16, 1 << 18), (50, 1 << 15, 40)])
-def test_spilled_partitioned_duplicate_records_give_the_same_report(tricky, reference, monkeypatch, chunk, part_rows, split_rows):
+def test_spilled_partitioned_duplicate_records_give_the_same_report(tricky, reference, monkeypatch, tmp_path, chunk,
+                                                                   part_rows, split_rows):
     monkeypatch.setattr(L, "DUP_CHUNK", chunk)
     monkeypatch.setattr(L, "DUP_PART_ROWS", part_rows)
     monkeypatch.setattr(L, "DUP_SPLIT_ROWS", split_rows)
+    # A private temp folder: other processes on the machine may lint at the same time.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     tmp = tempfile.gettempdir()
     tmp_before = set(os.listdir(tmp))
     for workers in (1, 3):
