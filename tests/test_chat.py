@@ -352,3 +352,22 @@ def test_cli_repl_keeps_history_clears_and_saves(memorised_run):
     lines = saved.read_text().splitlines()
     assert len(lines) == 2 and json.loads(lines[0])["system"] == SYSTEM  # after /clear: one turn
     saved.unlink()
+
+
+def test_a_full_fine_tune_run_compares_two_whole_models(tmp_path, tiny_model_dir):
+    import shutil
+
+    import torch
+    run_dir = tmp_path / "runs" / "tiny-full"
+    shutil.copytree(tiny_model_dir, run_dir / "model")
+    from safetensors.torch import load_file, save_file
+    weights = load_file(str(run_dir / "model" / "model.safetensors"))
+    weights = {k: v * 1.5 if "mlp" in k else v for k, v in weights.items()}  # "fine-tuned": other weights
+    save_file(weights, str(run_dir / "model" / "model.safetensors"), metadata={"format": "pt"})
+    (run_dir / "config.yaml").write_text(yaml.safe_dump({"model": str(tiny_model_dir), "method": "full"}))
+    (run_dir / "status.json").write_text(json.dumps({"state": "completed"}))
+    chat = LocalChat(locate_run_model(run_dir))
+    notes = chat.load()
+    assert chat.base_model is not None and any("two models" in n for n in notes)
+    assert not torch.equal(chat.logits(MESSAGES, adapter=False), chat.logits(MESSAGES, adapter=True))
+    assert answer(chat, adapter=False).error is None and answer(chat, adapter=True).error is None

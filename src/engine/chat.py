@@ -25,6 +25,7 @@ import os
 import queue
 import threading
 import time
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Protocol
@@ -740,7 +741,10 @@ def _attach_adapter(base: Any, target: RunModel) -> Any:
         "", f"The adapter was trained on {_recorded_base(target.weights) or 'another model'} "
             f"(adapter_config.json); point --base (Settings → base model path) at that model.")
     try:
-        model = PeftModel.from_pretrained(base, str(target.weights), is_trainable=False)
+        with warnings.catch_warnings():
+            # peft asks transformers a deprecated question while attaching; not the user's concern.
+            warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+            model = PeftModel.from_pretrained(base, str(target.weights), is_trainable=False)
     except RuntimeError as exc:  # "size mismatch for ...lora_A.weight"
         first = next((line.strip() for line in str(exc).splitlines() if "size mismatch" in line), str(exc).splitlines()[0])
         mismatch.message = (f"The adapter {target.weights} does not fit the base model {target.base}: {first}")

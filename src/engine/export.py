@@ -166,7 +166,14 @@ def merge_adapter(run_dir: str | Path, out: str | Path, base: str | None = None,
     work.mkdir(parents=True)
     try:
         say(0.82, f"writing safetensors to {out}")
-        model.save_pretrained(work, safe_serialization=True, max_shard_size="5GB")
+        from transformers.utils import logging as hf_logging
+        bars = hf_logging.is_progress_bar_enabled()
+        hf_logging.disable_progress_bar()  # our own progress reports the step; no second bar on stderr
+        try:
+            model.save_pretrained(work, safe_serialization=True, max_shard_size="5GB")
+        finally:
+            if bars:
+                hf_logging.enable_progress_bar()
         tokenizer.save_pretrained(work)
         result = ExportResult(out=str(out), run=str(target.run_dir), base=target.base, weights=str(target.weights),
                               method=target.method, dtype=chosen, merged_layers=merged_layers, params=int(params),
