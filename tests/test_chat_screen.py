@@ -272,13 +272,17 @@ async def test_save_writes_jsonl_and_clear_starts_over(tmp_path):
         lines = [json.loads(line) for line in saved[0].read_text().splitlines()]
         assert lines[1]["replies"]["base"]["text"] == "A" and lines[1]["replies"]["tuned"]["text"] == "B"
         assert lines[0]["columns"]["tuned"] == {"kind": "scripted", "name": "scripted"}
+        assert lines[1]["columns"] == lines[0]["columns"]  # each turn records what answered it
         await pilot.press("ctrl+l")
         await pilot.pause()
         assert not screen.conversation.turns
         assert column(app, "tuned").answer_text == "" and column(app, "base").answer_text == ""
 
 
-async def test_without_a_run_the_picker_lists_runs_and_loads_the_choice(memorised_run):
+async def test_without_a_run_the_picker_lists_runs_and_loads_the_choice(memorised_run, monkeypatch):
+    import engine.chat
+    monkeypatch.setattr(engine.chat, "gpu_sharing_warning",
+                        lambda runs_dir=None: "Training run qwen-lora (pid 4242) is using the same GPU")
     app = TunewizApp(lang="zh", runs_dir=memorised_run.parent)
     async with app.run_test(size=(80, 24)) as pilot:
         app.open_screen("chat")
@@ -291,6 +295,8 @@ async def test_without_a_run_the_picker_lists_runs_and_loads_the_choice(memorise
         screen = app.screen
         await until(pilot, lambda: screen.local is not None or screen.load_error is not None)
         assert screen.local is not None and screen.run_dir == memorised_run
+        warning = screen.query_one("#chat-warning")
+        assert warning.display and warning.has_class("warning") and "qwen-lora" in str(warning.render())
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

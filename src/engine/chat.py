@@ -1028,6 +1028,7 @@ class Turn:
     replies: dict[str, Reply]
     sampling: dict[str, Any]
     t: float = field(default_factory=time.time)
+    columns: dict[str, dict[str, Any]] | None = None  # what answered in each column (backends change)
 
 
 class Conversation:
@@ -1052,8 +1053,9 @@ class Conversation:
         out.append({"role": "user", "content": user})
         return out
 
-    def add(self, user: str, replies: dict[str, Reply], sampling: Sampling) -> Turn:
-        turn = Turn(user=user, replies=replies, sampling=sampling.to_dict())
+    def add(self, user: str, replies: dict[str, Reply], sampling: Sampling,
+            columns: dict[str, dict[str, Any]] | None = None) -> Turn:
+        turn = Turn(user=user, replies=replies, sampling=sampling.to_dict(), columns=columns)
         self.turns.append(turn)
         return turn
 
@@ -1117,15 +1119,18 @@ def save_transcript(path: str | Path, conversation: Conversation, columns: dict[
     """Writes the whole conversation as JSONL (a `session` line, then one `turn` line per prompt).
 
     Rewritten atomically on each save, so saving twice updates one file instead of duplicating turns.
-    `columns` maps a column to its backend's `describe()`: URLs and key *names*, never key values."""
+    `columns` maps a column to its backend's `describe()` (the backends at saving time; each turn also
+    records those that answered it): URLs and key *names*, never key values."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     lines = [{"v": 1, "type": "session", "t": conversation.started, "system": conversation.system,
               "columns": columns}]
     for index, turn in enumerate(conversation.turns):
-        lines.append({"v": 1, "type": "turn", "t": turn.t, "turn": index, "user": turn.user,
-                      "sampling": turn.sampling,
-                      "replies": {column: reply.to_dict() for column, reply in turn.replies.items()}})
+        line = {"v": 1, "type": "turn", "t": turn.t, "turn": index, "user": turn.user, "sampling": turn.sampling,
+                "replies": {column: reply.to_dict() for column, reply in turn.replies.items()}}
+        if turn.columns is not None:
+            line["columns"] = turn.columns
+        lines.append(line)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines), encoding="utf-8")
     os.replace(tmp, path)

@@ -186,7 +186,7 @@ def _answer(conversation: Any, columns: dict[str, Any], prompt: str, sampling: A
                     _err(f"note: {reply.note}")
     finally:
         signal.signal(signal.SIGINT, previous)
-    conversation.add(prompt, replies, sampling)
+    conversation.add(prompt, replies, sampling, {column: backend.describe() for column, backend in columns.items()})
     return replies
 
 

@@ -74,9 +74,10 @@ class ReplyDone(Message):
 
 
 class TurnDone(Message):
-    def __init__(self, prompt: str, replies: dict[str, engine_chat.Reply], sampling: engine_chat.Sampling) -> None:
+    def __init__(self, prompt: str, replies: dict[str, engine_chat.Reply], sampling: engine_chat.Sampling,
+                 columns: dict[str, dict[str, Any]]) -> None:
         super().__init__()
-        self.prompt, self.replies, self.sampling = prompt, replies, sampling
+        self.prompt, self.replies, self.sampling, self.columns = prompt, replies, sampling, columns
 
 
 class ChatScreen(TunewizScreen):
@@ -437,7 +438,8 @@ class ChatScreen(TunewizScreen):
             jobs, sampling, stopper,
             on_piece=lambda column, piece: self.post_message(Piece(column, piece)),
             on_done=lambda column, reply: self.post_message(ReplyDone(column, reply)))
-        self.post_message(TurnDone(prompt, replies, sampling))
+        answered_by = {column: backend.describe() for column, backend, _ in jobs}
+        self.post_message(TurnDone(prompt, replies, sampling, answered_by))
 
     def on_piece(self, message: Piece) -> None:
         self.query_one(f"#col-{message.column}", ChatColumn).add_piece(message.text)
@@ -446,7 +448,7 @@ class ChatScreen(TunewizScreen):
         self.query_one(f"#col-{message.column}", ChatColumn).end_answer(message.reply)
 
     def on_turn_done(self, message: TurnDone) -> None:
-        self.conversation.add(message.prompt, message.replies, message.sampling)
+        self.conversation.add(message.prompt, message.replies, message.sampling, message.columns)
         self.generating = False
         self.stopper = None
         self._update_status()
