@@ -371,3 +371,13 @@ def test_a_full_fine_tune_run_compares_two_whole_models(tmp_path, tiny_model_dir
     assert chat.base_model is not None and any("two models" in n for n in notes)
     assert not torch.equal(chat.logits(MESSAGES, adapter=False), chat.logits(MESSAGES, adapter=True))
     assert answer(chat, adapter=False).error is None and answer(chat, adapter=True).error is None
+
+
+def test_chat_modules_stay_light_and_the_engine_headless():
+    code = ("import sys, engine.chat, engine.export, tui.commands.chat, tui.screens.chat\n"
+            "print(' '.join(m for m in ('torch', 'transformers', 'peft', 'openai', 'textual') if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert loaded == ["textual"]  # only the screen brings textual; nothing heavy before a model is asked for
+    headless = subprocess.run([sys.executable, "-c", "import sys, engine.chat, engine.export; "
+                               "print('textual' in sys.modules)"], capture_output=True, text=True, check=True)
+    assert headless.stdout.strip() == "False"
