@@ -315,3 +315,17 @@ async def test_layout_fits_80x24_and_200x60_in_both_languages(tmp_path, lang, si
         keys = [b.binding.description for b in screen.active_bindings.values() if b.binding.show]
         for key in ("chat.key.settings", "chat.key.clear", "chat.key.save", "chat.key.run", "key.back"):
             assert t(key) in keys
+
+
+def test_engine_stages_are_shown_in_the_users_language():
+    from tui.i18n import set_language
+    from tui.widgets.chat_dialogs import stage_text
+    try:
+        set_language("zh")
+        assert stage_text("merging layer 3 of 14") == "正在合并第 3 / 14 层"
+        assert stage_text("loading tiny: 45% of the weights") == "正在加载 tiny：权重 45%"
+        assert stage_text("an unknown stage /path") == "an unknown stage /path"
+        set_language("en")
+        assert stage_text("merging layer 3 of 14") == "merging layer 3 of 14"
+    finally:
+        set_language("en")

@@ -26,7 +26,7 @@ from engine import chat as engine_chat
 from tui.i18n import t
 from tui.screens.base import TunewizScreen
 from tui.widgets.chat_column import ChatColumn
-from tui.widgets.chat_dialogs import NO_RUN, ExportScreen, RunPickerScreen
+from tui.widgets.chat_dialogs import NO_RUN, ExportScreen, RunPickerScreen, stage_text
 from tui.widgets.chat_settings import ENDPOINT, LOCAL, NONE, ChatSettings, ChatSettingsScreen, ColumnChoice
 
 COLUMNS = ("base", "tuned")  # left, right
@@ -293,7 +293,7 @@ class ChatScreen(TunewizScreen):
     def on_load_progress(self, message: LoadProgress) -> None:
         if message.fraction is not None:
             self.query_one("#chat-progress", ProgressBar).update(progress=message.fraction * 100)
-        self.query_one("#chat-loading-text", Static).update(message.text)
+        self.query_one("#chat-loading-text", Static).update(stage_text(message.text))
 
     def on_loaded(self, message: Loaded) -> None:
         if self.run_dir is None or message.chat.target.run_dir != self.run_dir:
