@@ -885,7 +885,7 @@ def _plan_workers(opts: LintOptions, size: int, tick: Tick | None) -> int:
     only when forking is safe: no other thread in this process (a fork copies locks held by other
     threads). Measured on a shared 2-CPU box: with a CPU idle, two processes nearly halve the wall
     time; with the CPUs busy they gain nothing (the kernel shares CPU time between sessions, not
-    processes) and cost ~10% more CPU. With a progress callback the scan stays in this process
+    processes) and cost 3-20% more CPU. With a progress callback the scan stays in this process
     (forked workers cannot report back)."""
     if tick is not None or size < opts.parallel_min_bytes or not hasattr(os, "fork"):
         return 1
