@@ -87,10 +87,14 @@ def test_streaming_yields_pieces_while_generating(local_chat):
 def test_stop_ends_a_generation_at_the_next_token(local_chat):
     stopper = Stopper()
     reply = Reply()
-    for index, _ in enumerate(local_chat.stream(MESSAGES, Sampling(0.8, 0.95, 500, seed=1), stopper,
-                                                adapter=False, reply=reply)):
-        if index == 2:
-            stopper.stop()
+    local_chat.generate_kwargs["min_new_tokens"] = 400  # it cannot end by itself before the stop
+    try:
+        for index, _ in enumerate(local_chat.stream(MESSAGES, Sampling(0.8, 0.95, 500, seed=1), stopper,
+                                                    adapter=False, reply=reply)):
+            if index == 2:
+                stopper.stop()
+    finally:
+        local_chat.generate_kwargs.clear()
     assert reply.stopped and reply.finish == "stopped"
     assert reply.tokens < 20
     # The model is free again at once: the next answer works.

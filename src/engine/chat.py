@@ -430,6 +430,8 @@ class LocalChat:
         self.end_ids: list[int] = []
         self.load_seconds: float | None = None
         self._tuner_layers: list[Any] | None = None
+        # More `generate` settings (e.g. repetition_penalty, min_new_tokens), the same for both sides.
+        self.generate_kwargs: dict[str, Any] = {}
 
     # loading
     def load(self, progress: Progress | None = None) -> list[str]:
@@ -586,6 +588,7 @@ class LocalChat:
             kwargs.update(do_sample=True, temperature=sampling.temperature, top_p=sampling.top_p, top_k=None)
         else:
             kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
+        kwargs.update(self.generate_kwargs)
         failure: list[BaseException] = []
         output: list[Any] = []
 
