@@ -224,3 +224,28 @@ def test_cli_one_shot_json_against_the_endpoint(server):
     result = cli("chat", "--base-url", server.url, "--model", "slow", "--timeout", "0.5", "-p", "hi", "--json",
                  env=env)
     assert result.exit_code == 1 and "did not answer within 0.5 s" in result.stderr and not result.stdout
+
+
+async def test_the_pane_chats_with_a_fine_tuned_endpoint(server, tmp_path, monkeypatch):
+    """The chat pane opened on an `ft:` model (as the OpenAI screen would): real HTTP, real client."""
+    from tui.app import TunewizApp
+    from tui.screens.chat import ChatScreen
+    from tui.widgets.chat_column import ChatColumn
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-unused")
+    app = TunewizApp(lang="en", runs_dir=tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_screen("chat", endpoint={"model": FT_MODEL, "base_url": server.url})
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ChatScreen)
+        tuned = screen.query_one("#col-tuned", ChatColumn)
+        assert FT_MODEL in tuned.border_title and screen.query_one("#col-base", ChatColumn).border_title == "—"
+        screen.query_one("#chat-prompt").value = "is it shipped"
+        await pilot.press("enter")
+        deadline = time.monotonic() + 20
+        while screen.generating or not tuned.answer_text:
+            assert time.monotonic() < deadline
+            await pilot.pause(0.05)
+        assert tuned.answer_text == "You said: is it shipped"
+        assert server.requests[-1]["body"]["model"] == FT_MODEL
