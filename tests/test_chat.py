@@ -20,6 +20,7 @@ from test_chat_support import (ANSWER, MESSAGES, QUESTION, SYSTEM, cli, local_ch
 from engine import chat as engine_chat
 from engine.chat import (ChatError, Conversation, LocalBackend, LocalChat, Reply, Sampling, Stopper,
                          locate_run_model, run_columns, save_transcript, transcript_path)
+from engine.runs import process_start_ticks
 
 GREEDY = Sampling(temperature=0, max_new_tokens=24)
 
@@ -185,7 +186,10 @@ def test_transcript_is_jsonl_in_the_run_dir_and_holds_no_secret(local_chat, memo
 
 # -- finding the weights and the base ------------------------------------------------------------
 def _set_status(run_dir: Path, **fields) -> None:
+    """Rewrites status.json; a `pid` comes with its start time, as the real trainer writes them."""
     status = json.loads((run_dir / "status.json").read_text())
+    if "pid" in fields:
+        fields["pid_start"] = process_start_ticks(fields["pid"])
     status.update(fields)
     (run_dir / "status.json").write_text(json.dumps(status))
 

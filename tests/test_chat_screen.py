@@ -17,6 +17,7 @@ import pytest
 from test_chat_support import ANSWER, QUESTION, SYSTEM, memorised_run, one_torch_thread, run_copy  # noqa: F401
 
 from engine.chat import ChatError
+from engine.runs import process_start_ticks
 from tui.app import TunewizApp
 from tui.i18n import t
 from tui.screens.chat import ChatScreen, LoadProgress
@@ -200,7 +201,7 @@ async def test_a_run_without_an_adapter_shows_why_and_the_pane_stays_usable(run_
     shutil.rmtree(run_copy / "adapter")
     shutil.rmtree(run_copy / "checkpoints")
     status = json.loads((run_copy / "status.json").read_text())
-    status.update(state="running", pid=os.getpid(), step=2, total_steps=12)
+    status.update(state="running", pid=os.getpid(), pid_start=process_start_ticks(os.getpid()), step=2, total_steps=12)
     (run_copy / "status.json").write_text(json.dumps(status))
     app = TunewizApp(lang="zh", runs_dir=run_copy.parent)
     async with app.run_test(size=(80, 24)) as pilot:

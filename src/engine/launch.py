@@ -109,8 +109,11 @@ def request_stop(run_dir: Path) -> int:
     status = runs.read_status(run_dir) or {}
     pid = status.get("pid")
     state = runs.effective_state(status)
-    if state not in runs.ACTIVE_STATES or not runs.is_trainer_process(pid):
+    if state not in runs.ACTIVE_STATES:
         raise LaunchError(f"{run_dir.name} is not running (state: {state})")
+    if not runs.is_trainer_process(pid):
+        raise LaunchError(f"{run_dir.name} is not running: its trainer (pid {pid}) has gone without an end event "
+                          f"(crashed); see {run_dir / runs.LOG_FILE}")
     os.kill(pid, signal.SIGTERM)
     return pid
 

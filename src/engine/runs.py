@@ -73,6 +73,19 @@ def pid_alive(pid: Any) -> bool:
         return True
 
 
+def process_start_ticks(pid: Any) -> int | None:
+    """When the process started (clock ticks since boot, /proc/PID/stat field 22); None without /proc.
+
+    A pid plus its start time names one process for good: a recycled pid has a later start."""
+    if not isinstance(pid, int) or pid <= 0:
+        return None
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return int(handle.read().rsplit(")", 1)[1].split()[19])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def is_trainer_process(pid: Any) -> bool:
     """True when `pid` is alive and is a tunewiz trainer (guards against recycled pids)."""
     if not pid_alive(pid):
@@ -84,11 +97,29 @@ def is_trainer_process(pid: Any) -> bool:
     return b"engine.train.run" in cmdline
 
 
+def trainer_alive(status: dict[str, Any] | None) -> bool:
+    """Whether the process that status.json names is still the one that wrote it.
+
+    The trainer records `pid_start` next to `pid`; when the pid has since been reused by another
+    process, the start times differ. Status files without `pid_start` (older runs, other writers)
+    fall back to "the pid is alive"."""
+    if not status:
+        return False
+    pid = status.get("pid")
+    if not pid_alive(pid):
+        return False
+    recorded = status.get("pid_start")
+    if not isinstance(recorded, int):
+        return True
+    current = process_start_ticks(pid)
+    return current is None or current == recorded
+
+
 def effective_state(status: dict[str, Any] | None) -> str:
     if not status:
         return "starting"
     state = status.get("state", "starting")
-    if state in ACTIVE_STATES and not pid_alive(status.get("pid")):
+    if state in ACTIVE_STATES and not trainer_alive(status):
         return "crashed"
     return state
 

@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     ctx.stop.install()
     now = time.time()
     previous = runs.read_status(run_dir) or {}
-    ctx.status(state="starting", pid=os.getpid(), name=run_dir.name, model=config.model, method=config.method,
+    ctx.status(state="starting", pid=os.getpid(), pid_start=runs.process_start_ticks(os.getpid()), name=run_dir.name, model=config.model, method=config.method,
                started_at=previous.get("started_at", now), error=None, advice=None)
     try:
         from engine.train.trainer import train
