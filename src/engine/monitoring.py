@@ -18,7 +18,6 @@ Design points:
 """
 from __future__ import annotations
 
-import json
 import math
 import os
 import re
@@ -29,12 +28,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 from engine import runs
-from engine.events import END_STATUSES, SCHEMA_VERSION
+from engine.events import END_STATUSES, EventReader, parse_event_line
 
-try:  # orjson parses event lines ~3x faster than json; json stays the fallback for odd input
-    import orjson as _orjson
-except ImportError:  # pragma: no cover - orjson is a declared dependency
-    _orjson = None
 
 SMOOTHING = 0.9            # weight of the debiased exponential moving average (TensorBoard's scheme)
 ETA_WINDOW = 50            # step events used for the recent step rate
@@ -440,62 +435,6 @@ _HANDLERS: dict[str, Callable[[RunHistory, dict[str, Any], float | None], None]]
 
 
 # -- reading the files ----------------------------------------------------------------------------
-def parse_line(raw: bytes) -> dict[str, Any]:
-    """One event line as a dict; a line that is not a JSON object becomes a warning `log` event."""
-    try:
-        event = _orjson.loads(raw) if _orjson is not None else json.loads(raw)
-    except ValueError:
-        try:
-            event = json.loads(raw)  # orjson rejects NaN/Infinity literals that foreign writers emit
-        except ValueError:
-            event = None
-    if not isinstance(event, dict):
-        return {"v": SCHEMA_VERSION, "t": None, "type": "log", "level": "warning",
-                "message": f"unreadable event line: {raw[:120]!r}"}
-    return event
-
-
-class ChunkedEventReader:
-    """Like `engine.events.EventReader` (whole lines only; a partial last line waits), but it reads
-    at most `chunk_bytes` per call so one poll never stalls on a huge file, and it notices when the
-    file is replaced or truncated (a run directory deleted and made again)."""
-
-    def __init__(self, path: Path, chunk_bytes: int = CHUNK_BYTES) -> None:
-        self.path = path
-        self.chunk_bytes = chunk_bytes
-        self.offset = 0
-        self.size = 0
-        self._pending = b""
-        self._inode: tuple[int, int] | None = None
-        self.replaced = False  # set when the file changed identity; the caller starts over
-
-    @property
-    def backlog(self) -> int:
-        return max(0, self.size - self.offset)
-
-    def read_chunk(self) -> list[dict[str, Any]]:
-        try:
-            with open(self.path, "rb") as handle:
-                stat = os.fstat(handle.fileno())
-                identity = (stat.st_dev, stat.st_ino)
-                if self._inode is not None and (identity != self._inode or stat.st_size < self.offset):
-                    self.replaced = True
-                    self.offset, self._pending = 0, b""
-                self._inode = identity
-                self.size = stat.st_size
-                if stat.st_size <= self.offset:
-                    return []
-                handle.seek(self.offset)
-                chunk = handle.read(self.chunk_bytes)
-        except (FileNotFoundError, NotADirectoryError, PermissionError, IsADirectoryError):
-            self.size = 0
-            return []
-        self.offset += len(chunk)
-        lines = (self._pending + chunk).split(b"\n")
-        self._pending = lines.pop()
-        return [parse_line(raw) for raw in lines if raw.strip()]
-
-
 # Where a line that is not a step says its type (EventWriter's spelling; the exact pass reads
 # every line whatever its spelling, the overview only needs to be quick).
 _OTHER_TYPES = re.compile(rb'"type": "(?!step")')
@@ -531,7 +470,7 @@ def overview_history(path: Path, steps_wanted: int = OVERVIEW_STEPS) -> tuple[Ru
         start = data.rfind(b"\n", 0, last) + 1
         chosen[start] = data[start:data.find(b"\n", start, end)]
     for offset in sorted(chosen):
-        history.ingest(parse_line(chosen[offset]))
+        history.ingest(parse_event_line(chosen[offset]))
     return history, end
 
 
@@ -781,7 +720,7 @@ class RunWatcher:
         self._listener = listener
         self.name = self.run_dir.name
         self._events_path = self.run_dir / runs.EVENTS_FILE
-        self._reader = ChunkedEventReader(self._events_path, chunk_bytes)
+        self._reader = EventReader(self._events_path, chunk_bytes)
         self._log = LogTail(self.run_dir / runs.LOG_FILE, max_lines=log_lines)
         self._overview_allowed = overview and listener is None
         self.history = RunHistory()
@@ -855,7 +794,7 @@ class RunWatcher:
         # change): a crash shows within a second, and polling stays cheap.
         if status_changed or now - self._last_pid_check >= 1.0:
             self._last_pid_check = now
-            self._pid_alive = runs.pid_alive(self._status.get("pid"))
+            self._pid_alive = runs.trainer_alive(self._status)
         previous = self._state
         self._state = self._resolve_state()
         return status_changed or previous != self._state
