@@ -14,7 +14,7 @@ import yaml
 
 from conftest import memorise_rows, write_jsonl
 from engine.events import read_events, validate_event
-from engine.runs import read_status, run_info
+from engine.runs import process_start_ticks, read_status, run_info
 
 TUNEWIZ = [sys.executable, "-m", "tui.cli"]
 
@@ -179,6 +179,24 @@ def test_detach_survives_the_terminal_closing_then_sigterm_checkpoints_and_resum
     assert len(starts) == 2 and starts[1]["resumed_from_step"] == stopped_at
 
 
+def test_stop_does_not_wait_for_a_long_gradient_accumulation_step(tmp_path, tiny_model_dir, runs_dir):
+    """One optimizer step here is 1,000 micro-batches (minutes); a stop is honoured after the current one."""
+    data = write_jsonl(tmp_path / "many.jsonl", memorise_rows(1200))
+    config = make_config(tmp_path, tiny_model_dir, runs_dir, data=str(data), max_steps=2, batch_size=1,
+                         grad_accum=1000, save_steps=100000, name="accumulating")
+    run_dir = run_dir_of(tunewiz("train", str(config), "--detach", check=True))
+    wait_for(lambda: (read_status(run_dir) or {}).get("state") == "running", timeout=120)
+    time.sleep(1.0)
+    started = time.monotonic()
+    result = tunewiz("stop", str(run_dir), check=True)
+    assert "stopped" in result.stderr
+    assert time.monotonic() - started < 60
+    events = read_events(run_dir / "events.jsonl")
+    assert events[-1]["type"] == "end" and events[-1]["status"] == "stopped"
+    assert not [e for e in events if e["type"] == "step"]  # the first optimizer step never finished
+    assert any("redone on resume" in e.get("message", "") for e in events if e["type"] == "log")
+
+
 def _group_exists(pgid: int) -> bool:
     try:
         os.killpg(pgid, 0)
@@ -202,6 +220,20 @@ def test_crashed_run_is_shown_as_crashed(tmp_path, runs_dir):
     (run_dir / "config.yaml").write_text("model: demo\n")
     (run_dir / "status.json").write_text(json.dumps({"state": "running", "pid": 2**22 + 12345, "step": 3}))
     assert run_info(run_dir).state == "crashed"
+
+
+def test_a_recycled_pid_does_not_keep_a_dead_run_running(tmp_path, runs_dir):
+    """The trainer died and another process got its pid: the start time recorded beside the pid tells."""
+    run_dir = runs_dir / "recycled"
+    run_dir.mkdir(parents=True)
+    (run_dir / "config.yaml").write_text("model: demo\n")
+    me, my_start = os.getpid(), process_start_ticks(os.getpid())
+    (run_dir / "status.json").write_text(json.dumps({"state": "running", "pid": me, "pid_start": my_start - 1}))
+    assert run_info(run_dir).state == "crashed"
+    result = tunewiz("stop", str(run_dir))
+    assert result.returncode != 0 and "crashed" in result.stderr + result.stdout
+    (run_dir / "status.json").write_text(json.dumps({"state": "running", "pid": me, "pid_start": my_start}))
+    assert run_info(run_dir).state == "running"
 
 
 # -- bad input: one clear message, non-zero exit, never a traceback --------------------------------

@@ -1,6 +1,7 @@
 """Model loading, data preparation and the training loop (TRL's SFTTrainer) for one run.
 
-Why TRL: it brings packing (best-fit decreasing, padding-free) and label building from
+Why TRL: it brings packing (best-fit decreasing; rows kept as rows without flash-attention, see
+RowPackedCollator) and label building from
 `assistant_masks`, on top of the HF Trainer's checkpointing and resume. tunewiz adds what TRL does
 not do for arbitrary chat templates (assistant masks, see tokenize.py), the event stream, and the
 endings (stop, OOM, failure) with advice.
@@ -182,6 +183,13 @@ def load_rows(ctx: "RunContext", tokenizer: Any) -> tuple[TokenizedSet, Tokenize
 
 
 # -- events -------------------------------------------------------------------------------------
+# Row-packed batches carry their padding mask under this key; the trainer takes it out before the
+# model sees the batch (an attention mask would switch off the per-row packed-sequence masking).
+REAL_TOKENS_KEY = "tunewiz_real_tokens"
+# Attention kernels that read packed-sequence boundaries themselves (TRL's flattened batch suits them).
+VARLEN_ATTENTION = ("flash_attention_2", "flash_attention_3")
+
+
 class TokenCounter:
     """Counts non-padding tokens and sequences of the micro-batches the model actually trains on.
 
@@ -193,7 +201,11 @@ class TokenCounter:
         self.samples = 0
 
     def count(self, batch: Any) -> None:
-        if batch.get("attention_mask") is not None:
+        real = batch.get(REAL_TOKENS_KEY)
+        if real is not None:  # row-packed: sequences start at position 0 inside the real tokens
+            self.tokens += int(real.sum())
+            self.samples += int(((batch["position_ids"] == 0) & real.bool()).sum())
+        elif batch.get("attention_mask") is not None:
             self.tokens += int(batch["attention_mask"].sum())
             self.samples += int(batch["attention_mask"].shape[0])
         else:  # padding-free packed batch: every token is real; each sequence starts at position 0
@@ -202,15 +214,53 @@ class TokenCounter:
             self.samples += int((positions == 0).sum()) if positions is not None else int(batch["input_ids"].shape[0])
 
 
+class RowPackedCollator:
+    """Packed batches as rows ([batch, longest row]) instead of TRL's one flattened sequence.
+
+    TRL's padding-free packing joins a whole batch into one [1, batch x max_length] sequence: right
+    for flash-attention's varlen kernels, but with SDPA or eager attention (every CPU, and GPUs
+    without flash-attn) attention is then computed over the whole joined sequence and masked, so a
+    batch of 4 pays 4x the attention it needs. Here each packed row keeps its own position ids and
+    no attention mask, and transformers builds a block-diagonal causal mask per row from them:
+    no token sees another sequence, and no attention is spent across rows."""
+
+    def __init__(self, pad_token_id: int) -> None:
+        from trl.trainer.sft_trainer import DataCollatorForLanguageModeling
+        self.inner = DataCollatorForLanguageModeling(pad_token_id=pad_token_id, padding_free=False,
+                                                     return_position_ids=True)
+
+    def __call__(self, examples: list[dict[str, Any]]) -> dict[str, Any]:
+        batch = self.inner(examples)
+        real = batch.pop("attention_mask")
+        # No loss across a boundary: the last token of one sequence does not predict the next one's first.
+        batch["labels"][batch["position_ids"] == 0] = -100
+        batch[REAL_TOKENS_KEY] = real
+        return batch
+
+
 def make_trainer_class(counter: TokenCounter) -> Any:
     from trl import SFTTrainer
 
     class CountingSFTTrainer(SFTTrainer):
         def training_step(self, model, inputs, *args, **kwargs):
             counter.count(inputs)
+            inputs.pop(REAL_TOKENS_KEY, None)
             return super().training_step(model, inputs, *args, **kwargs)
 
+        def prediction_step(self, model, inputs, *args, **kwargs):
+            inputs.pop(REAL_TOKENS_KEY, None)
+            return super().prediction_step(model, inputs, *args, **kwargs)
+
     return CountingSFTTrainer
+
+
+def use_row_packing(trainer: Any, model: Any, tokenizer: Any) -> bool:
+    """Swaps TRL's flattened packed batches for row-packed ones unless a varlen attention kernel is in use."""
+    implementation = getattr(getattr(model, "config", None), "_attn_implementation", None)
+    if implementation in VARLEN_ATTENTION:
+        return False
+    trainer.data_collator = RowPackedCollator(tokenizer.pad_token_id)
+    return True
 
 
 def make_event_callback(ctx: "RunContext", counter: TokenCounter, dataset_rows: int, dataset_tokens: int,
@@ -242,14 +292,24 @@ def make_event_callback(ctx: "RunContext", counter: TokenCounter, dataset_rows: 
             self.last_time = time.perf_counter()
             self.last_tokens, self.last_samples = counter.tokens, counter.samples
 
-        def on_step_end(self, args, state, control, **kwargs):
+        def _honour_stop(self, state, control, mid_step: bool):
             if ctx.stop.requested and not control.should_training_stop:
+                # Mid-accumulation the half-summed gradients are dropped: the checkpoint holds the
+                # last optimizer step, and resume replays this step's micro-batches from the start.
+                where = " (the micro-batches of the unfinished step are redone on resume)" if mid_step else ""
                 ctx.log(f"{ctx.stop.signal_name or 'stop'} received: writing a checkpoint at step "
-                        f"{state.global_step}, then stopping")
+                        f"{state.global_step}, then stopping{where}")
                 ctx.status(state="stopping")
                 control.should_save = True
                 control.should_training_stop = True
             return control
+
+        def on_step_end(self, args, state, control, **kwargs):
+            return self._honour_stop(state, control, mid_step=False)
+
+        def on_substep_end(self, args, state, control, **kwargs):
+            # With grad_accum > 1 a stop need not wait for the whole optimizer step (minutes on a CPU).
+            return self._honour_stop(state, control, mid_step=True)
 
         def on_log(self, args, state, control, logs=None, **kwargs):
             if not state.is_world_process_zero or not logs:
@@ -364,6 +424,8 @@ def train(ctx: "RunContext", resume: bool = False) -> str:
     counter = TokenCounter()
     trainer = make_trainer_class(counter)(model=model, args=args, train_dataset=train_ds, eval_dataset=eval_ds,
                                           processing_class=tokenizer)
+    if config.packing and use_row_packing(trainer, model, tokenizer):
+        ctx.log("packing: rows of up to max_length with per-row sequence masks (no flash-attention kernel here)")
     trainer.add_callback(make_event_callback(ctx, counter, train_rows, train_set.tokens, config.model))
     trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
 
