@@ -27,39 +27,27 @@ def _when(ts: float | None) -> str:
     return datetime.fromtimestamp(ts).strftime("%m-%d %H:%M") if ts else "-"
 
 
-def _format_event(event: dict) -> str | None:
-    kind = event.get("type")
-    if kind == "step":
-        loss = event.get("loss")
-        loss_text = f"{loss:.4f}" if isinstance(loss, (int, float)) else "nan"
-        return (f"step {event.get('step')}  loss {loss_text}  lr {event.get('lr') or 0:.2e}  "
-                f"{event.get('tokens_per_s') or 0:.0f} tok/s")
-    if kind == "eval":
-        return f"eval  step {event.get('step')}  eval_loss {event.get('eval_loss')}"
-    if kind == "start":
-        return (f"start  {event.get('model')} {event.get('method')}  {event.get('total_steps')} steps  "
-                f"{event.get('trainable_params'):,} trainable of {event.get('total_params'):,} params  "
-                f"{event.get('dataset_rows')} rows / {event.get('dataset_tokens')} tokens")
-    if kind == "checkpoint":
-        return f"checkpoint  step {event.get('step')}  {event.get('path')}"
-    if kind == "log":
-        return f"{event.get('level')}: {event.get('message')}"
-    if kind == "end":
-        line = f"end  {event.get('status')}"
-        if event.get("error"):
-            line += f"\n  error: {event['error']}"
-        if event.get("advice"):
-            line += f"\n  advice: {event['advice']}"
-        return line
-    return None
-
-
 def _follow(run_dir: Path, process, only_new: bool = False) -> str:
     """Prints the run's events until it ends. Ctrl-C once: graceful stop; twice: leave it running."""
     from engine import runs
     from engine.events import EventReader
+    from engine.monitoring import RunHistory
+    from tui.commands.watch import event_line
 
     reader = EventReader(run_dir / runs.EVENTS_FILE)
+    history = RunHistory()  # what `tunewiz watch --plain` prints, from the same formatter
+
+    def show(events: list[dict]) -> None:
+        for event in events:
+            history.ingest(event)
+            line = event_line(event, history)
+            if line:
+                err.print(line, highlight=False, markup=False)
+            if event.get("type") == "end":
+                for field in ("error", "advice"):
+                    if event.get(field):
+                        err.print(f"  {field}: {event[field]}", highlight=False, markup=False)
+
     if only_new:  # a resumed run: what earlier sessions of it printed is history
         reader.skip_existing()
     interrupts = {"count": 0}
@@ -80,15 +68,9 @@ def _follow(run_dir: Path, process, only_new: bool = False) -> str:
     state = "starting"
     try:
         while True:
-            for event in reader.read_new():
-                line = _format_event(event)
-                if line:
-                    err.print(line, highlight=False, markup=False)
+            show(reader.read_new())
             if process.poll() is not None:
-                for event in reader.read_new():
-                    line = _format_event(event)
-                    if line:
-                        err.print(line, highlight=False, markup=False)
+                show(reader.read_new())
                 state = runs.run_info(run_dir).state
                 break
             time.sleep(0.3)

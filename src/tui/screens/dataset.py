@@ -30,7 +30,8 @@ from textual.worker import get_current_worker
 
 from tui.i18n import t
 from tui.screens.base import TunewizScreen
-from tui.widgets.dataset.files import DatasetTree, PathSuggester
+from tui.widgets.dataset.files import DatasetTree, is_dataset_file
+from tui.widgets.paths import PathSuggester
 from tui.widgets.dataset.findings import FindingsView
 from tui.widgets.dataset.messages import FixWritten, LintDone, LoadFailed, LoadProgress, PageReady, SourceReady
 from tui.widgets.dataset.preview import PreviewTable
@@ -121,7 +122,7 @@ class DatasetScreen(TunewizScreen):
         with Horizontal(id="path-row"):
             yield Label(t("dataset.path.label"), id="path-label")
             yield Input(placeholder=t("dataset.path.placeholder"), id="path", compact=True,
-                        suggester=PathSuggester())
+                        suggester=PathSuggester(accept_file=is_dataset_file))
         with Horizontal(id="status-row"):
             yield Static(t("dataset.status.none"), id="summary", markup=False)
             yield ProgressBar(total=None, show_eta=False, id="progress")

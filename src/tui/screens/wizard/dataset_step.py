@@ -17,7 +17,7 @@ from textual.widgets import Input, Label, Static
 from tui.i18n import t
 from tui.screens.wizard.base import StepScreen, message_row, show_message
 from tui.screens.wizard.state import DataInfo, absolute_path, sample_data_path
-from tui.widgets.wizard.paths import PathSuggester
+from tui.widgets.paths import PathSuggester
 
 
 class DataChecked(Message):

@@ -33,10 +33,6 @@ class StatsPanel(Widget, can_focus=True):
     scrolling parent's keys still work.
     """
 
-    DEFAULT_CSS = """
-    StatsPanel { height: auto; }
-    """
-
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._stats: dict[str, Any] | None = None

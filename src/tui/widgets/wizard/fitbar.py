@@ -45,10 +45,6 @@ def _fit(text: str, width: int) -> str:
 class FitBar(Widget):
     """Estimate vs capacity for one method; `update_fit` sets the figures."""
 
-    DEFAULT_CSS = """
-    FitBar { height: 1; width: 1fr; }
-    """
-
     def __init__(self, label: str = "", *, label_width: int = 12, id: str | None = None,
                  classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)

@@ -28,17 +28,6 @@ class FieldSpec:
 class FieldRow(Vertical):
     """`value` is always text: what the user typed, the chosen literal, or "true"/"false"."""
 
-    DEFAULT_CSS = """
-    FieldRow { height: auto; }
-    FieldRow > Horizontal { height: 1; }
-    FieldRow .wz-form-key { width: 24; color: $text-muted; }
-    FieldRow.-invalid .wz-form-key { color: $error; text-style: bold; }
-    FieldRow.-warning .wz-form-key { color: $warning; }
-    FieldRow Input, FieldRow Select { width: 1fr; }
-    FieldRow .wz-form-error { color: $error; padding-left: 24; height: auto; }
-    FieldRow.-warning .wz-form-error { color: $warning; }
-    """
-
     def __init__(self, spec: FieldSpec, value: str, placeholder: str = "") -> None:
         super().__init__(classes="wz-form-row")
         self.spec = spec
