@@ -2,6 +2,7 @@
 no loss crosses a boundary, and the throughput counters count real tokens only."""
 from __future__ import annotations
 
+import copy
 import json
 
 import pytest
@@ -10,6 +11,7 @@ from transformers import AutoModelForCausalLM
 
 from conftest import memorise_rows, write_jsonl
 from engine.events import read_events
+from engine.train.packed_attention import use_packed_sdpa
 from engine.train.trainer import REAL_TOKENS_KEY, RowPackedCollator, TokenCounter
 
 
@@ -30,6 +32,7 @@ def test_a_packed_row_gives_each_sequence_the_logits_it_has_alone(model):
     assert batch[REAL_TOKENS_KEY].tolist() == [[1] * 8, [1] * 4 + [0] * 4]
     assert batch["labels"][0].tolist() == [-100] + first[1:] + [-100] + second[1:]
     assert batch["labels"][1].tolist()[4:] == [-100] * 4
+    assert batch["position_ids"].tolist() == [[0, 1, 2, 3, 4, 0, 1, 2], [0, 1, 2, 3, 0, 1, 2, 3]]  # padding: one run
     real = batch.pop(REAL_TOKENS_KEY)
     with torch.no_grad():
         # use_cache=False as in training (TRL sets it): with a cache transformers ignores packed positions.
@@ -38,6 +41,21 @@ def test_a_packed_row_gives_each_sequence_the_logits_it_has_alone(model):
     torch.testing.assert_close(packed[0, :5], alone[0], rtol=1e-4, atol=1e-4)
     torch.testing.assert_close(packed[0, 5:], alone[1], rtol=1e-4, atol=1e-4)  # blind to `first`
     torch.testing.assert_close(packed[1, :4], alone[2], rtol=1e-4, atol=1e-4)
+
+    # The per-sequence attention gives the same logits, and its gradients match the masked path's.
+    packed_model = copy.deepcopy(model)
+    assert use_packed_sdpa(packed_model)
+    inputs = {k: v for k, v in batch.items() if k != "labels"}
+    with torch.no_grad():
+        split = packed_model(**inputs, use_cache=False).logits
+    torch.testing.assert_close(split[0], packed[0], rtol=1e-4, atol=1e-4)
+    torch.testing.assert_close(split[1, :4], packed[1, :4], rtol=1e-4, atol=1e-4)
+    for m in (model, packed_model):
+        m.zero_grad()
+        m(**inputs, labels=batch["labels"], use_cache=False).loss.backward()
+    for (name, a), (_, b) in zip(model.named_parameters(), packed_model.named_parameters()):
+        torch.testing.assert_close(a.grad, b.grad, rtol=1e-3, atol=1e-5, msg=name)
+    model.zero_grad()
 
     counter = TokenCounter()
     counter.count({**batch, REAL_TOKENS_KEY: real})
@@ -49,13 +67,13 @@ def test_a_packed_run_trains_and_reports_real_tokens(tmp_path, tiny_model_dir, r
     import sys
 
     import yaml
-    rows = memorise_rows(24)
+    rows = memorise_rows(120)  # 24 of them the eval split (at least 20 make one)
     for k, row in enumerate(rows):  # variable lengths, as real data has
         row["messages"][-1]["content"] += " Thank you." * (k % 5)
     data = write_jsonl(tmp_path / "d.jsonl", rows)
     config = {"model": str(tiny_model_dir), "method": "lora", "data": str(data), "runs_dir": str(runs_dir),
               "name": "packed", "max_steps": 3, "batch_size": 2, "grad_accum": 1, "max_length": 256, "packing": True,
-              "eval_split": 0, "gradient_checkpointing": False, "learning_rate": 5e-3, "lora": {"r": 8, "alpha": 16}}
+              "eval_split": 0.2, "gradient_checkpointing": False, "learning_rate": 5e-3, "lora": {"r": 8, "alpha": 16}}
     path = tmp_path / "packed.yaml"
     path.write_text(yaml.safe_dump(config))
     result = subprocess.run([sys.executable, "-m", "tui.cli", "train", str(path)], capture_output=True, text=True,
@@ -64,10 +82,12 @@ def test_a_packed_run_trains_and_reports_real_tokens(tmp_path, tiny_model_dir, r
     events = read_events(runs_dir / "packed" / "events.jsonl")
     steps = [e for e in events if e["type"] == "step"]
     assert len(steps) == 3 and events[-1]["status"] == "completed"
-    assert any("per-row sequence masks" in e.get("message", "") for e in events if e["type"] == "log")
+    assert any("attention runs per packed sequence" in e.get("message", "") for e in events if e["type"] == "log")
     # Two rows of at most 256 tokens each: a step never counts more real tokens than that, and with
     # conversations of 64-92 tokens each row holds several of them.
     assert all(0 < e["tokens"] <= 2 * 256 for e in steps)
     conversations = [e["samples_per_s"] * e["tokens"] / e["tokens_per_s"] for e in steps]
     assert all(c >= 4 for c in conversations), conversations
     assert json.loads((runs_dir / "packed" / "status.json").read_text())["state"] == "completed"
+    evals = [e for e in events if e["type"] == "eval"]  # the eval split is packed the same way
+    assert evals and all(0 < e["eval_loss"] < 20 for e in evals)

@@ -72,6 +72,17 @@ def pick_precision(requested: str) -> tuple[str, bool]:
     return requested, cuda
 
 
+def native_bf16(on_gpu: bool) -> bool:
+    """Whether bf16 matmuls run natively here (not emulated): the GPU's answer, or oneDNN's on the CPU."""
+    import torch
+    if on_gpu:
+        return torch.cuda.is_bf16_supported()
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return False
+
+
 def load_model(ctx: "RunContext", model_path: str, precision: str, on_gpu: bool) -> Any:
     import torch
     from transformers import AutoModelForCausalLM
@@ -83,10 +94,13 @@ def load_model(ctx: "RunContext", model_path: str, precision: str, on_gpu: bool)
         kwargs["device_map"] = {"": torch.cuda.current_device()}
     if config.method == "qlora":
         from transformers import BitsAndBytesConfig
-        # The guide's QLoRA settings: NF4 with double quantisation; compute in the training dtype.
+        # The guide's QLoRA settings: NF4 with double quantisation, bf16 compute. In fp32 runs the 4-bit
+        # layers still compute in bf16 where the hardware does bf16 natively (bf16 GPUs, CPUs with
+        # AVX512-BF16/AMX): the weights are 4-bit anyway, and fp32 there only costs time.
+        compute = dtype if precision != "fp32" else (torch.bfloat16 if native_bf16(on_gpu) else torch.float32)
         kwargs["quantization_config"] = BitsAndBytesConfig(
             load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
-            bnb_4bit_compute_dtype=dtype if precision != "fp32" else torch.float32)
+            bnb_4bit_compute_dtype=compute)
         if not on_gpu:
             kwargs["device_map"] = {"": "cpu"}
     try:
@@ -230,8 +244,12 @@ class RowPackedCollator:
                                                      return_position_ids=True)
 
     def __call__(self, examples: list[dict[str, Any]]) -> dict[str, Any]:
+        import torch
         batch = self.inner(examples)
         real = batch.pop("attention_mask")
+        positions = batch["position_ids"]
+        for row, used in enumerate(real.sum(dim=1).tolist()):  # the padding at a row's end: one more sequence
+            positions[row, used:] = torch.arange(positions.shape[1] - used)
         # No loss across a boundary: the last token of one sequence does not predict the next one's first.
         batch["labels"][batch["position_ids"] == 0] = -100
         batch[REAL_TOKENS_KEY] = real
@@ -254,13 +272,17 @@ def make_trainer_class(counter: TokenCounter) -> Any:
     return CountingSFTTrainer
 
 
-def use_row_packing(trainer: Any, model: Any, tokenizer: Any) -> bool:
-    """Swaps TRL's flattened packed batches for row-packed ones unless a varlen attention kernel is in use."""
+def use_row_packing(trainer: Any, model: Any, tokenizer: Any) -> str | None:
+    """Swaps TRL's flattened packed batches for row-packed ones unless a varlen attention kernel is in
+    use, and SDPA for its per-sequence variant (packed_attention.py). Returns what was done, or None."""
+    from engine.train.packed_attention import use_packed_sdpa
     implementation = getattr(getattr(model, "config", None), "_attn_implementation", None)
     if implementation in VARLEN_ATTENTION:
-        return False
+        return None
     trainer.data_collator = RowPackedCollator(tokenizer.pad_token_id)
-    return True
+    if use_packed_sdpa(model):
+        return "rows of up to max_length; attention runs per packed sequence (SDPA, no flash-attention here)"
+    return f"rows of up to max_length with a per-row sequence mask ({implementation} attention)"
 
 
 def make_event_callback(ctx: "RunContext", counter: TokenCounter, dataset_rows: int, dataset_tokens: int,
@@ -424,8 +446,9 @@ def train(ctx: "RunContext", resume: bool = False) -> str:
     counter = TokenCounter()
     trainer = make_trainer_class(counter)(model=model, args=args, train_dataset=train_ds, eval_dataset=eval_ds,
                                           processing_class=tokenizer)
-    if config.packing and use_row_packing(trainer, model, tokenizer):
-        ctx.log("packing: rows of up to max_length with per-row sequence masks (no flash-attention kernel here)")
+    packing_mode = use_row_packing(trainer, model, tokenizer) if config.packing else None
+    if packing_mode:
+        ctx.log(f"packing: {packing_mode}")
     trainer.add_callback(make_event_callback(ctx, counter, train_rows, train_set.tokens, config.model))
     trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
 
