@@ -18,19 +18,32 @@ from typing import Any
 ATTENTION_NAME = "tunewiz_packed_sdpa"
 
 
+# Every layer of one forward pass gets the same position_ids tensor: the cuts are computed once for
+# it (on a GPU, `.tolist()` is a device-to-host sync; once a forward, not once a layer).
+_last_cuts: tuple[Any, list[list[tuple[int, int]]] | None] | None = None
+
+
 def _segments(position_ids: Any) -> list[list[tuple[int, int]]] | None:
     """Per row, the (start, end) of each run of consecutive positions; None when no row is packed."""
+    global _last_cuts
+    if _last_cuts is not None and _last_cuts[0] is position_ids:
+        return _last_cuts[1]
+    rows = _find_segments(position_ids)
+    _last_cuts = (position_ids, rows)
+    return rows
+
+
+def _find_segments(position_ids: Any) -> list[list[tuple[int, int]]] | None:
     import torch
     starts = torch.diff(position_ids, dim=-1, prepend=position_ids[:, :1] - 1) != 1
     if not bool(starts.any()):
         return None
     starts[:, 0] = True
-    length = position_ids.shape[-1]
-    rows = []
-    for row in starts:
-        cuts = row.nonzero().flatten().tolist() + [length]
-        rows.append(list(zip(cuts[:-1], cuts[1:])))
-    return rows
+    batch, length = position_ids.shape
+    cuts: list[list[int]] = [[] for _ in range(batch)]
+    for row, column in starts.nonzero().tolist():  # one transfer for the whole batch
+        cuts[row].append(column)
+    return [list(zip(row, row[1:] + [length])) for row in cuts]
 
 
 def packed_sdpa_attention(module: Any, query: Any, key: Any, value: Any, attention_mask: Any, dropout: float = 0.0,
