@@ -50,3 +50,16 @@ def test_schema_rejects_bad_events():
         validate_event({"v": 1, "t": 1.0, "type": "end", "status": "exploded", "error": None, "advice": None})
     with pytest.raises(EventSchemaError):
         validate_event({"v": 1, "t": 1.0, "type": "step"})
+
+
+def test_read_new_returns_everything_even_past_many_chunks(tmp_path):
+    """`read_new` (tunewiz train's progress, read_events) is not limited to one chunk a call, and a
+    line longer than a chunk still arrives whole."""
+    path = tmp_path / "events.jsonl"
+    writer = EventWriter(path)
+    for step in range(1, 51):
+        writer.write("log", level="info", message=f"line {step} " + "x" * (step * 7))
+    reader = EventReader(path, chunk_bytes=64)
+    events = reader.read_new()
+    assert [e["message"].split()[1] for e in events] == [str(k) for k in range(1, 51)]
+    assert reader.read_new() == [] and reader.backlog == 0

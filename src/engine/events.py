@@ -172,11 +172,8 @@ class EventReader:
     def read_new(self) -> list[dict[str, Any]]:
         """Every whole line added since the last read."""
         events = self.read_chunk()
-        while self.backlog:
-            more = self.read_chunk()
-            if not more and not self.backlog:
-                break
-            events.extend(more)
+        while self.backlog:  # each chunk advances the offset, or finds the file shorter (backlog 0)
+            events.extend(self.read_chunk())
         return events
 
 
