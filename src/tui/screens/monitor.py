@@ -85,7 +85,11 @@ class MonitorScreen(TunewizScreen):
     POLL_SECONDS = 0.5
     GPU_SECONDS = 2.0
     MIN_CHART_SECONDS = 1.0
-    CHART_COST_FACTOR = 60  # chart drawing may take at most 1/60 of the time (1.7 % of a core)
+    CHART_COST_FACTOR = 100  # chart drawing may take at most 1/100 of the time (1 % of a core)
+    # While steps stream in, the figures are repainted at most this often: a fast run (10+ steps/s)
+    # would otherwise repaint on every poll; a trainer sharing the CPU loses what the app spends.
+    # A change of state (an end, a crash) is shown at the next poll regardless.
+    MIN_UPDATE_SECONDS = 1.0
     COMPACT_WIDTH = 110
 
     def __init__(self, run_dir: str | Path | None = None, run: str | None = None,
@@ -106,6 +110,7 @@ class MonitorScreen(TunewizScreen):
         self._view = 0
         self._problems: set[str] = set()
         self._charts: list[MetricChart] = []
+        self._applied_at = float("-inf")
         self.snapshots_applied = 0  # for tests and benchmarks: how many updates reached the screen
         self.charts_applied = 0
 
@@ -170,15 +175,20 @@ class MonitorScreen(TunewizScreen):
         sampler = GpuSampler(self._nvml)
         last_chart = 0.0
         last_gpu = float("-inf")
+        last_post = float("-inf")
+        posted_state: str | None = None
+        pending = False  # events arrived that are not on screen yet
         drawn_version: tuple[int, int] | None = None
         interval = self.MIN_CHART_SECONDS
         try:
             while not worker.is_cancelled and not self._stop_event.is_set():
                 catching_up = False
                 try:
-                    changed = watcher.poll()
+                    pending = watcher.poll() or pending
                     catching_up = watcher.catching_up
                     now = time.monotonic()
+                    changed = pending and (watcher.state != posted_state
+                                           or now - last_post >= self.MIN_UPDATE_SECONDS)
                     gpus = None
                     if now - last_gpu >= self.GPU_SECONDS:
                         last_gpu = now
@@ -194,6 +204,7 @@ class MonitorScreen(TunewizScreen):
                             drawn_version, last_chart = version, now
                             interval = self._chart_interval()
                         self.post_message(MonitorUpdate(snapshot, gpus, sampler.note))
+                        last_post, posted_state, pending = now, snapshot.state, False
                         if chart_due and catching_up and not self._first_paint.is_set():
                             # Re-attaching to a long run: the overview is on its way to the screen.
                             # Reading the rest now would fight the first paint for the GIL; wait for it.
@@ -213,6 +224,7 @@ class MonitorScreen(TunewizScreen):
         previous = self._snapshot
         self._snapshot = snapshot
         self.snapshots_applied += 1
+        self._applied_at = time.monotonic()
         self._show_head(snapshot)
         self._show_progress(snapshot, time.time())
         self._show_figures(snapshot)
@@ -240,8 +252,10 @@ class MonitorScreen(TunewizScreen):
             self.notify(t("monitor.poll_error", error=message.error), severity="warning")
 
     def _tick(self) -> None:
-        # Elapsed and ETA move every second between snapshots; only this one line is redrawn.
-        if self._snapshot is not None and self._snapshot.active:
+        # Elapsed and ETA move every second between snapshots; only this one line is redrawn, and
+        # not when a snapshot has just redrawn it.
+        recent = time.monotonic() - self._applied_at < 0.9
+        if self._snapshot is not None and self._snapshot.active and not recent:
             self._show_progress(self._snapshot, time.time())
 
     def _set_text(self, widget_id: str, markup: str) -> None:
