@@ -284,6 +284,18 @@ def test_remote_code_needs_the_opt_in(tmp_path, tiny_model_dir, runs_dir):
     assert_clean_failure(result, "trust_remote_code")
 
 
+def test_a_model_folder_without_tokenizer_files_says_which_files_are_missing(tmp_path, tiny_model_dir, runs_dir):
+    import shutil
+    model = tmp_path / "merged-without-tokenizer"
+    shutil.copytree(tiny_model_dir, model, ignore=shutil.ignore_patterns("tokenizer*", "vocab*", "merges*",
+                                                                           "special_tokens*", "*.jinja"))
+    result = tunewiz("train", str(make_config(tmp_path, model, runs_dir)))
+    assert_clean_failure(result, f"{model} has no tokenizer files", "tokenizer.json", "config.json",
+                         "Copy the tokenizer files")
+    end = read_events(next(runs_dir.iterdir()) / "events.jsonl")[-1]
+    assert end["status"] == "failed" and "has no tokenizer files" in end["error"]
+
+
 def test_unreadable_rows_are_named_by_file_and_line(tmp_path, tiny_model_dir, runs_dir):
     data = tmp_path / "dirty.jsonl"
     rows = [json.dumps(r) for r in memorise_rows(4)]

@@ -30,6 +30,28 @@ def _fail(message: str, advice: str) -> TrainingError:
 
 
 # -- model ------------------------------------------------------------------------------------
+# Any one of these lets transformers build a tokenizer (fast JSON, SentencePiece, BPE, WordPiece).
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer.model", "spiece.model", "vocab.json", "vocab.txt")
+
+
+def tokenizer_failure(model_path: str, exc: Exception) -> TrainingError:
+    """Why a tokenizer did not load, in one message. transformers' own message often starts with a line
+    ending in "from one of:" and lists internals after it, so a model folder is looked at directly."""
+    folder = Path(model_path)
+    if folder.is_dir() and not any((folder / name).is_file() for name in TOKENIZER_FILES):
+        present = sorted(p.name for p in folder.iterdir())
+        shown = ", ".join(present[:8]) + (f" and {len(present) - 8} more" if len(present) > 8 else "")
+        return _fail(f"model: {model_path} has no tokenizer files (none of {', '.join(TOKENIZER_FILES)}); "
+                     f"the folder holds: {shown or 'nothing'}",
+                     "Copy the tokenizer files from the model's original release into this folder (merged or "
+                     "exported checkpoints often lack them), or set model to the folder that has them.")
+    detail = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+    if len(detail) > 400:
+        detail = detail[:400] + " ..."
+    return _fail(f"model: cannot load the tokenizer of {model_path!r}: {detail or type(exc).__name__}",
+                 "Check the hub id or path (offline: download the model and give its folder).")
+
+
 def resolve_model(ctx: "RunContext") -> str:
     """The path or hub id to load, converting the demo model on first use."""
     from engine.demo import DemoModelMissing, resolve_model_path
@@ -398,8 +420,7 @@ def train(ctx: "RunContext", resume: bool = False) -> str:
     try:
         tokenizer = AutoTokenizer.from_pretrained(model_path, trust_remote_code=config.trust_remote_code)
     except (OSError, ValueError) as exc:
-        raise _fail(f"model: cannot load the tokenizer of {model_path!r}: {str(exc).splitlines()[0]}",
-                    "Check the hub id or path (offline: download the model and give its folder).") from None
+        raise tokenizer_failure(model_path, exc) from None
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     if ensure_chat_template(tokenizer):
