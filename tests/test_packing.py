@@ -91,3 +91,44 @@ def test_a_packed_run_trains_and_reports_real_tokens(tmp_path, tiny_model_dir, r
     assert json.loads((runs_dir / "packed" / "status.json").read_text())["state"] == "completed"
     evals = [e for e in events if e["type"] == "eval"]  # the eval split is packed the same way
     assert evals and all(0 < e["eval_loss"] < 20 for e in evals)
+
+
+def test_on_a_cpu_the_lm_head_scores_labelled_positions_only_with_the_same_loss_and_gradients(tiny_model_dir):
+    import trl.trainer.utils as trl_utils
+    from engine.train.trainer import score_labelled_positions_only_on_cpu
+
+    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir, attn_implementation="sdpa")
+    trl_utils.add_fused_lm_head(model, outputs=("log_probs", "entropy", "is_top1"))
+    ids = torch.randint(3, 200, (2, 12), generator=torch.Generator().manual_seed(0))
+    labels = ids.clone()
+    labels[:, :7] = -100  # the prompt
+    labels[1, 10:] = -100  # padding
+    batch = {"input_ids": ids, "attention_mask": (labels[:, :] != -100) | (torch.arange(12) < 7), "labels": labels}
+    projected: list[int] = []
+    original = trl_utils._ChunkedLogProbFunction.apply
+
+    def counting(hidden, *args):
+        projected.append(hidden.shape[0])
+        return original(hidden, *args)
+
+    def loss_and_grads():
+        model.zero_grad()
+        out = model(**batch, fused_lm_head=True)
+        out.loss.backward()
+        return out.loss.detach(), out.entropy.detach(), [p.grad.clone() for p in model.parameters() if p.grad is not None]
+
+    choose = trl_utils._use_triton
+    try:
+        trl_utils._ChunkedLogProbFunction.apply = counting
+        every_loss, every_entropy, every_grads = loss_and_grads()
+        assert score_labelled_positions_only_on_cpu() and score_labelled_positions_only_on_cpu()  # idempotent
+        compact_loss, compact_entropy, compact_grads = loss_and_grads()
+    finally:
+        trl_utils._ChunkedLogProbFunction.apply = original
+        trl_utils._use_triton = choose
+    assert projected == [2 * 11, 5 + 3]  # every shifted position, then only the labelled ones
+    torch.testing.assert_close(compact_loss, every_loss)
+    torch.testing.assert_close(compact_entropy, every_entropy)
+    assert len(compact_grads) == len(every_grads)
+    for compact, every in zip(compact_grads, every_grads):
+        torch.testing.assert_close(compact, every)
