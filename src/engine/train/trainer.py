@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine import runs
 from engine.train.errors import TrainingError
+from engine.train.lm_head import use_fast_cpu_lm_head
 from engine.train.tokenize import TokenizedSet, ensure_chat_template, tokenize_examples
 
 if TYPE_CHECKING:
@@ -294,28 +295,6 @@ def make_trainer_class(counter: TokenCounter) -> Any:
     return CountingSFTTrainer
 
 
-def score_labelled_positions_only_on_cpu() -> bool:
-    """Makes TRL's fused LM head project only the positions that carry a label on a CPU too.
-
-    TRL computes the loss without materialising the logits, in tiles. On Triton devices it projects
-    only the positions whose label is not -100; everywhere else it projects every position, so that
-    tile shapes stay fixed for compiled backends (Neuron). A CPU compiles nothing, and there the
-    head's three projections (forward, its recomputation in backward, the input gradient) over
-    prompts and padding were up to a third of a LoRA step on the demo model. Same loss and gradients
-    (tests/test_packing.py). Returns False, changing nothing, if TRL no longer has the hook."""
-    import trl.trainer.utils as trl_utils
-    choose = getattr(trl_utils, "_use_triton", None)
-    if choose is None or getattr(choose, "tunewiz_cpu_compact", False):
-        return choose is not None
-
-    def compact_on_cpu(device: Any) -> bool:
-        return getattr(device, "type", None) == "cpu" or choose(device)
-
-    compact_on_cpu.tunewiz_cpu_compact = True  # type: ignore[attr-defined]
-    trl_utils._use_triton = compact_on_cpu
-    return True
-
-
 def use_row_packing(trainer: Any, model: Any, tokenizer: Any) -> str | None:
     """Swaps TRL's flattened packed batches for row-packed ones unless a varlen attention kernel is in
     use, and SDPA for its per-sequence variant (packed_attention.py). Returns what was done, or None."""
@@ -487,7 +466,7 @@ def train(ctx: "RunContext", resume: bool = False) -> str:
         save_only_model=False,
     )
     counter = TokenCounter()
-    score_labelled_positions_only_on_cpu()
+    use_fast_cpu_lm_head()  # before TRL adds its fused head: see lm_head.py
     trainer = make_trainer_class(counter)(model=model, args=args, train_dataset=train_ds, eval_dataset=eval_ds,
                                           processing_class=tokenizer)
     packing_mode = use_row_packing(trainer, model, tokenizer) if config.packing else None
