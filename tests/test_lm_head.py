@@ -20,8 +20,12 @@ def restore_trl():
     trl_utils._use_triton, trl_utils._ChunkedLogProbFunction = saved
 
 
+@pytest.mark.parametrize("keep_probs", [True, False])  # kept for the backward, or recomputed there
 @pytest.mark.parametrize("weight_grad", [False, True])  # LoRA (frozen head) and full fine-tuning
-def test_the_cpu_head_matches_trls_kernel(weight_grad):
+def test_the_cpu_head_matches_trls_kernel(weight_grad, keep_probs, monkeypatch):
+    import engine.train.lm_head as lm_head
+    if not keep_probs:
+        monkeypatch.setattr(lm_head, "KEEP_PROBS_BYTES", 0)
     generator = torch.Generator().manual_seed(0)
     tokens, width, vocab = 1100, 48, 3000  # more than one chunk of tokens
     hidden = torch.randn(tokens, width, generator=generator, requires_grad=True)

@@ -10,6 +10,8 @@ logits. Two things about it cost a CPU dearly:
 - Without Triton its tiles go through generic torch code that makes about two dozen full passes over
   each [4096, 32768] tile (temporaries for masks, rescaling, gradients). On the demo model that was
   2-3x the time of the few passes below, and the head was the largest single part of a LoRA step.
+  The probabilities of the forward are also kept for the backward (up to KEEP_PROBS_BYTES), which
+  saves one of the head's three projections.
 
 `use_fast_cpu_lm_head()` patches both, for CPU tensors only; anything else (GPUs, bf16 autocast,
 biases, temperatures, soft-capping, other outputs) goes to TRL unchanged. Same numbers as TRL's
@@ -20,6 +22,9 @@ from __future__ import annotations
 from typing import Any
 
 CHUNK_TOKENS = 512  # a [512, vocab] fp32 tile: 100 MB at Qwen's 152k vocabulary
+# The forward's probabilities are kept for the backward (saving one of the head's three projections)
+# when they take at most this much memory; above it the backward recomputes them chunk by chunk.
+KEEP_PROBS_BYTES = 1 << 30
 SUPPORTED_OUTPUTS = frozenset({"log_probs", "entropy", "is_top1"})
 
 
@@ -37,7 +42,10 @@ def _cpu_log_prob_function() -> Any:
             entropy = hidden.new_empty(count)
             top1 = torch.empty(count, dtype=torch.bool, device=hidden.device)
             log_z = hidden.new_empty(count)
-            buffer = hidden.new_empty((min(count, CHUNK_TOKENS), weight.shape[0]))
+            vocab = weight.shape[0]
+            keep = count * vocab * hidden.element_size() <= KEEP_PROBS_BYTES
+            probs = hidden.new_empty((count, vocab)) if keep else hidden.new_empty((min(count, CHUNK_TOKENS), vocab))
+            buffer = hidden.new_empty((min(count, CHUNK_TOKENS), vocab))
             for start in range(0, count, CHUNK_TOKENS):
                 end = min(start + CHUNK_TOKENS, count)
                 logits = buffer[: end - start]
@@ -48,7 +56,10 @@ def _cpu_log_prob_function() -> Any:
                 log_z[start:end] = chunk_log_z
                 log_probs[start:end] = logits.gather(1, target[:, None]).squeeze(1) - chunk_log_z
                 logits.sub_(chunk_log_z[:, None])  # now log p
-                entropy[start:end] = -(logits.exp() * logits).sum(dim=1)
+                chunk_probs = probs[start:end] if keep else probs[: end - start]
+                torch.exp(logits, out=chunk_probs)
+                entropy[start:end] = -torch.einsum("ij,ij->i", chunk_probs, logits)
+            ctx.probs = probs if keep else None
             ctx.save_for_backward(hidden, weight, targets, log_z)
             ctx.mark_non_differentiable(entropy, top1)
             return log_probs, entropy, top1
@@ -62,13 +73,17 @@ def _cpu_log_prob_function() -> Any:
             count = hidden.shape[0]
             grad_hidden = torch.empty_like(hidden) if need_hidden else None
             grad_weight = torch.zeros_like(weight) if need_weight else None
-            buffer = hidden.new_empty((min(count, CHUNK_TOKENS), weight.shape[0]))
+            probs, ctx.probs = ctx.probs, None  # turned into the gradient in place: usable once
+            buffer = None if probs is not None else hidden.new_empty((min(count, CHUNK_TOKENS), weight.shape[0]))
             minus_one = hidden.new_full((min(count, CHUNK_TOKENS), 1), -1.0)
             for start in range(0, count, CHUNK_TOKENS):
                 end = min(start + CHUNK_TOKENS, count)
-                grad = buffer[: end - start]
-                torch.mm(hidden[start:end], weight.t(), out=grad)
-                grad.sub_(log_z[start:end, None]).exp_()                                  # p
+                if probs is not None:
+                    grad = probs[start:end]                                                # p
+                else:
+                    grad = buffer[: end - start]
+                    torch.mm(hidden[start:end], weight.t(), out=grad)
+                    grad.sub_(log_z[start:end, None]).exp_()                              # p
                 grad.scatter_add_(1, targets[start:end, None], minus_one[: end - start])  # p - onehot
                 grad.mul_(-grad_log_probs[start:end, None])                               # d log p / d logits
                 if grad_hidden is not None:
