@@ -158,6 +158,9 @@ def load_model(ctx: "RunContext", model_path: str, precision: str, on_gpu: bool)
         except ValueError as exc:
             raise _fail(f"lora.target_modules: {exc}",
                         "Use 'all-linear' or module names that exist in this model (e.g. q_proj, v_proj).") from None
+        if not on_gpu:
+            from engine.train.lora_dropout import use_cpu_lora_dropout
+            use_cpu_lora_dropout(model)  # torch's CPU dropout was the costliest part of a LoRA step
     return model
 
 
