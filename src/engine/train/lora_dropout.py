@@ -8,44 +8,59 @@ random bits per element from 64-bit draws — four elements a draw — and keeps
 bits are at or above the threshold: the drop probability is `p` rounded to 1/65536, elements are
 independent, kept values are scaled by 1/(1-p) as in `nn.Dropout`, and the global seed governs it.
 `python bench/lora_dropout.py` compares the two side by side. Anything not on a CPU goes to
-`torch.nn.functional.dropout` unchanged. Imports torch: import this module lazily (start-up).
+`torch.nn.functional.dropout` unchanged.
 """
 from __future__ import annotations
 
+import functools
 from typing import Any
-
-import torch
 
 _LEVELS = 1 << 16
 
 
-class CpuLoraDropout(torch.nn.Module):
-    """nn.Dropout(p) for CPU tensors, drawing 16 random bits per element."""
+@functools.cache
+def _define_cpu_lora_dropout() -> type:
+    import torch
 
-    def __init__(self, p: float) -> None:
-        super().__init__()
-        if not 0.0 <= p < 1.0:
-            raise ValueError(f"dropout probability must be in [0, 1), got {p}")
-        self.p = p
-        # int16 bits are uniform on [-32768, 32767]; P(bits < threshold) = round(p * 65536) / 65536
-        self.threshold = round(p * _LEVELS) - _LEVELS // 2
+    class CpuLoraDropout(torch.nn.Module):
+        """nn.Dropout(p) for CPU tensors, drawing 16 random bits per element."""
 
-    def extra_repr(self) -> str:
-        return f"p={self.p}"
+        def __init__(self, p: float) -> None:
+            super().__init__()
+            if not 0.0 <= p < 1.0:
+                raise ValueError(f"dropout probability must be in [0, 1), got {p}")
+            self.p = p
+            # int16 bits are uniform on [-32768, 32767]; P(bits < threshold) = round(p * 65536) / 65536
+            self.threshold = round(p * _LEVELS) - _LEVELS // 2
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if not self.training or self.p == 0.0 or x.device.type != "cpu":
-            return torch.nn.functional.dropout(x, self.p, self.training)
-        count = x.numel()
-        words = torch.randint(-(1 << 63), (1 << 63) - 1, ((count + 3) // 4,), dtype=torch.int64)
-        bits = words.view(torch.int16)[:count].view(x.shape)
-        scale = (bits >= self.threshold).to(x.dtype).mul_(1.0 / (1.0 - self.p))
-        return x * scale
+        def extra_repr(self) -> str:
+            return f"p={self.p}"
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            if not self.training or self.p == 0.0 or x.device.type != "cpu":
+                return torch.nn.functional.dropout(x, self.p, self.training)
+            count = x.numel()
+            words = torch.randint(-(1 << 63), (1 << 63) - 1, ((count + 3) // 4,), dtype=torch.int64)
+            bits = words.view(torch.int16)[:count].view(x.shape)
+            scale = (bits >= self.threshold).to(x.dtype).mul_(1.0 / (1.0 - self.p))
+            return x * scale
+
+    return CpuLoraDropout
+
+
+def __getattr__(name: str) -> Any:
+    # The class is defined on first use: importing the engine must not import torch (start-up time).
+    if name == "CpuLoraDropout":
+        return _define_cpu_lora_dropout()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def use_cpu_lora_dropout(model: Any) -> int:
     """Replaces peft's `nn.Dropout` on every LoRA layer's input with CpuLoraDropout (same p); returns
     how many were replaced. Dropout has no weights: saved adapters are unchanged."""
+    import torch
+
+    cpu_lora_dropout = _define_cpu_lora_dropout()
     replaced = 0
     for module in model.modules():
         dropouts = getattr(module, "lora_dropout", None)
@@ -53,7 +68,7 @@ def use_cpu_lora_dropout(model: Any) -> int:
             continue
         for name, dropout in list(dropouts.items()):
             if type(dropout) is torch.nn.Dropout and dropout.p > 0:
-                replacement = CpuLoraDropout(dropout.p)
+                replacement = cpu_lora_dropout(dropout.p)
                 replacement.train(dropout.training)
                 dropouts[name] = replacement
                 replaced += 1
