@@ -121,9 +121,14 @@ def test_packing_and_eval_split(tmp_path, tiny_model_dir, runs_dir):
     start = next(e for e in events if e["type"] == "start")
     assert start["dataset_rows"] == 36
     evals = [e for e in events if e["type"] == "eval"]
-    assert evals and all(e["eval_loss"] > 0 for e in evals)
+    assert all(e["eval_loss"] > 0 for e in evals)
+    assert [e["step"] for e in evals] == [2, 4]  # the last step's eval is not run a second time at the end
     # packed: several examples per sequence, so more samples than sequences per step
     assert all(e["samples_per_s"] > 0 for e in steps(run_dir))
+    # step 3's tokens/s measures step 3 only, not step 2's eval and checkpoint before it
+    step3 = next(e for e in steps(run_dir) if e["step"] == 3)
+    saved2 = next(e for e in events if e["type"] == "checkpoint" and e["step"] == 2)
+    assert step3["tokens"] / step3["tokens_per_s"] <= (step3["t"] - saved2["t"]) * 1.01 + 0.02
 
 
 def test_truncation_is_reported(tmp_path, tiny_model_dir, runs_dir):

@@ -389,7 +389,11 @@ def make_event_callback(ctx: "RunContext", counter: TokenCounter, dataset_rows: 
             ctx.status(state="stopping" if ctx.stop.requested else "running", step=state.global_step,
                        total_steps=state.max_steps, last_loss=loss if math.isfinite(loss) else None)
 
+        def on_evaluate(self, args, state, control, **kwargs):
+            self.last_time = time.perf_counter()  # the next step's tokens/s must not include the eval
+
         def on_save(self, args, state, control, **kwargs):
+            self.last_time = time.perf_counter()  # nor the checkpoint's writing
             if not state.is_world_process_zero:
                 return
             path = Path(args.output_dir) / f"checkpoint-{state.global_step}"
@@ -484,8 +488,9 @@ def train(ctx: "RunContext", resume: bool = False) -> str:
     ctx.log(f"saving the {'adapter' if config.uses_lora else 'model'} to {out}")
     trainer.model.save_pretrained(out)
     tokenizer.save_pretrained(out)
-    if eval_ds is not None:
-        metrics = trainer.evaluate()
-        ctx.events.write("eval", step=trainer.state.global_step, eval_loss=metrics.get("eval_loss"))
+    final_step = trainer.state.global_step
+    if eval_ds is not None and not any("eval_loss" in entry and entry.get("step") == final_step
+                                       for entry in trainer.state.log_history):
+        trainer.evaluate()  # its on_log writes the eval event; skipped when the last step was just evaluated
     ctx.status(output=str(out))
     return "completed"
