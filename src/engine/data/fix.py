@@ -3,7 +3,7 @@
 Kept + rejected always equals the input's rows; the input is only read. Cleaning drops rows with
 errors, later copies of duplicates and rows also in the eval file, trims surrounding whitespace of
 every text, drops a BOM and blank lines, and (with `to`) converts to another format through the
-canonical form (`formats.to_format_dict`, the one writer of each format).
+canonical form (`writers.to_format_dict`, the one writer of each format).
 """
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ import orjson
 
 from . import rules as R
 from .canonical import Problem
-from .formats import parse_row, to_format_dict
+from .formats import parse_row
+from .writers import to_format_dict
 from .lint import OPENAI_MSG_KEYS, OPENAI_TOP_KEYS, LintOptions, LintReport, _Scan
 from .records import DatasetError, iter_records_of, sniff
 

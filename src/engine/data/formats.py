@@ -1,4 +1,4 @@
-"""Dataset formats: detection, reading into the canonical form, and writing back out.
+"""Dataset formats: detection and reading into the canonical form (writing back out: writers.py).
 
 Supported formats (names in `FORMATS`):
 - ``openai``: ``{"messages": [{"role", "content", "weight"?, "tool_calls"?, "name"?}], "tools"?}``
@@ -23,9 +23,11 @@ import orjson
 
 from .canonical import FORMATS, Example, Message, Problem
 from .records import DatasetError, FileInfo, iter_records, iter_records_of, sniff
+# The writers live in writers.py; they are re-exported here, where callers have always found them.
+from .writers import to_alpaca_dict, to_format_dict, to_openai_dict, to_sharegpt_dict
 
 __all__ = [
-    "DatasetError", "ReadResult", "DatasetInfoEntry", "detect_format", "detect_record_format",
+    "DatasetError", "ReadResult", "DatasetInfoEntry", "detect_format", "detect_from_info", "detect_record_format",
     "read_examples", "read_dataset_info", "read_entry", "iter_records", "parse_row",
     "to_openai_dict", "to_alpaca_dict", "to_sharegpt_dict", "to_format_dict", "FORMAT_HELP",
 ]
@@ -94,7 +96,10 @@ def detect_record_format(obj: Any) -> str | None:
     return None
 
 
-def _detect_from(info: FileInfo, sample: int = 50) -> str:
+def detect_from_info(info: FileInfo, sample: int = 50) -> str:
+    """The format (one of FORMATS) of a sniffed file, by majority over its first `sample` readable records.
+
+    Raises DatasetError when no record is readable or none matches a known format."""
     if info.layout == "text":
         return "text"
     counts: dict[str, int] = {}
@@ -132,7 +137,7 @@ def detect_format(path: str | Path) -> str:
 
     Raises DatasetError when the file cannot be read or no record matches a known format.
     """
-    return _detect_from(sniff(path))
+    return detect_from_info(sniff(path))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -473,7 +478,7 @@ def _iter_parsed(path: str | Path, format: str, columns: dict[str, str] | None,
     fmt = format
     detected = format == "auto"
     if detected:
-        fmt = _detect_from(info)
+        fmt = detect_from_info(info)
     elif fmt not in FORMATS:
         raise DatasetError(f"unknown format {format!r}; use one of auto, {', '.join(FORMATS)}.", code="bad-argument")
     src = str(path)
@@ -587,153 +592,3 @@ def read_dataset_info(info_path: str | Path, name: str) -> DatasetInfoEntry:
 def read_entry(entry: DatasetInfoEntry) -> ReadResult:
     """Reads a dataset_info entry's file (same as `entry.read()`)."""
     return entry.read()
-
-
-# ---------------------------------------------------------------------------------------------
-# writing: one source of truth for every output format
-
-def _parse_call(text: str) -> list[dict[str, Any]] | None:
-    """A ShareGPT function_call text (`{"name", "arguments"}` or a list of them) as OpenAI tool calls."""
-    try:
-        v = orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return None
-    calls = v if isinstance(v, list) else [v]
-    out = []
-    for c in calls:
-        if not (isinstance(c, dict) and isinstance(c.get("name"), str)):
-            return None
-        args = c.get("arguments", {})
-        out.append({"type": "function", "function": {
-            "name": c["name"], "arguments": args if isinstance(args, str) else json.dumps(args, ensure_ascii=False)}})
-    return out
-
-
-def _openai_tools(tools: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
-    if not tools:
-        return None
-    # LLaMA-Factory/glaive tools are bare function specs; OpenAI wants them wrapped.
-    return [t if t.get("type") == "function" and "function" in t else {"type": "function", "function": t} for t in tools]
-
-
-def to_openai_dict(example: Example) -> dict[str, Any]:
-    """The example as an OpenAI chat fine-tuning row. Raises ValueError for raw-text examples."""
-    if example.messages is None:
-        raise ValueError("a raw-text example has no chat form; write it to a text file instead")
-    msgs: list[dict[str, Any]] = []
-    pending_ids: list[str] = []
-    n_calls = 0
-    for m in example.messages:
-        d: dict[str, Any] = {"role": m.role, "content": m.content}
-        calls = m.tool_calls
-        if m.source_role == "function_call" and not calls:
-            calls = _parse_call(m.content)
-            if calls:
-                d["content"] = None
-        if calls:
-            fixed = []
-            for c in calls:
-                c = dict(c)
-                if "id" not in c:
-                    n_calls += 1
-                    c["id"] = f"call_{n_calls}"
-                c.setdefault("type", "function")
-                fixed.append(c)
-                pending_ids.append(c["id"])
-            d["tool_calls"] = fixed
-        if m.role == "tool":
-            tcid = m.tool_call_id or (pending_ids.pop(0) if pending_ids else None)
-            if tcid:
-                d["tool_call_id"] = tcid
-        if m.name:
-            d["name"] = m.name
-        if m.weight is not None:
-            d["weight"] = int(m.weight)
-        msgs.append(d)
-    out: dict[str, Any] = {"messages": msgs}
-    tools = _openai_tools(example.tools)
-    if tools:
-        out["tools"] = tools
-    return out
-
-
-def to_alpaca_dict(example: Example) -> dict[str, Any]:
-    """The example as an Alpaca row (system, history pairs, last user turn, last answer).
-
-    Raises ValueError when the conversation cannot be expressed in Alpaca (tool turns, turns that
-    do not alternate user/assistant, or no final assistant answer).
-    """
-    if example.messages is None:
-        raise ValueError("a raw-text example has no Alpaca form")
-    msgs = list(example.messages)
-    system = None
-    if msgs and msgs[0].role == "system":
-        system = msgs.pop(0).content
-    if any(m.role not in ("user", "assistant") or m.tool_calls for m in msgs):
-        raise ValueError("Alpaca cannot hold tool calls, tool results or a system message after the first turn")
-    if len(msgs) < 2 or len(msgs) % 2 or any(m.role != ("user" if i % 2 == 0 else "assistant") for i, m in enumerate(msgs)):
-        raise ValueError("Alpaca needs user/assistant turns that alternate and end with the assistant")
-    out: dict[str, Any] = {"instruction": msgs[-2].content, "input": "", "output": msgs[-1].content}
-    if system:
-        out["system"] = system
-    if len(msgs) > 2:
-        out["history"] = [[msgs[i].content, msgs[i + 1].content] for i in range(0, len(msgs) - 2, 2)]
-    if example.tools:
-        out["tools"] = json.dumps(example.tools, ensure_ascii=False)
-    return out
-
-
-def to_sharegpt_dict(example: Example) -> dict[str, Any]:
-    """The example as a ShareGPT row as LLaMA-Factory reads it (tools as a JSON string).
-
-    Raises ValueError for raw-text examples and for an assistant turn that holds both text and
-    tool calls (ShareGPT has no way to keep both).
-    """
-    if example.messages is None:
-        raise ValueError("a raw-text example has no ShareGPT form")
-    conv: list[dict[str, str]] = []
-    for m in example.messages:
-        if m.role == "assistant" and m.tool_calls:
-            if m.content.strip():
-                raise ValueError("an assistant turn with both text and tool calls cannot be written as ShareGPT")
-            calls = []
-            for c in m.tool_calls:
-                fn = c.get("function", c)
-                args = fn.get("arguments", {})
-                if isinstance(args, str):
-                    try:
-                        args = json.loads(args)
-                    except ValueError:
-                        pass
-                calls.append({"name": fn.get("name"), "arguments": args})
-            conv.append({"from": "function_call",
-                         "value": json.dumps(calls[0] if len(calls) == 1 else calls, ensure_ascii=False)})
-            continue
-        if m.role == "assistant" and m.source_role == "function_call":
-            conv.append({"from": "function_call", "value": m.content})
-            continue
-        tag = {"system": "system", "user": "human", "assistant": "gpt", "tool": "observation"}[m.role]
-        conv.append({"from": tag, "value": m.content})
-    out: dict[str, Any] = {"conversations": conv}
-    if example.tools:
-        bare = [t["function"] if t.get("type") == "function" and isinstance(t.get("function"), dict) else t
-                for t in example.tools]
-        out["tools"] = json.dumps(bare, ensure_ascii=False)
-    return out
-
-
-def to_format_dict(example: Example, format: str) -> dict[str, Any]:
-    """Dispatches to the writer of `format` (openai, alpaca, sharegpt, conversation or text)."""
-    if format == "openai":
-        return to_openai_dict(example)
-    if format == "alpaca":
-        return to_alpaca_dict(example)
-    if format == "sharegpt":
-        return to_sharegpt_dict(example)
-    if format == "conversation":
-        return {"conversation": to_openai_dict(example)["messages"]}
-    if format == "text":
-        if example.text is None:
-            raise ValueError("a chat example has no raw-text form")
-        return {"text": example.text}
-    raise ValueError(f"unknown format {format!r}")

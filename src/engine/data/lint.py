@@ -35,7 +35,7 @@ import orjson
 
 from . import rules as R
 from .canonical import Example, Message, Problem
-from .formats import FORMAT_HELP, SHAREGPT_TAGS, detect_record_format, parse_row, _detect_from
+from .formats import FORMAT_HELP, SHAREGPT_TAGS, detect_from_info, detect_record_format, parse_row
 from .records import BOM, DatasetError, FileInfo, iter_records_of, line_problem, sniff
 from .stats import (EstimateCounter, TokenCounter, distribution, estimate_text, histogram, openai_default_epochs,
                     openai_model_info)
@@ -1173,7 +1173,7 @@ def lint_file(path: str | Path, opts: LintOptions | None = None, *, counter: Tok
     try:
         info = sniff(path)
         detected = opts.format == "auto"
-        fmt = _detect_from(info) if detected else opts.format
+        fmt = detect_from_info(info) if detected else opts.format
         if fmt not in FORMAT_HELP:
             raise DatasetError(f"unknown format {opts.format!r}; use one of auto, {', '.join(FORMAT_HELP)}.", code="unknown-format")
     except DatasetError as e:
@@ -1307,7 +1307,7 @@ def _eval_overlap(scan: _Scan, opts: LintOptions) -> tuple[_Scan | None, str | N
                         max_per_code=opts.max_per_code)
     try:
         einfo = sniff(opts.eval_path)
-        efmt = _detect_from(einfo)
+        efmt = detect_from_info(einfo)
     except DatasetError as e:
         return None, None, [], e.message
     escan = _scan_file(einfo, efmt, True, eopts, str(opts.eval_path), dup_bits=scan.dups.bits)

@@ -21,7 +21,7 @@ from typing import Any, Callable
 import orjson
 
 from engine.data.canonical import Example, Problem
-from engine.data.formats import _detect_from, parse_row
+from engine.data.formats import detect_from_info, parse_row
 from engine.data.records import BOM, FileInfo, iter_records_of, line_problem, sniff
 
 # Above this size a JSON array's records are not kept in memory (they are re-read per page).
@@ -60,7 +60,7 @@ class RowSource:
     def open(cls, path: str | Path, tick: Tick | None = None) -> "RowSource":
         """Sniffs, detects the format and indexes every record. Raises DatasetError (message for the user)."""
         info = sniff(path)
-        fmt = _detect_from(info)
+        fmt = detect_from_info(info)
         lines = array("I")
         if info.layout in ("jsonl", "text"):
             offsets = array("Q")

@@ -1,0 +1,161 @@
+"""Writing examples back out: the one writer of each dataset format (`to_format_dict` dispatches).
+
+Each writer takes a canonical `Example` and returns the row as a dict ready for `orjson.dumps`; it
+raises ValueError for a conversation the target format cannot hold (e.g. tool turns in Alpaca).
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import orjson
+
+from .canonical import Example
+
+__all__ = ["to_openai_dict", "to_alpaca_dict", "to_sharegpt_dict", "to_format_dict"]
+
+def _parse_call(text: str) -> list[dict[str, Any]] | None:
+    """A ShareGPT function_call text (`{"name", "arguments"}` or a list of them) as OpenAI tool calls."""
+    try:
+        v = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return None
+    calls = v if isinstance(v, list) else [v]
+    out = []
+    for c in calls:
+        if not (isinstance(c, dict) and isinstance(c.get("name"), str)):
+            return None
+        args = c.get("arguments", {})
+        out.append({"type": "function", "function": {
+            "name": c["name"], "arguments": args if isinstance(args, str) else json.dumps(args, ensure_ascii=False)}})
+    return out
+
+
+def _openai_tools(tools: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+    if not tools:
+        return None
+    # LLaMA-Factory/glaive tools are bare function specs; OpenAI wants them wrapped.
+    return [t if t.get("type") == "function" and "function" in t else {"type": "function", "function": t} for t in tools]
+
+
+def to_openai_dict(example: Example) -> dict[str, Any]:
+    """The example as an OpenAI chat fine-tuning row. Raises ValueError for raw-text examples."""
+    if example.messages is None:
+        raise ValueError("a raw-text example has no chat form; write it to a text file instead")
+    msgs: list[dict[str, Any]] = []
+    pending_ids: list[str] = []
+    n_calls = 0
+    for m in example.messages:
+        d: dict[str, Any] = {"role": m.role, "content": m.content}
+        calls = m.tool_calls
+        if m.source_role == "function_call" and not calls:
+            calls = _parse_call(m.content)
+            if calls:
+                d["content"] = None
+        if calls:
+            fixed = []
+            for c in calls:
+                c = dict(c)
+                if "id" not in c:
+                    n_calls += 1
+                    c["id"] = f"call_{n_calls}"
+                c.setdefault("type", "function")
+                fixed.append(c)
+                pending_ids.append(c["id"])
+            d["tool_calls"] = fixed
+        if m.role == "tool":
+            tcid = m.tool_call_id or (pending_ids.pop(0) if pending_ids else None)
+            if tcid:
+                d["tool_call_id"] = tcid
+        if m.name:
+            d["name"] = m.name
+        if m.weight is not None:
+            d["weight"] = int(m.weight)
+        msgs.append(d)
+    out: dict[str, Any] = {"messages": msgs}
+    tools = _openai_tools(example.tools)
+    if tools:
+        out["tools"] = tools
+    return out
+
+
+def to_alpaca_dict(example: Example) -> dict[str, Any]:
+    """The example as an Alpaca row (system, history pairs, last user turn, last answer).
+
+    Raises ValueError when the conversation cannot be expressed in Alpaca (tool turns, turns that
+    do not alternate user/assistant, or no final assistant answer).
+    """
+    if example.messages is None:
+        raise ValueError("a raw-text example has no Alpaca form")
+    msgs = list(example.messages)
+    system = None
+    if msgs and msgs[0].role == "system":
+        system = msgs.pop(0).content
+    if any(m.role not in ("user", "assistant") or m.tool_calls for m in msgs):
+        raise ValueError("Alpaca cannot hold tool calls, tool results or a system message after the first turn")
+    if len(msgs) < 2 or len(msgs) % 2 or any(m.role != ("user" if i % 2 == 0 else "assistant") for i, m in enumerate(msgs)):
+        raise ValueError("Alpaca needs user/assistant turns that alternate and end with the assistant")
+    out: dict[str, Any] = {"instruction": msgs[-2].content, "input": "", "output": msgs[-1].content}
+    if system:
+        out["system"] = system
+    if len(msgs) > 2:
+        out["history"] = [[msgs[i].content, msgs[i + 1].content] for i in range(0, len(msgs) - 2, 2)]
+    if example.tools:
+        out["tools"] = json.dumps(example.tools, ensure_ascii=False)
+    return out
+
+
+def to_sharegpt_dict(example: Example) -> dict[str, Any]:
+    """The example as a ShareGPT row as LLaMA-Factory reads it (tools as a JSON string).
+
+    Raises ValueError for raw-text examples and for an assistant turn that holds both text and
+    tool calls (ShareGPT has no way to keep both).
+    """
+    if example.messages is None:
+        raise ValueError("a raw-text example has no ShareGPT form")
+    conv: list[dict[str, str]] = []
+    for m in example.messages:
+        if m.role == "assistant" and m.tool_calls:
+            if m.content.strip():
+                raise ValueError("an assistant turn with both text and tool calls cannot be written as ShareGPT")
+            calls = []
+            for c in m.tool_calls:
+                fn = c.get("function", c)
+                args = fn.get("arguments", {})
+                if isinstance(args, str):
+                    try:
+                        args = json.loads(args)
+                    except ValueError:
+                        pass
+                calls.append({"name": fn.get("name"), "arguments": args})
+            conv.append({"from": "function_call",
+                         "value": json.dumps(calls[0] if len(calls) == 1 else calls, ensure_ascii=False)})
+            continue
+        if m.role == "assistant" and m.source_role == "function_call":
+            conv.append({"from": "function_call", "value": m.content})
+            continue
+        tag = {"system": "system", "user": "human", "assistant": "gpt", "tool": "observation"}[m.role]
+        conv.append({"from": tag, "value": m.content})
+    out: dict[str, Any] = {"conversations": conv}
+    if example.tools:
+        bare = [t["function"] if t.get("type") == "function" and isinstance(t.get("function"), dict) else t
+                for t in example.tools]
+        out["tools"] = json.dumps(bare, ensure_ascii=False)
+    return out
+
+
+def to_format_dict(example: Example, format: str) -> dict[str, Any]:
+    """Dispatches to the writer of `format` (openai, alpaca, sharegpt, conversation or text)."""
+    if format == "openai":
+        return to_openai_dict(example)
+    if format == "alpaca":
+        return to_alpaca_dict(example)
+    if format == "sharegpt":
+        return to_sharegpt_dict(example)
+    if format == "conversation":
+        return {"conversation": to_openai_dict(example)["messages"]}
+    if format == "text":
+        if example.text is None:
+            raise ValueError("a chat example has no raw-text form")
+        return {"text": example.text}
+    raise ValueError(f"unknown format {format!r}")
