@@ -1,4 +1,9 @@
-"""Rebuilds the deliberately broken sample files in this folder (see README.md). Deterministic."""
+"""Rebuilds the deliberately broken sample files in this folder (see README.md). Deterministic.
+
+    python sample_data/broken/make_broken.py            # writes into this folder
+    python sample_data/broken/make_broken.py --out DIR  # somewhere else (tests/test_sample_data.py)
+"""
+import argparse
 import gzip
 import json
 from pathlib import Path
@@ -19,13 +24,17 @@ def lines(rows):
     return "".join(j(r) + "\n" for r in rows)
 
 
-def main():
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--out", type=Path, default=HERE, help="output folder (default: this folder)")
+    out = ap.parse_args(argv).out
+    out.mkdir(parents=True, exist_ok=True)
     good = [chat("我的快递三天了还没到，怎么回事？", "非常抱歉让您久等了。请提供一下订单号，我马上帮您查询物流进度。", "你是某电商平台的客服，语气礼貌、简洁。"),
             chat("Can I return a dress I bought last week?", "Yes. Items can be returned within 7 days of delivery if unworn; open Orders → Return and print the label."),
             chat("退款什么时候到账？", "退款审核通过后，一般 3–5 个工作日原路退回，请留意银行通知。")]
-    w = lambda name, text: (HERE / name).write_text(text, encoding="utf-8")  # noqa: E731
+    w = lambda name, text: (out / name).write_text(text, encoding="utf-8")  # noqa: E731
 
-    (HERE / "gbk_encoded.jsonl").write_bytes(lines(good).encode("gbk"))
+    (out / "gbk_encoded.jsonl").write_bytes(lines(good).encode("gbk"))
     w("bom_blank_truncated.jsonl", "\ufeff" + j(good[0]) + "\n\n" + j(good[1]) + "\n\n\n" + j(good[2]) + "\n" + j(good[0])[:60])
     w("pretty_printed.jsonl", "\n".join(json.dumps(r, ensure_ascii=False, indent=2) for r in good) + "\n")
     w("role_order.jsonl", lines([
@@ -78,9 +87,9 @@ def main():
              "性价比高", "做工粗糙", "尺码偏小", "发货速度快", "不值这个价", "东西还可以", "包装破损", "超出预期", "描述相符", "有异味", "味道不错",
              "用了两天就坏了", "孩子很喜欢", "跟买家秀差太多", "正品，放心", "客服不理人"]
     w("short_answers.jsonl", lines([chat(f"给这条评价打标签：{t}", labels[i % 3]) for i, t in enumerate(texts)]))
-    (HERE / "empty.jsonl").write_bytes(b"")
+    (out / "empty.jsonl").write_bytes(b"")
     # mtime=0 keeps the gzip bytes identical between runs.
-    (HERE / "compressed.jsonl").write_bytes(gzip.compress(lines(good).encode(), mtime=0))
+    (out / "compressed.jsonl").write_bytes(gzip.compress(lines(good).encode(), mtime=0))
 
 
 if __name__ == "__main__":
