@@ -20,11 +20,30 @@ REQUIRED = [
 ]
 
 
+# The attention head size in each model's published config.json (`head_dim`, GLM's `kv_channels`, or
+# hidden_size / num_attention_heads where the config gives none).
+PUBLISHED_HEAD_SIZE = {
+    **{f"Qwen/Qwen2.5-{s}{i}": 64 if s == "0.5B" else 128 for s in ("0.5B", "1.5B", "3B", "7B", "14B", "32B")
+       for i in ("", "-Instruct")},
+    "THUDM/glm-4-9b-chat": 128, "baichuan-inc/Baichuan2-7B-Chat": 128, "baichuan-inc/Baichuan2-13B-Chat": 128,
+    "meta-llama/Meta-Llama-3-8B": 128, "meta-llama/Llama-3.1-8B-Instruct": 128,
+    "meta-llama/Llama-3.2-1B-Instruct": 64, "meta-llama/Llama-3.2-3B-Instruct": 128,
+    "HuggingFaceTB/SmolLM2-135M-Instruct": 64, "HuggingFaceTB/SmolLM2-360M-Instruct": 64,
+    "HuggingFaceTB/SmolLM2-1.7B-Instruct": 64, "demo": 64,
+}
+
+
 @pytest.mark.parametrize("model_id", REQUIRED)
 def test_every_model_the_guide_names_is_in_the_catalog(model_id: str) -> None:
     spec = get_model(model_id)
     assert spec is not None, model_id
-    assert spec.num_hidden_layers > 0 and spec.hidden_size % spec.num_attention_heads == 0 or spec.head_dim
+    assert spec.num_hidden_layers > 0 and spec.intermediate_size > 0 and spec.vocab_size > 0
+    # The attention geometry: the published head size (an explicit head_dim included), query heads
+    # that share the key/value heads evenly, and, for every one of these models, heads x head size
+    # filling the hidden size.
+    assert spec.head_size == PUBLISHED_HEAD_SIZE[model_id]
+    assert spec.num_attention_heads % spec.num_key_value_heads == 0
+    assert spec.num_attention_heads * spec.head_size == spec.hidden_size
     assert spec.default_lora_targets and spec.license and spec.languages
 
 
@@ -234,5 +253,34 @@ def test_wind_down_dates_are_sourced_constants() -> None:
 
 
 def test_catalog_to_dict_is_json_ready() -> None:
-    json.dumps([s.to_dict() for s in catalog.models()])
-    json.dumps([m.to_dict() for m in openai_models()] + [OPENAI_WIND_DOWN.to_dict()])
+    import dataclasses
+
+    specs = catalog.models()
+    dumped = json.loads(json.dumps([s.to_dict() for s in specs]))  # survives a JSON round trip
+    assert [d["id"] for d in dumped] == [s.id for s in specs] and set(REQUIRED) <= {d["id"] for d in dumped}
+    for spec, data in zip(specs, dumped):
+        fields = {f.name for f in dataclasses.fields(spec)}
+        assert set(data) == fields | {"params", "default_lora_targets"}, spec.id  # every field, nothing else
+        for name in fields:  # with its value (tuples as lists)
+            value = getattr(spec, name)
+            assert data[name] == (list(value) if isinstance(value, tuple) else value), (spec.id, name)
+        assert data["params"] == spec.params and data["default_lora_targets"] == list(spec.default_lora_targets)
+
+    facts = ("context_tokens", "example_tokens", "training_price_per_1m", "default_epochs", "min_examples")
+    openai = json.loads(json.dumps([m.to_dict() for m in openai_models()]))
+    assert [d["id"] for d in openai] == [m.id for m in openai_models()] and len(openai) == 6
+    assert set(OPENAI_IDS) == {d["id"] for d in openai}
+    for model, data in zip(openai_models(), openai):
+        assert set(data) == {"id", "family", "wind_down", *facts}
+        assert (data["family"], data["wind_down"]) == (model.family, model.wind_down)
+        for name in facts:
+            fact = getattr(model, name)
+            assert data[name] == {"value": fact.value, "as_of": fact.as_of, "source": fact.source}
+            assert date.fromisoformat(data[name]["as_of"]) and "OpenAI" in data[name]["source"]
+    wind_down = json.loads(json.dumps(OPENAI_WIND_DOWN.to_dict()))
+    assert wind_down == {
+        "closed_to_new_users": {"value": True, "as_of": "2026-11-27", "source": OPENAI_WIND_DOWN.new_jobs_end.source},
+        "new_jobs_end": {"value": "2027-01-06", "as_of": "2026-11-27", "source": OPENAI_WIND_DOWN.new_jobs_end.source},
+        "models_shut_down": {"value": "2027-01-14", "as_of": "2026-11-27",
+                             "source": OPENAI_WIND_DOWN.models_shut_down.source}}
+    assert "DESIGN.md" in wind_down["new_jobs_end"]["source"]
