@@ -5,6 +5,7 @@ from __future__ import annotations
 import pkgutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -43,3 +44,13 @@ def test_the_app_and_every_screen_import_without_torch():
     modules = imported_modules("\n".join(f"import {m}" for m in TUI_MODULES))
     assert "textual" in modules
     assert not modules & set(HEAVY), modules & set(HEAVY)
+
+
+def test_the_import_contract_holds():
+    # pyproject.toml's [tool.importlinter]: tui above engine, the engine never imports textual, wizard
+    # steps import only base/texts/state (never each other nor the flow). --no-cache: write nothing.
+    lint_imports = Path(sys.executable).with_name("lint-imports")
+    assert lint_imports.is_file(), f"{lint_imports} is missing: pip install -e '.[test]' installs import-linter"
+    result = subprocess.run([str(lint_imports), "--no-cache"], cwd=Path(__file__).resolve().parents[1],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr

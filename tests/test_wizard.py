@@ -167,6 +167,16 @@ def test_every_advisor_rule_has_a_label_in_both_languages():
         assert not missing, (lang, missing)
 
 
+def test_the_wizard_screen_is_the_host_its_steps_expect():
+    # Steps know the wizard only through base.WizardHost (so they never import flow.py); the real
+    # wizard must keep offering every part of it.
+    from tui.screens.wizard import WizardScreen
+    from tui.screens.wizard.base import WizardHost
+    wizard = WizardScreen(hardware=NO_GPU, runs_dir="/tmp/wz-runs")
+    assert isinstance(wizard, WizardHost)
+    assert wizard.resolved_runs_dir() == Path("/tmp/wz-runs").resolve()
+
+
 # -- branches ------------------------------------------------------------------------------------------
 async def test_rag_branch_ends_on_next_steps_and_offers_style_plus_rag():
     app = TunewizApp(lang="en")

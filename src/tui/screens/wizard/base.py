@@ -3,11 +3,15 @@
 A step is a screen that the wizard's flow coroutine pushes with `push_screen_wait` and that ends
 by dismissing itself with what the flow should do next: "next", "back", "done", "started" or
 ("goto", step). Answers live in the wizard's `WizardState`, so leaving never loses them.
+
+Steps know the wizard only as a `WizardHost` (what they use of it); `flow.WizardScreen` is the
+one implementation. So no step imports the flow, which imports every step.
 """
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING, Any, Iterable
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Protocol, runtime_checkable
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -19,12 +23,27 @@ from textual.widgets import Footer, Header, Static
 
 from tui.i18n import t
 from tui.screens.base import TunewizScreen
-
-if TYPE_CHECKING:
-    from tui.screens.wizard.flow import WizardScreen
-    from tui.screens.wizard.state import WizardState
+from tui.screens.wizard.state import WizardState
 
 CSS_PATH = "../../styles/wizard.tcss"
+
+
+@runtime_checkable
+class WizardHost(Protocol):
+    """What a step uses of the wizard that pushed it."""
+
+    state: WizardState
+    """The answers so far, shared by every step."""
+    nvml: Any
+    """An NVML-like object for hardware detection (None: the real pynvml)."""
+    env: Mapping[str, str] | None
+    """The environment hardware detection reads (None: os.environ)."""
+    launched: tuple[Path, Any] | None
+    """(run directory, trainer process) once Start succeeded; the review step sets it."""
+
+    def resolved_runs_dir(self) -> Path:
+        """Where a started run's directory goes (absolute)."""
+        ...
 
 
 class StepCommands(Provider):
@@ -59,7 +78,7 @@ class StepScreen(TunewizScreen):
         Binding("ctrl+q", "app.quit", "key.quit", priority=True),
     ]
 
-    def __init__(self, wizard: "WizardScreen", index: int, total: int) -> None:
+    def __init__(self, wizard: WizardHost, index: int, total: int) -> None:
         super().__init__(classes="wz-step")
         self.wizard = wizard
         self.index = index
@@ -67,7 +86,7 @@ class StepScreen(TunewizScreen):
         self._leaving = False
 
     @property
-    def state(self) -> "WizardState":
+    def state(self) -> WizardState:
         return self.wizard.state
 
     # -- layout -------------------------------------------------------------------------------------

@@ -15,8 +15,8 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, Static
 
 from tui.i18n import t
-from tui.screens.wizard.base import StepScreen, message_row, show_message
-from tui.screens.wizard.state import DataInfo, absolute_path, sample_data_path
+from tui.screens.wizard.base import StepScreen, WizardHost, message_row, show_message
+from tui.screens.wizard.state import DataInfo, absolute_path, quick_check, sample_data_path
 from tui.widgets.paths import PathSuggester
 
 
@@ -44,18 +44,6 @@ def check_format(text: str) -> tuple[str | None, str | None]:
         return None, f"{path}: {type(exc).__name__}: {exc}"
 
 
-def quick_check(path: str, is_cancelled: Any = None) -> DataInfo:
-    """Rows, tokens (the labelled estimate: no tokenizer load) and findings of one file."""
-    from engine.data.lint import LintOptions, lint_file
-    from engine.data.stats import EstimateCounter
-
-    def tick(phase: str, done: int, total: int) -> None:
-        if is_cancelled is not None and is_cancelled():
-            raise InterruptedError
-    report = lint_file(path, LintOptions(workers=1), counter=EstimateCounter("quick check"), tick=tick)
-    return DataInfo.from_report(path, report)
-
-
 def summary_text(info: DataInfo) -> str:
     if info.fatal:
         return t("wizard.data.fatal", error=info.fatal)
@@ -74,7 +62,7 @@ class DatasetStep(StepScreen):
     BINDINGS = [Binding("ctrl+o", "open_dataset_screen", "wizard.key.lint"),
                 Binding("ctrl+t", "use_sample", "wizard.key.sample")]
 
-    def __init__(self, wizard: Any, index: int, total: int) -> None:
+    def __init__(self, wizard: WizardHost, index: int, total: int) -> None:
         super().__init__(wizard, index, total)
         self.format: str | None = None
         self.error: str | None = None

@@ -11,7 +11,7 @@ from textual.widgets import Static
 
 from tui.i18n import t
 from tui.screens.wizard.base import StepScreen
-from tui.screens.wizard.recommend import wind_down_text
+from tui.screens.wizard.texts import wind_down_text
 
 RAG_STEPS = 6
 OPENAI_STEPS = 4

@@ -13,13 +13,10 @@ from textual.widgets import Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from tui.i18n import t
-from tui.screens.wizard.base import StepScreen, message_row, show_message
+from tui.screens.wizard.base import StepScreen, WizardHost, message_row, show_message
 from tui.screens.wizard.state import METHODS, capacity, parse_positive_int, plan_estimate
+from tui.screens.wizard.texts import breakdown_text
 from tui.widgets.wizard.fitbar import FitBar, gb_text
-
-TERMS = ("weights", "lora_params", "gradients", "optimizer", "activations", "logits", "cuda_overhead",
-         "runtime_overhead")
-
 
 class ModelResolved(Message):
     def __init__(self, text: str, spec: Any, error: str | None, advance: bool) -> None:
@@ -53,16 +50,11 @@ def params_text(spec: Any) -> str:
     return f"{max(1, round(n / 1e3))}K"
 
 
-def breakdown_text(e: Any) -> str:
-    parts = [f"{t(f'wizard.term.{k}')} {v:.2f}" for k, v in e.breakdown.items() if k in TERMS and v >= 0.005]
-    return t("wizard.model.breakdown", parts=" · ".join(parts), total=e.total_gb)
-
-
 class ModelStep(StepScreen):
     STEP = "model"
     WIDE = 150
 
-    def __init__(self, wizard: Any, index: int, total: int) -> None:
+    def __init__(self, wizard: WizardHost, index: int, total: int) -> None:
         super().__init__(wizard, index, total)
         if self.state.plan is None:      # reached without a recommendation (cannot happen by Next alone)
             from tui.screens.wizard.state import Plan

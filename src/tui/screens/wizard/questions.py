@@ -12,7 +12,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui.i18n import t
-from tui.screens.wizard.base import StepScreen, message_row, show_message
+from tui.screens.wizard.base import StepScreen, WizardHost, message_row, show_message
 from tui.widgets.wizard.fitbar import gb_text
 from tui.screens.wizard.state import CLOUD, CORPUS, GOALS, LENGTHS, parse_count, parse_vram
 
@@ -140,7 +140,7 @@ class HardwareStep(StepScreen):
 class QuestionStep(StepScreen):
     """One goal question: a list of answers (Enter picks) or a typed number."""
 
-    def __init__(self, wizard: Any, index: int, total: int, question: str) -> None:
+    def __init__(self, wizard: WizardHost, index: int, total: int, question: str) -> None:
         self.question = question
         self.STEP = question
         super().__init__(wizard, index, total)

@@ -13,6 +13,7 @@ from textual.widgets import Static
 
 from tui.i18n import t
 from tui.screens.wizard.base import StepScreen
+from tui.screens.wizard.texts import wind_down_text
 from tui.widgets.wizard.fitbar import FitBar, gb_text
 
 FIT_METHODS = ("full", "cpt", "lora", "qlora")
@@ -27,16 +28,6 @@ class AdviceReady(Message):
 
 def method_label(method: str | None) -> str:
     return t(f"wizard.method.{method}") if method else ""
-
-
-def wind_down_text() -> str:
-    """OpenAI's wind-down as dated facts from the catalog, in the current language."""
-    from engine.catalog import OPENAI_WIND_DOWN
-    jobs, shut = OPENAI_WIND_DOWN.days_left()
-    return t("wizard.winddown.text" if jobs >= 0 else "wizard.winddown.past",
-             jobs=OPENAI_WIND_DOWN.new_jobs_end.value, jobs_days=max(jobs, 0),
-             shut=OPENAI_WIND_DOWN.models_shut_down.value, shut_days=max(shut, 0),
-             as_of=OPENAI_WIND_DOWN.new_jobs_end.as_of)
 
 
 def headline(rec: Any) -> str:

@@ -17,9 +17,10 @@ from textual.widget import Widget
 from textual.widgets import Input, Select, Static
 
 from tui.i18n import t
-from tui.screens.wizard.base import StepScreen, message_row, show_message
-from tui.screens.wizard.state import (MFU, DataInfo, absolute_path, capacity, plan_estimate, rough_seconds,
-                                      tokens_per_second)
+from tui.screens.wizard.base import StepScreen, WizardHost, message_row, show_message
+from tui.screens.wizard.state import (MFU, DataInfo, absolute_path, capacity, plan_estimate, quick_check,
+                                      rough_seconds, tokens_per_second)
+from tui.screens.wizard.texts import breakdown_text
 from tui.widgets.wizard.fitbar import FitBar, gb_text
 from tui.widgets.wizard.form import FieldRow, FieldSpec
 
@@ -166,7 +167,7 @@ class ReviewStep(StepScreen):
                 Binding("ctrl+s", "start", "wizard.key.start"),
                 Binding("ctrl+y", "toggle_yaml", "wizard.key.yaml")]
 
-    def __init__(self, wizard: Any, index: int, total: int) -> None:
+    def __init__(self, wizard: WizardHost, index: int, total: int) -> None:
         super().__init__(wizard, index, total)
         self.fields = form_fields()
         self.keys = {f.key for f in self.fields}
@@ -381,7 +382,6 @@ class ReviewStep(StepScreen):
 
     @work(thread=True, exit_on_error=False, group="wizard-review-data")
     def check_data(self, path: str) -> None:
-        from tui.screens.wizard.dataset_step import quick_check
         try:
             info = quick_check(path)
         except Exception as exc:
@@ -441,7 +441,6 @@ class ReviewStep(StepScreen):
             return
         self.estimate = e
         fit.update_fit(e.total_gb, cap, marked=True, label=t(f"wizard.method_short.{config.method}"))
-        from tui.screens.wizard.model_step import breakdown_text
         breakdown.update(breakdown_text(e))
         tps, basis, peak = tokens_per_second(spec, config.method, hardware, config.gradient_checkpointing)
         seconds = rough_seconds(data, epochs=config.epochs, max_steps=config.max_steps, batch=config.batch_size,

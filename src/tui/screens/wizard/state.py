@@ -11,7 +11,7 @@ import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from engine.hardware import Hardware, assumed
 
@@ -327,3 +327,18 @@ def sample_data_path() -> Path | None:
 def absolute_path(text: str) -> str:
     """A typed path made absolute: the trainer runs in another working directory."""
     return str(Path(os.path.expanduser(text)).resolve())
+
+
+def quick_check(path: str, is_cancelled: Callable[[], bool] | None = None) -> DataInfo:
+    """Rows, tokens (the labelled estimate: no tokenizer load) and findings of one file.
+
+    `is_cancelled` is polled while the file is read; when it answers True the check stops with
+    InterruptedError (a worker that was cancelled)."""
+    from engine.data.lint import LintOptions, lint_file
+    from engine.data.stats import EstimateCounter
+
+    def tick(phase: str, done: int, total: int) -> None:
+        if is_cancelled is not None and is_cancelled():
+            raise InterruptedError
+    report = lint_file(path, LintOptions(workers=1), counter=EstimateCounter("quick check"), tick=tick)
+    return DataInfo.from_report(path, report)
