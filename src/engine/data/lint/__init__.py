@@ -33,11 +33,11 @@ from typing import Any, Callable, Iterator
 
 import orjson
 
-from . import rules as R
-from .canonical import Example, Message, Problem
-from .formats import FORMAT_HELP, SHAREGPT_TAGS, detect_from_info, detect_record_format, parse_row
-from .records import BOM, DatasetError, FileInfo, iter_records_of, line_problem, sniff
-from .stats import (EstimateCounter, TokenCounter, distribution, estimate_text, histogram, openai_default_epochs,
+from .. import rules as R
+from ..canonical import Example, Message, Problem
+from ..formats import FORMAT_HELP, SHAREGPT_TAGS, detect_from_info, detect_record_format, parse_row
+from ..records import BOM, DatasetError, FileInfo, iter_records_of, line_problem, sniff
+from ..stats import (EstimateCounter, TokenCounter, distribution, estimate_text, histogram, openai_default_epochs,
                     openai_model_info)
 
 LARGE_LINE = 1_000_000          # bytes: one example this large is almost surely several, or a whole file
