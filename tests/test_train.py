@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -153,17 +152,37 @@ def wait_for(predicate, timeout: float = 120, poll: float = 0.2):
 
 def test_detach_survives_the_terminal_closing_then_sigterm_checkpoints_and_resume_continues(
         tmp_path, tiny_model_dir, runs_dir):
+    import re
+
+    from engine.runs import pid_alive
+    from pty_terminal import Terminal
+
     config = make_config(tmp_path, tiny_model_dir, runs_dir, max_steps=100000, save_steps=100000, name="long")
-    # The "terminal": a shell in its own session that runs `tunewiz train --detach`, then is hung up.
-    terminal = subprocess.Popen(TUNEWIZ + ["train", str(config), "--detach"], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, start_new_session=True)
-    out, _ = terminal.communicate(timeout=60)
-    run_dir = Path(out.strip().splitlines()[-1])
-    os.killpg(terminal.pid, signal.SIGHUP) if _group_exists(terminal.pid) else None
-    wait_for(lambda: len(steps(run_dir)) >= 3)
+    # The terminal: `ssh box tunewiz train CONFIG --detach` — the command leads the pty's session, returns,
+    # and the connection drops right away, while the trainer is still importing torch. A trainer left in
+    # that session would get the SIGHUP before it could ignore it.
+    terminal = Terminal(TUNEWIZ + ["train", str(config), "--detach"])
+    try:
+        assert terminal.wait(timeout=120) == 0, terminal.text()
+    finally:
+        terminal.hang_up()
+    screen = terminal.text()
+    assert "Traceback" not in screen
+    run_dir = Path(screen.strip().splitlines()[-1])
+    trainer = int(re.search(r"trainer pid (\d+)", screen).group(1))
+    assert run_dir == runs_dir.resolve() / "long"
+
+    def trained(count: int):
+        if not pid_alive(trainer):
+            pytest.fail(f"the trainer (pid {trainer}) is gone:\n{(run_dir / 'train.log').read_text()}")
+        return len(steps(run_dir)) >= count
+
+    wait_for(lambda: trained(3))
     status = read_status(run_dir)
-    assert run_info(run_dir).state == "running"
-    assert os.getsid(status["pid"]) != os.getsid(0)  # its own session, not ours
+    assert status["pid"] == trainer and run_info(run_dir).state == "running"
+    assert os.getsid(trainer) not in (terminal.pid, os.getsid(0))  # neither the terminal's session nor ours
+    assert os.readlink(f"/proc/{trainer}/fd/0") == os.devnull  # it never reads or writes the terminal
+    assert os.readlink(f"/proc/{trainer}/fd/1") == str(run_dir / "train.log")
 
     result = tunewiz("stop", "long", check=True)  # by name, under $TUNEWIZ_RUNS_DIR
     assert "stopped" in result.stderr
@@ -200,14 +219,6 @@ def test_stop_does_not_wait_for_a_long_gradient_accumulation_step(tmp_path, tiny
     assert events[-1]["type"] == "end" and events[-1]["status"] == "stopped"
     assert not [e for e in events if e["type"] == "step"]  # the first optimizer step never finished
     assert any("redone on resume" in e.get("message", "") for e in events if e["type"] == "log")
-
-
-def _group_exists(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-        return True
-    except ProcessLookupError:
-        return False
 
 
 def test_runs_lists_states_and_json(tmp_path, tiny_model_dir, runs_dir):

@@ -1,0 +1,118 @@
+"""A real terminal for tests: a command on a pseudo-terminal, as the leader of its own session with
+the pty as its controlling terminal — what `ssh box COMMAND` or a terminal window gives a program.
+
+Ctrl-C is the byte 0x03 written to the master (the kernel turns it into SIGINT for the terminal's
+foreground process group); closing the master hangs the terminal up (SIGHUP), as an SSH drop does.
+Stdlib only (`os.openpty`), so the test extra needs no terminal emulator.
+"""
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import select
+import struct
+import subprocess
+import sys
+import termios
+import threading
+import time
+from typing import Sequence
+
+# Runs in the child after `start_new_session` made it a session leader: take the pty (stdin) as the
+# controlling terminal, then become the command (same pid). A launcher rather than `preexec_fn`,
+# which is unsafe when the test process has threads (torch's).
+_TAKE_TERMINAL_THEN_EXEC = (
+    "import fcntl, os, sys, termios; fcntl.ioctl(0, termios.TIOCSCTTY, 0); os.execvp(sys.argv[1], sys.argv[1:])"
+)
+
+# CSI (colours, cursor moves, erase), OSC (titles, links) and two-byte escapes: what a screen does, not shows.
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+
+
+def plain_text(raw: bytes) -> str:
+    """What the bytes a program wrote to a terminal say, without escape sequences or carriage returns."""
+    return _ESCAPES.sub("", raw.decode("utf-8", "replace")).replace("\r", "")
+
+
+class Terminal:
+    def __init__(self, argv: Sequence[str], columns: int = 100, rows: int = 30, env: dict | None = None,
+                 cwd: str | os.PathLike | None = None) -> None:
+        master, slave = os.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+        environment = {**os.environ, "TERM": "xterm-256color", **(env or {})}
+        for name in ("COLUMNS", "LINES"):  # the program must learn its size from the terminal
+            environment.pop(name, None)
+        self.process = subprocess.Popen([sys.executable, "-c", _TAKE_TERMINAL_THEN_EXEC, *argv],
+                                        stdin=slave, stdout=slave, stderr=slave, start_new_session=True,
+                                        env=environment, cwd=cwd)
+        os.close(slave)
+        self.master: int | None = master
+        self._raw = bytearray()
+        self._lock = threading.Lock()
+        self._closing = threading.Event()
+        # Drain the master all along: a program blocks once the pty's small buffer is full.
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def _read(self) -> None:
+        while not self._closing.is_set():
+            ready, _, _ = select.select([self.master], [], [], 0.05)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(self.master, 65536)
+            except OSError:  # EIO: every process has closed the slave
+                return
+            if not chunk:
+                return
+            with self._lock:
+                self._raw += chunk
+
+    @property
+    def raw(self) -> bytes:
+        with self._lock:
+            return bytes(self._raw)
+
+    def text(self) -> str:
+        return plain_text(self.raw)
+
+    def wait_for(self, needle: str, timeout: float = 60) -> str:
+        """Waits until the screen output contains `needle`; returns the whole text so far."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            text = self.text()
+            if needle in text:
+                return text
+            if self.process.poll() is not None and not self._reader.is_alive():
+                break
+            time.sleep(0.05)
+        raise AssertionError(f"{needle!r} never appeared on the terminal; it shows:\n{self.text()}")
+
+    def press_ctrl_c(self) -> None:
+        os.write(self.master, b"\x03")
+
+    def wait(self, timeout: float = 60) -> int:
+        """Waits for the program to exit; returns its exit code, with the output read to the end."""
+        code = self.process.wait(timeout=timeout)
+        self._reader.join(timeout=5)
+        return code
+
+    def hang_up(self) -> None:
+        """Closes the terminal: the master's last descriptor goes, the kernel hangs up the session."""
+        self._closing.set()
+        self._reader.join(timeout=5)
+        if self.master is not None:
+            os.close(self.master)
+            self.master = None
+
+    def close(self) -> None:
+        """Teardown: hangs up, and kills the program if it is still there."""
+        self.hang_up()
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
