@@ -124,35 +124,66 @@ async def test_bad_input_is_shown_for_what_it_is(runs_dir, case):
             await until(pilot, lambda: "step 2/10" in text_of(screen, "mon-progress"), what="the completed line")
 
 
-async def test_stop_asks_first_then_the_trainer_checkpoints_and_stops(runs_dir):
-    run_dir = runs_dir / "stoppable"
-    run_dir.mkdir(parents=True)
-    (run_dir / "config.yaml").write_text("model: x\n")
-    trainer = subprocess.Popen([sys.executable, str(TESTS / "monitor_fake_trainer.py"), "engine.train.run", str(run_dir)],
-                               stdin=subprocess.DEVNULL, start_new_session=True)
+async def test_stop_asks_first_then_the_trainer_checkpoints_and_stops(tmp_path, tiny_model_dir, runs_dir, monkeypatch):
+    """A real trainer (`python -m engine.train.run`, started by the engine's launch, as the wizard does) on the
+    tiny model: `s` asks first, `n` leaves it running, `y` stops it with a real checkpoint."""
+    import yaml
+
+    from conftest import memorise_rows, write_jsonl
+    from engine.events import read_events
+    from engine.launch import start_run
+    from engine.runs import last_checkpoint
+    from engine.train.config import load_config
+
+    # One thread: on a busy 2-core machine torch's default pool makes each tiny step far slower.
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    data = write_jsonl(tmp_path / "train.jsonl", memorise_rows())
+    config = {"model": str(tiny_model_dir), "method": "lora", "data": str(data), "runs_dir": str(runs_dir),
+              "name": "stoppable", "max_steps": 100_000, "save_steps": 100_000, "batch_size": 4, "grad_accum": 1,
+              "max_length": 64, "eval_split": 0, "gradient_checkpointing": False, "lora": {"r": 8, "alpha": 16}}
+    config_path = tmp_path / "run.yaml"
+    config_path.write_text(yaml.safe_dump(config))
+    run_dir, trainer = start_run(load_config(config_path))
     try:
         app = monitor_app(run_dir)
         async with app.run_test(size=(100, 30)) as pilot:
             await until(pilot, lambda: type(app.screen).__name__ == "MonitorScreen", what="monitor")
             screen = app.screen
-            await until(pilot, lambda: screen._snapshot is not None and screen._snapshot.state == "running"
-                        and (screen._snapshot.step or 0) >= 2, what="running")
+            await until(pilot, lambda: trainer.poll() is None and screen._snapshot is not None
+                        and screen._snapshot.state == "running" and (screen._snapshot.step or 0) >= 2,
+                        timeout=180, what=f"running ({(run_dir / 'train.log').read_text()[-2000:]})")
             await pilot.press("s")
             await until(pilot, lambda: type(app.screen).__name__ == "ConfirmScreen", what="the question")
             await pilot.press("n")  # no: nothing happens
             await until(pilot, lambda: app.screen is screen, what="back on the monitor")
             await pilot.pause(0.3)
             assert trainer.poll() is None
+            assert not any(e["type"] in ("checkpoint", "end") for e in read_events(run_dir / "events.jsonl"))
             await pilot.press("s")
             await until(pilot, lambda: type(app.screen).__name__ == "ConfirmScreen", what="the question again")
             await pilot.press("y")
-            await until(pilot, lambda: screen._snapshot.state == "stopped", what="stopped")
+            await until(pilot, lambda: screen._snapshot.state == "stopped", timeout=60, what="stopped")
+            assert trainer.wait(timeout=30) == 0
+            events = read_events(run_dir / "events.jsonl")
+            assert events[-1]["type"] == "end" and events[-1]["status"] == "stopped"
+            stopped_at = [e for e in events if e["type"] == "step"][-1]["step"]
+            saved = [e for e in events if e["type"] == "checkpoint"]
+            assert [e["step"] for e in saved] == [stopped_at]  # save_steps is far away: this is the stop's
+            folder = Path(saved[0]["path"])
+            assert folder == run_dir / "checkpoints" / f"checkpoint-{stopped_at}" and last_checkpoint(run_dir) == folder
+            held = {f.name for f in folder.iterdir()}
+            assert {"adapter_model.safetensors", "adapter_config.json", "optimizer.pt", "trainer_state.json"} <= held, held
+            assert (folder / "adapter_model.safetensors").stat().st_size > 0 and (folder / "optimizer.pt").stat().st_size > 0
+            await pilot.pause(0.3)
             banner = text_of(screen, "mon-banner")
             assert "after writing a checkpoint" in banner and "tunewiz resume stoppable" in banner
-            assert trainer.wait(timeout=10) == 0
+            assert t("runs.state.stopped") in text_of(screen, "mon-head")
+            assert f"step {stopped_at}/100000" in text_of(screen, "mon-progress")
+            assert footer_keys(screen)["s"] is False
     finally:
         if trainer.poll() is None:
             trainer.kill()
+            trainer.wait(timeout=10)
 
 
 async def test_gpu_panel_shows_nvml_samples_and_the_trainers_own_figures(runs_dir):
