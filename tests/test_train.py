@@ -85,9 +85,19 @@ def test_lora_run_learns_writes_valid_events_and_a_standard_adapter(tmp_path, ti
 
 
 def test_qlora_runs_on_the_cpu_with_nf4_double_quant(tmp_path, tiny_model_dir, runs_dir):
+    from engine.train.trainer import native_bf16
+
     config = make_config(tmp_path, tiny_model_dir, runs_dir, method="qlora", max_steps=3)
     run_dir = run_dir_of(tunewiz("train", str(config), check=True))
-    assert read_events(run_dir / "events.jsonl")[-1]["status"] == "completed"
+    events = read_events(run_dir / "events.jsonl")
+    assert events[-1]["status"] == "completed"
+    # Read by the trainer from the layers of the model it trained: all 14 linear layers of the two
+    # blocks (q/k/v/o, gate/up/down) are bitsandbytes 4-bit NF4 with double quantisation; the tied
+    # lm_head stays as it is. bf16 compute where this CPU does bf16 natively (trainer.load_model).
+    start = next(e for e in events if e["type"] == "start")
+    assert start["quantization"] == {"bits": 4, "layers": 14, "quant_type": "nf4", "double_quant": True,
+                                     "compute_dtype": "bfloat16" if native_bf16(False) else "float32"}
+    assert len(steps(run_dir)) == 3 and all(e["loss"] is not None for e in steps(run_dir))
     adapter_config = json.loads((run_dir / "adapter" / "adapter_config.json").read_text())
     assert adapter_config["base_model_name_or_path"] == str(tiny_model_dir)
     log = (run_dir / "train.log").read_text()

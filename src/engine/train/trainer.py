@@ -164,6 +164,30 @@ def load_model(ctx: "RunContext", model_path: str, precision: str, on_gpu: bool)
     return model
 
 
+def quantization_of(model: Any) -> dict[str, Any] | None:
+    """The `start` event's `quantization`: what the loaded model's 4-bit layers are, read from the
+    layers themselves (not from the config that asked for them), so a run reports what it trained.
+
+    {"bits": 4, "layers": number of bitsandbytes Linear4bit layers, "quant_type": "nf4" | "fp4",
+    "double_quant": bool, "compute_dtype": "bfloat16" | "float16" | "float32"}; None when no layer
+    is 4-bit. Mixed values (never made by tunewiz) are joined with commas."""
+    import sys
+    if "bitsandbytes" not in sys.modules:
+        return None  # nothing loaded bitsandbytes, so no layer can be 4-bit (and importing it costs time)
+    import bitsandbytes as bnb
+    layers = [m for m in model.modules()
+              if isinstance(m, bnb.nn.Linear4bit) and getattr(m.weight, "quant_state", None) is not None]
+    if not layers:
+        return None
+
+    def one(values: list[Any]) -> str:
+        return ",".join(sorted({str(v).removeprefix("torch.") for v in values}))
+
+    return {"bits": 4, "layers": len(layers), "quant_type": one([m.weight.quant_state.quant_type for m in layers]),
+            "double_quant": all(bool(m.weight.quant_state.nested) for m in layers),
+            "compute_dtype": one([m.compute_dtype for m in layers])}
+
+
 # -- data ---------------------------------------------------------------------------------------
 def load_rows(ctx: "RunContext", tokenizer: Any) -> tuple[TokenizedSet, TokenizedSet | None, int]:
     """Reads every data source, tokenizes, splits off the eval rows. Fails on any unreadable row."""
@@ -335,7 +359,8 @@ def make_event_callback(ctx: "RunContext", counter: TokenCounter, dataset_rows: 
             ctx.events.write("start", model=model_name, method=ctx.config.method, world_size=args.world_size,
                              total_steps=state.max_steps, trainable_params=int(trainable), total_params=int(total),
                              dataset_rows=dataset_rows, dataset_tokens=dataset_tokens,
-                             resumed_from_step=state.global_step or None)
+                             resumed_from_step=state.global_step or None,
+                             quantization=quantization_of(model) if model is not None else None)
             ctx.status(state="running", step=state.global_step, total_steps=state.max_steps)
             self.last_time = time.perf_counter()
             self.last_tokens, self.last_samples = counter.tokens, counter.samples
