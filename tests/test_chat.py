@@ -20,6 +20,7 @@ from test_chat_support import (ANSWER, MESSAGES, QUESTION, SYSTEM, cli, local_ch
 from engine import chat as engine_chat
 from engine.chat import (ChatError, Conversation, LocalBackend, LocalChat, Reply, Sampling, Stopper,
                          locate_run_model, run_columns, save_transcript, transcript_path)
+from engine import runs
 from engine.runs import process_start_ticks
 
 GREEDY = Sampling(temperature=0, max_new_tokens=24)
@@ -261,7 +262,7 @@ class FakeGPU:
 
 
 def test_gpu_sharing_warning_compares_cards_as_each_process_sees_them():
-    trainer = engine_chat.Trainer(pid=4242, run="qwen-lora", cuda_visible="1")
+    trainer = runs.Trainer(pid=4242, run="qwen-lora", cuda_visible="1")
     cards = {"0": FakeGPU("GPU-aaa"), "1": FakeGPU("GPU-bbb")}
 
     def gpus_for(visible_of_us: str):
@@ -287,13 +288,29 @@ def test_a_live_trainer_process_is_found(runs_dir):
         deadline = time.monotonic() + 10
         found = []
         while time.monotonic() < deadline and not found:
-            found = [t for t in engine_chat.active_trainers(runs_dir) if t.pid == fake.pid]
+            found = [t for t in runs.active_trainers(runs_dir) if t.pid == fake.pid]
             time.sleep(0.05)
         assert found and found[0].run == "far-away" and found[0].env_known
         assert "far-away" in engine_chat.gpu_sharing_warning(runs_dir)
     finally:
         fake.kill()
         fake.wait()
+
+
+def test_running_out_of_memory_is_told_apart_from_other_failures():
+    # One test for chat and the trainer: both end an out-of-memory failure with its own advice.
+    import torch
+
+    from engine.train.errors import is_oom
+
+    class OutOfMemoryError(RuntimeError):  # a library's own class of that name
+        pass
+
+    assert is_oom(torch.OutOfMemoryError("Tried to allocate 2.00 GiB"))  # torch's class, whatever the text
+    assert is_oom(RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB"))
+    assert is_oom(OutOfMemoryError("boom"))
+    assert not is_oom(RuntimeError("expected all tensors to be on the same device"))
+    assert not is_oom(ValueError("memory_format must be contiguous"))
 
 
 def test_sampling_problems_are_reported_together():
@@ -381,11 +398,31 @@ def test_a_full_fine_tune_run_compares_two_whole_models(tmp_path, tiny_model_dir
     assert answer(chat, adapter=False).error is None and answer(chat, adapter=True).error is None
 
 
+CHAT_ENGINE_MODULES = ("engine.chat", "engine.chat.session", "engine.chat.local", "engine.chat.remote",
+                       "engine.run_model", "engine.export")
+
+
 def test_chat_modules_stay_light_and_the_engine_headless():
-    code = ("import sys, engine.chat, engine.export, tui.commands.chat, tui.screens.chat\n"
+    engine_modules = ", ".join(CHAT_ENGINE_MODULES)
+    code = (f"import sys, {engine_modules}, tui.commands.chat, tui.screens.chat\n"
             "print(' '.join(m for m in ('torch', 'transformers', 'peft', 'openai', 'textual') if m in sys.modules))")
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert loaded == ["textual"]  # only the screen brings textual; nothing heavy before a model is asked for
-    headless = subprocess.run([sys.executable, "-c", "import sys, engine.chat, engine.export; "
+    headless = subprocess.run([sys.executable, "-c", f"import sys, {engine_modules}; "
                                "print('textual' in sys.modules)"], capture_output=True, text=True, check=True)
     assert headless.stdout.strip() == "False"
+
+
+def test_the_chat_package_keeps_the_names_its_callers_use():
+    # The TUI, the CLI, the benchmarks and these tests reach everything through `engine.chat`.
+    for name in ("ChatError", "Sampling", "Reply", "Stopper", "Backend", "Turn", "Conversation", "run_columns",
+                 "transcript_path", "save_transcript", "TRANSCRIPTS_DIR", "LocalChat", "LocalBackend",
+                 "end_token_ids", "render_messages", "END_OF_TURN_TOKENS", "gpu_sharing_warning", "RemoteBackend",
+                 "remote_error", "DEFAULT_TIMEOUT_S", "OPENAI_KEY_ENV", "RunModel", "Progress", "locate_run_model",
+                 "available_weights"):
+        assert hasattr(engine_chat, name), name
+    # Loading errors and chat errors are one type: `except ChatError` catches a run that cannot load.
+    from engine.run_model import ModelLoadError
+    assert engine_chat.ChatError is ModelLoadError
+    with pytest.raises(ChatError):
+        locate_run_model("/nonexistent/run")

@@ -204,6 +204,23 @@ def test_openai_without_a_key_says_how_to_set_it_before_any_request(monkeypatch)
     assert "OPENAI_API_KEY is not set" in caught.value.message and "export OPENAI_API_KEY" in caught.value.advice
 
 
+def test_only_the_remote_chat_module_imports_openai():
+    # One place speaks to endpoints: a second importer of `openai` would be a second client to keep right.
+    import ast
+    from pathlib import Path
+
+    import engine.chat.remote
+    src = Path(engine.chat.remote.__file__).resolve().parents[2]
+    importers = set()
+    for path in src.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            if any(name == "openai" or name.startswith("openai.") for name in names):
+                importers.add(path.relative_to(src).as_posix())
+    assert importers == {"engine/chat/remote.py"}
+
+
 def test_endpoint_columns_answer_side_by_side(server):
     jobs = [("base", RemoteBackend("echo", server.url), [{"role": "user", "content": "one"}]),
             ("tuned", RemoteBackend(FT_MODEL, server.url), [{"role": "user", "content": "two"}])]

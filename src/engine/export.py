@@ -20,14 +20,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.chat import ChatError, Progress, RunModel, _attach_adapter, _LoadProgress, locate_run_model
+from engine.run_model import LoadProgress, ModelLoadError, Progress, RunModel, attach_adapter, locate_run_model
 
 DTYPES = ("auto", "bf16", "fp16", "fp32")
 _BYTES = {"bf16": 2, "fp16": 2, "fp32": 4}
 _STORED = {"bfloat16": "bf16", "float16": "fp16", "float32": "fp32"}
 
 
-class ExportError(ChatError):
+class ExportError(ModelLoadError):
     """An export that cannot be done; `advice` says what to do instead."""
 
 
@@ -107,7 +107,7 @@ def _disk_check(out: Path, base: str, dtype: str) -> None:
 
 def merge_adapter(run_dir: str | Path, out: str | Path, base: str | None = None, checkpoint: str | None = None,
                   dtype: str = "auto", force: bool = False, progress: Progress | None = None) -> ExportResult:
-    """Merges the run's adapter (or re-saves its whole model) into OUT. Raises ChatError/ExportError."""
+    """Merges the run's adapter (or re-saves its whole model) into OUT. Raises ModelLoadError/ExportError."""
     say = progress or (lambda fraction, message: None)
     started = time.perf_counter()
     target = locate_run_model(run_dir, checkpoint=checkpoint, base=base)
@@ -126,7 +126,7 @@ def merge_adapter(run_dir: str | Path, out: str | Path, base: str | None = None,
     what = "a 16-bit copy of the base (not the 4-bit weights)" if target.method == "qlora" else "the base"
     say(0.05, f"loading {what}: {source} in {chosen}")
     try:
-        with _LoadProgress(0.05, 0.5, say, f"loading {Path(source).name}"):
+        with LoadProgress(0.05, 0.5, say, f"loading {Path(source).name}"):
             model = AutoModelForCausalLM.from_pretrained(source, **kwargs)
     except (OSError, ValueError) as exc:
         raise ExportError(f"Cannot load {source}: {str(exc).splitlines()[0]}",
@@ -134,7 +134,7 @@ def merge_adapter(run_dir: str | Path, out: str | Path, base: str | None = None,
     merged_layers = 0
     if target.kind == "adapter":
         say(0.5, f"attaching the adapter {target.weights}")
-        peft_model = _attach_adapter(model, target)
+        peft_model = attach_adapter(model, target)
         from peft.tuners.tuners_utils import BaseTunerLayer
         layers = [m for m in peft_model.modules() if isinstance(m, BaseTunerLayer)]
         step = max(1, len(layers) // 40)

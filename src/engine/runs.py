@@ -17,6 +17,7 @@ from engine.events import END_STATUSES, read_events
 CONFIG_FILE = "config.yaml"
 EVENTS_FILE = "events.jsonl"
 STATUS_FILE = "status.json"
+TRAINER_MODULE = "engine.train.run"  # `python -m TRAINER_MODULE RUN_DIR`: how a trainer process is told apart
 LOG_FILE = "train.log"
 CHECKPOINTS_DIR = "checkpoints"
 ADAPTER_DIR = "adapter"
@@ -197,3 +198,51 @@ def last_checkpoint(run_dir: str | Path) -> Path | None:
 
 def run_events(run_dir: str | Path) -> list[dict[str, Any]]:
     return read_events(Path(run_dir) / EVENTS_FILE)
+
+
+# -- live trainers (chat warns before it loads onto a GPU that one of them uses) ---------------------
+@dataclass
+class Trainer:
+    """A live tunewiz trainer process, as `active_trainers` finds it."""
+
+    pid: int
+    run: str                       # its run's name ("?" when its command line names none)
+    cuda_visible: str | None       # the trainer's CUDA_VISIBLE_DEVICES (None: unset or unreadable)
+    env_known: bool = True         # False when its environment could not be read
+
+
+def active_trainers(runs_dir: str | Path | None = None) -> list[Trainer]:
+    """Live tunewiz trainers: the active runs under `runs_dir`, and any other TRAINER_MODULE process
+    of this machine (a run started from another folder still uses the GPU)."""
+    found: dict[int, str] = {}
+    for info in list_runs(runs_dir):
+        if info.state in ACTIVE_STATES:
+            pid = (read_status(info.path) or {}).get("pid")
+            if is_trainer_process(pid):
+                found[pid] = info.name
+    module = TRAINER_MODULE.encode()
+    proc = Path("/proc")
+    if proc.is_dir():
+        for entry in proc.iterdir():
+            if not entry.name.isdigit() or int(entry.name) in found or int(entry.name) == os.getpid():
+                continue
+            try:
+                cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            # `python -m engine.train.run RUN_DIR`: the module is an argument of its own, the run
+            # directory the first non-option argument after it.
+            if module in cmdline and pid_alive(int(entry.name)):
+                run = next((Path(a.decode(errors="replace")).name for a in cmdline[cmdline.index(module) + 1:]
+                            if a and not a.startswith(b"-")), "?")
+                found[int(entry.name)] = run
+    out = []
+    for pid, run in sorted(found.items()):
+        try:
+            env = dict(item.split(b"=", 1) for item in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+                       if b"=" in item)
+            visible = env.get(b"CUDA_VISIBLE_DEVICES")
+            out.append(Trainer(pid, run, visible.decode() if visible is not None else None))
+        except OSError:
+            out.append(Trainer(pid, run, None, env_known=False))
+    return out

@@ -18,7 +18,7 @@ from typing import Any
 from engine import runs
 from engine.events import EventWriter
 from engine.train.config import ConfigError, RunConfig, load_config
-from engine.train.errors import TrainingError
+from engine.train.errors import TrainingError, is_oom
 
 
 class StopFlag:
@@ -67,17 +67,6 @@ def _oom_advice(config: RunConfig) -> str:
     return "Out of GPU memory: " + "; ".join(tips) + "."
 
 
-def _is_oom(exc: BaseException) -> bool:
-    try:
-        import torch
-        if isinstance(exc, torch.OutOfMemoryError):
-            return True
-    except Exception:  # torch missing or broken: fall back to the message
-        pass
-    text = str(exc)
-    return "CUDA out of memory" in text or "OutOfMemoryError" in type(exc).__name__
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m engine.train.run")
     parser.add_argument("run_dir")
@@ -106,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     except TrainingError as exc:
         return _end(ctx, "failed", str(exc), exc.advice)
     except BaseException as exc:  # every ending is recorded, whatever it was
-        if _is_oom(exc):
+        if is_oom(exc):
             return _end(ctx, "oom", f"CUDA out of memory: {str(exc).splitlines()[0]}", _oom_advice(config), exc)
         if isinstance(exc, KeyboardInterrupt):
             return _end(ctx, "stopped", None, "Resume with `tunewiz resume " + run_dir.name + "`.")
