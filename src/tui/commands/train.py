@@ -11,6 +11,7 @@ from typing import List, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 # soft_wrap: long paths and messages stay on one line in pipes and logs (easy to grep and copy).
@@ -19,7 +20,8 @@ out = Console(soft_wrap=True)
 
 
 def _fail(message: str, code: int = 2) -> "typer.Exit":
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    # Messages quote paths and names as typed: `[old]` in one is text, not rich markup (was lost, or a traceback).
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     return typer.Exit(code)
 
 
