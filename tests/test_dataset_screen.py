@@ -256,6 +256,115 @@ async def test_typing_a_path_opens_it_and_a_missing_path_is_a_message():
         assert type(app.screen).__name__ == "HomeScreen"
 
 
+# --------------------------------------------------------------------------- tokenizer, reload, file tree
+
+def preview_text(screen) -> str:
+    table = screen.query_one("#preview")
+    return "\n".join(" ".join(str(cell) for cell in table.get_row_at(i)) for i in range(table.row_count))
+
+
+def chat_rows(question: str, answer: str, n: int) -> list[dict]:
+    return [{"messages": [{"role": "user", "content": f"{question} #{i}"},
+                          {"role": "assistant", "content": answer}]} for i in range(n)]
+
+
+def write_rows(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+async def test_tokenizer_key_switches_between_the_estimate_and_the_models_exact_counts(tmp_path, tiny_model_dir):
+    from transformers import AutoTokenizer
+    rows = chat_rows("Where is my parcel? It was due on Monday and has not come.", "The courier delayed it; sorry.", 5)
+    path = write_rows(tmp_path / "chat.jsonl", rows)
+    tok = AutoTokenizer.from_pretrained(str(tiny_model_dir))
+    exact_total = sum(len(tok(tok.apply_chat_template(r["messages"], tokenize=False), add_special_tokens=False)["input_ids"])
+                      for r in rows)
+    app = open_app(path, model=str(tiny_model_dir))  # the tokenizer starts off
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_loaded(pilot)
+        screen = app.screen
+        summary = lambda: widget_text(screen.query_one("#summary"))  # noqa: E731
+        stats = lambda: widget_text(screen.query_one("#stats"))  # noqa: E731
+        assert t("dataset.status.tokens_off") in summary()
+        assert "estimate" in stats() and str(tiny_model_dir) not in stats()
+        assert screen.report.stats["tokens"]["exact"] is False
+        estimated = screen.report.stats["tokens"]["total"]
+        await pilot.press("k")
+        await wait_for(pilot, lambda: not screen.checking and screen.report is not None, timeout=60)
+        await pilot.pause()
+        assert t("dataset.status.tokens_on") in summary()
+        assert screen.report.stats["tokens"]["exact"] is True
+        assert screen.report.stats["tokens"]["total"] == exact_total != estimated
+        assert screen.report.stats["tokens"]["counter"] == f"tokenizer of {tiny_model_dir}" and "tokenizer of" in stats()
+        assert f"{exact_total:,}" in stats() and t("dataset.stats.estimate") not in stats()
+        await pilot.press("k")  # and off again: the estimate, labelled
+        await wait_for(pilot, lambda: not screen.checking and screen.report is not None)
+        await pilot.pause()
+        assert t("dataset.status.tokens_off") in summary()
+        assert screen.report.stats["tokens"]["total"] == estimated and t("dataset.stats.estimate") in stats()
+
+
+async def test_reload_key_shows_the_file_as_it_is_now_on_disk(tmp_path):
+    path = write_rows(tmp_path / "changing.jsonl", chat_rows("First question", "First answer.", 3))
+    app = open_app(path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_loaded(pilot)
+        screen = app.screen
+        assert "3 rows" in widget_text(screen.query_one("#summary")) and "First question #2" in preview_text(screen)
+        # The file changes on disk: other rows, more of them, and a broken line.
+        write_rows(path, chat_rows("Second question", "Second answer.", 7))
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write('{"messages": [\n')
+        await pilot.pause(0.2)
+        assert "First question #2" in preview_text(screen)  # nothing reloads by itself
+        await pilot.press("r")
+        await wait_loaded(pilot)
+        await wait_for(pilot, lambda: "Second question #0" in preview_text(screen))
+        assert "First question" not in preview_text(screen)
+        assert screen.report.rows == 8 and "8 rows" in widget_text(screen.query_one("#summary"))
+        assert any(f.line == 8 for f in screen.report.findings)  # the broken line is found
+        assert t("dataset.status.none") not in widget_text(screen.query_one("#summary"))
+
+
+async def test_file_tree_lists_dataset_files_and_picking_one_loads_it(tmp_path, monkeypatch):
+    shutil.copyfile(SAMPLE / "support_openai.jsonl", tmp_path / "a_chat.jsonl")
+    (tmp_path / "sub").mkdir()
+    write_rows(tmp_path / "sub" / "b_alpaca.jsonl",
+               [{"instruction": "Say hello", "output": "Hello there!"}, {"instruction": "Say bye", "output": "Bye now!"}])
+    (tmp_path / "notes.md").write_text("not a dataset\n")
+    (tmp_path / ".hidden.jsonl").write_text("{}\n")
+    monkeypatch.chdir(tmp_path)  # the tree starts in the working directory
+    app = TunewizApp(lang="en", start="dataset", start_args={"tokenizer": False})
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "DatasetScreen")
+        screen = app.screen
+        tree = screen.query_one("#files-tree")
+        await wait_for(pilot, lambda: len(tree.root.children) > 0)
+        assert [str(n.label) for n in tree.root.children] == ["sub", "a_chat.jsonl"]  # folders, then data files
+        assert screen.path is None and screen.query_one("#path").has_focus
+        await pilot.press("tab")  # from the path field to the tree, as a user does
+        assert tree.has_focus
+        await pilot.press("down", "enter")  # open the folder
+        await wait_for(pilot, lambda: tree.cursor_node is not None and len(tree.cursor_node.children) == 1)
+        await pilot.press("down")
+        assert str(tree.cursor_node.label) == "b_alpaca.jsonl"
+        await pilot.press("enter")  # pick the file
+        await wait_loaded(pilot)
+        assert screen.path == str(Path("sub") / "b_alpaca.jsonl") and screen.query_one("#path").value == screen.path
+        assert screen.load_error is None and screen.report.format == "alpaca" and screen.report.rows == 2
+        assert "alpaca" in widget_text(screen.query_one("#summary"))
+        assert screen.active_pane == "preview" and "Say bye" in preview_text(screen)
+        # back to the tree, another file: it replaces the first
+        await pilot.press("1")
+        await wait_for(pilot, lambda: tree.has_focus)
+        await pilot.press("down")
+        assert str(tree.cursor_node.label) == "a_chat.jsonl"
+        await pilot.press("enter")
+        await wait_loaded(pilot)
+        assert screen.path == "a_chat.jsonl" and screen.report.format == "openai" and screen.report.rows == 784
+
+
 # --------------------------------------------------------------------------- a large file
 
 async def test_large_file_loads_with_progress_and_the_ui_keeps_responding(tmp_path, monkeypatch):
