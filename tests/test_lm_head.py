@@ -7,7 +7,7 @@ import torch
 from transformers import AutoModelForCausalLM
 
 import trl.trainer.utils as trl_utils
-from engine.train.lm_head import _Dispatch, use_fast_cpu_lm_head
+from engine.train.lm_head import LogProbDispatch, use_fast_cpu_lm_head
 from trl.kernels import ChunkedLogProbFunction
 
 OUTPUTS = ("log_probs", "entropy", "is_top1")
@@ -40,7 +40,7 @@ def test_the_cpu_head_matches_trls_kernel(weight_grad, keep_probs, monkeypatch):
         return log_probs.detach(), entropy.detach(), top1, hidden.grad.clone(), (
             weight.grad.clone() if weight_grad else None)
 
-    theirs, ours = run(ChunkedLogProbFunction), run(_Dispatch(ChunkedLogProbFunction))
+    theirs, ours = run(ChunkedLogProbFunction), run(LogProbDispatch(ChunkedLogProbFunction))
     assert ours[2].sum() >= 50 and torch.equal(ours[2], theirs[2])
     for mine, reference in zip(ours[:2] + ours[3:], theirs[:2] + theirs[3:]):
         if reference is not None:
@@ -56,7 +56,7 @@ def test_calls_it_cannot_do_exactly_go_to_trl():
             calls.append(args)
             return "trl"
 
-    dispatch = _Dispatch(Recording)
+    dispatch = LogProbDispatch(Recording)
     hidden, weight, targets = torch.randn(4, 8), torch.randn(16, 8), torch.zeros(4, dtype=torch.long)
     assert dispatch.apply(hidden, weight, torch.zeros(16), targets, 1.0, 8, None, 1.0, OUTPUTS) == "trl"  # a bias
     assert dispatch.apply(hidden, weight, None, targets, 0.7, 8, None, 1.0, OUTPUTS) == "trl"  # a temperature
@@ -97,7 +97,7 @@ def test_a_model_scores_labelled_positions_only_with_the_same_loss_and_gradients
 
     trl_loss, trl_entropy, trl_top1, trl_grads = loss_and_grads()
     assert use_fast_cpu_lm_head() and use_fast_cpu_lm_head()  # idempotent
-    assert isinstance(trl_utils._ChunkedLogProbFunction, _Dispatch)
+    assert isinstance(trl_utils._ChunkedLogProbFunction, LogProbDispatch)
     loss, entropy, top1, grads = loss_and_grads()
     assert projected == [2 * 11, 5 + 3]  # every shifted position, then only the labelled ones
     torch.testing.assert_close(loss, trl_loss)

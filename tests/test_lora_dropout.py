@@ -7,7 +7,7 @@ import torch
 
 from engine.train.config import RunConfig
 from engine.train.lora_dropout import CpuLoraDropout
-from engine.train.run import RunContext
+from engine.train.context import RunContext
 from engine.train.trainer import load_model
 
 

@@ -65,6 +65,9 @@ def test_lora_run_learns_writes_valid_events_and_a_standard_adapter(tmp_path, ti
     status = read_status(run_dir)
     assert status["state"] == "completed" and status["step"] == 12
     assert (run_dir / "config.yaml").is_file() and (run_dir / "train.log").stat().st_size > 0
+    # One line names the paths in use: the CPU speed-ups here (engine/upstream.py guards what they patch).
+    assert ("paths in use: LM head loss: tunewiz's CPU head; LoRA dropout: tunewiz's CPU dropout on 14 layers; "
+            "packing: none; attention: sdpa\n") in (run_dir / "train.log").read_text()
 
     # The guide's inference code loads the adapter as it is.
     from peft import AutoPeftModelForCausalLM, PeftModel
@@ -102,6 +105,7 @@ def test_qlora_runs_on_the_cpu_with_nf4_double_quant(tmp_path, tiny_model_dir, r
     assert adapter_config["base_model_name_or_path"] == str(tiny_model_dir)
     log = (run_dir / "train.log").read_text()
     assert "QLoRA on the CPU" in log
+    assert "LM head loss: tunewiz's CPU head; LoRA dropout: tunewiz's CPU dropout on 14 layers;" in log
 
 
 @pytest.mark.parametrize("method, folder", [("full", "model"), ("cpt", "model")])
@@ -116,6 +120,7 @@ def test_full_and_continual_pretraining_save_a_whole_model(tmp_path, tiny_model_
     assert (run_dir / folder / "config.json").is_file() and not (run_dir / "adapter").exists()
     start = next(e for e in read_events(run_dir / "events.jsonl") if e["type"] == "start")
     assert start["trainable_params"] == start["total_params"]
+    assert f"LM head loss: tunewiz's CPU head; LoRA dropout: none (method {method});" in (run_dir / "train.log").read_text()
 
 
 def test_packing_and_eval_split(tmp_path, tiny_model_dir, runs_dir):
@@ -129,6 +134,8 @@ def test_packing_and_eval_split(tmp_path, tiny_model_dir, runs_dir):
     events = read_events(run_dir / "events.jsonl")
     start = next(e for e in events if e["type"] == "start")
     assert start["dataset_rows"] == 36
+    assert ("packing: rows, attention per packed sequence (SDPA); attention: tunewiz_packed_sdpa\n"
+            in (run_dir / "train.log").read_text())
     evals = [e for e in events if e["type"] == "eval"]
     assert all(e["eval_loss"] > 0 for e in evals)
     assert [e["step"] for e in evals] == [2, 4]  # the last step's eval is not run a second time at the end

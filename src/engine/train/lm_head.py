@@ -95,9 +95,10 @@ def _cpu_log_prob_function() -> Any:
     return CpuLogProb
 
 
-class _Dispatch:
+class LogProbDispatch:
     """Stands in for TRL's `_ChunkedLogProbFunction`: CPU fp32 calls it can do exactly go to
-    CpuLogProb, the rest to TRL's own function."""
+    CpuLogProb, the rest to TRL's own function. TRL calls `apply` with nine positional arguments;
+    upstream.py checks TRL's signature against this one ("trl.chunked_logprob")."""
 
     def __init__(self, original: Any) -> None:
         self.original = original
@@ -121,18 +122,43 @@ class _Dispatch:
 
 def use_fast_cpu_lm_head() -> bool:
     """Installs both CPU changes into TRL's fused LM head (idempotent). False, changing nothing, if this
-    TRL no longer has the names it patches."""
-    import trl.trainer.utils as trl_utils
-    choose = getattr(trl_utils, "_use_triton", None)
-    function = getattr(trl_utils, "_ChunkedLogProbFunction", None)
-    if choose is None or function is None:
+    TRL's names no longer look as they are used here (`upstream.mismatch` says why)."""
+    from engine import upstream
+    if upstream.mismatch("trl.chunked_logprob") or upstream.mismatch("trl.use_triton"):
         return False
+    import trl.trainer.utils as trl_utils
+    choose = trl_utils._use_triton
+    function = trl_utils._ChunkedLogProbFunction
     if not getattr(choose, "tunewiz_cpu_compact", False):
         def compact_on_cpu(device: Any) -> bool:
             return getattr(device, "type", None) == "cpu" or choose(device)
 
         compact_on_cpu.tunewiz_cpu_compact = True  # type: ignore[attr-defined]
         trl_utils._use_triton = compact_on_cpu
-    if not isinstance(function, _Dispatch):
-        trl_utils._ChunkedLogProbFunction = _Dispatch(function)
+    if not isinstance(function, LogProbDispatch):
+        trl_utils._ChunkedLogProbFunction = LogProbDispatch(function)
     return True
+
+
+def cpu_head_refusal(model: Any) -> str | None:
+    """Why LogProbDispatch will hand this model's LM head to TRL's kernel (on a GPU, 16-bit weights,
+    a bias, scaled or soft-capped logits), or None when the CPU head computes its loss. Read once
+    at the start of a run, for train.log; the same conditions as `LogProbDispatch.apply`."""
+    import torch
+    head = model.get_output_embeddings()
+    weight = getattr(head, "weight", None)
+    if weight is None:
+        return "the model has no output embedding weight"
+    if weight.device.type != "cpu":
+        return f"the head is on {weight.device.type}"
+    if weight.dtype != torch.float32:
+        return f"{str(weight.dtype).removeprefix('torch.')} weights"
+    if getattr(head, "bias", None) is not None:
+        return "the head has a bias"
+    text_config = model.config.get_text_config()
+    if getattr(text_config, "final_logit_softcapping", None) is not None:
+        return "soft-capped logits"
+    for scale in ("logit_scale", "output_multiplier", "lm_head_multiplier", "logits_scaling"):
+        if getattr(text_config, scale, None) not in (None, 1, 1.0):
+            return f"scaled logits ({scale})"
+    return None

@@ -48,6 +48,12 @@ def _define_cpu_lora_dropout() -> type:
     return CpuLoraDropout
 
 
+def count_cpu_lora_dropouts(model: Any) -> int:
+    """How many of the model's modules are CpuLoraDropout (what `use_cpu_lora_dropout` left in place)."""
+    cpu_lora_dropout = _define_cpu_lora_dropout()
+    return sum(isinstance(module, cpu_lora_dropout) for module in model.modules())
+
+
 def __getattr__(name: str) -> Any:
     # The class is defined on first use: importing the engine must not import torch (start-up time).
     if name == "CpuLoraDropout":
@@ -57,9 +63,13 @@ def __getattr__(name: str) -> Any:
 
 def use_cpu_lora_dropout(model: Any) -> int:
     """Replaces peft's `nn.Dropout` on every LoRA layer's input with CpuLoraDropout (same p); returns
-    how many were replaced. Dropout has no weights: saved adapters are unchanged."""
+    how many were replaced. Dropout has no weights: saved adapters are unchanged. Replaces nothing
+    (0) where peft no longer keeps the dropout as used here (`upstream.mismatch("peft.lora_dropout")`)."""
     import torch
 
+    from engine import upstream
+    if upstream.mismatch("peft.lora_dropout"):
+        return 0
     cpu_lora_dropout = _define_cpu_lora_dropout()
     replaced = 0
     for module in model.modules():

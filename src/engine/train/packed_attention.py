@@ -9,7 +9,8 @@ natively. Same numbers as the mask (tests/test_packing.py), a fraction of the wo
 
 It is registered with transformers' AttentionInterface under `ATTENTION_NAME` (with SDPA's mask
 builder) and only used when tunewiz packs; batches that are not packed, and generation with a
-cache, go through plain SDPA unchanged.
+cache, go through plain SDPA unchanged. The transformers names it relies on are checked first
+(engine/upstream.py, "transformers.attention_interface").
 """
 from __future__ import annotations
 
@@ -82,7 +83,11 @@ def register() -> str:
 
 def use_packed_sdpa(model: Any) -> bool:
     """Switches a model that uses SDPA to the packed variant. False (and unchanged) for any other
-    attention (eager, flash, remote-code models that do not use transformers' attention interface)."""
+    attention (eager, flash, remote-code models that do not use transformers' attention interface),
+    and where transformers' names no longer look as used here (upstream.py says why)."""
+    from engine import upstream
+    if upstream.mismatch("transformers.attn_implementation") or upstream.mismatch("transformers.attention_interface"):
+        return False
     config = getattr(model, "config", None)
     if getattr(config, "_attn_implementation", None) != "sdpa":
         return False

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from engine import runs
+from engine import runs, upstream
 from engine.train.errors import TrainingError
 from engine.train.lm_head import use_fast_cpu_lm_head
 from engine.train.tokenize import TokenizedSet, ensure_chat_template, tokenize_examples
@@ -100,10 +100,9 @@ def native_bf16(on_gpu: bool) -> bool:
     import torch
     if on_gpu:
         return torch.cuda.is_bf16_supported()
-    try:
-        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-    except (AttributeError, RuntimeError):
-        return False
+    if upstream.mismatch("torch.mkldnn_bf16"):  # torch has no public question for it
+        return False  # then 4-bit layers compute in fp32: slower, same result
+    return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
 
 
 def load_model(ctx: "RunContext", model_path: str, precision: str, on_gpu: bool) -> Any:
@@ -326,6 +325,8 @@ def use_row_packing(trainer: Any, model: Any, tokenizer: Any) -> str | None:
     """Swaps TRL's flattened packed batches for row-packed ones unless a varlen attention kernel is in
     use, and SDPA for its per-sequence variant (packed_attention.py). Returns what was done, or None."""
     from engine.train.packed_attention import use_packed_sdpa
+    if upstream.mismatch("transformers.attn_implementation") or upstream.mismatch("trl.sft_collator"):
+        return None  # TRL's own padding-free packing (describe_paths says so)
     implementation = getattr(getattr(model, "config", None), "_attn_implementation", None)
     if implementation in VARLEN_ATTENTION:
         return None
@@ -333,6 +334,47 @@ def use_row_packing(trainer: Any, model: Any, tokenizer: Any) -> str | None:
     if use_packed_sdpa(model):
         return "rows of up to max_length; attention runs per packed sequence (SDPA, no flash-attention here)"
     return f"rows of up to max_length with a per-row sequence mask ({implementation} attention)"
+
+
+def describe_paths(config: Any, model: Any, trainer: Any, on_gpu: bool, lm_head_installed: bool) -> str:
+    """One train.log line naming the path each speed-up took in this run: the LM head's loss (tunewiz's
+    CPU head or TRL's kernel), LoRA's input dropout (tunewiz's CPU dropout on N layers or torch's),
+    packing (none, TRL's padding-free, or rows) and the attention implementation. Read once, from
+    what is installed in the model and trainer, before the first step."""
+    from engine.train.lm_head import cpu_head_refusal
+    from engine.train.lora_dropout import count_cpu_lora_dropouts
+    from engine.train.packed_attention import ATTENTION_NAME
+
+    changed = "its names changed upstream, see the warning"
+    if not lm_head_installed:
+        head = f"TRL's kernel ({changed})"
+    else:
+        refusal = cpu_head_refusal(model)
+        head = "tunewiz's CPU head" if refusal is None else f"TRL's kernel ({refusal})"
+
+    if not config.uses_lora:
+        dropout = f"none (method {config.method})"
+    elif on_gpu:
+        dropout = "torch's (GPU)"
+    elif not config.lora.dropout:
+        dropout = "none (lora.dropout 0)"
+    else:
+        replaced = count_cpu_lora_dropouts(model)
+        dropout = (f"tunewiz's CPU dropout on {replaced} layers" if replaced
+                   else f"torch's ({changed})" if upstream.mismatch("peft.lora_dropout") else "torch's")
+
+    attention = (None if upstream.mismatch("transformers.attn_implementation")
+                 else getattr(getattr(model, "config", None), "_attn_implementation", None))
+    if not config.packing:
+        packing = "none"
+    elif isinstance(trainer.data_collator, RowPackedCollator):
+        packing = ("rows, attention per packed sequence (SDPA)" if attention == ATTENTION_NAME
+                   else f"rows with a per-row sequence mask ({attention} attention)")
+    elif attention in VARLEN_ATTENTION:
+        packing = "TRL's padding-free (one flattened sequence per batch, varlen attention)"
+    else:
+        packing = f"TRL's padding-free ({changed})"
+    return f"paths in use: LM head loss: {head}; LoRA dropout: {dropout}; packing: {packing}; attention: {attention}"
 
 
 def make_event_callback(ctx: "RunContext", counter: TokenCounter, dataset_rows: int, dataset_tokens: int,
@@ -498,12 +540,15 @@ def train(ctx: "RunContext", resume: bool = False) -> str:
         save_only_model=False,
     )
     counter = TokenCounter()
-    use_fast_cpu_lm_head()  # before TRL adds its fused head: see lm_head.py
+    lm_head_installed = use_fast_cpu_lm_head()  # before TRL adds its fused head: see lm_head.py
     trainer = make_trainer_class(counter)(model=model, args=args, train_dataset=train_ds, eval_dataset=eval_ds,
                                           processing_class=tokenizer)
     packing_mode = use_row_packing(trainer, model, tokenizer) if config.packing else None
     if packing_mode:
         ctx.log(f"packing: {packing_mode}")
+    for problem in upstream.mismatches_found().values():
+        ctx.log(f"{problem}; tunewiz takes the library's own path instead (engine/upstream.py)", "warning")
+    ctx.log(describe_paths(config, model, trainer, on_gpu, lm_head_installed))
     trainer.add_callback(make_event_callback(ctx, counter, train_rows, train_set.tokens, config.model))
     trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
 
