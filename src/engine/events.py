@@ -1,8 +1,28 @@
-"""The event stream of a run: the one source of truth for its schema (version 1, DESIGN.md).
+"""The event stream of a run, `events.jsonl`: the one definition of its schema (version 1).
 
-The trainer is the only writer of `events.jsonl`; the monitor, `tunewiz runs` and `watch` read it.
-Every line is one JSON object with `v`, `t` (unix time) and `type`. Readers tolerate a partial
-last line (the writer may be mid-write) and unknown types and fields.
+The trainer is the only writer of `events.jsonl` (through `EventWriter`); the monitor, `tunewiz
+runs`, `watch` and `train`'s progress lines read it. Every line is one JSON object: the fields of
+`EventBase` (`v`, `t`, `type`) and those of its type, below, one TypedDict per type:
+
+    type         TypedDict        written
+    start        StartEvent       when training begins (again on each resume)
+    step         StepEvent        at each logging step (HF `logging_steps`)
+    eval         EvalEvent        after each evaluation
+    checkpoint   CheckpointEvent  when a checkpoint folder was written
+    log          LogEvent         a message for people (the same line goes to train.log)
+    end          EndEvent         last, exactly once per trainer process, whatever happened
+
+Rules every event follows:
+- Its TypedDict's required fields are always present (a value the writer does not know is null);
+  its optional ones (declared total=False) only when the writer has them.
+- JSON has no NaN or infinity: a field whose value was not finite is written as null plus
+  `<field>_nonfinite` (NONFINITE_SUFFIX), the value's Python spelling: "nan", "inf" or "-inf".
+  E.g. a diverged step has `"loss": null, "loss_nonfinite": "nan"`.
+- An eval event also carries whatever other `eval_<metric>` numbers the trainer logged with the
+  eval loss (EVAL_METRIC_PREFIX); the usual ones are declared in EvalEvent.
+- Any other field is a programmer error: `make_event` refuses it (declare it here first).
+Readers tolerate a partial last line (the writer may be mid-write), lines that are not JSON,
+unknown types and unknown fields (files from newer or foreign writers), and wrong value types.
 """
 from __future__ import annotations
 
@@ -11,7 +31,7 @@ import math
 import os
 import time
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, TypedDict
 
 try:  # orjson parses event lines ~3x faster than json; json stays the fallback for odd input
     import orjson as _orjson
@@ -19,17 +39,111 @@ except ImportError:  # pragma: no cover - orjson is a declared dependency
     _orjson = None
 
 SCHEMA_VERSION = 1
+NONFINITE_SUFFIX = "_nonfinite"
+EVAL_METRIC_PREFIX = "eval_"
 
-# type -> fields every event of that type carries (values may be null where noted in DESIGN.md).
+
+class EventBase(TypedDict):
+    v: int                               # SCHEMA_VERSION
+    t: float | None                      # unix time of writing (None only in the reader's stand-in
+                                         # for an unreadable line, see parse_event_line)
+    type: str                            # which of the types below
+
+
+# Optional fields are declared in a `total=False` subclass (not with NotRequired, which Python 3.10
+# lacks and 3.11 ignores under `from __future__ import annotations`).
+class _StartFields(EventBase):
+    model: str | None                    # the config's model: a hub id, a local path or "demo"
+    method: str | None                   # "lora" | "qlora" | "full" | "cpt"
+    world_size: int | None               # processes training together (1 unless launched multi-GPU)
+    total_steps: int | None              # optimizer steps the run will take (HF max_steps)
+    trainable_params: int | None         # parameters that train (the LoRA weights for lora/qlora)
+    total_params: int | None             # all parameters of the model
+    dataset_rows: int | None             # training rows (after the eval split)
+    dataset_tokens: int | None           # tokens of those rows (after truncation to max_length)
+
+
+class Quantization(TypedDict):
+    """StartEvent.quantization: what the loaded model's 4-bit layers are, read from the layers."""
+
+    bits: int                            # 4
+    layers: int                          # bitsandbytes Linear4bit layers in the model
+    quant_type: str                      # "nf4" | "fp4" (comma-joined if the layers differ)
+    double_quant: bool                   # every layer's quantisation constants are quantised too
+    compute_dtype: str                   # "bfloat16" | "float16" | "float32" (comma-joined if they differ)
+
+
+class StartEvent(_StartFields, total=False):
+    resumed_from_step: int | None        # the checkpoint's step on a resume; None (or absent) on a
+                                         # fresh start. The steps after it are trained (and logged) again
+    quantization: Quantization | None    # the model's 4-bit layers (QLoRA); None when none is 4-bit
+
+
+class _StepFields(EventBase):
+    step: int                            # optimizer step (HF global_step), counted across resumes
+    epoch: float | None                  # epochs done, fractional (4 decimals)
+    loss: float | None                   # training loss over the steps since the previous step event
+    lr: float | None                     # learning rate
+    grad_norm: float | None              # gradient norm before clipping
+    tokens: int | None                   # non-padding tokens trained since the previous step event
+    tokens_per_s: float | None           # those tokens per second of training (not of evals or saves)
+    samples_per_s: float | None          # training rows per second, likewise
+    gpu_mem_alloc_gb: float | None       # GiB torch has allocated on this process's GPU (None on a CPU)
+    gpu_mem_reserved_gb: float | None    # GiB torch's caching allocator holds (what nvidia-smi counts)
+    gpu_mem_peak_gb: float | None        # peak reserved GiB since the trainer started
+
+
+class StepEvent(_StepFields, total=False):
+    mean_token_accuracy: float           # TRL: share of trained tokens whose top-1 prediction is the label
+    entropy: float                       # TRL: mean entropy of the predicted distributions over trained tokens
+
+
+class _EvalFields(EventBase):
+    step: int                            # the optimizer step evaluated at
+    eval_loss: float | None              # loss on the eval split
+
+
+class EvalEvent(_EvalFields, total=False):
+    # Whatever other eval_<metric> numbers the trainer logged with the loss; these are the usual ones.
+    eval_runtime: float                  # seconds the evaluation took
+    eval_samples_per_second: float       # eval rows per second
+    eval_steps_per_second: float         # eval batches per second
+    eval_mean_token_accuracy: float      # as StepEvent.mean_token_accuracy, on the eval split
+    eval_entropy: float                  # as StepEvent.entropy, on the eval split
+    eval_num_tokens: float               # TRL: input tokens trained on so far (its own count)
+
+
+class CheckpointEvent(EventBase):
+    step: int                            # the optimizer step saved
+    path: str                            # the checkpoint folder (<run>/checkpoints/checkpoint-<step>)
+
+
+class LogEvent(EventBase):
+    level: str                           # one of LOG_LEVELS
+    message: str                         # for people, in English
+
+
+class EndEvent(EventBase):
+    status: str                          # one of END_STATUSES
+    error: str | None                    # what went wrong (failed, oom); None otherwise
+    advice: str | None                   # a sentence the user can act on (fix, resume); may be None
+
+
+# type -> its TypedDict: the schema `make_event` and `validate_event` check against.
+EVENT_TYPES: dict[str, type] = {
+    "start": StartEvent, "step": StepEvent, "eval": EvalEvent, "checkpoint": CheckpointEvent,
+    "log": LogEvent, "end": EndEvent,
+}
+_BASE_FIELDS = tuple(EventBase.__annotations__)
+# type -> fields every event of that type carries (null where the writer has no value), in the order written.
 EVENT_FIELDS: dict[str, tuple[str, ...]] = {
-    "start": ("model", "method", "world_size", "total_steps", "trainable_params", "total_params",
-              "dataset_rows", "dataset_tokens"),
-    "step": ("step", "epoch", "loss", "lr", "grad_norm", "tokens", "tokens_per_s", "samples_per_s",
-             "gpu_mem_alloc_gb", "gpu_mem_reserved_gb", "gpu_mem_peak_gb"),
-    "eval": ("step", "eval_loss"),
-    "checkpoint": ("step", "path"),
-    "log": ("level", "message"),
-    "end": ("status", "error", "advice"),
+    kind: tuple(name for name in schema.__annotations__ if name in schema.__required_keys__ and name not in _BASE_FIELDS)
+    for kind, schema in EVENT_TYPES.items()
+}
+# type -> the fields it may carry besides those (besides `<field>_nonfinite` and, for eval, `eval_*`).
+EVENT_OPTIONAL_FIELDS: dict[str, tuple[str, ...]] = {
+    kind: tuple(name for name in schema.__annotations__ if name in schema.__optional_keys__)
+    for kind, schema in EVENT_TYPES.items()
 }
 END_STATUSES = ("completed", "stopped", "failed", "oom")
 LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -39,8 +153,15 @@ class EventSchemaError(ValueError):
     pass
 
 
+def _declared(kind: str, name: str) -> bool:
+    if name in _BASE_FIELDS or name in EVENT_FIELDS[kind] or name in EVENT_OPTIONAL_FIELDS[kind]:
+        return True
+    return kind == "eval" and name.startswith(EVAL_METRIC_PREFIX)
+
+
 def validate_event(event: dict[str, Any]) -> None:
-    """Raises EventSchemaError when `event` breaks the version-1 schema (used by tests and the writer)."""
+    """Raises EventSchemaError when `event` breaks the version-1 schema (used by tests and the writer):
+    a field missing, a field its type does not declare, a status or level out of its list."""
     if not isinstance(event, dict):
         raise EventSchemaError("an event is a JSON object")
     if event.get("v") != SCHEMA_VERSION:
@@ -53,6 +174,9 @@ def validate_event(event: dict[str, Any]) -> None:
     missing = [f for f in EVENT_FIELDS[kind] if f not in event]
     if missing:
         raise EventSchemaError(f"{kind} event lacks {', '.join(missing)}")
+    undeclared = [name for name in event if not _declared(kind, name.removesuffix(NONFINITE_SUFFIX))]
+    if undeclared:
+        raise EventSchemaError(f"{kind} event: {', '.join(undeclared)} not declared in engine/events.py")
     if kind == "end" and event["status"] not in END_STATUSES:
         raise EventSchemaError(f"end status must be one of {', '.join(END_STATUSES)}")
     if kind == "log" and event["level"] not in LOG_LEVELS:
@@ -67,13 +191,15 @@ def _clean(value: Any) -> Any:
 
 
 def make_event(kind: str, **fields: Any) -> dict[str, Any]:
+    """An event of type `kind` (see EVENT_TYPES) with `fields`; a field it does not declare raises
+    EventSchemaError, a non-finite number becomes null plus `<field>_nonfinite`."""
     event: dict[str, Any] = {"v": SCHEMA_VERSION, "t": time.time(), "type": kind}
     for name in EVENT_FIELDS[kind]:
         event[name] = None
     for name, value in fields.items():
         cleaned = _clean(value)
         if cleaned is None and value is not None:
-            event[f"{name}_nonfinite"] = str(value)
+            event[name + NONFINITE_SUFFIX] = str(value)
         event[name] = cleaned
     validate_event(event)
     return event

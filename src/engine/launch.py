@@ -76,9 +76,9 @@ def _trainer_env() -> dict[str, str]:
 
 
 def spawn_trainer(run_dir: Path, resume: bool = False) -> subprocess.Popen:
-    """Starts `python -m engine.train.run RUN_DIR` detached from this process's terminal."""
+    """Starts `python -m engine.train.run RUN_DIR` (runs.TRAINER_MODULE) detached from this process's terminal."""
     log = open(run_dir / runs.LOG_FILE, "ab")
-    cmd = [sys.executable, "-m", "engine.train.run", str(run_dir)] + (["--resume"] if resume else [])
+    cmd = [sys.executable, "-m", runs.TRAINER_MODULE, str(run_dir)] + (["--resume"] if resume else [])
     try:
         return subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                 start_new_session=True, env=_trainer_env(), cwd=str(run_dir.parent))

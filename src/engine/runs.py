@@ -10,9 +10,12 @@ import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from engine.events import END_STATUSES, read_events
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack  # typing.Unpack for **kwargs needs Python 3.12
 
 CONFIG_FILE = "config.yaml"
 EVENTS_FILE = "events.jsonl"
@@ -37,10 +40,56 @@ def default_runs_dir() -> Path:
     return Path(os.environ.get("TUNEWIZ_RUNS_DIR") or "runs")
 
 
-def write_status(run_dir: str | Path, **fields: Any) -> dict[str, Any]:
-    """Merges `fields` into status.json atomically (write a temp file, then rename)."""
+class RunStatus(TypedDict, total=False):
+    """status.json: the latest state of a run, for cheap reads (the run list reads every run's file
+    every two seconds). The one definition of its fields; README's "The run directory" lists them.
+
+    The trainer (engine/train/run.py and its callback in trainer.py) is its only writer, through
+    `write_status`, which merges what it is given into the file, so any field may be missing: a
+    file written by an older tunewiz, or one read before the trainer got that far. Values on disk
+    are not checked on reading (a foreign or damaged file may hold anything); readers that show
+    them take them through `engine.history.num`/`integer`/`text` or check their type. History
+    (every step, eval, checkpoint) is in events.jsonl; this file holds only the latest figures.
+    """
+
+    # -- written when the trainer starts (again on each resume) -------------------------------
+    state: str                # "starting" | "running" | "stopping" while the trainer works, then its end
+                              # status ("completed" | "stopped" | "failed" | "oom"). Never "crashed":
+                              # readers derive that from a dead `pid` (effective_state)
+    pid: int                  # the trainer's process id
+    pid_start: int | None     # the trainer's start time (clock ticks since boot, /proc/PID/stat field
+                              # 22; None without /proc): a recycled `pid` is not taken for the trainer
+    name: str                 # the run's name (its directory's name)
+    model: str                # the config's model: a hub id, a local path or "demo"
+    method: str               # the config's method: "lora" | "qlora" | "full" | "cpt"
+    started_at: float         # unix time the run first started (kept across resumes)
+    # -- written as training goes ---------------------------------------------------------------
+    step: int                 # the latest optimizer step (0 before the first)
+    total_steps: int          # optimizer steps the run will take (HF Trainer's max_steps)
+    last_loss: float | None   # the training loss of the latest step; None when it was not finite
+    output: str               # the folder the final adapter (or model) was saved to
+    # -- written at the end (error and advice are reset to None on each start) ------------------
+    error: str | None         # why the run failed or ran out of memory; None otherwise
+    advice: str | None        # a sentence the user can act on (how to fix it, how to resume)
+    ended_at: float           # unix time the trainer ended (any end status)
+    # -- written by write_status itself ---------------------------------------------------------
+    updated_at: float         # unix time of the latest write
+
+
+STATUS_FIELDS: frozenset[str] = frozenset(RunStatus.__annotations__)
+
+
+def write_status(run_dir: str | Path, **fields: Unpack[RunStatus]) -> RunStatus:
+    """Merges `fields` into status.json atomically (write a temp file, then rename).
+
+    Only the fields of `RunStatus` are accepted: another name is a programmer error (TypeError),
+    so the schema cannot drift from what is written."""
+    unknown = sorted(set(fields) - STATUS_FIELDS)
+    if unknown:
+        raise TypeError(f"write_status: {', '.join(unknown)} not a field of RunStatus (engine/runs.py); "
+                        "declare a new field there first")
     path = Path(run_dir) / STATUS_FILE
-    status = read_status(run_dir) or {}
+    status = read_status(run_dir) or RunStatus()
     status.update(fields)
     status["updated_at"] = time.time()
     tmp = path.with_name(f".{STATUS_FILE}.{os.getpid()}.tmp")
@@ -49,7 +98,9 @@ def write_status(run_dir: str | Path, **fields: Any) -> dict[str, Any]:
     return status
 
 
-def read_status(run_dir: str | Path) -> dict[str, Any] | None:
+def read_status(run_dir: str | Path) -> RunStatus | None:
+    """The run's status.json as written (unchecked values, see RunStatus); None when it is missing
+    or not a JSON object."""
     try:
         value = json.loads((Path(run_dir) / STATUS_FILE).read_text())
         return value if isinstance(value, dict) else None
@@ -95,10 +146,10 @@ def is_trainer_process(pid: Any) -> bool:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
     except OSError:
         return True  # no /proc: trust the pid
-    return b"engine.train.run" in cmdline
+    return TRAINER_MODULE.encode() in cmdline
 
 
-def trainer_alive(status: dict[str, Any] | None) -> bool:
+def trainer_alive(status: RunStatus | None) -> bool:
     """Whether the process that status.json names is still the one that wrote it.
 
     The trainer records `pid_start` next to `pid`; when the pid has since been reused by another
@@ -116,7 +167,7 @@ def trainer_alive(status: dict[str, Any] | None) -> bool:
     return current is None or current == recorded
 
 
-def effective_state(status: dict[str, Any] | None) -> str:
+def effective_state(status: RunStatus | None) -> str:
     if not status:
         return "starting"
     state = status.get("state", "starting")
@@ -127,6 +178,9 @@ def effective_state(status: dict[str, Any] | None) -> str:
 
 @dataclass
 class RunInfo:
+    """One row of `tunewiz runs` (and its --json) and of the runs screen: the run's RunStatus fields
+    as found on disk (unchecked), with `state` made effective (a dead trainer is `crashed`)."""
+
     name: str
     path: str
     state: str

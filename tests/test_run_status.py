@@ -1,0 +1,48 @@
+"""status.json has one schema (engine.runs.RunStatus): what is written keeps to it, and the README
+documents it."""
+from __future__ import annotations
+
+import ast
+import re
+
+import pytest
+
+from engine import runs
+
+
+def test_write_status_refuses_a_field_runstatus_does_not_declare(tmp_path):
+    runs.write_status(tmp_path, state="running", pid=1, step=3)
+    before = (tmp_path / runs.STATUS_FILE).read_text()
+    with pytest.raises(TypeError, match="lastloss"):
+        runs.write_status(tmp_path, state="running", lastloss=1.0)  # a typo: a programmer error
+    assert (tmp_path / runs.STATUS_FILE).read_text() == before  # nothing half-written
+    status = runs.write_status(tmp_path, last_loss=1.5)
+    assert (status["state"], status["step"], status["last_loss"]) == ("running", 3, 1.5)
+    assert runs.read_status(tmp_path) == status and isinstance(status["updated_at"], float)
+
+
+def test_every_status_write_in_the_engine_names_declared_fields_and_every_field_is_written(repo):
+    """Static: the keyword names of each `write_status(...)` and `ctx.status(...)` call in src/engine
+    are RunStatus fields, and each field RunStatus declares is written somewhere (no stale field)."""
+    written: set[str] = set()
+    for path in sorted((repo / "src" / "engine").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "attr", None) or getattr(node.func, "id", None)
+            if name not in ("write_status", "status"):
+                continue
+            for keyword in node.keywords:
+                if keyword.arg is not None:
+                    assert keyword.arg in runs.STATUS_FIELDS, f"{path}: status.json gets {keyword.arg}, not in RunStatus"
+                    written.add(keyword.arg)
+    assert written == runs.STATUS_FIELDS - {"updated_at"}  # updated_at: write_status sets it itself
+
+
+def test_the_readme_documents_every_status_field(repo):
+    readme = (repo / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### The run directory"):]
+    section = section[:section.index("\n## ")]
+    documented = set(re.findall(r"`([a-z_]+)`", section))
+    assert runs.STATUS_FIELDS <= documented, sorted(runs.STATUS_FIELDS - documented)
+    assert "src/engine/events.py" in section and "src/engine/runs.py" in section
