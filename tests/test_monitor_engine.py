@@ -1,4 +1,5 @@
-"""engine.monitoring without a UI: series folding, the edge cases of bad input, state, ETA, GPUs."""
+"""engine.monitoring and engine.history without a UI: series folding, the edge cases of bad input,
+state, ETA, GPUs (engine.hardware.GpuSampler), the plain-text sparkline."""
 from __future__ import annotations
 
 import json
@@ -11,8 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from engine.monitoring import (DELETED, Envelope, GpuSampler, LogTail, RunHistory, RunWatcher, Smoother,
-                               overview_history, sparkline)
+from engine import monitoring
+from engine.events import make_event
+from engine.hardware import GpuSampler
+from engine.history import Envelope, RunHistory, Smoother, overview_history
+from engine.monitoring import DELETED, LogTail, RunWatcher
+from tui.formatting import sparkline
 from monitor_synth import FakeNvml, SyntheticRun, dead_pid, write_long_run
 
 
@@ -205,6 +210,63 @@ def test_overview_ignores_a_partial_last_line(runs_dir):
     assert history.step == 2000 and covered < (run_dir / "events.jsonl").stat().st_size
 
 
+def spaced_run(path: Path, separators: tuple[str, str] | None, steps: int = 300, tail_logs: int = 0) -> None:
+    """A finished run's events written with `separators` (None: json.dumps' default, as EventWriter),
+    with `tail_logs` info lines between the last step and the end."""
+    t0 = time.time() - 1000
+    events = [make_event("start", model="m", method="lora", world_size=1, total_steps=steps, trainable_params=1,
+                         total_params=2, dataset_rows=3, dataset_tokens=4)]
+    for step in range(1, steps + 1):
+        events.append(make_event("step", step=step, epoch=step / steps, loss=3.0 - step / steps, lr=1e-4,
+                                 grad_norm=1.0, tokens=100, tokens_per_s=50.0, samples_per_s=1.0))
+        if step % 100 == 0:
+            events.append(make_event("eval", step=step, eval_loss=2.5 - step / 1000))
+            events.append(make_event("checkpoint", step=step, path=f"checkpoints/checkpoint-{step}"))
+    events += [make_event("log", level="info", message=f"saving, part {k} " + "." * 80) for k in range(tail_logs)]
+    events += [make_event("log", level="warning", message="odd"), make_event("end", status="completed", error=None, advice=None)]
+    for k, event in enumerate(events):
+        event["t"] = t0 + k
+    path.write_text("".join(json.dumps(e, separators=separators) + "\n" for e in events))
+
+
+# Compact (a writer with separators=(",", ":")), and other whitespace JSON allows around the colon.
+SPACINGS = {"compact": (",", ":"), "spaced": (" , ", " : "), "tabs": (",\t", "\t:\t")}
+
+
+@pytest.mark.parametrize("spacing", sorted(SPACINGS))
+def test_overview_finds_every_kind_of_line_however_the_json_is_spaced(tmp_path, spacing):
+    """The quick overview finds step and other lines by their bytes: json.dumps' default spacing is
+    EventWriter's habit, not the schema, so a compactly written file must read the same."""
+    # ~120 KB of log lines after the last step: the latest step is found however far back it is
+    spaced_run(tmp_path / "default.jsonl", None, tail_logs=800)
+    spaced_run(tmp_path / "other.jsonl", SPACINGS[spacing], tail_logs=800)
+    assert b'"type": "step"' not in (tmp_path / "other.jsonl").read_bytes()
+    reference, _ = overview_history(tmp_path / "default.jsonl", steps_wanted=50)
+    history, covered = overview_history(tmp_path / "other.jsonl", steps_wanted=50)
+    assert covered == (tmp_path / "other.jsonl").stat().st_size
+    assert history.step == reference.step == 300 and history.last_loss == reference.last_loss == 2.0
+    assert 10 <= history.step_events <= 52  # some of ~steps_wanted sampled lines, plus the exact latest one
+    assert history.total_steps == 300 and history.end["status"] == "completed"
+    assert history.series(100).eval == reference.series(100).eval == ([100.0, 200.0, 300.0], [2.4, 2.3, 2.2])
+    assert history.checkpoints == 3 and [w["message"] for w in history.warnings] == ["odd"]
+
+
+def test_a_compact_events_file_is_watched_like_a_default_one(runs_dir, monkeypatch):
+    """Attaching to a long compact file: the first (overview) snapshot already shows the whole run."""
+    monkeypatch.setattr(monitoring, "OVERVIEW_BYTES", 4096)  # this small file counts as long
+    run = SyntheticRun(runs_dir, "compact", state=None)  # no status.json: only the events say anything
+    spaced_run(run.dir / "events.jsonl", SPACINGS["compact"])
+    watcher = RunWatcher(run.dir, chunk_bytes=16384)
+    watcher.poll()
+    first = watcher.snapshot(100)
+    assert first.provisional and first.step == 300 and first.state == "completed" and first.eval_loss == 2.2
+    assert first.series.loss[0][0] <= 10 and first.series.loss[0][-1] == 300
+    while watcher.catching_up:
+        watcher.poll()
+    exact = watcher.snapshot(100)
+    assert not exact.provisional and exact.step_events == 300 and exact.checkpoints == 3
+
+
 def test_log_tail_reads_the_end_incrementally_and_keeps_the_last_rewrite(tmp_path):
     path = tmp_path / "train.log"
     path.write_text("".join(f"line {i}\n" for i in range(10_000)))
@@ -258,6 +320,7 @@ def test_gpu_sampler_honours_cuda_visible_devices_and_no_nvml_is_a_note():
 
 
 def test_engine_monitoring_is_headless_and_light():
-    code = "import engine.monitoring, sys; print(sorted(m for m in ('textual', 'torch', 'transformers') if m in sys.modules))"
+    code = ("import engine.monitoring, engine.history, engine.hardware, tui.formatting, sys; "
+            "print(sorted(m for m in ('textual', 'torch', 'transformers') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -5,7 +5,8 @@ of `torch.cuda` because importing torch takes seconds and initialises a CUDA con
 of GPU memory); the wizard's first screen must appear at once and must not hold GPU memory.
 
 Every failure mode (no library, no driver, no GPU, a broken device) ends in a clean `Hardware`
-with an empty GPU list and a `note` saying why, never in an exception.
+with an empty GPU list and a `note` saying why, never in an exception. `GpuSampler` reads the
+same devices live (memory, utilisation, temperature, power) for the monitor and `tunewiz watch`.
 
 `CUDA_VISIBLE_DEVICES` is honoured the way the CUDA runtime reads it: a comma-separated list of
 indices or `GPU-`/`MIG-` UUIDs (unique prefixes allowed), in that order; an entry that matches no
@@ -187,6 +188,113 @@ def _nvml_reason(exc: Exception) -> str:
     if "DriverNotLoaded" in type(exc).__name__ or "Driver Not Loaded" in text:
         return "the NVIDIA kernel driver is not loaded"
     return text
+
+
+# -- live readings (the monitor and `tunewiz watch`) ----------------------------------------------
+@dataclass(frozen=True)
+class GpuSample:
+    """One GPU at one moment (GpuSampler.sample). A reading the GPU does not support is None."""
+
+    index: int                      # CUDA index (after CUDA_VISIBLE_DEVICES)
+    name: str
+    mem_used_gb: float | None       # GiB in use on the device, by every process
+    mem_total_gb: float | None      # GiB on the device
+    util_pct: float | None          # % of the last sample period a kernel was running
+    temp_c: float | None            # core temperature, °C
+    power_w: float | None           # power draw, watts
+    power_limit_w: float | None     # enforced power limit, watts
+    process_mem_gb: dict[int, float] = field(default_factory=dict)  # pid -> GiB on this GPU
+
+    @property
+    def mem_fraction(self) -> float | None:
+        if self.mem_used_gb is None or not self.mem_total_gb:
+            return None
+        return self.mem_used_gb / self.mem_total_gb
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"index": self.index, "name": self.name, "mem_used_gb": self.mem_used_gb,
+                "mem_total_gb": self.mem_total_gb, "util_pct": self.util_pct, "temp_c": self.temp_c,
+                "power_w": self.power_w, "power_limit_w": self.power_limit_w,
+                "process_mem_gb": {str(k): v for k, v in self.process_mem_gb.items()}}
+
+
+class GpuSampler:
+    """Samples memory, utilisation, temperature and power of each visible GPU through NVML.
+
+    NVML is asked, not torch: no CUDA context, no GPU memory taken from the trainer. With no NVML
+    or no GPU, `sample()` returns no GPUs and `note` says why; a GPU that fails one reading shows
+    None for it. `nvml` is injectable (tests use a fake)."""
+
+    def __init__(self, nvml: Any = None, env: Mapping[str, str] | None = None) -> None:
+        self._nvml = nvml
+        self._env = env
+        self._devices: list[tuple[int, str, Any]] | None = None  # (cuda index, name, handle)
+        self._initialised = False
+        self.note: str | None = None
+
+    def _open(self) -> None:
+        lib = self._nvml if self._nvml is not None else _load_pynvml()
+        gpus, note = detect_gpus(lib, self._env)
+        self._devices = []
+        self.note = note
+        if not gpus or lib is None:
+            return
+        try:
+            lib.nvmlInit()
+            self._initialised = True
+            self._nvml = lib
+            self._devices = [(g.index, g.name, lib.nvmlDeviceGetHandleByIndex(g.nvml_index)) for g in gpus]
+        except Exception as exc:  # NVML went away between detection and now
+            self.note = f"NVML failed: {exc}"
+            self._devices = []
+
+    def sample(self) -> list[GpuSample]:
+        if self._devices is None:
+            self._open()
+        lib = self._nvml
+        out = []
+        for index, name, handle in self._devices or []:
+            used = total = util = temp = power = limit = None
+            procs: dict[int, float] = {}
+            try:
+                mem = lib.nvmlDeviceGetMemoryInfo(handle)
+                used, total = mem.used / 2**30, mem.total / 2**30
+            except Exception:
+                pass
+            try:
+                util = float(lib.nvmlDeviceGetUtilizationRates(handle).gpu)
+            except Exception:
+                pass
+            try:
+                temp = float(lib.nvmlDeviceGetTemperature(handle, 0))  # 0: NVML_TEMPERATURE_GPU
+            except Exception:
+                pass
+            try:
+                power = lib.nvmlDeviceGetPowerUsage(handle) / 1000.0  # milliwatts
+            except Exception:
+                pass
+            try:
+                limit = lib.nvmlDeviceGetEnforcedPowerLimit(handle) / 1000.0
+            except Exception:
+                pass
+            try:
+                for proc in lib.nvmlDeviceGetComputeRunningProcesses(handle):
+                    memory = getattr(proc, "usedGpuMemory", None)
+                    if isinstance(memory, int):
+                        procs[int(proc.pid)] = memory / 2**30
+            except Exception:
+                pass
+            out.append(GpuSample(index, name, used, total, util, temp, power, limit, procs))
+        return out
+
+    def close(self) -> None:
+        if self._initialised:
+            try:
+                self._nvml.nvmlShutdown()
+            except Exception:
+                pass
+            self._initialised = False
+        self._devices = None
 
 
 def _read_meminfo(path: Path) -> dict[str, int]:

@@ -33,7 +33,7 @@ def _follow(run_dir: Path, process, only_new: bool = False) -> str:
     """Prints the run's events until it ends. Ctrl-C once: graceful stop; twice: leave it running."""
     from engine import runs
     from engine.events import EventReader
-    from engine.monitoring import RunHistory
+    from engine.history import RunHistory
     from tui.commands.watch import event_line
 
     reader = EventReader(run_dir / runs.EVENTS_FILE)

@@ -31,14 +31,15 @@ def exit_code(state: str) -> int:
 
 # -- plain lines ----------------------------------------------------------------------------------
 def _g(value: Any, pattern: str) -> str | None:
-    from engine.monitoring import num
+    from engine.history import num
     value = num(value)
     return None if value is None else pattern.format(value)
 
 
 def event_line(event: dict[str, Any], history: Any) -> str | None:
     """One plain line for an event (None for the ones not worth a line, e.g. unknown types)."""
-    from engine.monitoring import format_loss, integer, text
+    from engine.history import integer, text
+    from tui.formatting import format_loss
     kind = event.get("type")
     if kind == "step":
         step = integer(event.get("step"))
@@ -81,7 +82,7 @@ def event_line(event: dict[str, Any], history: Any) -> str | None:
 
 
 def _num(value: Any) -> float | None:
-    from engine.monitoring import num
+    from engine.history import num
     return num(value)
 
 
@@ -100,7 +101,7 @@ def gpu_line(gpu: Any) -> str:
 
 def summary_lines(s: Any) -> list[str]:
     """The closing lines: end state, figures, error and advice."""
-    from engine.monitoring import format_duration, format_loss
+    from tui.formatting import format_duration, format_loss
     step = f"step {s.step}/{s.total_steps}" if s.total_steps else f"step {s.step if s.step is not None else '-'}"
     line = f"{s.state}  {s.name}  {step}  elapsed {format_duration(s.elapsed_s)}  loss {format_loss(s.loss, s.loss_nonfinite)}"
     if s.smoothed_loss is not None:
@@ -137,7 +138,7 @@ def live_view(s: Any, gpus: list[Any], width: int) -> Any:
     from rich.table import Table
     from rich.text import Text
 
-    from engine.monitoring import format_duration, format_loss, format_rate, sparkline
+    from tui.formatting import format_duration, format_loss, format_rate, sparkline
 
     now = time.time()
     rows: list[Any] = []
@@ -198,7 +199,9 @@ def live_view(s: Any, gpus: list[Any], width: int) -> Any:
 def follow(run_dir: Path, plain: bool, interval: float, only_new: bool, timeout: float | None,
            out: Any = None) -> int:
     """Follows `run_dir` until its run ends; returns the exit code."""
-    from engine.monitoring import ACTIVE_STATES, GpuSampler, RunWatcher
+    from engine.hardware import GpuSampler
+    from engine.monitoring import RunWatcher
+    from engine.runs import ACTIVE_STATES
 
     out = out or sys.stdout
     deadline = None if timeout is None else time.monotonic() + timeout
@@ -206,7 +209,10 @@ def follow(run_dir: Path, plain: bool, interval: float, only_new: bool, timeout:
     printed = {"skip": only_new}
 
     def emit(line: str) -> None:
-        print(line, file=out, flush=True)
+        # One write with its newline: print() writes the two apart, and a Ctrl-C between them (an
+        # unbuffered stdout checks for signals after each write) glued the next line onto this one.
+        out.write(line + "\n")
+        out.flush()
 
     def on_event(event: dict[str, Any], history: Any) -> None:
         if printed["skip"]:

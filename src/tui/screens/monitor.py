@@ -27,8 +27,9 @@ from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
 from engine import runs
-from engine.monitoring import (ACTIVE_STATES, DELETED, GpuSample, GpuSampler, RunWatcher, Snapshot,
-                               format_duration, format_loss, format_rate)
+from engine.hardware import GpuSample, GpuSampler
+from engine.monitoring import DELETED, RunWatcher, Snapshot
+from tui.formatting import format_duration, format_loss, format_rate
 from tui.i18n import t
 from tui.screens.base import TunewizScreen
 from tui.widgets.gpu_panel import GpuPanel
@@ -213,7 +214,7 @@ class MonitorScreen(TunewizScreen):
                     self.post_message(MonitorProblem(f"{type(exc).__name__}: {exc}"))
                 if not catching_up:
                     # An ended run changes only if it is resumed: look less often.
-                    active = watcher.state in ACTIVE_STATES
+                    active = watcher.state in runs.ACTIVE_STATES
                     self._stop_event.wait(self._poll_seconds if active else max(self._poll_seconds, 2.0))
         finally:
             sampler.close()
@@ -370,7 +371,7 @@ class MonitorScreen(TunewizScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         s = self._snapshot
         if action == "stop":
-            return True if s is not None and s.state in ACTIVE_STATES else None
+            return True if s is not None and s.state in runs.ACTIVE_STATES else None
         if action == "chat":
             return True if s is not None and s.state == "completed" else None
         if action == "cycle_chart":

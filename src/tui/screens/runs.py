@@ -18,7 +18,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
 from engine import runs
-from engine.monitoring import format_loss
+from tui.formatting import format_loss
 from tui.i18n import t
 from tui.screens.base import TunewizScreen, localize_bindings
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from textual.markup import escape
 from textual.widgets import Static
 
-from engine.monitoring import GpuSample, Snapshot
+from engine.hardware import GpuSample
+from engine.monitoring import Snapshot
 from tui.i18n import t
 
 

@@ -14,7 +14,7 @@ from rich.text import Text
 from textual.color import Color
 from textual_plotext import PlotextPlot
 
-from engine.monitoring import ChartSeries
+from engine.history import ChartSeries
 from tui.i18n import t
 
 # chart element -> theme variable (the text-* variables are made to stand out on the background)
