@@ -331,3 +331,63 @@ def test_engine_stages_are_shown_in_the_users_language():
         assert stage_text("merging layer 3 of 14") == "merging layer 3 of 14"
     finally:
         set_language("en")
+
+
+async def test_switching_runs_loads_the_other_runs_model_and_the_pane_says_so(memorised_run, tmp_path):
+    """Ctrl+R picks another run: its own weights load (here an adapter with lora_B zeroed, which answers as
+    the base does), the conversation starts over, and the titles and status line name the new run."""
+    import yaml
+    from safetensors.torch import load_file, save_file
+
+    runs_root = tmp_path / "runs"
+    for name in ("alpha", "beta"):
+        shutil.copytree(memorised_run, runs_root / name)
+        status = json.loads((runs_root / name / "status.json").read_text())
+        status["name"] = name
+        (runs_root / name / "status.json").write_text(json.dumps(status))
+        config = yaml.safe_load((runs_root / name / "config.yaml").read_text())
+        config["name"] = name
+        (runs_root / name / "config.yaml").write_text(yaml.safe_dump(config))
+    shutil.rmtree(runs_root / "beta" / "checkpoints")
+    weights = runs_root / "beta" / "adapter" / "adapter_model.safetensors"
+    tensors = load_file(str(weights))
+    assert any("lora_B" in k for k in tensors)
+    save_file({k: v.zero_() if "lora_B" in k else v for k, v in tensors.items()}, str(weights))
+    alpha, beta = (runs_root / "alpha").resolve(), (runs_root / "beta").resolve()
+
+    app = TunewizApp(lang="en", runs_dir=runs_root)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_chat(pilot, run_dir=str(alpha))
+        await until(pilot, lambda: screen.local is not None or screen.load_error is not None)
+        assert screen.load_error is None and screen.local.target.run_dir == alpha
+        screen.settings.sampling.temperature, screen.settings.sampling.max_new_tokens = 0, 24
+        screen.conversation.system = SYSTEM
+        await ask(pilot, QUESTION)
+        await until(pilot, lambda: not screen.generating)
+        base_answer = column(app, "base").answer_text
+        assert column(app, "tuned").answer_text.startswith("The parcel was delayed by the courier")
+        assert "alpha" in column(app, "tuned").border_title and "alpha" in str(screen.query_one("#chat-status").render())
+
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: isinstance(app.screen, RunPickerScreen))
+        options = app.screen.query_one("#pick-list")
+        ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
+        assert str(alpha) in ids and str(beta) in ids
+        while options.get_option_at_index(options.highlighted).id != str(beta):
+            await pilot.press("down")
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ChatScreen))
+        await until(pilot, lambda: screen.local is not None or screen.load_error is not None)
+        assert screen.load_error is None and screen.run_dir == beta
+        assert screen.local.target.run_dir == beta and screen.local.target.weights == beta / "adapter"
+        await pilot.pause(0.2)
+        assert "beta" in column(app, "tuned").border_title and "alpha" not in column(app, "tuned").border_title
+        status_line = str(screen.query_one("#chat-status").render())
+        assert "beta" in status_line and "alpha" not in status_line
+        assert any(str(n.message).startswith("beta ready in") for n in app._notifications)
+        assert not screen.conversation.turns and column(app, "tuned").answer_text == ""  # a new conversation
+        await ask(pilot, QUESTION)
+        await until(pilot, lambda: not screen.generating)
+        # beta's adapter adds nothing: its tuned column answers exactly as the base does, not as alpha did
+        assert column(app, "tuned").answer_text == column(app, "base").answer_text == base_answer
+        assert not column(app, "tuned").answer_text.startswith("The parcel was delayed by the courier")
