@@ -14,7 +14,10 @@ from pathlib import Path
 import orjson
 import pytest
 
-from engine.data import lint as L
+from engine.data.lint import dupes as D
+from engine.data.lint import parallel as P
+from engine.data.lint import quality as Q
+from engine.data.lint import scan as S
 from engine.data import rules as R
 from engine.data.lint import LintOptions, lint_file
 
@@ -54,21 +57,21 @@ def test_the_cheap_gate_test_is_a_superset_of_the_gate():
         b = blob.encode("utf-8", "surrogatepass")
         row = {"messages": [{"role": "user", "content": c} for c in contents]}
         for raw in (orjson.dumps(row), json.dumps(row).encode(), json.dumps(row, ensure_ascii=False).encode(), None):
-            if L._gate(blob):
-                assert L._gate_hit(blob, b, raw), (contents, raw)
+            if Q.gate(blob):
+                assert Q.gate_hit(blob, b, raw), (contents, raw)
 
 
 def test_fast_role_sequences_are_the_ideal_alternation_after_an_optional_system_prompt():
     def old_rule(roles: tuple) -> bool:
         body = roles[1:] if roles[0] == "system" else roles
-        return not len(body) % 2 and body == L._ALT[len(body)]
+        return not len(body) % 2 and body == S.ALTERNATION[len(body)]
     rnd = random.Random(3)
     for _ in range(20000):
         roles = tuple(rnd.choice(["system", "user", "assistant", "tool", "bot"]) for _ in range(rnd.randint(1, 9)))
-        assert (roles in L._FAST_ROLES) == old_rule(roles), roles
+        assert (roles in S.FAST_ROLES) == old_rule(roles), roles
     for n in (255, 256):
-        alt = L._ALT[n - n % 2]
-        assert (alt in L._FAST_ROLES) and (("system",) + L._ALT[254]) in L._FAST_ROLES
+        alt = S.ALTERNATION[n - n % 2]
+        assert (alt in S.FAST_ROLES) and (("system",) + S.ALTERNATION[254]) in S.FAST_ROLES
 
 
 # ------------------------------------------------------------------------------------------------ a tricky file
@@ -122,9 +125,9 @@ def reference(tricky) -> tuple:
 @pytest.mark.parametrize("chunk,part_rows,split_rows", [(64, 64, 1 << 18), (1000, 16, 1 << 18), (50, 1 << 15, 40)])
 def test_spilled_partitioned_duplicate_records_give_the_same_report(tricky, reference, monkeypatch, tmp_path, chunk,
                                                                    part_rows, split_rows):
-    monkeypatch.setattr(L, "DUP_CHUNK", chunk)
-    monkeypatch.setattr(L, "DUP_PART_ROWS", part_rows)
-    monkeypatch.setattr(L, "DUP_SPLIT_ROWS", split_rows)
+    monkeypatch.setattr(D, "DUP_CHUNK", chunk)
+    monkeypatch.setattr(D, "DUP_PART_ROWS", part_rows)
+    monkeypatch.setattr(D, "DUP_SPLIT_ROWS", split_rows)
     # A private temp folder: other processes on the machine may lint at the same time.
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     tmp = tempfile.gettempdir()
@@ -163,8 +166,8 @@ def test_train_eval_overlap_through_partitions(tricky, tmp_path, monkeypatch):
     ev = tmp_path / "eval.jsonl"
     ev.write_text("\n".join(lines[::7]) + "\n", encoding="utf-8")
     base = _key(lint_file(tricky, LintOptions(workers=1, eval_path=str(ev), max_per_code=100000)))
-    monkeypatch.setattr(L, "DUP_CHUNK", 100)
-    monkeypatch.setattr(L, "DUP_PART_ROWS", 50)
+    monkeypatch.setattr(D, "DUP_CHUNK", 100)
+    monkeypatch.setattr(D, "DUP_PART_ROWS", 50)
     assert _key(lint_file(tricky, LintOptions(workers=2, parallel_min_bytes=1, eval_path=str(ev), max_per_code=100000))) == base
     assert base[2]["eval"]["overlap"] > 0
 
@@ -180,9 +183,9 @@ def test_remembering_clean_system_prompts_changes_nothing(tmp_path, monkeypatch)
                                   {"role": "assistant", "content": rnd.choice(["好的，已为您查询。", "XXX", "a@b.co 已发送。"])}]})
     p = tmp_path / "sys.jsonl"
     p.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-    monkeypatch.setattr(L, "SYSTEM_CACHE_MIN", 10 ** 9)
+    monkeypatch.setattr(S, "SYSTEM_CACHE_MIN", 10 ** 9)
     never = _key(lint_file(p, LintOptions(workers=1, max_per_code=100000)))
-    monkeypatch.setattr(L, "SYSTEM_CACHE_MIN", 0)
+    monkeypatch.setattr(S, "SYSTEM_CACHE_MIN", 0)
     always = _key(lint_file(p, LintOptions(workers=1, max_per_code=100000)))
     assert always == never and never[2]["findings_by_code"].get("pii-phone")
 
@@ -190,40 +193,40 @@ def test_remembering_clean_system_prompts_changes_nothing(tmp_path, monkeypatch)
 # ------------------------------------------------------------------------------------------------ workers
 
 def test_a_failing_worker_is_replaced_by_scanning_its_range_here(tricky, reference, monkeypatch):
-    real = L._scan_jsonl_range
+    real = P.scan_jsonl_range
     parent = os.getpid()
 
     def flaky(path, start, end, bom, scan, tick=None):
         if os.getpid() != parent:
             raise MemoryError("worker out of memory")
         return real(path, start, end, bom, scan, tick)
-    monkeypatch.setattr(L, "_scan_jsonl_range", flaky)
+    monkeypatch.setattr(P, "scan_jsonl_range", flaky)
     assert _key(lint_file(tricky, LintOptions(workers=3, parallel_min_bytes=1, max_per_code=100000))) == reference
 
 
 def test_forking_only_when_it_is_safe_and_useful(monkeypatch):
     opts = LintOptions()
     big = opts.parallel_min_bytes
-    monkeypatch.setattr(L, "_usable_cpus", lambda: 4)
+    monkeypatch.setattr(P, "usable_cpus", lambda: 4)
     # In a full test run other tests may leave threads behind (Textual, chat workers): pretend this
     # process has only its main thread, then add one explicitly below.
     monkeypatch.setattr(threading, "active_count", lambda: 1)
     monkeypatch.setattr(os, "getloadavg", lambda: (0.2, 0.2, 0.2))
-    assert L._plan_workers(opts, big, None) == 4
+    assert P.plan_workers(opts, big, None) == 4
     monkeypatch.setattr(os, "getloadavg", lambda: (2.2, 2.0, 2.0))
-    assert L._plan_workers(opts, big, None) == 3                      # two CPUs busy elsewhere
+    assert P.plan_workers(opts, big, None) == 3                      # two CPUs busy elsewhere
     monkeypatch.setattr(os, "getloadavg", lambda: (6.0, 6.0, 6.0))
-    assert L._plan_workers(opts, big, None) == 1                      # all busy: forking gains nothing
-    assert L._plan_workers(LintOptions(workers=2), big, None) == 2    # unless asked for
+    assert P.plan_workers(opts, big, None) == 1                      # all busy: forking gains nothing
+    assert P.plan_workers(LintOptions(workers=2), big, None) == 2    # unless asked for
     monkeypatch.setattr(os, "getloadavg", lambda: (0.2, 0.2, 0.2))
-    assert L._plan_workers(opts, big - 1, None) == 1                  # small file
-    assert L._plan_workers(opts, big, lambda *a: None) == 1           # a progress callback: stay in this process
-    assert L._plan_workers(LintOptions(workers=1), big, None) == 1
-    assert L._plan_workers(LintOptions(workers=3), big, None) == 3
+    assert P.plan_workers(opts, big - 1, None) == 1                  # small file
+    assert P.plan_workers(opts, big, lambda *a: None) == 1           # a progress callback: stay in this process
+    assert P.plan_workers(LintOptions(workers=1), big, None) == 1
+    assert P.plan_workers(LintOptions(workers=3), big, None) == 3
     monkeypatch.setattr(threading, "active_count", lambda: 2)
-    assert L._plan_workers(opts, big, None) == 1                      # another thread: no automatic fork
-    monkeypatch.setattr(L, "_usable_cpus", lambda: 1)
-    assert L._plan_workers(opts, big, None) == 1
+    assert P.plan_workers(opts, big, None) == 1                      # another thread: no automatic fork
+    monkeypatch.setattr(P, "usable_cpus", lambda: 1)
+    assert P.plan_workers(opts, big, None) == 1
 
 
 def test_duplicate_exactness_compares_the_lines_bytes(tmp_path):

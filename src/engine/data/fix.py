@@ -18,7 +18,7 @@ from . import rules as R
 from .canonical import Problem
 from .formats import parse_row
 from .writers import to_format_dict
-from .lint import OPENAI_MSG_KEYS, OPENAI_TOP_KEYS, LintOptions, LintReport, _Scan
+from .lint import OPENAI_MSG_KEYS, OPENAI_TOP_KEYS, LintOptions, LintReport, row_findings
 from .records import DatasetError, iter_records_of, sniff
 
 WRITE_FORMATS = ("openai", "alpaca", "sharegpt")
@@ -128,11 +128,9 @@ def fix_file(path: str | Path, report: LintReport, out: str | Path, to: str | No
                     reasons.append(truncated.get(n) or (rec.code or "json-invalid", rec.message))
                 else:
                     # The same row checks as the lint pass, so the reasons are the findings a user saw.
-                    scan = _Scan(str(src), fmt, opts.format == "auto", LintOptions(
-                        format=opts.format, target=opts.target, columns=opts.columns, tags=opts.tags, track_rows=False))
-                    raw = None if isinstance(rec, str) else orjson.dumps(rec)
-                    scan.record(n, raw, rec)
-                    reasons += [(f.code, f.message) for f in scan.kept if f.severity == R.ERROR]
+                    found = row_findings(str(src), fmt, opts.format == "auto", LintOptions(
+                        format=opts.format, target=opts.target, columns=opts.columns, tags=opts.tags, track_rows=False), n, rec)
+                    reasons += [(f.code, f.message) for f in found if f.severity == R.ERROR]
                     reasons += [r for r in report.reject_lines.get(n, []) if r[0] != "error"]
                 line_out: bytes | None = None
                 if not reasons:

@@ -1,0 +1,176 @@
+"""One row in its own terms: the keys each format knows, the row's texts and field names, and the
+structure checks (turn order, empty turns, tool calls, keys OpenAI rejects) made on a row read
+through the reader. Pure functions: the scan turns what they yield into findings."""
+from __future__ import annotations
+
+from typing import Any, Callable, Iterator
+
+from .. import rules as R
+from ..canonical import Example
+from ..formats import SHAREGPT_TAGS
+
+OPENAI_TOP_KEYS = frozenset({"messages", "tools", "parallel_tool_calls", "functions"})
+OPENAI_MSG_KEYS = frozenset({"role", "content", "name", "function_call", "weight", "tool_calls", "tool_call_id"})
+KNOWN_TOP_KEYS = {
+    "openai": OPENAI_TOP_KEYS,
+    "conversation": frozenset({"conversation", "tools"}),
+    "sharegpt": frozenset({"conversations", "messages", "system", "tools"}),
+    "alpaca": frozenset({"instruction", "input", "output", "system", "history", "tools"}),
+    "text": frozenset({"text"}),
+}
+
+# (code, field, message) of one finding about a row; the scan adds the row's line and the code's severity.
+RowFinding = tuple[str, str | None, str]
+
+
+def order_findings(fmt: str, obj: Any, ex: Example, columns: dict[str, str] | None,
+                   tags: dict[str, str] | None) -> Iterator[RowFinding]:
+    """The order and content findings of a conversation read from `obj` (turn order, empty turns, tool calls)."""
+    msgs = ex.messages or []
+    fld = _field_namer(fmt, obj, ex, columns, tags)
+    sharegpt = fmt == "sharegpt"
+    for i, m in enumerate(msgs):
+        is_call = bool(m.tool_calls) or m.source_role == "function_call"
+        if m.role == "system" and i > 0:
+            yield ("system-not-first", fld(i), "a system message after the first turn; chat templates "
+                   "only place the system prompt first. Move it to the start or merge it into the first system message.")
+        if not m.content.strip() and not is_call:
+            if m.role == "assistant":
+                yield ("empty-answer", fld(i), "the assistant turn is empty: training would teach the model to "
+                       "say nothing. Write the answer or drop the row.")
+            else:
+                yield ("empty-content", fld(i), f"the {m.role} turn is empty; fill it in or remove the turn.")
+        elif len(m.content) < 12 and R.ELLIPSIS_ONLY.match(m.content):
+            yield ("placeholder", fld(i), f"the {m.role} turn is only {m.content.strip()!r}: placeholder text "
+                   "left in the data. Write the real text or drop the row.")
+        if m.weight is not None and m.role != "assistant":
+            yield ("weight-not-assistant", fld(i) + ".weight" if fld(i) else None,
+                   f"weight on a {m.role} message has no effect (only assistant turns are trained); remove it.")
+        if m.role == "tool":
+            prev = msgs[i - 1] if i else None
+            if prev is None or not (prev.role == "tool" or prev.tool_calls or prev.source_role == "function_call"):
+                what = "an observation" if sharegpt else "a tool result"
+                call = "function_call" if sharegpt else "assistant message with tool_calls"
+                yield ("tool-order", fld(i), f"{what} without a preceding {call}; put the call right before it.")
+        if is_call and i + 1 < len(msgs) and msgs[i + 1].role != "tool":
+            what = "function_call" if sharegpt else "tool call"
+            yield ("tool-order", fld(i), f"a {what} must be followed by its result "
+                   f"({'observation' if sharegpt else 'a tool message'}), found {msgs[i + 1].source_role or msgs[i + 1].role}.")
+    body = [m for m in msgs if m.role != "system"]
+    if body and body[0].role == "assistant":
+        yield ("role-order", fld(msgs.index(body[0])), "the conversation starts with the assistant; "
+               "the first turn after the system prompt should be the user's.")
+    for i in range(1, len(msgs)):
+        a, b = msgs[i - 1], msgs[i]
+        if a.role == b.role and a.role in ("user", "assistant") and not (a.tool_calls or a.source_role == "function_call"):
+            yield ("role-order", fld(i), f"two {b.role} turns in a row; user and assistant should alternate "
+                   "(merge the two turns, or insert the missing one). LLaMA-Factory rejects such rows.")
+            break
+    assistants = [m for m in msgs if m.role == "assistant"]
+    if not assistants:
+        yield ("no-assistant", None, "no assistant turn: there is nothing for the model to learn from this row. "
+               "Add the answer or drop the row.")
+    elif all(m.weight == 0 for m in assistants):
+        yield ("no-trainable-turn", None, "every assistant turn has weight 0, so nothing in this row is trained.")
+    if msgs and msgs[-1].role != "assistant" and assistants:
+        yield ("not-ending-with-assistant", fld(len(msgs) - 1), f"the conversation ends with a {msgs[-1].source_role or msgs[-1].role} "
+               "turn; nothing after the last assistant answer is learned. Drop the trailing turn(s) or add the answer.")
+
+
+def openai_key_findings(obj: dict) -> Iterator[tuple[str | None, str]]:
+    """(field, message) for every key of the row, or of one of its messages, that OpenAI rejects."""
+    bad = [k for k in obj if k not in OPENAI_TOP_KEYS]
+    if bad:
+        yield bad[0], (f"OpenAI rejects the key(s) {', '.join(map(repr, bad[:5]))}; "
+                       f"remove them (--fix does) — a row may hold only messages, tools, parallel_tool_calls.")
+    msgs = obj.get("messages")
+    if isinstance(msgs, list):
+        for i, m in enumerate(msgs):
+            if isinstance(m, dict):
+                extra = [k for k in m if k not in OPENAI_MSG_KEYS]
+                if extra:
+                    yield f"messages[{i}].{extra[0]}", (f"OpenAI rejects message key(s) {', '.join(map(repr, extra[:5]))}; "
+                                                        f"allowed: {', '.join(sorted(OPENAI_MSG_KEYS))}.")
+
+
+# ------------------------------------------------------------------------------------------------
+# field names and content of a raw row, per format
+
+def content_fields(obj: Any, fmt: str, columns: dict[str, str] | None = None,
+                   tags: dict[str, str] | None = None) -> list[tuple[str | None, str]]:
+    """(field, text) for every text a model would see in this row, with the row's own field names."""
+    if isinstance(obj, str):
+        return [(None, obj)]
+    if not isinstance(obj, dict):
+        return []
+    out: list[tuple[str | None, str]] = []
+    if fmt in ("openai", "conversation"):
+        key = "messages" if fmt == "openai" else "conversation"
+        for i, m in enumerate(obj.get(key) or []):
+            if isinstance(m, dict):
+                c = m.get("content")
+                if isinstance(c, str):
+                    out.append((f"{key}[{i}].content", c))
+                elif isinstance(c, list):
+                    out.append((f"{key}[{i}].content", "".join(p.get("text", "") for p in c if isinstance(p, dict) and isinstance(p.get("text"), str))))
+    elif fmt == "sharegpt":
+        cols = {"messages": "conversations", "system": "system", **(columns or {})}
+        key = cols["messages"] if cols["messages"] in obj else "messages"
+        ctag = (tags or {}).get("content_tag", SHAREGPT_TAGS["content_tag"])
+        if isinstance(obj.get(cols["system"]), str):
+            out.append((cols["system"], obj[cols["system"]]))
+        for i, m in enumerate(obj.get(key) or []):
+            if isinstance(m, dict):
+                k = ctag if ctag in m else "content"
+                if isinstance(m.get(k), str):
+                    out.append((f"{key}[{i}].{k}", m[k]))
+    elif fmt == "alpaca":
+        cols = {"prompt": "instruction", "query": "input", "response": "output", "system": "system", "history": "history",
+                **(columns or {})}
+        for k in ("system", "prompt", "query", "response"):
+            if isinstance(obj.get(cols[k]), str):
+                out.append((cols[k], obj[cols[k]]))
+        h = obj.get(cols["history"])
+        if isinstance(h, list):
+            for i, pair in enumerate(h):
+                if isinstance(pair, list):
+                    for j, t in enumerate(pair[:2]):
+                        if isinstance(t, str):
+                            out.append((f"{cols['history']}[{i}][{j}]", t))
+    elif fmt == "text":
+        key = (columns or {}).get("text") or (columns or {}).get("prompt") or "text"
+        if isinstance(obj.get(key), str):
+            out.append((key, obj[key]))
+    return out
+
+
+def _field_namer(fmt: str, obj: Any, ex: Example, columns: dict[str, str] | None,
+                 tags: dict[str, str] | None) -> Callable[[int], str | None]:
+    """Maps an index into `ex.messages` back to the row's own field name."""
+    msgs = ex.messages or []
+    if fmt in ("openai", "conversation"):
+        key = "messages" if fmt == "openai" else "conversation"
+        return lambda i: f"{key}[{i}]"
+    if fmt == "sharegpt":
+        cols = {"messages": "conversations", "system": "system", **(columns or {})}
+        key = cols["messages"] if isinstance(obj, dict) and cols["messages"] in obj else "messages"
+        conv = obj.get(key) if isinstance(obj, dict) else None
+        # A top-level system prompt was put in front of the turns by the reader.
+        shift = 1 if msgs and isinstance(conv, list) and len(msgs) == len(conv) + 1 else 0
+        return lambda i: (cols["system"] if i < shift else f"{key}[{i - shift}]")
+    if fmt == "alpaca":
+        cols = {"prompt": "instruction", "response": "output", "history": "history", **(columns or {})}
+        has_sys = bool(msgs) and msgs[0].role == "system"
+        last = len(msgs) - 1
+
+        def name(i: int) -> str | None:
+            if has_sys and i == 0:
+                return "system"
+            if i == last:
+                return cols["response"]
+            if i == last - 1:
+                return cols["prompt"]
+            k = i - (1 if has_sys else 0)
+            return f"{cols['history']}[{k // 2}][{k % 2}]"
+        return name
+    return lambda i: None

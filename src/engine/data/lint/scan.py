@@ -1,0 +1,422 @@
+"""The scan: one streaming pass over a file's rows, counting everything the report needs.
+
+`Scan` holds what a pass learns (findings kept and counted, error lines, duplicate records, the
+counts behind the statistics); `merge` joins the scans of consecutive byte ranges. Its `record`
+checks one parsed row: plain OpenAI chat rows take `_fast_openai` (shape and order checked with a
+few C-level operations), anything else the full reader (`formats.parse_row`, the reference
+semantics). `scan_jsonl_range` is the linter's hot loop over JSONL lines: it has the steps of
+`_fast_openai` and of `quality.gate_hit` written out inline with local names, so keep the three in
+step (tests/test_lint_speed.py checks that they agree).
+"""
+from __future__ import annotations
+
+import operator
+import os
+from array import array
+from collections import Counter
+from typing import Any
+
+import orjson
+
+from .. import rules as R
+from ..canonical import Example, Problem
+from ..formats import detect_record_format, parse_row
+from ..records import BOM, line_problem
+from ..stats import estimate_text
+from . import dupes, quality
+from .dupes import LOWER, WS_DELETE, DupStore, h64, rmtree
+from .model import Finding, LintOptions, Tick
+from .quality import gate, gate_hit, quality_issues, text_gate_hit
+from .rows import KNOWN_TOP_KEYS, content_fields, openai_key_findings, order_findings
+
+TICK_EVERY = 1023               # lines between two progress ticks (a mask: n & TICK_EVERY == 0)
+SHORT_ANSWER_TOKENS = 3         # an answer this short is a label: a classifier fits better
+SYSTEM_CACHE_MIN = 200          # chars: a system prompt this long is remembered once found clean (shorter: cheaper to rescan)
+
+# The ideal role sequence (after an optional system message) for n turns.
+ALTERNATION = [(("user", "assistant") * 129)[:n] for n in range(257)]
+ROLE = operator.itemgetter("role")
+CONTENT = operator.itemgetter("content")
+# Role sequences the fast path takes: the ideal alternation, after an optional system message.
+FAST_ROLES = frozenset([ALTERNATION[k] for k in range(2, 257, 2)]
+                       + [("system",) + ALTERNATION[k] for k in range(0, 256, 2)])
+
+
+class Scan:
+    """Everything one scan learns about a file (or a byte range of it): findings kept and counted, the
+    lines of error rows, duplicate records, and the counts behind the statistics. Picklable: a forked
+    worker sends its scan back, and `merge` joins them."""
+
+    def __init__(self, src: str, fmt: str, detected: bool, opts: LintOptions, dup_bits: int = 0,
+                 by_offset: bool = False, tmp_base: str | None = None) -> None:
+        self.src = src
+        self.fmt = fmt
+        self.detected = detected
+        self.opts = opts
+        self.openai = opts.target == "openai"
+        self.cap = opts.max_per_code
+        self.kept: list[Finding] = []
+        self.kept_per_code: Counter = Counter()
+        self.counts: Counter = Counter()
+        self.sev: Counter = Counter()
+        self.error_lines = array("I")
+        self.dups = DupStore(dup_bits, by_offset, tmp_base)
+        # The stores of this scan and of the ranges merged into it, with their line offsets.
+        self.dup_stores: list[tuple[DupStore, int]] = [(self.dups, 0)]
+        self.cur_off = 0  # byte offset of the current JSONL line (the exact key when by_offset)
+        self.tmp_dirs: list[str] = []  # temp folders of merged workers, removed by cleanup()
+        self.rows = 0
+        self.examples = 0
+        self.blank = 0
+        self.blank_first: list[int] = []
+        self.turns: Counter = Counter()
+        self.tokens: Counter = Counter()
+        self.answers = 0
+        self.short = 0
+        self.short_first: list[int] = []
+        self.ignored: Counter = Counter()
+        self.formats: Counter = Counter()
+        self.max_line = 0
+        self.max_line_at = 0
+        self.last_line = 0
+        self.fast_rows = 0
+
+    def cleanup(self) -> None:
+        """Removes the temp files of the duplicate records (of this scan and of the ranges merged into it)."""
+        for store, _ in self.dup_stores:
+            store.cleanup()
+        for d in self.tmp_dirs:
+            rmtree(d)
+        self.tmp_dirs = []
+
+    # -- findings
+    def add(self, code: str, line: int | None, fld: str | None, message: str, severity: str | None = None) -> None:
+        sev = severity or R.CODES[code][0]
+        if self.openai and code in R.OPENAI_SEVERITY and severity is None:
+            sev = R.OPENAI_SEVERITY[code]
+        self.counts[code] += 1
+        self.sev[sev] += 1
+        if sev == R.ERROR and line is not None and self.opts.track_rows:
+            if not self.error_lines or self.error_lines[-1] != line:
+                self.error_lines.append(line)
+        if self.kept_per_code[code] < self.cap:
+            self.kept_per_code[code] += 1
+            self.kept.append(Finding(code, sev, line, fld, message))
+
+    def problem(self, p: Problem) -> None:
+        self.add(p.code or "json-invalid", p.line, p.field, p.message)
+
+    # -- rows
+    def blank_line(self, n: int) -> None:
+        self.blank += 1
+        if len(self.blank_first) < 5:
+            self.blank_first.append(n)
+
+    def record(self, n: int, raw: bytes | None, obj: Any) -> None:
+        """One parsed record (raw: its JSONL bytes, when there is a line)."""
+        self.rows += 1
+        if isinstance(obj, Problem):
+            self.problem(obj)
+            return
+        if self.fmt == "openai" and type(obj) is dict and self._fast_openai(n, raw, obj):
+            return
+        self._generic(n, raw, obj)
+
+    def _fast_openai(self, n: int, raw: bytes | None, obj: dict) -> bool:
+        """The common case, checked with a few C-level operations; False = let the full path decide.
+        (`scan_jsonl_range` has the same steps written out inline: keep the two in step.)"""
+        msgs = obj.get("messages")
+        if type(msgs) is not list or not msgs or len(obj) != 1 or len(msgs) > 256:
+            return False
+        try:
+            roles = tuple(map(ROLE, msgs))
+            contents = list(map(CONTENT, msgs))
+            # Every message has role and content, so equal sums mean no message has other keys.
+            if sum(map(len, msgs)) != 2 * len(msgs) or roles not in FAST_ROLES:
+                return False  # other keys, an unusual order or a role outside system/user/assistant: full checks
+            blob = "\n".join(contents)  # TypeError unless every content is a string
+        except (KeyError, TypeError):
+            return False
+        if not all(map(str.strip, contents)):
+            return False  # an empty turn: the full path names it
+        if min(map(len, contents)) < 12 and any(R.ELLIPSIS_ONLY.match(c) for c in contents if len(c) < 12):
+            return False
+        self.fast_rows += 1
+        self.examples += 1
+        self.formats["openai"] += 1
+        self.turns[len(msgs)] += 1
+        b = blob.encode("utf-8", "surrogatepass")
+        if gate_hit(blob, b, raw):
+            self._quality(n, blob, raw, obj)
+        nb, nc = len(b), len(blob)
+        non_ascii = (nb - nc) / 2
+        self.tokens[int(non_ascii + (nc - non_ascii) / 3.5) + 4 * len(msgs) + 1] += 1
+        self._answer(n, contents[-1])
+        self._hashes(n, raw, obj, b, roles)
+        return True
+
+    def _generic(self, n: int, raw: bytes | None, obj: Any) -> None:
+        """Full checks through the reader: structure, order, quality, counts."""
+        ex, probs = parse_row(obj, self.fmt, self.src, n, columns=self.opts.columns, tags=self.opts.tags,
+                              file_format_detected=self.detected)
+        for p in probs:
+            self.problem(p)
+        rec_fmt = detect_record_format(obj)
+        if rec_fmt:
+            self.formats[rec_fmt] += 1
+        if ex is None:
+            return
+        self.examples += 1
+        if isinstance(obj, dict):
+            self._keys(n, obj)
+        fields = content_fields(obj, self.fmt, self.opts.columns, self.opts.tags)
+        blob = "\n".join(t for _, t in fields)
+        if ex.messages is not None:
+            self.turns[len(ex.messages)] += 1
+            self._order(n, obj, ex)
+            est = sum(estimate_text(m.content) for m in ex.messages) + 4 * len(ex.messages) + 1
+            if ex.tools:
+                est += len(orjson.dumps(ex.tools)) / 3.5
+            answers = [m for m in ex.messages if m.role == "assistant" and not m.tool_calls and m.source_role != "function_call"]
+            if answers:
+                self._answer(n, answers[-1].content)
+            roles = tuple(m.role for m in ex.messages)
+        else:
+            est = estimate_text(ex.text or "") + 1
+            roles = ("text",)
+        self.tokens[int(est)] += 1
+        self._quality(n, blob, raw, obj, fields)
+        b = blob.encode("utf-8", "surrogatepass")
+        self._hashes(n, raw, obj, b, roles)
+
+    def _answer(self, n: int, text: str) -> None:
+        self.answers += 1
+        if len(text) <= 12 and estimate_text(text.strip()) <= SHORT_ANSWER_TOKENS:
+            self.short += 1
+            if len(self.short_first) < 5:
+                self.short_first.append(n)
+
+    def _hashes(self, n: int, raw: bytes | None, obj: Any, blob_bytes: bytes, roles: tuple | list) -> None:
+        # Normalised: roles + text, lower-cased (ASCII), all ASCII whitespace removed; Python's 64-bit
+        # hash is enough within one run (collisions ~1e-8 at a million rows). Exact: the line's offset
+        # (its bytes are compared at the end) or, without a line in a file, a hash of the row's bytes.
+        d = self.dups
+        d.add(hash((tuple(roles), h64(blob_bytes.translate(LOWER, WS_DELETE)))),
+              self.cur_off if d.by_offset else hash(raw if raw is not None else orjson.dumps(obj)), n)
+
+    def _keys(self, n: int, obj: dict) -> None:
+        if self.openai:
+            for fld, message in openai_key_findings(obj):
+                self.add("openai-unsupported-key", n, fld, message)
+            return
+        known = KNOWN_TOP_KEYS.get(self.fmt, frozenset())
+        if self.opts.columns:
+            known = known | frozenset(self.opts.columns.values())
+        for k in obj:
+            if k not in known and (k in self.ignored or len(self.ignored) < 50):
+                self.ignored[k] += 1
+
+    # -- order and content of a conversation
+    def _order(self, n: int, obj: Any, ex: Example) -> None:
+        for code, fld, message in order_findings(self.fmt, obj, ex, self.opts.columns, self.opts.tags):
+            self.add(code, n, fld, message)
+
+    # -- quality
+    def _quality(self, n: int, blob: str, raw: bytes | None, obj: Any,
+                 fields: list[tuple[str | None, str]] | None = None) -> None:
+        wanted = gate(blob)
+        if raw is not None and b"\\" in raw and R.GATE_RAW_CONTROL.search(raw):
+            wanted.add("control-chars")
+        if not wanted:
+            return
+        if fields is None:
+            fields = content_fields(obj, self.fmt, self.opts.columns, self.opts.tags)
+        for fld, text in fields:
+            for code, message in quality_issues(text, wanted):
+                self.add(code, n, fld, message)
+
+
+def row_findings(src: str, fmt: str, detected: bool, opts: LintOptions, line: int, obj: Any) -> list[Finding]:
+    """The findings the scan makes about one record on its own (its structure, order and quality; nothing
+    file-wide, no duplicates), as `lint_file` would report them: --fix gives a row's errors as its reasons.
+    `detected`: the file's format was detected (not given); `obj`: the parsed record, not a Problem."""
+    scan = Scan(src, fmt, detected, opts)
+    scan.record(line, None if isinstance(obj, str) else orjson.dumps(obj), obj)
+    return scan.kept
+
+
+def merge(parts: list[Scan]) -> Scan:
+    """Joins the scans of consecutive ranges, shifting their line numbers."""
+    out = parts[0]
+    offset = out.last_line
+    for s in parts[1:]:
+        for f in s.kept:
+            if f.line is not None:
+                f.line += offset
+            if out.kept_per_code[f.code] < out.cap:
+                out.kept_per_code[f.code] += 1
+                out.kept.append(f)
+        out.counts.update(s.counts)
+        out.sev.update(s.sev)
+        out.error_lines.extend(x + offset for x in s.error_lines)
+        out.dup_stores.extend((store, o + offset) for store, o in s.dup_stores)
+        out.rows += s.rows
+        out.examples += s.examples
+        out.fast_rows += s.fast_rows
+        out.blank += s.blank
+        out.blank_first = (out.blank_first + [x + offset for x in s.blank_first])[:5]
+        out.turns.update(s.turns)
+        out.tokens.update(s.tokens)
+        out.answers += s.answers
+        out.short += s.short
+        out.short_first = (out.short_first + [x + offset for x in s.short_first])[:5]
+        out.ignored.update(s.ignored)
+        out.formats.update(s.formats)
+        if s.max_line > out.max_line:
+            out.max_line, out.max_line_at = s.max_line, s.max_line_at + offset
+        offset += s.last_line
+    out.last_line = offset
+    return out
+
+
+def scan_jsonl_range(path: str, start: int, end: int, bom: bool, scan: Scan, tick: Tick | None = None) -> Scan:
+    """Scans JSONL lines whose first byte lies in [start, end); line numbers are relative to `start`.
+
+    This is the linter's hot loop. Plain chat rows of an OpenAI file are checked right here: the
+    steps of `Scan._fast_openai` written out with local names (keep the two in step); every other
+    row goes through `Scan`. Temp files of the scan are removed if it ends with an exception."""
+    try:
+        return _scan_jsonl_lines(path, start, end, bom, scan, tick)
+    except BaseException:
+        scan.dups.cleanup()
+        raise
+
+
+def _scan_jsonl_lines(path: str, start: int, end: int, bom: bool, scan: Scan, tick: Tick | None) -> Scan:
+    loads = orjson.loads
+    decode_error = orjson.JSONDecodeError
+    fast = scan.fmt == "openai"
+    store = scan.dups
+    dparts, dmask, dheld, dchunk = store.parts, store.mask, store.held, store.chunk
+    tokens, turns = scan.tokens, scan.turns
+    tokens_get, turns_get = tokens.get, turns.get
+    fast_roles, role_of, content_of = FAST_ROLES, ROLE, CONTENT
+    ellipsis = R.ELLIPSIS_ONLY.match
+    # (module-qualified: these locals take the names of the module's own functions)
+    gate_del, has_wide, line_gate, line_wide, gate, h64 = (quality.GATE_DEL, quality.has_wide, quality.line_gate,
+                                                           quality.line_wide, quality.gate, dupes.h64)
+    mobile, id20, us_phone = R.GATE_DIGITS_MOBILE.search, R.GATE_DIGITS_ID20.search, R.GATE_US_PHONE.search
+    lower, ws = LOWER, WS_DELETE
+    strip, isdict, islist = str.strip, dict, list
+    columns, tags = scan.opts.columns, scan.opts.tags
+    clean_sys: dict[str, bool] = {}  # system prompts seen lately -> no gate test can fire on them
+    rows = fast_rows = 0
+    max_line = scan.max_line
+    pos = start
+    n = 0
+    with open(path, "rb", buffering=1 << 20) as f:
+        f.seek(start)
+        for raw in f:
+            if pos >= end:
+                break
+            off = pos
+            pos += len(raw)
+            n += 1
+            if tick is not None and not n & TICK_EVERY:
+                tick("scan", pos - start, end - start)
+            if n == 1 and start == 0 and bom and raw.startswith(BOM):
+                raw = raw[3:]
+                off += 3
+            size = len(raw)
+            if size > max_line:
+                max_line = scan.max_line = size
+                scan.max_line_at = n
+            body = raw.strip()
+            if not body:
+                scan.blank_line(n)
+                continue
+            rows += 1
+            try:
+                obj = loads(body)
+            except decode_error as e:
+                if not raw.endswith(b"\n") and pos >= os.path.getsize(path):
+                    scan.add("truncated-last-line", n, None, "the last line is cut off (no closing brace / newline): "
+                             "the file was not completely written or copied. Re-export it, or drop this line.")
+                else:
+                    scan.problem(line_problem(scan.src, n, body, e))
+                continue
+            if fast and type(obj) is isdict and len(obj) == 1:
+                msgs = obj.get("messages")
+                nm = len(msgs) if type(msgs) is islist else 0
+                if 0 < nm <= 256:
+                    try:
+                        roles = tuple(map(role_of, msgs))
+                        contents = list(map(content_of, msgs))
+                        # Every message has role and content, so equal sums mean no message has other keys.
+                        ok = sum(map(len, msgs)) == 2 * nm and roles in fast_roles
+                        blob = "\n".join(contents) if ok else ""  # TypeError unless every content is a string
+                    except (KeyError, TypeError):
+                        ok = False
+                    # No empty turn, no short "……" turn: the shortest stripped text decides (0: an empty turn;
+                    # under 12 chars: look closer, as _fast_openai does).
+                    if ok and ((shortest := min(map(len, map(strip, contents)))) >= 12 or shortest and not any(
+                            ellipsis(c) for c in contents if len(c) < 12)):
+                        fast_rows += 1
+                        turns[nm] = turns_get(nm, 0) + 1
+                        b = blob.encode("utf-8", "surrogatepass")
+                        # gate_hit(blob, b, body), written out. A system prompt already found clean (they
+                        # repeat row after row) is left out of the text tests: no test can match across
+                        # the newline after it.
+                        rest = blob
+                        if roles[0] == "system" and len(contents[0]) >= SYSTEM_CACHE_MIN:
+                            sys_text = contents[0]
+                            clean = clean_sys.get(sys_text)
+                            if clean is None:
+                                if len(clean_sys) >= 256:
+                                    clean_sys.clear()
+                                clean = clean_sys[sys_text] = not text_gate_hit(sys_text)
+                            if clean:
+                                rest = blob[len(sys_text) + 1:]
+                        if 92 in body and (b"\\u" in body or b"\\b" in body or b"\\f" in body):
+                            hit = b.translate(None, gate_del) or "sk-" in rest or (not rest.isascii() and has_wide(rest))
+                        else:
+                            hit = (line_gate(body) or "{" in rest or "[" in rest or (45 in body and "sk-" in rest)
+                                   or (not rest.isascii() and line_wide(body, rest)))
+                        if (hit or "orem ipsum" in rest or mobile(rest)
+                                or ("20" in rest and id20(rest)) or ("(" in rest and us_phone(rest))):
+                            wanted = gate(blob)
+                            if wanted:
+                                for fld, text in content_fields(obj, "openai", columns, tags):
+                                    for code, message in quality_issues(text, wanted):
+                                        scan.add(code, n, fld, message)
+                        nb, nc = len(b), len(blob)
+                        non_ascii = (nb - nc) / 2
+                        v = int(non_ascii + (nc - non_ascii) / 3.5) + 4 * nm + 1
+                        tokens[v] = tokens_get(v, 0) + 1
+                        last = contents[-1]
+                        if len(last) <= 12 and estimate_text(last.strip()) <= SHORT_ANSWER_TOKENS:
+                            scan.short += 1
+                            if len(scan.short_first) < 5:
+                                scan.short_first.append(n)
+                        h = hash((roles, h64(b.translate(lower, ws))))
+                        dparts[h & dmask].extend((h, off, n))
+                        dheld += 1
+                        if dheld >= dchunk:
+                            store.held = dheld
+                            store.spill()
+                            dheld = 0
+                        continue
+            # Anything else: the full checks (which add their duplicate record through the store).
+            store.held = dheld
+            scan.cur_off = off
+            scan._generic(n, body, obj)
+            dheld = store.held
+    store.held = dheld
+    scan.rows += rows
+    if fast_rows:
+        scan.fast_rows += fast_rows
+        scan.examples += fast_rows
+        scan.answers += fast_rows
+        scan.formats["openai"] += fast_rows
+    scan.last_line = n
+    return scan
