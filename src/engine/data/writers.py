@@ -14,6 +14,7 @@ from .canonical import Example
 
 __all__ = ["to_openai_dict", "to_alpaca_dict", "to_sharegpt_dict", "to_format_dict"]
 
+
 def _parse_call(text: str) -> list[dict[str, Any]] | None:
     """A ShareGPT function_call text (`{"name", "arguments"}` or a list of them) as OpenAI tool calls."""
     try:
