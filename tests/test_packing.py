@@ -62,14 +62,49 @@ def test_a_packed_row_gives_each_sequence_the_logits_it_has_alone(model):
     assert (counter.tokens, counter.samples) == (12, 3)
 
 
+def varied_rows(n: int) -> list[dict]:
+    """Support conversations of 64-92 tokens (variable lengths, as real data has)."""
+    rows = memorise_rows(n)
+    for k, row in enumerate(rows):
+        row["messages"][-1]["content"] += " Thank you." * (k % 5)
+    return rows
+
+
+def test_real_conversations_are_packed_several_to_a_row(tiny_model_dir):
+    """TRL's best-fit packing of real tokenised conversations, then the trainer's collator: each row
+    holds several whole conversations, its position ids restart at each one and its labels never
+    cross from one to the next."""
+    from datasets import Dataset
+    from transformers import AutoTokenizer
+    from trl.data_utils import pack_dataset
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
+    conversations = [tokenizer(tokenizer.apply_chat_template(row["messages"], tokenize=False),
+                               add_special_tokens=False)["input_ids"] for row in varied_rows(40)]
+    packed = pack_dataset(Dataset.from_dict({"input_ids": conversations}), seq_length=256, strategy="bfd")
+    assert len(packed) < len(conversations) / 2  # 40 conversations in under 20 rows
+    examples = [packed[i] for i in range(4)]
+    batch = RowPackedCollator(tokenizer.pad_token_id)(examples)
+    originals = {tuple(ids) for ids in conversations}
+    for row, example in enumerate(examples):
+        lengths = example["seq_lengths"]
+        assert len(lengths) >= 2 and sum(lengths) <= 256, lengths
+        starts = [sum(lengths[:k]) for k in range(len(lengths))]
+        ids = batch["input_ids"][row].tolist()
+        positions = batch["position_ids"][row].tolist()
+        for start, length in zip(starts, lengths):
+            assert positions[start:start + length] == list(range(length))  # restarts at each conversation
+            assert tuple(ids[start:start + length]) in originals  # a whole conversation, unchanged
+            assert batch["labels"][row, start] == -100  # nothing predicts a conversation's first token
+        assert batch[REAL_TOKENS_KEY][row].sum() == sum(lengths)
+
+
 def test_a_packed_run_trains_and_reports_real_tokens(tmp_path, tiny_model_dir, runs_dir):
     import subprocess
     import sys
 
     import yaml
-    rows = memorise_rows(120)  # 24 of them the eval split (at least 20 make one)
-    for k, row in enumerate(rows):  # variable lengths, as real data has
-        row["messages"][-1]["content"] += " Thank you." * (k % 5)
+    rows = varied_rows(120)  # 24 of them the eval split (at least 20 make one)
     data = write_jsonl(tmp_path / "d.jsonl", rows)
     config = {"model": str(tiny_model_dir), "method": "lora", "data": str(data), "runs_dir": str(runs_dir),
               "name": "packed", "max_steps": 3, "batch_size": 2, "grad_accum": 1, "max_length": 256, "packing": True,
@@ -83,11 +118,19 @@ def test_a_packed_run_trains_and_reports_real_tokens(tmp_path, tiny_model_dir, r
     steps = [e for e in events if e["type"] == "step"]
     assert len(steps) == 3 and events[-1]["status"] == "completed"
     assert any("attention runs per packed sequence" in e.get("message", "") for e in events if e["type"] == "log")
-    # Two rows of at most 256 tokens each: a step never counts more real tokens than that, and with
-    # conversations of 64-92 tokens each row holds several of them.
-    assert all(0 < e["tokens"] <= 2 * 256 for e in steps)
+    # Two rows of at most 256 tokens each: a step never counts more real tokens than that. Unpacked,
+    # a step is two conversations, at most 2 x the longest one; packed, each row holds several, so
+    # every step counts more tokens than two conversations can have.
+    from transformers import AutoTokenizer
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
+    longest = max(len(tokenizer(tokenizer.apply_chat_template(row["messages"], tokenize=False),
+                                add_special_tokens=False)["input_ids"]) for row in rows)
+    assert 2 * longest < 256  # room for two or more in a row
+    assert all(2 * longest < e["tokens"] <= 2 * 256 for e in steps), ([e["tokens"] for e in steps], longest)
+    # The conversations a step trained on (samples/s x seconds), counted by where position ids restart:
+    # at least two a row.
     conversations = [e["samples_per_s"] * e["tokens"] / e["tokens_per_s"] for e in steps]
-    assert all(c >= 4 for c in conversations), conversations
+    assert all(c >= 2 * 2 - 0.05 for c in conversations), conversations
     assert json.loads((runs_dir / "packed" / "status.json").read_text())["state"] == "completed"
     evals = [e for e in events if e["type"] == "eval"]  # the eval split is packed the same way
     assert evals and all(0 < e["eval_loss"] < 20 for e in evals)
