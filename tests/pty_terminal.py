@@ -35,6 +35,84 @@ def plain_text(raw: bytes) -> str:
     return _ESCAPES.sub("", raw.decode("utf-8", "replace")).replace("\r", "")
 
 
+_CONTROL = re.compile(r"\x1b\[([0-?]*)[ -/]*([@-~])|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\r|\n|\x07|\x08")
+
+
+def screen_lines(raw: bytes, columns: int) -> list[str]:
+    """The screen a terminal `columns` wide shows after `raw`, line by line (trailing blanks cut).
+
+    Enough of a VT100 for what rich writes: text with automatic wrapping, CR, LF, backspace, cursor
+    up, down, forward, back, to a column, and line erasure; colours and cursor visibility show
+    nothing. Any other control sequence fails the test, so a change in what rich sends is seen, not
+    silently mis-drawn. Every character counts one column (the tests draw no wide ones)."""
+    rows: list[list[str]] = [[]]
+    row = col = 0
+    pending_wrap = False  # a character in the last column leaves the cursor there until the next one
+
+    def put(char: str) -> None:
+        nonlocal row, col, pending_wrap
+        if pending_wrap:
+            row, col, pending_wrap = row + 1, 0, False
+            while len(rows) <= row:
+                rows.append([])
+        line = rows[row]
+        line.extend(" " * (col + 1 - len(line)))
+        line[col] = char
+        if col == columns - 1:
+            pending_wrap = True
+        else:
+            col += 1
+
+    text = raw.decode("utf-8", "replace")
+    position = 0
+    for match in _CONTROL.finditer(text):
+        for char in text[position:match.start()]:
+            put(char)
+        position = match.end()
+        token, final, params = match.group(0), match.group(2), match.group(1)
+        if token == "\r":
+            col, pending_wrap = 0, False
+        elif token == "\n":
+            row, pending_wrap = row + 1, False
+            while len(rows) <= row:
+                rows.append([])
+        elif token == "\x08":
+            col, pending_wrap = max(0, col - 1), False
+        elif token == "\x07" or token.startswith("\x1b]") or final == "m" or params in ("?25", "?25l", "?25h"):
+            pass  # bell, titles, colours, cursor shown or hidden
+        elif final in "ABCDG":
+            count = int(params or 1)
+            if final == "A":
+                row = max(0, row - count)
+            elif final == "B":
+                row += count
+                while len(rows) <= row:
+                    rows.append([])
+            elif final == "C":
+                col = min(columns - 1, col + count)
+            elif final == "D":
+                col = max(0, col - count)
+            else:
+                col = min(columns, count) - 1
+            pending_wrap = False
+        elif final == "K":
+            line = rows[row]
+            if params in ("", "0"):
+                del line[col:]
+            elif params == "1":
+                line[:col + 1] = [" "] * min(len(line), col + 1)
+            else:
+                line.clear()
+        else:
+            raise AssertionError(f"screen_lines: no support for the control sequence {token!r}")
+    for char in text[position:]:
+        put(char)
+    lines = ["".join(line).rstrip() for line in rows]
+    while lines and not lines[-1]:
+        lines.pop()
+    return lines
+
+
 class Terminal:
     def __init__(self, argv: Sequence[str], columns: int = 100, rows: int = 30, env: dict | None = None,
                  cwd: str | os.PathLike | None = None) -> None:
@@ -48,6 +126,7 @@ class Terminal:
                                         env=environment, cwd=cwd)
         os.close(slave)
         self.master: int | None = master
+        self.columns = columns
         self._raw = bytearray()
         self._lock = threading.Lock()
         self._closing = threading.Event()
@@ -80,6 +159,10 @@ class Terminal:
 
     def text(self) -> str:
         return plain_text(self.raw)
+
+    def screen(self) -> list[str]:
+        """What the terminal shows now, line by line (see `screen_lines`)."""
+        return screen_lines(self.raw, self.columns)
 
     def wait_for(self, needle: str, timeout: float = 60) -> str:
         """Waits until the screen output contains `needle`; returns the whole text so far."""
