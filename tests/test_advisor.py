@@ -1,11 +1,17 @@
 """The decision tree: what a user with given answers and hardware is told to do, and why."""
 from __future__ import annotations
 
+import itertools
+import re
 from datetime import date
+from pathlib import Path
+from string import Formatter
 
 import pytest
 
 import engine.advisor as advisor
+from engine import advice_rules
+from engine.advice_rules import RULE_LIST, RULES
 from engine.advisor import AdviceError, Answers, TrainerProfile, advise, pick_max_length
 from engine.catalog import UnknownModelError, get_model
 from engine.hardware import GPU, Hardware, assumed
@@ -221,3 +227,71 @@ def test_recommendation_to_dict_has_the_contract_keys() -> None:
     data = run(TASK, gpu(24)).to_dict()
     assert {"path", "method", "model", "settings", "reasons"} <= set(data)
     assert all(set(r) == {"rule", "text"} for r in data["reasons"])
+
+
+# -- the rule registry (engine.advice_rules) --------------------------------------------------------
+def template_pattern(template: str) -> re.Pattern[str]:
+    """A template as a regex: its literal text exactly, anything for each `{field}`."""
+    parts = [re.escape(literal) + ("(.+?)" if name is not None else "")
+             for literal, name, _, _ in Formatter().parse(template)]
+    return re.compile("".join(parts), re.DOTALL)
+
+
+def card(gb: float, cc: tuple[int, int] = (8, 9), free: float | None = None) -> Hardware:
+    gpu_ = GPU(index=0, nvml_index=0, name=f"{gb:g} GB card sm{cc[0]}{cc[1]}", uuid="GPU-x", total_gb=gb,
+               free_gb=gb if free is None else free, driver="550", compute_capability=cc)
+    return Hardware(gpus=[gpu_], cpu_cores=16, ram_gb=64.0)
+
+
+TUNEWIZ = advisor.TUNEWIZ_TRAINER
+SWEEP_HARDWARE = (LAPTOP, Hardware(gpus=[], cpu_cores=2, ram_gb=0.5, ram_available_gb=0.3, note=""),
+                  card(1), card(8), card(24), card(80), card(16, cc=(7, 5)), card(24, free=10.0))
+
+
+def sweep_answers() -> list[tuple[Answers, Hardware, date, TrainerProfile]]:
+    """Enough inputs to reach every rule of the tree (checked below)."""
+    cases = []
+    for goal, hw, examples, avg_tokens, avg_output, cloud_ok, needs_weights in itertools.product(
+            ("knowledge", "style", "domain"), SWEEP_HARDWARE, (5, 800), (300, 70000), (None, 2), (False, True),
+            (False, True)):
+        cases.append((Answers(goal=goal, examples=examples, avg_tokens=avg_tokens, avg_output_tokens=avg_output,
+                              cloud_ok=cloud_ok, needs_weights=needs_weights), hw, TODAY, TUNEWIZ))
+    for model, hw in itertools.product(("glm4", "meta-llama/Llama-3.1-8B-Instruct", "demo"), (card(8), card(48))):
+        cases.append((Answers(goal="task", examples=800, model=model), hw, TODAY, TUNEWIZ))
+    for hw in (card(8), card(24)):          # QLoRA with peft's fp32 upcast: a smaller model, with a note
+        cases.append((TASK, hw, TODAY, TrainerProfile(kbit_upcast=True)))
+    cases.append((Answers(goal="domain", raw_corpus=False, examples=800), card(24), TODAY, TUNEWIZ))
+    cases.append((Answers(goal="task", examples=800, cloud_ok=True), LAPTOP, date(2027, 2, 1), TUNEWIZ))
+    cases.append((Answers(goal="task", examples=None, cloud_ok=True), LAPTOP, TODAY, TUNEWIZ))
+    return cases
+
+
+def test_every_reason_the_advisor_gives_is_a_registered_rule_in_its_registered_words() -> None:
+    patterns = {rule.id: [template_pattern(t) for t in rule.templates().values()] for rule in RULE_LIST}
+    seen: set[str] = set()
+    for answers, hw, today, profile in sweep_answers():
+        for reason in advise(answers, hw, today=today, profile=profile).reasons:
+            assert reason.rule in RULES, (reason.rule, answers)
+            assert any(p.fullmatch(reason.text) for p in patterns[reason.rule]), (reason.rule, reason.text)
+            seen.add(reason.rule)
+    # ... and every registered rule is reachable: the docs list no rule the advisor never gives.
+    assert seen == set(RULES), sorted(set(RULES) - seen)
+
+
+def test_the_rule_registry_is_consistent() -> None:
+    assert len(RULES) == len(RULE_LIST) >= 25                     # ids are unique
+    for rule in RULE_LIST:
+        assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", rule.id), rule.id
+        assert rule.when and (rule.guide or rule.basis), rule.id     # every rule says where it comes from
+        assert rule.guide is None or re.fullmatch(r"A\d?|B\d(\.\d)?|C", rule.guide), rule.id
+        # a section a text cites is the rule's own
+        cited = {c for t in rule.templates().values() for c in re.findall(r"\(guide ([A-C][\d.]*)\)", t)}
+        assert cited <= {rule.guide}, (rule.id, cited)
+
+
+def test_docs_advice_rules_md_is_generated_from_the_registry() -> None:
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "advice-rules.md").read_text(encoding="utf-8")
+    assert doc == advice_rules.markdown(), \
+        "docs/advice-rules.md is stale: python -m engine.advice_rules > docs/advice-rules.md"
+    for rule in RULE_LIST:
+        assert f"| `{rule.id}` |" in doc

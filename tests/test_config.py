@@ -66,3 +66,25 @@ def test_yaml_round_trip():
 def test_run_name_must_be_a_folder_name():
     with pytest.raises(ConfigError, match="name"):
         parse_config({"name": "../escape"})
+
+
+def test_methods_and_default_learning_rates_have_one_definition():
+    # engine.methods defines them; the config, the estimator, the advisor and the CLI use that table.
+    import typing
+
+    from engine import memory
+    from engine.advisor import Answers, advise
+    from engine.hardware import Hardware, assumed
+    from engine.methods import DEFAULT_LEARNING_RATES, METHODS, learning_rate_help
+    from tui.i18n.wizard import EN
+    assert typing.get_args(RunConfig.model_fields["method"].annotation) == METHODS == memory.METHODS
+    assert {m: RunConfig(method=m).effective_learning_rate() for m in METHODS} == DEFAULT_LEARNING_RATES
+    assert RunConfig.model_fields["learning_rate"].description == learning_rate_help() \
+        == "Default: 2e-4 for lora/qlora, 2e-5 full, 5e-5 cpt." == EN["wizard.field.learning_rate"]
+    # What the advisor recommends is what a config of that method trains with by default.
+    methods = set()
+    for goal, gb in (("task", 0), ("task", 24), ("task", 80), ("domain", 141)):
+        rec = advise(Answers(goal=goal, examples=2000), assumed(gb, Hardware()) if gb else Hardware())
+        assert rec.settings["learning_rate"] == RunConfig(method=rec.method).effective_learning_rate(), gb
+        methods.add(rec.method)
+    assert methods == {"lora", "full", "cpt"}

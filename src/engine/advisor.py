@@ -15,6 +15,9 @@ Rule order (DESIGN.md "The decision tree", the guide's sections B1 and B4):
  6. nothing fits -> the largest smaller catalog model that fits, else OpenAI when allowed,
     else the demo model / a rented GPU
 An OpenAI recommendation always states the platform's wind-down dates.
+
+Each reason's rule id, English text and source are registered once in `engine.advice_rules`
+(docs/advice-rules.md is generated from it); the tree below only fills in the numbers.
 """
 from __future__ import annotations
 
@@ -23,14 +26,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
+from engine.advice_rules import RULES
 from engine.catalog import (OPENAI_EPOCHS_ASSUMED, OPENAI_WIND_DOWN, ModelConfigError, ModelSpec,
                             UnknownModelError, get_model, get_openai_model, resolve_model_spec, smaller_models)
 from engine.hardware import Hardware
 from engine.memory import GIB, Estimate, estimate
+from engine.methods import DEFAULT_LEARNING_RATES
 
 Goal = Literal["knowledge", "style", "task", "domain"]
 GOALS: tuple[str, ...] = ("knowledge", "style", "task", "domain")
-Path = Literal["rag", "openai", "open"]
+Route = Literal["rag", "openai", "open"]
+"""Which way the advice goes: retrieval, OpenAI's fine-tuning, or an open model trained here
+(`Recommendation.path`, "path" in `tunewiz advise --json`)."""
 
 DEFAULT_MODEL = "Qwen/Qwen2.5-7B-Instruct"   # the guide's first choice for Chinese, strong in English
 DEFAULT_CPT_MODEL = "Qwen/Qwen2.5-7B"        # continual pretraining starts from a base model
@@ -46,8 +53,6 @@ BATCH_SIZES = (8, 4, 2, 1)
 EFFECTIVE_BATCH = 16
 LENGTHS = (256, 512, 1024, 2048, 4096, 8192)
 DEFAULT_MAX_LENGTH = 1024                    # RunConfig's default when the data's length is unknown
-# Learning rates of RunConfig.effective_learning_rate: LoRA learns fast; full weights need ~10x less.
-LEARNING_RATES = {"lora": 2e-4, "qlora": 2e-4, "full": 2e-5, "cpt": 5e-5}
 # Cards one can rent, by memory (GB): T4/V100, RTX 4090/A10/L4, A100-40, A6000/L40S, A100/H100, H200.
 RENTABLE_GB = (16, 24, 40, 48, 80, 141)
 # DESIGN.md: LoRA on the demo model runs at ~150-180 tokens/s on a 2-core CPU.
@@ -89,6 +94,7 @@ TUNEWIZ_TRAINER = TrainerProfile()
 @dataclass(frozen=True)
 class Reason:
     rule: str
+    """The id of the rule behind it (engine.advice_rules.RULES)."""
     text: str
 
     def to_dict(self) -> dict[str, str]:
@@ -97,7 +103,7 @@ class Reason:
 
 @dataclass
 class Recommendation:
-    path: str                                   # rag | openai | open
+    path: Route
     method: str | None                          # lora | qlora | full | cpt | None
     model: str | None
     settings: dict[str, Any]
@@ -203,7 +209,7 @@ def smallest_rentable(spec: ModelSpec, methods: tuple[str, ...], max_length: int
 def _settings(spec_id: str, method: str, e: Estimate, answers: Answers, profile: TrainerProfile) -> dict[str, Any]:
     settings: dict[str, Any] = {
         "model": spec_id, "method": method, "epochs": pick_epochs(answers.examples, method),
-        "learning_rate": LEARNING_RATES[method], "max_length": e.seq_len, "batch_size": e.batch,
+        "learning_rate": DEFAULT_LEARNING_RATES[method], "max_length": e.seq_len, "batch_size": e.batch,
         "grad_accum": max(1, EFFECTIVE_BATCH // e.batch), "gradient_checkpointing": e.gradient_checkpointing,
     }
     if method in ("lora", "qlora"):
@@ -214,23 +220,20 @@ def _settings(spec_id: str, method: str, e: Estimate, answers: Answers, profile:
     return settings
 
 
+def _reason(rule: str, variant: str | None = None, **values: Any) -> Reason:
+    """A reason in the words registered for `rule` (engine.advice_rules; KeyError for an unregistered id)."""
+    return Reason(rule, RULES[rule].text(variant, **values))
+
+
 def _model_reasons(spec: ModelSpec) -> list[Reason]:
     out = []
     if spec.trust_remote_code:
-        out.append(Reason("trust-remote-code", f"{spec.id} runs its own Python code from the hub: read it, then set "
-                                               "`trust_remote_code: true` in the config (tunewiz never sets it for you)."))
+        out.append(_reason("trust-remote-code", model=spec.id))
     if spec.gated:
-        out.append(Reason("gated-model", f"{spec.id} is gated: accept its licence on huggingface.co and log in "
-                                         "(`hf auth login`) before training."))
+        out.append(_reason("gated-model", model=spec.id))
     if spec.license and not spec.license.startswith(("Apache", "MIT")):
-        out.append(Reason("license", f"{spec.short_name} licence: {spec.license}."))
+        out.append(_reason("license", model=spec.short_name, license=spec.license))
     return out
-
-
-def _fit_text(e: Estimate, vram: float) -> str:
-    ckpt = "with gradient checkpointing" if e.gradient_checkpointing else "without gradient checkpointing"
-    return (f"{e.model} needs {e.total_gb:.1f} GB (max_length {e.seq_len}, batch {e.batch}, {ckpt}) "
-            f"of the {vram:.0f} GB available: {vram - e.total_gb:.1f} GB to spare")
 
 
 def _why_not(e: Estimate, vram: float) -> str:
@@ -254,46 +257,36 @@ def advise(answers: Answers, hardware: Hardware, *, profile: TrainerProfile = TU
     openai_ok = answers.cloud_ok and not answers.needs_weights
     jobs_left, _ = OPENAI_WIND_DOWN.days_left(today)
     if answers.cloud_ok and answers.needs_weights:
-        reasons.append(Reason("own-weights", "You need to own the weights, so the OpenAI path is out: "
-                                             "an ft: model only exists on OpenAI's servers."))
+        reasons.append(_reason("own-weights"))
     if openai_ok and jobs_left < 0:
         openai_ok = False
-        reasons.append(Reason("openai-closed", f"OpenAI stopped accepting new fine-tuning jobs on "
-                                               f"{OPENAI_WIND_DOWN.new_jobs_end.value}."))
+        reasons.append(_reason("openai-closed", date=OPENAI_WIND_DOWN.new_jobs_end.value))
     n = answers.examples
     if n is not None and n < OPENAI_MIN_EXAMPLES:
         if answers.cloud_ok:
             openai_ok = False
-            reasons.append(Reason("openai-minimum", f"OpenAI requires at least {OPENAI_MIN_EXAMPLES} training "
-                                                    f"examples; you have {n}, so that path is refused."))
+            reasons.append(_reason("openai-minimum", minimum=OPENAI_MIN_EXAMPLES, examples=n))
     if n is not None and n < FEW_EXAMPLES:
-        reasons.append(Reason("few-examples", f"{n} examples is below the ~{FEW_EXAMPLES} clean examples fine-tuning "
-                                              "usually needs to help (guide B4.5): collect more, or expect little "
-                                              "change. Keep an eval split to see it."))
+        reasons.append(_reason("few-examples", examples=n, few=FEW_EXAMPLES))
     short = (answers.avg_output_tokens is not None and answers.avg_output_tokens <= SHORT_OUTPUT_TOKENS)
     if short:
-        reasons.append(Reason("short-texts", f"Answers of ~{answers.avg_output_tokens} tokens are labels, not text: a "
-                                             "classification model (e.g. a fine-tuned BERT-style encoder) is cheaper, "
-                                             "faster and usually more accurate (guide B4.4)."))
+        reasons.append(_reason("short-texts", tokens=answers.avg_output_tokens))
         alternatives.append("classifier: fine-tune a small encoder (e.g. bert-base-chinese / xlm-roberta) as a classifier")
 
     cpt = answers.goal == "domain" and answers.raw_corpus is not False
     if answers.goal == "domain" and not cpt:
-        reasons.append(Reason("domain-pairs", "Domain goal with question/answer pairs rather than raw text: "
-                                              "supervised fine-tuning on those pairs."))
+        reasons.append(_reason("domain-pairs"))
     methods: tuple[str, ...] = ("cpt",) if cpt else ("full", "lora", "qlora")
     fallback_methods: tuple[str, ...] = ("lora", "qlora") if cpt else ()
     model_id = answers.model or (DEFAULT_CPT_MODEL if cpt else DEFAULT_MODEL)
     spec = resolve_model_spec(model_id)
     max_length = pick_max_length(answers.avg_tokens, spec)
     if cpt:
-        reasons.append(Reason("domain-corpus", "A raw domain corpus (new vocabulary or a new language) calls for "
-                                               "continual pretraining: training all weights on the raw text. It needs "
-                                               "the most memory of all methods."))
+        reasons.append(_reason("domain-corpus"))
 
     usable = _usable_gb(hardware)
     if usable is None:
-        reasons.append(Reason("no-gpu", f"No GPU to train on: {hardware.note or 'none detected'}."))
+        reasons.append(_reason("no-gpu", note=hardware.note or "none detected"))
         if openai_ok:
             return _openai(answers, reasons, alternatives, today, spec, methods + fallback_methods, max_length, profile)
         return _cpu_or_rent(answers, hardware, reasons, alternatives, spec, methods + fallback_methods,
@@ -301,18 +294,15 @@ def advise(answers: Answers, hardware: Hardware, *, profile: TrainerProfile = TU
     vram, gpu_name = usable
     gpu = hardware.best_gpu
     if gpu is not None and gpu.free_gb and gpu.free_gb < 0.9 * gpu.total_gb:
-        reasons.append(Reason("gpu-busy", f"{gpu.name} has {gpu.free_gb:.1f} of {gpu.total_gb:.1f} GB free "
-                                          "(other processes hold the rest): sized for what is free."))
+        reasons.append(_reason("gpu-busy", gpu=gpu.name, free=gpu.free_gb, total=gpu.total_gb))
 
     if gpu is not None and not gpu.bf16:
         # Pre-Ampere cards train in fp16, and the HF Trainer cannot unscale fp16 gradients of fp16
         # weights: full SFT and continual pretraining fail there, adapters work.
-        reasons.append(Reason("no-bf16", f"{gpu.name} has no bf16 (compute capability "
-                                         f"{gpu.compute_capability[0]}.{gpu.compute_capability[1]}): training runs "
-                                         "in fp16, where only adapters (LoRA/QLoRA) train reliably."))
+        reasons.append(_reason("no-bf16", gpu=gpu.name, major=gpu.compute_capability[0],
+                               minor=gpu.compute_capability[1]))
         if cpt:
-            reasons.append(Reason("cpt-needs-bf16", "Continual pretraining updates every weight, which needs bf16; "
-                                                    "LoRA on the raw text instead."))
+            reasons.append(_reason("cpt-needs-bf16"))
         methods = tuple(m for m in methods if m not in ("full", "cpt")) or ("lora", "qlora")
         fallback_methods = tuple(m for m in fallback_methods if m not in ("full", "cpt"))
     fit = {m: _estimate(spec, m, max_length, 1, True, vram, profile) for m in (("cpt", "lora", "qlora") if cpt
@@ -321,9 +311,8 @@ def advise(answers: Answers, hardware: Hardware, *, profile: TrainerProfile = TU
     if chosen is None and fallback_methods:
         chosen = _first_fit(spec, fallback_methods, max_length, vram, profile)
         if chosen is not None:
-            reasons.append(Reason("cpt-too-big", f"Continual pretraining of {spec.id}: {_why_not(fit['cpt'], vram)}. "
-                                                 f"{chosen.method.upper()} on the raw text adapts the model more "
-                                                 "cheaply (less new knowledge sticks than with all weights)."))
+            reasons.append(_reason("cpt-too-big", model=spec.id, why_not=_why_not(fit["cpt"], vram),
+                                   method=chosen.method.upper()))
     rejected = [fit[m] for m in fit if m in methods + fallback_methods]
     if chosen is None:
         notes = [note for e in rejected for note in e.notes if "fp32" in note][:1]
@@ -332,15 +321,14 @@ def advise(answers: Answers, hardware: Hardware, *, profile: TrainerProfile = TU
             chosen = _first_fit(smaller, methods, max_length, vram, profile) or (
                 _first_fit(smaller, fallback_methods, max_length, vram, profile) if fallback_methods else None)
             if chosen is not None:
-                reasons.append(Reason("smaller-model", f"{spec.id} does not fit {gpu_name} ({vram:.1f} GB): "
-                                                       f"{_why_not(lean, vram)}. {smaller.id} does."
-                                      + (f" ({notes[0]}.)" if notes else "")))
+                reasons.append(_reason("smaller-model", "with-note" if notes else None, model=spec.id,
+                                       gpu=gpu_name, vram=vram, why_not=_why_not(lean, vram), smaller=smaller.id,
+                                       note=notes[0] if notes else None))
                 spec = smaller
                 fit = {m: _estimate(spec, m, max_length, 1, True, vram, profile) for m in fit}
                 break
         if chosen is None:
-            reasons.append(Reason("too-small-gpu", f"Nothing in the catalog fits {vram:.1f} GB for this length "
-                                                   f"({max_length} tokens): {_why_not(lean, vram)}."))
+            reasons.append(_reason("too-small-gpu", vram=vram, max_length=max_length, why_not=_why_not(lean, vram)))
             if openai_ok:
                 return _openai(answers, reasons, alternatives, today, spec, methods + fallback_methods, max_length,
                                profile)
@@ -352,18 +340,18 @@ def advise(answers: Answers, hardware: Hardware, *, profile: TrainerProfile = TU
     skipped = [m for m in ("full", "lora") if m in fit and list(fit).index(m) < list(fit).index(method)
                and m in methods + fallback_methods]
     why = "; ".join(f"{order[m]} would need {fit[m].total_gb:.1f} GB" for m in skipped)
-    reasons.append(Reason("memory-fit", f"{order[method]} of " + _fit_text(chosen, vram)
-                          + (f" ({why})." if why else ".")))
+    reasons.append(_reason("memory-fit", "skipped" if why else None, method=order[method], model=chosen.model,
+                           need=chosen.total_gb, max_length=chosen.seq_len, batch=chosen.batch,
+                           checkpointing="with gradient checkpointing" if chosen.gradient_checkpointing
+                           else "without gradient checkpointing",
+                           vram=vram, spare=vram - chosen.total_gb, skipped=why))
     if chosen.gradient_checkpointing:
-        reasons.append(Reason("gradient-checkpointing", "Gradient checkpointing is on: it recomputes activations "
-                                                         "in the backward pass (~30% slower) so the step fits."))
+        reasons.append(_reason("gradient-checkpointing"))
     reasons.extend(_model_reasons(spec))
-    reasons.append(Reason("forgetting", f"{pick_epochs(n, method)} epoch(s) with an eval split: long training on "
-                                        "small data overfits and forgets what the model knew (guide B4.6)."))
+    reasons.append(_reason("forgetting", epochs=pick_epochs(n, method)))
     if openai_ok:
         alternatives.append(f"openai: {DEFAULT_OPENAI_MODEL} is the least effort, but {OPENAI_WIND_DOWN.sentence(today)}")
-        reasons.append(Reason("openai-wind-down", "OpenAI would be the least effort, but the weights would not be "
-                                                  "yours and " + OPENAI_WIND_DOWN.sentence(today)))
+        reasons.append(_reason("openai-wind-down", "open-path", wind_down=OPENAI_WIND_DOWN.sentence(today)))
     return Recommendation(path="open", method=method, model=spec.id,
                           settings=_settings(spec.id, method, chosen, answers, profile), reasons=reasons,
                           estimate=chosen, fit=fit, device="cuda", vram_gb=vram, alternatives=alternatives,
@@ -382,12 +370,7 @@ def _first_fit(spec: ModelSpec, methods: tuple[str, ...], max_length: int, vram:
 
 
 def _rag(answers: Answers) -> Recommendation:
-    reasons = [
-        Reason("knowledge-goal", "Your goal is new knowledge from documents: use retrieval (RAG), not fine-tuning. "
-                                 "Fine-tuning changes how a model writes, not what it reliably knows (guide B4.1)."),
-        Reason("no-reliable-facts", "Fine-tuning does not make legal conclusions, diagnoses or memorised facts "
-                                    "reliable (guide B4.2); retrieval lets the model quote the source instead."),
-    ]
+    reasons = [_reason("knowledge-goal"), _reason("no-reliable-facts")]
     return Recommendation(
         path="rag", method=None, model=None, settings={}, reasons=reasons,
         alternatives=["style + facts: fine-tune (LoRA) for tone and format, and keep the facts in RAG"],
@@ -406,22 +389,19 @@ def _openai(answers: Answers, reasons: list[Reason], alternatives: list[str], to
     model = get_openai_model(DEFAULT_OPENAI_MODEL)
     assert model is not None  # a catalog constant
     _, shut_days = OPENAI_WIND_DOWN.days_left(today)
-    reasons.append(Reason("openai-path", f"Your data may go to OpenAI and you can still create jobs there: "
-                                         f"fine-tuning {model.id} is the least effort (no GPU needed)."))
-    reasons.append(Reason("openai-wind-down", OPENAI_WIND_DOWN.sentence(today) + " Anything that must keep working "
-                                              "after that needs an open model whose weights you own."))
+    reasons.append(_reason("openai-path", model=model.id))
+    reasons.append(_reason("openai-wind-down", wind_down=OPENAI_WIND_DOWN.sentence(today)))
     settings: dict[str, Any] = {"model": model.id, "epochs": "auto"}
     if answers.examples and answers.avg_tokens:
         tokens = answers.examples * answers.avg_tokens
         price = model.training_price_per_1m.value
         cost = tokens * OPENAI_EPOCHS_ASSUMED * price / 1e6
         settings["estimated_cost_usd"] = round(cost, 2)
-        reasons.append(Reason("openai-cost", f"About ${cost:,.2f} to train: {tokens:,} tokens x {OPENAI_EPOCHS_ASSUMED} "
-                                             f"epochs x ${price:.2f}/1M (price {model.training_price_per_1m.as_of}; "
-                                             "check the pricing page)."))
+        reasons.append(_reason("openai-cost", cost=cost, tokens=tokens, epochs=OPENAI_EPOCHS_ASSUMED, price=price,
+                               as_of=model.training_price_per_1m.as_of))
         if answers.avg_tokens > model.example_tokens.value:
-            reasons.append(Reason("openai-example-limit", f"Examples average {answers.avg_tokens} tokens but {model.id} "
-                                                          f"accepts at most {model.example_tokens.value} per example."))
+            reasons.append(_reason("openai-example-limit", avg_tokens=answers.avg_tokens, model=model.id,
+                                   limit=model.example_tokens.value))
     rent = smallest_rentable(spec, methods, max_length, profile)
     if rent is not None:
         size, e = rent
@@ -440,24 +420,23 @@ def _cpu_or_rent(answers: Answers, hardware: Hardware, reasons: list[Reason], al
     rent = smallest_rentable(spec, methods, max_length, profile)
     if rent is not None:
         size, e = rent
-        reasons.append(Reason("rent-gpu", f"To train {spec.id}, rent a GPU with at least {size} GB: "
-                                          f"{e.method.upper()} needs {e.total_gb:.1f} GB at max_length {max_length}, "
-                                          "batch 1 with gradient checkpointing."))
+        reasons.append(_reason("rent-gpu", model=spec.id, size=size, method=e.method.upper(), need=e.total_gb,
+                               max_length=max_length))
         alternatives.append(f"rent a {size} GB GPU: {e.method} on {spec.id}")
     cpu_length = min(max_length, 512)
     e = _estimate(demo, "lora", cpu_length, 2, False, hardware.ram_gb or None, profile, device="cpu")
     ram = hardware.ram_available_gb or hardware.ram_gb
     if ram and e.total_gb > ram:
-        reasons.append(Reason("low-ram", f"Even the demo model needs {e.total_gb:.1f} GB of RAM; {ram:.1f} GB is free."))
-    text = (f"Meanwhile, the embedded demo model (SmolLM2-135M-Instruct) trains LoRA on this CPU "
-            f"({hardware.cpu_cores} cores, needs ~{e.total_gb:.1f} GB RAM) to try the whole loop")
+        reasons.append(_reason("low-ram", need=e.total_gb, ram=ram))
     if answers.examples and answers.avg_tokens:
         tokens = answers.examples * min(answers.avg_tokens, cpu_length) * pick_epochs(answers.examples, "lora")
         hours = tokens / CPU_DEMO_TOKENS_PER_S / 3600
-        text += f"; your data would take ~{_duration(hours)} at ~{CPU_DEMO_TOKENS_PER_S} tokens/s (2-core CPU)"
-    reasons.append(Reason("cpu-demo", text + ". It shows the workflow; it is too small for production quality."))
+        reasons.append(_reason("cpu-demo", "with-time", cores=hardware.cpu_cores, need=e.total_gb,
+                               duration=_duration(hours), tokens_per_s=CPU_DEMO_TOKENS_PER_S))
+    else:
+        reasons.append(_reason("cpu-demo", cores=hardware.cpu_cores, need=e.total_gb))
     settings = {"model": "demo", "method": "lora", "epochs": pick_epochs(answers.examples, "lora"),
-                "learning_rate": LEARNING_RATES["lora"], "max_length": cpu_length, "batch_size": 2,
+                "learning_rate": DEFAULT_LEARNING_RATES["lora"], "max_length": cpu_length, "batch_size": 2,
                 "grad_accum": 4, "gradient_checkpointing": False,
                 "lora": {"r": profile.lora_r, "alpha": profile.lora_alpha}}
     return Recommendation(path="open", method="lora", model="demo", settings=settings, reasons=reasons, estimate=e,
@@ -476,5 +455,5 @@ def _duration(hours: float) -> str:
 
 
 __all__ = ["Answers", "TrainerProfile", "TUNEWIZ_TRAINER", "Reason", "Recommendation", "AdviceError", "advise",
-           "validate", "best_settings", "smallest_rentable", "pick_max_length", "pick_epochs", "GOALS",
+           "validate", "best_settings", "smallest_rentable", "pick_max_length", "pick_epochs", "GOALS", "Route",
            "UnknownModelError", "ModelConfigError", "GIB"]

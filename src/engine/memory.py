@@ -32,14 +32,13 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from engine.catalog import ModelSpec
+from engine.methods import METHODS
 
-Method = Literal["lora", "qlora", "full", "cpt"]
 Optimizer = Literal["adamw", "adamw_8bit", "paged_adamw_8bit"]
 Precision = Literal["bf16", "fp16", "fp32"]
 LossImpl = Literal["chunked", "full"]
 Device = Literal["cuda", "cpu"]
 
-METHODS: tuple[str, ...] = ("lora", "qlora", "full", "cpt")
 OPTIMIZERS: tuple[str, ...] = ("adamw", "adamw_8bit", "paged_adamw_8bit")
 PRECISIONS: tuple[str, ...] = ("bf16", "fp16", "fp32")
 

@@ -16,8 +16,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from engine.data.canonical import FORMATS
+from engine.methods import DEFAULT_LEARNING_RATES, Method, learning_rate_help
 
-METHODS = ("lora", "qlora", "full", "cpt")
 PRECISIONS = ("auto", "bf16", "fp16", "fp32")
 TRAIN_ON = ("assistant", "all")
 DATA_FORMATS = ("auto",) + FORMATS
@@ -53,7 +53,7 @@ class RunConfig(BaseModel):
 
     name: str | None = Field(None, description="Run name: the folder under runs_dir. Default: model-method-time.")
     model: str = Field("demo", description="'demo' (the embedded SmolLM2-135M-Instruct), a hub id or a local path.")
-    method: Literal["lora", "qlora", "full", "cpt"] = Field(
+    method: Method = Field(
         "lora", description="lora (16-bit base + adapter), qlora (4-bit NF4 base + adapter), full SFT, "
                             "cpt (continual pretraining on raw text, all weights).")
     data: list[DataSource] = Field(default_factory=list, description="A path, or a list of {path, format}.")
@@ -62,7 +62,7 @@ class RunConfig(BaseModel):
     packing: bool = Field(False, description="Pack several examples into each max_length sequence.")
     epochs: float = Field(3.0, gt=0, le=100, description="Passes over the data (ignored when max_steps is set).")
     max_steps: int | None = Field(None, ge=1, description="Stop after this many optimizer steps.")
-    learning_rate: float | None = Field(None, gt=0, lt=1, description="Default: 2e-4 for lora/qlora, 2e-5 full, 5e-5 cpt.")
+    learning_rate: float | None = Field(None, gt=0, lt=1, description=learning_rate_help())
     batch_size: int = Field(2, ge=1, le=4096, description="Examples per device per step.")
     grad_accum: int = Field(4, ge=1, le=4096, description="Micro-batches accumulated per optimizer step.")
     lora: LoraSettings = Field(default_factory=LoraSettings)
@@ -104,7 +104,7 @@ class RunConfig(BaseModel):
     def effective_learning_rate(self) -> float:
         if self.learning_rate is not None:
             return self.learning_rate
-        return {"lora": 2e-4, "qlora": 2e-4, "full": 2e-5, "cpt": 5e-5}[self.method]
+        return DEFAULT_LEARNING_RATES[self.method]
 
     def default_name(self) -> str:
         short = Path(self.model.rstrip("/")).name.lower()

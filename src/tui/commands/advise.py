@@ -14,10 +14,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from engine.methods import METHODS
+
 err = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
 
-METHOD_CHOICES = ("lora", "qlora", "full", "cpt")
 GOAL_CHOICES = ("knowledge", "style", "task", "domain")
 # No single GPU has more than this (B300: 288 GB); a bigger figure is a typo (MB for GB, or a sum of GPUs).
 MAX_VRAM_GB = 512.0
@@ -91,7 +92,7 @@ def estimate(
     model: str = typer.Option(..., "--model", "-m", help="Catalog id or alias (e.g. Qwen/Qwen2.5-7B-Instruct, demo), "
                                                       "a local model folder, or a hub id (its config.json only).",
                               show_default=False),
-    method: str = typer.Option("lora", "--method", help="lora | qlora | full | cpt"),
+    method: str = typer.Option("lora", "--method", help=" | ".join(METHODS)),
     seq_len: int = typer.Option(1024, "--seq-len", help="Tokens per example (max_length)."),
     batch: int = typer.Option(1, "--batch", help="Examples per step on the GPU (batch_size)."),
     grad_checkpointing: bool = typer.Option(True, "--grad-checkpointing/--no-grad-checkpointing",
@@ -111,7 +112,7 @@ def estimate(
     from engine.memory import OPTIMIZERS, TERM_HELP, EstimateError
     from engine.memory import estimate as run_estimate
 
-    method = _check_choice("--method", method, METHOD_CHOICES)
+    method = _check_choice("--method", method, METHODS)
     optimizer = _check_choice("--optimizer", optimizer, OPTIMIZERS)
     for name, value in (("--seq-len", seq_len), ("--batch", batch), ("--lora-r", lora_r)):
         if value < 1:

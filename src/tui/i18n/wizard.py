@@ -1,6 +1,7 @@
 """The wizard's strings (tui/screens/wizard). `wizard.field.*` mirror RunConfig's field
 descriptions (a test keeps the English ones equal to the engine's); `wizard.rule.*` name the
 advisor's rules, whose detailed reasons come from the engine in English."""
+from engine.methods import learning_rate_groups, learning_rate_help
 
 EN = {
     "wizard.title": "Wizard",
@@ -306,7 +307,7 @@ EN = {
     "wizard.field.packing": "Pack several examples into each max_length sequence.",
     "wizard.field.epochs": "Passes over the data (ignored when max_steps is set).",
     "wizard.field.max_steps": "Stop after this many optimizer steps.",
-    "wizard.field.learning_rate": "Default: 2e-4 for lora/qlora, 2e-5 full, 5e-5 cpt.",
+    "wizard.field.learning_rate": learning_rate_help(),
     "wizard.field.batch_size": "Examples per device per step.",
     "wizard.field.grad_accum": "Micro-batches accumulated per optimizer step.",
     "wizard.field.lora.r": "LoRA rank.",
@@ -613,7 +614,7 @@ ZH = {
     "wizard.field.packing": "把多条样本打包进每个 max_length 序列。",
     "wizard.field.epochs": "遍历数据的轮数（设置了 max_steps 时忽略）。",
     "wizard.field.max_steps": "在这么多次优化步之后停止。",
-    "wizard.field.learning_rate": "默认：lora/qlora 为 2e-4，full 为 2e-5，cpt 为 5e-5。",
+    "wizard.field.learning_rate": "默认：" + "，".join(f"{methods} 为 {rate}" for methods, rate in learning_rate_groups()) + "。",
     "wizard.field.batch_size": "每个设备每步的样本数。",
     "wizard.field.grad_accum": "每次优化步累积的微批次数。",
     "wizard.field.lora.r": "LoRA 秩。",

@@ -12,9 +12,10 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
+from engine.methods import METHODS
 from tui.i18n import t
 from tui.screens.wizard.base import StepScreen, WizardHost, message_row, show_message
-from tui.screens.wizard.state import METHODS, capacity, parse_positive_int, plan_estimate
+from tui.screens.wizard.state import capacity, parse_positive_int, plan_estimate
 from tui.screens.wizard.texts import breakdown_text
 from tui.widgets.wizard.fitbar import FitBar, gb_text
 

@@ -31,7 +31,6 @@ LENGTHS: dict[str, tuple[int | None, int | None]] = {
     "very_long": (3000, None),
     "unknown": (None, None),
 }
-METHODS = ("lora", "qlora", "full", "cpt")
 
 # Rough training speed. GPUs: this share of the card's dense bf16 peak (typical for LoRA/SFT on one
 # card), with 4N FLOPs per token for LoRA/QLoRA and 6N for full weights (DESIGN.md's MFU convention).

@@ -1,0 +1,45 @@
+"""The training methods tunewiz runs, and the defaults that belong to each.
+
+One definition for the run config (`engine.train.config`), the memory estimate, the advisor, the
+`advise`/`estimate` commands and the wizard. Standard library only: the CLI and the app's first
+frame import it.
+"""
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+Method = Literal["lora", "qlora", "full", "cpt"]
+"""lora: a 16-bit base + an adapter; qlora: a 4-bit NF4 base + an adapter; full: supervised
+fine-tuning of every weight; cpt: continual pretraining on raw text (every weight)."""
+
+METHODS: tuple[Method, ...] = get_args(Method)
+"""Every method, in the order the config, the CLI and the wizard's method picker list them."""
+
+ADAPTER_METHODS: tuple[Method, ...] = ("lora", "qlora")
+"""The methods that train a LoRA adapter on a frozen base (the others train every weight)."""
+
+DEFAULT_LEARNING_RATES: dict[Method, float] = {"lora": 2e-4, "qlora": 2e-4, "full": 2e-5, "cpt": 5e-5}
+"""RunConfig's learning rate when a config sets none (and the advisor's): an adapter learns fast;
+every weight needs ~10x less."""
+
+
+def rate_text(rate: float) -> str:
+    """A learning rate as people write it: 2e-4, 1.5e-5."""
+    mantissa, exponent = f"{rate:e}".split("e")
+    return f"{mantissa.rstrip('0').rstrip('.')}e{int(exponent)}"
+
+
+def learning_rate_groups() -> list[tuple[str, str]]:
+    """[(methods joined by "/", rate text)] of `DEFAULT_LEARNING_RATES`, methods with one rate
+    together, in METHODS order: [("lora/qlora", "2e-4"), ("full", "2e-5"), ("cpt", "5e-5")]."""
+    groups: dict[float, list[str]] = {}
+    for method in METHODS:
+        groups.setdefault(DEFAULT_LEARNING_RATES[method], []).append(method)
+    return [("/".join(methods), rate_text(rate)) for rate, methods in groups.items()]
+
+
+def learning_rate_help() -> str:
+    """RunConfig's description of `learning_rate`, from the table."""
+    (first_methods, first_rate), *rest = learning_rate_groups()
+    return "Default: " + ", ".join([f"{first_rate} for {first_methods}"]
+                                   + [f"{rate} {methods}" for methods, rate in rest]) + "."
