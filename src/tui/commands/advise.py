@@ -19,7 +19,6 @@ from engine.methods import METHODS
 err = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
 
-GOAL_CHOICES = ("knowledge", "style", "task", "domain")
 # No single GPU has more than this (B300: 288 GB); a bigger figure is a typo (MB for GB, or a sum of GPUs).
 MAX_VRAM_GB = 512.0
 
@@ -180,13 +179,13 @@ def advise(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Which path (RAG, OpenAI or an open model), method, model and settings fit your goal and GPU."""
-    from engine.advisor import AdviceError, Answers
+    from engine.advisor import GOALS, AdviceError, Answers
     from engine.advisor import advise as run_advise
     from engine.catalog import ModelConfigError, UnknownModelError
     from engine.hardware import assumed, detect
     from engine.memory import EstimateError
 
-    goal = _check_choice("--goal", goal, GOAL_CHOICES)
+    goal = _check_choice("--goal", goal, GOALS)
     for name, value in (("--examples", examples), ("--avg-tokens", avg_tokens),
                         ("--avg-output-tokens", avg_output_tokens)):
         if value is not None and value < (1 if name == "--avg-tokens" else 0):
