@@ -53,8 +53,8 @@ class AdviceRule:
                 for _, name, _, _ in Formatter().parse(template) if name}
 
 
-_WHY_NOT = ("`{why_not}` is the advisor's measure of the leanest method tried: \"QLORA needs N GB even at "
-            "batch 1 with gradient checkpointing (> V GB)\".")
+_WHY_NOT = ("`{why_not}` says why the leanest method tried does not fit: \"QLORA needs N GB even at batch 1 "
+            "with gradient checkpointing (> V GB)\".")
 
 RULE_LIST: tuple[AdviceRule, ...] = (
     # -- the goal ------------------------------------------------------------------------------------
@@ -107,7 +107,7 @@ RULE_LIST: tuple[AdviceRule, ...] = (
         "OpenAI stopped accepting new fine-tuning jobs on {date}.",
         basis="the catalog's sourced wind-down dates (engine.catalog.OPENAI_WIND_DOWN)"),
     AdviceRule(
-        "openai-path", "no GPU fits and OpenAI is allowed: fine-tune on OpenAI",
+        "openai-path", "no GPU (or none that fits) and OpenAI is allowed: fine-tune on OpenAI",
         "Your data may go to OpenAI and you can still create jobs there: fine-tuning {model} is the least effort "
         "(no GPU needed).",
         guide="A", basis="the guide's section A: OpenAI's own fine-tuning is the least effort"),
@@ -168,7 +168,8 @@ RULE_LIST: tuple[AdviceRule, ...] = (
         "memory-fit", "the method chosen: full SFT if it fits, else LoRA, else QLoRA (the fastest settings that fit)",
         "{method} of {model} needs {need:.1f} GB (max_length {max_length}, batch {batch}, {checkpointing}) of the "
         "{vram:.0f} GB available: {spare:.1f} GB to spare.",
-        guide="B1", basis="the guide's method table, priced by engine.memory.estimate with some headroom",
+        guide="B1", basis="the guide's method table, priced by engine.memory.estimate with some headroom. "
+                          "`{skipped}`: the faster methods that do not fit, with what each would need",
         variants={"skipped": "{method} of {model} needs {need:.1f} GB (max_length {max_length}, batch {batch}, "
                              "{checkpointing}) of the {vram:.0f} GB available: {spare:.1f} GB to spare "
                              "({skipped})."}),
