@@ -3,57 +3,22 @@
 It is the only writer of the run's `events.jsonl` and `status.json`. Its stdout/stderr go to
 `train.log` (the launcher sets that up). It ends every run with an `end` event, whatever happens:
 `completed`, `stopped` (SIGTERM/SIGINT: a checkpoint is written first), `oom` or `failed`.
+This module is only the entry point; what the trainer's pieces share is in context.py.
 """
 from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
 import time
 import traceback
 from pathlib import Path
-from typing import Any
 
 from engine import runs
 from engine.events import EventWriter
 from engine.train.config import ConfigError, RunConfig, load_config
+from engine.train.context import RunContext
 from engine.train.errors import TrainingError, is_oom
-
-
-class StopFlag:
-    """Set by SIGTERM/SIGINT; the trainer callback checkpoints and stops at the next step end."""
-
-    def __init__(self) -> None:
-        self.requested = False
-        self.signal_name: str | None = None
-
-    def install(self) -> None:
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, self._handle)
-        # The trainer must survive its terminal closing (it runs in its own session anyway).
-        signal.signal(signal.SIGHUP, signal.SIG_IGN)
-
-    def _handle(self, signum: int, frame: Any) -> None:
-        self.requested = True
-        self.signal_name = signal.Signals(signum).name
-
-
-class RunContext:
-    """What the trainer pieces share: the run directory, the event writer, the status."""
-
-    def __init__(self, run_dir: Path, config: RunConfig) -> None:
-        self.run_dir = run_dir
-        self.config = config
-        self.events = EventWriter(run_dir / runs.EVENTS_FILE)
-        self.stop = StopFlag()
-
-    def status(self, **fields: Any) -> None:
-        runs.write_status(self.run_dir, **fields)
-
-    def log(self, message: str, level: str = "info") -> None:
-        print(f"[{level}] {message}", flush=True)
-        self.events.write("log", level=level, message=message)
 
 
 def _oom_advice(config: RunConfig) -> str:
@@ -68,7 +33,7 @@ def _oom_advice(config: RunConfig) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m engine.train.run")
+    parser = argparse.ArgumentParser(prog=f"python -m {runs.TRAINER_MODULE}")
     parser.add_argument("run_dir")
     parser.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
     args = parser.parse_args(argv)

@@ -21,7 +21,7 @@ from engine.train.lm_head import use_fast_cpu_lm_head
 from engine.train.tokenize import TokenizedSet, ensure_chat_template, tokenize_examples
 
 if TYPE_CHECKING:
-    from engine.train.run import RunContext
+    from engine.train.context import RunContext
 
 MIN_EVAL_ROWS = 20  # below this an eval split is too small to mean anything
 
