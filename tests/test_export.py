@@ -101,6 +101,51 @@ def test_qlora_is_merged_into_a_16_bit_copy_of_the_base(tmp_path, tiny_model_dir
     assert (plain - want).abs().max().item() > 10 * error  # and the adapter's change is far above it
 
 
+def test_a_real_qlora_run_is_merged_into_16_bits_through_the_cli(tmp_path, tiny_model_dir):
+    """A QLoRA run of the real trainer (a subprocess, 4-bit NF4 base), then `tunewiz export RUN --merge
+    OUT`: OUT is a plain 16-bit model that answers like the adapter on a 16-bit copy of the base."""
+    import torch
+    from peft import PeftModel
+    from safetensors import safe_open
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from engine.events import read_events
+    from test_chat_support import train_memorised
+
+    run_dir = train_memorised(tmp_path, tiny_model_dir, name="tiny-qlora", method="qlora", steps=6)
+    start = next(e for e in read_events(run_dir / "events.jsonl") if e["type"] == "start")
+    quantization = start["quantization"] or {}
+    assert (quantization.get("quant_type"), quantization.get("layers")) == ("nf4", 14)  # trained on the 4-bit base
+    out = tmp_path / "exports" / "tiny-qlora-merged"
+    result = cli("export", run_dir.name, "--merge", str(out), "--json", env={"TUNEWIZ_RUNS_DIR": str(run_dir.parent)})
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert (data["out"], data["method"], data["dtype"], data["merged_layers"]) == (str(out), "qlora", "bf16", 14)
+
+    # No 4-bit weights: no quantisation config, and every tensor bf16 with the base's own name and shape
+    # (4-bit layers would be packed uint8 with absmax/quant_map/quant_state tensors beside them).
+    config = json.loads((out / "config.json").read_text())
+    assert "quantization_config" not in config and config["dtype"] == "bfloat16"
+    base_shapes = {name: tuple(t.shape) for name, t in
+                   AutoModelForCausalLM.from_pretrained(tiny_model_dir).state_dict().items()}
+    with safe_open(str(out / "model.safetensors"), framework="pt") as handle:
+        stored = {key: (handle.get_slice(key).get_dtype(), tuple(handle.get_slice(key).get_shape()))
+                  for key in handle.keys()}
+    assert {dtype for dtype, _ in stored.values()} == {"BF16"}
+    assert {key: shape for key, (_, shape) in stored.items()} == {key: base_shapes[key] for key in stored}
+    assert set(base_shapes) - set(stored) <= {"lm_head.weight"}  # tied to the embeddings, stored once
+
+    merged = AutoModelForCausalLM.from_pretrained(out).eval()
+    tokenizer = AutoTokenizer.from_pretrained(out)
+    reference = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(tiny_model_dir, dtype=torch.bfloat16),
+                                          str(run_dir / "adapter")).eval()
+    got, want = logits_of(merged, tokenizer), logits_of(reference, tokenizer)
+    plain = logits_of(AutoModelForCausalLM.from_pretrained(tiny_model_dir, dtype=torch.bfloat16).eval(), tokenizer)
+    error = (got - want).abs().max().item()
+    assert error < 0.05 * want.abs().max().item()  # bf16 rounding only
+    assert (plain - want).abs().max().item() > 10 * error  # and what the adapter learned is far above it
+
+
 def test_an_interrupted_export_leaves_no_folder(memorised_run, tmp_path):
     def interrupt(fraction: float, message: str) -> None:
         if message.startswith("writing"):
