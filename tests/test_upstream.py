@@ -173,6 +173,7 @@ FAKES: dict[str, tuple[str, Callable[[Any], None], list[tuple[str, str]]]] = {
         ''', lambda m: check_peft_disable_adapters(m.BaseTunerLayer), [
             ("return self._disable_adapters", "return self._adapters_off"),
             ("return self._disable_adapters", "return self._disable_adapters or self.merged"),
+            ("return self._disable_adapters", "return not self._disable_adapters"),  # the flag's meaning flipped
             ("def enable_adapters(self, enabled)", "def enable_adapters(self, adapter_names, enabled)"),
         ]),
     "transformers.loading_tqdm": ('''
@@ -292,6 +293,16 @@ def test_without_trls_names_the_lm_head_stays_trls(monkeypatch):
             assert (trl_utils._use_triton, trl_utils._ChunkedLogProbFunction) == saved  # untouched
 
 
+def test_without_torchs_bf16_question_4bit_layers_compute_in_fp32(monkeypatch):
+    import torch
+
+    from engine.train.trainer import native_bf16
+    monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: True)  # a CPU with native bf16
+    assert native_bf16(False) is True
+    pretend_mismatch(monkeypatch, "torch.mkldnn_bf16")
+    assert native_bf16(False) is False
+
+
 def test_without_peft_or_transformers_names_training_takes_the_library_path(tiny_model_dir, tmp_path, monkeypatch):
     import torch
     from transformers import AutoModelForCausalLM
@@ -300,16 +311,14 @@ def test_without_peft_or_transformers_names_training_takes_the_library_path(tiny
     from engine.train.context import RunContext
     from engine.train.lora_dropout import count_cpu_lora_dropouts
     from engine.train.packed_attention import use_packed_sdpa
-    from engine.train.trainer import (RowPackedCollator, describe_paths, load_model, native_bf16,
-                                      use_row_packing)
+    from engine.train.trainer import RowPackedCollator, describe_paths, load_model, use_row_packing
 
-    pretend_mismatch(monkeypatch, "peft.lora_dropout", "transformers.attention_interface", "torch.mkldnn_bf16")
+    pretend_mismatch(monkeypatch, "peft.lora_dropout", "transformers.attention_interface")
     config = RunConfig(model=str(tiny_model_dir), method="lora", lora={"dropout": 0.1}, runs_dir=str(tmp_path),
                        packing=True)
     model = load_model(RunContext(tmp_path, config), str(tiny_model_dir), "fp32", on_gpu=False)
     assert count_cpu_lora_dropouts(model) == 0  # peft's nn.Dropout stays
     assert any(type(m) is torch.nn.Dropout for m in model.modules())
-    assert native_bf16(False) is False
     plain = AutoModelForCausalLM.from_pretrained(tiny_model_dir, attn_implementation="sdpa")
     assert use_packed_sdpa(plain) is False and plain.config._attn_implementation == "sdpa"
 
