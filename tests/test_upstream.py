@@ -100,10 +100,16 @@ FAKES: dict[str, tuple[str, Callable[[Any], None], list[tuple[str, str]]]] = {
             padding_free: bool = False
             return_position_ids: bool = False
             def torch_call(self, examples):
-                return self.padding_free or self.return_position_ids
+                output = {"input_ids": examples, "labels": examples}
+                if self.padding_free or self.return_position_ids:
+                    output["position_ids"] = examples
+                if not self.padding_free:
+                    output["attention_mask"] = examples
+                return output
         ''', lambda m: check_trl_sft_collator(m.DataCollatorForLanguageModeling), [
-            ("return_position_ids", "position_ids"),
+            ("return_position_ids", "with_positions"),
             ("padding_free: bool = False", "flatten: bool = False"),
+            ('output["attention_mask"]', 'output["padding_mask"]'),  # a batch key renamed
         ]),
     "transformers.attn_implementation": ('''
         class PretrainedConfig:

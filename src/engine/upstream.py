@@ -93,6 +93,19 @@ def code_names(function: Callable[..., Any]) -> set[str]:
     return names
 
 
+def code_strings(function: Callable[..., Any]) -> set[str]:
+    """The string constants in `function`'s code (dictionary keys among them), nested functions included."""
+    code = getattr(inspect.unwrap(function), "__code__", None)
+    strings: set[str] = set()
+    pending = [code] if code is not None else []
+    while pending:
+        current = pending.pop()
+        for constant in current.co_consts:  # a dict display's keys are one tuple constant
+            strings.update(c for c in (constant if isinstance(constant, tuple) else (constant,)) if isinstance(c, str))
+        pending.extend(c for c in current.co_consts if inspect.iscode(c))
+    return strings
+
+
 def expect_reads(function: Callable[..., Any], expected: Iterable[str], what: str, library: str) -> None:
     """`function`'s code reads each of `expected` (a module global looked up at call time, or an attribute)."""
     missing = sorted(set(expected) - code_names(function))
@@ -160,8 +173,11 @@ def check_trl_sft_collator(collator_class: Any = None) -> None:
     expect_keywords(collator_class, ["pad_token_id", "padding_free", "return_position_ids"],
                     "DataCollatorForLanguageModeling", "trl")
     call = getattr(collator_class, "torch_call", None) or getattr(collator_class, "__call__", None)
-    # The keys RowPackedCollator reads and writes: the collator must still produce them.
+    # It must still honour the two flags RowPackedCollator sets and build the batch keys it reads.
     expect_reads(call, ["return_position_ids", "padding_free"], "DataCollatorForLanguageModeling.torch_call", "trl")
+    missing = sorted({"input_ids", "labels", "attention_mask", "position_ids"} - code_strings(call))
+    if missing:
+        raise mismatch_error("trl", f"DataCollatorForLanguageModeling.torch_call no longer builds {', '.join(missing)}")
 
 
 def check_transformers_attn_implementation(config_class: Any = None) -> None:
