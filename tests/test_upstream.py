@@ -16,11 +16,12 @@ from typing import Any, Callable
 import pytest
 
 from engine import upstream
-from engine.upstream import (UPSTREAM_NAMES, UpstreamMismatch, UpstreamName, check_peft_disable_adapters,
-                             check_peft_lora_dropout, check_torch_mkldnn_bf16, check_transformers_attention_interface,
-                             check_transformers_attn_implementation, check_transformers_loading_tqdm,
-                             check_transformers_streamer_state, check_trl_chunked_logprob, check_trl_sft_collator,
-                             check_trl_use_triton, library_version)
+from engine.upstream import (UPSTREAM_NAMES, UpstreamMismatch, UpstreamName, check_bitsandbytes_quant_state,
+                             check_peft_disable_adapters, check_peft_lora_dropout, check_torch_mkldnn_bf16,
+                             check_transformers_attention_interface, check_transformers_attn_implementation,
+                             check_transformers_loading_tqdm, check_transformers_streamer_state,
+                             check_trl_chunked_logprob, check_trl_sft_collator, check_trl_use_triton,
+                             library_version)
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -161,6 +162,23 @@ FAKES: dict[str, tuple[str, Callable[[Any], None], list[tuple[str, str]]]] = {
             ('self.lora_dropout["default"](x)', 'F.dropout(x, self.p)'),  # the forward reads no module
             ("nn.Dropout(p=config.lora_dropout)", "nn.AlphaDropout(p=config.lora_dropout)"),
             ("def dropout(input, p=0.5, training=True", "def dropout(input, training=True, p=0.5"),
+        ]),
+    "bitsandbytes.quant_state": ('''
+        class QuantState:
+            def __init__(self, absmax, shape=None, code=None, blocksize=None, quant_type=None, dtype=None,
+                         offset=None, state2=None):
+                self.quant_type = quant_type
+                self.nested = state2 is not None
+        class Linear4bit:
+            def __init__(self, input_features, output_features, bias=True, compute_dtype=None,
+                         compress_statistics=True, quant_type="fp4"):
+                self.weight = Params4bit(quant_state=None)
+                self.weight.quant_state = None
+                self.compute_dtype = compute_dtype
+        ''', lambda m: check_bitsandbytes_quant_state(m.Linear4bit, m.QuantState), [
+            ("self.nested = state2 is not None", "self.double_quant = state2 is not None"),
+            ("self.compute_dtype = compute_dtype", "self.dtype_for_compute = compute_dtype"),
+            ("offset=None, state2=None", "offset=None, nested=None"),
         ]),
     "torch.mkldnn_bf16": ('''
         def is_mkldnn_bf16_supported():
@@ -307,6 +325,18 @@ def test_without_torchs_bf16_question_4bit_layers_compute_in_fp32(monkeypatch):
     assert native_bf16(False) is True
     pretend_mismatch(monkeypatch, "torch.mkldnn_bf16")
     assert native_bf16(False) is False
+
+
+def test_without_bitsandbytes_names_the_start_event_carries_no_quantization(tiny_model_dir, tmp_path, monkeypatch):
+    from engine.train.config import RunConfig
+    from engine.train.context import RunContext
+    from engine.train.trainer import load_model, quantization_of
+
+    config = RunConfig(model=str(tiny_model_dir), method="qlora", runs_dir=str(tmp_path))
+    model = load_model(RunContext(tmp_path, config), str(tiny_model_dir), "fp32", on_gpu=False)
+    assert quantization_of(model)["quant_type"] == "nf4"
+    pretend_mismatch(monkeypatch, "bitsandbytes.quant_state")
+    assert quantization_of(model) is None  # rather than a crash at the start of training
 
 
 def test_without_peft_or_transformers_names_training_takes_the_library_path(tiny_model_dir, tmp_path, monkeypatch):

@@ -1,4 +1,4 @@
-"""Every private or undocumented name of TRL, peft, transformers and torch that tunewiz relies on.
+"""Every private or undocumented name of TRL, peft, transformers, bitsandbytes and torch tunewiz relies on.
 
 tunewiz reaches past the documented API of its libraries in a few places, each for speed or for a
 hook the library does not offer. A new release can rename, reorder or drop such a name without
@@ -22,8 +22,8 @@ Also used, but documented (no entry): `peft.tuners.tuners_utils.BaseTunerLayer` 
 `transformers.AttentionInterface` itself (its registered functions' signature is an entry);
 `PreTrainedModel.set_attn_implementation`; TRL's pre-tokenized datasets with an `assistant_masks`
 column (train/tokenize.py, documented in `SFTTrainer`'s docstring); `Trainer.training_step` /
-`prediction_step` overrides and `Trainer.data_collator` (train/trainer.py). No private name of
-bitsandbytes is used: it is reached only through `transformers.BitsAndBytesConfig`.
+`prediction_step` overrides and `Trainer.data_collator` (train/trainer.py); bitsandbytes'
+`nn.Linear4bit` class itself and `transformers.BitsAndBytesConfig`.
 """
 from __future__ import annotations
 
@@ -242,6 +242,19 @@ def check_peft_lora_dropout(lora_layer: Any = None, lora_linears: Sequence[Any] 
     expect_positional(functional_dropout, ["input", "p", "training"], "torch.nn.functional.dropout", "torch")
 
 
+def check_bitsandbytes_quant_state(linear4bit: Any = None, quant_state: Any = None) -> None:
+    """The start event's `quantization` is read from the model's layers: each
+    `bitsandbytes.nn.Linear4bit`'s `compute_dtype` and its weight's `quant_state`
+    (`bitsandbytes.functional.QuantState`) with `quant_type` and `nested` (double quantisation)."""
+    if linear4bit is None:
+        import bitsandbytes
+        linear4bit, quant_state = bitsandbytes.nn.Linear4bit, bitsandbytes.functional.QuantState
+    expect_keywords(linear4bit.__init__, ["compute_dtype", "quant_type"], "Linear4bit", "bitsandbytes")
+    expect_reads(linear4bit.__init__, ["compute_dtype", "quant_state"], "Linear4bit.__init__", "bitsandbytes")
+    expect_keywords(quant_state.__init__, ["quant_type", "state2"], "QuantState", "bitsandbytes")
+    expect_reads(quant_state.__init__, ["quant_type", "nested"], "QuantState.__init__", "bitsandbytes")
+
+
 def check_torch_mkldnn_bf16(op: Callable[[], Any] | None = None) -> None:
     """`torch.ops.mkldnn._is_mkldnn_bf16_supported()` tells whether the CPU does bf16 natively
     (AVX512-BF16/AMX); torch has no public question for it."""
@@ -400,6 +413,14 @@ UPSTREAM_NAMES: dict[str, UpstreamName] = {entry.key: entry for entry in (
         on_mismatch="native_bf16() says False: 4-bit layers compute in fp32 on the CPU (slower, same result)",
         guarded_by="tests/test_train.py::test_qlora_runs_on_the_cpu_with_nf4_double_quant",
         check=check_torch_mkldnn_bf16),
+    UpstreamName(
+        key="bitsandbytes.quant_state", library="bitsandbytes",
+        uses="Linear4bit.compute_dtype and Linear4bit.weight.quant_state (QuantState) .quant_type and .nested",
+        where="src/engine/train/trainer.py: quantization_of",
+        why="the start event says what the trained model's 4-bit layers really are (NF4, double quantisation)",
+        on_mismatch="quantization_of() returns None: the start event carries no quantization (logged)",
+        guarded_by="tests/test_train.py::test_qlora_runs_on_the_cpu_with_nf4_double_quant",
+        check=check_bitsandbytes_quant_state),
     UpstreamName(
         key="peft.disable_adapters", library="peft",
         uses="BaseTunerLayer._disable_adapters, the flag behind the disable_adapters property",

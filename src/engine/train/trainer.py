@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import random
+import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -170,9 +171,10 @@ def quantization_of(model: Any) -> dict[str, Any] | None:
     {"bits": 4, "layers": number of bitsandbytes Linear4bit layers, "quant_type": "nf4" | "fp4",
     "double_quant": bool, "compute_dtype": "bfloat16" | "float16" | "float32"}; None when no layer
     is 4-bit. Mixed values (never made by tunewiz) are joined with commas."""
-    import sys
     if "bitsandbytes" not in sys.modules:
         return None  # nothing loaded bitsandbytes, so no layer can be 4-bit (and importing it costs time)
+    if upstream.mismatch("bitsandbytes.quant_state"):
+        return None  # the layers no longer say it the way read here (train() logged why)
     import bitsandbytes as bnb
     layers = [m for m in model.modules()
               if isinstance(m, bnb.nn.Linear4bit) and getattr(m.weight, "quant_state", None) is not None]
@@ -546,6 +548,8 @@ def train(ctx: "RunContext", resume: bool = False) -> str:
     packing_mode = use_row_packing(trainer, model, tokenizer) if config.packing else None
     if packing_mode:
         ctx.log(f"packing: {packing_mode}")
+    if "bitsandbytes" in sys.modules:
+        upstream.mismatch("bitsandbytes.quant_state")  # checked now, for the start event, so it is logged here
     for problem in upstream.mismatches_found().values():
         ctx.log(f"{problem}; tunewiz takes the library's own path instead (engine/upstream.py)", "warning")
     ctx.log(describe_paths(config, model, trainer, on_gpu, lm_head_installed))
