@@ -8,13 +8,14 @@ from engine.events import read_events, validate_event
 from engine.launch import create_run_dir
 from engine.runs import read_status
 from engine.train import run as trainer_main
+from engine.train.context import StopFlag
 from engine.train.config import load_config
 
 
 @pytest.fixture
 def run_dir(tmp_path, runs_dir, monkeypatch):
     # In-process: keep pytest's own signal handlers.
-    monkeypatch.setattr(trainer_main.StopFlag, "install", lambda self: None)
+    monkeypatch.setattr(StopFlag, "install", lambda self: None)
     data = write_jsonl(tmp_path / "d.jsonl", memorise_rows(2))
     return create_run_dir(load_config(None, [f"data={data}", f"runs_dir={runs_dir}", "batch_size=8",
                                              "max_length=4096", "gradient_checkpointing=false"]))
