@@ -168,10 +168,11 @@ def wait_for(predicate, timeout: float = 120, poll: float = 0.2):
 
 
 def test_detach_survives_the_terminal_closing_then_sigterm_checkpoints_and_resume_continues(
-        tmp_path, tiny_model_dir, runs_dir):
+        tmp_path, tiny_model_dir, runs_dir, request):
     import re
+    import signal
 
-    from engine.runs import pid_alive
+    from engine.runs import is_trainer_process, pid_alive, trainer_alive
     from pty_terminal import Terminal
 
     config = make_config(tmp_path, tiny_model_dir, runs_dir, max_steps=100000, save_steps=100000, name="long")
@@ -187,6 +188,13 @@ def test_detach_survives_the_terminal_closing_then_sigterm_checkpoints_and_resum
     assert "Traceback" not in screen
     run_dir = Path(screen.strip().splitlines()[-1])
     trainer = int(re.search(r"trainer pid (\d+)", screen).group(1))
+
+    def kill_a_leftover_trainer() -> None:  # a failure below must not leave a 100,000-step trainer running
+        status = read_status(run_dir)
+        if trainer_alive(status) and is_trainer_process(status["pid"]):
+            os.kill(status["pid"], signal.SIGKILL)
+
+    request.addfinalizer(kill_a_leftover_trainer)
     assert run_dir == runs_dir.resolve() / "long"
 
     def trained(count: int):
