@@ -389,3 +389,51 @@ def test_the_paths_line_names_each_cpu_path_and_the_count_of_dropout_layers(tiny
         "packing: none; attention: sdpa")
     bf16 = load_model(RunContext(tmp_path, config), str(tiny_model_dir), "bf16", on_gpu=False)
     assert "LM head loss: TRL's kernel (bfloat16 weights)" in describe_paths(config, bf16, trainer, False, True)
+
+
+def test_without_peft_or_transformers_names_chat_takes_the_public_paths(tiny_model_dir, monkeypatch):
+    # The chat's three upstream names: peft's adapter flag, transformers' loading tqdm and its streamer's
+    # state. On a mismatch each call site takes the library's public path and the user sees the same answers.
+    import torch
+    from transformers import AutoTokenizer
+
+    from engine.chat.local import LocalChat, _make_streamer
+    from engine.run_model import LoadProgress
+    import transformers.core_model_loading as loading
+
+    pretend_mismatch(monkeypatch, "transformers.loading_tqdm")
+    original = loading.tqdm
+    with LoadProgress(0.0, 1.0, lambda *a, **k: None, "weights") as progress:
+        assert loading.tqdm is original and progress.module is None  # not swapped
+    assert loading.tqdm is original
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
+    eager = _make_streamer(tokenizer)
+    pretend_mismatch(monkeypatch, "transformers.loading_tqdm", "transformers.streamer_state")
+    stock = _make_streamer(tokenizer)
+    assert type(stock).__name__ == "CountingStreamer" and type(eager).__name__ == "EagerCountingStreamer"
+    ids = tokenizer("Hello there, how are you?")["input_ids"]
+    stock.put(torch.tensor([ids]))  # the prompt: skipped and not counted
+    for token in ids:
+        stock.put(torch.tensor([token]))
+    stock.end()
+    assert stock.tokens == len(ids)
+    assert "".join(stock) == tokenizer.decode(ids, skip_special_tokens=True)  # every piece, in order
+
+    class Peft:  # enough of a PeftModel for the base-side switch
+        def __init__(self) -> None:
+            self.switched = 0
+
+        def modules(self):
+            return iter(())
+
+        def disable_adapter(self):
+            self.switched += 1
+            return torch.no_grad()
+
+    chat = LocalChat.__new__(LocalChat)
+    chat.model, chat.base_model, chat._tuner_layers = Peft(), None, None
+    pretend_mismatch(monkeypatch, "peft.disable_adapters")
+    with chat._side(adapter=False):
+        pass
+    assert chat._tuner_layers == [] and chat.model.switched == 1  # peft's public switch

@@ -263,6 +263,9 @@ class LoadProgress:
             self.module, self.original = loading, getattr(loading, "tqdm", None)
         except ImportError:
             self.module = self.original = None
+        from engine import upstream
+        if self.original is not None and upstream.mismatch("transformers.loading_tqdm"):
+            self.module = self.original = None  # the hook changed shape: report the stages only
         if self.original is not None:
             self.module.tqdm = self._wrap
         return self

@@ -44,6 +44,25 @@ def _make_streamer(tokenizer: Any, timeout: float | None = None) -> Any:
     characters; only an unfinished multi-byte character (decoded as U+FFFD) waits for its rest."""
     from transformers import TextIteratorStreamer
 
+    from engine import upstream
+
+    if upstream.mismatch("transformers.streamer_state"):
+        # Another transformers: its streamer's state is not what the eager put() below relies on, so
+        # count tokens around the stock put() (text then waits for the next space, as stock does).
+        class CountingStreamer(TextIteratorStreamer):
+            def __init__(self) -> None:
+                super().__init__(tokenizer, skip_prompt=True, timeout=timeout, skip_special_tokens=True)
+                self.tokens = 0
+                self.prompt_seen = False
+
+            def put(self, value: Any) -> None:
+                if self.prompt_seen:
+                    self.tokens += int(value.numel())
+                self.prompt_seen = True
+                super().put(value)
+
+        return CountingStreamer()
+
     class EagerCountingStreamer(TextIteratorStreamer):
         def __init__(self) -> None:
             super().__init__(tokenizer, skip_prompt=True, timeout=timeout, skip_special_tokens=True)
@@ -248,8 +267,11 @@ class LocalChat:
             return contextlib.nullcontext()
         if self._tuner_layers is None:
             from peft.tuners.tuners_utils import BaseTunerLayer
-            self._tuner_layers = [m for m in self.model.modules()
-                                  if isinstance(m, BaseTunerLayer) and hasattr(m, "_disable_adapters")]
+
+            from engine import upstream
+            # Another peft without the flag as we use it: fall back to its public disable_adapter().
+            self._tuner_layers = [] if upstream.mismatch("peft.disable_adapters") else [
+                m for m in self.model.modules() if isinstance(m, BaseTunerLayer) and hasattr(m, "_disable_adapters")]
         if self._tuner_layers:
             return _adapters_off(self._tuner_layers)
         return self.model.disable_adapter()
