@@ -57,8 +57,8 @@ def _follow(run_dir: Path, process, only_new: bool = False) -> str:
     def on_interrupt(signum, frame):
         interrupts["count"] += 1
         if interrupts["count"] == 1:
-            err.print("stopping: the trainer writes a checkpoint first (Ctrl-C again to leave it running "
-                      "in the background)")
+            err.print("stopping: the trainer writes a checkpoint first (Ctrl-C again to stop waiting; it "
+                      "finishes stopping in the background)", soft_wrap=True)
             try:
                 process.send_signal(signal.SIGTERM)
             except ProcessLookupError:
@@ -77,7 +77,9 @@ def _follow(run_dir: Path, process, only_new: bool = False) -> str:
                 break
             time.sleep(0.3)
     except KeyboardInterrupt:
-        err.print(f"left running in the background; follow it with `tunewiz runs` (pid {process.pid})")
+        err.print(f"no longer waiting: the trainer finishes its checkpoint and stops in the background; follow "
+                  f"it with `tunewiz watch {run_dir.name}` (pid {process.pid})", highlight=False, markup=False,
+                  soft_wrap=True)
         state = "running"
     finally:
         signal.signal(signal.SIGINT, previous)
@@ -103,7 +105,8 @@ def register(app: typer.Typer) -> None:
         if problems:
             raise _fail("\n  ".join([f"{config or '--set'}: cannot start"] + problems))
         run_dir, process = launch.start_run(run_config)
-        err.print(f"run {run_dir.name}: trainer pid {process.pid}, log {run_dir / runs.LOG_FILE}")
+        err.print(f"run {run_dir.name}: trainer pid {process.pid}, log {run_dir / runs.LOG_FILE}", highlight=False,
+                  markup=False)
         if detach:
             print(run_dir)
             return
@@ -158,7 +161,7 @@ def register(app: typer.Typer) -> None:
         err.print(f"sent SIGTERM to trainer {pid}; it writes a checkpoint, then stops")
         if wait:
             state = launch.wait_for_end(run_dir, timeout)
-            err.print(f"{run_dir.name}: {state}")
+            err.print(f"{run_dir.name}: {state}", highlight=False, markup=False)
         print(run_dir)
 
     @app.command()
@@ -175,7 +178,8 @@ def register(app: typer.Typer) -> None:
             process = launch.resume_run(run_dir)
         except (runs.RunNotFound, launch.LaunchError) as exc:
             raise _fail(str(exc))
-        err.print(f"resuming {run_dir.name} from {runs.last_checkpoint(run_dir)} (pid {process.pid})")
+        err.print(f"resuming {run_dir.name} from {runs.last_checkpoint(run_dir)} (pid {process.pid})", highlight=False,
+                  markup=False)
         if detach:
             print(run_dir)
             return
