@@ -1,12 +1,12 @@
 """The app shell: opens on the home screen in both languages, every area reachable by key."""
 from __future__ import annotations
 
-import time
 
 import pytest
 
 from tui.app import TunewizApp
-from tui.i18n import AREAS, detect_language, set_language, t, tables
+from tui.i18n import detect_language, set_language, t, tables
+from pilot_support import until
 
 
 def test_both_string_tables_are_complete():
@@ -42,15 +42,6 @@ async def test_home_screen_in_each_language_at_80x24(lang, expected):
 def screen_text(screen) -> str:
     """Every Static's text on a screen (what a user reads)."""
     return "\n".join(str(w.render()) for w in screen.query("Static"))
-
-
-async def until(pilot, predicate, timeout: float = 15.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        await pilot.pause(0.05)
-        if predicate():
-            return
-    pytest.fail(f"timed out waiting for {what}")
 
 
 # key on home -> what the screen it opens says on arrival (text, not class names: screens get refactored)

@@ -2,7 +2,6 @@
 confirmation, GPUs, both languages at 80x24 and 200x60. (A real tiny training run: test_monitor_live.py.)"""
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -15,17 +14,8 @@ import pytest
 from monitor_synth import FakeNvml, SyntheticRun, dead_pid, write_long_run
 from tui.app import TunewizApp
 from tui.i18n import t
+from pilot_support import until
 
-TESTS = Path(__file__).resolve().parent
-
-
-async def until(pilot, predicate, timeout: float = 15.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        await pilot.pause(0.05)
-        if predicate():
-            return
-    pytest.fail(f"timed out waiting for {what}")
 
 
 def text_of(screen, widget_id: str) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -13,15 +12,7 @@ from engine.events import read_events
 from monitor_synth import SyntheticRun, dead_pid
 from tui.app import TunewizApp
 from tui.i18n import t
-
-
-async def until(pilot, predicate, timeout: float = 10.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        await pilot.pause(0.05)
-        if predicate():
-            return
-    pytest.fail(f"timed out waiting for {what}")
+from pilot_support import until
 
 
 def rows(screen) -> dict[str, list[str]]:

@@ -3,7 +3,6 @@ keeping answers, bad input answered inline, a real detached run started from the
 and the layout at 80×24 in both languages."""
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import signal
@@ -18,6 +17,7 @@ from engine.hardware import Hardware
 from tui.app import TunewizApp
 from tui.i18n import set_language, t
 from tui.screens.wizard.state import parse_count, parse_vram
+from pilot_support import until
 
 GIB = 1024 ** 3
 NO_GPU = Hardware(gpus=[], cpu_cores=2, ram_gb=7.8, ram_available_gb=5.0,
@@ -54,13 +54,6 @@ def _offline(monkeypatch):
 
 
 # -- helpers -------------------------------------------------------------------------------------------
-async def until(pilot, condition, timeout: float = 15.0, what: str = "") -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what or condition}")
-        await pilot.pause(0.05)
 
 
 def step(app) -> str:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import signal
-import sys
 import time
 from datetime import datetime
 from pathlib import Path
