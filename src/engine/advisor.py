@@ -31,7 +31,7 @@ from engine.catalog import (OPENAI_EPOCHS_ASSUMED, OPENAI_WIND_DOWN, ModelConfig
                             UnknownModelError, get_model, get_openai_model, resolve_model_spec, smaller_models)
 from engine.hardware import Hardware
 from engine.memory import GIB, Estimate, estimate
-from engine.methods import DEFAULT_LEARNING_RATES
+from engine.methods import ADAPTER_METHODS, DEFAULT_LEARNING_RATES, WHOLE_MODEL_METHODS
 
 Goal = Literal["knowledge", "style", "task", "domain"]
 GOALS: tuple[str, ...] = ("knowledge", "style", "task", "domain")
@@ -212,7 +212,7 @@ def _settings(spec_id: str, method: str, e: Estimate, answers: Answers, profile:
         "learning_rate": DEFAULT_LEARNING_RATES[method], "max_length": e.seq_len, "batch_size": e.batch,
         "grad_accum": max(1, EFFECTIVE_BATCH // e.batch), "gradient_checkpointing": e.gradient_checkpointing,
     }
-    if method in ("lora", "qlora"):
+    if method in ADAPTER_METHODS:
         settings["lora"] = {"r": profile.lora_r, "alpha": profile.lora_alpha}
     if answers.examples is not None and answers.examples < 200:
         # Tiny sets: an effective batch of 16 would give only a handful of optimizer steps.
@@ -277,7 +277,7 @@ def advise(answers: Answers, hardware: Hardware, *, profile: TrainerProfile = TU
     if answers.goal == "domain" and not cpt:
         reasons.append(_reason("domain-pairs"))
     methods: tuple[str, ...] = ("cpt",) if cpt else ("full", "lora", "qlora")
-    fallback_methods: tuple[str, ...] = ("lora", "qlora") if cpt else ()
+    fallback_methods: tuple[str, ...] = ADAPTER_METHODS if cpt else ()
     model_id = answers.model or (DEFAULT_CPT_MODEL if cpt else DEFAULT_MODEL)
     spec = resolve_model_spec(model_id)
     max_length = pick_max_length(answers.avg_tokens, spec)
@@ -303,8 +303,8 @@ def advise(answers: Answers, hardware: Hardware, *, profile: TrainerProfile = TU
                                minor=gpu.compute_capability[1]))
         if cpt:
             reasons.append(_reason("cpt-needs-bf16"))
-        methods = tuple(m for m in methods if m not in ("full", "cpt")) or ("lora", "qlora")
-        fallback_methods = tuple(m for m in fallback_methods if m not in ("full", "cpt"))
+        methods = tuple(m for m in methods if m not in WHOLE_MODEL_METHODS) or ADAPTER_METHODS
+        fallback_methods = tuple(m for m in fallback_methods if m not in WHOLE_MODEL_METHODS)
     fit = {m: _estimate(spec, m, max_length, 1, True, vram, profile) for m in (("cpt", "lora", "qlora") if cpt
                                                                                 else ("full", "lora", "qlora"))}
     chosen = _first_fit(spec, methods, max_length, vram, profile)

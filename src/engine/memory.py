@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from engine.catalog import ModelSpec
-from engine.methods import METHODS
+from engine.methods import ADAPTER_METHODS, METHODS, WHOLE_MODEL_METHODS
 
 Optimizer = Literal["adamw", "adamw_8bit", "paged_adamw_8bit"]
 Precision = Literal["bf16", "fp16", "fp32"]
@@ -169,7 +169,7 @@ def activation_bytes_per_token_layer(spec: ModelSpec, method: str, targets: set[
     # stream is fp32; bitsandbytes casts each 4-bit linear's output back to its input's dtype, so
     # q/k/v and the MLP's wide tensors are fp32 too.
     s = 4 if (method == "qlora" and kbit_upcast) or precision == "fp32" else a
-    trains_base = method in ("full", "cpt")
+    trains_base = method in WHOLE_MODEL_METHODS
     h, inter = spec.hidden_size, spec.intermediate_size
     total = 0.0
     # RMSNorm upcasts its input to fp32 and keeps it plus the fp32 rsqrt; with trainable norm
@@ -251,7 +251,7 @@ def estimate(spec: ModelSpec, method: str, seq_len: int, batch: int, grad_checkp
     _check(spec, method, seq_len, batch, lora_r, optimizer, precision, vram_gb, lora_dropout)
     if loss_impl not in ("chunked", "full"):
         raise EstimateError(f"loss_impl must be 'chunked' or 'full', not {loss_impl!r}")
-    uses_lora = method in ("lora", "qlora")
+    uses_lora = method in ADAPTER_METHODS
     targets = spec.resolve_lora_targets(lora_targets) if uses_lora else set()
     notes: list[str] = list(spec.notes)
     w = _bytes(precision)
@@ -354,7 +354,7 @@ def estimate(spec: ModelSpec, method: str, seq_len: int, batch: int, grad_checkp
         # in the trainer's environment brought it back within ~25% of the live tensors.
         notes.append("on the CPU with gradient checkpointing, peak RSS can reach 1.4-2.5x this estimate "
                      "(glibc keeps freed memory); checkpointing saves little RAM there")
-    if method in ("full", "cpt") and precision == "fp16":
+    if method in WHOLE_MODEL_METHODS and precision == "fp16":
         notes.append("full fine-tuning of fp16 weights fails in the HF Trainer (it cannot unscale fp16 "
                      "gradients); use bf16 on Ampere or newer, or fp32")
     if method == "qlora" and precision == "fp32":

@@ -18,6 +18,9 @@ METHODS: tuple[Method, ...] = get_args(Method)
 ADAPTER_METHODS: tuple[Method, ...] = ("lora", "qlora")
 """The methods that train a LoRA adapter on a frozen base (the others train every weight)."""
 
+WHOLE_MODEL_METHODS: tuple[Method, ...] = tuple(m for m in METHODS if m not in ADAPTER_METHODS)
+"""The methods that train every weight and save a whole model (full SFT, continual pretraining)."""
+
 DEFAULT_LEARNING_RATES: dict[Method, float] = {"lora": 2e-4, "qlora": 2e-4, "full": 2e-5, "cpt": 5e-5}
 """RunConfig's learning rate when a config sets none (and the advisor's): an adapter learns fast;
 every weight needs ~10x less."""

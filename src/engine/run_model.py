@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from engine import runs
+from engine.methods import ADAPTER_METHODS
 from engine.train.errors import is_oom
 
 # (fraction 0..1 or None when unknown, message)
@@ -108,7 +109,7 @@ def _weights(run_dir: Path, config: dict[str, Any], checkpoint: str | None) -> t
     """(kind, weights folder, checkpoint name or None, notes); raises ModelLoadError when there are none yet."""
     info = runs.run_info(run_dir)
     method = str(config["method"])
-    kind = "adapter" if method in ("lora", "qlora") else "model"
+    kind = "adapter" if method in ADAPTER_METHODS else "model"
     final = Path(config["output_dir"]) if config["output_dir"] else \
         run_dir / (runs.ADAPTER_DIR if kind == "adapter" else runs.MODEL_DIR)
     present = _has_adapter if kind == "adapter" else _has_model

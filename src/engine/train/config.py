@@ -16,7 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from engine.data.canonical import FORMATS
-from engine.methods import DEFAULT_LEARNING_RATES, Method, learning_rate_help
+from engine.methods import ADAPTER_METHODS, DEFAULT_LEARNING_RATES, Method, learning_rate_help
 
 PRECISIONS = ("auto", "bf16", "fp16", "fp32")
 TRAIN_ON = ("assistant", "all")
@@ -99,7 +99,7 @@ class RunConfig(BaseModel):
     # -- derived values -------------------------------------------------------------------------
     @property
     def uses_lora(self) -> bool:
-        return self.method in ("lora", "qlora")
+        return self.method in ADAPTER_METHODS
 
     def effective_learning_rate(self) -> float:
         if self.learning_rate is not None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from engine.hardware import Hardware, assumed
+from engine.methods import ADAPTER_METHODS, WHOLE_MODEL_METHODS
 
 # No single GPU has more than this (B300: 288 GB); a bigger figure is a typo (MB for GB, a sum of GPUs).
 MAX_VRAM_GB = 512.0
@@ -270,7 +271,7 @@ def plan_estimate(spec: Any, method: str, max_length: int, batch: int, ckpt: boo
         prec = precision if precision != "auto" else ("bf16" if gpu is None or gpu.bf16 else "fp16")
     targets = None if lora_targets in (None, "all-linear") else lora_targets
     return estimate(spec, method, max_length, batch, grad_checkpointing=ckpt, lora_r=lora_r,
-                    lora_targets=targets if method in ("lora", "qlora") else None, precision=prec,
+                    lora_targets=targets if method in ADAPTER_METHODS else None, precision=prec,
                     vram_gb=cap, lora_dropout=lora_dropout, device=device)  # type: ignore[arg-type]
 
 
@@ -282,7 +283,7 @@ def tokens_per_second(spec: Any, method: str, hardware: Hardware, ckpt: bool) ->
     if gpu is None:
         # Measured on the demo model; compute grows with the parameter count.
         tps = CPU_TOKENS_PER_S * DEMO_PARAMS / params * max(1.0, hardware.cpu_cores / 2) ** 0.8
-        if method in ("full", "cpt"):
+        if method in WHOLE_MODEL_METHODS:
             tps *= 0.67
         # Tiny models do not go faster than the Python and data loading around each step.
         return min(tps, CPU_MAX_TOKENS_PER_S), "cpu", 0
@@ -292,7 +293,7 @@ def tokens_per_second(spec: Any, method: str, hardware: Hardware, ckpt: bool) ->
     if peak is None:
         peak = next((tf for gb, tf in ASSUMED_PEAK_BY_GB if gpu.total_gb <= gb + 1), 989)
         basis = ""
-    flops = (6 if method in ("full", "cpt") else 4) * params * (4 / 3 if ckpt else 1.0)
+    flops = (6 if method in WHOLE_MODEL_METHODS else 4) * params * (4 / 3 if ckpt else 1.0)
     tps = MFU * peak * 1e12 / flops
     if method == "qlora":
         tps *= 0.75          # NF4 weights are de-quantised for every matmul
