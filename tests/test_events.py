@@ -115,3 +115,11 @@ def test_every_event_the_engine_writes_names_only_declared_fields(repo):
                 written.setdefault(kind, set()).add(keyword.arg)
     assert set(written) == set(EVENT_TYPES)  # the scan found every writer (it is not vacuous)
     assert "resumed_from_step" in written["start"] and "loss" in written["step"]
+
+
+def test_a_line_nested_deeper_than_json_can_recurse_is_a_warning_not_a_crash():
+    from engine.events import parse_event_line
+    deep = b'{"v": 1, "type": "step", "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    event = parse_event_line(deep)
+    assert event["type"] == "log" and event["level"] == "warning"
+    assert event["message"].startswith("unreadable event line")

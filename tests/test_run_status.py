@@ -3,6 +3,7 @@ documents it."""
 from __future__ import annotations
 
 import ast
+import json
 import re
 
 import pytest
@@ -46,3 +47,24 @@ def test_the_readme_documents_every_status_field(repo):
     documented = set(re.findall(r"`([a-z_]+)`", section))
     assert runs.STATUS_FIELDS <= documented, sorted(runs.STATUS_FIELDS - documented)
     assert "src/engine/events.py" in section and "src/engine/runs.py" in section
+
+
+def test_a_hostile_status_file_reads_as_missing_and_runs_still_lists(tmp_path, monkeypatch):
+    # Binary, a JSON list, and nesting deeper than Python's json can recurse: `tunewiz runs` must list
+    # every run (state from what else it knows), never a traceback.
+    from typer.testing import CliRunner
+
+    from engine.runs import read_status
+    from tui.cli import app
+    contents = {"binary": b"\x00\xff\xfe binary", "list": b"[1, 2, 3]",
+                "deep": b'{"state": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"}
+    for name, raw in contents.items():
+        run = tmp_path / name
+        run.mkdir()
+        (run / "config.yaml").write_text("model: demo\n")
+        (run / "status.json").write_bytes(raw)
+        assert read_status(run) is None, name
+    monkeypatch.setenv("TUNEWIZ_RUNS_DIR", str(tmp_path))
+    result = CliRunner().invoke(app, ["runs", "--json"])
+    assert result.exit_code == 0, result.output
+    assert sorted(r["name"] for r in json.loads(result.stdout)) == sorted(contents)

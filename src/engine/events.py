@@ -231,7 +231,7 @@ def parse_event_line(raw: bytes) -> dict[str, Any]:
     except ValueError:
         try:
             event = json.loads(raw)  # orjson rejects NaN/Infinity literals that foreign writers emit
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nesting deeper than json's stack
             event = None
     if not isinstance(event, dict):
         return {"v": SCHEMA_VERSION, "t": None, "type": "log", "level": "warning",

@@ -104,7 +104,7 @@ def read_status(run_dir: str | Path) -> RunStatus | None:
     try:
         value = json.loads((Path(run_dir) / STATUS_FILE).read_text())
         return value if isinstance(value, dict) else None
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # RecursionError: hostile nesting (json recurses)
         return None
 
 
