@@ -15,6 +15,14 @@ from tui.i18n import t
 from pilot_support import until
 
 
+
+async def listed_runs_screen(pilot, app):
+    """The runs screen once it is on show and has listed the runs directory once."""
+    await until(pilot, lambda: type(app.screen).__name__ == "RunsScreen", what="runs screen")
+    screen = app.screen
+    await until(pilot, lambda: screen.loads > 0, what="a listing")
+    return screen
+
 def rows(screen) -> dict[str, list[str]]:
     table = screen.query_one("#runs-table")
     return {key.value: [str(cell) for cell in table.get_row(key)] for key in table.rows}
@@ -45,9 +53,7 @@ async def test_lists_every_run_with_state_step_loss_and_attaches(runs_dir, lang)
     running, crashed, oom, done = make_runs(runs_dir)
     app = TunewizApp(lang=lang, runs_dir=runs_dir, start="runs")
     async with app.run_test(size=(80, 24)) as pilot:
-        await until(pilot, lambda: type(app.screen).__name__ == "RunsScreen", what="runs screen")
-        screen = app.screen
-        await until(pilot, lambda: screen.loads > 0, what="a listing")
+        screen = await listed_runs_screen(pilot, app)
         listed = {row[0]: row for row in rows(screen).values()}
         assert set(listed) == {"qwen-lora", "ghost", "big", "done"}
         # the loss column shows the run's real last loss: the last step event's, to four places
@@ -97,9 +103,7 @@ async def test_stop_key_asks_first_then_the_trainer_checkpoints_and_the_list_sho
     try:
         app = TunewizApp(lang="en", runs_dir=runs_dir, start="runs")
         async with app.run_test(size=(100, 30)) as pilot:
-            await until(pilot, lambda: type(app.screen).__name__ == "RunsScreen", what="runs screen")
-            screen = app.screen
-            screen.REFRESH_SECONDS = 0.2
+            screen = await listed_runs_screen(pilot, app)
             key = str(run_dir.resolve())
             await until(pilot, lambda: key in rows(screen) and rows(screen)[key][1] == t("runs.state.running"),
                         what="the running run listed")
@@ -139,9 +143,7 @@ async def test_chat_key_opens_the_chat_on_the_highlighted_finished_run(runs_dir)
     running, crashed, oom, done = make_runs(runs_dir)
     app = TunewizApp(lang="en", runs_dir=runs_dir, start="runs")
     async with app.run_test(size=(100, 30)) as pilot:
-        await until(pilot, lambda: type(app.screen).__name__ == "RunsScreen", what="runs screen")
-        screen = app.screen
-        await until(pilot, lambda: screen.loads > 0, what="a listing")
+        screen = await listed_runs_screen(pilot, app)
         table = screen.query_one("#runs-table")
         table.move_cursor(row=list(rows(screen)).index(str(running.dir.resolve())))
         await pilot.pause(0.1)
@@ -168,10 +170,7 @@ async def test_refreshes_new_finished_and_deleted_runs(runs_dir):
     running, crashed, oom, done = make_runs(runs_dir)
     app = TunewizApp(lang="en", runs_dir=runs_dir, start="runs")
     async with app.run_test(size=(120, 30)) as pilot:
-        await until(pilot, lambda: type(app.screen).__name__ == "RunsScreen", what="runs screen")
-        screen = app.screen
-        screen.REFRESH_SECONDS = 0.1
-        await until(pilot, lambda: screen.loads > 0, what="a listing")
+        screen = await listed_runs_screen(pilot, app)
         fresh = SyntheticRun(runs_dir, "fresh")
         fresh.start(total_steps=10)
         shutil.rmtree(crashed.dir)
@@ -187,9 +186,7 @@ async def test_refreshes_new_finished_and_deleted_runs(runs_dir):
 async def test_empty_and_missing_runs_directory(tmp_path):
     app = TunewizApp(lang="en", runs_dir=tmp_path / "nowhere", start="runs")
     async with app.run_test(size=(80, 24)) as pilot:
-        await until(pilot, lambda: type(app.screen).__name__ == "RunsScreen", what="runs screen")
-        screen = app.screen
-        await until(pilot, lambda: screen.loads > 0, what="a listing")
+        screen = await listed_runs_screen(pilot, app)
         assert "does not exist yet" in str(screen.query_one("#runs-empty").render())
         assert not screen.query_one("#runs-table").display
         await pilot.press("enter")  # nothing to attach: no crash
