@@ -15,13 +15,13 @@ from tui.i18n import t
 from pilot_support import until
 
 
-
 async def listed_runs_screen(pilot, app):
     """The runs screen once it is on show and has listed the runs directory once."""
     await until(pilot, lambda: type(app.screen).__name__ == "RunsScreen", what="runs screen")
     screen = app.screen
     await until(pilot, lambda: screen.loads > 0, what="a listing")
     return screen
+
 
 def rows(screen) -> dict[str, list[str]]:
     table = screen.query_one("#runs-table")
