@@ -245,7 +245,7 @@ def test_openai_cost_is_tokens_times_epochs_times_price() -> None:
 def test_wind_down_dates_are_sourced_constants() -> None:
     assert OPENAI_WIND_DOWN.new_jobs_end.value == "2027-01-06"
     assert OPENAI_WIND_DOWN.models_shut_down.value == "2027-01-14"
-    assert "DESIGN.md" in OPENAI_WIND_DOWN.new_jobs_end.source
+    assert "2026-05-07" in OPENAI_WIND_DOWN.new_jobs_end.source and "deprecations" in OPENAI_WIND_DOWN.new_jobs_end.source
     assert OPENAI_WIND_DOWN.days_left(date(2026, 12, 30)) == (7, 15)
     text = OPENAI_WIND_DOWN.sentence(date(2026, 12, 30))
     assert "2027-01-06" in text and "2027-01-14" in text and "7 days" in text
@@ -271,16 +271,24 @@ def test_catalog_to_dict_is_json_ready() -> None:
     assert [d["id"] for d in openai] == [m.id for m in openai_models()] and len(openai) == 6
     assert set(OPENAI_IDS) == {d["id"] for d in openai}
     for model, data in zip(openai_models(), openai):
-        assert set(data) == {"id", "family", "wind_down", *facts}
+        assert set(data) == {"id", "family", "wind_down", *facts, "methods", "encoding", "shut_down", "fine_tunable",
+                             "azure"}
         assert (data["family"], data["wind_down"]) == (model.family, model.wind_down)
+        assert data["methods"] == list(model.methods) and data["encoding"] == model.encoding
+        assert data["shut_down"] == (model.shut_down.to_dict() if model.shut_down else None)
+        assert data["azure"] == (model.azure.to_dict() if model.azure else None)
         for name in facts:
             fact = getattr(model, name)
             assert data[name] == {"value": fact.value, "as_of": fact.as_of, "source": fact.source}
             assert date.fromisoformat(data[name]["as_of"]) and "OpenAI" in data[name]["source"]
     wind_down = json.loads(json.dumps(OPENAI_WIND_DOWN.to_dict()))
-    assert wind_down == {
-        "closed_to_new_users": {"value": True, "as_of": "2026-11-27", "source": OPENAI_WIND_DOWN.new_jobs_end.source},
-        "new_jobs_end": {"value": "2027-01-06", "as_of": "2026-11-27", "source": OPENAI_WIND_DOWN.new_jobs_end.source},
-        "models_shut_down": {"value": "2027-01-14", "as_of": "2026-11-27",
-                             "source": OPENAI_WIND_DOWN.models_shut_down.source}}
-    assert "DESIGN.md" in wind_down["new_jobs_end"]["source"]
+    # the keys `tunewiz models --json` has always had, then the notice's added facts
+    assert list(wind_down)[:3] == ["closed_to_new_users", "new_jobs_end", "models_shut_down"]
+    assert {k: v["value"] for k, v in wind_down.items()} == {
+        "closed_to_new_users": True, "new_jobs_end": "2027-01-06", "models_shut_down": "2027-01-14",
+        "notice": "2026-05-07", "never_fine_tuned_blocked": "2026-05-07", "inactive_blocked": "2026-07-02",
+        "inactive_days": 60, "existing_models": "inference continues until the base model is retired",
+        "blocked_error": {"status": 403, "code": "training_not_available"}}
+    for name, fact in wind_down.items():
+        assert fact == getattr(OPENAI_WIND_DOWN, name).to_dict()
+        assert date.fromisoformat(fact["as_of"]) and "https://platform.openai.com/docs/deprecations" in fact["source"]
