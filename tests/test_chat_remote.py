@@ -204,8 +204,10 @@ def test_openai_without_a_key_says_how_to_set_it_before_any_request(monkeypatch)
     assert "OPENAI_API_KEY is not set" in caught.value.message and "export OPENAI_API_KEY" in caught.value.advice
 
 
-def test_only_the_remote_chat_module_imports_openai():
-    # One place speaks to endpoints: a second importer of `openai` would be a second client to keep right.
+def test_only_the_remote_chat_and_the_fine_tuning_service_modules_import_openai():
+    # Two places speak to the service: chat (engine/chat/remote.py) and fine-tuning
+    # (engine/openai_ft/service.py, which makes every fine-tuning client); a third importer of
+    # `openai` would be a third client to keep right.
     import ast
     from pathlib import Path
 
@@ -218,7 +220,7 @@ def test_only_the_remote_chat_module_imports_openai():
                 [node.module or ""] if isinstance(node, ast.ImportFrom) else []
             if any(name == "openai" or name.startswith("openai.") for name in names):
                 importers.add(path.relative_to(src).as_posix())
-    assert importers == {"engine/chat/remote.py"}
+    assert importers == {"engine/chat/remote.py", "engine/openai_ft/service.py"}
 
 
 def test_endpoint_columns_answer_side_by_side(server):

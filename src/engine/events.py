@@ -1,7 +1,8 @@
 """The event stream of a run, `events.jsonl`: the one definition of its schema (version 1).
 
-The trainer is the only writer of `events.jsonl` (through `EventWriter`); the monitor, `tunewiz
-runs`, `watch` and `train`'s progress lines read it. Every line is one JSON object: the fields of
+The trainer is the only writer of `events.jsonl` (through `EventWriter`), or for an OpenAI / Azure
+job the process following it (engine/openai_ft/follow.py, which turns the service's metrics into
+`step` / `eval` events); the monitor, `tunewiz runs`, `watch` and `train`'s progress lines read it. Every line is one JSON object: the fields of
 `EventBase` (`v`, `t`, `type`) and those of its type, below, one TypedDict per type:
 
     type         TypedDict        written
@@ -96,6 +97,8 @@ class _StepFields(EventBase):
 class StepEvent(_StepFields, total=False):
     mean_token_accuracy: float           # TRL: share of trained tokens whose top-1 prediction is the label
     entropy: float                       # TRL: mean entropy of the predicted distributions over trained tokens
+    remote_id: str                       # a remote job's event this one was made from (engine/openai_ft):
+                                         # a follower that resumes skips the ids already in the file
 
 
 class _EvalFields(EventBase):
@@ -111,16 +114,26 @@ class EvalEvent(_EvalFields, total=False):
     eval_mean_token_accuracy: float      # as StepEvent.mean_token_accuracy, on the eval split
     eval_entropy: float                  # as StepEvent.entropy, on the eval split
     eval_num_tokens: float               # TRL: input tokens trained on so far (its own count)
+    remote_id: str                       # as StepEvent.remote_id
 
 
-class CheckpointEvent(EventBase):
+class _CheckpointFields(EventBase):
     step: int                            # the optimizer step saved
-    path: str                            # the checkpoint folder (<run>/checkpoints/checkpoint-<step>)
+    path: str                            # the checkpoint folder (<run>/checkpoints/checkpoint-<step>);
+                                         # for a remote job the checkpoint's model name (ft:…:ckpt-step-N)
 
 
-class LogEvent(EventBase):
+class CheckpointEvent(_CheckpointFields, total=False):
+    remote_id: str                       # as StepEvent.remote_id
+
+
+class _LogFields(EventBase):
     level: str                           # one of LOG_LEVELS
     message: str                         # for people, in English
+
+
+class LogEvent(_LogFields, total=False):
+    remote_id: str                       # as StepEvent.remote_id
 
 
 class EndEvent(EventBase):
@@ -192,7 +205,8 @@ def _clean(value: Any) -> Any:
 
 def make_event(kind: str, **fields: Any) -> dict[str, Any]:
     """An event of type `kind` (see EVENT_TYPES) with `fields`; a field it does not declare raises
-    EventSchemaError, a non-finite number becomes null plus `<field>_nonfinite`."""
+    EventSchemaError, a non-finite number becomes null plus `<field>_nonfinite`. `t` defaults to now
+    (a remote job's follower passes when the service logged the event)."""
     event: dict[str, Any] = {"v": SCHEMA_VERSION, "t": time.time(), "type": kind}
     for name in EVENT_FIELDS[kind]:
         event[name] = None

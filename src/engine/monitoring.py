@@ -129,6 +129,8 @@ class Snapshot:
     log_seq: int
     provisional: bool               # drawn from an overview; the exact history is still being read
     series: ChartSeries | None = None
+    backend: str = "local"          # RunStatus.backend: "local", or the service of a remote job
+    followed: bool = True           # False: a remote job that no process follows now (the state is the last seen)
 
     @property
     def progress(self) -> float | None:
@@ -260,8 +262,8 @@ class RunWatcher:
             return status_state
         if not self._status:
             return "starting"  # no status.json yet: the trainer is still starting up
-        if status_state in runs.ACTIVE_STATES and not self._pid_alive:
-            return "crashed"
+        if status_state in runs.ACTIVE_STATES and not self._pid_alive and not runs.is_remote(self._status):
+            return "crashed"  # a remote job goes on without its follower: never crashed
         return text(status_state) or "starting"
 
     def snapshot(self, max_points: int | None = None, now: float | None = None) -> Snapshot:
@@ -308,4 +310,6 @@ class RunWatcher:
             warnings=warnings, log_lines=tuple(self._log.lines), log_seq=self._log.seq,
             provisional=self._exact is not None,
             series=h.series(max_points) if max_points else None,
+            backend=text(status.get("backend")) or "local" if runs.is_remote(status) else "local",
+            followed=not (runs.is_remote(status) and active and not self._pid_alive),
         )

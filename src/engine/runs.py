@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack  # typing.Unpack for **kwargs needs Python 3.12
 
 CONFIG_FILE = "config.yaml"
+REMOTE_JOB_FILE = "remote_job.json"  # an OpenAI / Azure job's record (engine/openai_ft/jobs.py); no config.yaml then
 EVENTS_FILE = "events.jsonl"
 STATUS_FILE = "status.json"
 TRAINER_MODULE = "engine.train.run"  # `python -m TRAINER_MODULE RUN_DIR`: how a trainer process is told apart
@@ -44,7 +45,8 @@ class RunStatus(TypedDict, total=False):
     """status.json: the latest state of a run, for cheap reads (the run list reads every run's file
     every two seconds). The one definition of its fields; README's "The run directory" lists them.
 
-    The trainer (engine/train/run.py and its callback in trainer.py) is its only writer, through
+    The trainer (engine/train/run.py and its callback in trainer.py) is its only writer (for an
+    OpenAI / Azure job, the process following the job: engine/openai_ft/follow.py), through
     `write_status`, which merges what it is given into the file, so any field may be missing: a
     file written by an older tunewiz, or one read before the trainer got that far. Values on disk
     are not checked on reading (a foreign or damaged file may hold anything); readers that show
@@ -72,6 +74,11 @@ class RunStatus(TypedDict, total=False):
     error: str | None         # why the run failed or ran out of memory; None otherwise
     advice: str | None        # a sentence the user can act on (how to fix it, how to resume)
     ended_at: float           # unix time the trainer ended (any end status)
+    # -- written for a remote (OpenAI / Azure) job, by the process following it -----------------
+    backend: str              # "local" (absent means local) | "openai" | "azure" | "compatible": where
+                              # the training runs. A remote job goes on when its follower (`pid`) dies,
+                              # so such a run is never `crashed` (effective_state)
+    remote_state: str         # the service's own word for the job (validating_files, queued, ...)
     # -- written by write_status itself ---------------------------------------------------------
     updated_at: float         # unix time of the latest write
 
@@ -171,9 +178,15 @@ def effective_state(status: RunStatus | None) -> str:
     if not status:
         return "starting"
     state = status.get("state", "starting")
-    if state in ACTIVE_STATES and not trainer_alive(status):
+    if state in ACTIVE_STATES and not trainer_alive(status) and not is_remote(status):
         return "crashed"
     return state
+
+
+def is_remote(status: RunStatus | None) -> bool:
+    """Whether the run is a job on a service (OpenAI, Azure, ...) rather than a local trainer."""
+    backend = (status or {}).get("backend")
+    return isinstance(backend, str) and backend not in ("", "local")
 
 
 @dataclass
@@ -193,6 +206,9 @@ class RunInfo:
     updated_at: float | None
     error: str | None = None
     advice: str | None = None
+    backend: str = "local"          # RunStatus.backend: where it trains
+    followed: bool = True           # False: a remote job that no process follows now (its state is the
+                                    # last one seen; `tunewiz openai watch NAME` follows it again)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -207,11 +223,13 @@ def run_info(run_dir: str | Path) -> RunInfo:
         total_steps=status.get("total_steps"), last_loss=status.get("last_loss"),
         started_at=status.get("started_at"), updated_at=status.get("updated_at"),
         error=status.get("error"), advice=status.get("advice"),
+        backend=status["backend"] if is_remote(status) else "local",
+        followed=not is_remote(status) or status.get("state") not in ACTIVE_STATES or trainer_alive(status),
     )
 
 
 def is_run_dir(path: Path) -> bool:
-    return path.is_dir() and (path / CONFIG_FILE).is_file()
+    return path.is_dir() and ((path / CONFIG_FILE).is_file() or (path / REMOTE_JOB_FILE).is_file())
 
 
 def list_runs(runs_dir: str | Path | None = None) -> list[RunInfo]:

@@ -26,11 +26,18 @@ class RemoteBackend:
     exclusive = None
 
     def __init__(self, model: str, base_url: str | None = None, api_key_env: str = OPENAI_KEY_ENV,
-                 timeout: float = DEFAULT_TIMEOUT_S) -> None:
+                 timeout: float = DEFAULT_TIMEOUT_S, *, azure_endpoint: str | None = None,
+                 api_version: str | None = None, api_key: Any = None) -> None:
+        """`azure_endpoint` + `api_version`: Azure OpenAI (`model` is then the deployment's name);
+        `api_key`: a key typed into the app (an object with `reveal()`, held in memory), else the
+        environment's `api_key_env`."""
         self.model = model.strip()
         self.base_url = (base_url or "").strip() or None
         self.api_key_env = api_key_env.strip() or OPENAI_KEY_ENV
         self.timeout = timeout
+        self.azure_endpoint = (azure_endpoint or "").strip() or None
+        self.api_version = api_version
+        self._typed_key = api_key
 
     def problems(self) -> list[str]:
         out = []
@@ -45,19 +52,29 @@ class RemoteBackend:
 
     @property
     def where(self) -> str:
-        return self.base_url or "api.openai.com"
+        return self.azure_endpoint or self.base_url or "api.openai.com"
 
     def label(self) -> str:
         return f"{self.model} @ {self.where}"
 
     def describe(self) -> dict[str, Any]:
         # The key's *name* only: the value never leaves the environment.
-        return {"kind": "openai-compatible", "base_url": self.base_url, "model": self.model,
-                "api_key_env": self.api_key_env}
+        described = {"kind": "openai-compatible", "base_url": self.base_url, "model": self.model,
+                     "api_key_env": self.api_key_env if self._typed_key is None else "typed (not stored)"}
+        if self.azure_endpoint:
+            described.update(kind="azure-openai", azure_endpoint=self.azure_endpoint, api_version=self.api_version)
+        return described
 
     def _client(self) -> Any:
-        from openai import OpenAI
-        key = os.environ.get(self.api_key_env)
+        from openai import AzureOpenAI, OpenAI
+        key = self._typed_key.reveal() if self._typed_key is not None else os.environ.get(self.api_key_env)
+        if self.azure_endpoint:
+            if not key:
+                raise ChatError(f"{self.api_key_env} is not set, and Azure OpenAI needs an API key.",
+                                f"Export it in the shell that starts tunewiz: export {self.api_key_env}=... "
+                                "(tunewiz reads it from the environment and never stores it).")
+            return AzureOpenAI(api_key=key, azure_endpoint=self.azure_endpoint, api_version=self.api_version,
+                               timeout=self.timeout, max_retries=0)
         if not key:
             if self.base_url is None:
                 raise ChatError(f"{self.api_key_env} is not set, and OpenAI needs an API key.",

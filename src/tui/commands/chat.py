@@ -58,8 +58,14 @@ def _columns(run: Optional[str], runs_dir: Optional[Path], checkpoint: Optional[
         return columns, None, None
     try:
         run_dir = resolve_run(run, runs_dir)
+    except RunNotFound as exc:
+        raise _fail(exc)
+    remote = remote_columns(run_dir, compare, checkpoint)
+    if remote is not None:
+        return remote, run_dir, None
+    try:
         target = engine_chat.locate_run_model(run_dir, checkpoint=checkpoint, base=base)
-    except (RunNotFound, engine_chat.ChatError) as exc:
+    except engine_chat.ChatError as exc:
         raise _fail(exc)
     warning = engine_chat.gpu_sharing_warning(runs_dir)
     if warning:
@@ -82,6 +88,24 @@ def _columns(run: Optional[str], runs_dir: Optional[Path], checkpoint: Optional[
     if compare:
         columns = {"base": engine_chat.LocalBackend(local, adapter=False), **columns}
     return columns, run_dir, local
+
+
+def remote_columns(run_dir: Path, compare: bool, checkpoint: Optional[str], deployment: Optional[str] = None,
+                   base_deployment: Optional[str] = None) -> dict[str, Any] | None:
+    """The columns for an OpenAI / Azure job's run (its ft: model, and its base with `compare`); None
+    for a local run."""
+    from engine.openai_ft import FineTuneError, read_job
+    from engine.openai_ft.jobs import chat_backends
+    job = read_job(run_dir)
+    if job is None:
+        return None
+    if checkpoint is not None and not str(checkpoint).isdigit():
+        raise _fail(ValueError(f"--checkpoint {checkpoint!r}: give the checkpoint's step (tunewiz openai watch lists them)"))
+    try:
+        return chat_backends(job, compare=compare, checkpoint=int(checkpoint) if checkpoint is not None else None,
+                             deployment=deployment, base_deployment=base_deployment)
+    except FineTuneError as exc:
+        raise _fail(exc)
 
 
 def chat(
@@ -128,6 +152,13 @@ def chat(
         raise _fail(ValueError("the prompt is empty"))
     columns, run_dir, local = _columns(run, runs_dir, checkpoint, base, model, base_url, compare_model,
                                        api_key_env, timeout, compare, quiet=as_json)
+    converse(columns, run_dir, runs_dir, prompt, sampling, system, as_json, save, local)
+
+
+def converse(columns: dict[str, Any], run_dir: Path | None, runs_dir: Optional[Path], prompt: Optional[str],
+             sampling: Any, system: str = "", as_json: bool = False, save: bool = False, local: Any = None) -> None:
+    """Answers `prompt` in every column and exits (1 when one failed), or runs the interactive chat."""
+    from engine import chat as engine_chat
     conversation = engine_chat.Conversation(system)
     try:
         if prompt is not None:

@@ -61,8 +61,8 @@ def lint(
         counter = EstimateCounter("--no-tokenizer")
         notice = "--no-tokenizer was given"
     else:
-        # The OpenAI model name is for prices, not a tokenizer to load.
-        counter, notice = load_counter(target, None if target == "openai" else model, progress=say)
+        # --target openai: the model picks tiktoken's encoding (o200k_base / cl100k_base) as well as the price.
+        counter, notice = load_counter(target, model, progress=say)
         if notice:
             say(notice)
     report = lint_file(file, opts, counter=counter, counter_notice=notice, progress=say)
@@ -107,27 +107,7 @@ def _print_report(report: Any, strict: bool, fix_info: Any) -> None:
     head.append(f", {sev.get('info', 0)} note(s)")
     con.print(head)
 
-    groups: "OrderedDict[str, list]" = OrderedDict()
-    order = {"error": 0, "warning": 1, "info": 2}
-    for f in sorted(report.findings, key=lambda f: (order[f.severity], f.code, f.line or 0)):
-        groups.setdefault(f.code, []).append(f)
-    if groups:
-        # Blocks rather than a table: a long message stays readable at 80 columns over SSH.
-        con.print(Text("\nFindings", style="bold"))
-        for code, fs in groups.items():
-            lines = [str(f.line) for f in fs if f.line is not None][:5]
-            total = report.counts.get(code, len(fs))
-            first = fs[0]
-            row = Text("  ")
-            row.append(f"{first.severity:<7}", style=SEV_STYLE[first.severity])
-            row.append(f" {code}", style="bold")
-            row.append(f" ×{total}")
-            if lines:
-                row.append(f"  line{'s' if len(lines) > 1 else ''} {', '.join(lines)}{' …' if total > len(lines) else ''}",
-                           style="dim")
-            con.print(row)
-            con.print(Text("      " + (f"{first.field}: " if first.field else "") + first.message))
-        con.print()
+    print_findings(con, report)
 
     tok = st["tokens"]
     dist = tok["per_example"]
@@ -173,6 +153,33 @@ def _print_report(report: Any, strict: bool, fix_info: Any) -> None:
     con.print(Text("next:", style="bold"))
     for step in _next_steps(report, strict, fix_info):
         con.print(f"  • {step}")
+
+
+def print_findings(con: Any, report: Any) -> None:
+    """The report's findings, grouped by code (worst first), with their first lines and message."""
+    from rich.text import Text
+
+    groups: "OrderedDict[str, list]" = OrderedDict()
+    order = {"error": 0, "warning": 1, "info": 2}
+    for f in sorted(report.findings, key=lambda f: (order[f.severity], f.code, f.line or 0)):
+        groups.setdefault(f.code, []).append(f)
+    if groups:
+        # Blocks rather than a table: a long message stays readable at 80 columns over SSH.
+        con.print(Text("\nFindings", style="bold"))
+        for code, fs in groups.items():
+            lines = [str(f.line) for f in fs if f.line is not None][:5]
+            total = report.counts.get(code, len(fs))
+            first = fs[0]
+            row = Text("  ")
+            row.append(f"{first.severity:<7}", style=SEV_STYLE[first.severity])
+            row.append(f" {code}", style="bold")
+            row.append(f" ×{total}")
+            if lines:
+                row.append(f"  line{'s' if len(lines) > 1 else ''} {', '.join(lines)}{' …' if total > len(lines) else ''}",
+                           style="dim")
+            con.print(row)
+            con.print(Text("      " + (f"{first.field}: " if first.field else "") + first.message))
+        con.print()
 
 
 def _next_steps(report: Any, strict: bool, fix_info: Any) -> list[str]:

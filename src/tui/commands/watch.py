@@ -66,8 +66,11 @@ def event_line(event: dict[str, Any], history: Any) -> str | None:
         return f"eval  step {event.get('step')}  eval_loss {format_loss(_num(event.get('eval_loss')), text(event.get('eval_loss_nonfinite')))}"
     if kind == "start":
         resumed = integer(event.get("resumed_from_step"))
-        line = (f"start  model {text(event.get('model'))}  method {text(event.get('method'))}  "
-                f"{event.get('total_steps')} steps  world size {event.get('world_size')}")
+        steps, world = integer(event.get("total_steps")), integer(event.get("world_size"))
+        line = f"start  model {text(event.get('model'))}  method {text(event.get('method'))}"
+        # A remote job knows neither until the service says (its steps come with the first metrics).
+        line += f"  {steps} steps" if steps is not None else ""
+        line += f"  world size {world}" if world is not None else ""
         trainable, total = integer(event.get("trainable_params")), integer(event.get("total_params"))
         if trainable is not None and total:
             line += f"  {trainable:,} of {total:,} params trainable"
