@@ -71,6 +71,18 @@ CODES: dict[str, tuple[str, str]] = {
     "openai-unsupported-key": (ERROR, "a key OpenAI's fine-tuning API rejects"),
     # linting two files
     "eval-problems": (WARNING, "the eval file has problems of its own"),
+    # OpenAI preference (DPO) files: {"input": {"messages": [...]}, "preferred_output": [...], "non_preferred_output": [...]}
+    "pref-format": (ERROR, "the row is not an OpenAI preference pair (input, preferred_output, non_preferred_output)"),
+    "pref-last-turn": (ERROR, "the input's last turn is not from the user (or a tool result)"),
+    "pref-output-count": (ERROR, "a preferred or non-preferred output is not a list of exactly one message"),
+    "pref-output-role": (ERROR, "a preferred or non-preferred output message is not from the assistant"),
+    "pref-identical": (WARNING, "the preferred and non-preferred outputs are the same: the pair teaches nothing"),
+    # `tunewiz openai validate`: the model and method asked for (problems of the job, not of a row)
+    "openai-unknown-model": (ERROR, "the model is not one of OpenAI's fine-tunable models in the catalog"),
+    "openai-model-shut-down": (ERROR, "the model (and its fine-tunes) is shut down on the given date"),
+    "openai-jobs-ended": (ERROR, "OpenAI no longer takes new fine-tuning jobs on the given date"),
+    "openai-method-unsupported": (ERROR, "the fine-tuning method is not offered for this model"),
+    "openai-bad-epochs": (ERROR, "the epoch count is outside OpenAI's range (1-50)"),
 }
 
 # Stricter severities when the file is meant for OpenAI's API, which rejects these outright.

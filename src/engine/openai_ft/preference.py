@@ -1,0 +1,484 @@
+"""OpenAI preference files (DPO): reading and checking them, reported as a `LintReport` like `tunewiz lint`'s.
+
+One JSON object a line:
+
+    {"input": {"messages": [...], "tools": [...], "parallel_tool_calls": true},
+     "preferred_output": [{"role": "assistant", "content": "..."}],
+     "non_preferred_output": [{"role": "assistant", "content": "..."}]}
+
+`lint_preference_file(path, ...)` never raises for the file's content: a file that cannot be read gives a
+report with `fatal` set (exit code 2), every other problem a finding naming its line and field. Codes are
+those of docs/lint-codes.md: the `pref-` ones are this format's own, the others mean what they mean for a
+chat file (json-invalid, missing-key, unknown-role, duplicate, pii-email, secret, ...).
+
+Tokens per pair: input + preferred + non_preferred, counted as one conversation (each message with
+OpenAI's per-message overhead when tiktoken is loaded). This is an estimate of what OpenAI bills: it
+processes the input once with each output, and its pricing page gives no separate DPO rule.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import orjson
+
+from engine.data import rules as R
+from engine.data.canonical import Problem
+from engine.data.lint import OPENAI_MSG_KEYS, Finding, LintReport, quality_issues
+from engine.data.lint.quality import gate, text_gate_hit
+from engine.data.records import DatasetError, iter_lines, iter_records_of, line_problem, sniff
+from engine.data.stats import (EstimateCounter, TokenCounter, distribution, histogram, openai_default_epochs,
+                               openai_model_info)
+
+FORMAT = "openai-preference"
+TOP_KEYS = ("input", "preferred_output", "non_preferred_output")
+INPUT_KEYS = frozenset({"messages", "tools", "parallel_tool_calls"})
+INPUT_ROLES = ("system", "developer", "user", "assistant", "tool")
+LAST_INPUT_ROLES = ("user", "tool")
+OUTPUTS = ("preferred_output", "non_preferred_output")
+MIN_PAIRS = 10                      # OpenAI's minimum, as for supervised files
+TOKEN_RULE = "input + preferred_output + non_preferred_output, counted as one conversation"
+SHAPE = ('{"input": {"messages": [...]}, "preferred_output": [{"role": "assistant", "content": "..."}], '
+         '"non_preferred_output": [{"role": "assistant", "content": "..."}]}')
+
+
+class _Pairs:
+    """The findings and counters of one pass over a preference file."""
+
+    def __init__(self, src: str, max_per_code: int, counter: TokenCounter) -> None:
+        self.src = src
+        self.max_per_code = max_per_code
+        self.kept: list[Finding] = []
+        self.counts: Counter = Counter()
+        self.sev: Counter = Counter()
+        self.error_lines: set[int] = set()
+        self.reject: dict[int, list[tuple[str, str]]] = {}
+        self.rows = 0
+        self.blank: list[int] = []
+        self.turns: Counter = Counter()
+        self.seen: dict[bytes, int] = {}
+        self.dupes = 0
+        self.counter = counter
+        self.pending: list[tuple[int, list[dict[str, Any]], Any]] = []   # (line, conversation to count, tools)
+        self.lens: list[tuple[int, int]] = []                           # (line, tokens) of every good pair
+
+    def good(self, n: int, conv: list[dict[str, Any]], tools: Any) -> None:
+        """A pair without errors: its tokens are counted in batches (so memory stays flat)."""
+        self.pending.append((n, conv, tools))
+        if len(self.pending) >= 256:
+            self.flush()
+
+    def flush(self) -> None:
+        self.lens.extend(zip((n for n, _, _ in self.pending), _count(self.pending, self.counter)))
+        self.pending.clear()
+
+    def add(self, code: str, line: int | None, fld: str | None, message: str) -> None:
+        sev = R.OPENAI_SEVERITY.get(code) or R.CODES[code][0]
+        self.counts[code] += 1
+        self.sev[sev] += 1
+        if self.counts[code] <= self.max_per_code:
+            self.kept.append(Finding(code, sev, line, fld, message))
+        if sev == R.ERROR and line is not None:
+            self.error_lines.add(line)
+            self.reject.setdefault(line, []).append((code, message))
+
+    def problem(self, p: Problem) -> None:
+        code = p.code if p.code in R.CODES else "json-invalid"
+        self.add(code, p.line, p.field, p.message)
+
+
+def lint_preference_file(path: str | Path, *, model: str | None = None, counter: TokenCounter | None = None,
+                         counter_notice: str | None = None, progress: Callable[[str], None] | None = None,
+                         eval_path: str | Path | None = None, max_per_code: int = 1000) -> LintReport:
+    """Checks an OpenAI preference (DPO) file for `model` (a catalog id; its per-example limit and price).
+    `counter` counts tokens (None: the labelled estimate); `eval_path`, a validation file, is checked for
+    pairs that are also in the training file. Never raises for the file's content."""
+    say = progress or (lambda m: None)
+    src = str(path)
+    t0 = time.perf_counter()
+    try:
+        info = sniff(path)
+    except DatasetError as e:
+        return _unreadable(src, e)
+    say(f"checking preference pairs in {src} ({info.size / 1e6:.1f} MB)")
+    counter = counter or EstimateCounter("no tokenizer requested")
+    say(f"counting tokens with {counter.label}")
+    st = _Pairs(src, max_per_code, counter)
+    if info.bom:
+        st.add("bom", 1, None, "the file starts with a UTF-8 byte-order mark (BOM), which OpenAI rejects. "
+               "Save it as 'UTF-8' without BOM.")
+    if info.layout in ("array", "concatenated"):
+        if info.layout == "array":
+            st.add("json-array", 1, None, "the file is one JSON array; OpenAI only accepts JSONL (one pair per line). "
+                   "Re-save it with one json.dumps(pair, ensure_ascii=False) per line, or `jq -c '.[]' FILE`.")
+        else:
+            st.add("json-pretty-printed", 1, None, "the file holds pretty-printed JSON objects spread over several lines; "
+                   "OpenAI needs one whole pair per line: re-save with `jq -c . FILE`.")
+        records = iter_records_of(info)
+    else:
+        records = _jsonl_records(info.path, info.bom, st)
+    try:
+        for n, obj in records:
+            st.rows += 1
+            if isinstance(obj, Problem):
+                st.problem(obj)
+            else:
+                _check_pair(st, n, obj)
+    except DatasetError as e:  # an array file that turns out not to be UTF-8 past the sniffed head
+        return _unreadable(src, e)
+    if st.blank:
+        st.add("blank-lines", st.blank[0], None, f"{len(st.blank)} blank line(s) (first at line(s) "
+               f"{', '.join(map(str, st.blank[:5]))}); OpenAI rejects them. Delete them.")
+    st.flush()
+    examples = len(st.lens)
+    if eval_path is not None:
+        _eval_overlap(st, eval_path)
+    if examples < MIN_PAIRS:
+        st.add("openai-too-few", None, None, f"{examples} usable preference pair(s); OpenAI requires at least {MIN_PAIRS} "
+               "(and suggests far more to see an effect). Add pairs, or fix the rows with errors.")
+    if not counter.exact:
+        st.add("token-estimate", None, None, f"token counts are an estimate: {counter_notice or counter.label}.")
+    limit_name, entry = openai_model_info(model)
+    if entry:
+        cap = entry["example_limit"]
+        for line, k in st.lens:
+            if k > cap:
+                about = "" if counter.exact else "about "
+                st.add("openai-token-limit", line, None, f"{about}{k} tokens (input + both outputs), over {limit_name}'s "
+                       f"limit of {cap} per example; OpenAI would reject or truncate it. Shorten the input or the outputs.")
+    tokens = Counter(k for _, k in st.lens)
+    stats = _stats(st, info, tokens, counter, counter_notice, limit_name, entry)
+    stats["seconds"] = round(time.perf_counter() - t0, 3)
+    findings = sorted(st.kept, key=lambda f: (f.line is not None, f.line or 0))
+    return LintReport(file=src, format=FORMAT, rows=st.rows, findings=findings, stats=stats, counts=st.counts,
+                      severities=st.sev, layout=info.layout, reject_lines=st.reject)
+
+
+def _unreadable(src: str, e: DatasetError) -> LintReport:
+    """The report of a file that cannot be read at all (exit code 2), as `lint_file` gives it."""
+    fatal = Finding(e.code if e.code in R.CODES else "file-unreadable", R.ERROR, None, None, e.message)
+    return LintReport(file=src, format=None, rows=0, findings=[fatal], stats={}, fatal=fatal,
+                      counts=Counter({fatal.code: 1}), severities=Counter({R.ERROR: 1}))
+
+
+def _jsonl_records(path: Path, bom: bool, st: _Pairs) -> Iterator[tuple[int, Any]]:
+    """(line, value or Problem) for each non-blank JSONL line; blank lines are noted in `st`."""
+    last_cut = _cut_last_line(path)
+    for n, raw in iter_lines(path, bom):
+        body = raw.strip()
+        if not body:
+            st.blank.append(n)
+            continue
+        try:
+            yield n, orjson.loads(body)
+        except orjson.JSONDecodeError as e:
+            if n == last_cut:
+                yield n, Problem(str(path), n, None, "the last line is cut off (no closing brace / newline): the file "
+                                 "was not completely written or copied. Re-export it, or drop this line.",
+                                 code="truncated-last-line")
+            else:
+                yield n, line_problem(path, n, body, e)
+
+
+def _eval_overlap(st: _Pairs, eval_path: str | Path) -> None:
+    """Marks training pairs that are also in the validation file (after sorting keys)."""
+    try:
+        info = sniff(eval_path)
+        first: dict[bytes, int] = {}
+        for n, obj in iter_records_of(info):
+            if isinstance(obj, dict):
+                first.setdefault(_row_key(obj), n)
+    except DatasetError as e:
+        st.add("eval-problems", None, None, f"the validation file cannot be read: {e.message}")
+        return
+    for key, line in st.seen.items():
+        if key in first:
+            msg = (f"also in the validation file {eval_path} (line {first[key]}); a pair in both makes the validation "
+                   "loss look better than the model is. Remove it from one of them.")
+            st.add("train-eval-overlap", line, None, msg)
+            st.reject.setdefault(line, []).append(("train-eval-overlap", msg))
+
+
+def _cut_last_line(path: Path) -> int | None:
+    """The number of the file's last line when the file does not end with a newline (else None)."""
+    with open(path, "rb") as f:
+        f.seek(0, os.SEEK_END)
+        if not f.tell():
+            return None
+        f.seek(-1, os.SEEK_END)
+        if f.read(1) == b"\n":
+            return None
+        f.seek(0)
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b"")) + 1
+
+
+# ------------------------------------------------------------------------------------------------
+# one pair
+
+def _text(content: Any) -> str | None:
+    """The text of a message's content: a string, or the text parts of a content-part list; None if mistyped."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list) and all(isinstance(p, dict) for p in content):
+        parts = []
+        for p in content:
+            if p.get("type") == "text":
+                if not isinstance(p.get("text"), str):
+                    return None
+                parts.append(p["text"])
+            elif p.get("type") not in ("image_url", "input_audio", "file"):
+                return None
+        return "\n".join(parts)
+    return None
+
+
+def _check_pair(st: _Pairs, n: int, obj: Any) -> None:
+    before = st.sev[R.ERROR]
+    if not isinstance(obj, dict):
+        st.add("not-an-object", n, None, f"the line is a JSON {type(obj).__name__ if obj is not None else 'null'}, "
+               f"not an object; each line must be one preference pair: {SHAPE}.")
+        return
+    if "input" not in obj and "preferred_output" not in obj and "non_preferred_output" not in obj:
+        if "messages" in obj:
+            st.add("pref-format", n, None, "this is a supervised (SFT) chat row with 'messages', not a preference pair; "
+                   f"use --method supervised for this file, or write pairs as {SHAPE}.")
+        else:
+            keys = ", ".join(map(repr, list(obj)[:5])) or "no keys"
+            st.add("pref-format", n, None, f"not a preference pair (it has {keys}); each line must be {SHAPE}.")
+        return
+    extra = [k for k in obj if k not in TOP_KEYS]
+    if extra:
+        st.add("openai-unsupported-key", n, str(extra[0])[:80], f"OpenAI rejects the key(s) {', '.join(map(repr, extra[:5]))} "
+               "in a preference pair; remove them — a pair holds only input, preferred_output, non_preferred_output.")
+    texts: list[tuple[str, str]] = []
+    conv = _check_input(st, n, obj, texts)
+    outs = [_check_output(st, n, obj, key, texts) for key in OUTPUTS]
+    if outs[0] is not None and outs[1] is not None and _same(outs[0], outs[1]):
+        st.add("pref-identical", n, "non_preferred_output[0].content", "the preferred and non-preferred outputs are "
+               "the same, so the pair teaches nothing (and is billed); write a worse answer as non_preferred_output, "
+               "or drop the pair.")
+    for fld, text in texts:
+        if text and text_gate_hit(text):
+            for code, msg in quality_issues(text, gate(text)):
+                st.add(code, n, fld, msg)
+    if st.sev[R.ERROR] > before:
+        return
+    key = _row_key(obj)
+    first = st.seen.get(key)
+    if first is not None:
+        st.dupes += 1
+        st.add("duplicate", n, None, f"exact duplicate of the pair on line {first}; duplicates over-weight one "
+               "preference (and are billed twice). Drop it.")
+        st.reject.setdefault(n, []).append(("duplicate", f"duplicate of line {first}"))
+        return
+    st.seen[key] = n
+    if conv is not None and outs[0] is not None and outs[1] is not None:
+        inp = obj["input"]
+        st.turns[len(conv)] += 1
+        st.good(n, conv + [outs[0], outs[1]], inp.get("tools") or None)
+
+
+def _row_key(obj: dict) -> bytes:
+    try:
+        data = orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
+    except (TypeError, orjson.JSONEncodeError):  # nested past orjson's depth limit: fall back to repr
+        data = repr(obj).encode("utf-8", "surrogatepass")[:1 << 20]
+    return hashlib.blake2b(data, digest_size=12).digest()
+
+
+def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return a["content"].strip() == b["content"].strip() and a.get("tool_calls") == b.get("tool_calls")
+
+
+def _check_input(st: _Pairs, n: int, obj: dict, texts: list[tuple[str, str]]) -> list[dict[str, Any]] | None:
+    """The input conversation in the counter's form, or None when it has errors (reported)."""
+    if "input" not in obj:
+        st.add("missing-key", n, "input", f"the pair has no 'input'; add {{\"input\": {{\"messages\": [...]}}}} "
+               "holding the conversation up to the user's last turn.")
+        return None
+    inp = obj["input"]
+    if not isinstance(inp, dict):
+        hint = (" — the messages go inside an object: {\"input\": {\"messages\": [...]}}" if isinstance(inp, list)
+                else "")
+        st.add("mistyped-key", n, "input", f"'input' is a {_kind(inp)}, not an object{hint}.")
+        return None
+    extra = [k for k in inp if k not in INPUT_KEYS]
+    if extra:
+        st.add("openai-unsupported-key", n, f"input.{str(extra[0])[:80]}", f"OpenAI rejects the key(s) "
+               f"{', '.join(map(repr, extra[:5]))} in 'input'; it may hold only messages, tools, parallel_tool_calls.")
+    if "tools" in inp and not isinstance(inp["tools"], list):
+        st.add("mistyped-key", n, "input.tools", f"'tools' is a {_kind(inp['tools'])}; it must be a list of tool definitions.")
+    if "parallel_tool_calls" in inp and not isinstance(inp["parallel_tool_calls"], bool):
+        st.add("mistyped-key", n, "input.parallel_tool_calls", "'parallel_tool_calls' must be true or false.")
+    if "messages" not in inp:
+        st.add("missing-key", n, "input.messages", "'input' has no 'messages'; add the conversation up to the user's "
+               "last turn as a list of {\"role\": ..., \"content\": ...}.")
+        return None
+    msgs = inp["messages"]
+    if not isinstance(msgs, list):
+        st.add("mistyped-key", n, "input.messages", f"'messages' is a {_kind(msgs)}; it must be a list of messages.")
+        return None
+    if not msgs:
+        st.add("empty-conversation", n, "input.messages", "'messages' is empty; put the conversation up to the user's "
+               "last turn in it.")
+        return None
+    ok = True
+    conv: list[dict[str, Any]] = []
+    for i, m in enumerate(msgs):
+        fld = f"input.messages[{i}]"
+        msg = _message(st, n, fld, m, INPUT_ROLES, texts)
+        if msg is None:
+            ok = False
+        else:
+            conv.append(msg)
+    if ok:
+        last = conv[-1]["role"]
+        if last not in LAST_INPUT_ROLES:
+            st.add("pref-last-turn", n, f"input.messages[{len(conv) - 1}].role", f"the input ends with a {last} turn; "
+                   "it must end with the user's turn (or a tool result) that the outputs answer. Move the assistant's "
+                   "answer into preferred_output, or drop the trailing turn.")
+            ok = False
+    return conv if ok else None
+
+
+def _message(st: _Pairs, n: int, fld: str, m: Any, roles: tuple[str, ...],
+             texts: list[tuple[str, str]]) -> dict[str, Any] | None:
+    """One message checked: its counter form, or None when it has errors (reported)."""
+    if not isinstance(m, dict):
+        st.add("mistyped-key", n, fld, f"a message is a {_kind(m)}; each must be an object "
+               "{\"role\": ..., \"content\": ...}.")
+        return None
+    extra = [k for k in m if k not in OPENAI_MSG_KEYS or k == "weight"]
+    if extra:
+        st.add("openai-unsupported-key", n, f"{fld}.{str(extra[0])[:80]}", f"OpenAI rejects the message key(s) "
+               f"{', '.join(map(repr, extra[:5]))} here; remove them.")
+    role = m.get("role")
+    if "role" not in m:
+        st.add("missing-key", n, f"{fld}.role", f"the message has no 'role'; use one of {', '.join(roles)}.")
+        return None
+    if role not in roles:
+        st.add("unknown-role", n, f"{fld}.role", f"role {str(role)[:40]!r} is not one OpenAI accepts here; use one of "
+               f"{', '.join(roles)}.")
+        return None
+    calls = m.get("tool_calls")
+    if calls is not None and not isinstance(calls, list):
+        st.add("mistyped-key", n, f"{fld}.tool_calls", "'tool_calls' must be a list of calls.")
+        return None
+    content = m.get("content")
+    if content is None:
+        if role == "assistant" and calls:
+            return {"role": role, "content": "", "tool_calls": calls}
+        if "content" not in m:
+            st.add("missing-key", n, f"{fld}.content", f"the {role} message has no 'content'; add its text.")
+        else:
+            st.add("mistyped-key", n, f"{fld}.content", f"the {role} message's content is null; give its text as a string.")
+        return None
+    text = _text(content)
+    if text is None:
+        st.add("mistyped-key", n, f"{fld}.content", f"the content is a {_kind(content)}; it must be text (a string) "
+               "or a list of content parts like {\"type\": \"text\", \"text\": \"...\"}.")
+        return None
+    texts.append((f"{fld}.content", text))
+    if not text.strip() and not calls and role != "assistant":
+        st.add("empty-content", n, f"{fld}.content", f"the {role} turn has no text; fill it in or drop the turn.")
+    out: dict[str, Any] = {"role": role, "content": text}
+    if calls:
+        out["tool_calls"] = calls
+    if isinstance(m.get("name"), str):
+        out["name"] = m["name"]
+    return out
+
+
+def _check_output(st: _Pairs, n: int, obj: dict, key: str, texts: list[tuple[str, str]]) -> dict[str, Any] | None:
+    """The one assistant message of `preferred_output` / `non_preferred_output`, or None (reported)."""
+    if key not in obj:
+        st.add("missing-key", n, key, f"the pair has no {key!r}; add [{{\"role\": \"assistant\", \"content\": \"...\"}}].")
+        return None
+    out = obj[key]
+    if isinstance(out, dict):
+        st.add("mistyped-key", n, key, f"{key!r} is one object; OpenAI wants a list of one message: wrap it in [ ].")
+        return None
+    if not isinstance(out, list):
+        st.add("mistyped-key", n, key, f"{key!r} is a {_kind(out)}; it must be a list of one assistant message "
+               "[{\"role\": \"assistant\", \"content\": \"...\"}].")
+        return None
+    if len(out) != 1:
+        st.add("pref-output-count", n, key, f"{key!r} holds {len(out)} messages; it must hold exactly one assistant "
+               "message (a multi-turn answer cannot be compared). Keep only the answer to the input's last turn.")
+        return None
+    fld = f"{key}[0]"
+    m = out[0]
+    if isinstance(m, dict) and "role" in m and m["role"] != "assistant" and m["role"] in INPUT_ROLES:
+        st.add("pref-output-role", n, f"{fld}.role", f"the output message is from {m['role']!r}; it must be the "
+               "assistant's answer (role \"assistant\").")
+        return None
+    msg = _message(st, n, fld, m, ("assistant",), texts)
+    if msg is None:
+        return None
+    if not msg["content"].strip() and not msg.get("tool_calls"):
+        st.add("empty-answer", n, f"{fld}.content", "the output has no text; write the answer (an empty answer "
+               "cannot be preferred or rejected).")
+        return None
+    return msg
+
+
+def _kind(v: Any) -> str:
+    return {dict: "object", list: "list", str: "string", bool: "true/false", int: "number", float: "number",
+            type(None): "null"}.get(type(v), type(v).__name__)
+
+
+# ------------------------------------------------------------------------------------------------
+# tokens and statistics
+
+def _count(good: list[tuple[int, list[dict[str, Any]], Any]], counter: TokenCounter, batch: int = 256) -> list[int]:
+    """Tokens per good pair; a pair the counter cannot handle (odd tool JSON) falls back to the estimate."""
+    out: list[int] = []
+    fallback = EstimateCounter()
+    for i in range(0, len(good), batch):
+        part = good[i:i + batch]
+        convs = [c for _, c, _ in part]
+        tools = [t for _, _, t in part]
+        try:
+            out.extend(counter.count_chats(convs, tools))
+        except Exception:  # noqa: BLE001 - one odd row must not lose the whole count
+            for c, t in zip(convs, tools):
+                try:
+                    out.extend(counter.count_chats([c], [t]))
+                except Exception:  # noqa: BLE001
+                    out.extend(fallback.count_chats([c], [t]))
+    return out
+
+
+def _stats(st: _Pairs, info: Any, tokens: Counter, counter: TokenCounter, notice: str | None,
+           limit_name: str, entry: dict[str, Any] | None) -> dict[str, Any]:
+    """The statistics, with the keys of `tunewiz lint --json` where they mean the same."""
+    total = int(sum(v * c for v, c in tokens.items()))
+    n = len(st.lens)
+    out: dict[str, Any] = {
+        "format": FORMAT, "layout": info.layout, "bytes": info.size, "rows": st.rows, "examples": n,
+        "rejected_rows": len(st.error_lines), "blank_lines": len(st.blank), "turns": distribution(st.turns),
+        "tokens": {"counter": counter.label, "exact": counter.exact, "per_example": distribution(tokens), "total": total,
+                   "histogram": histogram(tokens), "over_max_length": 0, "rule": TOKEN_RULE},
+        "duplicates": {"exact": st.dupes, "near": 0},
+        "findings_by_code": dict(sorted(st.counts.items())),
+        "errors": st.sev.get(R.ERROR, 0), "warnings": st.sev.get(R.WARNING, 0), "infos": st.sev.get(R.INFO, 0),
+        "findings_truncated": any(v > st.max_per_code for v in st.counts.values()),
+    }
+    if notice:
+        out["tokens"]["notice"] = notice
+    oa: dict[str, Any] = {"model": limit_name, "method": "dpo"}
+    if entry:
+        cap = entry["example_limit"]
+        billed = int(sum(min(v, cap) * c for v, c in tokens.items()))
+        epochs = openai_default_epochs(n)
+        price = entry["price_per_1m"]
+        oa.update({"price_per_1m_tokens_usd": price, "example_limit": cap, "billed_tokens_per_epoch": billed,
+                   "cost_per_epoch_usd": round(billed * price / 1e6, 4), "default_epochs": epochs,
+                   "cost_default_epochs_usd": round(billed * price * epochs / 1e6, 4),
+                   "estimated": not counter.exact, "price_source": entry.get("source")})
+    out["openai"] = oa
+    return out
