@@ -262,6 +262,10 @@ def sweep_answers() -> list[tuple[Answers, Hardware, date, TrainerProfile]]:
         cases.append((TASK, hw, TODAY, TrainerProfile(kbit_upcast=True)))
     cases.append((Answers(goal="domain", raw_corpus=False, examples=800), card(24), TODAY, TUNEWIZ))
     cases.append((Answers(goal="task", examples=800, cloud_ok=True), LAPTOP, date(2027, 2, 1), TUNEWIZ))
+    # OpenAI's wind-down on other days: before the 60-day rule, the day after new jobs end, after Azure's dates
+    for day in (date(2026, 6, 1), date(2027, 1, 7), date(2027, 4, 5), date(2027, 11, 2)):
+        for hw in (LAPTOP, card(24)):
+            cases.append((Answers(goal="task", examples=800, cloud_ok=True), hw, day, TUNEWIZ))
     cases.append((Answers(goal="task", examples=None, cloud_ok=True), LAPTOP, TODAY, TUNEWIZ))
     return cases
 
@@ -276,6 +280,18 @@ def test_every_reason_the_advisor_gives_is_a_registered_rule_in_its_registered_w
             seen.add(reason.rule)
     # ... and every registered rule is reachable: the docs list no rule the advisor never gives.
     assert seen == set(RULES), sorted(set(RULES) - seen)
+
+
+def test_every_wording_of_the_openai_rules_is_reachable() -> None:
+    # The wind-down rules have a wording per phase (before/after a date): each one is given on some day.
+    openai_rules = {rule.id: rule for rule in RULE_LIST if rule.id.startswith(("openai-", "open-"))}
+    unseen = {(rid, name) for rid, rule in openai_rules.items() for name in rule.templates()}
+    for answers, hw, today, profile in sweep_answers():
+        for reason in advise(answers, hw, today=today, profile=profile).reasons:
+            for name, template in openai_rules.get(reason.rule, RULES[reason.rule]).templates().items():
+                if reason.rule in openai_rules and template_pattern(template).fullmatch(reason.text):
+                    unseen.discard((reason.rule, name))
+    assert not unseen, sorted(unseen)
 
 
 def test_the_rule_registry_is_consistent() -> None:

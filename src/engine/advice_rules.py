@@ -103,9 +103,14 @@ RULE_LIST: tuple[AdviceRule, ...] = (
         "You need to own the weights, so the OpenAI path is out: an ft: model only exists on OpenAI's servers.",
         basis="DESIGN.md's decision tree: needing the weights means an open model"),
     AdviceRule(
-        "openai-closed", "OpenAI is allowed but its new fine-tuning jobs have ended",
-        "OpenAI stopped accepting new fine-tuning jobs on {date}.",
-        basis="the catalog's sourced wind-down dates (engine.catalog.OPENAI_WIND_DOWN)"),
+        "openai-closed", "OpenAI is allowed but its new fine-tuning jobs have ended (from 2027-01-06): never that path",
+        "OpenAI stopped accepting new fine-tuning jobs on {date}, for every organisation. Fine-tuned models you "
+        "already have still answer: the gpt-4o/gpt-4.1 ones until {shut_down} ({days} days from now), others until "
+        "their base model is retired.",
+        basis="the catalog's sourced wind-down dates (engine.catalog.OPENAI_WIND_DOWN)",
+        variants={"shut": "OpenAI stopped accepting new fine-tuning jobs on {date}, for every organisation, and the "
+                          "fine-tuned gpt-4o/gpt-4.1 models stopped answering on {shut_down}; other fine-tuned models "
+                          "answer until their base model is retired."}),
     AdviceRule(
         "openai-path", "no GPU (or none that fits) and OpenAI is allowed: fine-tune on OpenAI",
         "Your data may go to OpenAI and you can still create jobs there: fine-tuning {model} is the least effort "
@@ -117,6 +122,26 @@ RULE_LIST: tuple[AdviceRule, ...] = (
         basis="the catalog's sourced wind-down dates (engine.catalog.OPENAI_WIND_DOWN)",
         variants={"open-path": "OpenAI would be the least effort, but the weights would not be yours and "
                                "{wind_down}"}),
+    AdviceRule(
+        "openai-eligibility", "on the OpenAI path once OpenAI blocks some organisations (from 2026-05-07)",
+        "This works only if your organisation has fine-tuned on OpenAI before and ran inference on a fine-tuned "
+        "model in the past {days} days (OpenAI's rule since {inactive_since}); other organisations get 403 {error} "
+        "when they create the job.",
+        basis="the catalog's sourced wind-down rules (engine.catalog.OPENAI_WIND_DOWN: never_fine_tuned_blocked, "
+              "inactive_blocked, blocked_error)",
+        variants={"never-fine-tuned": "This works only if your organisation has fine-tuned on OpenAI before "
+                                      "(OpenAI's rule since {never_since}; from {inactive_since} it must also have "
+                                      "run inference on a fine-tuned model in the past {days} days); other "
+                                      "organisations get 403 {error} when they create the job."}),
+    AdviceRule(
+        "openai-azure", "OpenAI was an option and Azure OpenAI's fine-tuning schedule has not ended",
+        "Existing Azure OpenAI customers can fine-tune there, on Azure's own schedule. {schedule}",
+        basis="the catalog's sourced Azure retirement dates (engine.catalog.AZURE_FINE_TUNING)"),
+    AdviceRule(
+        "open-alternative", "whenever OpenAI was an option: the same file trains an open model",
+        "Whatever OpenAI allows you, you can train an open model on the same file: tunewiz reads OpenAI JSONL "
+        "(`tunewiz lint FILE` checks it, `tunewiz train` trains it), and the weights are yours.",
+        basis="DESIGN.md: tunewiz reads OpenAI chat JSONL for open models (engine.data.formats)"),
     AdviceRule(
         "openai-cost", "on the OpenAI path, when the examples and their length are known",
         "About ${cost:,.2f} to train: {tokens:,} tokens x {epochs} epochs x ${price:.2f}/1M (price {as_of}; "

@@ -14,7 +14,11 @@ Rule order (DESIGN.md "The decision tree", the guide's sections B1 and B4):
  5. method by memory on the chosen model: full, else LoRA, else QLoRA
  6. nothing fits -> the largest smaller catalog model that fits, else OpenAI when allowed,
     else the demo model / a rented GPU
-An OpenAI recommendation always states the platform's wind-down dates.
+An OpenAI recommendation always states the platform's wind-down as it stands on `today` (which
+rules are in force, what has shut down, what existing fine-tuned models can still do), who may still
+create jobs, Azure OpenAI's own schedule for its existing customers, and the open-model alternative
+(the same OpenAI JSONL file trains an open model). Once new jobs have ended (2027-01-06) the
+advice never routes to OpenAI, and the default OpenAI model is never one shut down on `today`.
 
 Each reason's rule id, English text and source are registered once in `engine.advice_rules`
 (docs/advice-rules.md is generated from it); the tree below only fills in the numbers.
@@ -27,8 +31,9 @@ from datetime import date
 from typing import Any, Literal
 
 from engine.advice_rules import RULES
-from engine.catalog import (OPENAI_EPOCHS_ASSUMED, OPENAI_WIND_DOWN, ModelConfigError, ModelSpec,
-                            UnknownModelError, get_model, get_openai_model, resolve_model_spec, smaller_models)
+from engine.catalog import (AZURE_FINE_TUNING, OPENAI_EPOCHS_ASSUMED, OPENAI_WIND_DOWN, ModelConfigError, ModelSpec,
+                            OpenAIModel, UnknownModelError, default_openai_model, get_model, resolve_model_spec,
+                            smaller_models)
 from engine.hardware import Hardware
 from engine.memory import GIB, Estimate, estimate
 from engine.methods import ADAPTER_METHODS, DEFAULT_LEARNING_RATES, WHOLE_MODEL_METHODS
@@ -41,7 +46,8 @@ Route = Literal["rag", "openai", "open"]
 
 DEFAULT_MODEL = "Qwen/Qwen2.5-7B-Instruct"   # the guide's first choice for Chinese, strong in English
 DEFAULT_CPT_MODEL = "Qwen/Qwen2.5-7B"        # continual pretraining starts from a base model
-DEFAULT_OPENAI_MODEL = "gpt-4o-mini-2024-07-18"   # the guide's own example (section A2), cheapest 4o
+DEFAULT_OPENAI_MODEL = "gpt-4o-mini-2024-07-18"   # the guide's own example (section A2), cheapest 4o;
+# on a given day the advice uses engine.catalog.default_openai_model(today), never a shut-down model
 OPENAI_MIN_EXAMPLES = 10                     # OpenAI rejects smaller training files
 FEW_EXAMPLES = 500                           # guide B4.5: below this fine-tuning rarely helps
 SHORT_OUTPUT_TOKENS = 5                      # labels and one-word answers (guide B4.4)
@@ -255,17 +261,21 @@ def advise(answers: Answers, hardware: Hardware, *, profile: TrainerProfile = TU
         return _rag(answers)
 
     openai_ok = answers.cloud_ok and not answers.needs_weights
-    jobs_left, _ = OPENAI_WIND_DOWN.days_left(today)
+    openai_considered = openai_ok            # OpenAI was an option: its facts are stated, whatever the path
+    jobs_left, shut_left = OPENAI_WIND_DOWN.days_left(today)
     if answers.cloud_ok and answers.needs_weights:
         reasons.append(_reason("own-weights"))
-    if openai_ok and jobs_left < 0:
+    if openai_ok and jobs_left <= 0:         # "from 2027-01-06 no new jobs": closed on that day already
         openai_ok = False
-        reasons.append(_reason("openai-closed", date=OPENAI_WIND_DOWN.new_jobs_end.value))
+        reasons.append(_reason("openai-closed", "shut" if shut_left <= 0 else None,
+                               date=OPENAI_WIND_DOWN.new_jobs_end.value,
+                               shut_down=OPENAI_WIND_DOWN.models_shut_down.value, days=shut_left))
     n = answers.examples
     if n is not None and n < OPENAI_MIN_EXAMPLES:
         if answers.cloud_ok:
             openai_ok = False
             reasons.append(_reason("openai-minimum", minimum=OPENAI_MIN_EXAMPLES, examples=n))
+            openai_considered = False        # refused for the file itself: no OpenAI or Azure job either
     if n is not None and n < FEW_EXAMPLES:
         reasons.append(_reason("few-examples", examples=n, few=FEW_EXAMPLES))
     short = (answers.avg_output_tokens is not None and answers.avg_output_tokens <= SHORT_OUTPUT_TOKENS)
@@ -289,8 +299,8 @@ def advise(answers: Answers, hardware: Hardware, *, profile: TrainerProfile = TU
         reasons.append(_reason("no-gpu", note=hardware.note or "none detected"))
         if openai_ok:
             return _openai(answers, reasons, alternatives, today, spec, methods + fallback_methods, max_length, profile)
-        return _cpu_or_rent(answers, hardware, reasons, alternatives, spec, methods + fallback_methods,
-                            max_length, profile)
+        return _stated(_cpu_or_rent(answers, hardware, reasons, alternatives, spec, methods + fallback_methods,
+                                    max_length, profile), openai_considered, today)
     vram, gpu_name = usable
     gpu = hardware.best_gpu
     if gpu is not None and gpu.free_gb and gpu.free_gb < 0.9 * gpu.total_gb:
@@ -332,8 +342,8 @@ def advise(answers: Answers, hardware: Hardware, *, profile: TrainerProfile = TU
             if openai_ok:
                 return _openai(answers, reasons, alternatives, today, spec, methods + fallback_methods, max_length,
                                profile)
-            return _cpu_or_rent(answers, hardware, reasons, alternatives, spec, methods + fallback_methods,
-                                max_length, profile)
+            return _stated(_cpu_or_rent(answers, hardware, reasons, alternatives, spec, methods + fallback_methods,
+                                        max_length, profile), openai_considered, today)
 
     method = chosen.method
     order = {"full": "Full SFT", "lora": "LoRA (16-bit base)", "qlora": "QLoRA (4-bit base)", "cpt": "Continual pretraining"}
@@ -350,14 +360,25 @@ def advise(answers: Answers, hardware: Hardware, *, profile: TrainerProfile = TU
     reasons.extend(_model_reasons(spec))
     reasons.append(_reason("forgetting", epochs=pick_epochs(n, method)))
     if openai_ok:
-        alternatives.append(f"openai: {DEFAULT_OPENAI_MODEL} is the least effort, but {OPENAI_WIND_DOWN.sentence(today)}")
+        oa_model = default_openai_model(today)
+        if oa_model is not None:
+            alternatives.append(f"openai: {oa_model.id} is the least effort, but {OPENAI_WIND_DOWN.sentence(today)}")
         reasons.append(_reason("openai-wind-down", "open-path", wind_down=OPENAI_WIND_DOWN.sentence(today)))
-    return Recommendation(path="open", method=method, model=spec.id,
-                          settings=_settings(spec.id, method, chosen, answers, profile), reasons=reasons,
-                          estimate=chosen, fit=fit, device="cuda", vram_gb=vram, alternatives=alternatives,
-                          next_steps=[f"tunewiz lint YOUR_DATA.jsonl --model {spec.id}",
-                                      "put these settings and `data: YOUR_DATA.jsonl` in CONFIG.yaml, then "
-                                      "tunewiz train CONFIG.yaml --detach"])
+    rec = Recommendation(path="open", method=method, model=spec.id,
+                         settings=_settings(spec.id, method, chosen, answers, profile), reasons=reasons,
+                         estimate=chosen, fit=fit, device="cuda", vram_gb=vram, alternatives=alternatives,
+                         next_steps=[f"tunewiz lint YOUR_DATA.jsonl --model {spec.id}",
+                                     "put these settings and `data: YOUR_DATA.jsonl` in CONFIG.yaml, then "
+                                     "tunewiz train CONFIG.yaml --detach"])
+    return _stated(rec, openai_considered, today)
+
+
+def _stated(rec: Recommendation, openai_considered: bool, today: date) -> Recommendation:
+    """An open-model recommendation where OpenAI was an option ends with what remains of it (Azure) and the
+    open model trained on the same file."""
+    if openai_considered:
+        rec.reasons.extend(_openai_afterwards(today))
+    return rec
 
 
 def _first_fit(spec: ModelSpec, methods: tuple[str, ...], max_length: int, vram: float,
@@ -384,12 +405,35 @@ def _rag(answers: Answers) -> Recommendation:
         ])
 
 
+def _openai_eligibility(today: date) -> list[Reason]:
+    """Who may still create jobs on `today` (nothing to say before OpenAI's first block)."""
+    w = OPENAI_WIND_DOWN
+    values = {"never_since": w.never_fine_tuned_blocked.value, "inactive_since": w.inactive_blocked.value,
+              "days": w.inactive_days.value, "error": w.blocked_error.value["code"]}
+    if today >= date.fromisoformat(w.inactive_blocked.value):
+        return [_reason("openai-eligibility", **values)]
+    if today >= date.fromisoformat(w.never_fine_tuned_blocked.value):
+        return [_reason("openai-eligibility", "never-fine-tuned", **values)]
+    return []
+
+
+def _openai_afterwards(today: date) -> list[Reason]:
+    """Where OpenAI was an option: Azure's own schedule while it lasts, and always the open model."""
+    out = []
+    azure = [msg for msg in (s.message(today) for s in AZURE_FINE_TUNING.values())
+             if msg[1]["code"] != "azure-ft-ended"]
+    if azure:
+        out.append(_reason("openai-azure", schedule=" ".join(text for text, _ in azure)))
+    out.append(_reason("open-alternative"))
+    return out
+
+
 def _openai(answers: Answers, reasons: list[Reason], alternatives: list[str], today: date, spec: ModelSpec,
             methods: tuple[str, ...], max_length: int, profile: TrainerProfile) -> Recommendation:
-    model = get_openai_model(DEFAULT_OPENAI_MODEL)
-    assert model is not None  # a catalog constant
-    _, shut_days = OPENAI_WIND_DOWN.days_left(today)
+    model: OpenAIModel | None = default_openai_model(today)
+    assert model is not None and model.fine_tunable(today)   # only called while new jobs are open
     reasons.append(_reason("openai-path", model=model.id))
+    reasons.extend(_openai_eligibility(today))
     reasons.append(_reason("openai-wind-down", wind_down=OPENAI_WIND_DOWN.sentence(today)))
     settings: dict[str, Any] = {"model": model.id, "epochs": "auto"}
     if answers.examples and answers.avg_tokens:
@@ -402,15 +446,19 @@ def _openai(answers: Answers, reasons: list[Reason], alternatives: list[str], to
         if answers.avg_tokens > model.example_tokens.value:
             reasons.append(_reason("openai-example-limit", avg_tokens=answers.avg_tokens, model=model.id,
                                    limit=model.example_tokens.value))
+    reasons.extend(_openai_afterwards(today))
     rent = smallest_rentable(spec, methods, max_length, profile)
     if rent is not None:
         size, e = rent
         alternatives.append(f"own weights: rent a {size} GB GPU and run {e.method.upper()} on {spec.id} "
                             f"(needs {e.total_gb:.1f} GB)")
+    refused, _ = OPENAI_WIND_DOWN.training_not_available(today)
     return Recommendation(path="openai", method=None, model=model.id, settings=settings, reasons=reasons,
                           alternatives=alternatives,
-                          next_steps=["tunewiz lint YOUR_DATA.jsonl --target openai  (OpenAI's rules, token count, cost)",
-                                      f"create the fine-tuning job before {OPENAI_WIND_DOWN.new_jobs_end.value}"])
+                          next_steps=[f"tunewiz lint YOUR_DATA.jsonl --target openai --model {model.id}  "
+                                      "(OpenAI's rules, token count, cost)",
+                                      f"create the fine-tuning job before {OPENAI_WIND_DOWN.new_jobs_end.value}",
+                                      f"if that fails with 403 training_not_available: {refused}"])
 
 
 def _cpu_or_rent(answers: Answers, hardware: Hardware, reasons: list[Reason], alternatives: list[str],

@@ -523,7 +523,7 @@ _BLOCKED_ERROR_SOURCE = ("OpenAI API's answer when an organisation the 2026-05-0
                          "see https://platform.openai.com/docs/deprecations")
 OPENAI_FT_SHUT_DOWN = Fact("2027-01-14", _NOTICE_RECORDED, _NOTICE_SOURCE + "; the gpt-4o, gpt-4o-mini, gpt-4.1 "
                            "and gpt-4.1-mini fine-tunes shut down on this date")
-"""The day the fine-tunable gpt-4o/gpt-4.1 models' fine-tunes stop answering (one fact: the models and the wind-down share it)."""
+"""The day the gpt-4o/gpt-4.1 fine-tunes stop answering (one fact: the models and the wind-down share it)."""
 OPENAI_NANO_SHUT_DOWN = Fact("2026-10-23", _NOTICE_RECORDED, _NOTICE_SOURCE + "; gpt-4.1-nano-2025-04-14 and its "
                              "fine-tunes shut down on this date")
 
@@ -534,6 +534,7 @@ class AzureSchedule:
     family: str
     training_until: Fact     # training retires no earlier than this date
     deployments_until: Fact  # deployments of fine-tuned models run until this month ("2027-10")
+    label: str = ""          # the models it covers, in words ("gpt-4o and gpt-4o-mini")
 
     def message(self, today: date | None = None) -> tuple[str, dict[str, Any]]:
         """What Azure offers for this family on `today`: (English sentence, {"code", "params"})."""
@@ -541,29 +542,29 @@ class AzureSchedule:
         train, deploy = self.training_until, self.deployments_until
         year, month = (int(x) for x in deploy.value.split("-"))
         deploy_end = date(year + month // 12, month % 12 + 1, 1)   # "until 2027-10": through that month
-        params: dict[str, Any] = {"family": self.family, "training_until": train.value,
+        label = self.label or self.family
+        params: dict[str, Any] = {"family": self.family, "models": label, "training_until": train.value,
                                   "deployments_until": deploy.value, "as_of": train.as_of,
                                   "days": _days(train, today)}
-        page = f"Azure's model retirement page as of {train.as_of}"
+        page = f"Azure's retirement page as of {train.as_of}"
         if today >= deploy_end:
             code = "azure-ft-ended"
-            text = (f"Azure OpenAI's deployments of fine-tuned {self.family} models were to end in {deploy.value} "
-                    f"({page}): check whether any still run.")
+            text = (f"Azure OpenAI: deployments of fine-tuned {label} models were to end in {deploy.value} "
+                    f"({page}); check whether any still run.")
         elif today >= _day(train):
             code = "azure-ft-training-may-have-ended"
-            text = (f"Azure OpenAI gave {train.value} as the earliest end of {self.family} fine-tuning ({page}), "
-                    f"which has passed: check whether it still trains; fine-tuned {self.family} deployments run "
-                    f"until {deploy.value}.")
+            text = (f"Azure OpenAI: {label} fine-tuning could end from {train.value} on ({page}), so check "
+                    f"whether it still trains; their fine-tuned deployments run until {deploy.value}.")
         else:
             code = "azure-ft-open"
-            text = (f"Azure OpenAI keeps {self.family} fine-tuning for its existing customers until no earlier than "
-                    f"{train.value} ({params['days']} days from now) and fine-tuned {self.family} deployments until "
+            text = (f"Azure OpenAI: {label} fine-tuning for existing customers until no earlier than "
+                    f"{train.value} ({params['days']} days from now), their fine-tuned deployments until "
                     f"{deploy.value} ({page}).")
         return text, {"code": code, "params": params}
 
     def to_dict(self) -> dict[str, Any]:
-        return {"family": self.family, "training_until": self.training_until.to_dict(),
-                "deployments_until": self.deployments_until.to_dict()}
+        return {"family": self.family, "models": self.label or self.family,
+                "training_until": self.training_until.to_dict(), "deployments_until": self.deployments_until.to_dict()}
 
 
 _AZURE_AS_OF = "2026-07-07"
@@ -574,11 +575,11 @@ AZURE_FINE_TUNING: dict[str, AzureSchedule] = {
     "gpt-4o": AzureSchedule("gpt-4o", Fact("2027-04-01", _AZURE_AS_OF, _AZURE_SOURCE + "; gpt-4o and gpt-4o-mini "
                                            "training retires no earlier than this date"),
                             Fact("2027-10", _AZURE_AS_OF, _AZURE_SOURCE + "; deployments of fine-tuned models until "
-                                 "this month (the page gives the month only)")),
+                                 "this month (the page gives the month only)"), "gpt-4o and gpt-4o-mini"),
     "gpt-4.1": AzureSchedule("gpt-4.1", Fact("2027-04-14", _AZURE_AS_OF, _AZURE_SOURCE + "; gpt-4.1 family training "
                                              "retires no earlier than this date"),
                              Fact("2027-10", _AZURE_AS_OF, _AZURE_SOURCE + "; deployments of fine-tuned models until "
-                                  "this month (the page gives the month only)")),
+                                  "this month (the page gives the month only)"), "gpt-4.1 family"),
 }
 """Azure OpenAI's fine-tuning schedule by model family."""
 
@@ -718,7 +719,8 @@ class WindDown:
         error = self.blocked_error.value
         params: dict[str, Any] = {"status": error["status"], "error": error["code"],
                                   "never_fine_tuned_since": self.never_fine_tuned_blocked.value,
-                                  "inactive_since": self.inactive_blocked.value, "inactive_days": self.inactive_days.value,
+                                  "inactive_since": self.inactive_blocked.value,
+                                  "inactive_days": self.inactive_days.value,
                                   "new_jobs_end": self.new_jobs_end.value, "days": _days(self.new_jobs_end, today)}
         head = f"OpenAI answered {error['status']} {error['code']}"
         tail = "train an open model on the same file instead: tunewiz reads OpenAI JSONL (tunewiz advise)."

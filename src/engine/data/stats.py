@@ -1,9 +1,9 @@
 """Token counting and dataset statistics for the linter.
 
 Token counts come from the chosen model's tokenizer (the chat template applied, so the number is
-what training sees), from tiktoken's `o200k_base` for OpenAI, or, when neither can be loaded
-offline, from a clearly labelled estimate. torch/transformers/tiktoken are imported only inside
-the functions that load them.
+what training sees), from the OpenAI model's tiktoken encoding (engine.catalog.openai_encoding),
+or, when neither can be loaded offline, from a clearly labelled estimate. torch/transformers/tiktoken
+are imported only inside the functions that load them.
 """
 from __future__ import annotations
 
@@ -171,18 +171,22 @@ def load_counter(target: str = "open", model: str | None = None, *,
     """The token counter for `target` ("open" or "openai") and `model`, and a notice when it had to fall back.
 
     open: `model` is "demo" (default: the embedded demo model's tokenizer), a local folder or a hub id.
-    openai: tiktoken's `o200k_base` (the encoding of the gpt-4o and gpt-4.1 families).
+    openai: tiktoken's encoding of `model` (an id, alias or ft: name; default OPENAI_DEFAULT_MODEL) from
+    engine.catalog.openai_encoding: `o200k_base` for gpt-4o / gpt-4.1, `cl100k_base` for gpt-3.5-turbo.
     Never raises: when nothing can be loaded offline, the estimate is returned with the reason.
     """
     say = progress or (lambda m: None)
     if target == "openai":
+        from engine import catalog
+        encoding = catalog.openai_encoding(model or OPENAI_DEFAULT_MODEL)
         try:
             import tiktoken
-            enc = _with_timeout(lambda: tiktoken.get_encoding("o200k_base"), timeout)
-            return TiktokenCounter(enc, "o200k_base"), None
+            enc = _with_timeout(lambda: tiktoken.get_encoding(encoding), timeout)
+            return TiktokenCounter(enc, encoding), None
         except Exception as e:  # noqa: BLE001
-            why = f"tiktoken's o200k_base encoding could not be loaded ({_short(e)}); it is downloaded once and cached, so run once with network access or set TIKTOKEN_CACHE_DIR"
-            return EstimateCounter("o200k_base unavailable offline"), why
+            why = (f"tiktoken's {encoding} encoding could not be loaded ({_short(e)}); it is downloaded once and "
+                   "cached, so run once with network access or set TIKTOKEN_CACHE_DIR")
+            return EstimateCounter(f"{encoding} unavailable offline"), why
     name = model or "demo"
     try:
         tok, label = _with_timeout(lambda: _load_hf_tokenizer(name, say), timeout * 3)
