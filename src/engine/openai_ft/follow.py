@@ -97,18 +97,6 @@ def events_from(remote: Any) -> list[tuple[str, dict[str, Any]]]:
     return [("log", {"level": level, "message": str(getattr(remote, "message", "") or ""), "remote_id": rid, "t": t})]
 
 
-def planned_steps(job: Any, examples: Any) -> int | None:
-    """Steps the job will take, once the service has fixed its epochs and batch size ("auto" until
-    the job runs): ceil(examples / batch) x epochs. None when unknown."""
-    method = getattr(job, "method", None)
-    kind = getattr(method, "type", None) or "supervised"
-    hyper = getattr(getattr(method, kind, None), "hyperparameters", None) or getattr(job, "hyperparameters", None)
-    epochs, batch = getattr(hyper, "n_epochs", None), getattr(hyper, "batch_size", None)
-    if isinstance(examples, int) and examples > 0 and isinstance(epochs, int) and isinstance(batch, int) and batch > 0:
-        return -(-examples // batch) * epochs
-    return None
-
-
 class Follower:
     """Follows one job into its run directory until the job ends (or `stop` is set)."""
 
@@ -162,6 +150,14 @@ class Follower:
             writer.write("log", level="warning", message=text)
             self.say(text)
 
+    def poll(self) -> str:
+        """One round, on its own (no process bookkeeping): for callers that drive the pace themselves."""
+        writer = EventWriter(self.run_dir / runs.EVENTS_FILE)
+        try:
+            return self.poll_once(writer)
+        finally:
+            writer.close()
+
     def poll_once(self, writer: EventWriter) -> str:
         """One round: the job, its new events, its checkpoints; returns the service's job status."""
         try:
@@ -174,7 +170,8 @@ class Follower:
             writer.write("log", level="info", message=text)
             self.say(text)
             self.outage_since = None
-        if not self.seen.started and job.status in ("running", "succeeded"):
+        # The start event waits for the first metrics: they carry the step count the job will take.
+        if not self.seen.started and any(getattr(e, "type", None) == "metrics" for e in fresh):
             self._start(writer, job, fresh)
         last_loss = None
         for remote in fresh:
@@ -210,9 +207,7 @@ class Follower:
         totals = [d.get("total_steps") for d in (getattr(e, "data", None) for e in fresh)
                   if isinstance(d, dict) and isinstance(d.get("total_steps"), int)]
         estimate = self.record.get("estimate") or {}
-        total = totals[0] if totals else planned_steps(job, estimate.get("examples"))
-        if total:
-            self.total_steps = total
+        total = totals[0] if totals else None  # the service says with its first metrics (status.total_steps)
         writer.write("start", model=job.model, method=(self.record.get("method") or "supervised"), world_size=None,
                      total_steps=total, trainable_params=None, total_params=None,
                      dataset_rows=estimate.get("examples"), dataset_tokens=estimate.get("tokens_per_epoch"))

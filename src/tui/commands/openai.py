@@ -183,14 +183,15 @@ def start(
     if detach:
         print(run_dir)
         return
-    code = _watch(run_dir)
+    code = _watch(run_dir, out=sys.stderr)  # as `tunewiz train`: progress on stderr, the run directory on stdout
     print(run_dir)
     raise typer.Exit(code)
 
 
-def _watch(run_dir: Path, plain: bool = True, interval: float = 1.0, timeout: float | None = None) -> int:
+def _watch(run_dir: Path, plain: bool = True, interval: float = 1.0, timeout: float | None = None,
+           out: Any = None) -> int:
     from tui.commands.watch import follow
-    return follow(run_dir, plain or not sys.stdout.isatty(), interval, False, timeout)
+    return follow(run_dir, plain or not (out or sys.stdout).isatty(), interval, False, timeout, out=out)
 
 
 def ensure_followed(run_dir: Path) -> None:
