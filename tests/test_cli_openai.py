@@ -100,7 +100,8 @@ def test_watch_takes_over_from_a_follower_that_died_without_a_step_twice(fake, e
         time.sleep(0.05)
     assert run_info(run_dir).state == "running" and not run_info(run_dir).followed
     fake.advance(job_id, 3)
-    watched = tunewiz("openai", "watch", run_dir.name, "--plain", "--timeout", "60", env=env)
+    # Plain `tunewiz watch` (as for a local run) notices nobody follows the job and follows it again.
+    watched = tunewiz("watch", run_dir.name, "--plain", "--timeout", "60", env=env)
     assert watched.returncode == 0, watched.stderr + watched.stdout
     assert "following job" in watched.stderr and "again" in watched.stderr
     assert steps(run_dir) == [1, 2, 3, 4, 5, 6]
@@ -113,6 +114,8 @@ def test_cancel_ends_the_run_stopped(fake, env, tmp_path):
     run_dir = Path(started.stdout.strip().splitlines()[-1])
     job_id = json.loads((run_dir / "remote_job.json").read_text())["job_id"]
     fake.advance(job_id, 3)
+    stop = tunewiz("stop", run_dir.name, env=env)  # the local-run command says which one to use
+    assert stop.returncode == 2 and f"tunewiz openai cancel {run_dir.name}" in stop.stderr
     cancelled = tunewiz("openai", "cancel", run_dir.name, env=env)
     assert cancelled.returncode == 0, cancelled.stderr
     assert f"{job_id}: cancelled" in cancelled.stderr

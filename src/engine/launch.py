@@ -91,7 +91,16 @@ def start_run(config: RunConfig) -> tuple[Path, subprocess.Popen]:
     return run_dir, spawn_trainer(run_dir)
 
 
+def _refuse_remote(run_dir: Path, what: str) -> None:
+    status = runs.read_status(run_dir)
+    if runs.is_remote(status):
+        raise LaunchError(f"{run_dir.name} is a fine-tuning job at {status.get('backend')}, not a local trainer: "
+                          f"{what}")
+
+
 def resume_run(run_dir: Path) -> subprocess.Popen:
+    _refuse_remote(run_dir, f"`tunewiz openai watch {run_dir.name}` follows it; a cancelled or failed job starts "
+                            "again with `tunewiz openai start FILE`")
     info = runs.run_info(run_dir)
     if info.state in runs.ACTIVE_STATES:
         raise LaunchError(f"{run_dir.name} is still {info.state} (pid {runs.read_status(run_dir).get('pid')}); "
@@ -106,6 +115,7 @@ def resume_run(run_dir: Path) -> subprocess.Popen:
 
 def request_stop(run_dir: Path) -> int:
     """Sends SIGTERM to the run's trainer (it checkpoints, then ends with `stopped`). Returns the pid."""
+    _refuse_remote(run_dir, f"cancel it at the service with `tunewiz openai cancel {run_dir.name}`")
     status = runs.read_status(run_dir) or {}
     pid = status.get("pid")
     state = runs.effective_state(status)

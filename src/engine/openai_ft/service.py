@@ -226,7 +226,7 @@ def explain(exc: BaseException, service: Service, *, model: str | None = None, t
         return FineTuneError("training-not-available", sentence,
                              "Train an open model on the same file instead: tunewiz reads OpenAI JSONL "
                              "(the wizard's open-model branch, or tunewiz advise then tunewiz train).",
-                             **params, rule=coded["code"], **coded["params"])
+                             **{**params, **coded["params"], "rule": coded["code"]})
     if status == 403:
         return FineTuneError("permission", f"{service.label} refused {doing} (403 forbidden): {text}",
                              "The key's organisation or project has no access to this: check its permissions "

@@ -235,6 +235,8 @@ def advise(
 
 def models(as_json: bool = typer.Option(False, "--json", help="Print one JSON list.")) -> None:
     """List the model catalog: ids, sizes, context, licence, and OpenAI's fine-tunable models."""
+    from datetime import date
+
     from engine.catalog import OPENAI_WIND_DOWN, models as catalog_models, openai_models
 
     specs = catalog_models()
@@ -253,13 +255,17 @@ def models(as_json: bool = typer.Option(False, "--json", help="Print one JSON li
         flags = " · remote code" if s.trust_remote_code else " · gated" if s.gated else ""
         table.add_row(s.id, f"{s.params:.2f}B", f"{s.max_position_embeddings // 1024}k", licence + flags)
     out.print(table)
-    table = Table(title="OpenAI fine-tunable models", title_justify="left")
+    table = Table(title="OpenAI fine-tuning models", title_justify="left")
     table.add_column("id", no_wrap=True)
     for col in ("context", "per example", "$/1M train", "as of"):
         table.add_column(col, justify="right")
+    table.add_column("today")
     for m in openai_models():
+        # A model stays listed after its shut-down (ft: names made from it still resolve), marked as such.
+        today = "fine-tunable" if m.fine_tunable() else (f"[red]shut {m.shut_down.value}[/]" if m.shut_down and
+                                                         m.shut_down.value <= date.today().isoformat() else "[yellow]no new jobs[/]")
         table.add_row(m.id, f"{m.context_tokens.value:,}", f"{m.example_tokens.value:,}",
-                      f"{m.training_price_per_1m.value:.2f}", m.training_price_per_1m.as_of)
+                      f"{m.training_price_per_1m.value:.2f}", m.training_price_per_1m.as_of, today)
     out.print(table)
     out.print(f"[yellow]{OPENAI_WIND_DOWN.sentence()}[/]", highlight=False)
 

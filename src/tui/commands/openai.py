@@ -98,8 +98,6 @@ def _print_validation(v: Any) -> None:
         tokens = "tokens" if v.exact else "tokens (estimate)"
         out.print(f"[bold]cost[/] ${v.cost_usd:,.2f}: {v.tokens_per_epoch:,} billed {tokens} per epoch × {v.epochs} "
                   f"epoch(s) at ${v.price.value}/1M ({escape(v.price.source)}, as of {v.price.as_of})")
-    if v.notice:
-        out.print(f"[dim]note: {escape(v.notice)}[/]")
 
 
 def _validate(file: Path, model: Optional[str], method: str, epochs: Optional[int],

@@ -302,6 +302,9 @@ def register(app: typer.Typer) -> None:
         except runs.RunNotFound as exc:
             print(f"error: {exc}", file=sys.stderr)
             raise typer.Exit(EXIT_NOT_FOUND)
+        if runs.is_remote(runs.read_status(run_dir)):
+            from tui.commands.openai import ensure_followed
+            ensure_followed(run_dir)  # an OpenAI / Azure job whose follower is gone: follow it again
         # A closed pipe (`tunewiz watch RUN | head`) ends the watch quietly, not with a traceback.
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
         use_plain = plain or not sys.stdout.isatty()

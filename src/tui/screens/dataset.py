@@ -61,7 +61,7 @@ def token_counter(target: str, model: str | None, tokenizer: bool) -> tuple[Any,
     with _COUNTERS_LOCK:
         if key not in _COUNTERS:
             # The OpenAI model name is for prices, not a tokenizer to load.
-            _COUNTERS[key] = load_counter(target, None if target == "openai" else model)
+            _COUNTERS[key] = load_counter(target, model)  # openai: the model picks tiktoken's encoding
         return _COUNTERS[key]
 
 
