@@ -163,3 +163,18 @@ def test_validate_exit_codes_match_lint(env, tmp_path):
                   "--method", "dpo", "--json", env=env)
     assert dpo.returncode == 1
     assert "openai-method-unsupported" in {p["code"] for p in json.loads(dpo.stdout)["problems"]}
+
+
+@pytest.mark.parametrize("record", ['{"job_id": ', '[1, 2]', '{"job_id": 7, "service": "x"}',
+                                    '{"job_id": "ftjob-x", "service": {"kind": 5}, "checkpoints": "no"}'])
+def test_a_damaged_job_record_gets_a_message_not_a_traceback(env, tmp_path, record):
+    run_dir = tmp_path / "runs" / "broken"
+    run_dir.mkdir(parents=True)
+    (run_dir / "remote_job.json").write_text(record)
+    (run_dir / "status.json").write_text('{"state": "completed", "backend": "openai"}')
+    for args in (("openai", "watch", "broken", "--timeout", "5"), ("openai", "chat", "broken", "--prompt", "hi"),
+                 ("openai", "cancel", "broken"), ("runs",)):
+        result = tunewiz(*args, env=env, timeout=60)
+        said = result.stdout + result.stderr
+        assert "Traceback" not in said, (args, said)
+        assert result.returncode in (0, 1, 2), (args, said)

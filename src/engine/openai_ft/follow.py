@@ -108,7 +108,7 @@ class Follower:
         self.say = say or (lambda m: None)
         self.stop = stop or threading.Event()
         record = read_job(self.run_dir) or {}
-        if not record.get("job_id"):
+        if not isinstance(record.get("job_id"), str) or not record["job_id"]:
             raise FineTuneError("no-job", f"{self.run_dir.name} has no job id: the job was never created "
                                 "(see its status for why).", "Start a new job: tunewiz openai start FILE --model M.",
                                 run=self.run_dir.name)

@@ -62,11 +62,22 @@ class RemoteJob(TypedDict, total=False):
 
 
 def read_job(run_dir: str | Path) -> RemoteJob | None:
+    """The run's remote_job.json, or None when it is missing or not a JSON object. Fields of the wrong
+    type (a damaged or hand-edited file) read as absent, so no reader trips over them."""
     try:
         value = json.loads((Path(run_dir) / runs.REMOTE_JOB_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError, RecursionError):
         return None
-    return value if isinstance(value, dict) else None
+    if not isinstance(value, dict):
+        return None
+    kinds: dict[str, type | tuple[type, ...]] = {
+        "service": dict, "model": str, "base_model": str, "method": str, "hyperparameters": dict, "suffix": str,
+        "training_file": dict, "validation_file": dict, "job_id": str, "fine_tuned_model": str,
+        "checkpoints": list, "estimate": dict, "created_at": (int, float)}
+    job = RemoteJob(**{k: v for k, v in value.items() if k in kinds and isinstance(v, kinds[k])})  # type: ignore[misc]
+    if "checkpoints" in job:
+        job["checkpoints"] = [c for c in job["checkpoints"] if isinstance(c, dict)]
+    return job
 
 
 def write_job(run_dir: str | Path, job: RemoteJob) -> None:

@@ -70,6 +70,9 @@ def _run_dir(run: str, runs_dir: Optional[Path]) -> tuple[Path, dict]:
     except runs.RunNotFound as exc:
         raise _fail(str(exc))
     job = read_job(run_dir)
+    if job is None and (run_dir / runs.REMOTE_JOB_FILE).exists():
+        raise _fail(f"{run_dir / runs.REMOTE_JOB_FILE} cannot be read (not a JSON object): the job's record is damaged.",
+                    "The job itself is safe at the service: tunewiz openai list shows its id and state.")
     if job is None:
         raise _fail(f"{run_dir.name} is a local run, not an OpenAI / Azure job.",
                     f"Use tunewiz watch / chat / stop {run_dir.name} for it.")
