@@ -76,7 +76,10 @@ def test_start_follows_the_job_to_its_end_and_the_run_is_like_a_local_one(fake, 
     assert chat.returncode == 0, chat.stderr
     assert json.loads(chat.stdout) == {"base": "Base model here: where is my order",
                                        "tuned": "Tuned model here: where is my order"}
-    # The key is in no file tunewiz wrote (run directory, log, status, events, job record).
+    saved = tunewiz("chat", run_dir.name, "--prompt", "and my refund?", "--save", env=env)  # the local-run command
+    assert saved.returncode == 0 and "Tuned model here: and my refund?" in saved.stdout, saved.stderr
+    assert list(run_dir.rglob("*.jsonl")) and any("transcript" in str(p) for p in run_dir.rglob("*"))
+    # The key is in no file tunewiz wrote (run directory, log, status, events, job record, transcript).
     for path in run_dir.rglob("*"):
         if path.is_file():
             assert DEFAULT_KEY not in path.read_text(encoding="utf-8", errors="replace"), path
