@@ -21,8 +21,6 @@ EN = {
     "wizard.key.lint": "Dataset screen",
     "wizard.key.sample": "Sample data",
     "wizard.key.style": "Style + RAG",
-    "wizard.key.lint_openai": "Lint for OpenAI",
-    "wizard.key.open_model": "Open model instead",
 
     # step names
     "wizard.step.hardware": "Hardware",
@@ -33,7 +31,6 @@ EN = {
     "wizard.step.cloud": "OpenAI or your own GPU",
     "wizard.step.recommend": "Recommendation",
     "wizard.step.rag_end": "Next steps: RAG",
-    "wizard.step.openai_end": "Next steps: OpenAI",
     "wizard.step.model": "Model and method",
     "wizard.step.dataset": "Dataset",
     "wizard.step.review": "Config review and start",
@@ -199,13 +196,6 @@ EN = {
     "wizard.rag.cli": "The same advice from a script: tunewiz advise --goal knowledge",
 
     # OpenAI end
-    "wizard.oa.title": "Fine-tune on OpenAI ({model}): what to do",
-    "wizard.oa.not_built": "tunewiz's own OpenAI flow (upload, create the job, follow its loss curve) is not built yet in this version. Until it is, use the steps below.",
-    "wizard.oa.cost": "Rough training cost from your answers: about ${cost:,.2f} (3 epochs; check OpenAI's pricing page).",
-    "wizard.oa.step1": "Check the file against OpenAI's rules and see its token count and cost: tunewiz lint FILE --target openai (or press d for the dataset screen with the OpenAI target).",
-    "wizard.oa.step2": "Upload the file and create the fine-tuning job for {model} on platform.openai.com (or with the openai Python client), before new jobs end.",
-    "wizard.oa.step3": "Test the resulting ft: model against the base model on real prompts before switching over.",
-    "wizard.oa.step4": "Plan what replaces it after the shutdown date: an open model whose weights you own (press o to plan that path now).",
 
     # model and method
     "wizard.model.label": "Model",
@@ -344,8 +334,6 @@ ZH = {
     "wizard.key.lint": "数据集界面",
     "wizard.key.sample": "示例数据",
     "wizard.key.style": "风格 + RAG",
-    "wizard.key.lint_openai": "按 OpenAI 检查",
-    "wizard.key.open_model": "改用开源模型",
 
     "wizard.step.hardware": "硬件",
     "wizard.step.goal": "目标",
@@ -355,7 +343,6 @@ ZH = {
     "wizard.step.cloud": "OpenAI 还是自己的 GPU",
     "wizard.step.recommend": "建议",
     "wizard.step.rag_end": "下一步：RAG",
-    "wizard.step.openai_end": "下一步：OpenAI",
     "wizard.step.model": "模型与方法",
     "wizard.step.dataset": "数据集",
     "wizard.step.review": "检查配置并开始",
@@ -513,13 +500,6 @@ ZH = {
     "wizard.rag.combo": "两者都要？用微调管风格 + 用 RAG 管事实：LoRA 适配器负责语气和格式，检索负责事实。按 s 规划风格微调（其他回答保留）。",
     "wizard.rag.cli": "在脚本里得到同样的建议：tunewiz advise --goal knowledge",
 
-    "wizard.oa.title": "在 OpenAI 上微调（{model}）：该怎么做",
-    "wizard.oa.not_built": "本版本还没有 tunewiz 自己的 OpenAI 流程（上传、创建任务、跟踪损失曲线）。在那之前，请按下面的步骤操作。",
-    "wizard.oa.cost": "根据你的回答粗估训练费用：约 ${cost:,.2f}（3 轮；请以 OpenAI 价格页为准）。",
-    "wizard.oa.step1": "按 OpenAI 的规则检查文件，查看 token 数和费用：tunewiz lint FILE --target openai（或按 d 打开以 OpenAI 为目标的数据集界面）。",
-    "wizard.oa.step2": "在 platform.openai.com（或用 openai Python 客户端）上传文件并为 {model} 创建微调任务，要在新任务截止之前。",
-    "wizard.oa.step3": "切换之前，用真实提示词把得到的 ft: 模型和基础模型对比测试。",
-    "wizard.oa.step4": "规划停服之后的替代方案：一个权重归你所有的开源模型（按 o 现在就规划这条路线）。",
 
     "wizard.model.label": "模型",
     "wizard.model.placeholder": "目录中的 id、Hub id（owner/name）或本地文件夹",
@@ -636,3 +616,9 @@ ZH = {
     "wizard.field.output_dir": "最终适配器/模型放在哪里。默认：<run>/adapter（full 和 cpt 为 <run>/model）。",
     "wizard.field.trust_remote_code": "运行模型仓库自带的 Python 代码（GLM4、Baichuan2）。",
 }
+
+# The OpenAI branch's strings live in their own table (tui/i18n/openai.py), part of the wizard's.
+from tui.i18n.openai import EN as _OPENAI_EN, ZH as _OPENAI_ZH  # noqa: E402
+
+EN.update(_OPENAI_EN)
+ZH.update(_OPENAI_ZH)

@@ -32,6 +32,7 @@ from engine.monitoring import DELETED, RunWatcher, Snapshot
 from tui.formatting import format_duration, format_loss, format_rate
 from tui.i18n import t
 from tui.screens.base import TunewizScreen
+from tui.screens.monitor_remote import RemoteJob, remote_info
 from tui.widgets.gpu_panel import GpuPanel
 from tui.widgets.log_tail import LogTail
 from tui.widgets.run_charts import MetricChart, legend_markup
@@ -53,11 +54,14 @@ def state_markup(state: str) -> str:
 class MonitorUpdate(Message):
     """A new snapshot of the run (and, every few seconds, new GPU samples)."""
 
-    def __init__(self, snapshot: Snapshot, gpus: list[GpuSample] | None, gpu_note: str | None) -> None:
+    def __init__(self, snapshot: Snapshot, gpus: list[GpuSample] | None, gpu_note: str | None,
+                 remote: dict[str, Any] | None = None) -> None:
         super().__init__()
         self.snapshot = snapshot
         self.gpus = gpus
         self.gpu_note = gpu_note
+        self.remote = remote
+        """A remote job's record and state (monitor_remote.remote_info); None for a local run."""
 
     def can_replace(self, message: Message) -> bool:
         # A newer update supersedes this one unless it would drop chart data or GPU samples.
@@ -81,6 +85,7 @@ class MonitorScreen(TunewizScreen):
         Binding("c", "chat", "monitor.key.chat"),
         Binding("v", "cycle_chart", "monitor.key.chart"),
         Binding("z", "zoom", "monitor.key.zoom"),
+        Binding("f", "follow_again", "monitor.key.follow"),
         Binding("escape", "back", "monitor.key.runs"),
     ]
     POLL_SECONDS = 0.5
@@ -94,7 +99,10 @@ class MonitorScreen(TunewizScreen):
     COMPACT_WIDTH = 110
 
     def __init__(self, run_dir: str | Path | None = None, run: str | None = None,
-                 poll_seconds: float | None = None, nvml: Any = None, **_: Any) -> None:
+                 poll_seconds: float | None = None, nvml: Any = None, follower: Any = None,
+                 api_key: Any = None, **_: Any) -> None:
+        """`follower` (the process following a remote job, just started) and `api_key` (a key typed
+        into the wizard, memory only) come from the wizard's OpenAI branch."""
         super().__init__()
         self.run_dir = Path(run_dir).expanduser() if run_dir else None
         self._run_name = run
@@ -112,6 +120,9 @@ class MonitorScreen(TunewizScreen):
         self._problems: set[str] = set()
         self._charts: list[MetricChart] = []
         self._applied_at = float("-inf")
+        self.remote: RemoteJob | None = None
+        """Set once the run shows itself as an OpenAI / Azure job."""
+        self._remote_args = (follower, api_key)
         self.snapshots_applied = 0  # for tests and benchmarks: how many updates reached the screen
         self.charts_applied = 0
 
@@ -128,6 +139,7 @@ class MonitorScreen(TunewizScreen):
                 yield MetricChart("tps", id="chart-tps")
         with Horizontal(id="mon-bottom"):
             yield GpuPanel(id="mon-gpu")
+            yield Static(id="mon-job")
             yield LogTail(t("monitor.log.empty"), id="mon-log")
         yield Footer()
 
@@ -204,7 +216,8 @@ class MonitorScreen(TunewizScreen):
                         if chart_due:
                             drawn_version, last_chart = version, now
                             interval = self._chart_interval()
-                        self.post_message(MonitorUpdate(snapshot, gpus, sampler.note))
+                        remote = remote_info(run_dir) if snapshot.backend != "local" else None
+                        self.post_message(MonitorUpdate(snapshot, gpus, sampler.note, remote))
                         last_post, posted_state, pending = now, snapshot.state, False
                         if chart_due and catching_up and not self._first_paint.is_set():
                             # Re-attaching to a long run: the overview is on its way to the screen.
@@ -242,10 +255,22 @@ class MonitorScreen(TunewizScreen):
                 f" · {t('monitor.chart.overview')}" if snapshot.provisional else "")
         if message.gpus is not None:
             self._gpus, self._gpu_note = message.gpus, message.gpu_note
-        self.query_one("#mon-gpu", GpuPanel).update_gpus(self._gpus, self._gpu_note, snapshot)
+        if snapshot.backend != "local" and self.run_dir is not None:
+            self._show_job(snapshot, message.remote)
+        else:
+            self.query_one("#mon-gpu", GpuPanel).update_gpus(self._gpus, self._gpu_note, snapshot)
         self._show_log(snapshot)
-        if previous is None or previous.state != snapshot.state:
+        if previous is None or previous.state != snapshot.state or previous.followed != snapshot.followed:
             self.refresh_bindings()
+
+    def _show_job(self, snapshot: Snapshot, info: dict[str, Any] | None) -> None:
+        """A remote job: the job panel instead of the GPUs; follows again a job nobody follows."""
+        if self.remote is None:
+            self.remote = RemoteJob(self, self.run_dir, *self._remote_args)
+            self.add_class("-remote")
+            self.query_one("#mon-job", Static).border_title = t("monitor.job.title")
+        self.remote.observe(snapshot, info)
+        self._set_text("mon-job", self.remote.panel(snapshot))
 
     def on_monitor_problem(self, message: MonitorProblem) -> None:
         if message.error not in self._problems:
@@ -325,7 +350,7 @@ class MonitorScreen(TunewizScreen):
             severity = "error"
             lines.append(t("monitor.banner.deleted", path=s.run_dir))
         elif s.state in ("starting", "running") and s.step_events == 0:
-            lines.append(t("monitor.waiting"))
+            lines.append(t("monitor.job.waiting") if s.backend != "local" else t("monitor.waiting"))
             severity = "info"
         if s.error and s.state != "crashed":
             lines.append(t("monitor.banner.error", error=s.error))
@@ -372,6 +397,8 @@ class MonitorScreen(TunewizScreen):
         s = self._snapshot
         if action == "stop":
             return True if s is not None and s.state in runs.ACTIVE_STATES else None
+        if action == "follow_again":
+            return True if s is not None and s.backend != "local" and s.active and not s.followed else None
         if action == "chat":
             return True if s is not None and s.state == "completed" else None
         if action == "cycle_chart":
@@ -380,7 +407,9 @@ class MonitorScreen(TunewizScreen):
 
     def action_stop(self) -> None:
         from tui.widgets.confirm import ask_and_stop
-        if self.run_dir is not None:
+        if self.remote is not None:
+            self.remote.ask_cancel()      # a job at a service: cancel it there (no process here to signal)
+        elif self.run_dir is not None:
             ask_and_stop(self, self.run_dir)
 
     def action_chat(self) -> None:
@@ -388,7 +417,16 @@ class MonitorScreen(TunewizScreen):
         if s is None or s.state != "completed":
             self.notify(t("monitor.chat.not_ready", state=state_label(s.state if s else "starting")))
             return
+        if self.remote is not None:
+            self.remote.open_chat()       # the ft: model beside its base, at the service
+            return
         self.app.open_screen("chat", run_dir=str(self.run_dir))
+
+    def action_follow_again(self) -> None:
+        if self.remote is not None:
+            self.remote.follow_again()
+            if self._snapshot is not None:
+                self._set_text("mon-job", self.remote.panel(self._snapshot))
 
     def action_cycle_chart(self) -> None:
         self._view = (self._view + 1) % len(CHART_VIEWS)

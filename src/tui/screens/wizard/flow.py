@@ -1,7 +1,9 @@
 """The wizard: from "should I fine-tune?" to a started run.
 
 Hardware → goal questions (one a screen) → recommendation → model and method → dataset → config
-review → start (then the monitor). The RAG and OpenAI branches end on a page of next steps.
+review → start (then the monitor). The RAG branch ends on a page of next steps; the OpenAI branch
+asks where the job goes and for the key, then the file, model and method, then uploads and starts
+the job and opens the monitor on its run.
 
 The flow is one coroutine (Textual's `questions01.py` pattern): each step is a screen pushed with
 `push_screen_wait`, which answers what to do next. The answers live in `self.state`, so going back
@@ -12,6 +14,7 @@ hand a fake NVML to detection (tests, and "what if" questions from code).
 """
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -23,17 +26,18 @@ from textual.widgets import Footer, Header, Static
 from tui.i18n import t
 from tui.screens.base import TunewizScreen
 from tui.screens.wizard.base import CSS_PATH
-from tui.screens.wizard.state import WizardState
+from tui.screens.wizard.state import OpenAISession, WizardState
 
 
 def make_step(name: str, wizard: "WizardScreen", index: int, total: int) -> Any:
-    from tui.screens.wizard import dataset_step, ends, model_step, questions, recommend, review
+    from tui.screens.wizard import dataset_step, ends, model_step, openai_steps, questions, recommend, review
     if name == "hardware":
         return questions.HardwareStep(wizard, index, total)
     if name in questions.QUESTIONS:
         return questions.QuestionStep(wizard, index, total, name)
     factories = {"recommend": recommend.RecommendStep, "rag_end": ends.RagEndStep,
-                 "openai_end": ends.OpenAIEndStep, "model": model_step.ModelStep,
+                 "openai_key": openai_steps.OpenAIKeyStep, "openai_file": openai_steps.OpenAIFileStep,
+                 "openai_start": ends.OpenAIStartStep, "model": model_step.ModelStep,
                  "dataset": dataset_step.DatasetStep, "review": review.ReviewStep}
     return factories[name](wizard, index, total)
 
@@ -45,9 +49,11 @@ class WizardScreen(TunewizScreen):
     BINDINGS = [Binding("escape", "close", "key.back")]
 
     def __init__(self, hardware: Any = None, nvml: Any = None, env: Mapping[str, str] | None = None,
-                 runs_dir: str | Path | None = None, **_: Any) -> None:
+                 runs_dir: str | Path | None = None, today: date | None = None, **_: Any) -> None:
         super().__init__(classes="wz-shell")
-        self.state = WizardState(detected=hardware)
+        self.state = WizardState(detected=hardware, today=today)
+        self.openai = OpenAISession()
+        """The OpenAI steps' memory-only part: the API key (never in `state`)."""
         self.nvml = nvml
         """An NVML-like object for hardware detection (None: the real pynvml)."""
         self.env = env
@@ -114,7 +120,8 @@ class WizardScreen(TunewizScreen):
     def _open_monitor(self) -> None:
         if self.launched is None:
             return
-        run_dir = self.launched[0]
+        run_dir, process = self.launched
         self.app.notify(t("wizard.start.started", run=run_dir.name, path=str(run_dir)), timeout=8)
-        if not self.app.open_screen("monitor", run_dir=run_dir):
+        remote = {"follower": process, "api_key": self.openai.key} if self.state.path() == "openai" else {}
+        if not self.app.open_screen("monitor", run_dir=run_dir, **remote):
             self.app.notify(t("wizard.start.no_monitor", run=run_dir.name), severity="warning", timeout=12)

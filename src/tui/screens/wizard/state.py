@@ -10,6 +10,7 @@ import json
 import math
 import os
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, Callable
 
@@ -166,6 +167,54 @@ class DataInfo:
 
 
 @dataclass
+class OpenAIChoices:
+    """What the OpenAI steps ask: where the job goes, the file, model, method, epochs. Never the API key."""
+    kind: str = "openai"              # "openai" (or a compatible service from OPENAI_BASE_URL) | "azure"
+    azure_endpoint: str = ""
+    api_version: str = ""
+    file_text: str = ""
+    validation_text: str = ""
+    model: str | None = None
+    method: str = "supervised"
+    epochs_text: str = ""             # blank: the service's "auto"
+    suffix: str = ""
+    validation: Any = None
+    """The last engine.openai_ft.validate.Validation of the file step (None until one ran)."""
+    validated_for: str | None = None
+    """What that validation was for (file, validation file, model, method, epochs): a change makes it stale."""
+
+    def validation_key(self) -> str:
+        files = [absolute_path(p) if p.strip() else "" for p in (self.file_text, self.validation_text)]
+        return json.dumps([*files, self.model, self.method, self.epochs_text.strip()])
+
+    def make_service(self, environ: Any = None) -> Any:
+        """The engine's Service for these choices (Azure: the endpoint and api-version typed here)."""
+        from engine.openai_ft import Service
+        if self.kind == "azure":
+            return Service.from_env("azure", azure_endpoint=self.azure_endpoint.strip() or None,
+                                    api_version=self.api_version.strip() or None, environ=environ)
+        return Service.from_env(None, base_url=None, environ={k: v for k, v in (environ or os.environ).items()
+                                                              if k != "AZURE_OPENAI_ENDPOINT"})
+
+
+class OpenAISession:
+    """What the OpenAI steps keep in memory only, on the wizard object and never in WizardState: the
+    API key (an engine ApiKey, masked in every repr) and what the last good key check was for."""
+
+    def __init__(self) -> None:
+        self.key: Any = None
+        self.checked_for: str | None = None
+
+
+def parse_epochs(text: str) -> tuple[int | None, str | None]:
+    """OpenAI's n_epochs as typed: (epochs or None for "auto", error key or None)."""
+    if not (text or "").strip():
+        return None, None
+    value = parse_positive_int(text, 1, 50)
+    return (value, None) if value is not None else (None, "oa.file.err.epochs")
+
+
+@dataclass
 class WizardState:
     detected: Hardware | None = None
     """What detection found (None until it has run)."""
@@ -192,6 +241,10 @@ class WizardState:
     """The furthest step index reached (the command palette can jump back to any step up to it)."""
     specs: dict[str, Any] = field(default_factory=dict)
     """Model specs already resolved (typed id/path -> ModelSpec), shared by the model and review steps."""
+    today: date | None = None
+    """The date the OpenAI steps judge models and the wind-down by (None: today's)."""
+    oa: OpenAIChoices = field(default_factory=OpenAIChoices)
+    """The OpenAI branch's answers (never the key: that lives in memory on the wizard only)."""
 
     # -- derived ------------------------------------------------------------------------------------
     def vram_override(self) -> float | None:
@@ -229,7 +282,7 @@ class WizardState:
         if path == "rag":
             steps.append("rag_end")
         elif path == "openai":
-            steps.append("openai_end")
+            steps += ["openai_key", "openai_file", "openai_start"]
         else:
             steps += ["model", "dataset", "review"]
         return steps
@@ -243,6 +296,18 @@ class WizardState:
         if self.plan is None or key != self.plan_source:
             self.plan = Plan.from_settings(rec.settings)
             self.plan_source = key
+
+    def day(self) -> date:
+        """The date the OpenAI steps use."""
+        return self.today or date.today()
+
+    def open_model_instead(self, file_text: str) -> None:
+        """"Train an open model on the same file instead": tunewiz reads OpenAI JSONL, so the open
+        path starts with that file as its dataset."""
+        self.cloud = "no"
+        if file_text.strip():
+            self.data_text = file_text.strip()
+            self.data = None
 
     def device(self) -> str:
         return "cuda" if self.hardware().best_gpu is not None else "cpu"

@@ -28,3 +28,49 @@ def breakdown_text(e: Any) -> str:
     """One line of an `engine.memory.Estimate`: where the memory goes, term by term, and the total."""
     parts = [f"{t(f'wizard.term.{k}')} {v:.2f}" for k, v in e.breakdown.items() if k in TERMS and v >= 0.005]
     return t("wizard.model.breakdown", parts=" · ".join(parts), total=e.total_gb)
+
+
+# -- the OpenAI steps ----------------------------------------------------------------------------------
+def openai_facts_text(today: Any) -> str:
+    """OpenAI's wind-down on `today` (the catalog's own sentence; in Chinese the same dated facts) and
+    Azure OpenAI's schedule per family, each line from the catalog's dated facts."""
+    from engine.catalog import AZURE_FINE_TUNING, OPENAI_WIND_DOWN as W
+    from tui.i18n import language
+    if language() == "en":
+        lines = [W.sentence(today)]
+    else:
+        jobs, shut = W.days_left(today)
+        lines = [t("openai.facts.winddown" if jobs > 0 else "openai.facts.winddown_past",
+                   notice=W.notice.value, never=W.never_fine_tuned_blocked.value, inactive=W.inactive_blocked.value,
+                   window=W.inactive_days.value, jobs=W.new_jobs_end.value, jobs_days=jobs,
+                   shut=W.models_shut_down.value, shut_days=max(shut, 0))]
+    for schedule in AZURE_FINE_TUNING.values():
+        english, coded = schedule.message(today)
+        lines.append(english if language() == "en" else t(f"openai.facts.{coded['code']}", **coded["params"]))
+    return "\n".join(lines)
+
+
+def fine_tune_error_text(err: Any) -> str:
+    """An engine FineTuneError in the current language: translated by its code where a text exists,
+    else the engine's English message and advice."""
+    from tui.i18n import language
+    code, params = getattr(err, "code", ""), dict(getattr(err, "params", {}) or {})
+    english = f"{getattr(err, 'message', err)}\n{getattr(err, 'advice', '')}".strip()
+    if language() == "en":
+        return english
+    if code == "training-not-available" and params.get("rule"):
+        code = params["rule"]
+    key = f"openai.err.{code}"
+    text = t(key, **params)
+    return english if text == key else text
+
+
+def model_problem_text(problem: Any) -> str:
+    """A validate_file model/method problem (code + params) in the current language."""
+    from tui.i18n import language
+    key = f"openai.problem.{problem.code}"
+    if language() == "en":
+        return problem.message
+    params = {k: (", ".join(map(str, v)) if isinstance(v, list) else v) for k, v in problem.params.items()}
+    text = t(key, **params)
+    return problem.message if text == key else text
