@@ -175,12 +175,12 @@ def remote_error(exc: BaseException, where: str, model: str, timeout: float, key
                          "(Settings, or --timeout).")
     if isinstance(exc, (openai.APIConnectionError, ConnectionError)) or names & {"TransportError", "NetworkError"}:
         cause = exc.__cause__ or exc.__context__ or exc
-        return ChatError(f"Cannot connect to {where}: {_short(cause)}.",
+        return ChatError(f"Cannot connect to {where}: {short_error(cause)}.",
                          "Is the server running and the base URL right? vLLM: `vllm serve MODEL` → "
                          "http://localhost:8000/v1; Ollama → http://localhost:11434/v1; llama.cpp → "
                          "http://localhost:8080/v1.")
     if isinstance(exc, openai.APIStatusError):
-        status, text = exc.status_code, _server_message(exc)
+        status, text = exc.status_code, server_message(exc)
         if status == 401:
             return ChatError(f"{where} refused the request: the API key was not accepted (401). {text}",
                              f"Set {key_env} in the environment to a valid key for this endpoint.")
@@ -202,19 +202,21 @@ def remote_error(exc: BaseException, where: str, model: str, timeout: float, key
                              "Try again; if it persists, check the server's log.")
         return ChatError(f"{where} refused the request ({status}). {text}",
                          "Check the model name and the sampling settings.")
-    return ChatError(f"The request to {where} failed: {_short(exc)}", "Try again; check the endpoint settings.")
+    return ChatError(f"The request to {where} failed: {short_error(exc)}", "Try again; check the endpoint settings.")
 
 
-def _short(exc: BaseException) -> str:
+def short_error(exc: BaseException) -> str:
+    """An exception as "Type: its first line"."""
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
-def _server_message(exc: Any) -> str:
+def server_message(exc: Any) -> str:
+    """The message an OpenAI-style error body carries (`error.message`), else the exception's own."""
     body = getattr(exc, "body", None)
     if isinstance(body, dict):
         inner = body.get("error", body)
         message = inner.get("message") if isinstance(inner, dict) else inner
         if message:
             return str(message)
-    return str(getattr(exc, "message", "") or "")
+    return str(getattr(exc, "message", "") or "").strip()

@@ -42,6 +42,19 @@ def openai_default_epochs(n_examples: int) -> int:
     return epochs
 
 
+def openai_cost_stats(tokens: Counter, examples: int, entry: dict[str, Any], exact: bool) -> dict[str, Any]:
+    """The `stats.openai` cost figures of a lint report: tokens per example (value counts) billed at most
+    the per-example limit each, per epoch and for OpenAI's default epochs, at the catalog price."""
+    cap = entry["example_limit"]
+    billed = int(sum(min(v, cap) * c for v, c in tokens.items()))
+    epochs = openai_default_epochs(examples)
+    price = entry["price_per_1m"]
+    return {"price_per_1m_tokens_usd": price, "example_limit": cap, "billed_tokens_per_epoch": billed,
+            "cost_per_epoch_usd": round(billed * price / 1e6, 4), "default_epochs": epochs,
+            "cost_default_epochs_usd": round(billed * price * epochs / 1e6, 4),
+            "estimated": not exact, "price_source": entry.get("source")}
+
+
 # ------------------------------------------------------------------------------------------------
 # token counters
 

@@ -31,7 +31,7 @@ from engine.data.canonical import Problem
 from engine.data.lint import OPENAI_MSG_KEYS, Finding, LintReport, quality_issues
 from engine.data.lint.quality import gate, text_gate_hit
 from engine.data.records import DatasetError, iter_lines, iter_records_of, line_problem, sniff
-from engine.data.stats import (EstimateCounter, TokenCounter, distribution, histogram, openai_default_epochs,
+from engine.data.stats import (EstimateCounter, TokenCounter, distribution, histogram, openai_cost_stats,
                                openai_model_info)
 
 FORMAT = "openai-preference"
@@ -472,13 +472,6 @@ def _stats(st: _Pairs, info: Any, tokens: Counter, counter: TokenCounter, notice
         out["tokens"]["notice"] = notice
     oa: dict[str, Any] = {"model": limit_name, "method": "dpo"}
     if entry:
-        cap = entry["example_limit"]
-        billed = int(sum(min(v, cap) * c for v, c in tokens.items()))
-        epochs = openai_default_epochs(n)
-        price = entry["price_per_1m"]
-        oa.update({"price_per_1m_tokens_usd": price, "example_limit": cap, "billed_tokens_per_epoch": billed,
-                   "cost_per_epoch_usd": round(billed * price / 1e6, 4), "default_epochs": epochs,
-                   "cost_default_epochs_usd": round(billed * price * epochs / 1e6, 4),
-                   "estimated": not counter.exact, "price_source": entry.get("source")})
+        oa.update(openai_cost_stats(tokens, n, entry, counter.exact))
     out["openai"] = oa
     return out

@@ -16,6 +16,7 @@ from datetime import date
 from typing import Any, Callable, Iterator, Literal
 
 from engine import catalog
+from engine.chat.remote import server_message, short_error
 
 ServiceKind = Literal["openai", "azure", "compatible"]
 SERVICE_KINDS: tuple[str, ...] = ("openai", "azure", "compatible")
@@ -210,13 +211,13 @@ def explain(exc: BaseException, service: Service, *, model: str | None = None, t
     if isinstance(exc, openai.APIConnectionError) or names & {"ConnectError", "TransportError", "NetworkError"} \
             or isinstance(exc, ConnectionError):
         cause = exc.__cause__ or exc.__context__ or exc
-        return FineTuneError("network", f"Cannot reach {where}: {_short(cause)}.",
+        return FineTuneError("network", f"Cannot reach {where}: {short_error(cause)}.",
                              "Check the network (and the base URL / endpoint); a job already created goes on at the "
                              "service, and `tunewiz openai watch RUN` picks it up again.", where=where)
     if not isinstance(exc, openai.APIStatusError):
-        return FineTuneError("request-failed", f"{doing.capitalize()} to {where} failed: {_short(exc)}.",
+        return FineTuneError("request-failed", f"{doing.capitalize()} to {where} failed: {short_error(exc)}.",
                              "Try again; if it keeps failing, check the service settings.", where=where)
-    status, code, text = exc.status_code, _error_code(exc), _server_message(exc)
+    status, code, text = exc.status_code, _error_code(exc), server_message(exc)
     params = {"where": where, "status": status, "service_code": code, "service_message": text}
     if status == 401:
         return FineTuneError("auth", f"{service.label} did not accept the API key (401): {text}",
@@ -260,18 +261,3 @@ def _error_code(exc: Any) -> str | None:
     body = getattr(exc, "body", None)
     inner = body.get("error", body) if isinstance(body, dict) else None
     return str(inner["code"]) if isinstance(inner, dict) and inner.get("code") else None
-
-
-def _server_message(exc: Any) -> str:
-    body = getattr(exc, "body", None)
-    if isinstance(body, dict):
-        inner = body.get("error", body)
-        message = inner.get("message") if isinstance(inner, dict) else inner
-        if message:
-            return str(message)
-    return str(getattr(exc, "message", "") or "").strip()
-
-
-def _short(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__

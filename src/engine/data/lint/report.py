@@ -10,7 +10,7 @@ from typing import Any, Callable
 from .. import rules as R
 from ..formats import FORMAT_HELP, detect_from_info
 from ..records import DatasetError, FileInfo, sniff
-from ..stats import (EstimateCounter, TokenCounter, distribution, histogram, openai_default_epochs,
+from ..stats import (EstimateCounter, TokenCounter, distribution, histogram, openai_cost_stats,
                      openai_model_info)
 from .dupes import duplicate_pairs, overlap_pairs
 from .model import Finding, LintOptions, LintReport, Tick
@@ -244,14 +244,7 @@ def _stats(scan: Scan, info: FileInfo, fmt: str, tokens: Counter, counter: Token
         n = scan.examples
         oa: dict[str, Any] = {"model": limit_name}
         if limit_entry:
-            cap = limit_entry["example_limit"]
-            billed = int(sum(min(v, cap) * c for v, c in tokens.items()))
-            epochs = openai_default_epochs(n)
-            price = limit_entry["price_per_1m"]
-            oa.update({"price_per_1m_tokens_usd": price, "example_limit": cap, "billed_tokens_per_epoch": billed,
-                       "cost_per_epoch_usd": round(billed * price / 1e6, 4), "default_epochs": epochs,
-                       "cost_default_epochs_usd": round(billed * price * epochs / 1e6, 4),
-                       "estimated": not counter.exact, "price_source": limit_entry.get("source")})
+            oa.update(openai_cost_stats(tokens, n, limit_entry, counter.exact))
             if limit_entry.get("wind_down"):
                 oa["wind_down"] = limit_entry["wind_down"]
         else:
