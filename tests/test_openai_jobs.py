@@ -66,6 +66,7 @@ def test_a_job_is_a_run_whose_metrics_become_step_and_eval_events(fake, tmp_path
     assert create["json"]["method"] == {"type": "supervised", "supervised": {"hyperparameters": {"n_epochs": 3}}}
     assert create["json"]["suffix"] == "support" and create["json"]["validation_file"]
     record = read_job(run_dir)
+    assert run_dir.stat().st_mode & 0o077 == 0  # readable by its owner only
     assert record["job_id"] == job.id and record["training_file"]["id"] and record["service"]["key_env"]
     assert runs.run_info(run_dir).backend == "compatible"
 

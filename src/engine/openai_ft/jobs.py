@@ -110,6 +110,7 @@ def create_run_dir(runs_dir: str | Path, name: str | None, job: RemoteJob) -> Pa
     while run_dir.exists():
         run_dir, n = root / f"{base}-{n}", n + 1
     run_dir.mkdir(parents=True)
+    os.chmod(run_dir, 0o700)  # the owner's only: it names the account's files and jobs
     job.setdefault("created_at", time.time())
     write_job(run_dir, job)
     return run_dir.resolve()
