@@ -71,6 +71,9 @@ class RunConfig(BaseModel):
         "auto", description="auto = bf16 where the GPU has it, else fp16 on GPU, fp32 on CPU.")
     seed: int = Field(42, description="Random seed (data split, shuffling, init of LoRA weights).")
     save_steps: int = Field(100, ge=1, description="Write a resumable checkpoint every N steps.")
+    save_total_limit: int = Field(
+        2, ge=1, le=1000, description="Checkpoints kept: the newest N, plus the best by eval loss when there "
+                                      "is an eval split; older ones are deleted.")
     train_on: Literal["assistant", "all"] = Field(
         "assistant", description="Loss on assistant tokens only (every assistant turn), or on every token.")
     runs_dir: str = Field("runs", description="Where run directories are created.")
