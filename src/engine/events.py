@@ -136,10 +136,18 @@ class LogEvent(_LogFields, total=False):
     remote_id: str                       # as StepEvent.remote_id
 
 
-class EndEvent(EventBase):
+class _EndFields(EventBase):
     status: str                          # one of END_STATUSES
     error: str | None                    # what went wrong (failed, oom); None otherwise
     advice: str | None                   # a sentence the user can act on (fix, resume); may be None
+
+
+class EndEvent(_EndFields, total=False):
+    code: str                            # what the ending is, stable for screens that word it themselves:
+                                         # "oom" | "oom-retry" | "disk-full" | "checkpoint-no-space" | ...
+    params: dict[str, Any]               # the figures of that code (paths, bytes free and needed, the changes)
+    retry_settings: dict[str, Any]       # oom: RunConfig keys -> values the estimator says fit (what
+                                         # `tunewiz train CONFIG --set key=value` takes), to restart with
 
 
 # type -> its TypedDict: the schema `make_event` and `validate_event` check against.
