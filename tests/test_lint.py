@@ -302,3 +302,132 @@ def test_every_code_is_documented():
     doc = (REPO / "docs" / "lint-codes.md").read_text(encoding="utf-8")
     missing = [c for c in CODES if f"`{c}`" not in doc]
     assert not missing
+
+
+# --------------------------------------------------------------------------- hostile values (issue 14)
+
+def _in_process(*args: str):
+    """`tunewiz lint ARGS` in this process (Typer's runner): a traceback would surface as an exception."""
+    from typer.testing import CliRunner
+
+    from tui.cli import app
+    return CliRunner().invoke(app, ["lint", *args, "--no-tokenizer"], catch_exceptions=False)
+
+
+def _fix_all(path: Path, tmp_path: Path, to: str | None = None) -> tuple[object, list[str], list[dict]]:
+    """lint_file + fix_file; (report, kept lines, rejected rows), kept + rejected checked against the rows."""
+    r = lint_file(path)
+    out = tmp_path / "clean.jsonl"
+    res = fix_file(path, r, out, to)
+    kept = out.read_text(encoding="utf-8").splitlines()
+    rejected = [json.loads(x) for x in Path(res.rejected_path).read_text(encoding="utf-8").splitlines()]
+    assert len(kept) + len(rejected) == r.rows == res.rows
+    return r, kept, rejected
+
+
+DEEP = "[" * 300 + "]" * 300
+UNWRITABLE_ROWS = {
+    # Python's json (arrays) accepts each of these; orjson (every writer) does not.
+    "lone surrogate": ('{"messages": [{"role": "user", "content": "hi \\ud800 there"}, '
+                       '{"role": "assistant", "content": "an answer"}]}', "json-invalid", "messages[0].content"),
+    "integer over 64 bits": ('{"messages": [{"role": "user", "content": "a question"}, '
+                             '{"role": "assistant", "content": "an answer"}], "id": 123456789012345678901234567890}',
+                             "json-invalid", "id"),
+    "deep tools": ('{"messages": [{"role": "user", "content": "a question"}, {"role": "assistant", "content": "an answer"}], '
+                   '"tools": [{"type": "function", "function": {"name": "f", "parameters": %s}}]}' % DEEP,
+                   "json-too-deep", "tools[0].function.parameters"),
+    "deep function_call": ('{"conversations": [{"from": "human", "value": "call it"}, {"from": "function_call", '
+                           '"value": {"name": "f", "arguments": %s}}, {"from": "observation", "value": "r"}, '
+                           '{"from": "gpt", "value": "done"}]}' % DEEP, "json-too-deep", "conversations[1].value.arguments"),
+    "deep row": ('{"messages": [{"role": "user", "content": "a question"}, {"role": "assistant", "content": "an answer"}], '
+                 '"meta": %s}' % DEEP, "json-too-deep", "meta"),
+}
+
+
+@pytest.mark.parametrize("name", list(UNWRITABLE_ROWS))
+def test_a_value_no_writer_can_hold_is_a_row_error_and_the_rejected_file_keeps_the_row(tmp_path, name):
+    row, code, fld = UNWRITABLE_ROWS[name]
+    good = json.dumps(chat("another question", "another answer")) if "conversations" not in row else json.dumps(
+        {"conversations": [{"from": "human", "value": "hello there"}, {"from": "gpt", "value": "general kenobi"}]})
+    src = tmp_path / "d.json"
+    src.write_text(f"[\n{good},\n{row}\n]", encoding="utf-8")
+    res = _in_process(str(src), "--json")
+    assert res.exit_code == 1
+    found = {(f["code"], f["line"], f["field"]) for f in json.loads(res.stdout)["findings"]}
+    assert (code, 3, fld) in found, found
+    r, kept, rejected = _fix_all(src, tmp_path)
+    assert len(kept) == 1 and [x["line"] for x in rejected] == [3] and rejected[0]["reasons"][0]["code"] == code
+    # The rejected file holds the row whole, as JSON text Python reads back to the same value.
+    assert json.loads(rejected[0]["row_text"]) == json.loads(row)
+    assert lint_file(tmp_path / "clean.jsonl").severities.get("error", 0) == 0 or "few-rows" in codes(r)
+
+
+def test_deep_jsonl_row_within_orjsons_read_limit_is_an_error_not_a_crash(tmp_path):
+    src = tmp_path / "d.jsonl"
+    src.write_text(json.dumps(chat("a question", "an answer")) + "\n" + UNWRITABLE_ROWS["deep row"][0] + "\n", encoding="utf-8")
+    assert ("json-too-deep", 2) in {(f.code, f.line) for f in lint_file(src).findings}
+    _, kept, rejected = _fix_all(src, tmp_path)
+    assert len(kept) == 1 and rejected[0]["line"] == 2
+
+
+def test_nan_in_a_json_array_is_invalid_json_as_in_jsonl(tmp_path):
+    src = tmp_path / "d.json"
+    row = '{"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}], "score": %s}'
+    src.write_text(f'[\n{row % 1},\n{row % "NaN"}\n]')
+    assert ("json-invalid", 3) in {(f.code, f.line) for f in lint_file(src).findings}
+
+
+def test_fix_keeps_the_first_of_two_equal_rows_on_one_line(tmp_path):
+    row = json.dumps(chat("hello there friend", "general kenobi indeed"))
+    src = tmp_path / "d.json"
+    src.write_text(f"[{row}, {row}, {json.dumps(chat('other', 'answer'))}, {row}]", encoding="utf-8")
+    r, kept, rejected = _fix_all(src, tmp_path)
+    assert r.stats["duplicates"]["exact"] == 2
+    assert len(kept) == 2 and json.loads(kept[0]) == json.loads(row)
+    assert [x["reasons"][0]["code"] for x in rejected] == ["duplicate", "duplicate"]
+
+
+def test_a_tool_call_whose_function_is_not_an_object_is_an_error_and_fix_to_sharegpt_rejects_it(tmp_path):
+    bad = {"messages": [{"role": "user", "content": "call it please"},
+                        {"role": "assistant", "content": None, "tool_calls": [{"id": "a", "type": "function", "function": "f"}]},
+                        {"role": "tool", "tool_call_id": "a", "content": "res"}, {"role": "assistant", "content": "all done"}]}
+    src = write_jsonl(tmp_path / "d.jsonl", [chat("a question", "an answer"), bad])
+    r, kept, rejected = _fix_all(src, tmp_path, to="sharegpt")
+    assert ("mistyped-key", 2, "messages[1].tool_calls") in {(f.code, f.line, f.field) for f in r.findings}
+    assert len(kept) == 1 and rejected[0]["line"] == 2 and "function" in rejected[0]["reasons"][0]["message"]
+    # The writer itself refuses such a call rather than crash (any caller of to_sharegpt_dict).
+    from engine.data.canonical import Example, Message
+    from engine.data.writers import to_sharegpt_dict
+    with pytest.raises(ValueError, match="function must be an object"):
+        to_sharegpt_dict(Example("x", 1, messages=[Message("user", "q"), Message("assistant", "", tool_calls=[{"function": "f"}])]))
+
+
+@pytest.mark.parametrize("tail", [",", "{", "["])
+def test_an_unparsable_jsonl_line_is_an_error_lint_and_fix_agree(tmp_path, tail):
+    good = json.dumps(chat("a question", "an answer"))
+    src = tmp_path / "d.jsonl"
+    src.write_text(good + "\n" + '{"messages": [1' + tail + "\n" + json.dumps(chat("b question", "b answer")) + "\n")
+    r = lint_file(src)
+    assert r.exit_code() == 1 and 2 in {f.line for f in r.findings if f.severity == "error"}
+    _, kept, rejected = _fix_all(src, tmp_path)
+    assert len(kept) == 2 and [x["line"] for x in rejected] == [2]
+
+
+def test_a_file_name_that_is_not_utf8_still_gives_json(tmp_path):
+    name = os.fsdecode(os.fsencode(str(tmp_path)) + b"/bad\xff name.jsonl")
+    Path(name).write_text(json.dumps(chat("a question", "an answer")) + "\n" + "not json\n", encoding="utf-8")
+    res = _in_process(name, "--json")
+    assert res.exit_code == 1
+    d = json.loads(res.stdout)
+    assert d["file"].endswith("bad\\udcff name.jsonl") and d["rows"] == 2
+    assert _in_process(name).exit_code == 1          # the plain report too
+
+
+def test_explicit_format_on_an_array_with_bad_utf8_past_the_sniffed_head_exits_2(tmp_path):
+    row = json.dumps(chat("a question", "an answer"))
+    src = tmp_path / "d.json"
+    src.write_bytes(("[" + ",\n".join([row] * 2000) + ",\n").encode() + b'{"text": "\xff\xfe"}]')
+    for fmt in ("openai", "auto"):
+        res = _in_process(str(src), "-f", fmt, "--json")
+        assert res.exit_code == 2, fmt
+        assert json.loads(res.stdout)["findings"][0]["code"] == "encoding"

@@ -1,6 +1,9 @@
 """`--fix OUT`: a cleaned copy of a dataset and `OUT.rejected.jsonl` with every removed row and why.
 
-Kept + rejected always equals the input's rows; the input is only read. Cleaning drops rows with
+Kept + rejected always equals the input's rows; the input is only read. A rejected row is
+`{"line", "reasons": [{"code", "message"}], "row"}` (`"error"` instead of `"row"` for a record that is
+not JSON; `"row_text"`, the row as ASCII JSON text, for one that no JSONL writer can hold: a lone
+surrogate, an integer beyond 64 bits, nesting deeper than orjson writes). Cleaning drops rows with
 errors, later copies of duplicates and rows also in the eval file, trims surrounding whitespace of
 every text, drops a BOM and blank lines, and (with `to`) converts to another format through the
 canonical form (`writers.to_format_dict`, the one writer of each format).
@@ -17,8 +20,9 @@ import orjson
 from . import rules as R
 from .canonical import Problem
 from .formats import parse_row
+from .jsonsafe import scrub, to_json_text
 from .writers import to_format_dict
-from .lint import OPENAI_MSG_KEYS, OPENAI_TOP_KEYS, LintOptions, LintReport, row_findings
+from .lint import OPENAI_MSG_KEYS, OPENAI_TOP_KEYS, LintOptions, LintReport, row_findings, row_key
 from .records import DatasetError, iter_records_of, sniff
 
 WRITE_FORMATS = ("openai", "alpaca", "sharegpt")
@@ -119,8 +123,11 @@ def fix_file(path: str | Path, report: LintReport, out: str | Path, to: str | No
             out_p.parent.mkdir(parents=True, exist_ok=True)
         with (_NullSink() if dry_run else open(tmp_out, "wb")) as fo, \
                 (_NullSink() if dry_run else open(tmp_rej, "wb")) as fr:
+            prev = place = 0
             for n, rec in iter_records_of(info):
                 rows += 1
+                place = place + 1 if n == prev else 0  # records sharing a line (a one-line array), as the scan
+                prev = n
                 if tick is not None and not rows & 1023:
                     tick("fix", rows, report.rows)
                 reasons: list[tuple[str, str]] = []
@@ -131,13 +138,14 @@ def fix_file(path: str | Path, report: LintReport, out: str | Path, to: str | No
                     found = row_findings(str(src), fmt, opts.format == "auto", LintOptions(
                         format=opts.format, target=opts.target, columns=opts.columns, tags=opts.tags, track_rows=False), n, rec)
                     reasons += [(f.code, f.message) for f in found if f.severity == R.ERROR]
-                    reasons += [r for r in report.reject_lines.get(n, []) if r[0] != "error"]
+                    reasons += [r for r in report.reject_lines.get(row_key(n, place), []) if r[0] != "error"]
                 line_out: bytes | None = None
                 if not reasons:
                     try:
                         line_out = _write_row(rec, n, fmt, target_fmt, str(src), opts, drop_openai_keys, plain_text)
-                    except ValueError as e:
-                        reasons.append(("convert", f"cannot be written as {target_fmt}: {e}"))
+                    except (ValueError, RecursionError, orjson.JSONEncodeError) as e:
+                        why = "it is nested too deeply" if isinstance(e, RecursionError) else str(e)
+                        reasons.append(("convert", f"cannot be written as {target_fmt}: {why}"))
                 if reasons:
                     rejected += 1
                     row: dict[str, Any] = {"line": n, "reasons": [{"code": c, "message": m} for c, m in reasons]}
@@ -145,7 +153,7 @@ def fix_file(path: str | Path, report: LintReport, out: str | Path, to: str | No
                         row["error"] = str(rec)
                     else:
                         row["row"] = rec
-                    fr.write(orjson.dumps(row) + b"\n")
+                    fr.write(_rejected_line(row))
                 else:
                     kept += 1
                     fo.write(line_out + b"\n")
@@ -159,6 +167,16 @@ def fix_file(path: str | Path, report: LintReport, out: str | Path, to: str | No
             if t.exists():
                 t.unlink()
     return FixResult(out=str(out_p), rejected_path=str(rej_p), rows=rows, kept=kept, rejected=rejected, format=target_fmt)
+
+
+def _rejected_line(row: dict[str, Any]) -> bytes:
+    """One line of the rejected file; a row orjson cannot write is kept whole as ASCII JSON text."""
+    try:
+        return orjson.dumps(row) + b"\n"
+    except orjson.JSONEncodeError:
+        if "row" in row:
+            row["row_text"] = to_json_text(row.pop("row"))
+        return orjson.dumps(scrub(row)) + b"\n"
 
 
 def _write_row(rec: Any, n: int, fmt: str, target_fmt: str, src: str, opts: LintOptions,

@@ -22,6 +22,7 @@ from typing import Any, Iterator
 import orjson
 
 from .canonical import FORMATS, Example, Message, Problem
+from .jsonsafe import to_json_text
 from .records import DatasetError, FileInfo, iter_records, iter_records_of, sniff
 # The writers live in writers.py; they are re-exported here, where callers have always found them.
 from .writers import to_alpaca_dict, to_format_dict, to_openai_dict, to_sharegpt_dict
@@ -244,8 +245,9 @@ def _role_content_messages(row: _Row, msgs: Any, key: str, roles: dict[str, str]
             row.bad(f + ".role", f'unknown role "{role}"; use one of system, user, assistant, tool.', "unknown-role")
             continue
         tool_calls = m.get("tool_calls")
-        if tool_calls is not None and not (isinstance(tool_calls, list) and all(isinstance(t, dict) for t in tool_calls)):
-            row.bad(f + ".tool_calls", f"must be a list of tool calls (objects), got {_tname(tool_calls)}.", "mistyped-key")
+        if tool_calls is not None and not (isinstance(tool_calls, list) and all(
+                isinstance(t, dict) and isinstance(t.get("function", {}), dict) for t in tool_calls)):
+            row.bad(f + ".tool_calls", f"must be a list of tool calls (objects, each function an object), got {_tname(tool_calls)}.", "mistyped-key")
             continue
         if m.get("function_call") and not tool_calls and isinstance(m["function_call"], dict):
             # The legacy single `function_call` is the same thing as one tool call.
@@ -396,7 +398,10 @@ def _read_sharegpt(row: _Row, obj: dict, columns: dict[str, str] | None, tags: d
         if not isinstance(value, str):
             # Function calls are sometimes stored as objects rather than JSON text: keep them as text.
             if role == t["function_tag"] and isinstance(value, (dict, list)):
-                value = json.dumps(value, ensure_ascii=False)
+                try:
+                    value = json.dumps(value, ensure_ascii=False)
+                except (RecursionError, ValueError):  # deeper than json writes (lint says json-too-deep)
+                    value = to_json_text(value)
             else:
                 row.bad(f"{f}.{ctag}", f"must be a string, got {_tname(value)}"
                         + ("; put it in quotes." if isinstance(value, (int, float)) else "."), "mistyped-key")

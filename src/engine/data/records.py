@@ -175,7 +175,12 @@ def _starts_multiline_value(p: Path, bom: bool) -> bool:
     return "\n" in text[start:end]
 
 
-_DECODER = json.JSONDecoder()
+def _no_constant(name: str) -> Any:
+    # Python's json reads NaN and Infinity; JSON (and orjson, which reads JSONL) does not.
+    raise ValueError(f"{name} is not valid JSON (write null or a string)")
+
+
+_DECODER = json.JSONDecoder(parse_constant=_no_constant)
 
 
 def _read_text(p: Path, bom: bool) -> str:

@@ -122,11 +122,14 @@ def to_sharegpt_dict(example: Example) -> dict[str, Any]:
             calls = []
             for c in m.tool_calls:
                 fn = c.get("function", c)
+                if not isinstance(fn, dict):
+                    raise ValueError("a tool call's function must be an object with name and arguments, "
+                                     f"got {type(fn).__name__}")
                 args = fn.get("arguments", {})
                 if isinstance(args, str):
                     try:
                         args = json.loads(args)
-                    except ValueError:
+                    except (ValueError, RecursionError):
                         pass
                 calls.append({"name": fn.get("name"), "arguments": args})
             conv.append({"from": "function_call",

@@ -80,16 +80,39 @@ def lint(
 
     if as_json:
         import orjson
-        sys.stdout.write(orjson.dumps(report.to_json(), option=orjson.OPT_INDENT_2).decode() + "\n")
+
+        from engine.data.jsonsafe import scrub
+        doc = report.to_json()
+        try:
+            text = orjson.dumps(doc, option=orjson.OPT_INDENT_2)
+        except orjson.JSONEncodeError:  # a file name (or a quoted value) that is not valid UTF-8
+            text = orjson.dumps(scrub(doc), option=orjson.OPT_INDENT_2)
+        sys.stdout.write(text.decode() + "\n")
     else:
         _print_report(report, strict, fix_info)
     raise typer.Exit(report.exit_code(strict))
+
+
+def _printable(report: Any, fix_info: Any) -> tuple[Any, Any]:
+    """The report (and fix result) with every text made printable: a file name that is not valid UTF-8
+    holds lone surrogates, which a strict UTF-8 stdout refuses."""
+    from dataclasses import replace
+
+    from engine.data.jsonsafe import safe_text, scrub
+    findings = [replace(f, message=safe_text(f.message), field=safe_text(f.field) if f.field else f.field)
+                for f in report.findings]
+    report = replace(report, file=safe_text(report.file), findings=findings, stats=scrub(report.stats))
+    if fix_info is not None:
+        fix_info = replace(fix_info, out=safe_text(fix_info.out), rejected_path=safe_text(fix_info.rejected_path))
+    return report, fix_info
 
 
 def _print_report(report: Any, strict: bool, fix_info: Any) -> None:
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
+
+    report, fix_info = _printable(report, fix_info)
 
     if report.fatal is not None:
         # Plain stderr, unwrapped: the message holds a path and a command to copy.

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 # The public API. Tuning constants (DUP_CHUNK, SYSTEM_CACHE_MIN, ...) live in the modules that read
 # them, and are not re-exported: setting a copy here would change nothing.
-from .model import Finding, LintOptions, LintReport, Tick
+from .model import Finding, LintOptions, LintReport, Tick, key_line, row_key
 from .quality import ALL_QUALITY, quality_issues
 from .report import lint_file
 from .rows import KNOWN_TOP_KEYS, OPENAI_MSG_KEYS, OPENAI_TOP_KEYS, content_fields
@@ -42,6 +42,6 @@ from .scan import row_findings
 from .tokens import count_tokens
 
 __all__ = [
-    "lint_file", "LintOptions", "LintReport", "Finding", "Tick", "count_tokens", "row_findings",
+    "lint_file", "LintOptions", "LintReport", "Finding", "Tick", "count_tokens", "row_findings", "row_key", "key_line",
     "quality_issues", "ALL_QUALITY", "content_fields", "OPENAI_TOP_KEYS", "OPENAI_MSG_KEYS", "KNOWN_TOP_KEYS",
 ]

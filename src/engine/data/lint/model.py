@@ -13,6 +13,18 @@ PARALLEL_MIN_BYTES = 48 << 20   # below this, forking workers costs more than it
 Tick = Callable[[str, int, int], None]
 
 
+def row_key(line: int, place: int = 0) -> int:
+    """Which record a duplicate record (and a `LintReport.reject_lines` key) means: its 1-based line, plus
+    its place among the records that start on that line (0 for the first) in the high 32 bits. JSONL and
+    text rows are alone on their line, so their key is the line; a one-line JSON array is not."""
+    return line | place << 32
+
+
+def key_line(key: int) -> int:
+    """The line of a `row_key`."""
+    return key & 0xFFFFFFFF
+
+
 @dataclass
 class Finding:
     """One lint finding. `line` is the 1-based line in the file (None for file-wide findings)."""
@@ -57,7 +69,8 @@ class LintReport:
     severities: Counter = field(default_factory=Counter)   # every finding by severity
     fatal: Finding | None = None                            # set when the file cannot be read at all
     layout: str = ""
-    # Lines to drop in --fix: error rows, and later copies of duplicates / eval-overlap rows.
+    # Rows to drop in --fix by `row_key` (for JSONL, the line): error rows, and later copies of duplicates /
+    # eval-overlap rows.
     reject_lines: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
 
     def exit_code(self, strict: bool = False) -> int:

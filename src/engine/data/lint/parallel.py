@@ -181,8 +181,15 @@ def scan_file(info: FileInfo, fmt: str, detected: bool, opts: LintOptions, src: 
     scan = Scan(src, fmt, detected, opts, bits)
     try:
         total_lines = _count_lines(path) if tick is not None else 0
+        prev = 0
         for n, rec in iter_records_of(info):
-            raw = None if isinstance(rec, (Problem, str)) else orjson.dumps(rec)
+            # Several records can start on one line (a one-line array): their place on it tells them apart.
+            scan.cur_occ = scan.cur_occ + 1 if n == prev else 0
+            prev = n
+            try:
+                raw = None if isinstance(rec, (Problem, str)) else orjson.dumps(rec)
+            except orjson.JSONEncodeError:
+                raw = None  # the scan says why the row cannot be written
             scan.record(n, raw, rec)
             scan.last_line = n
             if tick is not None and not scan.rows & TICK_EVERY:

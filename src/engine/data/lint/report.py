@@ -13,7 +13,7 @@ from ..records import DatasetError, FileInfo, sniff
 from ..stats import (EstimateCounter, TokenCounter, distribution, histogram, openai_cost_stats,
                      openai_model_info)
 from .dupes import duplicate_pairs, overlap_pairs
-from .model import Finding, LintOptions, LintReport, Tick
+from .model import Finding, LintOptions, LintReport, Tick, key_line
 from .parallel import scan_file
 from .scan import SHORT_ANSWER_TOKENS, Scan
 from .tokens import count_tokens
@@ -45,11 +45,12 @@ def lint_file(path: str | Path, opts: LintOptions | None = None, *, counter: Tok
         if fmt not in FORMAT_HELP:
             raise DatasetError(f"unknown format {opts.format!r}; use one of auto, {', '.join(FORMAT_HELP)}.", code="unknown-format")
     except DatasetError as e:
-        fatal = Finding(e.code if e.code in R.CODES else "file-unreadable", R.ERROR, None, None, e.message)
-        return LintReport(file=src, format=None, rows=0, findings=[fatal], stats={}, fatal=fatal,
-                          counts=Counter({fatal.code: 1}), severities=Counter({R.ERROR: 1}))
+        return _fatal(src, e)
     say(f"scanning {src} ({info.size / 1e6:.1f} MB, {fmt}, {info.layout})")
-    scan = scan_file(info, fmt, detected, opts, src, tick)
+    try:
+        scan = scan_file(info, fmt, detected, opts, src, tick)
+    except DatasetError as e:  # an array read whole with a given format: bad UTF-8 past the sniffed head
+        return _fatal(src, e)
     scan_seconds = time.perf_counter() - t0
     # Duplicate pairs (and the eval file's overlap) now, while the records' temp files exist; the
     # findings are added below, in their usual place.
@@ -77,6 +78,12 @@ def lint_file(path: str | Path, opts: LintOptions | None = None, *, counter: Tok
     findings = sorted(scan.kept, key=lambda f: (f.line is not None, f.line or 0))
     return LintReport(file=src, format=fmt, rows=scan.rows, findings=findings, stats=stats, counts=scan.counts,
                       severities=scan.sev, layout=info.layout, reject_lines=reject)
+
+
+def _fatal(src: str, e: DatasetError) -> LintReport:
+    fatal = Finding(e.code if e.code in R.CODES else "file-unreadable", R.ERROR, None, None, e.message)
+    return LintReport(file=src, format=None, rows=0, findings=[fatal], stats={}, fatal=fatal,
+                      counts=Counter({fatal.code: 1}), severities=Counter({R.ERROR: 1}))
 
 
 def _file_findings(scan: Scan, info: FileInfo, fmt: str, src: str) -> None:
@@ -131,16 +138,18 @@ def _duplicate_findings(scan: Scan, dups: list[tuple[int, int, bool]],
                         reject: dict[int, list[tuple[str, str]]]) -> tuple[int, int]:
     """A finding and a --fix reason for every later copy of a row; returns the (exact, near) copies."""
     n_exact = n_near = 0
-    for line, first, exact in dups:
+    for key, first_key, exact in dups:
         code = "duplicate" if exact else "near-duplicate"
+        line, first = key_line(key), key_line(first_key)
+        of = f"line {first}" if first != line else "an earlier row on the same line"
         if exact:
             n_exact += 1
-            msg = f"exact duplicate of line {first}; duplicates over-weight one answer. Drop it (--fix does)."
+            msg = f"exact duplicate of {of}; duplicates over-weight one answer. Drop it (--fix does)."
         else:
             n_near += 1
-            msg = f"same text as line {first} apart from case/whitespace; drop one of them (--fix does)."
+            msg = f"same text as {of} apart from case/whitespace; drop one of them (--fix does)."
         scan.add(code, line, None, msg)
-        reject.setdefault(line, []).append((code, msg))
+        reject.setdefault(key, []).append((code, msg))
     return n_exact, n_near
 
 
@@ -209,12 +218,12 @@ def _overlap(scan: Scan, opts: LintOptions, ev: tuple, reject: dict[int, list[tu
         scan.add("eval-problems", None, None, f"the eval file cannot be read: {unreadable}", severity=R.ERROR)
         return {"file": opts.eval_path, "rows": 0, "overlap": 0}
     n = 0
-    for line, first_eval in hits:
+    for key, first_eval in hits:
         n += 1
-        msg = (f"also in the eval file {opts.eval_path} (line {first_eval}); a row in both makes the "
+        msg = (f"also in the eval file {opts.eval_path} (line {key_line(first_eval)}); a row in both makes the "
                "eval loss look better than the model is. Remove it from one of them (--fix drops it from training).")
-        scan.add("train-eval-overlap", line, None, msg)
-        reject.setdefault(line, []).append(("train-eval-overlap", msg))
+        scan.add("train-eval-overlap", key_line(key), None, msg)
+        reject.setdefault(key, []).append(("train-eval-overlap", msg))
     e_err = escan.sev.get(R.ERROR, 0)
     if e_err:
         scan.add("eval-problems", None, None, f"the eval file {opts.eval_path} has {e_err} error(s) of its own; "

@@ -21,6 +21,7 @@ import orjson
 from .. import rules as R
 from ..canonical import Example, Problem
 from ..formats import detect_record_format, parse_row
+from ..jsonsafe import WRITE_DEPTH, unwritable
 from ..records import BOM, line_problem
 from ..stats import estimate_text
 from . import dupes, quality
@@ -64,6 +65,7 @@ class Scan:
         # The stores of this scan and of the ranges merged into it, with their line offsets.
         self.dup_stores: list[tuple[DupStore, int]] = [(self.dups, 0)]
         self.cur_off = 0  # byte offset of the current JSONL line (the exact key when by_offset)
+        self.cur_occ = 0  # place of the current record among those starting on its line (arrays: several)
         self.tmp_dirs: list[str] = []  # temp folders of merged workers, removed by cleanup()
         self.rows = 0
         self.examples = 0
@@ -106,6 +108,10 @@ class Scan:
     def problem(self, p: Problem) -> None:
         self.add(p.code or "json-invalid", p.line, p.field, p.message)
 
+    def unreadable(self, p: Problem) -> None:
+        """A record that could not be read at all: always an error (--fix rejects it)."""
+        self.add(p.code or "json-invalid", p.line, p.field, p.message, R.ERROR)
+
     # -- rows
     def blank_line(self, n: int) -> None:
         self.blank += 1
@@ -113,14 +119,27 @@ class Scan:
             self.blank_first.append(n)
 
     def record(self, n: int, raw: bytes | None, obj: Any) -> None:
-        """One parsed record (raw: its JSONL bytes, when there is a line)."""
+        """One parsed record (raw: its JSONL bytes, or its orjson.dumps; None for a text row or a row that
+        orjson cannot write)."""
         self.rows += 1
         if isinstance(obj, Problem):
-            self.problem(obj)
+            self.unreadable(obj)
+            return
+        if raw is None and self._unwritable(n, obj):
             return
         if self.fmt == "openai" and type(obj) is dict and self._fast_openai(n, raw, obj):
             return
         self._generic(n, raw, obj)
+
+    def _unwritable(self, n: int, obj: Any) -> bool:
+        """A row holding a value no writer can hold (Python's json, which reads arrays, accepts lone
+        surrogates, integers beyond 64 bits and deeper nesting than orjson writes) is an error, so that
+        --fix rejects what lint reports. `raw` None: the caller's orjson.dumps failed, or a text row."""
+        bad = unwritable(obj)
+        if bad is None:
+            return False
+        self.add(bad[0], n, bad[1], bad[2], R.ERROR)
+        return True
 
     def _fast_openai(self, n: int, raw: bytes | None, obj: dict) -> bool:
         """The common case, checked with a few C-level operations; False = let the full path decide.
@@ -157,6 +176,11 @@ class Scan:
 
     def _generic(self, n: int, raw: bytes | None, obj: Any) -> None:
         """Full checks through the reader: structure, order, quality, counts."""
+        # A JSONL row (read by orjson) nested deeper than orjson writes: see `record`. Being too deep
+        # takes as many brackets as levels, so the check is two counts for a row that long.
+        if raw is not None and len(raw) > 2 * WRITE_DEPTH and raw.count(b"[") + raw.count(b"{") >= WRITE_DEPTH \
+                and self._unwritable(n, obj):
+            return
         ex, probs = parse_row(obj, self.fmt, self.src, n, columns=self.opts.columns, tags=self.opts.tags,
                               file_format_detected=self.detected)
         for p in probs:
@@ -202,7 +226,7 @@ class Scan:
         # (its bytes are compared at the end) or, without a line in a file, a hash of the row's bytes.
         d = self.dups
         d.add(hash((tuple(roles), h64(blob_bytes.translate(LOWER, WS_DELETE)))),
-              self.cur_off if d.by_offset else hash(raw if raw is not None else orjson.dumps(obj)), n)
+              self.cur_off if d.by_offset else hash(raw if raw is not None else orjson.dumps(obj)), n | self.cur_occ << 32)
 
     def _keys(self, n: int, obj: dict) -> None:
         if self.openai:
@@ -241,7 +265,11 @@ def row_findings(src: str, fmt: str, detected: bool, opts: LintOptions, line: in
     file-wide, no duplicates), as `lint_file` would report them: --fix gives a row's errors as its reasons.
     `detected`: the file's format was detected (not given); `obj`: the parsed record, not a Problem."""
     scan = Scan(src, fmt, detected, opts)
-    scan.record(line, None if isinstance(obj, str) else orjson.dumps(obj), obj)
+    try:
+        raw = None if isinstance(obj, str) else orjson.dumps(obj)
+    except orjson.JSONEncodeError:
+        raw = None  # the full path says why it cannot be written
+    scan.record(line, raw, obj)
     return scan.kept
 
 
@@ -343,7 +371,7 @@ def _scan_jsonl_lines(path: str, start: int, end: int, bom: bool, scan: Scan, ti
                     scan.add("truncated-last-line", n, None, "the last line is cut off (no closing brace / newline): "
                              "the file was not completely written or copied. Re-export it, or drop this line.")
                 else:
-                    scan.problem(line_problem(scan.src, n, body, e))
+                    scan.unreadable(line_problem(scan.src, n, body, e))
                 continue
             if fast and type(obj) is isdict and len(obj) == 1:
                 msgs = obj.get("messages")
