@@ -168,8 +168,76 @@ async def test_from_the_first_question_to_a_completed_job_with_a_typed_key_that_
         await until(pilot, lambda: "ft:gpt-4o-mini-2024-07-18" in screen_text(app), what="the ft: model")
         shot = app.save_screenshot(path=str(tmp_path), filename="monitor.svg")
 
-    # The follower got the key (the job was followed to its end) and nothing holds it.
+    # The follower the wizard started got the key through its environment (it followed the job to its
+    # end; the monitor never needed to start another), and nothing on disk or on screen holds the key.
     assert "ft:gpt-4o-mini" in (run_dir / "status.json").read_text()
+    assert not monitor.remote.tried and "No API key" not in (run_dir / "train.log").read_text()
     for path in files_under(runs_dir) + [Path(shot)]:
         assert KEY not in path.read_text(errors="replace"), path
         assert KEY[-12:] not in path.read_text(errors="replace"), path
+
+
+# -- failures ------------------------------------------------------------------------------------------
+async def test_a_wrong_key_gets_the_services_401_on_the_key_step_in_chinese(fake, tmp_path):
+    app = TunewizApp(lang="zh", runs_dir=tmp_path / "runs")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_openai_key_step(pilot, tmp_path / "runs")
+        await type_key_and_go_on(pilot, "sk-wrong-0000000000000000")
+        await shows(pilot, "401")
+        text = screen_text(app)
+        assert "不接受这个 API 密钥" in text and "Incorrect API key" in text   # ours translated, the service's own words
+        assert step(app) == "openai_key"                                    # it stays on the key step
+        assert "sk-wrong-0000000000000000" not in text
+
+
+async def test_training_not_available_is_explained_with_the_date_rule_on_the_start_step(fake, tmp_path):
+    fake.training_not_available = True
+    runs_dir = tmp_path / "runs"
+    app = TunewizApp(lang="en", runs_dir=runs_dir)
+    async with app.run_test(size=(100, 34)) as pilot:
+        await to_openai_key_step(pilot, runs_dir)
+        await type_key_and_go_on(pilot, KEY)
+        await at_step(pilot, "openai_file")
+        await shows(pilot, "Estimated cost $")
+        await pilot.press("ctrl+n")
+        await at_step(pilot, "openai_start")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: type(app.screen).__name__ == "ConfirmScreen", what="the confirm")
+        await pilot.press("y")
+        await shows(pilot, "403 training_not_available", timeout=20)
+        text = screen_text(app)
+        # The rule that applies on the day: since 2026-07-02 organisations without recent fine-tuned inference.
+        assert "since 2026-07-02" in text and "60 days" in text and "2027-01-06" in text
+        assert "Train an open model on the same file instead" in text
+        assert step(app) == "openai_start"
+        # Ctrl+O there: the open path, with the same file as its dataset.
+        await pilot.press("ctrl+o")
+        await at_step(pilot, "recommend")
+        await until(pilot, lambda: app.screen.state.rec is not None and app.screen.state.rec.path == "open",
+                    what="the open path")
+        await pilot.press("ctrl+n")
+        await at_step(pilot, "model")
+        await pilot.press("ctrl+n")
+        await at_step(pilot, "dataset")
+        assert app.screen.query_one("#wz-data-path", Input).value == str(SAMPLE)
+
+
+async def test_the_open_model_button_on_the_file_step_takes_the_file_chosen_there(fake, tmp_path):
+    mine = tmp_path / "mine.jsonl"
+    mine.write_text(SAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
+    app = TunewizApp(lang="en", runs_dir=tmp_path / "runs")
+    async with app.run_test(size=(100, 34)) as pilot:
+        await to_openai_key_step(pilot, tmp_path / "runs")
+        await type_key_and_go_on(pilot, KEY)
+        await at_step(pilot, "openai_file")
+        app.screen.query_one("#oa-file", Input).value = "mine.jsonl"
+        await pilot.pause()
+        await pilot.click("#oa-alt-button")
+        await at_step(pilot, "recommend")
+        await until(pilot, lambda: app.screen.state.rec is not None, what="the recommendation")
+        assert app.screen.state.rec.path == "open" and app.screen.state.cloud == "no"
+        await pilot.press("ctrl+n")
+        await at_step(pilot, "model")
+        await pilot.press("ctrl+n")
+        await at_step(pilot, "dataset")
+        assert app.screen.query_one("#wz-data-path", Input).value == "mine.jsonl"

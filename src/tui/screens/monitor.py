@@ -398,7 +398,7 @@ class MonitorScreen(TunewizScreen):
         if action == "stop":
             return True if s is not None and s.state in runs.ACTIVE_STATES else None
         if action == "follow_again":
-            return True if s is not None and s.backend != "local" and s.active and not s.followed else None
+            return s is not None and s.backend != "local" and s.active and not s.followed
         if action == "chat":
             return True if s is not None and s.state == "completed" else None
         if action == "cycle_chart":

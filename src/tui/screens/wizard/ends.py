@@ -102,7 +102,8 @@ class OpenAIStartStep(StepScreen):
         files = Path(oa.file_text.strip()).name + (f" + {Path(oa.validation_text.strip()).name}"
                                                    if oa.validation_text.strip() else "")
         epochs, _ = parse_epochs(oa.epochs_text)
-        lines = [t("openai.start.send", files=files, label=service.label, where=service.where),
+        label = service.label if service.kind in ("openai", "azure") else t("openai.start.compatible")
+        lines = [t("openai.start.send", files=files, label=label, where=service.where),
                  t("openai.start.job", model=oa.model or "?", method=t(f"openai.method.{oa.method}"),
                    epochs=epochs or t("openai.file.auto"), suffix=oa.suffix or "-")]
         if v is not None:
@@ -146,7 +147,9 @@ class OpenAIStartStep(StepScreen):
         from tui.widgets.confirm import ConfirmScreen
         v = oa.validation
         cost = f"${v.cost_usd:,.2f}" if v.cost_usd is not None else "?"
-        body = t("openai.start.confirm_body", file=Path(oa.file_text.strip()).name, label=self.service().label,
+        service = self.service()
+        label = service.label if service.kind in ("openai", "azure") else t("openai.start.compatible")
+        body = t("openai.start.confirm_body", file=Path(oa.file_text.strip()).name, label=label,
                  where=self.service().where, model=oa.model, cost=cost)
         self.app.push_screen(ConfirmScreen(t("openai.start.confirm_title"), body, t("openai.start.yes"),
                                            t("openai.start.no")), self.confirmed)

@@ -55,7 +55,7 @@ class OpenAIStep(StepScreen):
     BINDINGS = [Binding("ctrl+o", "open_model", "openai.key.open_model")]
 
     def compose_alternative(self) -> Iterable[Widget]:
-        with Horizontal(classes="oa-alt"):
+        with Vertical(classes="oa-alt"):
             yield Button(t("openai.alt.button"), id="oa-alt-button", compact=True)
             yield Static(t("openai.alt.why"), classes="wz-muted oa-alt-why", markup=False)
 
