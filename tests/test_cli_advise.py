@@ -132,3 +132,30 @@ def test_nonsense_input_exits_2_with_a_clear_message(args: tuple[str, ...], mess
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+def test_hostile_numbers_and_model_folders_exit_2_with_a_bounded_message(tmp_path) -> None:
+    digits400 = "9" * 400
+    deep = tmp_path / "deep"
+    deep.mkdir()
+    (deep / "config.json").write_text('{"a": ' + "[" * 50_000 + "]" * 50_000 + "}")
+    absurd = tmp_path / "absurd"
+    absurd.mkdir()
+    (absurd / "config.json").write_text(json.dumps({"model_type": "llama", "num_hidden_layers": 10 ** 12,
+                                                    "hidden_size": 64, "intermediate_size": 128,
+                                                    "num_attention_heads": 4, "vocab_size": 1000}))
+    cases = [(("estimate", "--model", "demo", "--batch", digits400), "--batch a 400-digit number is more than any run"),
+             (("estimate", "--model", "demo", "--lora-r", digits400), "--lora-r a 400-digit number"),
+             (("estimate", "--model", "demo", "--seq-len", "5000000"), "give at most 4,194,304 tokens"),
+             (("advise", "--examples", digits400), "--examples a 400-digit number"),
+             (("advise", "--avg-tokens", digits400), "--avg-tokens a 400-digit number"),
+             (("estimate", "--model", str(deep)), f"{deep / 'config.json'}: nested too deeply"),
+             (("estimate", "--model", str(absurd)), "field 'num_hidden_layers' must be a positive integer up to 1,024"),
+             (("advise", "--model", str(absurd)), "num_hidden_layers"),
+             (("estimate", "--model", "~nosuchuser/model"), "no user 'nosuchuser' on this machine"),
+             (("estimate", "--model", "/tmp/" + "m" * 300), "300 bytes long")]
+    for args, message in cases:
+        result = tunewiz(*args, "--json")
+        assert result.returncode == 2, (args, result.stderr)
+        assert message in result.stderr, (args, result.stderr)
+        assert "Traceback" not in result.stderr and result.stdout == "" and len(result.stderr) < 500

@@ -88,3 +88,90 @@ def test_methods_and_default_learning_rates_have_one_definition():
         assert rec.settings["learning_rate"] == RunConfig(method=rec.method).effective_learning_rate(), gb
         methods.add(rec.method)
     assert methods == {"lora", "full", "cpt"}
+
+
+# -- hostile files and overrides: one clear line per problem, bounded, never a traceback --------------
+def _load(tmp_path, text: str):
+    path = tmp_path / "hostile.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    return str(caught.value)
+
+
+def test_integers_too_long_for_python_or_any_setting_name_their_key(tmp_path):
+    text = _load(tmp_path, "max_steps: " + "9" * 5000 + "\n")
+    assert "max_steps: a 5,000-digit number is far too large" in text and len(text) < 300
+    assert "seed: 1000000000000000000000000 is too large" in _load(tmp_path, "seed: " + "1" + "0" * 24 + "\n")
+    with pytest.raises(ConfigError, match="save_steps: a 4,400-digit number"):
+        load_config(None, ["save_steps=" + "7" * 4400])
+
+
+def test_nesting_thousands_of_levels_deep_is_refused_with_the_line(tmp_path):
+    for text in ("lora: " + "[" * 5000 + "]" * 5000 + "\n", "lora:\n  r: " + "{a: " * 3000 + "1" + "}" * 3000 + "\n"):
+        message = _load(tmp_path, text)
+        assert "nested more than 50 levels deep" in message and "line " in message
+    with pytest.raises(ConfigError, match="nested more than 50"):
+        load_config(None, ["lora=" + "[" * 3000 + "]" * 3000])
+    with pytest.raises(ConfigError, match="levels of keys"):
+        load_config(None, [".".join(["a"] * 5000) + "=1"])
+
+
+def test_a_yaml_alias_bomb_is_refused_in_a_few_hundred_bytes_naming_the_key(tmp_path):
+    levels = ["a: &a [x,x,x,x,x,x,x,x,x]"] + [f"{c}: &{c} [" + ",".join([f"*{p}"] * 9) + "]"
+                                                for p, c in zip("abcdefg", "bcdefgh")]
+    for depth in (4, 6, 8):
+        text = "\n".join(levels[:depth]) + "\nmodel: *" + "abcdefgh"[depth - 1] + "\n"
+        message = _load(tmp_path, text)
+        assert len(message) < 400, (depth, len(message))
+        assert "more than 10,000 values" in message and "write the values out" in message
+    # A loop (an alias inside its own anchor) is named, not followed.
+    assert "refers to the value that holds it" in _load(tmp_path, "model: &m [1, *m]\n")
+    # Below the budget, a big rejected value is echoed in a bounded form.
+    small = "\n".join(levels[:3]) + "\nmodel: *c\n"
+    message = _load(tmp_path, small)
+    assert "model: Input should be a valid string" in message and "..." in message and len(message) < 3000
+
+
+def test_every_echoed_value_and_the_problem_list_are_bounded(tmp_path):
+    message = _load(tmp_path, "method: '" + "x" * 1_000_000 + "'\n")
+    assert "method: 'xxx" in message and len(message) < 400
+    many = "data:\n" + "".join(f"  - {i}\n" for i in range(500))
+    message = _load(tmp_path, many)
+    assert "... and 470 more problems" in message and message.count("\n") < 40
+
+
+def test_paths_that_cannot_exist_are_named_by_key(tmp_path):
+    cases = {'data: "a\\0b.jsonl"\n': "data.0.path: contains a NUL byte",
+             f"data: {'n' * 300}/x.jsonl\n": "data.0.path: the name 'nnnn",
+             "data: ~nosuchuser/x.jsonl\n": "data.0.path: '~nosuchuser': no user 'nosuchuser' on this machine",
+             "data: x.jsonl\nruns_dir: ~nosuchuser/runs\n": "runs_dir: '~nosuchuser': no user",
+             "data: x.jsonl\nmodel: /models/\0bad\n": "model: contains a NUL byte"}
+    for text, needle in cases.items():
+        path = tmp_path / "paths.yaml"
+        path.write_text(text.replace("\0", "\\0") if "\0" in text else text)
+        if "\\0bad" in path.read_text():
+            path.write_text('data: x.jsonl\nmodel: "/models/\\0bad"\n')
+        with pytest.raises(ConfigError) as caught:
+            load_config(path)
+        assert needle in str(caught.value), (text, str(caught.value))
+    for override, needle in (("data=a\0b.jsonl", "NUL byte"), ("data=~nosuchuser/d.jsonl", "no user 'nosuchuser'"),
+                             ("output_dir=/tmp/" + "o" * 256, "256 bytes long")):
+        with pytest.raises(ConfigError, match=needle):
+            load_config(None, [override])
+
+
+def test_a_data_path_under_home_is_expanded(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "train.jsonl").write_text("{}\n")
+    config = load_config(None, ["data=~/train.jsonl"])
+    assert config.data[0].path == str(tmp_path / "train.jsonl")
+
+
+def test_a_config_file_that_is_not_a_config_is_refused_quickly(tmp_path):
+    big = tmp_path / "dataset.yaml"
+    big.write_text("a: 1\n" * 400_000)
+    with pytest.raises(ConfigError, match="a run config is a few hundred bytes"):
+        load_config(big)
+    with pytest.raises(ConfigError, match="not a file"):
+        load_config(tmp_path)

@@ -258,3 +258,44 @@ def test_qlora_activation_model_matches_on_the_cpu(kbit_upcast: bool, monkeypatc
                  + attention_bytes_per_layer(spec, seq, batch, "bf16", padded=True)
                  + spec.lora_params(8) / spec.num_hidden_layers * 2)
     assert predicted == pytest.approx(measured, rel=0.03)
+
+
+def test_absurd_arguments_get_a_bounded_message_not_an_overflow() -> None:
+    spec = get_model("demo")
+    huge = 10 ** 400 - 1
+    for kwargs, needle in (({"batch": huge}, "batch a 400-digit number is more than the 4,096"),
+                           ({"batch": 5000}, "batch 5000 is more than the 4,096"),
+                           ({"seq_len": 10 ** 5000}, "seq_len a 5,001-digit number is beyond any model's context"),
+                           ({"lora_r": -10 ** 4400}, "lora_r must be a whole number of at least 1, not a negative")):
+        args = {"seq_len": 1024, "batch": 1, **kwargs}
+        with pytest.raises(EstimateError) as caught:
+            estimate(spec, "lora", args.pop("seq_len"), args.pop("batch"), **args)
+        assert needle in str(caught.value) and len(str(caught.value)) < 300, str(caught.value)
+
+
+def test_a_config_json_with_huge_or_absurd_numbers_names_the_field(tmp_path) -> None:
+    import json
+
+    from engine.catalog import ModelConfigError, resolve_model_spec
+    base = {"model_type": "llama", "num_hidden_layers": 2, "hidden_size": 64, "intermediate_size": 128,
+            "num_attention_heads": 4, "vocab_size": 1000}
+    cases = [(json.dumps(base)[:-1] + ', "hidden_size": ' + "9" * 5000 + "}", "field 'hidden_size' must be a positive integer up to 131,072, "
+                                                     "not a number of more than 40 digits"),
+             (json.dumps({**base, "num_hidden_layers": 10 ** 12}), "field 'num_hidden_layers' must be a positive "
+                                                                    "integer up to 1,024, not 1000000000000"),
+             (json.dumps({**base, "num_attention_heads": 128}), "attention heads of 0 dimensions"),
+             (json.dumps({**base, "num_key_value_heads": 10 ** 20}), "more key/value heads"),
+             ('{"a": ' + "[" * 100_000 + "]" * 100_000 + "}", "nested too deeply to read")]
+    for i, (text, needle) in enumerate(cases):
+        folder = tmp_path / f"m{i}"
+        folder.mkdir()
+        (folder / "config.json").write_text(text)
+        with pytest.raises(ModelConfigError) as caught:
+            resolve_model_spec(str(folder))
+        assert needle in str(caught.value) and str(folder / "config.json") in str(caught.value), str(caught.value)
+    # A context no model has is not a reason to refuse: it is ignored, with a note.
+    folder = tmp_path / "ctx"
+    folder.mkdir()
+    (folder / "config.json").write_text(json.dumps({**base, "max_position_embeddings": 10 ** 30}))
+    spec = resolve_model_spec(str(folder))
+    assert spec.max_position_embeddings == 4096 and any("no model has" in n for n in spec.notes)

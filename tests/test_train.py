@@ -342,12 +342,13 @@ def test_unreadable_rows_are_named_by_file_and_line(tmp_path, tiny_model_dir, ru
     rows = [json.dumps(r) for r in memorise_rows(4)]
     rows.insert(2, '{"messages": [{"role": "user", "content": "hi"}')  # line 3: broken JSON
     data.write_text("\n".join(rows) + "\n")
-    result = tunewiz("train", str(make_config(tmp_path, tiny_model_dir, runs_dir, data=str(data))))
+    # --force: past the lint gate, so this is the trainer's own reading of the file.
+    result = tunewiz("train", str(make_config(tmp_path, tiny_model_dir, runs_dir, data=str(data))), "--force")
     assert_clean_failure(result, f"{data}:3", "tunewiz lint")
 
 
 def test_empty_dataset(tmp_path, tiny_model_dir, runs_dir):
     data = tmp_path / "empty.jsonl"
     data.write_text("")
-    result = tunewiz("train", str(make_config(tmp_path, tiny_model_dir, runs_dir, data=str(data))))
+    result = tunewiz("train", str(make_config(tmp_path, tiny_model_dir, runs_dir, data=str(data))), "--force")
     assert_clean_failure(result, "empty")

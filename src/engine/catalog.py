@@ -339,6 +339,37 @@ _LLAMA_LIKE = {"llama", "mistral", "qwen2", "qwen3", "gemma", "gemma2", "internl
                "olmo", "olmo2", "granite", "cohere", "stablelm", "smollm3"}
 
 
+# The largest value of each field a real decoder has, times a margin (Llama-3.1-405B: 126 layers,
+# hidden 16384, ffn 53248, 128 heads; vocabularies reach 256k). Beyond these a config.json is broken or
+# hostile, and the arithmetic would give numbers no GPU relates to.
+_FIELD_LIMITS: dict[str, int] = {"num_hidden_layers": 1024, "hidden_size": 131_072, "intermediate_size": 1_048_576,
+                                 "num_attention_heads": 8192, "vocab_size": 16_777_216}
+_MAX_HEAD_DIM = 4096
+_MAX_CONTEXT = 1 << 26
+MAX_CONFIG_JSON_BYTES = 64 << 20
+
+
+def _json_int(text: str) -> int | float:
+    # json.loads would raise past 4,300 digits; such a number is out of every range anyway.
+    return int(text) if len(text) <= 40 else float("inf") if not text.startswith("-") else float("-inf")
+
+
+def read_config_json(path: Path, source: str | None = None) -> Any:
+    """A config.json file's JSON, or ModelConfigError naming the file and what is wrong (never a traceback)."""
+    where = source or str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_CONFIG_JSON_BYTES:
+            raise ModelConfigError(f"{where}: {size:,} bytes; a model's config.json is a few KB. Give the folder "
+                                   "whose config.json describes the model")
+        return json.loads(path.read_text(encoding="utf-8"), parse_int=_json_int)
+    except RecursionError:
+        raise ModelConfigError(f"{where}: nested too deeply to read; a model's config.json is a flat JSON object "
+                               "(replace it with the model's original config.json)") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelConfigError(f"{where}: not readable JSON ({str(exc)[:200]})") from None
+
+
 def spec_from_config(config: dict[str, Any], model_id: str, source: str) -> ModelSpec:
     """A ModelSpec from a config.json mapping; ModelConfigError names the first missing field."""
     if not isinstance(config, dict):
@@ -356,15 +387,33 @@ def spec_from_config(config: dict[str, Any], model_id: str, source: str) -> Mode
                 f"{source}: config.json has no '{key}' (also looked for {', '.join(names[1:])}); the memory "
                 "estimate needs it. Check that this is a causal language model's config, or pick a catalog model "
                 "(`tunewiz estimate --model demo ...`).")
-        if not isinstance(raw, int) or isinstance(raw, bool) or raw <= 0:
-            raise ModelConfigError(f"{source}: config.json field '{key}' must be a positive integer, not {raw!r}")
+        if not isinstance(raw, int) or isinstance(raw, bool) or raw <= 0 or raw > _FIELD_LIMITS[key]:
+            from engine.inputs import echo
+            too_big = _is_int(raw) or raw in (float("inf"), float("-inf"))
+            shown = "a number of more than 40 digits" if raw in (float("inf"), float("-inf")) else echo(raw, 80)
+            raise ModelConfigError(f"{source}: config.json field '{key}' must be a positive integer up to "
+                                   f"{_FIELD_LIMITS[key]:,}, not {shown}"
+                                   f"{'; no causal language model has more' if too_big and raw > 0 else ''}. "
+                                   "Check the file (or give the model's original config.json)")
         values[key] = raw
     heads = values["num_attention_heads"]
-    kv = next((config[n] for n in _KV_NAMES if isinstance(config.get(n), int) and config[n] > 0), heads)
-    ctx = next((config[n] for n in _CTX_NAMES if isinstance(config.get(n), int) and config[n] > 0), 4096)
-    model_type = str(config.get("model_type") or "unknown")
+    kv = next((config[n] for n in _KV_NAMES if _is_int(config.get(n)) and config[n] > 0), heads)
+    ctx = next((config[n] for n in _CTX_NAMES if _is_int(config.get(n)) and config[n] > 0), 4096)
+    model_type = str(config.get("model_type") or "unknown")[:100]
     head_dim = config.get("head_dim") or config.get("kv_channels")
     notes = []
+    head_size = head_dim if _is_int(head_dim) and head_dim > 0 else values["hidden_size"] // heads
+    if kv > heads:
+        raise ModelConfigError(f"{source}: config.json has more key/value heads ({kv:,}) than attention heads "
+                               f"({heads:,}); every model has at most as many. Check the file")
+    if head_size < 1 or head_size > _MAX_HEAD_DIM:
+        raise ModelConfigError(f"{source}: config.json gives attention heads of {head_size:,} dimensions "
+                               f"(hidden_size {values['hidden_size']:,} / {heads:,} heads"
+                               f"{', head_dim' if _is_int(head_dim) and head_dim > 0 else ''}); it must be 1 to "
+                               f"{_MAX_HEAD_DIM:,}. Check the file")
+    if ctx > _MAX_CONTEXT:
+        notes.append(f"config.json gives a context of {ctx:.3g} tokens, which no model has; estimated with 4096")
+        ctx = 4096
     if model_type not in _LLAMA_LIKE | {"chatglm", "baichuan", "phi3", "glm", "glm4"}:
         notes.append(f"model_type '{model_type}' is not modelled exactly; estimated as a Llama-style decoder")
     if config.get("num_local_experts") or config.get("num_experts") or config.get("n_routed_experts"):
@@ -381,8 +430,17 @@ def spec_from_config(config: dict[str, Any], model_id: str, source: str) -> Mode
         trust_remote_code=bool(config.get("auto_map")), source=source, notes=tuple(notes))
 
 
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _looks_local(text: str) -> bool:
-    return text.startswith((".", "/", "~")) or Path(text).expanduser().exists()
+    if text.startswith((".", "/", "~")):
+        return True
+    try:
+        return Path(text).expanduser().exists()
+    except (OSError, ValueError, RuntimeError):
+        return False
 
 
 def resolve_model_spec(id_or_path: str, *, online: bool | None = None) -> ModelSpec:
@@ -399,16 +457,17 @@ def resolve_model_spec(id_or_path: str, *, online: bool | None = None) -> ModelS
     if spec is not None:
         return spec
     tried = [f"the catalog (no id or alias '{key}')"]
+    from engine.inputs import clip, path_problem
+    problem = path_problem(key)
+    if problem:
+        raise UnknownModelError(f"{clip(key)}: {problem}; or give a catalog id, a local model folder or a hub id")
     path = Path(key).expanduser()
-    if _looks_local(key) or path.exists():
+    if _looks_local(key):
         config_file = path / "config.json" if path.is_dir() else path
         if not config_file.is_file():
             raise UnknownModelError(f"{key}: {'no config.json in that folder' if path.is_dir() else 'no such folder'}; "
                                     "give the folder that holds the model's config.json")
-        try:
-            config = json.loads(config_file.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ModelConfigError(f"{config_file}: not readable JSON ({exc})") from None
+        config = read_config_json(config_file)
         return spec_from_config(config, str(path), f"{config_file}")
     tried.append("a local folder (none by that name)")
     if "/" in key and key.count("/") == 1:
@@ -426,7 +485,7 @@ def resolve_model_spec(id_or_path: str, *, online: bool | None = None) -> ModelS
                 reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
                 tried.append(f"the Hugging Face hub ({type(exc).__name__}: {reason})")
             else:
-                config = json.loads(Path(config_path).read_text(encoding="utf-8"))
+                config = read_config_json(Path(config_path), f"hub config.json of {key}")
                 return spec_from_config(config, key, f"hub config.json of {key}")
         else:
             tried.append("the Hugging Face hub (skipped: offline, HF_HUB_OFFLINE is set)")

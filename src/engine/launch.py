@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from engine import runs
-from engine.train.config import RunConfig
+from engine.train.config import RunConfig, config_path_problems
 
 
 class LaunchError(RuntimeError):
@@ -28,23 +28,55 @@ def looks_like_local_path(model: str) -> bool:
 
 def preflight(config: RunConfig) -> list[str]:
     """Problems that are certain before any heavy import: caught here, no run directory is made."""
-    problems = []
+    # Paths that cannot exist (NUL byte, unknown ~user, a name over 255 bytes) are named first: the file
+    # system calls below would raise on them. A RunConfig built in code skips load_config's check.
+    problems = config_path_problems(config)
+    if problems:
+        return problems
     if not config.data:
         problems.append("data: no dataset given; set `data:` in the config or pass --set data=FILE")
-    for source in config.data:
-        path = Path(source.path)
-        if not path.exists():
-            problems.append(f"data: file not found: {path}")
-        elif path.is_dir():
-            problems.append(f"data: {path} is a folder; give the dataset file inside it")
-    if config.model != "demo" and looks_like_local_path(config.model):
-        model = Path(config.model).expanduser()
-        if not model.exists():
-            problems.append(f"model: the path {model} does not exist; give a local model folder, a hub id "
-                            "(e.g. Qwen/Qwen2.5-0.5B-Instruct) or 'demo'")
-        elif not (model / "config.json").is_file():
-            problems.append(f"model: {model} has no config.json, so it is not a transformers model folder")
+    try:
+        for source in config.data:
+            path = Path(source.path).expanduser()
+            if not path.exists():
+                problems.append(f"data: file not found: {path}")
+            elif path.is_dir():
+                problems.append(f"data: {path} is a folder; give the dataset file inside it")
+        if config.model != "demo" and looks_like_local_path(config.model):
+            model = Path(config.model).expanduser()
+            if not model.exists():
+                problems.append(f"model: the path {model} does not exist; give a local model folder, a hub id "
+                                "(e.g. Qwen/Qwen2.5-0.5B-Instruct) or 'demo'")
+            elif not (model / "config.json").is_file():
+                problems.append(f"model: {model} has no config.json, so it is not a transformers model folder")
+            else:
+                problems += _remote_code_problems(config, model)
+        elif not config.trust_remote_code:
+            problems += _remote_code_problems(config, None)
+    except (OSError, ValueError, RuntimeError) as exc:   # permissions, loops: named, not a traceback
+        problems.append(f"cannot check the paths in the config: {exc}")
     return problems
+
+
+def _remote_code_problems(config: RunConfig, folder: Path | None) -> list[str]:
+    """trust_remote_code is an explicit opt-in: a model that ships its own Python code is refused without it."""
+    if config.trust_remote_code:
+        return []
+    if folder is not None:
+        import json
+        try:
+            remote = bool(json.loads((folder / "config.json").read_text(encoding="utf-8")).get("auto_map"))
+        except (OSError, ValueError, RecursionError, AttributeError):
+            return []           # the trainer names an unreadable config.json
+    else:
+        from engine.catalog import get_model
+        spec = get_model(config.model)
+        remote = bool(spec and spec.trust_remote_code)
+        folder = spec.id if spec else None
+    if not remote:
+        return []
+    return [f"model: {folder} ships its own Python code (auto_map in its config.json), which training would run; "
+            "read that code, then set `trust_remote_code: true` in the config (or --set trust_remote_code=true)"]
 
 
 def create_run_dir(config: RunConfig) -> Path:
@@ -58,7 +90,10 @@ def create_run_dir(config: RunConfig) -> Path:
     while run_dir.exists():
         run_dir = root / f"{name}-{suffix}"
         suffix += 1
-    run_dir.mkdir(parents=True)
+    run_dir.parent.mkdir(parents=True, exist_ok=True)
+    # Readable by its owner only: configs, logs and weights are the user's (and may be private data).
+    run_dir.mkdir(mode=0o700)
+    run_dir.chmod(0o700)    # mkdir's mode is filtered by the umask
     config = config.model_copy(update={"name": run_dir.name, "runs_dir": str(root.resolve())})
     (run_dir / runs.CONFIG_FILE).write_text(config.to_yaml(), encoding="utf-8")
     return run_dir.resolve()

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from engine.catalog import ModelSpec
+from engine.inputs import echo
 from engine.methods import ADAPTER_METHODS, METHODS, WHOLE_MODEL_METHODS
 
 Optimizer = Literal["adamw", "adamw_8bit", "paged_adamw_8bit"]
@@ -78,6 +79,11 @@ TERM_HELP: dict[str, str] = {
     "cuda_overhead": "CUDA context and allocator fragmentation",
     "runtime_overhead": "the Python process with torch imported, and malloc's unreturned memory (CPU)",
 }
+
+
+# The largest batch a RunConfig takes (batch_size le=4096); beyond it the arithmetic leaves float range.
+MAX_BATCH = 4096
+MAX_SEQ_LEN = 4_194_304
 
 
 class EstimateError(ValueError):
@@ -133,25 +139,29 @@ def _bytes(precision: str) -> int:
 
 def _check(spec: ModelSpec, method: str, seq_len: Any, batch: Any, lora_r: Any, optimizer: str,
            precision: str, vram_gb: Any, lora_dropout: Any) -> None:
+    # Every echoed value goes through echo(): a 5,000-digit int cannot even be formatted by Python.
     problems = []
     if method not in METHODS:
-        problems.append(f"method {method!r} is not one of {', '.join(METHODS)}")
+        problems.append(f"method {echo(method)} is not one of {', '.join(METHODS)}")
     for name, value in (("seq_len", seq_len), ("batch", batch), ("lora_r", lora_r)):
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            problems.append(f"{name} must be a whole number of at least 1, not {value!r}")
-    if isinstance(seq_len, int) and seq_len > 4_194_304:
-        problems.append(f"seq_len {seq_len} is beyond any model's context")
+            problems.append(f"{name} must be a whole number of at least 1, not {echo(value)}")
+    if isinstance(seq_len, int) and seq_len > MAX_SEQ_LEN:
+        problems.append(f"seq_len {echo(seq_len)} is beyond any model's context (at most {MAX_SEQ_LEN:,})")
+    if isinstance(batch, int) and batch > MAX_BATCH:
+        problems.append(f"batch {echo(batch)} is more than the {MAX_BATCH:,} examples per step a run takes; "
+                        "reach a larger effective batch with gradient accumulation")
     if isinstance(lora_r, int) and lora_r > spec.hidden_size:
-        problems.append(f"lora_r {lora_r} is larger than the model's hidden size {spec.hidden_size}")
+        problems.append(f"lora_r {echo(lora_r)} is larger than the model's hidden size {spec.hidden_size}")
     if optimizer not in OPTIMIZERS:
-        problems.append(f"optimizer {optimizer!r} is not one of {', '.join(OPTIMIZERS)}")
+        problems.append(f"optimizer {echo(optimizer)} is not one of {', '.join(OPTIMIZERS)}")
     if precision not in PRECISIONS:
-        problems.append(f"precision {precision!r} is not one of {', '.join(PRECISIONS)}")
+        problems.append(f"precision {echo(precision)} is not one of {', '.join(PRECISIONS)}")
     if vram_gb is not None and (not isinstance(vram_gb, (int, float)) or isinstance(vram_gb, bool)
                                 or not vram_gb > 0 or vram_gb > 4096):
-        problems.append(f"vram_gb must be a positive number of GB (one GPU), not {vram_gb!r}")
+        problems.append(f"vram_gb must be a positive number of GB (one GPU), not {echo(vram_gb)}")
     if not isinstance(lora_dropout, (int, float)) or not 0 <= lora_dropout < 1:
-        problems.append(f"lora_dropout must be in [0, 1), not {lora_dropout!r}")
+        problems.append(f"lora_dropout must be in [0, 1), not {echo(lora_dropout)}")
     if problems:
         raise EstimateError("; ".join(problems))
 
@@ -402,3 +412,4 @@ def estimate_methods(spec: ModelSpec, seq_len: int, batch: int, vram_gb: float |
                      methods: tuple[str, ...] = ("full", "lora", "qlora"), **kwargs: Any) -> dict[str, Estimate]:
     """One estimate per method with the same settings: what the fit bars show."""
     return {m: estimate(spec, m, seq_len, batch, vram_gb=vram_gb, **kwargs) for m in methods}
+

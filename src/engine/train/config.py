@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from engine.data.canonical import FORMATS
+from engine.inputs import clip, echo, number_text, path_problem
 from engine.methods import ADAPTER_METHODS, DEFAULT_LEARNING_RATES, Method, learning_rate_help
 
 PRECISIONS = ("auto", "bf16", "fp16", "fp32")
@@ -29,7 +30,134 @@ class ConfigError(ValueError):
     def __init__(self, source: str, problems: list[str]) -> None:
         self.source = source
         self.problems = problems
-        super().__init__(f"{source}: invalid config\n" + "\n".join(f"  - {p}" for p in problems))
+        shown = problems[:MAX_PROBLEMS_SHOWN]
+        if len(problems) > len(shown):
+            shown = shown + [f"... and {len(problems) - len(shown):,} more problems"]
+        super().__init__(f"{source}: invalid config\n" + "\n".join(f"  - {p}" for p in shown))
+
+
+# -- limits of the loader ---------------------------------------------------------------------------
+# A RunConfig is a few dozen values, a few levels deep, a few hundred bytes. These limits are far
+# above that and far below what hurts: a file of a few hundred bytes must not expand (through YAML
+# aliases) into millions of values, nest deeper than Python's stack, or hold numbers Python cannot print.
+MAX_PROBLEMS_SHOWN = 30
+MAX_CONFIG_BYTES = 1 << 20
+MAX_DEPTH = 50
+MAX_VALUES = 10_000
+MAX_INT = 2 ** 63 - 1          # nothing tunewiz passes on (steps, seeds, sizes) takes more
+
+
+class _LimitError(yaml.composer.ComposerError):
+    """The YAML is valid but beyond the loader's limits (nesting, alias expansion)."""
+
+
+class _HugeNumber(str):
+    """A YAML integer too long to be a setting; kept as its text so the check can name its key."""
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """yaml.SafeLoader that refuses deep nesting while composing and integers of more than 40 digits."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _LimitError(None, None, f"values nested more than {MAX_DEPTH} levels deep; a config needs at most "
+                                              "3 (e.g. data: - path: ...): remove the extra brackets or indentation",
+                                  self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_yaml_int(self, node: Any) -> Any:
+        text = str(self.construct_scalar(node))
+        digits = sum(c.isdigit() for c in text)
+        if digits > 40:
+            return _HugeNumber(text)
+        return super().construct_yaml_int(node)
+
+
+_BoundedLoader.add_constructor("tag:yaml.org,2002:int", _BoundedLoader.construct_yaml_int)
+
+
+def _expanded_size(node: Any) -> int:
+    """How many values `node` becomes once aliases are expanded; refuses loops and more than MAX_VALUES."""
+    sizes: dict[int, int] = {}
+    visiting: set[int] = set()
+
+    def size(n: Any) -> int:
+        key = id(n)
+        if key in sizes:
+            return sizes[key]
+        if key in visiting:
+            raise _LimitError(None, None, "an alias (*name) refers to the value that holds it (a loop); remove that "
+                                          "alias", n.start_mark)
+        visiting.add(key)
+        total = 1
+        if isinstance(n, yaml.SequenceNode):
+            total += sum(size(child) for child in n.value)
+        elif isinstance(n, yaml.MappingNode):
+            total += sum(size(k) + size(v) for k, v in n.value)
+        visiting.discard(key)
+        if total > MAX_VALUES:
+            raise _LimitError(
+                None, None, f"aliases (*name) here expand to more than {MAX_VALUES:,} values; a config needs a few "
+                            "dozen: write the values out instead of repeating aliases", n.start_mark)
+        sizes[key] = total
+        return total
+
+    if not isinstance(node, yaml.MappingNode):
+        return size(node)
+    total = 1
+    for key_node, value_node in node.value:
+        try:
+            total += size(key_node) + size(value_node)
+        except _LimitError as exc:
+            # Name the top-level key whose value is too big, as every other problem does.
+            name = key_node.value if isinstance(key_node, yaml.ScalarNode) else "a key"
+            exc.problem = f"{clip(str(name), 60)}: {exc.problem}"
+            raise
+    if total > MAX_VALUES:
+        raise _LimitError(None, None, f"the file expands to more than {MAX_VALUES:,} values; a config needs a few "
+                                      "dozen: write the values out instead of repeating aliases", node.start_mark)
+    return total
+
+
+def safe_yaml(text: str) -> Any:
+    """yaml.safe_load with the loader's limits (depth, expanded size, integer length): raises yaml.YAMLError."""
+    loader = _BoundedLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _expanded_size(node)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _value_problems(raw: Any, where: str = "") -> list[str]:
+    """Numbers no setting can take, named by key (the YAML and --set values, before validation)."""
+    problems: list[str] = []
+    stack = [(where, raw)]
+    while stack:
+        key, value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend((f"{key}.{k}" if key else str(k), v) for k, v in reversed(list(value.items())))
+        elif isinstance(value, list):
+            stack.extend((f"{key}.{i}", v) for i, v in reversed(list(enumerate(value))))
+        elif isinstance(value, _HugeNumber):
+            digits = sum(c.isdigit() for c in value)
+            problems.append(f"{key or '(top level)'}: a {digits:,}-digit number is far too large for any setting; "
+                            f"give a whole number up to {MAX_INT:,}")
+        elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT:
+            problems.append(f"{key or '(top level)'}: {number_text(value)} is too large for any setting; "
+                            f"give a whole number up to {MAX_INT:,}")
+    return problems
 
 
 class DataSource(BaseModel):
@@ -144,10 +272,11 @@ def _describe(error: dict[str, Any]) -> str:
         allowed = _fields_of(loc)
         return (f"{key}: unknown key{_suggest(str(loc[-1]), allowed)}; allowed keys: {', '.join(allowed)}")
     if kind in ("literal_error", "enum"):
-        return f"{key}: {error.get('input')!r} is not allowed; use one of {error['ctx']['expected']}"
+        return f"{key}: {echo(error.get('input'))} is not allowed; use one of {clip(str(error['ctx']['expected']))}"
     if kind == "missing":
         return f"{key}: required"
-    return f"{key}: {error['msg']} (got {error.get('input')!r})"
+    # The value is echoed within bounds: an alias bomb or a megabyte string must not become the message.
+    return f"{key}: {clip(str(error['msg']))} (got {echo(error.get('input'))})"
 
 
 def parse_config(raw: Any, source: str = "config") -> RunConfig:
@@ -156,16 +285,38 @@ def parse_config(raw: Any, source: str = "config") -> RunConfig:
         raw = {}
     if not isinstance(raw, dict):
         raise ConfigError(source, [f"the file must hold a YAML mapping of keys, not {type(raw).__name__}"])
+    problems = _value_problems(raw)
+    if problems:
+        raise ConfigError(source, problems)
     try:
-        return RunConfig.model_validate(raw)
+        config = RunConfig.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(source, [_describe(e) for e in exc.errors()]) from None
+    problems = config_path_problems(config)
+    if problems:
+        raise ConfigError(source, problems)
+    return config
+
+
+def config_path_problems(config: RunConfig) -> list[str]:
+    """`key: why` for each path in the config that cannot name a file here (checked without touching the disk)."""
+    paths = [(f"data.{i}.path", d.path) for i, d in enumerate(config.data)]
+    paths += [("model", config.model), ("runs_dir", config.runs_dir), ("output_dir", config.output_dir)]
+    problems = []
+    for key, value in paths:
+        problem = path_problem(value) if isinstance(value, str) else None
+        if problem:
+            problems.append(f"{key}: {problem}")
+    return problems
 
 
 def _coerce_scalar(text: str) -> Any:
     # `--set key=value` values are YAML scalars, so `--set max_steps=5` is an int and `packing=true` a bool.
+    # Text that is not YAML stays text; YAML beyond the loader's limits raises _LimitError.
     try:
-        return yaml.safe_load(text)
+        return safe_yaml(text)
+    except _LimitError:
+        raise
     except yaml.YAMLError:
         return text
 
@@ -180,12 +331,19 @@ def apply_overrides(raw: dict[str, Any], overrides: list[str]) -> dict[str, Any]
             continue
         key, value = item.split("=", 1)
         parts = key.strip().split(".")
+        if len(parts) > MAX_DEPTH:
+            problems.append(f"--set {clip(key, 60)}: {len(parts):,} levels of keys; a config has at most 3 "
+                            "(e.g. --set lora.r=8)")
+            continue
         target = out
         for part in parts[:-1]:
             nested = target.get(part)
             target[part] = dict(nested) if isinstance(nested, dict) else {}
             target = target[part]
-        target[parts[-1]] = _coerce_scalar(value)
+        try:
+            target[parts[-1]] = _coerce_scalar(value)
+        except _LimitError as exc:
+            problems.append(f"--set {clip(key, 60)}: {exc.problem}")
     if problems:
         raise ConfigError("--set", problems)
     return out
@@ -199,9 +357,15 @@ def _resolve_data_paths(raw: dict[str, Any], base: Path) -> None:
     resolved = []
     for item in items:
         path = item.get("path") if isinstance(item, dict) else item
-        if isinstance(path, str) and not os.path.isabs(path):
-            beside = (base / path)
-            path = str(beside.resolve()) if beside.exists() else str(Path(path).resolve())
+        if isinstance(path, str) and path_problem(path) is None:
+            # `~/x.jsonl` is the user's home; a path that cannot exist stays as given for the check to name.
+            path = os.path.expanduser(path)
+            try:
+                if not os.path.isabs(path):
+                    beside = (base / path)
+                    path = str(beside.resolve()) if beside.exists() else str(Path(path).resolve())
+            except (OSError, ValueError, RuntimeError):
+                pass
         resolved.append({**item, "path": path} if isinstance(item, dict) else path)
     if data is not None:
         raw["data"] = resolved
@@ -215,16 +379,30 @@ def load_config(path: str | Path | None, overrides: list[str] | None = None) -> 
     if path is not None:
         path = Path(path)
         source = str(path)
-        if not path.is_file():
-            raise ConfigError(source, ["file not found" if not path.exists() else "not a file"])
+        problem = path_problem(str(path))
+        if problem:
+            raise ConfigError(clip(source), [problem])
         try:
-            loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+            if not path.is_file():
+                raise ConfigError(source, ["file not found" if not path.exists() else "not a file"])
+            size = path.stat().st_size
+            if size > MAX_CONFIG_BYTES:
+                raise ConfigError(source, [f"{size:,} bytes: a run config is a few hundred bytes; is this the right "
+                                           "file? (give the YAML config, not the dataset)"])
+            text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
             raise ConfigError(source, ["not UTF-8 text; save the file as UTF-8"]) from None
+        except OSError as exc:
+            raise ConfigError(source, [f"cannot read it ({exc.strerror or type(exc).__name__})"]) from None
+        try:
+            loaded = safe_yaml(text)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-            raise ConfigError(source, [f"{where}not valid YAML ({getattr(exc, 'problem', exc)})"]) from None
+            problem = clip(str(getattr(exc, "problem", None) or exc), 400)
+            if isinstance(exc, _LimitError):
+                raise ConfigError(source, [f"{where}{problem}"]) from None
+            raise ConfigError(source, [f"{where}not valid YAML ({problem})"]) from None
         if loaded is not None and not isinstance(loaded, dict):
             raise ConfigError(source, ["the file must hold a YAML mapping of keys"])
         raw = loaded or {}

@@ -12,6 +12,7 @@ from typing import Any, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from engine.methods import METHODS
@@ -21,11 +22,23 @@ out = Console(soft_wrap=True)
 
 # No single GPU has more than this (B300: 288 GB); a bigger figure is a typo (MB for GB, or a sum of GPUs).
 MAX_VRAM_GB = 512.0
+# Upper bounds of the numeric arguments: far above any real run, far below what overflows the arithmetic.
+MAX_EXAMPLES = 10 ** 12
+MAX_TARGETS_CHARS = 2000
 
 
 def _fail(message: str, code: int = 2) -> "typer.Exit":
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    # Messages quote what was typed (a model path, a number): escaped, so `[x]` in one is text, not markup.
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     return typer.Exit(code)
+
+
+def _check_range(name: str, value: Optional[int], low: int, high: int, unit: str) -> None:
+    from engine.inputs import number_text
+    if value is not None and value < low:
+        raise _fail(f"{name} must be {'0 or more' if low == 0 else f'at least {low}'}, not {number_text(value)}")
+    if value is not None and value > high:
+        raise _fail(f"{name} {number_text(value)} is more than any run takes: give at most {high:,} {unit}")
 
 
 def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> str:
@@ -113,9 +126,13 @@ def estimate(
 
     method = _check_choice("--method", method, METHODS)
     optimizer = _check_choice("--optimizer", optimizer, OPTIMIZERS)
-    for name, value in (("--seq-len", seq_len), ("--batch", batch), ("--lora-r", lora_r)):
-        if value < 1:
-            raise _fail(f"{name} must be at least 1, not {value}")
+    from engine.memory import MAX_BATCH, MAX_SEQ_LEN
+    _check_range("--seq-len", seq_len, 1, MAX_SEQ_LEN, "tokens")
+    _check_range("--batch", batch, 1, MAX_BATCH, "examples per step")
+    _check_range("--lora-r", lora_r, 1, 65_536, "(the LoRA rank, e.g. 16)")
+    if lora_targets is not None and len(lora_targets) > MAX_TARGETS_CHARS:
+        raise _fail(f"--lora-targets is {len(lora_targets):,} characters long; give a few module names, e.g. "
+                    "q_proj,v_proj")
     vram_gb = _check_vram(vram_gb)
     detected_from = None
     if vram_gb is None:
@@ -186,10 +203,10 @@ def advise(
     from engine.memory import EstimateError
 
     goal = _check_choice("--goal", goal, GOALS)
-    for name, value in (("--examples", examples), ("--avg-tokens", avg_tokens),
-                        ("--avg-output-tokens", avg_output_tokens)):
-        if value is not None and value < (1 if name == "--avg-tokens" else 0):
-            raise _fail(f"{name} must be {'at least 1' if name == '--avg-tokens' else '0 or more'}, not {value}")
+    from engine.memory import MAX_SEQ_LEN
+    _check_range("--examples", examples, 0, MAX_EXAMPLES, "examples")
+    _check_range("--avg-tokens", avg_tokens, 1, MAX_SEQ_LEN, "tokens per example")
+    _check_range("--avg-output-tokens", avg_output_tokens, 0, MAX_SEQ_LEN, "tokens per answer")
     vram_gb = _check_vram(vram_gb, allow_zero=True)
     hw = detect()
     if vram_gb is not None:

@@ -24,6 +24,38 @@ def _fail(message: str, code: int = 2) -> "typer.Exit":
     return typer.Exit(code)
 
 
+# How many of a dataset's lint errors the gate names; `tunewiz lint FILE` lists them all.
+GATE_ERRORS_SHOWN = 3
+
+
+def lint_gate(run_config) -> list[str]:
+    """Lines refusing the run when a dataset has lint errors (or cannot be read); [] when training may start.
+
+    Fast: the linter runs with the labelled token estimate, never a tokenizer. Warnings pass."""
+    from engine.data.lint import LintOptions, lint_file
+    from engine.data.stats import EstimateCounter
+
+    lines: list[str] = []
+    for source in run_config.data:
+        opts = LintOptions(format=source.format, target="open", max_per_code=GATE_ERRORS_SHOWN)
+        report = lint_file(source.path, opts, counter=EstimateCounter("training's lint gate"))
+        errors = [report.fatal] if report.fatal is not None else [
+            f for f in report.findings if f.severity == "error"]
+        total = 1 if report.fatal is not None else report.severities.get("error", 0)
+        if not total:
+            continue
+        lines.append(f"data: {source.path} has {total:,} lint error{'s' if total != 1 else ''}"
+                     f"{'' if report.fatal is None else ' (the file cannot be read)'}:")
+        for finding in sorted(errors, key=lambda f: (f.line or 0))[:GATE_ERRORS_SHOWN]:
+            where = f"{source.path}:{finding.line}" if finding.line else str(source.path)
+            lines.append(f"  {where}: [{finding.code}] {finding.message}")
+        lines.append(f"  see them all: tunewiz lint {source.path}   (write a clean copy: tunewiz lint "
+                     f"{source.path} --fix CLEAN.jsonl)")
+    if lines:
+        lines.append("to train on it anyway, add --force")
+    return lines
+
+
 def _when(ts: float | None) -> str:
     return datetime.fromtimestamp(ts).strftime("%m-%d %H:%M") if ts else "-"
 
@@ -91,8 +123,12 @@ def register(app: typer.Typer) -> None:
         config: Optional[Path] = typer.Argument(None, help="RunConfig YAML file (defaults apply when omitted)."),
         set_: List[str] = typer.Option([], "--set", help="Override a key: --set max_steps=20 --set lora.r=8"),
         detach: bool = typer.Option(False, "--detach", help="Return at once; the trainer keeps running on its own."),
+        force: bool = typer.Option(False, "--force", help="Train even when the dataset has lint errors."),
     ) -> None:
-        """Train in a subprocess; prints the run directory as its last line."""
+        """Train in a subprocess; prints the run directory as its last line.
+
+        Exit codes: 0 completed (or stopped, or --detach), 1 the run ended failed/oom/crashed, 2 refused before
+        starting: a bad config, a missing file, or a dataset with lint errors (see `tunewiz lint FILE`; --force)."""
         from engine import launch, runs
         from engine.train.config import ConfigError, load_config
 
@@ -103,6 +139,10 @@ def register(app: typer.Typer) -> None:
         problems = launch.preflight(run_config)
         if problems:
             raise _fail("\n  ".join([f"{config or '--set'}: cannot start"] + problems))
+        if not force:
+            refusal = lint_gate(run_config)
+            if refusal:
+                raise _fail("\n  ".join([f"{config or '--set'}: not starting: the dataset has lint errors"] + refusal))
         run_dir, process = launch.start_run(run_config)
         err.print(f"run {run_dir.name}: trainer pid {process.pid}, log {run_dir / runs.LOG_FILE}", highlight=False,
                   markup=False)
