@@ -11,7 +11,7 @@ import importlib
 import locale
 import os
 
-AREAS = ("common", "home", "wizard", "dataset", "runs", "monitor", "chat")
+AREAS = ("common", "home", "wizard", "openai", "dataset", "runs", "monitor", "chat")
 LANGUAGES = ("en", "zh")
 
 _tables: dict[str, dict[str, str]] = {}

@@ -618,9 +618,3 @@ ZH = {
     "wizard.field.output_dir": "最终适配器/模型放在哪里。默认：<run>/adapter（full 和 cpt 为 <run>/model）。",
     "wizard.field.trust_remote_code": "运行模型仓库自带的 Python 代码（GLM4、Baichuan2）。",
 }
-
-# The OpenAI branch's strings live in their own table (tui/i18n/openai.py), part of the wizard's.
-from tui.i18n.openai import EN as _OPENAI_EN, ZH as _OPENAI_ZH  # noqa: E402
-
-EN.update(_OPENAI_EN)
-ZH.update(_OPENAI_ZH)

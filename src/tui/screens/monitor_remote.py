@@ -157,7 +157,7 @@ class RemoteJob:
     def _cancelled(self, status: str | None, error: Any) -> None:
         self.busy = False
         if error is not None:
-            from tui.screens.wizard.texts import fine_tune_error_text
+            from tui.messages import fine_tune_error_text
             self.screen.notify(t("monitor.cancel.failed", error=fine_tune_error_text(error)), severity="error",
                                timeout=12)
             return
@@ -175,7 +175,7 @@ class RemoteJob:
         try:
             columns = chat_backends(job, compare=True, key=self.api_key)
         except FineTuneError as err:
-            from tui.screens.wizard.texts import fine_tune_error_text
+            from tui.messages import fine_tune_error_text
             self.screen.notify(fine_tune_error_text(err), severity="warning", timeout=10)
             return
         self.screen.app.open_screen("chat", backends=columns)

@@ -23,7 +23,7 @@ from textual.widgets import Footer, Header, Static
 
 from tui.i18n import t
 from tui.screens.base import TunewizScreen
-from tui.screens.wizard.state import WizardState
+from tui.screens.wizard.state import OpenAISession, WizardState
 
 CSS_PATH = "../../styles/wizard.tcss"
 
@@ -40,6 +40,8 @@ class WizardHost(Protocol):
     """The environment hardware detection reads (None: os.environ)."""
     launched: tuple[Path, Any] | None
     """(run directory, trainer process) once Start succeeded; the review step sets it."""
+    openai: OpenAISession
+    """The OpenAI steps' memory-only session (a typed API key); never part of `state`."""
 
     def resolved_runs_dir(self) -> Path:
         """Where a started run's directory goes (absolute)."""

@@ -15,7 +15,7 @@ from textual.widgets import Button, ProgressBar, Static
 from tui.i18n import t
 from tui.screens.wizard.base import StepScreen, WizardHost, message_row, show_message
 from tui.screens.wizard.state import OpenAISession, absolute_path, parse_epochs, sample_data_path
-from tui.screens.wizard.texts import fine_tune_error_text
+from tui.messages import fine_tune_error_text
 
 RAG_STEPS = 6
 

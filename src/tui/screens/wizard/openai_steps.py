@@ -24,7 +24,8 @@ from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Select,
 from tui.i18n import t
 from tui.screens.wizard.base import StepScreen, WizardHost, message_row, show_message
 from tui.screens.wizard.state import OpenAISession, absolute_path, parse_epochs, sample_data_path
-from tui.screens.wizard.texts import fine_tune_error_text, model_problem_text, openai_facts_text
+from tui.messages import fine_tune_error_text, model_problem_text
+from tui.screens.wizard.texts import openai_facts_text
 
 MAX_FINDINGS = 5
 SUFFIX_MAX = 64
