@@ -192,3 +192,19 @@ async def test_empty_and_missing_runs_directory(tmp_path):
         await pilot.press("enter")  # nothing to attach: no crash
         await pilot.press("escape")
         await until(pilot, lambda: type(app.screen).__name__ == "HomeScreen", what="home")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+async def test_a_remote_job_says_where_it_trains_and_that_nothing_follows_it(runs_dir, lang):
+    # An OpenAI job whose follower died: the job goes on at OpenAI, so it is not `crashed`, and the
+    # list says nothing follows it (the monitor or `tunewiz openai watch` follows it again).
+    job = SyntheticRun(runs_dir, "oa-job", model="gpt-4o-mini-2024-07-18", method="supervised", pid=dead_pid())
+    job.start(total_steps=6)
+    job.step(2, loss=1.2)
+    job.status(backend="openai", remote_state="running")
+    app = TunewizApp(lang=lang, runs_dir=runs_dir, start="runs")
+    async with app.run_test(size=(120, 24)) as pilot:
+        screen = await listed_runs_screen(pilot, app)
+        row = next(iter(rows(screen).values()))
+        assert row[1] == f"{t('runs.state.running')} {t('runs.unfollowed')}"
+        assert row[5] == f"{t('runs.backend.openai')} · supervised"

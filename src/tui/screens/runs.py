@@ -175,8 +175,13 @@ class RunsScreen(TunewizScreen):
         else:
             step = "-"
         loss = format_loss(info.last_loss) if isinstance(info.last_loss, (int, float)) else "-"
+        method = info.method or "-"
+        if info.backend != "local":  # a job at OpenAI / Azure: where it trains, and whether anything follows it
+            method = f"{t(f'runs.backend.{info.backend}')} · {method}"
+            if not info.followed:
+                state.append(" " + t("runs.unfollowed"), style="dim")
         return [Text(info.name), state, Text(step, justify="right"), Text(loss, justify="right"),
-                Text(short_model(info.model)), Text(info.method or "-"), Text(when(info.started_at)),
+                Text(short_model(info.model)), Text(method), Text(when(info.started_at)),
                 Text(ago(info.updated_at, now))]
 
     def _selected_key(self) -> str | None:
