@@ -95,8 +95,11 @@ def update_job(run_dir: str | Path, **fields: Any) -> RemoteJob:
 
 
 def default_run_name(model: str, now: datetime | None = None) -> str:
-    stem = re.sub(r"[^a-z0-9.]+", "-", catalog.openai_base_model(model).lower()).strip("-")[:40] or "job"
-    return f"openai-{stem}-{(now or datetime.now()).strftime('%Y%m%d-%H%M%S')}"
+    """openai-gpt-4o-mini-1201-161256: the model's family name (its snapshot date dropped) and when,
+    short enough for the runs list at 80 columns."""
+    base = re.sub(r"-(\d{4}-\d{2}-\d{2}|\d{4})$", "", catalog.openai_base_model(model).lower())
+    stem = re.sub(r"[^a-z0-9.]+", "-", base).strip("-")[:24] or "job"
+    return f"openai-{stem}-{(now or datetime.now()).strftime('%m%d-%H%M%S')}"
 
 
 def create_run_dir(runs_dir: str | Path, name: str | None, job: RemoteJob) -> Path:
