@@ -3,14 +3,19 @@ to tell running out of memory from other failures (the trainer and chat both nee
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 
 class TrainingError(Exception):
-    """A failure with a message and advice a user can act on (no traceback needed)."""
+    """A failure with a message and advice a user can act on (no traceback needed); `code` and `params`
+    (when given) go into the `end` event beside the English, for screens that say it their own way."""
 
-    def __init__(self, message: str, advice: str) -> None:
+    def __init__(self, message: str, advice: str, code: str | None = None,
+                 params: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.advice = advice
+        self.code = code
+        self.params = params
 
 
 def is_oom(exc: BaseException) -> bool:
@@ -23,3 +28,75 @@ def is_oom(exc: BaseException) -> bool:
     if isinstance(oom_class, type) and isinstance(exc, oom_class):
         return True
     return "out of memory" in str(exc).lower() or "OutOfMemoryError" in type(exc).__name__
+
+
+# -- out of memory: concrete next settings ----------------------------------------------------------------
+VRAM_HOOK: list[float] = []  # test-only (engine/train/faults.py): the GPU size in GB an OOM plans for
+
+
+def oom_levers(config: Any) -> str:
+    """The general ways to need less memory, with this run's values."""
+    tips = [f"lower batch_size (now {config.batch_size}; raise grad_accum to keep the effective batch)",
+            f"lower max_length (now {config.max_length})"]
+    if not config.gradient_checkpointing:
+        tips.append("turn on gradient_checkpointing")
+    if config.method in ("lora", "full", "cpt"):
+        tips.append("use method: qlora (4-bit base weights)")
+    tips.append("check `tunewiz estimate` for what fits your GPU")
+    return "; ".join(tips)
+
+
+def gpu_size_gb() -> float | None:
+    """The training GPU's memory in GB (GiB), or None without one."""
+    if VRAM_HOOK:
+        return VRAM_HOOK[0]
+    torch = sys.modules.get("torch")
+    try:
+        if torch is not None and torch.cuda.is_available():
+            return round(torch.cuda.get_device_properties(torch.cuda.current_device()).total_memory / 2**30, 2)
+    except Exception:  # a broken CUDA state after the OOM must not hide the ending
+        return None
+    return None
+
+
+def oom_ending(config: Any, config_file: Any) -> tuple[str, dict[str, Any]]:
+    """(advice, end-event fields) for a run that ran out of GPU memory: the estimator's next settings
+    (engine.memory.propose_after_oom) as text and as `retry_settings` (RunConfig keys → values, what
+    `--set` takes), plus code "oom" and its params. Without a model the estimator knows, the general
+    levers only."""
+    levers = oom_levers(config)
+    fields: dict[str, Any] = {"code": "oom", "params": {"batch_size": config.batch_size,
+                                                         "max_length": config.max_length, "method": config.method}}
+    try:
+        plan = _plan(config)
+    except Exception as exc:  # no spec (a hub model offline, an odd config.json): say what is known
+        print(f"[info] no estimate for the next settings: {type(exc).__name__}: {exc}", flush=True)
+        plan = None
+    if plan is None or not plan.settings:
+        return f"Out of GPU memory: {levers}.", fields
+    sets = " ".join(f"--set {key}={str(value).lower() if isinstance(value, bool) else value}"
+                    for key, value in plan.settings.items())
+    fields["code"] = "oom-retry"
+    fields["params"] = {**fields["params"], **plan.to_params()}
+    fields["retry_settings"] = dict(plan.settings)
+    lead = "the estimator's next settings" if plan.fits else "the lightest settings tunewiz can propose"
+    return (f"Out of GPU memory; {lead}: {plan.describe()}. Start it again with them: "
+            f"tunewiz train {config_file} {sets}. Other levers: {levers}."), fields
+
+
+def _plan(config: Any) -> Any:
+    from engine.catalog import resolve_model_spec, spec_from_config
+    from engine.memory import propose_after_oom
+    try:
+        spec = resolve_model_spec(config.model, online=False)
+    except LookupError:
+        from transformers import AutoConfig  # a hub model already in the local cache
+        loaded = AutoConfig.from_pretrained(config.model, local_files_only=True,
+                                            trust_remote_code=config.trust_remote_code)
+        spec = spec_from_config(loaded.to_dict(), config.model, f"cached config of {config.model}")
+    precision = config.precision if config.precision != "auto" else "bf16"
+    targets = config.lora.target_modules if config.uses_lora else None
+    return propose_after_oom(spec, config.method, config.batch_size, config.grad_accum, config.max_length,
+                             config.gradient_checkpointing, lora_r=config.lora.r, lora_targets=targets,
+                             precision=precision, vram_gb=gpu_size_gb(), lora_dropout=config.lora.dropout,
+                             padded=not config.packing)

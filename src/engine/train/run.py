@@ -13,23 +13,13 @@ import sys
 import time
 import traceback
 from pathlib import Path
+from typing import Any
 
 from engine import runs
 from engine.events import EventWriter
-from engine.train.config import ConfigError, RunConfig, load_config
+from engine.train.config import ConfigError, load_config
 from engine.train.context import RunContext
-from engine.train.errors import TrainingError, is_oom
-
-
-def _oom_advice(config: RunConfig) -> str:
-    tips = [f"lower batch_size (now {config.batch_size}; raise grad_accum to keep the effective batch)",
-            f"lower max_length (now {config.max_length})"]
-    if not config.gradient_checkpointing:
-        tips.append("turn on gradient_checkpointing")
-    if config.method in ("lora", "full", "cpt"):
-        tips.append("use method: qlora (4-bit base weights)")
-    tips.append("check `tunewiz estimate` for what fits your GPU")
-    return "Out of GPU memory: " + "; ".join(tips) + "."
+from engine.train.errors import TrainingError, is_oom, oom_ending
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,10 +48,12 @@ def main(argv: list[str] | None = None) -> int:
         from engine.train.trainer import train
         outcome = train(ctx, resume=args.resume)
     except TrainingError as exc:
-        return _end(ctx, "failed", str(exc), exc.advice)
+        coded = {"code": exc.code, "params": exc.params} if exc.code else {}
+        return _end(ctx, "failed", str(exc), exc.advice, **coded)
     except BaseException as exc:  # every ending is recorded, whatever it was
         if is_oom(exc):
-            return _end(ctx, "oom", f"CUDA out of memory: {str(exc).splitlines()[0]}", _oom_advice(config), exc)
+            advice, fields = oom_ending(config, run_dir / runs.CONFIG_FILE)  # with the estimator's next settings
+            return _end(ctx, "oom", f"CUDA out of memory: {str(exc).splitlines()[0]}", advice, exc, **fields)
         if isinstance(exc, KeyboardInterrupt):
             return _end(ctx, "stopped", None, "Resume with `tunewiz resume " + run_dir.name + "`.")
         advice = ("This looks like a bug or an environment problem; the full traceback is in "
@@ -74,14 +66,18 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _end(ctx: RunContext, status: str, error: str | None, advice: str | None,
-         exc: BaseException | None = None) -> int:
+         exc: BaseException | None = None, **fields: Any) -> int:
+    """Ends the run: the `end` event (with EndEvent's optional `fields`: code, params, retry_settings)."""
     if exc is not None:
         traceback.print_exception(exc)
     if error:
         print(f"[{status}] {error}", flush=True)
     if advice:
         print(f"[advice] {advice}", flush=True)
-    ctx.events.write("end", status=status, error=error, advice=advice)
+    try:
+        ctx.events.write("end", status=status, error=error, advice=advice, **fields)
+    except OSError as write_error:  # a disk still full: status.json (a few bytes, written apart) may fit
+        print(f"[error] could not write the end event: {write_error}", file=sys.stderr, flush=True)
     ctx.status(state=status, error=error, advice=advice, ended_at=time.time())
     ctx.events.close()
     return {"completed": 0, "stopped": 0}.get(status, 1)

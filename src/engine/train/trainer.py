@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from engine import runs, upstream
+from engine.train import checkpoints, faults
 from engine.train.errors import TrainingError
 from engine.train.lm_head import use_fast_cpu_lm_head
 from engine.train.tokenize import TokenizedSet, ensure_chat_template, tokenize_examples
@@ -463,10 +464,15 @@ def make_event_callback(ctx: "RunContext", counter: TokenCounter, dataset_rows: 
 
         def on_save(self, args, state, control, **kwargs):
             self.last_time = time.perf_counter()  # nor the checkpoint's writing
-            if not state.is_world_process_zero:
+            if torch.distributed.is_available() and torch.distributed.is_initialized():
+                torch.distributed.barrier()  # every rank's part of the checkpoint is written
+            if not args.should_save:
                 return
-            path = Path(args.output_dir) / f"checkpoint-{state.global_step}"
-            ctx.events.write("checkpoint", step=state.global_step, path=str(path))
+            # The Trainer wrote it under a temporary name; one rename publishes it whole (checkpoints.py).
+            path = checkpoints.publish(ctx.run_dir / runs.CHECKPOINTS_DIR, state, ctx.config.save_total_limit,
+                                       best_by_eval=args.metric_for_best_model is not None)
+            if state.is_world_process_zero:
+                ctx.events.write("checkpoint", step=state.global_step, path=str(path))
 
     return EventCallback()
 
@@ -510,9 +516,11 @@ def train(ctx: "RunContext", resume: bool = False) -> str:
 
     ctx.log(f"loading the model ({precision} on {'GPU' if on_gpu else 'CPU'})")
     model = load_model(ctx, model_path, precision, on_gpu)
+    injected = faults.install()  # test-only, None unless $TUNEWIZ_TEST_FAULTS is set
+    staging, size = checkpoints.prepare(ctx, model, model_path, best_by_eval=eval_ds is not None)
 
     args = SFTConfig(
-        output_dir=str(run_dir / runs.CHECKPOINTS_DIR),
+        output_dir=str(staging),  # each checkpoint is renamed into checkpoints/ once whole (checkpoints.py)
         per_device_train_batch_size=config.batch_size,
         per_device_eval_batch_size=config.batch_size,
         gradient_accumulation_steps=config.grad_accum,
@@ -527,6 +535,7 @@ def train(ctx: "RunContext", resume: bool = False) -> str:
         save_steps=config.save_steps,
         eval_strategy="steps" if eval_ds is not None else "no",
         eval_steps=config.save_steps,
+        metric_for_best_model="eval_loss" if eval_ds is not None else None,  # which checkpoint rotation keeps
         bf16=precision == "bf16" and on_gpu,
         fp16=precision == "fp16" and on_gpu,
         use_cpu=not on_gpu,
@@ -554,14 +563,19 @@ def train(ctx: "RunContext", resume: bool = False) -> str:
         ctx.log(f"{problem}; tunewiz takes the library's own path instead (engine/upstream.py)", "warning")
     ctx.log(describe_paths(config, model, trainer, on_gpu, lm_head_installed))
     trainer.add_callback(make_event_callback(ctx, counter, train_rows, train_set.tokens, config.model))
-    trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+    if injected is not None:
+        trainer.add_callback(injected)
+    with checkpoints.disk_full_ends_run(run_dir, size):
+        trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+    checkpoints.remove_staging(staging)  # every checkpoint in it was published (TRL's model card stays behind)
 
     if ctx.stop.requested:
         return "stopped"
     out = Path(config.output_dir) if config.output_dir else run_dir / (runs.ADAPTER_DIR if config.uses_lora else runs.MODEL_DIR)
     ctx.log(f"saving the {'adapter' if config.uses_lora else 'model'} to {out}")
-    trainer.model.save_pretrained(out)
-    tokenizer.save_pretrained(out)
+    with checkpoints.disk_full_ends_run(run_dir, size):
+        trainer.model.save_pretrained(out)
+        tokenizer.save_pretrained(out)
     final_step = trainer.state.global_step
     if eval_ds is not None and not any("eval_loss" in entry and entry.get("step") == final_step
                                        for entry in trainer.state.log_history):

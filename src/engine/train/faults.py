@@ -1,0 +1,102 @@
+"""TEST-ONLY fault injection for the trainer subprocess, through the environment variable TUNEWIZ_TEST_FAULTS.
+
+Not a feature and not for users: tests/test_faults.py sets this variable for the trainer it starts, to
+produce faults a test cannot otherwise cause on demand on a CPU box: a disk that fills while a checkpoint
+is written, CUDA running out of memory, a trainer that stops at a known step so a test can SIGKILL it
+there. When the variable is unset (always, outside those tests) `install` returns None at once and
+nothing here touches the trainer.
+
+    TUNEWIZ_TEST_FAULTS="enospc_at_checkpoint=8,free_bytes=4096,oom_at_step=3,vram_gb=1.5,hang_after_step=6"
+
+- enospc_at_checkpoint=N: writing checkpoint-N or a later one fails: the optimizer file (written with
+  torch.save, after the weights) gets a few bytes, then OSError(ENOSPC), as a full disk does.
+- free_bytes=B: the free space the checkpoint check sees (engine/train/checkpoints.py).
+- oom_at_step=N: optimizer step N raises torch.OutOfMemoryError (CUDA's message) before it trains.
+- vram_gb=G: the GPU size in GB the out-of-memory advice plans for (engine/train/errors.py).
+- hang_after_step=N: after step N's events (and its checkpoint, if any) the trainer waits to be killed.
+"""
+from __future__ import annotations
+
+import errno
+import os
+import time
+from typing import Any
+
+ENV = "TUNEWIZ_TEST_FAULTS"
+KEYS = {"enospc_at_checkpoint": int, "free_bytes": int, "oom_at_step": int, "vram_gb": float, "hang_after_step": int}
+
+
+def parse(text: str) -> dict[str, Any]:
+    """`key=value,...` -> {key: value}; an unknown key or a bad value raises ValueError."""
+    out: dict[str, Any] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        key, _, value = item.partition("=")
+        if key not in KEYS:
+            raise ValueError(f"{ENV}: unknown fault {key!r}; known: {', '.join(KEYS)}")
+        out[key] = KEYS[key](value)
+    return out
+
+
+def install() -> Any:
+    """The faults $TUNEWIZ_TEST_FAULTS asks for, installed; returns a TrainerCallback for the step faults
+    (or None when none is asked for)."""
+    text = os.environ.get(ENV)
+    if not text:
+        return None
+    faults = parse(text)
+    print(f"[warning] {ENV} is set: injecting test faults {faults}", flush=True)
+    if "free_bytes" in faults:
+        from engine.train.checkpoints import FREE_BYTES_HOOK
+        FREE_BYTES_HOOK[:] = [faults["free_bytes"]]
+    if "vram_gb" in faults:
+        from engine.train.errors import VRAM_HOOK
+        VRAM_HOOK[:] = [faults["vram_gb"]]
+    if "enospc_at_checkpoint" in faults:
+        _fill_disk_at(faults["enospc_at_checkpoint"])
+    return _callback(faults.get("oom_at_step"), faults.get("hang_after_step"))
+
+
+def _fill_disk_at(first_step: int) -> None:
+    import torch
+    real_save = torch.save
+
+    def save(obj: Any, f: Any, *args: Any, **kwargs: Any) -> Any:
+        path = str(f)
+        folder = os.path.basename(os.path.dirname(path))
+        if folder.startswith("checkpoint-") and folder[11:].isdigit() and int(folder[11:]) >= first_step:
+            with open(path, "wb") as handle:
+                handle.write(b"PK\x03\x04")  # the start of a file that never got finished
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), path)
+        return real_save(obj, f, *args, **kwargs)
+
+    torch.save = save
+
+
+def _callback(oom_at: int | None, hang_after: int | None) -> Any:
+    if oom_at is None and hang_after is None:
+        return None
+    from transformers import TrainerCallback
+
+    class Faults(TrainerCallback):
+        def on_step_begin(self, args, state, control, **kwargs):
+            if oom_at is not None and state.global_step + 1 == oom_at:
+                import torch
+                raise torch.OutOfMemoryError(
+                    "CUDA out of memory. Tried to allocate 2.00 GiB. GPU 0 has a total capacity of "
+                    "1.00 GiB of which 0 bytes is free. (simulated by TUNEWIZ_TEST_FAULTS)")
+
+        def on_save(self, args, state, control, **kwargs):
+            self._maybe_hang(state)
+
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            # After the step event (and the checkpoint, when this step saves: on_save runs later).
+            if not control.should_save:
+                self._maybe_hang(state)
+
+        def _maybe_hang(self, state):
+            if hang_after is not None and state.global_step == hang_after:
+                print(f"[warning] test fault: waiting to be killed after step {hang_after}", flush=True)
+                while True:
+                    time.sleep(1)
+
+    return Faults()
