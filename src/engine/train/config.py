@@ -73,6 +73,15 @@ class _BoundedLoader(yaml.SafeLoader):
         finally:
             self._depth -= 1
 
+    def fetch_flow_collection_start(self, token_class: Any) -> None:
+        # Checked in the scanner too: it looks ahead up to 1,024 characters for a key, and a line of
+        # brackets made that look-ahead quadratic (0.4 s per line) before the composer saw any depth.
+        if self.flow_level >= MAX_DEPTH:
+            raise _LimitError(None, None, f"values nested more than {MAX_DEPTH} levels deep; a config needs at "
+                                          "most 3 (e.g. data: - path: ...): remove the extra brackets",
+                              self.get_mark())
+        super().fetch_flow_collection_start(token_class)
+
     def construct_yaml_int(self, node: Any) -> Any:
         text = str(self.construct_scalar(node))
         digits = sum(c.isdigit() for c in text)
