@@ -149,13 +149,15 @@ def test_a_full_disk_while_checkpointing_fails_naming_the_path_and_the_last_chec
     result = tunewiz("train", str(config), env=faults("enospc_at_checkpoint=8"))
     assert result.returncode == 1 and "Traceback" not in result.stdout + result.stderr
     run_dir = runs_dir.resolve() / "full-disk"
+    # No half-written checkpoint-8 under the name resume looks for; checkpoint-4 whole.
+    assert kept_steps(run_dir) == [4] and not (run_dir / "checkpoints" / ".writing").exists()
+    assert (run_dir / "checkpoints" / "checkpoint-4" / "optimizer.pt").is_file()
     end = events_of(run_dir)[-1]
     assert end["status"] == "failed" and end["code"] == "disk-full"
     assert f"disk full while writing checkpoint-8 into {run_dir / 'checkpoints'}" in end["error"]
     assert "a checkpoint of this run needs about" in end["error"] and "checkpoint-4 is intact" in end["error"]
     assert end["params"]["last_checkpoint"] == str(run_dir / "checkpoints" / "checkpoint-4")
     assert "tunewiz resume full-disk" in end["advice"]
-    assert kept_steps(run_dir) == [4] and not (run_dir / "checkpoints" / ".writing").exists()
 
     tunewiz("resume", "full-disk", check=True)
     events = events_of(run_dir)
