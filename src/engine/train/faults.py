@@ -13,7 +13,8 @@ nothing here touches the trainer.
 - free_bytes=B: the free space the checkpoint check sees (engine/train/checkpoints.py).
 - oom_at_step=N: optimizer step N raises torch.OutOfMemoryError (CUDA's message) before it trains.
 - vram_gb=G: the GPU size in GB the out-of-memory advice plans for (engine/train/errors.py).
-- hang_after_step=N: after step N's events (and its checkpoint, if any) the trainer waits to be killed.
+- hang_after_step=N: after step N's events (and its checkpoint, if any) the trainer waits to be killed
+  (for HANG_LIMIT_S at most, then it exits without an end event).
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ import time
 from typing import Any
 
 ENV = "TUNEWIZ_TEST_FAULTS"
+HANG_LIMIT_S = 300  # a frozen trainer nobody killed exits after this
 KEYS = {"enospc_at_checkpoint": int, "free_bytes": int, "oom_at_step": int, "vram_gb": float, "hang_after_step": int}
 
 
@@ -96,7 +98,9 @@ def _callback(oom_at: int | None, hang_after: int | None) -> Any:
         def _maybe_hang(self, state):
             if hang_after is not None and state.global_step == hang_after:
                 print(f"[warning] test fault: waiting to be killed after step {hang_after}", flush=True)
-                while True:
+                deadline = time.monotonic() + HANG_LIMIT_S
+                while time.monotonic() < deadline:
                     time.sleep(1)
+                os._exit(3)  # never killed (the test failed early): do not stay behind forever
 
     return Faults()
