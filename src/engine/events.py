@@ -99,6 +99,9 @@ class StepEvent(_StepFields, total=False):
     entropy: float                       # TRL: mean entropy of the predicted distributions over trained tokens
     remote_id: str                       # a remote job's event this one was made from (engine/openai_ft):
                                          # a follower that resumes skips the ids already in the file
+    gpu_mem_per_rank_gb: list[float | None]  # more than one process (engine/train/distributed.py): each
+                                         # rank's reserved GiB, by global rank (None on a CPU); the gpu_mem_*
+                                         # fields above are rank 0's, tokens and the rates are summed over ranks
 
 
 class _EvalFields(EventBase):

@@ -94,7 +94,11 @@ def create_run_dir(config: RunConfig) -> Path:
     # Readable by its owner only: configs, logs and weights are the user's (and may be private data).
     run_dir.mkdir(mode=0o700)
     run_dir.chmod(0o700)    # mkdir's mode is filtered by the umask
-    config = config.model_copy(update={"name": run_dir.name, "runs_dir": str(root.resolve())})
+    update: dict = {"name": run_dir.name, "runs_dir": str(root.resolve())}
+    if config.nproc_per_node is None:  # "every visible GPU", fixed now so that a resume runs as many
+        from engine.train.distributed import default_nproc
+        update["nproc_per_node"] = default_nproc()
+    config = config.model_copy(update=update)
     (run_dir / runs.CONFIG_FILE).write_text(config.to_yaml(), encoding="utf-8")
     return run_dir.resolve()
 
@@ -105,6 +109,10 @@ def _trainer_env() -> dict[str, str]:
     src = str(Path(__file__).resolve().parents[1])
     env["PYTHONPATH"] = src + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env["PYTHONUNBUFFERED"] = "1"
+    # A shell inside another launcher (a torchrun or Slurm job) must not make the trainer think it is one
+    # of that launcher's ranks: torchrun sets these afresh for the ranks it starts (engine/train/distributed.py).
+    for key in ("RANK", "LOCAL_RANK", "WORLD_SIZE", "LOCAL_WORLD_SIZE", "GROUP_RANK", "MASTER_ADDR", "MASTER_PORT"):
+        env.pop(key, None)
     env.setdefault("TOKENIZERS_PARALLELISM", "false")
     # Secrets stay in the environment only; nothing here writes them anywhere.
     return env

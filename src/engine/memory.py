@@ -39,6 +39,11 @@ Optimizer = Literal["adamw", "adamw_8bit", "paged_adamw_8bit"]
 Precision = Literal["bf16", "fp16", "fp32"]
 LossImpl = Literal["chunked", "full"]
 Device = Literal["cuda", "cpu"]
+# How several processes split the model's state (RunConfig.distributed, deepspeed_stage): DDP keeps a
+# whole copy per process; ZeRO-2 divides gradients and optimizer states by the world size; FSDP and
+# ZeRO-3 divide the weights too, and gather one block's weights at a time for its forward and backward.
+Sharding = Literal["ddp", "zero2", "zero3", "fsdp"]
+SHARDINGS: tuple[str, ...] = ("ddp", "zero2", "zero3", "fsdp")
 
 OPTIMIZERS: tuple[str, ...] = ("adamw", "adamw_8bit", "paged_adamw_8bit")
 PRECISIONS: tuple[str, ...] = ("bf16", "fp16", "fp32")
@@ -249,8 +254,13 @@ def estimate(spec: ModelSpec, method: str, seq_len: int, batch: int, grad_checkp
              lora_r: int = 16, lora_targets: list[str] | str | None = None, optimizer: str = "adamw",
              precision: str = "bf16", vram_gb: float | None = None, *, lora_dropout: float = 0.05,
              kbit_upcast: bool = True, loss_impl: LossImpl = "chunked", padded: bool = True,
-             device: Device = "cuda") -> Estimate:
+             device: Device = "cuda", sharding: Sharding = "ddp", world_size: int = 1) -> Estimate:
     """Peak memory of one training step on one device, with the breakdown and a verdict for `vram_gb`.
+
+    `sharding` over `world_size` processes (one per GPU; `batch` is per process): "ddp" divides
+    nothing, "zero2" divides gradients and optimizer states, "zero3" and "fsdp" divide weights,
+    gradients and optimizer states, plus two blocks' gathered weights (the one computing, the next
+    one prefetched) or the embedding, whichever is larger.
 
     `kbit_upcast`: QLoRA's non-quantised weights in fp32 (peft's prepare_model_for_kbit_training,
     as the trainer does). `loss_impl`: "chunked" for tunewiz's trainer (TRL's fused LM head),
@@ -259,6 +269,10 @@ def estimate(spec: ModelSpec, method: str, seq_len: int, batch: int, grad_checkp
     estimates RAM for training on the CPU (fp32 there; no CUDA context).
     """
     _check(spec, method, seq_len, batch, lora_r, optimizer, precision, vram_gb, lora_dropout)
+    if sharding not in SHARDINGS:
+        raise EstimateError(f"sharding {sharding!r} is not one of {', '.join(SHARDINGS)}")
+    if not isinstance(world_size, int) or isinstance(world_size, bool) or not 1 <= world_size <= 65536:
+        raise EstimateError(f"world_size must be a whole number of processes from 1 to 65536, not {world_size!r}")
     if loss_impl not in ("chunked", "full"):
         raise EstimateError(f"loss_impl must be 'chunked' or 'full', not {loss_impl!r}")
     uses_lora = method in ADAPTER_METHODS
@@ -336,6 +350,21 @@ def estimate(spec: ModelSpec, method: str, seq_len: int, batch: int, grad_checkp
             logits += tile_vocab * h * a                     # the head's slice cast to the compute dtype
         if not uses_lora:
             logits += vocab * h * 4                          # fp32 accumulator of the head's gradient
+    if world_size > 1 and sharding != "ddp":
+        gradients /= world_size
+        optim /= world_size
+        pageable /= world_size
+        if sharding in ("zero3", "fsdp"):
+            block = sum(lin.d_in * lin.d_out for lin in spec.linears())
+            gathered = max(2 * block, vocab * h) * (NF4_BYTES_PER_PARAM if method == "qlora" else w)
+            weights = weights / world_size + gathered
+            lora_bytes /= world_size
+            notes.append(f"{sharding} over {world_size} processes: each holds 1/{world_size} of the weights, "
+                         f"gradients and optimizer states, plus {gathered / GIB:.2f} GB of weights gathered "
+                         "for the block computing")
+        else:
+            notes.append(f"ZeRO-2 over {world_size} processes: each holds 1/{world_size} of the gradients and "
+                         "optimizer states and all the weights")
     static = weights + lora_bytes + gradients + optim
     dynamic = acts + logits
     dynamic_factor = FRAGMENTATION_DYNAMIC if device == "cuda" else FRAGMENTATION_DYNAMIC_CPU
@@ -385,7 +414,8 @@ def estimate(spec: ModelSpec, method: str, seq_len: int, batch: int, grad_checkp
                                  "kbit_upcast": kbit_upcast if method == "qlora" else None,
                                  "loss_impl": loss_impl, "padded": padded,
                                  "cuda_context_gb": CUDA_CONTEXT_GB if device == "cuda" else None,
-                                 "fragmentation": [FRAGMENTATION_STATIC, dynamic_factor]})
+                                 "fragmentation": [FRAGMENTATION_STATIC, dynamic_factor],
+                                 "sharding": sharding, "world_size": world_size})
 
 
 def _verdict(total: float, vram: float | None, margin: float | None, fits: bool | None, pageable: float,
@@ -412,7 +442,6 @@ def estimate_methods(spec: ModelSpec, seq_len: int, batch: int, vram_gb: float |
                      methods: tuple[str, ...] = ("full", "lora", "qlora"), **kwargs: Any) -> dict[str, Estimate]:
     """One estimate per method with the same settings: what the fit bars show."""
     return {m: estimate(spec, m, seq_len, batch, vram_gb=vram_gb, **kwargs) for m in methods}
-
 
 
 # -- after running out of memory ------------------------------------------------------------------------

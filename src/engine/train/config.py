@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal, Union
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, ValidationInfo
 
 from engine.data.canonical import FORMATS
 from engine.inputs import clip, echo, number_text, path_problem
@@ -217,6 +217,25 @@ class RunConfig(BaseModel):
     output_dir: str | None = Field(None, description="Where the final adapter/model goes. Default: <run>/adapter "
                                                      "(or <run>/model for full and cpt).")
     trust_remote_code: bool = Field(False, description="Run the model repository's own Python code (GLM4, Baichuan2).")
+    # -- more than one process (engine/train/distributed.py; one process when the world is 1) -------------
+    nproc_per_node: int | None = Field(
+        None, ge=1, le=1024, description="Training processes on this machine, one per GPU. Default: every visible "
+                                         "GPU (CUDA_VISIBLE_DEVICES chooses), 1 without a GPU.")
+    nnodes: int = Field(1, ge=1, le=4096, description="Machines training together; every other machine runs "
+                                                      "`tunewiz train CONFIG --node-rank N --master-addr HOST`.")
+    node_rank: int = Field(0, ge=0, description="This machine's number among nnodes; 0 is the machine at master_addr.")
+    master_addr: str = Field("127.0.0.1", min_length=1, max_length=255,
+                             description="Host name or IP of node 0 that every node can reach (nnodes > 1).")
+    master_port: int = Field(29500, ge=1024, le=65535, description="A free TCP port on node 0 (nnodes > 1).")
+    distributed: Literal["ddp", "fsdp", "deepspeed"] = Field(
+        "ddp", description="ddp: a whole model copy per GPU; fsdp: weights, gradients and optimizer states "
+                           "sharded over the GPUs; deepspeed: ZeRO (deepspeed_stage).")
+    deepspeed_stage: Literal[2, 3] = Field(
+        2, description="ZeRO stage with distributed: deepspeed. 2 shards gradients and optimizer states; "
+                       "3 shards the weights too.")
+    collective_timeout: int = Field(
+        1800, ge=10, le=86400, description="Seconds a process waits for the others in a collective (all-reduce, "
+                                           "barrier) before the run fails (the NCCL/gloo timeout).")
 
     @field_validator("data", mode="before")
     @classmethod
@@ -234,6 +253,14 @@ class RunConfig(BaseModel):
     def _name_is_a_folder_name(cls, value: str | None) -> str | None:
         if value is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}", value):
             raise ValueError("use letters, digits, '.', '_' and '-' (it becomes a folder name)")
+        return value
+
+    @field_validator("node_rank")
+    @classmethod
+    def _node_rank_below_nnodes(cls, value: int, info: ValidationInfo) -> int:
+        nnodes = info.data.get("nnodes")
+        if isinstance(nnodes, int) and value >= nnodes:
+            raise ValueError(f"must be below nnodes ({nnodes}): nodes count from 0")
         return value
 
     # -- derived values -------------------------------------------------------------------------

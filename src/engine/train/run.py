@@ -18,6 +18,7 @@ from typing import Any
 from engine import runs
 from engine.events import EventWriter
 from engine.train.config import ConfigError, load_config
+from engine.train import distributed
 from engine.train.context import RunContext
 from engine.train.errors import TrainingError, is_oom, oom_ending
 
@@ -26,6 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=f"python -m {runs.TRAINER_MODULE}")
     parser.add_argument("run_dir")
     parser.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
+    parser.add_argument(distributed.WORKER_FLAG, action="store_true",
+                        help="one of several ranks started by torchrun (engine/train/distributed.py)")
     args = parser.parse_args(argv)
     run_dir = Path(args.run_dir).resolve()
     try:
@@ -40,10 +43,20 @@ def main(argv: list[str] | None = None) -> int:
 
     ctx = RunContext(run_dir, config)
     ctx.stop.install()
-    now = time.time()
-    previous = runs.read_status(run_dir) or {}
-    ctx.status(state="starting", pid=os.getpid(), pid_start=runs.process_start_ticks(os.getpid()), name=run_dir.name, model=config.model, method=config.method,
-               started_at=previous.get("started_at", now), error=None, advice=None)
+    if args.worker:  # a rank: the supervisor below wrote the status and writes the end
+        try:
+            distributed.prepare_worker(ctx)
+        except Exception as exc:
+            return _end(ctx, "failed", f"{type(exc).__name__}: {exc}", "The training processes could not connect; "
+                        f"see {run_dir / runs.LOG_FILE}.", exc)
+    else:
+        now = time.time()
+        previous = runs.read_status(run_dir) or {}
+        ctx.status(state="starting", pid=os.getpid(), pid_start=runs.process_start_ticks(os.getpid()), name=run_dir.name, model=config.model, method=config.method,
+                   started_at=previous.get("started_at", now), error=None, advice=None)
+        if distributed.world_of(config).is_distributed:  # this process supervises torchrun and its ranks
+            status, error, advice, fields = distributed.supervise(ctx, resume=args.resume)
+            return _end(ctx, status, error, advice, **fields)
     try:
         from engine.train.trainer import train
         outcome = train(ctx, resume=args.resume)
@@ -74,6 +87,9 @@ def _end(ctx: RunContext, status: str, error: str | None, advice: str | None,
         print(f"[{status}] {error}", flush=True)
     if advice:
         print(f"[advice] {advice}", flush=True)
+    if ctx.world_size > 1:  # a rank: the supervisor (distributed.supervise) ends the run from every rank's record
+        distributed.record_rank_ending(ctx, status, error, advice, exc, fields)
+        return {"completed": 0, "stopped": 0}.get(status, 1)
     try:
         ctx.events.write("end", status=status, error=error, advice=advice, **fields)
     except OSError as write_error:  # a disk still full: status.json (a few bytes, written apart) may fit

@@ -56,6 +56,20 @@ def lint_gate(run_config) -> list[str]:
     return lines
 
 
+def _emit_slurm(run_config, config: Optional[Path], overrides: List[str]) -> None:
+    """`tunewiz train CONFIG --emit slurm`: writes NAME.sbatch here and says how to submit it."""
+    from engine.train.distributed import slurm_script
+
+    if config is None:
+        raise _fail("--emit slurm needs a config file: every node reads the same one (a path on a shared disk)")
+    name = run_config.name or run_config.default_name()
+    script = Path.cwd() / f"{name}.sbatch"
+    script.write_text(slurm_script(run_config, str(config), overrides, name), encoding="utf-8")
+    err.print(f"wrote {script}: {run_config.nnodes} node(s); submit it with: sbatch {script}", highlight=False,
+              markup=False, soft_wrap=True)
+    print(script)
+
+
 def _when(ts: float | None) -> str:
     return datetime.fromtimestamp(ts).strftime("%m-%d %H:%M") if ts else "-"
 
@@ -124,6 +138,12 @@ def register(app: typer.Typer) -> None:
         set_: List[str] = typer.Option([], "--set", help="Override a key: --set max_steps=20 --set lora.r=8"),
         detach: bool = typer.Option(False, "--detach", help="Return at once; the trainer keeps running on its own."),
         force: bool = typer.Option(False, "--force", help="Train even when the dataset has lint errors."),
+        node_rank: Optional[int] = typer.Option(None, "--node-rank", help="This machine's number in a run over "
+                                                "nnodes machines (node 0 prints the command for the others)."),
+        master_addr: Optional[str] = typer.Option(None, "--master-addr", help="Address of node 0, reachable from "
+                                                  "every node (with --node-rank)."),
+        emit: Optional[str] = typer.Option(None, "--emit", help="slurm: write an sbatch script for this config "
+                                           "instead of training here."),
     ) -> None:
         """Train in a subprocess; prints the run directory as its last line.
 
@@ -132,10 +152,16 @@ def register(app: typer.Typer) -> None:
         from engine import launch, runs
         from engine.train.config import ConfigError, load_config
 
+        node_settings = ([f"node_rank={node_rank}"] if node_rank is not None else []) + (
+            [f"master_addr={master_addr}"] if master_addr is not None else [])
+        if emit not in (None, "slurm"):
+            raise _fail(f"--emit {emit}: the one script tunewiz writes is `--emit slurm`")
         try:
-            run_config = load_config(config, set_)
+            run_config = load_config(config, set_ + node_settings)
         except ConfigError as exc:
             raise _fail(str(exc))
+        if emit == "slurm":
+            return _emit_slurm(run_config, config, set_)
         problems = launch.preflight(run_config)
         if problems:
             raise _fail("\n  ".join([f"{config or '--set'}: cannot start"] + problems))
@@ -146,6 +172,12 @@ def register(app: typer.Typer) -> None:
         run_dir, process = launch.start_run(run_config)
         err.print(f"run {run_dir.name}: trainer pid {process.pid}, log {run_dir / runs.LOG_FILE}", highlight=False,
                   markup=False)
+        if run_config.nnodes > 1 and run_config.node_rank == 0:
+            from engine.train.distributed import other_node_commands
+            err.print(f"this is node 0 of {run_config.nnodes}; it waits for the others. On each other node, run:",
+                      highlight=False, markup=False)
+            for line in other_node_commands(run_config, str(config) if config else None, set_):
+                err.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
         if detach:
             print(run_dir)
             return
