@@ -415,26 +415,35 @@ def supervise(ctx: "RunContext", resume: bool) -> Ending:
     if world.node_rank > 0:
         ctx.log(f"node {world.node_rank} of {world.nnodes}: steps and the final model are reported by node 0 "
                 f"({config.master_addr})")
+    if config.distributed != "ddp" and not visible_gpus():
+        ctx.log(f"distributed: {config.distributed} shards on GPUs only (accelerate); on the CPU every process holds "
+                "the whole model, as with ddp", "warning")
     log_path = run_dir / runs.LOG_FILE
     log_start = log_path.stat().st_size if log_path.exists() else 0
     sys.stdout.flush()
     env = dict(os.environ)
     env.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // world.nproc_per_node)))
-    launcher = subprocess.Popen(command, stdin=subprocess.DEVNULL, env=env, cwd=str(run_dir.parent),
-                                preexec_fn=lambda: _die_with_parent(signal.SIGTERM))
+    started: list[subprocess.Popen] = []
 
     def forward_stop(signum: int, frame: Any) -> None:
         ctx.stop.requested = True
         ctx.stop.signal_name = signal.Signals(signum).name
-        workers = _children(launcher.pid)
-        for pid in workers or [launcher.pid]:  # before the ranks exist, torchrun ends the start-up
-            try:
-                os.kill(pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
+        for launcher in started:
+            for pid in _children(launcher.pid) or [launcher.pid]:  # before the ranks exist, torchrun ends start-up
+                try:
+                    os.kill(pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
 
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, forward_stop)
+    if ctx.stop.requested:  # asked before torchrun started: nothing to start
+        return ending_of(config, run_dir, 1, True)
+    launcher = subprocess.Popen(command, stdin=subprocess.DEVNULL, env=env, cwd=str(run_dir.parent),
+                                preexec_fn=lambda: _die_with_parent(signal.SIGTERM))
+    started.append(launcher)
+    if ctx.stop.requested:  # asked while it started
+        forward_stop(signal.SIGTERM, None)
     if world.node_rank > 0:
         ctx.status(state="running")  # no rank 0 here to say so
     returncode = launcher.wait()
