@@ -455,7 +455,7 @@ def make_event_callback(ctx: "RunContext", counter: TokenCounter, dataset_rows: 
             ctx.events.write("step", step=state.global_step, epoch=round(float(logs.get("epoch") or state.epoch or 0), 4),
                              loss=loss, lr=logs.get("learning_rate"), grad_norm=logs.get("grad_norm"),
                              tokens=tokens, tokens_per_s=round(tokens / elapsed, 2),
-                             samples_per_s=round(samples / elapsed, 3), **gpu, **extra)
+                             samples_per_s=round(samples / elapsed, 3), **gpu, **extra, **ctx.rank_step_fields())
             ctx.status(state="stopping" if ctx.stop.requested else "running", step=state.global_step,
                        total_steps=state.max_steps, last_loss=loss if math.isfinite(loss) else None)
 
@@ -549,6 +549,7 @@ def train(ctx: "RunContext", resume: bool = False) -> str:
         dataset_num_proc=None,
         disable_tqdm=True,
         save_only_model=False,
+        **ctx.training_arguments(),  # more than one process: engine/train/distributed.py
     )
     counter = TokenCounter()
     lm_head_installed = use_fast_cpu_lm_head()  # before TRL adds its fused head: see lm_head.py
@@ -562,6 +563,8 @@ def train(ctx: "RunContext", resume: bool = False) -> str:
     for problem in upstream.mismatches_found().values():
         ctx.log(f"{problem}; tunewiz takes the library's own path instead (engine/upstream.py)", "warning")
     ctx.log(describe_paths(config, model, trainer, on_gpu, lm_head_installed))
+    for callback in ctx.rank_callbacks(counter):  # before the event callback: stop agreement, summed tokens
+        trainer.add_callback(callback)
     trainer.add_callback(make_event_callback(ctx, counter, train_rows, train_set.tokens, config.model))
     if injected is not None:
         trainer.add_callback(injected)
