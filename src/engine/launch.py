@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from engine import runs
 from engine.train.config import RunConfig, config_path_problems
@@ -132,6 +133,22 @@ def spawn_trainer(run_dir: Path, resume: bool = False) -> subprocess.Popen:
 def start_run(config: RunConfig) -> tuple[Path, subprocess.Popen]:
     run_dir = create_run_dir(config)
     return run_dir, spawn_trainer(run_dir)
+
+
+def restart_with(run_dir: Path, settings: dict[str, Any]) -> tuple[Path, subprocess.Popen]:
+    """Starts a new run from `run_dir`'s config with `settings` (RunConfig keys -> values, as an
+    `oom` end's retry_settings) applied and validated like `--set`; the new run takes the old name
+    with a numeric suffix. The old run is left as it is."""
+    from engine.train.config import ConfigError, load_config
+    overrides = [f"{key}={str(value).lower() if isinstance(value, bool) else value}" for key, value in settings.items()]
+    try:
+        config = load_config(run_dir / runs.CONFIG_FILE, overrides)
+    except ConfigError as exc:
+        raise LaunchError(str(exc)) from None
+    problems = preflight(config)
+    if problems:
+        raise LaunchError("; ".join(problems))
+    return start_run(config)
 
 
 def _refuse_remote(run_dir: Path, what: str) -> None:

@@ -131,6 +131,7 @@ class Snapshot:
     series: ChartSeries | None = None
     backend: str = "local"          # RunStatus.backend: "local", or the service of a remote job
     followed: bool = True           # False: a remote job that no process follows now (the state is the last seen)
+    retry_settings: dict[str, Any] | None = None  # an `oom` end's next settings (RunConfig keys), to restart with
 
     @property
     def progress(self) -> float | None:
@@ -312,4 +313,6 @@ class RunWatcher:
             series=h.series(max_points) if max_points else None,
             backend=text(status.get("backend")) or "local" if runs.is_remote(status) else "local",
             followed=not (runs.is_remote(status) and active and not self._pid_alive),
+            retry_settings=(end or {}).get("retry_settings") if isinstance((end or {}).get("retry_settings"), dict)
+            and (end or {}).get("retry_settings") else None,
         )

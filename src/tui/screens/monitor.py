@@ -86,6 +86,7 @@ class MonitorScreen(TunewizScreen):
         Binding("v", "cycle_chart", "monitor.key.chart"),
         Binding("z", "zoom", "monitor.key.zoom"),
         Binding("f", "follow_again", "monitor.key.follow"),
+        Binding("n", "retry", "monitor.key.retry"),
         Binding("escape", "back", "monitor.key.runs"),
     ]
     POLL_SECONDS = 0.5
@@ -401,6 +402,8 @@ class MonitorScreen(TunewizScreen):
             return s is not None and s.backend != "local" and s.active and not s.followed
         if action == "chat":
             return True if s is not None and s.state == "completed" else None
+        if action == "retry":  # out of memory, and the estimator proposed settings that fit
+            return s is not None and s.state == "oom" and bool(s.retry_settings) and self.remote is None
         if action == "cycle_chart":
             return self.has_class("-compact")  # side by side when wide: nothing to cycle
         return True
@@ -421,6 +424,31 @@ class MonitorScreen(TunewizScreen):
             self.remote.open_chat()       # the ft: model beside its base, at the service
             return
         self.app.open_screen("chat", run_dir=str(self.run_dir))
+
+    def action_retry(self) -> None:
+        """Offers a new run with the `oom` end's proposed settings; on yes, starts it and follows it here."""
+        from tui.widgets.confirm import ConfirmScreen
+        s = self._snapshot
+        if s is None or not s.retry_settings or self.run_dir is None:
+            return
+        settings = dict(s.retry_settings)
+        shown = ", ".join(f"{key} = {value}" for key, value in settings.items())
+
+        def answered(confirmed: bool | None) -> None:
+            if not confirmed:
+                return
+            from engine.launch import LaunchError, restart_with
+            try:
+                new_dir, _ = restart_with(self.run_dir, settings)
+            except (LaunchError, OSError) as exc:
+                self.notify(t("monitor.retry.failed", error=str(exc)), severity="error")
+                return
+            self.app.pop_screen()
+            self.app.open_screen("monitor", run_dir=new_dir)
+
+        self.app.push_screen(ConfirmScreen(t("monitor.retry.title"), t("monitor.retry.body", settings=shown,
+                                                                        name=s.name),
+                                           t("monitor.retry.yes"), t("monitor.retry.no")), answered)
 
     def action_follow_again(self) -> None:
         if self.remote is not None:
