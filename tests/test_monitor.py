@@ -189,6 +189,21 @@ async def test_gpu_panel_shows_nvml_samples_and_the_trainers_own_figures(runs_di
         assert "40.0/80.0 GiB" in panel and "util 97%" in panel and "65°C" in panel and "350/400 W" in panel
         assert "this run 30.0 GiB" in panel and "RTX 4090" in panel
         assert "allocated 20.5 · reserved 28.0 · peak 31.2 GiB" in panel
+        assert "rank 0" not in panel  # one process: no per-rank rows
+
+
+async def test_gpu_panel_has_a_row_per_rank_when_more_than_one_process_trains(runs_dir):
+    run = SyntheticRun(runs_dir, "two-ranks")
+    run.start(total_steps=10)
+    run.step(1, gpu_mem_alloc_gb=20.5, gpu_mem_reserved_gb=28.0, gpu_mem_peak_gb=31.25,
+             gpu_mem_per_rank_gb=[28.0, 29.75])
+    app = monitor_app(run.dir, nvml=FakeNvml(run_pid=os.getpid()))
+    async with app.run_test(size=(200, 60)) as pilot:
+        await until(pilot, lambda: type(app.screen).__name__ == "MonitorScreen", what="monitor")
+        screen = app.screen
+        await until(pilot, lambda: "rank 1" in text_of(screen, "mon-gpu"), what="per-rank rows")
+        panel = text_of(screen, "mon-gpu")
+        assert "rank 0: 28.0 GiB reserved" in panel and "rank 1: 29.8 GiB reserved" in panel
 
 
 @pytest.mark.parametrize("lang, size", [("en", (80, 24)), ("zh", (80, 24)), ("en", (200, 60)), ("zh", (200, 60))])

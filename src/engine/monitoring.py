@@ -132,6 +132,7 @@ class Snapshot:
     backend: str = "local"          # RunStatus.backend: "local", or the service of a remote job
     followed: bool = True           # False: a remote job that no process follows now (the state is the last seen)
     retry_settings: dict[str, Any] | None = None  # an `oom` end's next settings (RunConfig keys), to restart with
+    gpu_mem_per_rank_gb: tuple[float | None, ...] = ()  # the last step's GPU memory of every rank (rank 0 first)
 
     @property
     def progress(self) -> float | None:
@@ -313,6 +314,8 @@ class RunWatcher:
             series=h.series(max_points) if max_points else None,
             backend=text(status.get("backend")) or "local" if runs.is_remote(status) else "local",
             followed=not (runs.is_remote(status) and active and not self._pid_alive),
+            gpu_mem_per_rank_gb=tuple(num(v) for v in last.get("gpu_mem_per_rank_gb"))
+            if isinstance(last.get("gpu_mem_per_rank_gb"), list) else (),
             retry_settings=(end or {}).get("retry_settings") if isinstance((end or {}).get("retry_settings"), dict)
             and (end or {}).get("retry_settings") else None,
         )

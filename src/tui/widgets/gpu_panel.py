@@ -56,6 +56,10 @@ class GpuPanel(Static):
         if snapshot is not None and snapshot.gpu_mem_reserved_gb is not None:
             lines.append(escape(t("monitor.gpu.trainer", alloc=_fmt(snapshot.gpu_mem_alloc_gb),
                                   reserved=_fmt(snapshot.gpu_mem_reserved_gb), peak=_fmt(snapshot.gpu_mem_peak_gb))))
+        if snapshot is not None and len(snapshot.gpu_mem_per_rank_gb) > 1:
+            # More than one process trains: one row per rank, from the ranks' own step figures.
+            for rank, reserved in enumerate(snapshot.gpu_mem_per_rank_gb):
+                lines.append(escape(t("monitor.gpu.rank", rank=rank, reserved=_fmt(reserved))))
         text = "\n".join(lines)
         if text != self._shown:  # the same figures again: no repaint
             self._shown = text
