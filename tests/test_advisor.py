@@ -243,6 +243,13 @@ def card(gb: float, cc: tuple[int, int] = (8, 9), free: float | None = None) -> 
     return Hardware(gpus=[gpu_], cpu_cores=16, ram_gb=64.0)
 
 
+def cards(gb: float, n: int) -> Hardware:
+    """n equal GPUs of `gb` (what NVML shows on a box with n cards)."""
+    gpus = [GPU(index=i, nvml_index=i, name=f"{gb:g} GB card", uuid=f"GPU-{i}", total_gb=gb, free_gb=gb,
+                driver="550", compute_capability=(8, 9)) for i in range(n)]
+    return Hardware(gpus=gpus, cpu_cores=32, ram_gb=256.0)
+
+
 TUNEWIZ = advisor.TUNEWIZ_TRAINER
 SWEEP_HARDWARE = (LAPTOP, Hardware(gpus=[], cpu_cores=2, ram_gb=0.5, ram_available_gb=0.3, note=""),
                   card(1), card(8), card(24), card(80), card(16, cc=(7, 5)), card(24, free=10.0))
@@ -267,6 +274,10 @@ def sweep_answers() -> list[tuple[Answers, Hardware, date, TrainerProfile]]:
         for hw in (LAPTOP, card(24)):
             cases.append((Answers(goal="task", examples=800, cloud_ok=True), hw, day, TUNEWIZ))
     cases.append((Answers(goal="task", examples=None, cloud_ok=True), LAPTOP, TODAY, TUNEWIZ))
+    # several GPUs: DDP when one card holds it, sharded when only all of them do (with and without a lighter way)
+    for model, hw in (("qwen2.5-7b", cards(24, 2)), ("Qwen/Qwen2.5-14B-Instruct", cards(24, 2)),
+                      ("Qwen/Qwen2.5-7B-Instruct", cards(10, 4))):
+        cases.append((Answers(goal="task", examples=800, model=model), hw, TODAY, TUNEWIZ))
     return cases
 
 
@@ -311,3 +322,50 @@ def test_docs_advice_rules_md_is_generated_from_the_registry() -> None:
         "docs/advice-rules.md is stale: python -m engine.advice_rules > docs/advice-rules.md"
     for rule in RULE_LIST:
         assert f"| `{rule.id}` |" in doc
+
+
+# -- more than one GPU ---------------------------------------------------------------------------------
+def test_two_24gb_cards_and_a_14b_model_train_lora_sharded_with_fsdp_not_qlora_on_one() -> None:
+    from engine.train.config import RunConfig
+    rec = run(Answers(goal="task", examples=2000, avg_tokens=300, model="Qwen/Qwen2.5-14B-Instruct"), cards(24, 2))
+    assert (rec.method, rec.world_size, rec.sharding) == ("lora", 2, "fsdp")
+    assert "multi-gpu-shard" in rec.rules() and "memory-fit" not in rec.rules()
+    # the figure is the estimator's, per GPU, for the chosen batch
+    e = rec.estimate
+    per_gpu = estimate(get_model("Qwen/Qwen2.5-14B-Instruct"), "lora", e.seq_len, e.batch, e.gradient_checkpointing,
+                       sharding="fsdp", world_size=2)
+    assert e.total_gb == per_gpu.total_gb < 24 < rec.fit["lora"].total_gb
+    text = next(r.text for r in rec.reasons if r.rule == "multi-gpu-shard")
+    assert f"{per_gpu.total_gb:.1f} GB per GPU" in text and "QLoRA" in text    # the one-card way is named
+    config = RunConfig(**rec.settings)
+    assert (config.distributed, config.nproc_per_node) == ("fsdp", 2)
+    assert config.batch_size * config.grad_accum * 2 == 16                     # the effective batch, over both
+    assert rec.to_dict()["world_size"] == 2 and rec.to_dict()["sharding"] == "fsdp"
+    # one card of the same size: QLoRA, nothing distributed
+    single = run(Answers(goal="task", examples=2000, avg_tokens=300, model="Qwen/Qwen2.5-14B-Instruct"), cards(24, 1))
+    assert (single.method, single.world_size) == ("qlora", 1) and "distributed" not in single.settings
+
+
+def test_two_80gb_cards_give_a_14b_model_full_sft_across_both() -> None:
+    rec = run(Answers(goal="task", examples=2000, avg_tokens=300, model="Qwen/Qwen2.5-14B-Instruct"), cards(80, 2))
+    assert (rec.method, rec.sharding, rec.settings["distributed"]) == ("full", "fsdp", "fsdp")
+    assert rec.fit["full"].total_gb > 80 > rec.estimate.total_gb
+
+
+def test_what_fits_one_card_trains_with_ddp_on_every_card() -> None:
+    rec = run(TASK, cards(24, 2))
+    assert (rec.method, rec.model, rec.sharding) == ("lora", "Qwen/Qwen2.5-7B-Instruct", "ddp")
+    assert {"memory-fit", "multi-gpu-ddp"} <= set(rec.rules()) and "multi-gpu-shard" not in rec.rules()
+    assert rec.settings["nproc_per_node"] == 2 and rec.settings["distributed"] == "ddp"
+    assert rec.estimate.total_gb == run(TASK, cards(24, 1)).estimate.total_gb          # DDP divides nothing
+
+
+def test_the_sharding_asked_for_is_the_one_given() -> None:
+    answers = Answers(goal="task", examples=2000, avg_tokens=300, model="Qwen/Qwen2.5-14B-Instruct")
+    zero3 = run(answers, cards(24, 2), sharding="zero3")
+    assert zero3.settings["distributed"] == "deepspeed" and zero3.settings["deepspeed_stage"] == 3
+    assert "ZeRO-3" in " ".join(zero3.rules() and [r.text for r in zero3.reasons])
+    never = run(answers, cards(24, 2), sharding="ddp")
+    assert never.method == "qlora" and never.sharding == "ddp" and "multi-gpu-shard" not in never.rules()
+    with pytest.raises(AdviceError, match="sharding"):
+        run(answers, cards(24, 2), sharding="zero9")

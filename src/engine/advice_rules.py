@@ -199,6 +199,22 @@ RULE_LIST: tuple[AdviceRule, ...] = (
                              "{checkpointing}) of the {vram:.0f} GB available: {spare:.1f} GB to spare "
                              "({skipped})."}),
     AdviceRule(
+        "multi-gpu-shard", "2+ GPUs and the best method does not fit one: sharded across them (FSDP, or ZeRO when asked)",
+        "{method} of {model} needs {single:.1f} GB, more than one {gpu} ({vram:.0f} GB) holds. {mode} across the {n} "
+        "GPUs divides {divided} among them: {need:.1f} GB per GPU (max_length {max_length}, batch {batch} per GPU, "
+        "{checkpointing}), {spare:.1f} GB to spare on each.",
+        basis="engine.memory.estimate(sharding=, world_size=) on the smallest of the detected GPUs; QLoRA is never "
+              "sharded (its 4-bit weights are stored as uint8, which FSDP cannot flatten with the rest)",
+        variants={"lighter": "{method} of {model} needs {single:.1f} GB, more than one {gpu} ({vram:.0f} GB) holds; "
+                             "one GPU alone would take {lighter} instead. {mode} across the {n} GPUs divides {divided} "
+                             "among them: {need:.1f} GB per GPU (max_length {max_length}, batch {batch} per GPU, "
+                             "{checkpointing}), {spare:.1f} GB to spare on each."}),
+    AdviceRule(
+        "multi-gpu-ddp", "2+ GPUs and the chosen settings fit one: DDP, a whole copy per GPU, for speed",
+        "The {n} GPUs train together with DDP: each holds a whole copy ({need:.1f} GB, as on one GPU), so only speed "
+        "grows, about {n}x the examples per step; grad_accum {grad_accum} keeps the effective batch near {effective}.",
+        basis="engine.memory.estimate: DDP divides nothing; RunConfig nproc_per_node, distributed: ddp"),
+    AdviceRule(
         "gradient-checkpointing", "the chosen settings need gradient checkpointing to fit",
         "Gradient checkpointing is on: it recomputes activations in the backward pass (~30% slower) so the step "
         "fits.",

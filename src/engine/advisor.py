@@ -14,6 +14,8 @@ Rule order (DESIGN.md "The decision tree", the guide's sections B1 and B4):
  5. method by memory on the chosen model: full, else LoRA, else QLoRA
  6. nothing fits -> the largest smaller catalog model that fits, else OpenAI when allowed,
     else the demo model / a rented GPU
+ 2+ GPUs: a method one card cannot hold that fits sharded on each (FSDP, or ZeRO when asked) wins
+    over a lighter method or a smaller model; settings that fit one card get DDP, for speed
 An OpenAI recommendation always states the platform's wind-down as it stands on `today` (which
 rules are in force, what has shut down, what existing fine-tuned models can still do), who may still
 create jobs, Azure OpenAI's own schedule for its existing customers, and the open-model alternative
@@ -35,7 +37,7 @@ from engine.catalog import (AZURE_FINE_TUNING, OPENAI_EPOCHS_ASSUMED, OPENAI_WIN
                             OpenAIModel, UnknownModelError, default_openai_model, get_model, resolve_model_spec,
                             smaller_models)
 from engine.hardware import Hardware
-from engine.memory import GIB, Estimate, estimate
+from engine.memory import GIB, SHARDINGS, Estimate, estimate
 from engine.methods import ADAPTER_METHODS, DEFAULT_LEARNING_RATES, WHOLE_MODEL_METHODS
 
 Goal = Literal["knowledge", "style", "task", "domain"]
@@ -120,6 +122,8 @@ class Recommendation:
     vram_gb: float | None = None
     alternatives: list[str] = field(default_factory=list)
     next_steps: list[str] = field(default_factory=list)
+    world_size: int = 1                         # training processes, one per GPU (settings' nproc_per_node)
+    sharding: str | None = None                 # ddp | zero2 | zero3 | fsdp when world_size > 1
 
     def rules(self) -> list[str]:
         return [r.rule for r in self.reasons]
@@ -130,7 +134,8 @@ class Recommendation:
                 "estimate": self.estimate.to_dict() if self.estimate else None,
                 "fit": {m: {"total_gb": e.total_gb, "fits": e.fits, "margin_gb": e.margin_gb, "verdict": e.verdict}
                         for m, e in self.fit.items()},
-                "alternatives": list(self.alternatives), "next_steps": list(self.next_steps)}
+                "alternatives": list(self.alternatives), "next_steps": list(self.next_steps),
+                "world_size": self.world_size, "sharding": self.sharding}
 
 
 # -- small pure helpers ----------------------------------------------------------------------------
@@ -182,23 +187,26 @@ def _fits(e: Estimate, vram: float) -> bool:
 
 
 def best_settings(spec: ModelSpec, method: str, max_length: int, vram: float,
-                  profile: TrainerProfile = TUNEWIZ_TRAINER) -> Estimate | None:
+                  profile: TrainerProfile = TUNEWIZ_TRAINER, *, sharding: str = "ddp",
+                  world_size: int = 1) -> Estimate | None:
     """The fastest configuration of `method` that fits: no checkpointing if a batch of 2+ fits
-    without it (it costs ~30% speed), else checkpointing with the largest batch that fits."""
+    without it (it costs ~30% speed), else checkpointing with the largest batch that fits.
+    With `sharding` over `world_size` GPUs the estimate (and the batch) is per GPU."""
     candidates = [(False, b) for b in BATCH_SIZES if b >= 2] + [(True, b) for b in BATCH_SIZES]
     for ckpt, batch in candidates:
-        e = _estimate(spec, method, max_length, batch, ckpt, vram, profile)
+        e = _estimate(spec, method, max_length, batch, ckpt, vram, profile, sharding=sharding, world=world_size)
         if _fits(e, vram):
             return e
     return None
 
 
 def _estimate(spec: ModelSpec, method: str, seq_len: int, batch: int, ckpt: bool, vram: float | None,
-              profile: TrainerProfile, device: str = "cuda") -> Estimate:
+              profile: TrainerProfile, device: str = "cuda", sharding: str = "ddp", world: int = 1) -> Estimate:
     return estimate(spec, method, seq_len, batch, grad_checkpointing=ckpt, lora_r=profile.lora_r,
                     optimizer=profile.optimizer, precision="fp32" if device == "cpu" else "bf16",
                     vram_gb=vram, lora_dropout=profile.lora_dropout, kbit_upcast=profile.kbit_upcast,
-                    loss_impl=profile.loss_impl, device=device)  # type: ignore[arg-type]
+                    loss_impl=profile.loss_impl, device=device, sharding=sharding,  # type: ignore[arg-type]
+                    world_size=world)
 
 
 def smallest_rentable(spec: ModelSpec, methods: tuple[str, ...], max_length: int,
@@ -249,10 +257,15 @@ def _why_not(e: Estimate, vram: float) -> str:
 
 # -- the tree ---------------------------------------------------------------------------------------
 def advise(answers: Answers, hardware: Hardware, *, profile: TrainerProfile = TUNEWIZ_TRAINER,
-           today: date | None = None) -> Recommendation:
+           today: date | None = None, sharding: str | None = None) -> Recommendation:
     """The recommendation for these answers on this hardware. Raises AdviceError for nonsense
-    answers and UnknownModelError / ModelConfigError for a model it cannot describe."""
+    answers and UnknownModelError / ModelConfigError for a model it cannot describe.
+
+    `sharding`, with two or more GPUs: how a model that one card cannot hold is divided among them
+    (fsdp | zero3 | zero2; None: fsdp), or "ddp" to never shard."""
     validate(answers)
+    if sharding is not None and sharding not in SHARDINGS:
+        raise AdviceError(f"sharding {sharding!r} is not one of {', '.join(SHARDINGS)}")
     today = today or date.today()
     reasons: list[Reason] = []
     alternatives: list[str] = []
@@ -318,8 +331,12 @@ def advise(answers: Answers, hardware: Hardware, *, profile: TrainerProfile = TU
     fit = {m: _estimate(spec, m, max_length, 1, True, vram, profile) for m in (("cpt", "lora", "qlora") if cpt
                                                                                 else ("full", "lora", "qlora"))}
     chosen = _first_fit(spec, methods, max_length, vram, profile)
-    if chosen is None and fallback_methods:
-        chosen = _first_fit(spec, fallback_methods, max_length, vram, profile)
+    one_card = chosen or (_first_fit(spec, fallback_methods, max_length, vram, profile) if fallback_methods else None)
+    shard = _sharded(spec, methods + fallback_methods, one_card, max_length, hardware, profile, sharding)
+    if shard is not None:
+        chosen = shard
+    elif chosen is None and fallback_methods:
+        chosen = one_card
         if chosen is not None:
             reasons.append(_reason("cpt-too-big", model=spec.id, why_not=_why_not(fit["cpt"], vram),
                                    method=chosen.method.upper()))
@@ -330,6 +347,8 @@ def advise(answers: Answers, hardware: Hardware, *, profile: TrainerProfile = TU
         for smaller in smaller_models(spec):
             chosen = _first_fit(smaller, methods, max_length, vram, profile) or (
                 _first_fit(smaller, fallback_methods, max_length, vram, profile) if fallback_methods else None)
+            shard = _sharded(smaller, methods + fallback_methods, chosen, max_length, hardware, profile, sharding)
+            one_card, chosen = chosen, shard or chosen
             if chosen is not None:
                 reasons.append(_reason("smaller-model", "with-note" if notes else None, model=spec.id,
                                        gpu=gpu_name, vram=vram, why_not=_why_not(lean, vram), smaller=smaller.id,
@@ -350,11 +369,30 @@ def advise(answers: Answers, hardware: Hardware, *, profile: TrainerProfile = TU
     skipped = [m for m in ("full", "lora") if m in fit and list(fit).index(m) < list(fit).index(method)
                and m in methods + fallback_methods]
     why = "; ".join(f"{order[m]} would need {fit[m].total_gb:.1f} GB" for m in skipped)
-    reasons.append(_reason("memory-fit", "skipped" if why else None, method=order[method], model=chosen.model,
-                           need=chosen.total_gb, max_length=chosen.seq_len, batch=chosen.batch,
-                           checkpointing="with gradient checkpointing" if chosen.gradient_checkpointing
-                           else "without gradient checkpointing",
-                           vram=vram, spare=vram - chosen.total_gb, skipped=why))
+    checkpointing = ("with gradient checkpointing" if chosen.gradient_checkpointing
+                     else "without gradient checkpointing")
+    world, mode = _world(hardware, chosen, shard)
+    settings = _settings(spec.id, method, chosen, answers, profile)
+    if shard is not None:
+        gpus, card_gb, card_name = _cards(hardware)
+        reasons.append(_reason("multi-gpu-shard", "lighter" if one_card is not None else None, method=order[method],
+                               model=chosen.model, single=fit[method].total_gb, gpu=card_name, vram=card_gb,
+                               mode=SHARDING_NAMES[mode], n=gpus, divided=SHARDING_DIVIDES[mode],
+                               need=chosen.total_gb, max_length=chosen.seq_len, batch=chosen.batch,
+                               checkpointing=checkpointing, spare=card_gb - chosen.total_gb,
+                               lighter=f"{order[one_card.method]}, {one_card.total_gb:.1f} GB" if one_card else None))
+        if mode == "fsdp":
+            alternatives.append("deepspeed: ZeRO-3 divides the same states (distributed: deepspeed, deepspeed_stage: "
+                                "3; install deepspeed yourself)")
+    else:
+        reasons.append(_reason("memory-fit", "skipped" if why else None, method=order[method], model=chosen.model,
+                               need=chosen.total_gb, max_length=chosen.seq_len, batch=chosen.batch,
+                               checkpointing=checkpointing, vram=vram, spare=vram - chosen.total_gb, skipped=why))
+    if world > 1:
+        settings.update(_distributed_settings(mode, world, chosen, answers))
+        if shard is None:
+            reasons.append(_reason("multi-gpu-ddp", n=world, need=chosen.total_gb, grad_accum=settings["grad_accum"],
+                                   effective=chosen.batch * settings["grad_accum"] * world))
     if chosen.gradient_checkpointing:
         reasons.append(_reason("gradient-checkpointing"))
     reasons.extend(_model_reasons(spec))
@@ -365,12 +403,65 @@ def advise(answers: Answers, hardware: Hardware, *, profile: TrainerProfile = TU
             alternatives.append(f"openai: {oa_model.id} is the least effort, but {OPENAI_WIND_DOWN.sentence(today)}")
         reasons.append(_reason("openai-wind-down", "open-path", wind_down=OPENAI_WIND_DOWN.sentence(today)))
     rec = Recommendation(path="open", method=method, model=spec.id,
-                         settings=_settings(spec.id, method, chosen, answers, profile), reasons=reasons,
+                         settings=settings, reasons=reasons, world_size=world, sharding=mode if world > 1 else None,
                          estimate=chosen, fit=fit, device="cuda", vram_gb=vram, alternatives=alternatives,
                          next_steps=[f"tunewiz lint YOUR_DATA.jsonl --model {spec.id}",
                                      "put these settings and `data: YOUR_DATA.jsonl` in CONFIG.yaml, then "
                                      "tunewiz train CONFIG.yaml --detach"])
     return _stated(rec, openai_considered, today)
+
+
+# -- more than one GPU --------------------------------------------------------------------------------
+SHARDING_NAMES = {"fsdp": "FSDP", "zero3": "DeepSpeed ZeRO-3", "zero2": "DeepSpeed ZeRO-2", "ddp": "DDP"}
+SHARDING_DIVIDES = {"fsdp": "the weights, gradients and optimizer states",
+                    "zero3": "the weights, gradients and optimizer states",
+                    "zero2": "the gradients and optimizer states", "ddp": "nothing"}
+# Methods that can be sharded: QLoRA's 4-bit weights are stored as uint8 beside bf16 ones, which FSDP
+# cannot flatten together unless the quantisation storage type matches (tunewiz's trainer leaves it).
+SHARDABLE = ("full", "cpt", "lora")
+
+
+def _cards(hardware: Hardware) -> tuple[int, float, str]:
+    """(GPUs, the usable GB of the smallest, its name): every rank holds as much as the others."""
+    usable = [(min(g.total_gb, g.free_gb) if g.free_gb else g.total_gb, g.name) for g in hardware.gpus]
+    gb, name = min(usable)
+    return len(usable), gb, name
+
+
+def _sharded(spec: ModelSpec, methods: tuple[str, ...], one_card: Estimate | None, max_length: int,
+             hardware: Hardware, profile: TrainerProfile, sharding: str | None) -> Estimate | None:
+    """With 2+ GPUs: the first method, preferred over what one card holds, that fits sharded on each."""
+    if len(hardware.gpus) < 2 or sharding == "ddp":
+        return None
+    n, card_gb, _ = _cards(hardware)
+    for method in methods:
+        if one_card is not None and method == one_card.method:
+            return None                      # one card holds this method already: DDP, not sharding
+        if method not in SHARDABLE:
+            continue
+        found = best_settings(spec, method, max_length, card_gb, profile, sharding=sharding or "fsdp", world_size=n)
+        if found is not None:
+            return found
+    return None
+
+
+def _world(hardware: Hardware, chosen: Estimate, shard: Estimate | None) -> tuple[int, str]:
+    """(processes, sharding) the recommendation trains with: every GPU when the chosen settings fit each."""
+    if shard is not None:
+        return len(hardware.gpus), str(shard.assumptions["sharding"])
+    if len(hardware.gpus) >= 2 and _fits(chosen, _cards(hardware)[1]):
+        return len(hardware.gpus), "ddp"
+    return 1, "ddp"
+
+
+def _distributed_settings(mode: str, world: int, chosen: Estimate, answers: Answers) -> dict[str, Any]:
+    """RunConfig keys of a run over `world` GPUs; grad_accum keeps the effective batch across them."""
+    target = 8 if answers.examples is not None and answers.examples < 200 else EFFECTIVE_BATCH
+    out: dict[str, Any] = {"nproc_per_node": world, "grad_accum": max(1, target // (chosen.batch * world)),
+                           "distributed": "deepspeed" if mode.startswith("zero") else mode}
+    if mode.startswith("zero"):
+        out["deepspeed_stage"] = int(mode[-1])
+    return out
 
 
 def _stated(rec: Recommendation, openai_considered: bool, today: date) -> Recommendation:
@@ -502,6 +593,6 @@ def _duration(hours: float) -> str:
     return f"{hours / 24:.0f} days"
 
 
-__all__ = ["Answers", "TrainerProfile", "TUNEWIZ_TRAINER", "Reason", "Recommendation", "AdviceError", "advise",
+__all__ = ["Answers", "TrainerProfile", "SHARDING_NAMES", "TUNEWIZ_TRAINER", "Reason", "Recommendation", "AdviceError", "advise",
            "validate", "best_settings", "smallest_rentable", "pick_max_length", "pick_epochs", "GOALS", "Route",
            "UnknownModelError", "ModelConfigError", "GIB"]
