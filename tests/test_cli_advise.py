@@ -126,6 +126,10 @@ def test_models_json_lists_both_catalogs() -> None:
     (("advise", "--examples", "-1"), "--examples"),
     (("advise", "--model", "./no/such/folder"), "no such folder"),
     (("advise", "--vram-gb", "-1"), "makes no sense"),
+    (("estimate", "--model", "demo", "--world-size", "0"), "--world-size must be at least 1"),
+    (("estimate", "--model", "demo", "--sharding", "zero9"), "--sharding 'zero9' is not one of ddp, zero2, zero3, fsdp"),
+    (("advise", "--sharding", "half"), "--sharding 'half'"),
+    (("advise", "--vram-gb", "0", "--world-size", "4"), "no GPU to have 4 of"),
 ])
 def test_nonsense_input_exits_2_with_a_clear_message(args: tuple[str, ...], message: str) -> None:
     result = tunewiz(*args)
@@ -159,3 +163,68 @@ def test_hostile_numbers_and_model_folders_exit_2_with_a_bounded_message(tmp_pat
         assert result.returncode == 2, (args, result.stderr)
         assert message in result.stderr, (args, result.stderr)
         assert "Traceback" not in result.stderr and result.stdout == "" and len(result.stderr) < 500
+
+
+# -- more than one GPU ---------------------------------------------------------------------------------
+def test_estimate_per_gpu_with_sharding_divides_what_the_mode_divides() -> None:
+    spec = get_model("Qwen/Qwen2.5-14B-Instruct")
+    args = ("estimate", "--model", "Qwen/Qwen2.5-14B-Instruct", "--method", "full", "--vram-gb", "80", "--json")
+    fsdp = tunewiz(*args, "--world-size", "2", "--sharding", "fsdp")
+    assert fsdp.returncode == 0, fsdp.stderr                     # fits each of the two 80 GB cards
+    data = as_json(fsdp)
+    assert data["total_gb"] == estimate(spec, "full", 1024, 1, vram_gb=80, sharding="fsdp", world_size=2).total_gb
+    assert (data["world_size"], data["sharding"], data["world_size_source"]) == (2, "fsdp", "--world-size")
+    assert data["divided"] == ["weights", "gradients", "optimizer"]
+    assert data["one_gpu_total_gb"] == estimate(spec, "full", 1024, 1).total_gb > 80
+    zero2 = as_json(tunewiz(*args, "--world-size", "2", "--sharding", "zero2"))
+    assert zero2["divided"] == ["gradients", "optimizer"] and zero2["total_gb"] > data["total_gb"]
+    ddp = tunewiz(*args, "--world-size", "2")                    # the default: DDP divides nothing
+    assert ddp.returncode == 1 and as_json(ddp)["divided"] == [] and as_json(ddp)["sharding"] == "ddp"
+    assert as_json(ddp)["total_gb"] == data["one_gpu_total_gb"]
+
+
+def test_estimate_table_says_what_is_divided_by_the_gpus() -> None:
+    result = tunewiz("estimate", "--model", "Qwen/Qwen2.5-14B-Instruct", "--method", "lora", "--vram-gb", "24",
+                     "--world-size", "4", "--sharding", "zero3")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "zero3 × 4 GPUs, per GPU" in out
+    assert "÷4: the base model" in out and "÷4: one gradient" in out and "÷4: the vocabulary" not in out
+    assert "divided by 4: weights, lora_params, gradients, optimizer" in out and "on one GPU alone" in out
+
+
+def test_advise_across_gpus_given_on_the_command_line() -> None:
+    args = ("advise", "--model", "Qwen/Qwen2.5-14B-Instruct", "--examples", "2000", "--avg-tokens", "300", "--vram-gb",
+            "24", "--no-cloud")
+    data = as_json(tunewiz(*args, "--world-size", "2", "--json"))
+    assert (data["method"], data["world_size"], data["sharding"]) == ("lora", 2, "fsdp")
+    assert data["settings"]["distributed"] == "fsdp" and data["settings"]["nproc_per_node"] == 2
+    assert "multi-gpu-shard" in [r["rule"] for r in data["reasons"]] and data["estimate"]["total_gb"] < 24
+    zero3 = as_json(tunewiz(*args, "--world-size", "2", "--sharding", "zero3", "--json"))
+    assert zero3["settings"]["distributed"] == "deepspeed" and zero3["settings"]["deepspeed_stage"] == 3
+    one = as_json(tunewiz(*args, "--json"))                      # --vram-gb alone: one GPU
+    assert (one["method"], one["world_size"]) == ("qlora", 1) and "distributed" not in one["settings"]
+    text = tunewiz(*args, "--world-size", "2").stdout
+    assert "across 2 GPUs (FSDP)" in text and "GB per GPU" in text
+
+
+def test_the_detected_gpus_are_the_default_world_size(monkeypatch) -> None:
+    """In process, with two faked 24 GB cards where NVML would be asked."""
+    from typer.testing import CliRunner
+
+    import engine.hardware
+    from engine.hardware import GPU, Hardware
+    from tui.cli import app
+    cards = [GPU(index=i, nvml_index=i, name="NVIDIA GeForce RTX 4090", uuid=f"GPU-{i}", total_gb=23.99,
+                 free_gb=23.5, driver="550", compute_capability=(8, 9)) for i in range(2)]
+    monkeypatch.setattr(engine.hardware, "detect", lambda *a, **k: Hardware(gpus=cards, cpu_cores=16, ram_gb=64.0))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    runner = CliRunner()
+    result = runner.invoke(app, ["estimate", "--model", "Qwen/Qwen2.5-14B-Instruct", "--sharding", "fsdp", "--json"])
+    data = json.loads(result.stdout)
+    assert (data["world_size"], data["world_size_source"], data["vram_gb"]) == (2, "detected GPUs", 23.99)
+    result = runner.invoke(app, ["advise", "--model", "Qwen/Qwen2.5-14B-Instruct", "--examples", "2000", "--json"])
+    data = json.loads(result.stdout)
+    assert (data["world_size"], data["gpus"], data["sharding"]) == (2, 2, "fsdp")
+    result = runner.invoke(app, ["advise", "--model", "Qwen/Qwen2.5-14B-Instruct", "--world-size", "1", "--json"])
+    assert json.loads(result.stdout)["world_size"] == 1 and json.loads(result.stdout)["method"] == "qlora"

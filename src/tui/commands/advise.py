@@ -25,6 +25,11 @@ MAX_VRAM_GB = 512.0
 # Upper bounds of the numeric arguments: far above any real run, far below what overflows the arithmetic.
 MAX_EXAMPLES = 10 ** 12
 MAX_TARGETS_CHARS = 2000
+MAX_WORLD_SIZE = 65536       # engine.memory.estimate's bound on world_size
+SHARDING_HELP = ("What the GPUs divide among them: ddp nothing (a whole copy each), zero2 gradients and optimizer "
+                 "states, zero3 and fsdp the weights too.")
+# Breakdown terms a sharded run divides (compared with the same settings on one GPU): the state per parameter.
+SHARDED_TERMS = ("weights", "lora_params", "gradients", "optimizer")
 
 
 def _fail(message: str, code: int = 2) -> "typer.Exit":
@@ -117,15 +122,22 @@ def estimate(
                                                                     "Default: the largest detected GPU."),
     plain_trainer: bool = typer.Option(False, "--plain-trainer", help="Estimate for a plain transformers Trainer "
                                                                       "(full logits in memory), not tunewiz's trainer."),
+    world_size: Optional[int] = typer.Option(None, "--world-size", help="GPUs training together, one process each "
+                                             "(--batch is per GPU). Default: the detected GPUs; 1 with --vram-gb or "
+                                             "without a GPU."),
+    sharding: str = typer.Option("ddp", "--sharding", help=SHARDING_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
-    """Peak GPU memory of one training step, with the breakdown and whether it fits (exit 1 if not)."""
+    """Peak GPU memory of one training step per GPU, with the breakdown and whether it fits (exit 1 if not)."""
     from engine.catalog import ModelConfigError
     from engine.memory import OPTIMIZERS, TERM_HELP, EstimateError
     from engine.memory import estimate as run_estimate
 
+    from engine.memory import SHARDINGS
     method = _check_choice("--method", method, METHODS)
     optimizer = _check_choice("--optimizer", optimizer, OPTIMIZERS)
+    sharding = _check_choice("--sharding", sharding, SHARDINGS)
+    _check_range("--world-size", world_size, 1, MAX_WORLD_SIZE, "GPUs")
     from engine.memory import MAX_BATCH, MAX_SEQ_LEN
     _check_range("--seq-len", seq_len, 1, MAX_SEQ_LEN, "tokens")
     _check_range("--batch", batch, 1, MAX_BATCH, "examples per step")
@@ -135,34 +147,56 @@ def estimate(
                     "q_proj,v_proj")
     vram_gb = _check_vram(vram_gb)
     detected_from = None
-    if vram_gb is None:
+    world_source = "--world-size" if world_size is not None else "default"
+    if vram_gb is None or world_size is None:
         from engine.hardware import detect
-        gpu = detect().best_gpu
-        if gpu is not None:
+        hw = detect()
+        gpu = hw.best_gpu
+        if gpu is not None and vram_gb is None:
             vram_gb, detected_from = gpu.total_gb, gpu.name
+            if world_size is None:
+                world_size, world_source = len(hw.gpus), "detected GPUs"
+    world_size = world_size or 1
     spec = _resolve(model)
+
+    def priced(world: int):
+        return run_estimate(spec, method, seq_len, batch, grad_checkpointing=grad_checkpointing, lora_r=lora_r,
+                            lora_targets=lora_targets, optimizer=optimizer, vram_gb=vram_gb,
+                            loss_impl="full" if plain_trainer else "chunked", sharding=sharding,  # type: ignore[arg-type]
+                            world_size=world)
     try:
-        e = run_estimate(spec, method, seq_len, batch, grad_checkpointing=grad_checkpointing, lora_r=lora_r,
-                         lora_targets=lora_targets, optimizer=optimizer, vram_gb=vram_gb,
-                         loss_impl="full" if plain_trainer else "chunked")
+        e = priced(world_size)
+        one = priced(1) if world_size > 1 else e
     except (EstimateError, ModelConfigError) as exc:
         raise _fail(str(exc)) from None
+    divided = [k for k in SHARDED_TERMS if e.breakdown.get(k, 0) < one.breakdown.get(k, 0)]
     if as_json:
         data = e.to_dict()
         data["vram_source"] = detected_from or ("--vram-gb" if vram_gb is not None else None)
         data["model_params_b"] = spec.params
+        data.update(world_size=world_size, world_size_source=world_source, sharding=sharding, divided=divided,
+                    per_gpu=True, one_gpu_total_gb=one.total_gb)
         _print_json(data)
         raise typer.Exit(1 if e.fits is False else 0)
     title = (f"{spec.id} · {method} · seq {seq_len} × batch {batch} · "
              f"{'checkpointing' if grad_checkpointing else 'no checkpointing'}")
+    if world_size > 1:
+        title += f" · {sharding} × {world_size} GPUs, per GPU"
     table = Table(title=title, title_justify="left")
     table.add_column("term")
     table.add_column("GB", justify="right")
     table.add_column("what")
     for key, value in e.breakdown.items():
-        table.add_row(key, f"{value:.2f}", TERM_HELP.get(key, ""))
+        what = TERM_HELP.get(key, "")
+        table.add_row(key, f"{value:.2f}", f"÷{world_size}: {what}" if key in divided else what)
     table.add_row("[bold]total[/]", f"[bold]{e.total_gb:.2f}[/]", "")
     out.print(table)
+    if world_size > 1:
+        shared = ", ".join(divided) if divided else "nothing (every GPU holds a whole copy)"
+        out.print(f"{sharding} over {world_size} GPUs ({world_source}): divided by {world_size}: {shared}; "
+                  f"{e.total_gb:.1f} GB per GPU, {one.total_gb:.1f} GB on one GPU alone", highlight=False)
+    elif sharding != "ddp":
+        out.print(f"[yellow]note:[/] {sharding} over 1 GPU divides nothing: give --world-size", highlight=False)
     params = f"{e.params / 1e9:.2f}B params, {e.trainable_params:,} trainable"
     out.print(params, highlight=False)
     where = f" ({detected_from})" if detected_from else ""
@@ -193,6 +227,10 @@ def advise(
                                                                     "instead of detecting; 0 = no GPU."),
     model: Optional[str] = typer.Option(None, "--model", "-m", help="The model you want (catalog id, local folder "
                                                                    "or hub id). Default: Qwen/Qwen2.5-7B-Instruct."),
+    world_size: Optional[int] = typer.Option(None, "--world-size", help="GPUs to train on together (like the "
+                                             "largest one). Default: every detected GPU; 1 with --vram-gb."),
+    sharding: Optional[str] = typer.Option(None, "--sharding", help="How GPUs divide a model one cannot hold: fsdp "
+                                           "(default), zero3 or zero2; ddp never divides it."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Which path (RAG, OpenAI or an open model), method, model and settings fit your goal and GPU."""
@@ -202,7 +240,11 @@ def advise(
     from engine.hardware import assumed, detect
     from engine.memory import EstimateError
 
+    from engine.memory import SHARDINGS
     goal = _check_choice("--goal", goal, GOALS)
+    if sharding is not None:
+        sharding = _check_choice("--sharding", sharding, SHARDINGS)
+    _check_range("--world-size", world_size, 1, MAX_WORLD_SIZE, "GPUs")
     from engine.memory import MAX_SEQ_LEN
     _check_range("--examples", examples, 0, MAX_EXAMPLES, "examples")
     _check_range("--avg-tokens", avg_tokens, 1, MAX_SEQ_LEN, "tokens per example")
@@ -211,18 +253,27 @@ def advise(
     hw = detect()
     if vram_gb is not None:
         hw = assumed(vram_gb, hw)
+    world_source = "detected GPUs" if vram_gb is None else "--vram-gb (one GPU)"
+    if world_size is not None:
+        if world_size > 1 and not hw.gpus:
+            raise _fail(f"--world-size {world_size}: there is no GPU to have {world_size} of; give the memory of "
+                        "one with --vram-gb, e.g. --vram-gb 24")
+        hw, world_source = _with_gpu_count(hw, world_size), "--world-size"
     answers = Answers(goal=goal, examples=examples, avg_tokens=avg_tokens, avg_output_tokens=avg_output_tokens,
                       raw_corpus=raw_corpus, cloud_ok=cloud_ok, needs_weights=own_weights, model=model)
     try:
-        rec = run_advise(answers, hw)
+        rec = run_advise(answers, hw, sharding=sharding)
     except (AdviceError, UnknownModelError, ModelConfigError, EstimateError) as exc:
         raise _fail(str(exc)) from None
     if as_json:
-        _print_json(rec.to_dict())
+        _print_json({**rec.to_dict(), "gpus": len(hw.gpus), "world_size_source": world_source})
         return
     headline = {"rag": "Use retrieval (RAG), not fine-tuning",
                 "openai": f"Fine-tune on OpenAI: {rec.model}",
                 "open": f"{(rec.method or '').upper()} on {rec.model}" + (" (CPU)" if rec.device == "cpu" else "")}
+    if rec.world_size > 1:
+        from engine.advisor import SHARDING_NAMES
+        headline["open"] += f" across {rec.world_size} GPUs ({SHARDING_NAMES[rec.sharding or 'ddp']})"
     out.print(f"[bold]{headline[rec.path]}[/]", highlight=False)
     for reason in rec.reasons:
         out.print(f"  • {reason.text} [dim]({reason.rule})[/]", highlight=False)
@@ -238,6 +289,11 @@ def advise(
             style = "green" if e.fits else "red"
             table.add_row(method, f"{e.total_gb:.1f} GB", f"[{style}]{bar}[/]" + ("" if e.fits else " too big"))
         out.print(table)
+        if rec.world_size > 1 and rec.estimate is not None:
+            e = rec.estimate
+            out.print(f"Across {rec.world_size} GPUs with {rec.sharding}: {e.method} needs {e.total_gb:.1f} GB per GPU "
+                      f"(batch {e.batch} per GPU, {'checkpointing' if e.gradient_checkpointing else 'no checkpointing'})",
+                      highlight=False)
     if rec.settings:
         out.print("[bold]Settings[/] (RunConfig keys):" if rec.path == "open" else "[bold]Settings[/]:")
         for key, value in rec.settings.items():
@@ -248,6 +304,18 @@ def advise(
         out.print("[bold]Next[/]:")
         for i, step in enumerate(rec.next_steps, 1):
             out.print(f"  {i}. {step}", highlight=False)
+
+
+def _with_gpu_count(hardware: Any, count: int) -> Any:
+    """`hardware` with `count` GPUs: its largest ones, then copies of its largest ("what if I had 4?")."""
+    from engine.hardware import GPU, Hardware
+    own = sorted(hardware.gpus, key=lambda g: g.total_gb, reverse=True)
+    best = own[0]
+    extra = [GPU(index=i, nvml_index=best.nvml_index, name=best.name, uuid="", total_gb=best.total_gb,
+                 free_gb=best.free_gb, driver=best.driver, compute_capability=best.compute_capability)
+             for i in range(len(own), count)]
+    return Hardware(gpus=own[:count] + extra, cpu_cores=hardware.cpu_cores, ram_gb=hardware.ram_gb,
+                    ram_available_gb=hardware.ram_available_gb, note=hardware.note)
 
 
 def models(as_json: bool = typer.Option(False, "--json", help="Print one JSON list.")) -> None:
