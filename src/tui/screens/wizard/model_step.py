@@ -15,7 +15,7 @@ from textual.widgets.option_list import Option
 from engine.methods import METHODS
 from tui.i18n import t
 from tui.screens.wizard.base import StepScreen, WizardHost, message_row, show_message
-from tui.screens.wizard.state import capacity, parse_positive_int, plan_estimate
+from tui.screens.wizard.state import capacity, parse_positive_int, plan_estimate, sharding_of
 from tui.screens.wizard.texts import breakdown_text
 from tui.widgets.wizard.fitbar import FitBar, gb_text
 
@@ -100,6 +100,7 @@ class ModelStep(StepScreen):
                 yield Static("", id="wz-est-title", classes="wz-label", markup=False)
                 for method in METHODS:
                     yield FitBar(t(f"wizard.method_short.{method}"), label_width=10, id=f"wz-mfit-{method}")
+                yield FitBar("", label_width=10, id="wz-mfit-multi")
                 yield Static("", id="wz-breakdown", classes="wz-muted", markup=False)
                 yield Static("", id="wz-model-notes", classes="wz-muted", markup=False)
 
@@ -264,6 +265,7 @@ class ModelStep(StepScreen):
         bars = {m: self.query_one(f"#wz-mfit-{m}", FitBar) for m in METHODS}
         show_cpt = plan.method == "cpt" or self.state.goal == "domain"
         bars["cpt"].display = show_cpt
+        self.query_one("#wz-mfit-multi", FitBar).display = False
         title = self.query_one("#wz-est-title", Static)
         breakdown = self.query_one("#wz-breakdown", Static)
         notes = self.query_one("#wz-model-notes", Static)
@@ -292,6 +294,9 @@ class ModelStep(StepScreen):
         chosen = self.estimates.get(plan.method)
         breakdown.update(breakdown_text(chosen) if chosen else "")
         lines = []
+        multi = self.update_multi(chosen, hardware, cap or 0) if chosen is not None and len(hardware.gpus) >= 2 else ""
+        if multi:
+            lines.append(multi)
         if self.spec.trust_remote_code:
             lines.append(t("wizard.model.note.remote"))
         if self.spec.gated:
@@ -302,6 +307,42 @@ class ModelStep(StepScreen):
             lines.append(t("wizard.model.note.qlora_cpu"))
         notes.update("\n".join(lines))
         self.keep_cursor_visible()
+
+    def update_multi(self, chosen: Any, hardware: Any, cap: float) -> str:
+        """Two or more GPUs: the plan across all of them (the bar below the methods' bars) and a line saying
+        how. While the plan's `distributed` is the wizard's own choice it follows the fit: DDP when one GPU
+        holds the plan, FSDP when only all of them together do (QLoRA is never sharded, as in the advisor)."""
+        from engine.advisor import SHARDABLE
+        from engine.catalog import ModelConfigError
+        from engine.memory import EstimateError
+        plan, n = self.plan, len(hardware.gpus)
+        mode = sharding_of(plan.distributed, plan.deepspeed_stage) if plan.distributed != "ddp" else "fsdp"
+        sharded = None
+        if plan.method in SHARDABLE:
+            try:
+                sharded = plan_estimate(self.spec, plan.method, plan.max_length, plan.batch_size,
+                                        plan.gradient_checkpointing, hardware, lora_r=plan.lora_r, sharding=mode,
+                                        world_size=n)
+            except (EstimateError, ModelConfigError):
+                sharded = None
+        one_fits = chosen.total_gb <= cap
+        shard_fits = sharded is not None and sharded.total_gb <= cap
+        if plan.distributed_auto:
+            plan.distributed = "ddp" if one_fits or not shard_fits else "fsdp"
+            plan.nproc_per_node = n
+        bar = self.query_one("#wz-mfit-multi", FitBar)
+        bar.display = True
+        shown = chosen if plan.distributed == "ddp" else sharded
+        label = t("wizard.multi.label", mode=t(f"wizard.multi.mode.{sharding_of(plan.distributed, plan.deepspeed_stage)}"),
+                  n=n)
+        bar.update_fit(shown.total_gb if shown is not None else None, cap, label=label)
+        mode_name = t(f"wizard.multi.mode.{mode}")
+        if plan.distributed == "ddp" and one_fits:
+            return t("wizard.multi.ddp", n=n)
+        if plan.distributed != "ddp" and shard_fits:
+            return t("wizard.multi.shard", method=t(f"wizard.method_short.{plan.method}"), mode=mode_name, n=n,
+                     need=sharded.total_gb, distributed=plan.distributed)
+        return t("wizard.multi.none", mode=mode_name, n=n, need=sharded.total_gb) if sharded is not None else ""
 
     def ready_for_next(self) -> bool:
         if self.input_errors:

@@ -146,11 +146,14 @@ class RecommendStep(StepScreen):
                     bars[method].display = True
             chosen = rec.estimate
             if chosen is not None:
-                # The chosen configuration: the fastest that fits (maybe a bigger batch than the bars').
+                # The chosen configuration: the fastest that fits (maybe a bigger batch than the bars'); sharded
+                # over several GPUs, its figure is per GPU.
+                sharded = getattr(rec, "world_size", 1) > 1 and rec.sharding not in (None, "ddp")
                 self.query_one("#wz-rec-chosen", Static).update(t(
-                    "wizard.rec.chosen", method=method_label(rec.method), batch=chosen.batch,
-                    ckpt=t("wizard.on") if chosen.gradient_checkpointing else t("wizard.off"),
-                    need=chosen.total_gb, vram=rec.vram_gb, spare=rec.vram_gb - chosen.total_gb))
+                    "wizard.rec.chosen_multi" if sharded else "wizard.rec.chosen", method=method_label(rec.method),
+                    batch=chosen.batch, ckpt=t("wizard.on") if chosen.gradient_checkpointing else t("wizard.off"),
+                    need=chosen.total_gb, vram=rec.vram_gb, spare=rec.vram_gb - chosen.total_gb,
+                    n=getattr(rec, "world_size", 1), mode=t(f"wizard.multi.mode.{rec.sharding or 'ddp'}")))
                 self.query_one("#wz-rec-chosen").display = True
             box.display = True
         elif rec.estimate is not None and rec.device == "cpu":

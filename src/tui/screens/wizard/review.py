@@ -4,6 +4,7 @@ the YAML it will write, and Start (the detached trainer, then the monitor)."""
 from __future__ import annotations
 
 import json
+import shlex
 import typing
 from pathlib import Path
 from typing import Any, Iterable
@@ -19,7 +20,7 @@ from textual.widgets import Input, Select, Static
 from tui.i18n import t
 from tui.screens.wizard.base import StepScreen, WizardHost, message_row, show_message
 from tui.screens.wizard.state import (MFU, DataInfo, absolute_path, capacity, plan_estimate, quick_check,
-                                      rough_seconds, tokens_per_second)
+                                      rough_seconds, sharding_of, tokens_per_second)
 from tui.screens.wizard.texts import breakdown_text
 from tui.widgets.wizard.fitbar import FitBar, gb_text
 from tui.widgets.wizard.form import FieldRow, FieldSpec
@@ -90,6 +91,8 @@ def build_raw(fields: list[FieldSpec], values: dict[str, str]) -> dict[str, Any]
             value: Any = text == "true"
         elif spec.kind == "choice":
             value = text or spec.default
+            if text.isdigit() and all(c.isdigit() for c in spec.choices):
+                value = int(text)           # Literal[2, 3] (deepspeed_stage): the number, not its text
         elif spec.kind == "list":
             value = "all-linear" if text in ("", "all-linear") else [p.strip() for p in text.split(",") if p.strip()]
         elif not text:
@@ -136,6 +139,39 @@ def duration_text(seconds: float) -> str:
     if seconds < 3600 * 48:
         return t("wizard.time.hours", n=f"{seconds / 3600:.1f}")
     return t("wizard.time.days", n=f"{seconds / 86400:.1f}")
+
+
+def world_config(config: Any, gpus: int) -> Any:
+    """The config with nproc_per_node fixed to the wizard's GPUs when it is left to default (what the launch
+    does with the GPUs it sees; the wizard plans for the ones it detected, or assumed)."""
+    if config.nproc_per_node is None:
+        return config.model_copy(update={"nproc_per_node": max(1, gpus)})
+    return config
+
+
+def launch_preview(config: Any, gpus: int) -> str | None:
+    """What a run of more than one process will do, from engine.train.distributed's own builders: the torchrun
+    command of this node, the FSDP / DeepSpeed config it writes into the run directory, and with nnodes > 1 the
+    command for the other nodes. None for one process."""
+    from engine.train import distributed
+    config = world_config(config, gpus)
+    world = distributed.world_of(config)
+    if not world.is_distributed:
+        return None
+    run_dir = Path(config.runs_dir) / (config.name or "NAME")
+    lines = [t("wizard.review.launch_title", n=world.world_size, nodes=world.nnodes, per=world.nproc_per_node,
+               mode=config.distributed), shlex.join(distributed.launcher_command(config, run_dir))]
+    if not config.name:
+        lines.append(t("wizard.review.launch_name"))
+    files = {"fsdp": (distributed.FSDP_FILE, distributed.fsdp_config),
+             "deepspeed": (distributed.DEEPSPEED_FILE, distributed.deepspeed_config)}
+    if config.distributed in files:
+        name, build = files[config.distributed]
+        lines += [t("wizard.review.launch_file", file=name), json.dumps(build(config), indent=1)]
+    if world.nnodes > 1:
+        lines.append(t("wizard.review.launch_nodes"))
+        lines += distributed.other_node_commands(config, str(run_dir / "config.yaml"), [])
+    return "\n".join(lines)
 
 
 class Started(Message):
@@ -203,7 +239,9 @@ class ReviewStep(StepScreen):
                            "batch_size": str(plan.batch_size), "grad_accum": str(plan.grad_accum),
                            "epochs": _text(plan.epochs), "learning_rate": _text(plan.learning_rate),
                            "gradient_checkpointing": _text(plan.gradient_checkpointing),
-                           "lora.r": str(plan.lora_r), "lora.alpha": str(plan.lora_alpha)})
+                           "lora.r": str(plan.lora_r), "lora.alpha": str(plan.lora_alpha),
+                           "distributed": plan.distributed, "deepspeed_stage": str(plan.deepspeed_stage),
+                           "nproc_per_node": _text(plan.nproc_per_node)})
         values["data.path"] = absolute_path(state.data_text) if state.data_text.strip() else ""
         values["runs_dir"] = str(self.wizard.resolved_runs_dir())
         values["name"] = ""
@@ -222,6 +260,10 @@ class ReviewStep(StepScreen):
         plan.max_length, plan.batch_size, plan.grad_accum = config.max_length, config.batch_size, config.grad_accum
         plan.gradient_checkpointing, plan.epochs = config.gradient_checkpointing, config.epochs
         plan.learning_rate, plan.lora_r, plan.lora_alpha = config.learning_rate, config.lora.r, config.lora.alpha
+        chosen_here = (config.distributed, config.deepspeed_stage, config.nproc_per_node)
+        if chosen_here != (plan.distributed, plan.deepspeed_stage, plan.nproc_per_node):
+            plan.distributed_auto = False          # edited here: the model step keeps it from now on
+        plan.distributed, plan.deepspeed_stage, plan.nproc_per_node = chosen_here
         if config.data:
             state.data_text = self.values.get("data.path", "") or config.data[0].path
         state.review_source = self._source_key()
@@ -246,6 +288,7 @@ class ReviewStep(StepScreen):
                 yield Static("", id="wz-review-breakdown", classes="wz-muted", markup=False)
                 yield Static("", id="wz-review-time", markup=False)
                 yield Static("", id="wz-review-warnings", classes="wz-warning-text", markup=False)
+                yield Static("", id="wz-launch", classes="wz-muted", markup=False)
                 yield Static(t("wizard.review.yaml_title"), id="wz-yaml-title", classes="wz-label")
                 yield Static("", id="wz-yaml", markup=False)
         yield message_row("wz-general")
@@ -404,9 +447,18 @@ class ReviewStep(StepScreen):
         timing = self.query_one("#wz-review-time", Static)
         warn = self.query_one("#wz-review-warnings", Static)
         yaml_view = self.query_one("#wz-yaml", Static)
+        launch = self.query_one("#wz-launch", Static)
         where_text = (t("wizard.model.on_gpu", name=where, cap=gb_text(cap or 0)) if device == "cuda"
                       else t("wizard.model.on_cpu", cap=gb_text(cap or 0)))
-        title.update(t("wizard.review.est_title", where=where_text))
+        world, sharding = 1, "ddp"
+        if config is not None and device == "cuda":
+            world = (config.nproc_per_node or max(1, len(hardware.gpus))) * config.nnodes
+            sharding = sharding_of(config.distributed, config.deepspeed_stage) if world > 1 else "ddp"
+        title.update(t("wizard.review.est_title", where=where_text) + (
+            "" if world == 1 else " · " + t("wizard.review.per_gpu", n=world, mode=t(f"wizard.multi.mode.{sharding}"))))
+        preview = launch_preview(config, len(hardware.gpus)) if config is not None else None
+        launch.update(preview or "")
+        launch.display = preview is not None
         if config is None:
             yaml_view.update(t("wizard.review.yaml_blocked"))
             fit.update_fit(None, cap, note=t("wizard.review.fix_first"))
@@ -432,7 +484,7 @@ class ReviewStep(StepScreen):
             e = plan_estimate(spec, config.method, config.max_length, config.batch_size,
                               config.gradient_checkpointing, hardware, lora_r=config.lora.r,
                               lora_targets=config.lora.target_modules, lora_dropout=config.lora.dropout,
-                              precision=config.precision)
+                              precision=config.precision, sharding=sharding, world_size=world)
         except (EstimateError, ModelConfigError) as exc:
             self.estimate = None
             fit.update_fit(None, cap, note=str(exc))

@@ -125,6 +125,12 @@ class Plan:
     learning_rate: float | None = None
     lora_r: int = 16
     lora_alpha: int = 32
+    distributed: str = "ddp"
+    """RunConfig.distributed: ddp | fsdp | deepspeed (with deepspeed_stage)."""
+    nproc_per_node: int | None = None
+    deepspeed_stage: int = 2
+    distributed_auto: bool = True
+    """The model step may switch ddp <-> fsdp as the plan fits one GPU or not (until the review edits it)."""
 
     @classmethod
     def from_settings(cls, settings: dict[str, Any]) -> "Plan":
@@ -134,7 +140,9 @@ class Plan:
                    gradient_checkpointing=bool(settings.get("gradient_checkpointing", True)),
                    grad_accum=int(settings.get("grad_accum") or 4), epochs=settings.get("epochs") or 3,
                    learning_rate=settings.get("learning_rate"), lora_r=int(lora.get("r", 16)),
-                   lora_alpha=int(lora.get("alpha", 32)))
+                   lora_alpha=int(lora.get("alpha", 32)), distributed=str(settings.get("distributed") or "ddp"),
+                   nproc_per_node=settings.get("nproc_per_node"),
+                   deepspeed_stage=int(settings.get("deepspeed_stage") or 2))
 
 
 @dataclass
@@ -323,10 +331,16 @@ def capacity(hardware: Hardware) -> tuple[str, float | None, str]:
     return "cpu", (hardware.ram_gb or None), "RAM"
 
 
+def sharding_of(distributed: str, deepspeed_stage: int = 2) -> str:
+    """engine.memory's sharding for RunConfig's `distributed` (ddp | fsdp | deepspeed + stage)."""
+    return f"zero{deepspeed_stage}" if distributed == "deepspeed" else distributed
+
+
 def plan_estimate(spec: Any, method: str, max_length: int, batch: int, ckpt: bool, hardware: Hardware, *,
                   lora_r: int = 16, lora_targets: Any = None, lora_dropout: float = 0.05,
-                  precision: str = "auto") -> Any:
-    """engine.memory.estimate for this plan on this hardware (GPU memory, or RAM on the CPU)."""
+                  precision: str = "auto", sharding: str = "ddp", world_size: int = 1) -> Any:
+    """engine.memory.estimate for this plan on this hardware (GPU memory, or RAM on the CPU); with
+    `sharding` over `world_size` GPUs, per GPU."""
     from engine.memory import estimate
     device, cap, _ = capacity(hardware)
     if device == "cpu":
@@ -337,7 +351,8 @@ def plan_estimate(spec: Any, method: str, max_length: int, batch: int, ckpt: boo
     targets = None if lora_targets in (None, "all-linear") else lora_targets
     return estimate(spec, method, max_length, batch, grad_checkpointing=ckpt, lora_r=lora_r,
                     lora_targets=targets if method in ADAPTER_METHODS else None, precision=prec,
-                    vram_gb=cap, lora_dropout=lora_dropout, device=device)  # type: ignore[arg-type]
+                    vram_gb=cap, lora_dropout=lora_dropout, device=device,  # type: ignore[arg-type]
+                    sharding=sharding if device == "cuda" else "ddp", world_size=world_size if device == "cuda" else 1)
 
 
 def tokens_per_second(spec: Any, method: str, hardware: Hardware, ckpt: bool) -> tuple[float, str, int]:
