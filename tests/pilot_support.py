@@ -15,3 +15,30 @@ async def until(pilot, predicate: Callable[[], object], timeout: float = 15.0, w
         if predicate():
             return
     pytest.fail(f"timed out waiting for {what}")
+
+
+# -- the wizard ----------------------------------------------------------------------------------------
+def step(app) -> str:
+    """The wizard step on show (its STEP name), else the screen's class name."""
+    return getattr(app.screen, "STEP", type(app.screen).__name__)
+
+
+async def at_step(pilot, name: str) -> None:
+    """Waits until the wizard shows step `name`, mounted."""
+    await until(pilot, lambda: step(pilot.app) == name and pilot.app.screen.is_mounted, what=f"step {name}")
+    await pilot.pause()
+
+
+def visible(app, selector: str) -> bool:
+    """Shown, and drawn inside the terminal (not cut off below the footer or to the right)."""
+    widget = app.screen.query_one(selector)
+    region = widget.region
+    width, height = app.size
+    return widget.display and region.height > 0 and region.bottom <= height - 1 and region.right <= width
+
+
+async def answer(pilot, option: str) -> None:
+    """Picks an option of the question on screen (Enter on it)."""
+    options = pilot.app.screen.query_one("#wz-options")
+    options.highlighted = [o.id for o in options.options].index(option)
+    await pilot.press("enter")

@@ -17,7 +17,7 @@ from engine.hardware import Hardware
 from tui.app import TunewizApp
 from tui.i18n import set_language, t
 from tui.screens.wizard.state import parse_count, parse_vram
-from pilot_support import until
+from pilot_support import answer, at_step, step, until, visible
 
 GIB = 1024 ** 3
 NO_GPU = Hardware(gpus=[], cpu_cores=2, ram_gb=7.8, ram_available_gb=5.0,
@@ -54,17 +54,6 @@ def _offline(monkeypatch):
 
 
 # -- helpers -------------------------------------------------------------------------------------------
-
-
-def step(app) -> str:
-    return getattr(app.screen, "STEP", type(app.screen).__name__)
-
-
-async def at_step(pilot, name: str) -> None:
-    await until(pilot, lambda: step(pilot.app) == name and pilot.app.screen.is_mounted, what=f"step {name}")
-    await pilot.pause()
-
-
 def screen_text(app) -> str:
     """Every Static's text on the current screen (what a user reads)."""
     parts = []
@@ -76,23 +65,6 @@ def screen_text(app) -> str:
 
 def footer_keys(app) -> list[str]:
     return [b.binding.description for b in app.screen.active_bindings.values() if b.binding.show]
-
-
-def visible(app, selector: str) -> bool:
-    """Shown, and drawn inside the terminal (not cut off below the footer or to the right)."""
-    widget = app.screen.query_one(selector)
-    region = widget.region
-    width, height = app.size
-    return widget.display and region.height > 0 and region.bottom <= height - 1 and region.right <= width
-
-
-async def answer(pilot, option: str) -> None:
-    """Picks an option of the question on screen (Enter on it)."""
-    screen = pilot.app.screen
-    options = screen.query_one("#wz-options")
-    index = [o.id for o in options.options].index(option)
-    options.highlighted = index
-    await pilot.press("enter")
 
 
 async def open_wizard(pilot, **kwargs) -> None:

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from conftest import memorise_rows, write_jsonl
-from pilot_support import until
+from pilot_support import answer, at_step, step, until, visible
 from tui.app import TunewizApp
 from tui.i18n import set_language, t
 
@@ -42,30 +42,8 @@ def _offline(monkeypatch):
     set_language("en")
 
 
-def step(app) -> str:
-    return getattr(app.screen, "STEP", type(app.screen).__name__)
-
-
-async def at_step(pilot, name: str) -> None:
-    await until(pilot, lambda: step(pilot.app) == name and pilot.app.screen.is_mounted, what=f"step {name}")
-    await pilot.pause()
-
-
 def text_of(app, selector: str) -> str:
     return str(app.screen.query_one(selector).render())
-
-
-def visible(app, selector: str) -> bool:
-    widget = app.screen.query_one(selector)
-    region = widget.region
-    width, height = app.size
-    return widget.display and region.height > 0 and region.bottom <= height - 1 and region.right <= width
-
-
-async def answer(pilot, option: str) -> None:
-    options = pilot.app.screen.query_one("#wz-options")
-    options.highlighted = [o.id for o in options.options].index(option)
-    await pilot.press("enter")
 
 
 async def recommendation(pilot, model: str):

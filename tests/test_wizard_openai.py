@@ -19,7 +19,7 @@ from textual.widgets import Input
 
 from engine.hardware import Hardware
 from fake_openai_server import FakeOpenAI
-from pilot_support import until
+from pilot_support import answer, at_step, step, until
 from tui.app import TunewizApp
 from tui.i18n import set_language, t
 
@@ -64,27 +64,12 @@ def followers():
 
 
 # -- helpers -------------------------------------------------------------------------------------------
-def step(app) -> str:
-    return getattr(app.screen, "STEP", type(app.screen).__name__)
-
-
 def screen_text(app) -> str:
     return "\n".join(str(w.render()) for w in app.screen.query("Static, Label") if w.display)
 
 
-async def at_step(pilot, name: str) -> None:
-    await until(pilot, lambda: step(pilot.app) == name and pilot.app.screen.is_mounted, what=f"step {name}")
-    await pilot.pause()
-
-
 async def shows(pilot, text: str, timeout: float = 15.0) -> None:
     await until(pilot, lambda: text in screen_text(pilot.app), timeout, what=repr(text))
-
-
-async def answer(pilot, option: str) -> None:
-    options = pilot.app.screen.query_one("#wz-options")
-    options.highlighted = [o.id for o in options.options].index(option)
-    await pilot.press("enter")
 
 
 async def to_openai_key_step(pilot, runs_dir: Path) -> None:
