@@ -8,6 +8,12 @@ public) `publish` moves it up into `checkpoints/` with one rename. A `checkpoint
 `checkpoints/` is therefore complete; the staging folder holds at most the one being written and is
 emptied when the run starts again (`clear_staging`). No private Trainer name is involved.
 
+Several processes (torchrun): every rank writes its part into the same staging checkpoint (rank 0 the
+weights, optimizer and trainer state; every rank its RNG state), the trainer's on_save waits for all of
+them (a barrier), and only the rank that saves (`TrainingArguments.should_save`) publishes and rotates.
+A rank that meets a full disk leaves the staging folder alone (another rank may still be writing into
+it); the supervisor removes it once every rank has exited (distributed.supervise).
+
 Rotation (`rotate`): the newest `save_total_limit` checkpoints are kept, plus the best by eval loss when
 there is an eval split. Which step was best is HF's own bookkeeping (`metric_for_best_model="eval_loss"`
 sets `state.best_global_step`; `load_best_model_at_end` stays off: the final adapter is the last step's).
@@ -68,6 +74,15 @@ def clear_staging(checkpoints_dir: Path) -> Path:
 
 def remove_staging(staging: Path) -> None:
     shutil.rmtree(staging, ignore_errors=True)
+
+
+def shared_staging() -> bool:
+    """Whether this process is one of several ranks writing into one staging folder (torchrun sets
+    WORLD_SIZE for each rank it starts)."""
+    try:
+        return int(os.environ.get("WORLD_SIZE", "1")) > 1
+    except ValueError:
+        return False
 
 
 # -- size -----------------------------------------------------------------------------------------------
@@ -218,11 +233,13 @@ def disk_full_ends_run(run_dir: Path, size: CheckpointSize | None) -> Iterator[N
 
 def disk_full_error(exc: OSError, run_dir: Path, size: CheckpointSize | None) -> TrainingError:
     """The ending of a checkpoint that did not fit: the half-written one is deleted (which frees its
-    space), the last whole checkpoint is named and resume explained."""
+    space; with several ranks the supervisor deletes it once none is writing), the last whole checkpoint
+    is named and resume explained."""
     checkpoints_dir = run_dir / runs.CHECKPOINTS_DIR
     staging = staging_dir(checkpoints_dir)
     partial = sorted(p.name for p in staging.glob(f"{PREFIX}*")) if staging.is_dir() else []
-    shutil.rmtree(staging, ignore_errors=True)
+    if not shared_staging():
+        shutil.rmtree(staging, ignore_errors=True)
     what = f"{partial[0]} into {checkpoints_dir}" if partial else str(exc.filename or run_dir)
     free = free_bytes(checkpoints_dir if checkpoints_dir.is_dir() else run_dir)
     need = f"; a checkpoint of this run needs {size.describe()}" if size and partial else ""

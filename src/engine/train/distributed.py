@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from engine import runs
+from engine.train import checkpoints
 from engine.train.config import RunConfig
 
 if TYPE_CHECKING:
@@ -447,6 +448,9 @@ def supervise(ctx: "RunContext", resume: bool) -> Ending:
     if world.node_rank > 0:
         ctx.status(state="running")  # no rank 0 here to say so
     returncode = launcher.wait()
+    # Every rank has exited: a checkpoint left half-written in the staging folder (a full disk, a killed
+    # rank) is never resumed from, so it goes (a rank does not delete it: another may still write into it).
+    checkpoints.remove_staging(checkpoints.staging_dir(run_dir / runs.CHECKPOINTS_DIR))
     try:
         with open(log_path, "rb") as handle:
             handle.seek(log_start)

@@ -15,6 +15,10 @@ nothing here touches the trainer.
 - vram_gb=G: the GPU size in GB the out-of-memory advice plans for (engine/train/errors.py).
 - hang_after_step=N: after step N's events (and its checkpoint, if any) the trainer waits to be killed
   (for HANG_LIMIT_S at most, then it exits without an end event).
+- hang_in_checkpoint=N: the first file this process writes into checkpoint-N (with torch.save: rank 0's
+  optimizer state, another rank's RNG state) is not written; the process waits to be killed there.
+- only_rank=R: with several processes (tests/test_faults_distributed.py), the faults above happen on
+  global rank R only (torchrun's RANK); without it, on every rank.
 """
 from __future__ import annotations
 
@@ -25,7 +29,8 @@ from typing import Any
 
 ENV = "TUNEWIZ_TEST_FAULTS"
 HANG_LIMIT_S = 300  # a frozen trainer nobody killed exits after this
-KEYS = {"enospc_at_checkpoint": int, "free_bytes": int, "oom_at_step": int, "vram_gb": float, "hang_after_step": int}
+KEYS = {"enospc_at_checkpoint": int, "free_bytes": int, "oom_at_step": int, "vram_gb": float, "hang_after_step": int,
+        "hang_in_checkpoint": int, "only_rank": int}
 
 
 def parse(text: str) -> dict[str, Any]:
@@ -46,6 +51,9 @@ def install() -> Any:
     if not text:
         return None
     faults = parse(text)
+    rank = int(os.environ.get("RANK", "0"))
+    if faults.get("only_rank", rank) != rank:
+        return None  # another rank's faults
     print(f"[warning] {ENV} is set: injecting test faults {faults}", flush=True)
     if "free_bytes" in faults:
         from engine.train.checkpoints import FREE_BYTES_HOOK
@@ -55,23 +63,54 @@ def install() -> Any:
         VRAM_HOOK[:] = [faults["vram_gb"]]
     if "enospc_at_checkpoint" in faults:
         _fill_disk_at(faults["enospc_at_checkpoint"])
+    if "hang_in_checkpoint" in faults:
+        _hang_in_checkpoint(faults["hang_in_checkpoint"])
     return _callback(faults.get("oom_at_step"), faults.get("hang_after_step"))
 
 
-def _fill_disk_at(first_step: int) -> None:
+def _checkpoint_step(path: str) -> int | None:
+    """N when `path` is a file directly inside a folder named checkpoint-N."""
+    folder = os.path.basename(os.path.dirname(path))
+    return int(folder[11:]) if folder.startswith("checkpoint-") and folder[11:].isdigit() else None
+
+
+def _wrap_torch_save(fault: Any) -> None:
+    """torch.save with `fault(path)` called first for every file written into a checkpoint folder."""
     import torch
     real_save = torch.save
 
     def save(obj: Any, f: Any, *args: Any, **kwargs: Any) -> Any:
-        path = str(f)
-        folder = os.path.basename(os.path.dirname(path))
-        if folder.startswith("checkpoint-") and folder[11:].isdigit() and int(folder[11:]) >= first_step:
-            with open(path, "wb") as handle:
-                handle.write(b"PK\x03\x04")  # the start of a file that never got finished
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), path)
+        if _checkpoint_step(str(f)) is not None:
+            fault(str(f))
         return real_save(obj, f, *args, **kwargs)
 
     torch.save = save
+
+
+def _fill_disk_at(first_step: int) -> None:
+    def fault(path: str) -> None:
+        if _checkpoint_step(path) >= first_step:
+            with open(path, "wb") as handle:
+                handle.write(b"PK\x03\x04")  # the start of a file that never got finished
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), path)
+
+    _wrap_torch_save(fault)
+
+
+def _hang_in_checkpoint(step: int) -> None:
+    def fault(path: str) -> None:
+        if _checkpoint_step(path) == step:
+            _wait_to_be_killed(f"before writing {path}")
+
+    _wrap_torch_save(fault)
+
+
+def _wait_to_be_killed(where: str) -> None:
+    print(f"[warning] test fault: waiting to be killed {where}", flush=True)
+    deadline = time.monotonic() + HANG_LIMIT_S
+    while time.monotonic() < deadline:
+        time.sleep(1)
+    os._exit(3)  # never killed (the test failed early): do not stay behind forever
 
 
 def _callback(oom_at: int | None, hang_after: int | None) -> Any:
@@ -97,10 +136,6 @@ def _callback(oom_at: int | None, hang_after: int | None) -> Any:
 
         def _maybe_hang(self, state):
             if hang_after is not None and state.global_step == hang_after:
-                print(f"[warning] test fault: waiting to be killed after step {hang_after}", flush=True)
-                deadline = time.monotonic() + HANG_LIMIT_S
-                while time.monotonic() < deadline:
-                    time.sleep(1)
-                os._exit(3)  # never killed (the test failed early): do not stay behind forever
+                _wait_to_be_killed(f"after step {hang_after}")
 
     return Faults()
