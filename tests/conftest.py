@@ -30,6 +30,15 @@ def runs_dir(tmp_path, monkeypatch) -> Path:
     return folder
 
 
+def events_of(run_dir: Path) -> list:
+    """A run's events, each checked against the event schema (engine/events.py)."""
+    from engine.events import read_events, validate_event
+    events = read_events(run_dir / "events.jsonl")
+    for event in events:
+        validate_event(event)
+    return events
+
+
 def write_jsonl(path: Path, rows: list) -> Path:
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     return path

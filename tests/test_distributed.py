@@ -16,16 +16,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import REPO, memorise_rows, write_jsonl
-from engine.events import read_events, validate_event
+from conftest import REPO, events_of, memorise_rows, write_jsonl
+from engine.events import read_events
 from engine.launch import wait_for_end
 from engine.runs import pid_alive, read_status, run_info
 from engine.train.distributed import this_host_address
 
 TUNEWIZ = [sys.executable, "-m", "tui.cli"]
-# The trainer's three hook lines (see engine/train/context.py: training_arguments, rank_callbacks,
-# rank_step_fields). Without them the ranks still train; tokens are rank 0's and no per-rank memory.
-HOOKED = "rank_callbacks" in (REPO / "src" / "engine" / "train" / "trainer.py").read_text()
 
 
 def tunewiz(*args: str, cwd: Path | None = None, timeout: float = 240) -> subprocess.CompletedProcess:
@@ -44,13 +41,6 @@ def write_config(folder: Path, model_dir: Path, **overrides) -> Path:
     path = folder / "run.yaml"
     path.write_text(yaml.safe_dump(config))
     return path
-
-
-def events_of(run_dir: Path) -> list[dict]:
-    events = read_events(run_dir / "events.jsonl")
-    for event in events:
-        validate_event(event)
-    return events
 
 
 def end_leftovers(*pids: int) -> None:
@@ -96,7 +86,6 @@ def test_two_processes_train_one_run_and_only_rank_0_writes_it(two_process_run):
     assert f"trainer pid {status['pid']}" in result.stderr
 
 
-@pytest.mark.skipif(not HOOKED, reason="trainer.py does not call RunContext.rank_callbacks / rank_step_fields yet")
 def test_step_events_sum_every_ranks_tokens_and_list_every_ranks_memory(two_process_run):
     run_dir, _ = two_process_run
     events = events_of(run_dir)

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import memorise_rows, write_jsonl
+from conftest import events_of, memorise_rows, write_jsonl
 from engine.catalog import get_model, resolve_model_spec
-from engine.events import read_events, validate_event
+from engine.events import read_events
 from engine.memory import OOM_HEADROOM_FRACTION, estimate, propose_after_oom
 from engine.runs import is_trainer_process, pid_alive
 from engine.train import checkpoints
@@ -40,13 +40,6 @@ def write_config(tmp_path: Path, model_dir: Path, runs_dir: Path, name: str, **o
     path = tmp_path / f"{name}.yaml"
     path.write_text(yaml.safe_dump(config))
     return path
-
-
-def events_of(run_dir: Path) -> list[dict]:
-    events = read_events(run_dir / "events.jsonl")
-    for event in events:
-        validate_event(event)
-    return events
 
 
 def faults(spec: str) -> dict:

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import REPO, memorise_rows, write_jsonl
-from engine.events import read_events, validate_event
+from conftest import REPO, events_of, memorise_rows, write_jsonl
+from engine.events import read_events
 from engine.launch import wait_for_end
 from engine.runs import last_checkpoint, pid_alive, read_status
 from engine.train import checkpoints
@@ -55,13 +55,6 @@ def write_config(folder: Path, model_dir: Path, name: str, **overrides) -> Path:
     path = folder / f"{name}.yaml"
     path.write_text(yaml.safe_dump(config))
     return path
-
-
-def events_of(run_dir: Path) -> list[dict]:
-    events = read_events(run_dir / "events.jsonl")
-    for event in events:
-        validate_event(event)
-    return events
 
 
 def kept_steps(run_dir: Path) -> list[int]:
