@@ -18,6 +18,27 @@ def tiny_model_dir(tmp_path_factory) -> Path:
     return build_tiny_model(tmp_path_factory.mktemp("tiny-model"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_followers_left_behind(tmp_path_factory):
+    """A test that fails half-way may leave an OpenAI job's follower (`python -m engine.openai_ft RUN`)
+    retrying a fake service that has gone: at the end of the session, stop those of this session's runs."""
+    yield
+    import signal
+    base = str(tmp_path_factory.getbasetemp()).encode()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"engine.openai_ft" in cmdline and any(arg.startswith(base) for arg in cmdline):
+            try:
+                os.kill(int(entry.name), signal.SIGKILL)
+            except OSError:
+                pass
+
+
 @pytest.fixture(scope="session")
 def repo() -> Path:
     return REPO

@@ -141,6 +141,16 @@ def test_the_follower_waits_out_a_network_drop_and_carries_on(fake, tmp_path):
     assert [e["step"] for e in events if e["type"] == "step"] == [1, 2, 3, 4, 5, 6]
 
 
+def test_a_follower_stops_after_a_long_outage_and_says_how_to_follow_again(fake, tmp_path):
+    run_dir, job = _start(fake, tmp_path)
+    fake.stop()
+    follower = Follower(run_dir, _client(fake), _service(fake), poll_s=0.02, max_outage_s=0.2)
+    assert follower.run() == "starting"  # it returns (no process left retrying forever); the job is untouched
+    last = _events(run_dir)[-1]
+    assert last["type"] == "log" and "gave up following" in last["message"]
+    assert f"tunewiz openai watch {run_dir.name}" in last["message"]
+
+
 def test_a_remote_run_whose_follower_is_gone_is_not_crashed(fake, tmp_path):
     run_dir, job = _start(fake, tmp_path)
     runs.write_status(run_dir, pid=2**22 + 12345, pid_start=1, state="running")  # a follower that died

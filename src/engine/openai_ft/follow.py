@@ -29,6 +29,7 @@ from engine.openai_ft.service import FineTuneError, Service, explain, make_clien
 FOLLOWER_MODULE = "engine.openai_ft"  # `python -m engine.openai_ft RUN_DIR` (__main__.py)
 POLL_S = 10.0                 # the service updates a job every few seconds; its rate limits are per minute
 MAX_BACKOFF_S = 120.0
+MAX_OUTAGE_S = 6 * 3600.0     # then the follower stops (the job goes on; `tunewiz openai watch` follows it again)
 EVENTS_PAGE = 100
 LOG_LEVELS = {"info": "info", "warn": "warning", "warning": "warning", "error": "error", "debug": "debug"}
 TRANSIENT = ("network", "timeout", "server-error", "rate-limited", "request-failed")
@@ -101,7 +102,8 @@ class Follower:
     """Follows one job into its run directory until the job ends (or `stop` is set)."""
 
     def __init__(self, run_dir: str | Path, client: Any, service: Service, *, poll_s: float = POLL_S,
-                 say: Callable[[str], None] | None = None, stop: threading.Event | None = None) -> None:
+                 say: Callable[[str], None] | None = None, stop: threading.Event | None = None,
+                 max_outage_s: float = MAX_OUTAGE_S) -> None:
         self.run_dir = Path(run_dir)
         self.client, self.service = client, service
         self.poll_s = poll_s
@@ -117,6 +119,7 @@ class Follower:
         self.seen = Seen(read_events(self.run_dir / runs.EVENTS_FILE))
         self.total_steps: int | None = None
         self.outage_since: float | None = None
+        self.max_outage_s = max_outage_s
 
     def run(self) -> str:
         """Follows the job to its end; returns the run's end state ("completed", "stopped", "failed"), or
@@ -136,6 +139,13 @@ class Follower:
                     delay = min(MAX_BACKOFF_S, max(delay * 2, self.poll_s))
                     self._outage(writer, err, delay)
                     state = None
+                    if self.outage_since is not None and time.time() - self.outage_since > self.max_outage_s:
+                        text = (f"gave up following after {self.max_outage_s / 3600:g} h without an answer from "
+                                f"{self.service.where}; the job goes on there: tunewiz openai watch "
+                                f"{self.run_dir.name} follows it again")
+                        writer.write("log", level="warning", message=text)
+                        self.say(text)
+                        return (runs.read_status(self.run_dir) or {}).get("state", "starting")
                 if state in FINISHED_JOB_STATES:
                     return JOB_STATES[state]
                 if self.stop.wait(delay):
