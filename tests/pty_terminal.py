@@ -115,13 +115,17 @@ def screen_lines(raw: bytes, columns: int) -> list[str]:
 
 class Terminal:
     def __init__(self, argv: Sequence[str], columns: int = 100, rows: int = 30, env: dict | None = None,
-                 cwd: str | os.PathLike | None = None) -> None:
+                 cwd: str | os.PathLike | None = None, sigint_ignored: bool = False) -> None:
+        """`sigint_ignored`: start the program with SIGINT ignored, as a shell's background job (or a CI
+        runner started that way) passes it on."""
         master, slave = os.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
         environment = {**os.environ, "TERM": "xterm-256color", **(env or {})}
         for name in ("COLUMNS", "LINES"):  # the program must learn its size from the terminal
             environment.pop(name, None)
-        self.process = subprocess.Popen([sys.executable, "-c", _TAKE_TERMINAL_THEN_EXEC, *argv],
+        take = ("import signal; signal.signal(signal.SIGINT, signal.SIG_IGN)\n" if sigint_ignored else "") \
+            + _TAKE_TERMINAL_THEN_EXEC
+        self.process = subprocess.Popen([sys.executable, "-c", take, *argv],
                                         stdin=slave, stdout=slave, stderr=slave, start_new_session=True,
                                         env=environment, cwd=cwd)
         os.close(slave)

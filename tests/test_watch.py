@@ -111,8 +111,8 @@ COLUMNS = 90
 SHOW_CURSOR, HIDE_CURSOR = b"\x1b[?25h", b"\x1b[?25l"
 
 
-def watch_on_a_terminal(*args: str) -> Terminal:
-    return Terminal(TUNEWIZ + ["watch", *args], columns=COLUMNS, rows=30)
+def watch_on_a_terminal(*args: str, sigint_ignored: bool = False) -> Terminal:
+    return Terminal(TUNEWIZ + ["watch", *args], columns=COLUMNS, rows=30, sigint_ignored=sigint_ignored)
 
 
 def one_panel(screen: list[str]) -> list[str] | None:
@@ -204,7 +204,9 @@ def test_ctrl_c_ends_the_watch_with_130_and_the_run_goes_on(runs_dir, repo):
         while b'"step"' not in ((run_dir / "events.jsonl").read_bytes() if (run_dir / "events.jsonl").exists() else b""):
             assert time.monotonic() < deadline and trainer.poll() is None
             time.sleep(0.05)
-        terminal = watch_on_a_terminal("busy", "--interval", "0.1")
+        # Started with SIGINT ignored (as from a background job, or a CI runner started so): Ctrl-C at
+        # the terminal must still end the watch.
+        terminal = watch_on_a_terminal("busy", "--interval", "0.1", sigint_ignored=True)
         try:
             panel_showing(terminal, "● running  busy")
             terminal.press_ctrl_c()
