@@ -194,8 +194,7 @@ def _watch(run_dir: Path, plain: bool = True, interval: float = 1.0, timeout: fl
     import signal
 
     from tui.commands.watch import follow
-    if sys.stdin.isatty():  # Ctrl-C stops watching (the job goes on), even if SIGINT came in ignored
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C stops watching, even if SIGINT came in ignored
     return follow(run_dir, plain or not (out or sys.stdout).isatty(), interval, False, timeout, out=out)
 
 

@@ -307,9 +307,9 @@ def register(app: typer.Typer) -> None:
             ensure_followed(run_dir)  # an OpenAI / Azure job whose follower is gone: follow it again
         # A closed pipe (`tunewiz watch RUN | head`) ends the watch quietly, not with a traceback.
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-        if sys.stdin.isatty():
-            # Ctrl-C at the terminal ends the watch (exit 130) even when whatever started tunewiz left
-            # SIGINT ignored (a shell's background job passes SIG_IGN on, and Python keeps it).
-            signal.signal(signal.SIGINT, signal.default_int_handler)
+        # Ctrl-C (SIGINT) ends the watch (exit 130) even when whatever started tunewiz left SIGINT
+        # ignored (a shell's background job passes SIG_IGN on, and Python keeps it). Watching holds
+        # nothing to protect, and a background job never gets the terminal's Ctrl-C anyway.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         use_plain = plain or not sys.stdout.isatty()
         raise typer.Exit(follow(run_dir, use_plain, interval, only_new, timeout))
