@@ -18,7 +18,7 @@ def test_every_problem_is_reported_at_once_with_the_key_and_allowed_values():
         parse_config({"metod": "lora", "method": "qlra", "lora": {"rr": 8}, "precision": "bf32", "epochs": 0})
     text = str(caught.value)
     assert "metod: unknown key (did you mean 'method'?)" in text
-    assert "method: 'qlra' is not allowed; use one of 'lora', 'qlora', 'full' or 'cpt'" in text
+    assert "method: 'qlra' is not allowed; use one of 'lora', 'qlora', 'full', 'cpt' or 'dpo'" in text
     assert "lora.rr: unknown key (did you mean 'r'?)" in text and "target_modules" in text
     assert "precision: 'bf32' is not allowed" in text
     assert "epochs:" in text
@@ -75,12 +75,13 @@ def test_methods_and_default_learning_rates_have_one_definition():
     from engine import memory
     from engine.advisor import Answers, advise
     from engine.hardware import Hardware, assumed
-    from engine.methods import DEFAULT_LEARNING_RATES, METHODS, learning_rate_help
+    from engine.methods import DEFAULT_LEARNING_RATES, METHODS, SFT_METHODS, learning_rate_help
     from tui.i18n.wizard import EN
-    assert typing.get_args(RunConfig.model_fields["method"].annotation) == METHODS == memory.METHODS
+    assert typing.get_args(RunConfig.model_fields["method"].annotation) == METHODS
+    assert memory.SFT_METHODS is SFT_METHODS
     assert {m: RunConfig(method=m).effective_learning_rate() for m in METHODS} == DEFAULT_LEARNING_RATES
     assert RunConfig.model_fields["learning_rate"].description == learning_rate_help() \
-        == "Default: 2e-4 for lora/qlora, 2e-5 full, 5e-5 cpt." == EN["wizard.field.learning_rate"]
+        == "Default: 2e-4 for lora/qlora, 2e-5 full, 5e-5 cpt, 5e-6 dpo." == EN["wizard.field.learning_rate"]
     # What the advisor recommends is what a config of that method trains with by default.
     methods = set()
     for goal, gb in (("task", 0), ("task", 24), ("task", 80), ("domain", 141)):

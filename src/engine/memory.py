@@ -33,7 +33,7 @@ from typing import Any, Literal
 
 from engine.catalog import ModelSpec
 from engine.inputs import echo
-from engine.methods import ADAPTER_METHODS, METHODS, WHOLE_MODEL_METHODS
+from engine.methods import ADAPTER_METHODS, SFT_METHODS, WHOLE_MODEL_METHODS
 
 Optimizer = Literal["adamw", "adamw_8bit", "paged_adamw_8bit"]
 Precision = Literal["bf16", "fp16", "fp32"]
@@ -146,8 +146,8 @@ def _check(spec: ModelSpec, method: str, seq_len: Any, batch: Any, lora_r: Any, 
            precision: str, vram_gb: Any, lora_dropout: Any) -> None:
     # Every echoed value goes through echo(): a 5,000-digit int cannot even be formatted by Python.
     problems = []
-    if method not in METHODS:
-        problems.append(f"method {echo(method)} is not one of {', '.join(METHODS)}")
+    if method not in SFT_METHODS:
+        problems.append(f"method {echo(method)} is not one of {', '.join(SFT_METHODS)}")
     for name, value in (("seq_len", seq_len), ("batch", batch), ("lora_r", lora_r)):
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             problems.append(f"{name} must be a whole number of at least 1, not {echo(value)}")

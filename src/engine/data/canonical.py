@@ -29,10 +29,17 @@ class Message:
     # `observation`, `human`...). Lets lint check ShareGPT's own order rules and lets converters
     # write a ShareGPT function call back as a call rather than as plain assistant text.
     source_role: str | None = None
+    # An assistant's reasoning trace, however the file gave it (a `reasoning_content` field, LLaMA-Factory
+    # v1 `reasoning` parts, or `<think>...</think>` at the start of the content, lifted out of `content`).
+    # None = the turn has no reasoning. The chat template decides how it is rendered (Qwen3-style
+    # templates read `reasoning_content`).
+    reasoning: str | None = None
 
     def to_template_dict(self) -> dict[str, Any]:
         """The dict handed to `tokenizer.apply_chat_template` (no tunewiz-only keys)."""
         out: dict[str, Any] = {"role": self.role, "content": self.content}
+        if self.reasoning is not None:
+            out["reasoning_content"] = self.reasoning
         if self.tool_calls:
             out["tool_calls"] = self.tool_calls
         if self.name:
@@ -61,6 +68,23 @@ class Example:
     def trains_on(self, message: Message) -> bool:
         """Whether `message` is a training target under assistant-only loss."""
         return message.role == "assistant" and (message.weight is None or message.weight > 0)
+
+
+@dataclass
+class PreferencePair:
+    """One preference example (DPO), whatever format it came in: a shared prompt (the conversation up to
+    the answer, system and tools included) and the two answers. `chosen` / `rejected` are the assistant
+    turns of each side (usually one message each; several when a side continues with tool calls)."""
+    source: str
+    line: int | None
+    prompt: list[Message]
+    chosen: list[Message]
+    rejected: list[Message]
+    tools: list[dict[str, Any]] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def where(self) -> str:
+        return f"{self.source}:{self.line}" if self.line else self.source
 
 
 @dataclass

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from engine.methods import METHODS
+from engine.methods import SFT_METHODS
 
 err = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
@@ -109,7 +109,7 @@ def estimate(
     model: str = typer.Option(..., "--model", "-m", help="Catalog id or alias (e.g. Qwen/Qwen2.5-7B-Instruct, demo), "
                                                       "a local model folder, or a hub id (its config.json only).",
                               show_default=False),
-    method: str = typer.Option("lora", "--method", help=" | ".join(METHODS)),
+    method: str = typer.Option("lora", "--method", help=" | ".join(SFT_METHODS)),
     seq_len: int = typer.Option(1024, "--seq-len", help="Tokens per example (max_length)."),
     batch: int = typer.Option(1, "--batch", help="Examples per step on the GPU (batch_size)."),
     grad_checkpointing: bool = typer.Option(True, "--grad-checkpointing/--no-grad-checkpointing",
@@ -134,7 +134,7 @@ def estimate(
     from engine.memory import estimate as run_estimate
 
     from engine.memory import SHARDINGS
-    method = _check_choice("--method", method, METHODS)
+    method = _check_choice("--method", method, SFT_METHODS)
     optimizer = _check_choice("--optimizer", optimizer, OPTIMIZERS)
     sharding = _check_choice("--sharding", sharding, SHARDINGS)
     _check_range("--world-size", world_size, 1, MAX_WORLD_SIZE, "GPUs")

@@ -158,6 +158,8 @@ class Scan:
             return False
         if not all(map(str.strip, contents)):
             return False  # an empty turn: the full path names it
+        if "think>" in blob:
+            return False  # a reasoning trace inside the content: the full path reads and checks it
         if min(map(len, contents)) < 12 and any(R.ELLIPSIS_ONLY.match(c) for c in contents if len(c) < 12):
             return False
         self.fast_rows += 1
@@ -381,7 +383,8 @@ def _scan_jsonl_lines(path: str, start: int, end: int, bom: bool, scan: Scan, ti
                         roles = tuple(map(role_of, msgs))
                         contents = list(map(content_of, msgs))
                         # Every message has role and content, so equal sums mean no message has other keys.
-                        ok = sum(map(len, msgs)) == 2 * nm and roles in fast_roles
+                        # A `<think>` / `</think>` in a row sends it to the full path, which reads reasoning.
+                        ok = sum(map(len, msgs)) == 2 * nm and roles in fast_roles and b"think>" not in body
                         blob = "\n".join(contents) if ok else ""  # TypeError unless every content is a string
                     except (KeyError, TypeError):
                         ok = False

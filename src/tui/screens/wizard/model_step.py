@@ -12,7 +12,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from engine.methods import METHODS
+from engine.methods import SFT_METHODS
 from tui.i18n import t
 from tui.screens.wizard.base import StepScreen, WizardHost, message_row, show_message
 from tui.screens.wizard.state import capacity, parse_positive_int, plan_estimate, sharding_of
@@ -87,7 +87,7 @@ class ModelStep(StepScreen):
             with Vertical(id="wz-model-est"):
                 with Horizontal(classes="wz-row", id="wz-controls"):
                     yield Label(t("wizard.model.method"), classes="wz-inline-label")
-                    yield Select([(t(f"wizard.method_short.{m}"), m) for m in METHODS], value=plan.method,
+                    yield Select([(t(f"wizard.method_short.{m}"), m) for m in SFT_METHODS], value=plan.method,
                                  allow_blank=False, id="wz-method", compact=True)
                     yield Label(t("wizard.model.length"), classes="wz-inline-label")
                     yield Input(str(plan.max_length), id="wz-length", compact=True, restrict=r"[0-9]*")
@@ -98,7 +98,7 @@ class ModelStep(StepScreen):
                                  value=plan.gradient_checkpointing, allow_blank=False, id="wz-ckpt", compact=True)
                 yield message_row("wz-controls-msg")
                 yield Static("", id="wz-est-title", classes="wz-label", markup=False)
-                for method in METHODS:
+                for method in SFT_METHODS:
                     yield FitBar(t(f"wizard.method_short.{method}"), label_width=10, id=f"wz-mfit-{method}")
                 yield FitBar("", label_width=10, id="wz-mfit-multi")
                 yield Static("", id="wz-breakdown", classes="wz-muted", markup=False)
@@ -262,7 +262,7 @@ class ModelStep(StepScreen):
         from engine.memory import EstimateError
         plan, hardware = self.plan, self.state.hardware()
         device, cap, where = capacity(hardware)
-        bars = {m: self.query_one(f"#wz-mfit-{m}", FitBar) for m in METHODS}
+        bars = {m: self.query_one(f"#wz-mfit-{m}", FitBar) for m in SFT_METHODS}
         show_cpt = plan.method == "cpt" or self.state.goal == "domain"
         bars["cpt"].display = show_cpt
         self.query_one("#wz-mfit-multi", FitBar).display = False

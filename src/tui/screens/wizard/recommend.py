@@ -11,14 +11,14 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Static
 
-from engine.methods import ADAPTER_METHODS, METHODS
+from engine.methods import ADAPTER_METHODS, SFT_METHODS
 from tui.i18n import t
 from tui.screens.wizard.base import StepScreen
 from tui.screens.wizard.texts import wind_down_text
 from tui.widgets.wizard.fitbar import FitBar, gb_text
 
 # The fit bars, heaviest first: the methods that train every weight, then the adapters.
-FIT_METHODS = tuple(m for m in METHODS if m not in ADAPTER_METHODS) + ADAPTER_METHODS
+FIT_METHODS = tuple(m for m in SFT_METHODS if m not in ADAPTER_METHODS) + ADAPTER_METHODS
 
 
 class AdviceReady(Message):
