@@ -185,6 +185,21 @@ class LoraSettings(BaseModel):
         "all-linear", description="Module names to adapt, or 'all-linear' for every linear layer but the head.")
 
 
+class DpoSettings(BaseModel):
+    """Preference tuning (method: dpo) through TRL's DPOTrainer."""
+    model_config = ConfigDict(extra="forbid")
+    tuning: Literal["lora", "qlora", "full"] = Field(
+        "lora", description="How the policy trains: an adapter on a 16-bit base (lora), on a 4-bit base (qlora), "
+                            "or every weight (full, which keeps a frozen reference copy of the model).")
+    beta: float = Field(0.1, gt=0, le=10, description="How far the policy may move from the reference "
+                                                       "(DPO's beta; lower = further).")
+    loss_type: Literal["sigmoid", "ipo", "hinge", "robust"] = Field(
+        "sigmoid", description="DPO's loss: sigmoid (the paper's), ipo, hinge or robust (noisy labels).")
+    from_adapter: str | None = Field(
+        None, description="An SFT adapter (a run's adapter/ folder) to start from; it is also the reference. "
+                          "Default: start from the base model.")
+
+
 class RunConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
@@ -217,6 +232,11 @@ class RunConfig(BaseModel):
     output_dir: str | None = Field(None, description="Where the final adapter/model goes. Default: <run>/adapter "
                                                      "(or <run>/model for full and cpt).")
     trust_remote_code: bool = Field(False, description="Run the model repository's own Python code (GLM4, Baichuan2).")
+    enable_thinking: bool | None = Field(
+        None, description="Render reasoning (Qwen3-style `enable_thinking`) when the chat template supports it; "
+                          "None = on when the data has reasoning traces. Recorded in the run, so chat and export "
+                          "render the same way.")
+    dpo: DpoSettings = Field(default_factory=DpoSettings, description="Settings for method: dpo.")
     # -- more than one process (engine/train/distributed.py; one process when the world is 1) -------------
     nproc_per_node: int | None = Field(
         None, ge=1, le=1024, description="Training processes on this machine, one per GPU. Default: every visible "
@@ -296,7 +316,7 @@ def _fields_of(loc: tuple) -> list[str]:
         if field is None:
             return []
         ann = field.annotation
-        model = {"lora": LoraSettings, "data": DataSource}.get(part, ann)
+        model = {"lora": LoraSettings, "data": DataSource, "dpo": DpoSettings}.get(part, ann)
     return list(getattr(model, "model_fields", {}).keys())
 
 
