@@ -20,6 +20,7 @@ SAMPLE_DATA = REPO / "sample_data"
 HAND_WRITTEN = {"demo.yaml", "broken/README.md", "broken/make_broken.py"}
 GENERATORS = {  # script -> the folder of sample_data/ it writes
     REPO / "scripts" / "make_sample_data.py": "",
+    REPO / "scripts" / "make_preference_data.py": "",
     SAMPLE_DATA / "broken" / "make_broken.py": "broken",
 }
 
@@ -41,6 +42,35 @@ def test_the_generators_rewrite_sample_data_byte_for_byte(tmp_path, hash_seed):
     committed = {name: data for name, data in files_under(SAMPLE_DATA).items() if name not in HAND_WRITTEN}
     assert HAND_WRITTEN <= set(files_under(SAMPLE_DATA))  # the list above names real files
     assert sorted(written) == sorted(committed), "the generators and sample_data/ disagree on which files exist"
-    assert len(written) >= 16  # 4 data files + README, 12 broken ones
+    assert len(written) >= 17  # 4 data files + README, the preference file, 12 broken ones
     differing = [name for name in written if written[name] != committed[name]]
     assert not differing, f"regenerated files differ from the committed ones: {differing}"
+
+
+def test_the_preference_sample_is_bilingual_balanced_pairs_in_trl_conversational_form():
+    """What the DPO helper and the README rely on: ~100 TRL conversational pairs, both languages, a prompt
+    of system + user, one assistant answer a side, the two sides different, and no length bias (a model
+    trained on it must not learn "longer is better")."""
+    import json
+    import statistics
+    rows = [json.loads(line) for line in (SAMPLE_DATA / "support_preference.jsonl").read_text("utf-8").splitlines()]
+    assert 60 <= len(rows) <= 120
+    longer = 0
+    ratios = []
+    zh = 0
+    for row in rows:
+        assert set(row) == {"prompt", "chosen", "rejected"}
+        assert [m["role"] for m in row["prompt"]] == ["system", "user"]
+        assert [m["role"] for m in row["chosen"]] == [m["role"] for m in row["rejected"]] == ["assistant"]
+        chosen, rejected = row["chosen"][0]["content"], row["rejected"][0]["content"]
+        assert chosen.strip() and rejected.strip() and chosen != rejected
+        longer += len(chosen) > len(rejected)
+        ratios.append(len(chosen) / len(rejected))
+        zh += any("\u4e00" <= ch <= "\u9fff" for ch in row["prompt"][1]["content"])
+    assert 0.35 <= longer / len(rows) <= 0.65, f"chosen is the longer side in {longer} of {len(rows)} pairs"
+    assert 0.5 <= statistics.median(ratios) <= 2.0
+    assert 0.4 <= zh / len(rows) <= 0.6
+    # realistic rows for the linter: most carry an order number, a date, an amount or an e-mail address
+    text = [json.dumps(row, ensure_ascii=False) for row in rows]
+    assert sum("@example." in t for t in text) >= len(rows) // 2
+    assert sum("A-" in t for t in text) >= len(rows) // 2
