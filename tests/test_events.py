@@ -85,7 +85,8 @@ def test_a_field_the_schema_does_not_declare_is_refused_and_declared_extras_pass
     for event in (step, fresh, resumed, evaluated):
         validate_event(event)
     assert evaluated["eval_some_new_metric_nonfinite"] == "inf"
-    assert EVENT_OPTIONAL_FIELDS["start"] == ("resumed_from_step", "quantization")
+    assert EVENT_OPTIONAL_FIELDS["start"] == ("resumed_from_step", "quantization", "tuning", "reference", "beta",
+                                              "loss_type")
     assert EVENT_FIELDS["eval"] == ("step", "eval_loss") and "step" not in EVENT_OPTIONAL_FIELDS["step"]
 
 

@@ -55,7 +55,7 @@ class EventBase(TypedDict):
 # lacks and 3.11 ignores under `from __future__ import annotations`).
 class _StartFields(EventBase):
     model: str | None                    # the config's model: a hub id, a local path or "demo"
-    method: str | None                   # "lora" | "qlora" | "full" | "cpt"
+    method: str | None                   # "lora" | "qlora" | "full" | "cpt" | "dpo"
     world_size: int | None               # processes training together (1 unless launched multi-GPU)
     total_steps: int | None              # optimizer steps the run will take (HF max_steps)
     trainable_params: int | None         # parameters that train (the LoRA weights for lora/qlora)
@@ -78,6 +78,13 @@ class StartEvent(_StartFields, total=False):
     resumed_from_step: int | None        # the checkpoint's step on a resume; None (or absent) on a
                                          # fresh start. The steps after it are trained (and logged) again
     quantization: Quantization | None    # the model's 4-bit layers (QLoRA); None when none is 4-bit
+    # method "dpo" only (engine/train/dpo.py):
+    tuning: str                          # how the policy trains: "lora" | "qlora" | "full"
+    reference: str                       # what the policy is compared with: "base" (the base model, the new
+                                         # adapter switched off), "adapter" (a frozen copy of dpo.from_adapter)
+                                         # or "copy" (a frozen copy of the whole model, full tuning)
+    beta: float                          # DPO's beta
+    loss_type: str                       # DPO's loss: "sigmoid" | "ipo" | "hinge" | "robust"
 
 
 class _StepFields(EventBase):
@@ -99,6 +106,12 @@ class StepEvent(_StepFields, total=False):
     entropy: float                       # TRL: mean entropy of the predicted distributions over trained tokens
     remote_id: str                       # a remote job's event this one was made from (engine/openai_ft):
                                          # a follower that resumes skips the ids already in the file
+    # method "dpo" (TRL's DPOTrainer logs, means over the steps since the previous step event); a reward is
+    # beta x (policy log-prob - reference log-prob) of an answer:
+    reward_margin: float                 # chosen reward - rejected reward (rewards/margins): rises as it learns
+    reward_accuracy: float               # share of pairs whose chosen reward beats the rejected (rewards/accuracies)
+    reward_chosen: float                 # the chosen answers' reward (rewards/chosen)
+    reward_rejected: float               # the rejected answers' reward (rewards/rejected)
     gpu_mem_per_rank_gb: list[float | None]  # more than one process (engine/train/distributed.py): each
                                          # rank's reserved GiB, by global rank (None on a CPU); the gpu_mem_*
                                          # fields above are rank 0's, tokens and the rates are summed over ranks
@@ -117,6 +130,10 @@ class EvalEvent(_EvalFields, total=False):
     eval_mean_token_accuracy: float      # as StepEvent.mean_token_accuracy, on the eval split
     eval_entropy: float                  # as StepEvent.entropy, on the eval split
     eval_num_tokens: float               # TRL: input tokens trained on so far (its own count)
+    eval_reward_margin: float            # as StepEvent.reward_margin, on the eval pairs (method dpo)
+    eval_reward_accuracy: float          # as StepEvent.reward_accuracy, on the eval pairs
+    eval_reward_chosen: float            # as StepEvent.reward_chosen, on the eval pairs
+    eval_reward_rejected: float          # as StepEvent.reward_rejected, on the eval pairs
     remote_id: str                       # as StepEvent.remote_id
 
 

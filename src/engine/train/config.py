@@ -196,8 +196,10 @@ class DpoSettings(BaseModel):
     loss_type: Literal["sigmoid", "ipo", "hinge", "robust"] = Field(
         "sigmoid", description="DPO's loss: sigmoid (the paper's), ipo, hinge or robust (noisy labels).")
     from_adapter: str | None = Field(
-        None, description="An SFT adapter (a run's adapter/ folder) to start from; it is also the reference. "
-                          "Default: start from the base model.")
+        None, description="An SFT adapter (a run's adapter/ folder, lora or qlora tuning) to start from. It is "
+                          "loaded twice: once as the adapter that trains, once as a frozen copy that is the "
+                          "reference. Default: a new adapter on the base model, whose reference is the base "
+                          "itself (the adapter switched off, no second copy).")
 
 
 class RunConfig(BaseModel):
@@ -207,7 +209,8 @@ class RunConfig(BaseModel):
     model: str = Field("demo", description="'demo' (the embedded SmolLM2-135M-Instruct), a hub id or a local path.")
     method: Method = Field(
         "lora", description="lora (16-bit base + adapter), qlora (4-bit NF4 base + adapter), full SFT, "
-                            "cpt (continual pretraining on raw text, all weights).")
+                            "cpt (continual pretraining on raw text, all weights), dpo (preference pairs: "
+                            "chosen vs rejected answers; see the dpo settings).")
     data: list[DataSource] = Field(default_factory=list, description="A path, or a list of {path, format}.")
     eval_split: float = Field(0.05, ge=0.0, lt=0.5, description="Share of rows held out for eval loss (0 = none).")
     max_length: int = Field(1024, ge=16, le=1_048_576, description="Tokens per example; longer ones are truncated.")
@@ -285,8 +288,14 @@ class RunConfig(BaseModel):
 
     # -- derived values -------------------------------------------------------------------------
     @property
+    def tuning(self) -> str:
+        """Which weights train and how the base is held: the method itself, or `dpo.tuning` for dpo
+        (lora | qlora | full). Model loading and the final folder (adapter/ or model/) follow it."""
+        return self.dpo.tuning if self.method == "dpo" else self.method
+
+    @property
     def uses_lora(self) -> bool:
-        return self.method in ADAPTER_METHODS
+        return self.tuning in ADAPTER_METHODS
 
     def effective_learning_rate(self) -> float:
         if self.learning_rate is not None:
@@ -348,16 +357,31 @@ def parse_config(raw: Any, source: str = "config") -> RunConfig:
         config = RunConfig.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(source, [_describe(e) for e in exc.errors()]) from None
-    problems = config_path_problems(config)
+    problems = config_path_problems(config) + dpo_problems(config)
     if problems:
         raise ConfigError(source, problems)
     return config
 
 
+def dpo_problems(config: RunConfig) -> list[str]:
+    """`key: why` for settings that cannot go together with method: dpo (checked without the disk)."""
+    if config.method != "dpo":
+        return []
+    problems = []
+    if config.dpo.from_adapter and config.dpo.tuning == "full":
+        problems.append("dpo.from_adapter: an adapter trains on as an adapter; use dpo.tuning lora or qlora, or "
+                        "merge it first (tunewiz export RUN) and set model to the merged folder for full tuning")
+    if config.packing:
+        problems.append("packing: DPO compares whole chosen and rejected answers and does not pack pairs; "
+                        "set packing: false")
+    return problems
+
+
 def config_path_problems(config: RunConfig) -> list[str]:
     """`key: why` for each path in the config that cannot name a file here (checked without touching the disk)."""
     paths = [(f"data.{i}.path", d.path) for i, d in enumerate(config.data)]
-    paths += [("model", config.model), ("runs_dir", config.runs_dir), ("output_dir", config.output_dir)]
+    paths += [("model", config.model), ("runs_dir", config.runs_dir), ("output_dir", config.output_dir),
+              ("dpo.from_adapter", config.dpo.from_adapter)]
     problems = []
     for key, value in paths:
         problem = path_problem(value) if isinstance(value, str) else None
@@ -425,6 +449,18 @@ def _resolve_data_paths(raw: dict[str, Any], base: Path) -> None:
         resolved.append({**item, "path": path} if isinstance(item, dict) else path)
     if data is not None:
         raw["data"] = resolved
+    # dpo.from_adapter likewise: the trainer runs from the runs folder, so the path it reads is absolute.
+    dpo = raw.get("dpo")
+    adapter = dpo.get("from_adapter") if isinstance(dpo, dict) else None
+    if isinstance(adapter, str) and adapter and path_problem(adapter) is None:
+        adapter = os.path.expanduser(adapter)
+        try:
+            if not os.path.isabs(adapter):
+                beside = base / adapter
+                adapter = str(beside.resolve()) if beside.exists() else str(Path(adapter).resolve())
+        except (OSError, ValueError, RuntimeError):
+            pass
+        raw["dpo"] = {**dpo, "from_adapter": adapter}
 
 
 def load_config(path: str | Path | None, overrides: list[str] | None = None) -> RunConfig:
@@ -466,7 +502,7 @@ def load_config(path: str | Path | None, overrides: list[str] | None = None) -> 
     _resolve_data_paths(raw, base)
     if overrides:
         raw = apply_overrides(raw, overrides)
-        data_override = [o for o in overrides if o.split("=", 1)[0].strip() == "data"]
+        data_override = [o for o in overrides if o.split("=", 1)[0].strip() in ("data", "dpo.from_adapter")]
         if data_override:
             _resolve_data_paths(raw, Path.cwd())
     return parse_config(raw, source)

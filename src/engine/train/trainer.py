@@ -9,16 +9,15 @@ endings (stop, OOM, failure) with advice.
 from __future__ import annotations
 
 import json
-import math
 import random
 import sys
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from engine import runs, upstream
 from engine.train import checkpoints, faults
 from engine.train.errors import TrainingError
+from engine.train.event_callback import make_event_callback
 from engine.train.lm_head import use_fast_cpu_lm_head
 from engine.train.tokenize import TokenizedSet, ensure_chat_template, tokenize_examples
 
@@ -107,7 +106,10 @@ def native_bf16(on_gpu: bool) -> bool:
     return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
 
 
-def load_model(ctx: "RunContext", model_path: str, precision: str, on_gpu: bool) -> Any:
+def load_model(ctx: "RunContext", model_path: str, precision: str, on_gpu: bool,
+               adapter_from: str | None = None) -> Any:
+    """The model to train: `config.tuning` decides 4-bit or not and a new LoRA adapter or none;
+    `adapter_from` (a saved adapter folder) is loaded as the trainable adapter instead of a new one."""
     import torch
     from transformers import AutoModelForCausalLM
 
@@ -116,7 +118,7 @@ def load_model(ctx: "RunContext", model_path: str, precision: str, on_gpu: bool)
     kwargs: dict[str, Any] = {"dtype": dtype, "trust_remote_code": config.trust_remote_code}
     if on_gpu:
         kwargs["device_map"] = {"": torch.cuda.current_device()}
-    if config.method == "qlora":
+    if config.tuning == "qlora":
         from transformers import BitsAndBytesConfig
         # The guide's QLoRA settings: NF4 with double quantisation, bf16 compute. In fp32 runs the 4-bit
         # layers still compute in bf16 where the hardware does bf16 natively (bf16 GPUs, CPUs with
@@ -139,7 +141,7 @@ def load_model(ctx: "RunContext", model_path: str, precision: str, on_gpu: bool)
                     "Check the hub id or path; offline, download the model first and give its local folder.") from None
     if config.gradient_checkpointing:
         model.config.use_cache = False
-    if config.method == "qlora":
+    if config.tuning == "qlora":
         from peft import prepare_model_for_kbit_training
         model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=config.gradient_checkpointing)
         if on_gpu and dtype != torch.float32:
@@ -149,7 +151,16 @@ def load_model(ctx: "RunContext", model_path: str, precision: str, on_gpu: bool)
             for param in model.parameters():
                 if param.dtype == torch.float32:
                     param.data = param.data.to(dtype)
-    if config.uses_lora:
+    if config.uses_lora and adapter_from:
+        from peft import PeftModel
+        try:
+            model = PeftModel.from_pretrained(model, adapter_from, is_trainable=True)
+        except (OSError, ValueError, RuntimeError, KeyError) as exc:
+            detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise _fail(f"dpo.from_adapter: cannot load the adapter {adapter_from} onto {model_path}: {detail}",
+                        "Give the adapter/ folder of an SFT run on this same base model (it holds "
+                        "adapter_config.json), or remove dpo.from_adapter to start from the base.") from None
+    elif config.uses_lora:
         from peft import LoraConfig, get_peft_model
         lora = config.lora
         targets = lora.target_modules if lora.target_modules == "all-linear" else list(lora.target_modules)
@@ -380,125 +391,31 @@ def describe_paths(config: Any, model: Any, trainer: Any, on_gpu: bool, lm_head_
     return f"paths in use: LM head loss: {head}; LoRA dropout: {dropout}; packing: {packing}; attention: {attention}"
 
 
-def make_event_callback(ctx: "RunContext", counter: TokenCounter, dataset_rows: int, dataset_tokens: int,
-                        model_name: str) -> Any:
-    import torch
-    from transformers import TrainerCallback
-
-    class EventCallback(TrainerCallback):
-        """Writes start/step/eval/checkpoint events and honours stop requests."""
-
-        def __init__(self) -> None:
-            self.last_time = time.perf_counter()
-            self.last_tokens = 0
-            self.last_samples = 0
-
-        def on_train_begin(self, args, state, control, model=None, **kwargs):
-            if not state.is_world_process_zero:
-                return
-            params = list(model.parameters()) if model is not None else []
-            trainable = sum(p.numel() for p in params if p.requires_grad)
-            total = sum(p.numel() for p in params)
-            if hasattr(model, "get_nb_trainable_parameters"):
-                trainable, total = model.get_nb_trainable_parameters()
-            ctx.events.write("start", model=model_name, method=ctx.config.method, world_size=args.world_size,
-                             total_steps=state.max_steps, trainable_params=int(trainable), total_params=int(total),
-                             dataset_rows=dataset_rows, dataset_tokens=dataset_tokens,
-                             resumed_from_step=state.global_step or None,
-                             quantization=quantization_of(model) if model is not None else None)
-            ctx.status(state="running", step=state.global_step, total_steps=state.max_steps)
-            self.last_time = time.perf_counter()
-            self.last_tokens, self.last_samples = counter.tokens, counter.samples
-
-        def _honour_stop(self, state, control, mid_step: bool):
-            if ctx.stop.requested and not control.should_training_stop:
-                # Mid-accumulation the half-summed gradients are dropped: the checkpoint holds the
-                # last optimizer step, and resume replays this step's micro-batches from the start.
-                where = " (the micro-batches of the unfinished step are redone on resume)" if mid_step else ""
-                ctx.log(f"{ctx.stop.signal_name or 'stop'} received: writing a checkpoint at step "
-                        f"{state.global_step}, then stopping{where}")
-                ctx.status(state="stopping")
-                control.should_save = True
-                control.should_training_stop = True
-            return control
-
-        def on_step_end(self, args, state, control, **kwargs):
-            return self._honour_stop(state, control, mid_step=False)
-
-        def on_substep_end(self, args, state, control, **kwargs):
-            # With grad_accum > 1 a stop need not wait for the whole optimizer step (minutes on a CPU).
-            return self._honour_stop(state, control, mid_step=True)
-
-        def on_log(self, args, state, control, logs=None, **kwargs):
-            if not state.is_world_process_zero or not logs:
-                return
-            logs = dict(logs)
-            if "eval_loss" in logs:
-                extra = {k: v for k, v in logs.items() if k.startswith("eval_") and k != "eval_loss"
-                         and isinstance(v, (int, float))}
-                ctx.events.write("eval", step=state.global_step, eval_loss=logs["eval_loss"], **extra)
-                return
-            if "loss" not in logs:
-                return  # the end-of-training summary (train_runtime etc.) is not a step
-            now = time.perf_counter()
-            elapsed = max(now - self.last_time, 1e-9)
-            tokens = counter.tokens - self.last_tokens
-            samples = counter.samples - self.last_samples
-            self.last_time, self.last_tokens, self.last_samples = now, counter.tokens, counter.samples
-            gpu = {"gpu_mem_alloc_gb": None, "gpu_mem_reserved_gb": None, "gpu_mem_peak_gb": None}
-            if torch.cuda.is_available():
-                gpu = {"gpu_mem_alloc_gb": round(torch.cuda.memory_allocated() / 2**30, 3),
-                       "gpu_mem_reserved_gb": round(torch.cuda.memory_reserved() / 2**30, 3),
-                       "gpu_mem_peak_gb": round(torch.cuda.max_memory_reserved() / 2**30, 3)}
-            extra = {k: logs[k] for k in ("mean_token_accuracy", "entropy") if isinstance(logs.get(k), (int, float))}
-            loss = float(logs["loss"])
-            ctx.events.write("step", step=state.global_step, epoch=round(float(logs.get("epoch") or state.epoch or 0), 4),
-                             loss=loss, lr=logs.get("learning_rate"), grad_norm=logs.get("grad_norm"),
-                             tokens=tokens, tokens_per_s=round(tokens / elapsed, 2),
-                             samples_per_s=round(samples / elapsed, 3), **gpu, **extra, **ctx.rank_step_fields())
-            ctx.status(state="stopping" if ctx.stop.requested else "running", step=state.global_step,
-                       total_steps=state.max_steps, last_loss=loss if math.isfinite(loss) else None)
-
-        def on_evaluate(self, args, state, control, **kwargs):
-            self.last_time = time.perf_counter()  # the next step's tokens/s must not include the eval
-
-        def on_save(self, args, state, control, **kwargs):
-            self.last_time = time.perf_counter()  # nor the checkpoint's writing
-            if torch.distributed.is_available() and torch.distributed.is_initialized():
-                torch.distributed.barrier()  # every rank's part of the checkpoint is written
-            if not args.should_save:
-                return
-            # The Trainer wrote it under a temporary name; one rename publishes it whole (checkpoints.py).
-            path = checkpoints.publish(ctx.run_dir / runs.CHECKPOINTS_DIR, state, ctx.config.save_total_limit,
-                                       best_by_eval=args.metric_for_best_model is not None)
-            if state.is_world_process_zero:
-                ctx.events.write("checkpoint", step=state.global_step, path=str(path))
-
-    return EventCallback()
-
-
 # -- the run ------------------------------------------------------------------------------------
-def train(ctx: "RunContext", resume: bool = False) -> str:
-    """Trains one run to its end. Returns 'completed' or 'stopped'; raises on failure."""
-    config = ctx.config
-    run_dir = ctx.run_dir
-    checkpoint = None
-    if resume:
-        checkpoint = runs.last_checkpoint(run_dir)
-        if checkpoint is None:
-            raise _fail(f"resume: {run_dir / runs.CHECKPOINTS_DIR} holds no complete checkpoint",
-                        f"Start it again from the beginning: tunewiz train {run_dir / runs.CONFIG_FILE}")
-        ctx.log(f"resuming from {checkpoint}")
+def resume_checkpoint(ctx: "RunContext", resume: bool) -> Path | None:
+    """The checkpoint a resume continues from (None for a fresh start); fails when there is none."""
+    if not resume:
+        return None
+    checkpoint = runs.last_checkpoint(ctx.run_dir)
+    if checkpoint is None:
+        raise _fail(f"resume: {ctx.run_dir / runs.CHECKPOINTS_DIR} holds no complete checkpoint",
+                    f"Start it again from the beginning: tunewiz train {ctx.run_dir / runs.CONFIG_FILE}")
+    ctx.log(f"resuming from {checkpoint}")
+    return checkpoint
 
+
+def prepare_tokenizer(ctx: "RunContext") -> tuple[str, str, bool, Any]:
+    """Imports the libraries, seeds torch, finds the model and loads its tokenizer (with a pad token and a
+    chat template). Returns (model path, precision, on_gpu, tokenizer)."""
+    config = ctx.config
     ctx.log(f"loading libraries (model {config.model}, method {config.method})")
     import torch
     from transformers import AutoTokenizer
-    from trl import SFTConfig
 
     torch.manual_seed(config.seed)
     model_path = resolve_model(ctx)
     precision, on_gpu = pick_precision(config.precision)
-    if config.method == "qlora" and not on_gpu:
+    if config.tuning == "qlora" and not on_gpu:
         ctx.log("QLoRA on the CPU: bitsandbytes runs 4-bit layers on the CPU, slowly; fine for a try-out", "warning")
     try:
         tokenizer = AutoTokenizer.from_pretrained(model_path, trust_remote_code=config.trust_remote_code)
@@ -508,6 +425,20 @@ def train(ctx: "RunContext", resume: bool = False) -> str:
         tokenizer.pad_token = tokenizer.eos_token
     if ensure_chat_template(tokenizer):
         ctx.log("the model has no chat template; using ChatML (<|im_start|>role ... <|im_end|>)", "warning")
+    return model_path, precision, on_gpu, tokenizer
+
+
+def train(ctx: "RunContext", resume: bool = False) -> str:
+    """Trains one run to its end. Returns 'completed' or 'stopped'; raises on failure."""
+    config = ctx.config
+    run_dir = ctx.run_dir
+    if config.method == "dpo":  # preference pairs: TRL's DPOTrainer, same run directory and events
+        from engine.train.dpo import train_dpo
+        return train_dpo(ctx, resume)
+    checkpoint = resume_checkpoint(ctx, resume)
+    from trl import SFTConfig
+
+    model_path, precision, on_gpu, tokenizer = prepare_tokenizer(ctx)
     train_set, eval_set, train_rows = load_rows(ctx, tokenizer)
 
     from datasets import Dataset

@@ -1,0 +1,315 @@
+"""Preference tuning (`method: dpo`) through TRL's DPOTrainer, in the same run directory, with the same
+events, checkpoints, stop and resume as supervised runs (trainer.py).
+
+How the policy trains is `dpo.tuning`: a LoRA adapter on a 16-bit base (lora), on a 4-bit base
+(qlora), or every weight (full). The reference the policy is held near:
+- a new adapter: the base model itself, computed with the adapter switched off (no second copy);
+- `dpo.from_adapter` (an SFT run's adapter/): the adapter is loaded as the adapter that trains, and
+  TRL loads a frozen copy of it beside it under the name "ref" (its "load the adapter twice" recipe);
+  the saved adapter holds the SFT and DPO updates together, on the same base;
+- full tuning: a frozen copy of the model, loaded next to the policy (twice the weights in memory).
+The run records which one it used: a `log` line and the `start` event's `reference`.
+
+The pairs are read by engine.data.preference (every pair format) and rendered here with the model's
+own chat template, system turn and tools in the prompt: prompt ids are the rendered prompt with the
+generation prompt, each answer's ids what the full conversation adds after them (TRL's rule: the
+longest common prefix of the token ids).
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from engine import runs
+from engine.train import checkpoints, faults
+from engine.train.errors import TrainingError
+from engine.train.trainer import (MIN_EVAL_ROWS, TokenCounter, load_model, make_event_callback, prepare_tokenizer,
+                                  resume_checkpoint)
+
+if TYPE_CHECKING:
+    from engine.data.canonical import PreferencePair
+    from engine.train.config import RunConfig
+    from engine.train.context import RunContext
+
+PAIR_SHAPES = ("TRL's prompt / chosen / rejected (plain text or message lists), ShareGPT or Alpaca rows with "
+               "chosen / rejected (LLaMA-Factory), LLaMA-Factory v1 chosen_messages / rejected_messages, or "
+               "OpenAI's preference JSONL (input / preferred_output / non_preferred_output)")
+"""The pair shapes method: dpo reads (engine.data.preference detects them), for messages."""
+
+REFERENCES = {
+    "base": "the base model with the adapter switched off (no second copy)",
+    "adapter": "a frozen copy of the starting adapter {path}",
+    "copy": "a frozen copy of the model (full tuning: its weights are in memory twice)",
+}
+"""StartEvent.reference -> what it means (the `log` line says it with the adapter's path)."""
+
+
+def reference_of(config: "RunConfig") -> tuple[str, str]:
+    """(the start event's `reference`: "base" | "adapter" | "copy", the sentence for the log)."""
+    if config.dpo.tuning == "full":
+        return "copy", REFERENCES["copy"]
+    if config.dpo.from_adapter:
+        return "adapter", REFERENCES["adapter"].format(path=config.dpo.from_adapter)
+    return "base", REFERENCES["base"]
+
+
+# -- data ---------------------------------------------------------------------------------------
+def _fail(message: str, advice: str) -> TrainingError:
+    return TrainingError(message, advice)
+
+
+def read_pairs_of(config: "RunConfig", log: Any = None) -> list["PreferencePair"]:
+    """Every pair of every data source; fails (naming the file and the shapes accepted) when a file is
+    not preference data or has rows that cannot be read."""
+    from engine.data.formats import DatasetError
+    from engine.data.preference import read_pairs
+
+    pairs: list[PreferencePair] = []
+    problems: list[Any] = []
+    for source in config.data:
+        try:
+            result = read_pairs(source.path, source.format)
+        except DatasetError as exc:
+            raise _fail(f"data: {source.path} is not preference data that method dpo can read ({exc})",
+                        f"Give pairs: {PAIR_SHAPES}. `tunewiz lint {source.path}` shows what the file holds.") from None
+        except ValueError as exc:
+            raise _fail(f"data: {source.path}: {exc}", f"method dpo reads {PAIR_SHAPES}.") from None
+        problems.extend(result.problems)
+        pairs.extend(result.pairs)
+        if log is not None:
+            log(f"read {len(result.pairs)} preference pairs from {source.path} (format: {result.format})")
+    if problems:
+        shown = "\n".join(f"  {p}" for p in problems[:10])
+        more = f"\n  … and {len(problems) - 10} more" if len(problems) > 10 else ""
+        raise _fail(f"data: {len(problems)} rows cannot be used as preference pairs:\n{shown}{more}",
+                    "Fix these rows (`tunewiz lint FILE` explains each) or leave them out of a copy of the file.")
+    if not pairs:
+        raise _fail("data: the dataset has no preference pairs", f"Give a file of pairs: {PAIR_SHAPES}.")
+    return pairs
+
+
+@dataclass
+class PairTokens:
+    """Pairs as TRL's DPOTrainer takes them tokenized: prompt_ids, chosen_ids, rejected_ids per row."""
+
+    rows: list[dict[str, list[int]]] = field(default_factory=list)
+    tokens: int = 0               # prompt + chosen + rejected tokens of every row (after truncation)
+    truncated: int = 0            # pairs with a side longer than max_length (cut by TRL's collator)
+    dropped: int = 0              # pairs whose prompt alone fills max_length (nothing left to compare)
+    prompt_moved: int = 0         # pairs where the template renders the prompt differently before an answer
+
+    def summary(self) -> str:
+        parts = [f"{len(self.rows)} pairs, {self.tokens:,} tokens"]
+        if self.truncated:
+            parts.append(f"{self.truncated} truncated")
+        if self.dropped:
+            parts.append(f"{self.dropped} dropped: the prompt alone fills max_length")
+        return "; ".join(parts)
+
+
+def _common_prefix(a: list[int], b: list[int]) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def tokenize_pairs(tokenizer: Any, pairs: list["PreferencePair"], max_length: int,
+                   template_kwargs: dict[str, Any] | None = None) -> PairTokens:
+    """Renders each pair through the chat template (tools and system turn in the prompt) and tokenizes it."""
+    out = PairTokens()
+    kwargs = dict(template_kwargs or {})
+
+    def render(messages: list[dict[str, Any]], tools: Any, generation_prompt: bool) -> list[int]:
+        text = tokenizer.apply_chat_template(messages, tools=tools or None, tokenize=False,
+                                             add_generation_prompt=generation_prompt, **kwargs)
+        return tokenizer(text, add_special_tokens=False)["input_ids"]
+
+    for pair in pairs:
+        prompt = [m.to_template_dict() for m in pair.prompt]
+        prompt_ids = render(prompt, pair.tools, True)
+        chosen_full = render(prompt + [m.to_template_dict() for m in pair.chosen], pair.tools, False)
+        rejected_full = render(prompt + [m.to_template_dict() for m in pair.rejected], pair.tools, False)
+        cut = min(_common_prefix(prompt_ids, chosen_full), _common_prefix(prompt_ids, rejected_full))
+        out.prompt_moved += int(cut < len(prompt_ids))
+        if cut >= max_length:
+            out.dropped += 1
+            continue
+        chosen, rejected = chosen_full[cut:], rejected_full[cut:]
+        if cut + max(len(chosen), len(rejected)) > max_length:
+            out.truncated += 1
+        out.rows.append({"prompt_ids": prompt_ids[:cut], "chosen_ids": chosen, "rejected_ids": rejected})
+        out.tokens += cut + min(len(chosen), max_length - cut) + min(len(rejected), max_length - cut)
+    return out
+
+
+def load_pairs(ctx: "RunContext", tokenizer: Any) -> tuple[PairTokens, PairTokens | None, int]:
+    """Reads, splits off the eval pairs (config.eval_split, seeded) and tokenizes. Fails on unusable data."""
+    config = ctx.config
+    if not config.data:
+        raise _fail("data: no dataset given", "Set `data: path/to/pairs.jsonl` in the config or pass --set data=FILE.")
+    pairs = read_pairs_of(config, ctx.log)
+    order = list(range(len(pairs)))
+    random.Random(config.seed).shuffle(order)
+    n_eval = int(round(len(pairs) * config.eval_split))
+    if config.eval_split > 0 and n_eval < MIN_EVAL_ROWS:
+        ctx.log(f"eval_split {config.eval_split} of {len(pairs)} pairs gives {n_eval}, fewer than {MIN_EVAL_ROWS}: "
+                "no eval split (add pairs or raise eval_split)", "warning")
+        n_eval = 0
+    kwargs = {"enable_thinking": config.enable_thinking} if config.enable_thinking is not None else {}
+    train_set = tokenize_pairs(tokenizer, [pairs[i] for i in order[n_eval:]], config.max_length, kwargs)
+    eval_set = tokenize_pairs(tokenizer, [pairs[i] for i in order[:n_eval]], config.max_length, kwargs) \
+        if n_eval else None
+    ctx.log(f"train: {train_set.summary()}")
+    if eval_set:
+        ctx.log(f"eval: {eval_set.summary()}")
+    if train_set.truncated:
+        ctx.log(f"{train_set.truncated} pairs are longer than max_length={config.max_length}: their answers are "
+                "cut at max_length (raise max_length to compare them whole)", "warning")
+    if train_set.prompt_moved:
+        ctx.log(f"{train_set.prompt_moved} pairs: the chat template renders the prompt differently once an answer "
+                "follows; the answers start where the renderings part", "warning")
+    if not train_set.rows:
+        raise _fail("data: no preference pair has an answer left to compare within max_length",
+                    "Raise max_length, or shorten the prompts.")
+    return train_set, eval_set, len(train_set.rows)
+
+
+# -- the trainer --------------------------------------------------------------------------------
+class PairCounter(TokenCounter):
+    """Tokens of both answers' sequences; samples are pairs (a DPO batch is [chosen rows, rejected rows])."""
+
+    def count(self, batch: Any) -> None:
+        mask = batch.get("attention_mask")
+        if mask is None:
+            return
+        self.tokens += int(mask.sum())
+        self.samples += int(mask.shape[0]) // 2
+
+
+def make_dpo_trainer_class(counter: TokenCounter) -> Any:
+    from trl import DPOTrainer
+
+    class CountingDPOTrainer(DPOTrainer):
+        """DPOTrainer that counts the tokens it trains on and takes pairs tunewiz has already tokenized."""
+
+        def training_step(self, model, inputs, *args, **kwargs):
+            counter.count(inputs)
+            return super().training_step(model, inputs, *args, **kwargs)
+
+        def _prepare_dataset(self, dataset, processing_class, args, dataset_name):
+            # tunewiz renders the pairs itself (tokenize_pairs); TRL's own tokenizing is for raw rows.
+            if "prompt_ids" in getattr(dataset, "column_names", ()):
+                return dataset
+            return super()._prepare_dataset(dataset, processing_class, args, dataset_name)
+
+    return CountingDPOTrainer
+
+
+def _load_reference(config: "RunConfig", model_path: str, precision: str, on_gpu: bool) -> Any:
+    """Full tuning's frozen reference: the same model, loaded again in the same precision."""
+    import torch
+    from transformers import AutoModelForCausalLM
+    dtype = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}[precision]
+    kwargs: dict[str, Any] = {"dtype": dtype, "trust_remote_code": config.trust_remote_code}
+    if on_gpu:
+        kwargs["device_map"] = {"": torch.cuda.current_device()}
+    reference = AutoModelForCausalLM.from_pretrained(model_path, **kwargs)
+    reference.requires_grad_(False)
+    return reference.eval()
+
+
+def train_dpo(ctx: "RunContext", resume: bool = False) -> str:
+    """Trains one DPO run to its end (trainer.train hands method dpo here). Returns 'completed' or 'stopped'."""
+    config = ctx.config
+    run_dir = ctx.run_dir
+    checkpoint = resume_checkpoint(ctx, resume)
+    from trl import DPOConfig
+
+    model_path, precision, on_gpu, tokenizer = prepare_tokenizer(ctx)
+    train_set, eval_set, train_pairs = load_pairs(ctx, tokenizer)
+
+    from datasets import Dataset
+    train_ds = Dataset.from_list(train_set.rows)
+    eval_ds = Dataset.from_list(eval_set.rows) if eval_set and eval_set.rows else None
+
+    reference, reference_text = reference_of(config)
+    ctx.log(f"loading the model ({precision} on {'GPU' if on_gpu else 'CPU'}; DPO with {config.dpo.tuning}, "
+            f"beta {config.dpo.beta}, loss {config.dpo.loss_type})")
+    model = load_model(ctx, model_path, precision, on_gpu, adapter_from=config.dpo.from_adapter)
+    ref_model = _load_reference(config, model_path, precision, on_gpu) if reference == "copy" else None
+    ctx.log(f"DPO reference: {reference_text}")
+    injected = faults.install()  # test-only, None unless $TUNEWIZ_TEST_FAULTS is set
+    staging, size = checkpoints.prepare(ctx, model, model_path, best_by_eval=eval_ds is not None)
+
+    args = DPOConfig(
+        output_dir=str(staging),  # each checkpoint is renamed into checkpoints/ once whole (checkpoints.py)
+        per_device_train_batch_size=config.batch_size,
+        per_device_eval_batch_size=config.batch_size,
+        gradient_accumulation_steps=config.grad_accum,
+        num_train_epochs=config.epochs,
+        max_steps=config.max_steps or -1,
+        learning_rate=config.effective_learning_rate(),
+        lr_scheduler_type="cosine",
+        warmup_steps=0.03,
+        logging_steps=1,
+        logging_first_step=True,
+        save_strategy="steps",
+        save_steps=config.save_steps,
+        eval_strategy="steps" if eval_ds is not None else "no",
+        eval_steps=config.save_steps,
+        metric_for_best_model="eval_loss" if eval_ds is not None else None,
+        bf16=precision == "bf16" and on_gpu,
+        fp16=precision == "fp16" and on_gpu,
+        use_cpu=not on_gpu,
+        gradient_checkpointing=config.gradient_checkpointing,
+        gradient_checkpointing_kwargs={"use_reentrant": False} if config.gradient_checkpointing else None,
+        seed=config.seed,
+        data_seed=config.seed,
+        report_to=[],
+        max_length=config.max_length,
+        beta=config.dpo.beta,
+        loss_type=[config.dpo.loss_type],
+        precompute_ref_log_probs=False,
+        dataset_num_proc=None,
+        disable_tqdm=True,
+        save_only_model=False,
+        **ctx.training_arguments(),  # more than one process: engine/train/distributed.py
+    )
+    counter = PairCounter()
+    trainer = make_dpo_trainer_class(counter)(model=model, ref_model=ref_model, args=args, train_dataset=train_ds,
+                                              eval_dataset=eval_ds, processing_class=tokenizer)
+    for callback in ctx.rank_callbacks(counter):
+        trainer.add_callback(callback)
+    start_fields = {"tuning": config.dpo.tuning, "reference": reference, "beta": config.dpo.beta,
+                    "loss_type": config.dpo.loss_type}
+    trainer.add_callback(make_event_callback(ctx, counter, train_pairs, train_set.tokens, config.model,
+                                             start_fields=start_fields))
+    if injected is not None:
+        trainer.add_callback(injected)
+    with checkpoints.disk_full_ends_run(run_dir, size):
+        trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+    checkpoints.remove_staging(staging)
+
+    if ctx.stop.requested:
+        return "stopped"
+    out = Path(config.output_dir) if config.output_dir else run_dir / (runs.ADAPTER_DIR if config.uses_lora
+                                                                       else runs.MODEL_DIR)
+    ctx.log(f"saving the {'adapter' if config.uses_lora else 'model'} to {out}")
+    policy = trainer.model
+    save_kwargs: dict[str, Any] = {}
+    if "ref" in getattr(policy, "peft_config", {}):  # the frozen starting copy is not part of the result
+        save_kwargs["selected_adapters"] = ["default"]
+    with checkpoints.disk_full_ends_run(run_dir, size):
+        policy.save_pretrained(out, **save_kwargs)
+        tokenizer.save_pretrained(out)
+    final_step = trainer.state.global_step
+    if eval_ds is not None and not any("eval_loss" in entry and entry.get("step") == final_step
+                                       for entry in trainer.state.log_history):
+        trainer.evaluate()
+    ctx.status(output=str(out))
+    return "completed"
