@@ -74,8 +74,13 @@ def test_raw_text_is_chunked_not_lost(tmp_path, tokenizer):
         len(tokenizer(long_text)["input_ids"]) + 1  # + eos each
 
 
-def test_a_template_that_rewrites_history_falls_back_to_the_text(tmp_path, tokenizer):
-    # Like Qwen3's template: earlier assistant turns render differently once a later turn exists.
+def trained_texts(tokenizer, result) -> list[str]:
+    return [tokenizer.decode([t for t, m in zip(r["input_ids"], r["assistant_masks"]) if m]) for r in result.rows]
+
+
+def test_a_template_that_rewrites_history_trains_each_turn_as_it_renders_it(tmp_path, tokenizer):
+    # Earlier assistant turns render differently once a later turn exists: each turn is trained in the
+    # sequence where it is the newest, with what the template renders for it there.
     tokenizer = AutoTokenizer.from_pretrained(tokenizer.name_or_path)
     tokenizer.chat_template = (
         "{% for m in messages %}{% if m['role'] == 'assistant' and not loop.last %}"
@@ -85,7 +90,7 @@ def test_a_template_that_rewrites_history_falls_back_to_the_text(tmp_path, token
     path = tmp_path / "c.jsonl"
     path.write_text(json.dumps(as_format("openai")) + "\n")
     result = tokenize_examples(tokenizer, read_examples(path).examples, 1024)
-    row = result.rows[0]
-    trained = tokenizer.decode([t for t, m in zip(row["input_ids"], row["assistant_masks"]) if m])
-    assert result.template_fallbacks == 1
-    assert "It left the depot today." in trained and "退款已批准。" in trained and "parcel" not in trained
+    assert result.split == 1 and len(result.rows) == 2
+    assert trained_texts(tokenizer, result) == ["It left the depot today.<|im_end|>\n", "退款已批准。<|im_end|>\n"]
+    # the first turn's history form is context in the second sequence, never trained
+    assert "(earlier)" in tokenizer.decode(result.rows[1]["input_ids"])

@@ -26,6 +26,9 @@ LOG_FILE = "train.log"
 CHECKPOINTS_DIR = "checkpoints"
 ADAPTER_DIR = "adapter"
 MODEL_DIR = "model"
+# How training rendered the chat template (thinking on/off, what the template supports, its hash): chat and
+# export render the same way. Fields: engine.train.template.RenderRecord.
+RENDER_FILE = "chat_template.json"
 
 ACTIVE_STATES = ("starting", "running", "stopping")
 # `crashed`: the status says active but the process is gone without writing an `end` event.

@@ -3,9 +3,11 @@
 TRL's `assistant_only_loss` needs `{% generation %}` markers that most chat templates (SmolLM2,
 Qwen2.5, Llama-3) lack, so tunewiz computes the mask itself, for any template: the characters of
 assistant turn i are those between the rendering of `messages[:i]` with the generation prompt and
-the rendering of `messages[:i+1]`. That span includes the turn's end-of-turn token, so the model
-learns to stop. Tokens whose characters fall in a span get mask 1 (every assistant turn of a
-multi-turn conversation is trained). TRL then turns the mask into labels and packs if asked.
+the rendering of `messages[:i+1]`. That span includes the turn's reasoning (when thinking is on),
+its tool calls and its end-of-turn token, so the model learns to think, call and stop. Tokens whose
+characters fall in a span get mask 1 (every assistant turn with weight > 0 is trained; tool results,
+user and system turns, and weight-0 turns are not). TRL then turns the mask into labels and packs if
+asked. Templates that render earlier turns differently (Qwen3) are handled in `render_chat`.
 """
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ class TokenizedSet:
     chunked: int = 0            # raw texts split into several max_length pieces (nothing lost)
     no_target: int = 0          # examples with no trainable token left (dropped)
     template_fallbacks: int = 0  # examples whose template did not render prefixes consistently
+    split: int = 0              # conversations trained as several sequences (the template rewrites history)
     tokens: int = 0             # tokens kept (all rows)
     target_tokens: int = 0      # tokens that carry loss
 
@@ -37,6 +40,9 @@ class TokenizedSet:
             parts.append(f"{self.truncated} truncated at max_length")
         if self.chunked:
             parts.append(f"{self.chunked} long texts split into max_length chunks")
+        if self.split:
+            parts.append(f"{self.split} conversations trained as one sequence per turn group, because the chat "
+                         "template renders earlier turns differently (e.g. drops their reasoning)")
         if self.no_target:
             parts.append(f"{self.no_target} dropped: no assistant token left to learn from")
         return "; ".join(parts)
@@ -50,39 +56,72 @@ def ensure_chat_template(tokenizer: Any) -> bool:
     return True
 
 
-def _render(tokenizer: Any, messages: list[dict], tools: Any, generation_prompt: bool) -> str:
-    if not messages:
-        return ""
-    return tokenizer.apply_chat_template(messages, tools=tools or None, tokenize=False,
-                                         add_generation_prompt=generation_prompt)
+def _common_prefix(a: str, b: str) -> int:
+    n = min(len(a), len(b))
+    i = 0
+    while i < n and a[i] == b[i]:
+        i += 1
+    return i
 
 
-def chat_spans(tokenizer: Any, example: Example, train_on: str) -> tuple[str, list[tuple[int, int]], bool]:
-    """Renders an example; returns (text, character spans that carry loss, used_fallback)."""
-    messages = [m.to_template_dict() for m in example.messages or []]
-    full = _render(tokenizer, messages, example.tools, False)
+@dataclass
+class ChatRendering:
+    """One conversation as the sequences it trains: (text, character spans that carry loss) each."""
+    sequences: list[tuple[str, list[tuple[int, int]]]]
+    fallback: bool = False      # some turn's rendering did not extend the generation prompt (spans approximated)
+
+    @property
+    def split(self) -> bool:
+        return len(self.sequences) > 1
+
+
+def render_chat(tokenizer: Any, example: Example, train_on: str = "assistant",
+                enable_thinking: bool | None = None) -> ChatRendering:
+    """Renders an example and finds the characters every trained assistant turn contributes.
+
+    Turn i's span is what the template renders for it when it is the newest turn: the text between
+    the rendering of `messages[:i]` with the generation prompt and the rendering of `messages[:i+1]`
+    (its reasoning, tool calls and end-of-turn token included). Where the whole conversation renders
+    that turn differently (Qwen3 drops the reasoning of turns before the last user query, and renders
+    an empty `<think></think>` only in the newest turn), the turn is trained in a sequence of its own:
+    the conversation up to it, as the template renders it then. Turns rendered alike share a sequence,
+    so a template that never rewrites history (ChatML, Llama-3) gives one sequence per conversation.
+    """
+    from engine.train.template import render, template_messages
+
+    thinking = bool(enable_thinking)
+    messages = template_messages(example.messages or [], thinking)
+    tools = example.tools
+    full = render(tokenizer, messages, tools, False, enable_thinking)
     if train_on == "all":
-        return full, [(0, len(full))], False
-    spans: list[tuple[int, int]] = []
+        return ChatRendering([(full, [(0, len(full))])])
+    sequences: list[tuple[str, list[tuple[int, int]]]] = []
+    text, spans = full, []
     fallback = False
-    cursor = 0
-    for i, message in enumerate(example.messages or []):
-        if not example.trains_on(message):
+    for i in reversed(range(len(messages))):
+        if not example.trains_on((example.messages or [])[i]):
             continue
-        start_text = _render(tokenizer, messages[:i], example.tools, True)
-        end_text = _render(tokenizer, messages[: i + 1], example.tools, False)
-        if full.startswith(start_text) and full.startswith(end_text) and len(end_text) > len(start_text):
-            spans.append((len(start_text), len(end_text)))
-            cursor = len(end_text)
+        start_text = render(tokenizer, messages[:i], tools, True, enable_thinking)
+        end_text = render(tokenizer, messages[: i + 1], tools, False, enable_thinking)
+        start = len(start_text)
+        if not end_text.startswith(start_text):
+            # The generation prompt is not how this template opens a rendered turn: the turn starts
+            # where the two renderings part.
+            fallback = True
+            start = _common_prefix(start_text, end_text)
+        if len(end_text) <= start:
             continue
-        # Some templates rewrite earlier turns depending on what follows (e.g. drop reasoning);
-        # then find the assistant text itself after the previous span.
-        fallback = True
-        found = full.find(message.content, cursor)
-        if found >= 0:
-            spans.append((found, found + len(message.content)))
-            cursor = found + len(message.content)
-    return full, spans, fallback
+        if not text.startswith(end_text):
+            if spans:
+                sequences.append((text, spans))
+            text, spans = end_text, []
+        spans.append((start, len(end_text)))
+    if spans:
+        sequences.append((text, spans))
+    sequences.reverse()
+    for _, found in sequences:
+        found.reverse()
+    return ChatRendering(sequences or [(full, [])], fallback)
 
 
 def _mask_from_offsets(offsets: list[tuple[int, int]], spans: list[tuple[int, int]]) -> list[int]:
@@ -104,12 +143,20 @@ def _mask_from_offsets(offsets: list[tuple[int, int]], spans: list[tuple[int, in
 
 
 def tokenize_examples(tokenizer: Any, examples: Iterable[Example], max_length: int, train_on: str = "assistant",
-                      chunk_text: bool = True, batch_size: int = 256) -> TokenizedSet:
+                      chunk_text: bool = True, batch_size: int = 256,
+                      enable_thinking: bool | None = None) -> TokenizedSet:
     """Tokenizes chat examples (with assistant masks) and raw texts (loss on every token).
 
     Chat examples longer than `max_length` are truncated (and counted). Raw texts are split into
     `max_length` chunks instead when `chunk_text` (continual pretraining should lose nothing).
+    `enable_thinking` (the run's resolved setting, engine.train.template.setup_run): reasoning traces
+    are rendered and trained when True and left out when False; the template receives the flag too.
+    None decides as RunConfig does: on when any of these examples has a reasoning trace.
     """
+    if enable_thinking is None:
+        from engine.train.template import data_traits, resolve
+        examples = list(examples)
+        enable_thinking = resolve(None, data_traits(examples))
     result = TokenizedSet()
     pending: list[tuple[str, list[tuple[int, int]], bool]] = []
 
@@ -145,9 +192,10 @@ def tokenize_examples(tokenizer: Any, examples: Iterable[Example], max_length: i
 
     for example in examples:
         if example.is_chat:
-            text, spans, fallback = chat_spans(tokenizer, example, train_on)
-            result.template_fallbacks += int(fallback)
-            pending.append((text, spans, False))
+            rendering = render_chat(tokenizer, example, train_on, enable_thinking)
+            result.template_fallbacks += int(rendering.fallback)
+            result.split += int(rendering.split)
+            pending.extend((text, spans, False) for text, spans in rendering.sequences)
         else:
             text = example.text or ""
             pending.append((text, [(0, len(text))], True))
