@@ -19,6 +19,7 @@ from engine.train import checkpoints, faults
 from engine.train.errors import TrainingError
 from engine.train.event_callback import make_event_callback
 from engine.train.lm_head import use_fast_cpu_lm_head
+from engine.train.template import setup_run
 from engine.train.tokenize import TokenizedSet, ensure_chat_template, tokenize_examples
 
 if TYPE_CHECKING:
@@ -241,8 +242,10 @@ def load_rows(ctx: "RunContext", tokenizer: Any) -> tuple[TokenizedSet, Tokenize
     eval_examples = [examples[i] for i in order[:n_eval]]
     train_examples = [examples[i] for i in order[n_eval:]]
     train_on = "all" if config.method == "cpt" else config.train_on
-    train_set = tokenize_examples(tokenizer, train_examples, config.max_length, train_on)
-    eval_set = tokenize_examples(tokenizer, eval_examples, config.max_length, train_on) if eval_examples else None
+    thinking = setup_run(ctx, tokenizer, examples)  # logs what the template renders, writes chat_template.json
+    train_set = tokenize_examples(tokenizer, train_examples, config.max_length, train_on, enable_thinking=thinking)
+    eval_set = tokenize_examples(tokenizer, eval_examples, config.max_length, train_on,
+                                 enable_thinking=thinking) if eval_examples else None
     ctx.log(f"train: {train_set.summary()}")
     if eval_set:
         ctx.log(f"eval: {eval_set.summary()}")
