@@ -65,33 +65,138 @@ def test_parameter_counts_match_the_model_cards(model_id: str, published_billion
     assert get_model(model_id).params == pytest.approx(published_billions, rel=0.01)
 
 
-def test_parameter_counts_match_transformers_exactly() -> None:
-    # Every distinct Llama/Qwen2 architecture, built by transformers on the meta device (no memory).
-    # Blocks are identical, so 1- and 2-block models give the exact count for any depth, fast.
+# Today's models: the head size each config.json publishes as head_dim. For several it is not
+# hidden_size / num_attention_heads (Qwen3-0.6B: 1024/16 = 64, Qwen3-4B and -32B: 80, Gemma 3: 288,
+# 360, 240, 168), so a catalog that derived it would get every count below wrong.
+TODAY_HEAD_DIM = {
+    **{f"Qwen/Qwen3-{s}{b}": 128 for s in ("0.6B", "1.7B", "4B", "8B", "14B", "32B", "30B-A3B") for b in ("", "-Base")},
+    "Qwen/Qwen3-235B-A22B": 128, "meta-llama/Llama-3.3-70B-Instruct": 128, "THUDM/GLM-4-9B-0414": 128,
+    **{f"google/gemma-3-{s}-{k}": 128 if s == "27b" else 256 for s in ("1b", "4b", "12b", "27b") for k in ("it", "pt")},
+}
+# What the meta-device count needs beyond the spec's dense numbers, per model_type.
+TRANSFORMERS_TYPES = ("llama", "qwen2", "qwen3", "qwen3_moe", "gemma3_text", "glm4")
+
+
+def _head_dim(spec) -> int:
+    return TODAY_HEAD_DIM.get(spec.id) or PUBLISHED_HEAD_SIZE.get(spec.id) or spec.hidden_size // spec.num_attention_heads
+
+
+def _meta_count(spec, layers: int) -> int:
     import torch
     from transformers import AutoConfig, AutoModelForCausalLM
 
-    def count(spec, layers: int) -> int:
-        config = AutoConfig.for_model(
-            spec.model_type, num_hidden_layers=layers, hidden_size=spec.hidden_size,
-            intermediate_size=spec.intermediate_size, num_attention_heads=spec.num_attention_heads,
-            num_key_value_heads=spec.num_key_value_heads, vocab_size=spec.vocab_size,
-            tie_word_embeddings=spec.tie_word_embeddings, head_dim=spec.head_size)
-        with torch.device("meta"):
-            return sum(p.numel() for p in AutoModelForCausalLM.from_config(config).parameters())
+    extra = {}
+    if spec.is_moe:
+        extra = dict(num_experts=spec.num_experts, num_experts_per_tok=spec.num_experts_per_tok,
+                     moe_intermediate_size=spec.moe_intermediate_size, norm_topk_prob=spec.norm_topk_prob)
+    if spec.model_type in ("qwen2", "glm4"):
+        extra["attention_bias"] = spec.attention_bias
+    config = AutoConfig.for_model(
+        spec.model_type, num_hidden_layers=layers, hidden_size=spec.hidden_size,
+        intermediate_size=spec.intermediate_size, num_attention_heads=spec.num_attention_heads,
+        num_key_value_heads=spec.num_key_value_heads, vocab_size=spec.vocab_size,
+        tie_word_embeddings=spec.tie_word_embeddings, head_dim=_head_dim(spec), **extra)
+    with torch.device("meta"):
+        return sum(p.numel() for p in AutoModelForCausalLM.from_config(config).parameters())
 
+
+def test_parameter_counts_match_transformers_exactly() -> None:
+    # Every distinct architecture transformers builds natively (Llama, Qwen2, Qwen3 dense and MoE,
+    # Gemma 3's text model, GLM-4-0414), built on the meta device (no memory) with the head size the
+    # config.json publishes. Blocks are identical, so 1- and 2-block models give the exact count for
+    # any depth, fast. Gemma 3's vision tower is checked below.
     seen = set()
     for spec in models():
-        if spec.model_type not in ("llama", "qwen2"):
-            continue  # GLM4 and Baichuan2 need their remote code; checked against their cards above
+        if spec.model_type not in TRANSFORMERS_TYPES:
+            continue  # GLM-4-9B-Chat and Baichuan2 need their remote code; checked against their cards above
         key = (spec.model_type, spec.num_hidden_layers, spec.hidden_size, spec.intermediate_size,
-               spec.num_attention_heads, spec.num_key_value_heads, spec.vocab_size, spec.tie_word_embeddings)
+               spec.num_attention_heads, spec.num_key_value_heads, spec.vocab_size, spec.tie_word_embeddings,
+               spec.num_experts, spec.moe_intermediate_size)
         if key in seen:
             continue
         seen.add(key)
-        one, two = count(spec, 1), count(spec, 2)
-        assert one + (spec.num_hidden_layers - 1) * (two - one) == spec.param_count(), spec.id
-    assert len(seen) >= 10
+        one, two = _meta_count(spec, 1), _meta_count(spec, 2)
+        assert one + (spec.num_hidden_layers - 1) * (two - one) == spec.param_count() - spec.vision_params, spec.id
+    assert len(seen) >= 24
+    assert {k[0] for k in seen} == set(TRANSFORMERS_TYPES)
+
+
+def test_multimodal_gemma3_counts_its_vision_tower() -> None:
+    import torch
+    from transformers import AutoModelForCausalLM, Gemma3Config
+
+    spec = get_model("google/gemma-3-4b-it")
+    config = Gemma3Config(
+        text_config=dict(hidden_size=spec.hidden_size, intermediate_size=spec.intermediate_size,
+                         num_hidden_layers=spec.num_hidden_layers, num_attention_heads=spec.num_attention_heads,
+                         num_key_value_heads=spec.num_key_value_heads, head_dim=256, vocab_size=spec.vocab_size),
+        vision_config=dict(hidden_size=1152, image_size=896, intermediate_size=4304, num_attention_heads=16,
+                           num_hidden_layers=27, patch_size=14, vision_use_head=False))
+    with torch.device("meta"):
+        model = AutoModelForCausalLM.from_config(config)
+    assert sum(p.numel() for p in model.parameters()) == spec.param_count()
+    assert spec.vision_params > 0 and get_model("google/gemma-3-1b-it").vision_params == 0
+
+
+def test_today_models_are_in_the_catalog_with_their_published_shape() -> None:
+    for model_id, head_dim in TODAY_HEAD_DIM.items():
+        spec = get_model(model_id)
+        assert spec is not None, model_id
+        assert spec.head_size == head_dim and spec.config_source.startswith(f"https://huggingface.co/{model_id}/")
+        assert spec.license and spec.languages and spec.default_lora_targets
+        assert spec.instruct == bool(spec.chat_template), model_id
+    # head_dim is carried, not derived: these sizes would come out wrong as hidden / heads
+    assert [get_model(f"Qwen/Qwen3-{s}").hidden_size // get_model(f"Qwen/Qwen3-{s}").num_attention_heads
+            for s in ("0.6B", "4B", "32B")] == [64, 80, 80]
+    qwen3 = get_model("qwen3-8b")
+    assert qwen3.reasoning and qwen3.tools and not qwen3.trust_remote_code and qwen3.params == pytest.approx(8.19, abs=0.01)
+    assert not get_model("gemma-3-12b-it").reasoning and get_model("gemma-3-12b-it").sliding_window == 1024
+    moe = get_model("Qwen/Qwen3-30B-A3B")
+    assert (moe.num_experts, moe.num_experts_per_tok, moe.moe_intermediate_size, moe.norm_topk_prob) == (128, 8, 768, True)
+    # Qwen's card: 30.5B total, 3.3B activated (without the embeddings it counts 3.3B; with them 3.4B)
+    assert moe.params == pytest.approx(30.5, abs=0.05) and moe.size_label == "30.5B (3.4B active)"
+    assert get_model("Qwen/Qwen3-235B-A22B").size_label.startswith("235B (22.")
+    assert get_model("glm-4-9b-0414").model_type == "glm4" and get_model("glm4").id == "THUDM/glm-4-9b-chat"
+    assert get_model("llama-3.3-70b").params == pytest.approx(70.55, abs=0.01)
+
+
+def test_moe_lora_targets_match_peft_all_linear() -> None:
+    # peft's "all-linear" on a transformers-5 Qwen3-MoE adapts q/k/v/o, the router and every expert's
+    # stacked gate_up (rank 2r) and down projections: a tiny model built from a config says how many.
+    import dataclasses
+
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    spec = dataclasses.replace(get_model("Qwen/Qwen3-30B-A3B"), num_hidden_layers=2, hidden_size=48,
+                               num_attention_heads=4, num_key_value_heads=2, head_dim=16, vocab_size=128,
+                               num_experts=6, num_experts_per_tok=2, moe_intermediate_size=24)
+    config = AutoConfig.for_model("qwen3_moe", num_hidden_layers=2, hidden_size=48, intermediate_size=64,
+                                  num_attention_heads=4, num_key_value_heads=2, head_dim=16, vocab_size=128,
+                                  num_experts=6, num_experts_per_tok=2, moe_intermediate_size=24)
+    model = AutoModelForCausalLM.from_config(config)
+    assert sum(p.numel() for p in model.parameters()) == spec.param_count()
+    peft_model = get_peft_model(model, LoraConfig(r=4, target_modules="all-linear"))
+    trainable = sum(p.numel() for p in peft_model.parameters() if p.requires_grad)
+    assert trainable == spec.lora_params(4, "all-linear")
+    assert set(spec.default_lora_targets) == {"q_proj", "k_proj", "v_proj", "o_proj", "gate", "gate_up_proj",
+                                              "down_proj"}
+
+
+def test_moe_config_json_is_read_with_its_experts(tmp_path: Path) -> None:
+    config = {**QWEN_LIKE, "model_type": "qwen3_moe", "head_dim": 64, "num_experts": 16, "num_experts_per_tok": 4,
+              "moe_intermediate_size": 96, "norm_topk_prob": True}
+    spec = resolve_model_spec(str(_write_config(tmp_path / "m", config)))
+    assert (spec.num_experts, spec.num_experts_per_tok, spec.moe_intermediate_size) == (16, 4, 96)
+    dense = resolve_model_spec(str(_write_config(tmp_path / "d", {**config, "model_type": "qwen3", "num_experts": 0})))
+    # every block trades its dense MLP for 16 experts' MLPs and a 16-way router
+    per_block = 16 * 3 * 128 * 96 + 16 * 128 - 3 * 128 * 256
+    assert spec.param_count() - dense.param_count() == 4 * per_block and not dense.is_moe
+    assert not any("too low" in n for n in spec.notes)
+    broken = {**config}
+    del broken["num_experts_per_tok"]
+    with pytest.raises(ModelConfigError, match="num_experts_per_tok"):
+        resolve_model_spec(str(_write_config(tmp_path / "b", broken)))
 
 
 def test_lookup_by_id_short_name_and_alias_ignores_case() -> None:
@@ -209,6 +314,10 @@ def test_smaller_models_stay_in_the_family_first() -> None:
     ladder = [m.id for m in smaller_models(get_model("Qwen/Qwen2.5-14B-Instruct"))]
     assert ladder[:4] == ["Qwen/Qwen2.5-7B-Instruct", "Qwen/Qwen2.5-3B-Instruct", "Qwen/Qwen2.5-1.5B-Instruct",
                           "Qwen/Qwen2.5-0.5B-Instruct"]
+    # today's ladder: Qwen3 within its family, and Qwen3 before Qwen2.5 for a model outside both
+    assert [m.id for m in smaller_models(get_model("Qwen/Qwen3-14B"))][:2] == ["Qwen/Qwen3-8B", "Qwen/Qwen3-4B"]
+    outside = [m.family for m in smaller_models(get_model("THUDM/GLM-4-9B-0414"))]
+    assert outside[0] == "qwen3" and "qwen2.5" in outside and outside.index("qwen2.5") > outside.index("qwen3")
     llama = [m.id for m in smaller_models(get_model("meta-llama/Llama-3.1-8B-Instruct"))]
     assert llama[0] == "meta-llama/Llama-3.2-3B-Instruct"
     assert not any(get_model(m).trust_remote_code for m in llama)
@@ -260,7 +369,7 @@ def test_catalog_to_dict_is_json_ready() -> None:
     assert [d["id"] for d in dumped] == [s.id for s in specs] and set(REQUIRED) <= {d["id"] for d in dumped}
     for spec, data in zip(specs, dumped):
         fields = {f.name for f in dataclasses.fields(spec)}
-        assert set(data) == fields | {"params", "default_lora_targets"}, spec.id  # every field, nothing else
+        assert set(data) == fields | {"params", "default_lora_targets", "active_params", "size_label"}, spec.id  # every field, nothing else
         for name in fields:  # with its value (tuples as lists)
             value = getattr(spec, name)
             assert data[name] == (list(value) if isinstance(value, tuple) else value), (spec.id, name)

