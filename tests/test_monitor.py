@@ -282,3 +282,44 @@ def test_screens_and_watch_do_not_import_torch():
             "print(sorted(m for m in ('torch', 'transformers', 'trl', 'peft') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+async def test_a_dpo_run_shows_its_reward_margin_and_accuracy_chart(runs_dir, lang):
+    run = SyntheticRun(runs_dir, f"dpo-{lang}", method="dpo")
+    run.start(total_steps=30, tuning="lora", reference="base", beta=0.1, loss_type="sigmoid")
+    for step in range(1, 21):
+        run.step(step, loss=0.69 - step * 0.01, reward_margin=step * 0.05, reward_accuracy=min(1.0, 0.4 + step * 0.03))
+    app = monitor_app(run.dir, lang=lang)
+    async with app.run_test(size=(200, 60)) as pilot:
+        await until(pilot, lambda: type(app.screen).__name__ == "MonitorScreen", what="monitor")
+        screen = app.screen
+        chart = screen.query_one("#chart-pref")
+        await until(pilot, lambda: chart._series is not None and len(chart._series.reward_margin[0]) == 20,
+                    what="the preference chart's points")
+        await pilot.pause(0.2)
+        assert chart.display and chart.size.height >= 4  # on screen beside the loss, not hidden
+        assert chart._series.reward_margin[1][-1] == pytest.approx(1.0)
+        assert chart._series.reward_accuracy[1][-1] == pytest.approx(1.0)
+        assert str(chart.border_title) == t("monitor.chart.pref")
+        figures = text_of(screen, "mon-figures")
+        assert t("monitor.margin", margin="+1.000") in figures and t("monitor.accuracy", accuracy="100%") in figures
+        assert t("monitor.reference.base") in text_of(screen, "mon-head")
+        assert "dpo (lora)" in text_of(screen, "mon-head")
+        drawn = chart.render()
+        assert not hasattr(drawn, "plain") or t("monitor.chart.waiting") not in drawn.plain  # a drawing, not the placeholder
+
+
+async def test_an_sft_run_has_no_preference_chart(runs_dir):
+    run = SyntheticRun(runs_dir, "sft")
+    run.start(total_steps=10)
+    for step in range(1, 6):
+        run.step(step)
+    app = monitor_app(run.dir)
+    async with app.run_test(size=(200, 60)) as pilot:
+        await until(pilot, lambda: type(app.screen).__name__ == "MonitorScreen", what="monitor")
+        screen = app.screen
+        await until(pilot, lambda: screen.query_one("#chart-loss")._series is not None, what="charts")
+        await pilot.pause(0.1)
+        assert not screen.query_one("#chart-pref").display
+        assert "margin" not in text_of(screen, "mon-figures")

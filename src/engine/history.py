@@ -217,6 +217,9 @@ class ChartSeries:
     tokens_per_s: tuple[list[float], list[float]]
     nonfinite_steps: list[float]
     points: int
+    # method dpo (step events' reward_margin / reward_accuracy); empty for other runs
+    reward_margin: tuple[list[float], list[float]] = ([], [])
+    reward_accuracy: tuple[list[float], list[float]] = ([], [])
 
 
 class RunHistory:
@@ -229,6 +232,8 @@ class RunHistory:
         self.eval_smooth = Envelope(capacity)
         self.lr = Envelope(capacity)
         self.tokens_per_s = Envelope(capacity)
+        self.reward_margin = Envelope(capacity)    # DPO: chosen minus rejected reward, per step event
+        self.reward_accuracy = Envelope(capacity)  # DPO: share of pairs ranked right, per step event
         self._loss_smoother = Smoother()
         self._eval_smoother = Smoother()
         self.events = 0
@@ -300,7 +305,8 @@ class RunHistory:
         self.resumed_from = resumed
         if resumed is not None:
             # Steps after the checkpoint are trained again; the chart shows the new ones.
-            for series in (self.loss, self.loss_smooth, self.lr, self.tokens_per_s):
+            for series in (self.loss, self.loss_smooth, self.lr, self.tokens_per_s, self.reward_margin,
+                           self.reward_accuracy):
                 series.truncate_after(resumed)
 
     def _on_step(self, event: dict[str, Any], t: float | None) -> None:
@@ -336,6 +342,11 @@ class RunHistory:
         tps = num(event.get("tokens_per_s"))
         if tps is not None:
             self.tokens_per_s.append(step, tps)
+        margin, accuracy = num(event.get("reward_margin")), num(event.get("reward_accuracy"))
+        if margin is not None:
+            self.reward_margin.append(step, margin)
+        if accuracy is not None:
+            self.reward_accuracy.append(step, accuracy)
         tokens = integer(event.get("tokens"))
         if tokens is not None and tokens > 0:
             self.tokens_total += tokens
@@ -417,6 +428,8 @@ class RunHistory:
             tokens_per_s=self.tokens_per_s.points(max_points, "mean"),
             nonfinite_steps=[float(s) for s in self.nonfinite_steps],
             points=max_points,
+            reward_margin=self.reward_margin.points(max_points, "mean"),
+            reward_accuracy=self.reward_accuracy.points(max_points, "mean"),
         )
 
 

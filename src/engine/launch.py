@@ -56,6 +56,34 @@ def preflight(config: RunConfig) -> list[str]:
             problems += _remote_code_problems(config, None)
     except (OSError, ValueError, RuntimeError) as exc:   # permissions, loops: named, not a traceback
         problems.append(f"cannot check the paths in the config: {exc}")
+    if not problems:
+        problems += data_shape_problems(config)
+    return problems
+
+
+def data_shape_problems(config: RunConfig) -> list[str]:
+    """method dpo on data that is not pairs, or a supervised method on pairs: said before a run directory
+    exists, from the first records of each file (engine.data.preference decides; unreadable files are left
+    to the lint gate and the trainer)."""
+    from engine.data.preference import detect_pair_file, looks_like_pair_file
+    from engine.data.records import DatasetError, sniff
+    problems = []
+    for source in config.data:
+        if source.format == "text":
+            pairs = False
+        else:
+            try:
+                pairs = looks_like_pair_file(source.path) and detect_pair_file(sniff(source.path)) is not None
+            except (DatasetError, OSError, ValueError):
+                continue
+        if config.method == "dpo" and not pairs:
+            from engine.train.dpo import PAIR_SHAPES
+            problems.append(f"data: {source.path} is not preference data (its first rows have no chosen and "
+                            f"rejected answers), and method dpo trains on pairs: {PAIR_SHAPES}. For "
+                            "conversations or text, use method lora, qlora, full or cpt")
+        elif config.method != "dpo" and pairs:
+            problems.append(f"data: {source.path} is preference data (chosen and rejected answers): use method: dpo "
+                            f"(--set method=dpo); method {config.method} learns from conversations or text")
     return problems
 
 

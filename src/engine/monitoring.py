@@ -133,6 +133,16 @@ class Snapshot:
     followed: bool = True           # False: a remote job that no process follows now (the state is the last seen)
     retry_settings: dict[str, Any] | None = None  # an `oom` end's next settings (RunConfig keys), to restart with
     gpu_mem_per_rank_gb: tuple[float | None, ...] = ()  # the last step's GPU memory of every rank (rank 0 first)
+    # method dpo: the last step's reward margin and accuracy, and what the start event said about the run
+    reward_margin: float | None = None
+    reward_accuracy: float | None = None
+    tuning: str | None = None       # "lora" | "qlora" | "full"
+    reference: str | None = None    # "base" | "adapter" | "copy" (events.StartEvent.reference)
+
+    @property
+    def is_preference(self) -> bool:
+        """A DPO run: the monitor draws its reward margin and accuracy."""
+        return self.method == "dpo"
 
     @property
     def progress(self) -> float | None:
@@ -314,6 +324,8 @@ class RunWatcher:
             series=h.series(max_points) if max_points else None,
             backend=text(status.get("backend")) or "local" if runs.is_remote(status) else "local",
             followed=not (runs.is_remote(status) and active and not self._pid_alive),
+            reward_margin=num(last.get("reward_margin")), reward_accuracy=num(last.get("reward_accuracy")),
+            tuning=text(start.get("tuning")), reference=text(start.get("reference")),
             gpu_mem_per_rank_gb=tuple(num(v) for v in last.get("gpu_mem_per_rank_gb"))
             if isinstance(last.get("gpu_mem_per_rank_gb"), list) else (),
             retry_settings=(end or {}).get("retry_settings") if isinstance((end or {}).get("retry_settings"), dict)

@@ -72,7 +72,11 @@ def _read_config(run_dir: Path) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise ModelLoadError(f"{run_dir / runs.CONFIG_FILE} does not hold a mapping of keys",
                              "The run directory is damaged; pick another run.")
-    return {"model": raw.get("model", "demo"), "method": raw.get("method", "lora"),
+    dpo = raw.get("dpo") if isinstance(raw.get("dpo"), dict) else {}
+    method = raw.get("method", "lora")
+    return {"model": raw.get("model", "demo"), "method": method,
+            # which weights the run saved: the method, or for dpo how it tuned (adapter or whole model)
+            "tuning": dpo.get("tuning", "lora") if method == "dpo" else method,
             "output_dir": raw.get("output_dir"), "trust_remote_code": bool(raw.get("trust_remote_code", False)),
             "precision": raw.get("precision", "auto"), "save_steps": raw.get("save_steps")}
 
@@ -109,7 +113,7 @@ def _weights(run_dir: Path, config: dict[str, Any], checkpoint: str | None) -> t
     """(kind, weights folder, checkpoint name or None, notes); raises ModelLoadError when there are none yet."""
     info = runs.run_info(run_dir)
     method = str(config["method"])
-    kind = "adapter" if method in ADAPTER_METHODS else "model"
+    kind = "adapter" if str(config.get("tuning", method)) in ADAPTER_METHODS else "model"
     final = Path(config["output_dir"]) if config["output_dir"] else \
         run_dir / (runs.ADAPTER_DIR if kind == "adapter" else runs.MODEL_DIR)
     present = _has_adapter if kind == "adapter" else _has_model

@@ -64,13 +64,15 @@ def read_pairs_of(config: "RunConfig", log: Any = None) -> list["PreferencePair"
     """Every pair of every data source; fails (naming the file and the shapes accepted) when a file is
     not preference data or has rows that cannot be read."""
     from engine.data.formats import DatasetError
-    from engine.data.preference import read_pairs
+    from engine.data.preference import PAIR_FORMATS, read_pairs
 
     pairs: list[PreferencePair] = []
     problems: list[Any] = []
     for source in config.data:
+        # DataSource.format names the conversation formats; their pair forms are detected (or named here).
+        fmt = {"sharegpt": "sharegpt-pairs", "alpaca": "alpaca-pairs"}.get(source.format, "auto")
         try:
-            result = read_pairs(source.path, source.format)
+            result = read_pairs(source.path, fmt if fmt in PAIR_FORMATS else "auto")
         except DatasetError as exc:
             raise _fail(f"data: {source.path} is not preference data that method dpo can read ({exc})",
                         f"Give pairs: {PAIR_SHAPES}. `tunewiz lint {source.path}` shows what the file holds.") from None
@@ -160,7 +162,13 @@ def load_pairs(ctx: "RunContext", tokenizer: Any) -> tuple[PairTokens, PairToken
         ctx.log(f"eval_split {config.eval_split} of {len(pairs)} pairs gives {n_eval}, fewer than {MIN_EVAL_ROWS}: "
                 "no eval split (add pairs or raise eval_split)", "warning")
         n_eval = 0
-    kwargs = {"enable_thinking": config.enable_thinking} if config.enable_thinking is not None else {}
+    # The thinking setting, as for supervised runs: resolved from the template and the data, logged, and
+    # recorded in chat_template.json so that chat and export render the way training did.
+    from engine.data.canonical import Example
+    from engine.train.template import setup_run
+    sides = [Example(p.source, p.line, messages=p.prompt + side, tools=p.tools) for p in pairs
+             for side in (p.chosen, p.rejected)]
+    kwargs = {"enable_thinking": setup_run(ctx, tokenizer, sides)}
     train_set = tokenize_pairs(tokenizer, [pairs[i] for i in order[n_eval:]], config.max_length, kwargs)
     eval_set = tokenize_pairs(tokenizer, [pairs[i] for i in order[:n_eval]], config.max_length, kwargs) \
         if n_eval else None

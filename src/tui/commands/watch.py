@@ -56,18 +56,25 @@ def event_line(event: dict[str, Any], history: Any) -> str | None:
             parts.append(f"loss {format_loss(history.last_loss)}")
             if history.smoothed_loss is not None:
                 parts.append(f"smoothed {format_loss(history.smoothed_loss)}")
-        for field, pattern in (("lr", "lr {:.2e}"), ("tokens_per_s", "{:.0f} tok/s"), ("grad_norm", "grad {:.3g}"),
+        for field, pattern in (("reward_margin", "margin {:+.3f}"), ("reward_accuracy", "acc {:.0%}"),  # dpo
+                               ("lr", "lr {:.2e}"), ("tokens_per_s", "{:.0f} tok/s"), ("grad_norm", "grad {:.3g}"),
                                ("gpu_mem_reserved_gb", "gpu {:.1f} GiB")):
             piece = _g(event.get(field), pattern)
             if piece:
                 parts.append(piece)
         return "  ".join(parts)
     if kind == "eval":
-        return f"eval  step {event.get('step')}  eval_loss {format_loss(_num(event.get('eval_loss')), text(event.get('eval_loss_nonfinite')))}"
+        line = f"eval  step {event.get('step')}  eval_loss {format_loss(_num(event.get('eval_loss')), text(event.get('eval_loss_nonfinite')))}"
+        for field, pattern in (("eval_reward_margin", "margin {:+.3f}"), ("eval_reward_accuracy", "acc {:.0%}")):
+            piece = _g(event.get(field), pattern)
+            line += f"  {piece}" if piece else ""
+        return line
     if kind == "start":
         resumed = integer(event.get("resumed_from_step"))
         steps, world = integer(event.get("total_steps")), integer(event.get("world_size"))
         line = f"start  model {text(event.get('model'))}  method {text(event.get('method'))}"
+        if event.get("tuning") is not None:  # dpo: how it trains and what it is compared with
+            line += f" ({text(event.get('tuning'))}, reference {text(event.get('reference'))})"
         # A remote job knows neither until the service says (its steps come with the first metrics).
         line += f"  {steps} steps" if steps is not None else ""
         line += f"  world size {world}" if world is not None else ""

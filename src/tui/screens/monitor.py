@@ -35,12 +35,12 @@ from tui.screens.base import TunewizScreen
 from tui.screens.monitor_remote import RemoteJob, remote_info
 from tui.widgets.gpu_panel import GpuPanel
 from tui.widgets.log_tail import LogTail
-from tui.widgets.run_charts import MetricChart, legend_markup
+from tui.widgets.run_charts import MetricChart, legend_markup, preference_legend_markup
 
 STATE_STYLE = {"starting": "$text-primary", "running": "$text-primary", "stopping": "$text-warning",
                "completed": "$text-success", "stopped": "$text-warning", "failed": "$text-error",
                "oom": "$text-error", "crashed": "$text-error", DELETED: "$text-error"}
-CHART_VIEWS = ("loss", "lr", "tps")
+CHART_VIEWS = ("loss", "lr", "tps", "pref")  # `v` at 80 columns; "pref" only for DPO runs
 
 
 def state_label(state: str) -> str:
@@ -138,6 +138,7 @@ class MonitorScreen(TunewizScreen):
             with Vertical(id="mon-side"):
                 yield MetricChart("lr", id="chart-lr")
                 yield MetricChart("tps", id="chart-tps")
+                yield MetricChart("pref", id="chart-pref")
         with Horizontal(id="mon-bottom"):
             yield GpuPanel(id="mon-gpu")
             yield Static(id="mon-job")
@@ -147,6 +148,7 @@ class MonitorScreen(TunewizScreen):
     def on_mount(self) -> None:
         self._charts = list(self.query(MetricChart))
         self.query_one("#chart-loss", MetricChart).border_subtitle = legend_markup()
+        self.query_one("#chart-pref", MetricChart).border_subtitle = preference_legend_markup()
         log = self.query_one("#mon-log", LogTail)
         log.border_title = t("monitor.log.title")
         self._set_text("mon-head", t("monitor.title"))
@@ -240,6 +242,7 @@ class MonitorScreen(TunewizScreen):
         self._snapshot = snapshot
         self.snapshots_applied += 1
         self._applied_at = time.monotonic()
+        self.set_class(snapshot.is_preference, "-preference")
         self._show_head(snapshot)
         self._show_progress(snapshot, time.time())
         self._show_figures(snapshot)
@@ -296,8 +299,11 @@ class MonitorScreen(TunewizScreen):
         model = s.model or "-"
         if model.startswith(("/", ".", "~")):
             model = Path(model).name  # a local path: its folder name says enough
-        self._set_text("mon-head", f"{state_markup(s.state)}  " + escape(
-            t("monitor.head", name=s.name, model=model, method=s.method or "-")))
+        method = f"{s.method} ({s.tuning})" if s.method and s.tuning else (s.method or "-")
+        head = t("monitor.head", name=s.name, model=model, method=method)
+        if s.reference in ("base", "adapter", "copy"):
+            head += " · " + t(f"monitor.reference.{s.reference}")
+        self._set_text("mon-head", f"{state_markup(s.state)}  " + escape(head))
 
     def _show_progress(self, s: Snapshot, now: float) -> None:
         parts = []
@@ -325,6 +331,10 @@ class MonitorScreen(TunewizScreen):
             parts.append(t("monitor.smoothed", loss=format_loss(s.smoothed_loss)))
         if s.eval_loss is not None:
             parts.append(t("monitor.eval", loss=format_loss(s.eval_loss)))
+        if s.reward_margin is not None:
+            parts.append(t("monitor.margin", margin=f"{s.reward_margin:+.3f}"))
+        if s.reward_accuracy is not None:
+            parts.append(t("monitor.accuracy", accuracy=f"{s.reward_accuracy:.0%}"))
         if s.lr is not None:
             parts.append(t("monitor.lr", lr=f"{s.lr:.2e}"))
         if s.tokens_per_s is not None:
@@ -457,7 +467,8 @@ class MonitorScreen(TunewizScreen):
                 self._set_text("mon-job", self.remote.panel(self._snapshot))
 
     def action_cycle_chart(self) -> None:
-        self._view = (self._view + 1) % len(CHART_VIEWS)
+        views = len(CHART_VIEWS) if self.has_class("-preference") else CHART_VIEWS.index("pref")
+        self._view = (self._view + 1) % views
         for index, view in enumerate(CHART_VIEWS):
             self.set_class(index == self._view and view != "loss", f"-show-{view}")
 

@@ -1,4 +1,5 @@
-"""The monitor's charts: loss (train and eval, raw and smoothed), learning rate, tokens/s.
+"""The monitor's charts: loss (train and eval, raw and smoothed), learning rate, tokens/s, and for DPO
+runs the reward margin (left axis) with the reward accuracy (right axis, 0 to 1).
 
 Drawn with textual-plotext at the widget's size. The series arrive already downsampled (a few
 hundred points whatever the run's length), so drawing costs the same for 100 or 100,000 steps.
@@ -19,13 +20,14 @@ from tui.i18n import t
 
 # chart element -> theme variable (the text-* variables are made to stand out on the background)
 COLOURS = {"raw": "text-secondary", "smooth": "text-primary", "eval": "text-accent", "nonfinite": "text-error",
-           "lr": "text-success", "tps": "text-primary"}
+           "lr": "text-success", "tps": "text-primary", "margin": "text-primary", "accuracy": "text-accent"}
 FALLBACK = {"raw": (86, 132, 165), "smooth": (87, 165, 226), "eval": (255, 196, 115), "nonfinite": (209, 126, 146),
-            "lr": (138, 212, 161), "tps": (87, 165, 226)}
+            "lr": (138, 212, 161), "tps": (87, 165, 226), "margin": (87, 165, 226), "accuracy": (255, 196, 115)}
 
 
 class MetricChart(PlotextPlot):
-    """One chart of a run. `kind` is `loss`, `lr` or `tps`. Call `show(series)` with new data."""
+    """One chart of a run. `kind` is `loss`, `lr`, `tps` or `pref` (DPO's reward margin and accuracy).
+    Call `show(series)` with new data."""
 
     def __init__(self, kind: str, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
@@ -54,6 +56,8 @@ class MetricChart(PlotextPlot):
             return False
         if self.kind == "loss":
             return bool(s.loss[0] or s.eval[0] or s.nonfinite_steps)
+        if self.kind == "pref":
+            return bool(s.reward_margin[0] or s.reward_accuracy[0])
         return bool((s.lr if self.kind == "lr" else s.tokens_per_s)[0])
 
     def render_lines(self, crop: Any) -> Any:
@@ -76,6 +80,8 @@ class MetricChart(PlotextPlot):
         assert s is not None
         if self.kind == "loss":
             self._draw_loss(s)
+        elif self.kind == "pref":
+            self._draw_preference(s)
         else:
             xs, ys = s.lr if self.kind == "lr" else s.tokens_per_s
             plt.plot(xs, ys, marker="braille", color=self._colour(self.kind))
@@ -95,6 +101,9 @@ class MetricChart(PlotextPlot):
     def _x_extent(self, s: ChartSeries) -> list[list[float]]:
         if self.kind == "loss":
             return [s.loss[0][:1], s.loss[0][-1:], s.eval[0][:1], s.eval[0][-1:]]
+        if self.kind == "pref":
+            return [s.reward_margin[0][:1], s.reward_margin[0][-1:], s.reward_accuracy[0][:1],
+                    s.reward_accuracy[0][-1:]]
         xs = (s.lr if self.kind == "lr" else s.tokens_per_s)[0]
         return [xs[:1], xs[-1:]]
 
@@ -112,12 +121,29 @@ class MetricChart(PlotextPlot):
         for step in s.nonfinite_steps[-16:]:
             plt.vline(step, color=self._colour("nonfinite"))
 
+    def _draw_preference(self, s: ChartSeries) -> None:
+        """The reward margin on the left axis (0 marked: above it the chosen answers win), the accuracy on
+        the right one, fixed to 0..1 so that 0.5 (a coin toss) sits in the middle."""
+        plt = self.plt
+        if s.reward_margin[0]:
+            plt.plot(*s.reward_margin, marker="braille", color=self._colour("margin"), yside="left")
+            plt.hline(0.0, color=self._colour("raw"))
+        if s.reward_accuracy[0]:
+            plt.plot(*s.reward_accuracy, marker="braille", color=self._colour("accuracy"), yside="right")
+            plt.ylim(0, 1, yside="right")
+
 
 def legend_markup() -> str:
     """The loss chart's legend for its border (theme variables, so it follows the theme)."""
     return (f"[${COLOURS['raw']}]━ {t('monitor.legend.train')}[/] "
             f"[${COLOURS['smooth']}]━ {t('monitor.legend.smoothed')}[/] "
             f"[${COLOURS['eval']}]● {t('monitor.legend.eval')}[/]")
+
+
+def preference_legend_markup() -> str:
+    """The DPO chart's legend for its border."""
+    return (f"[${COLOURS['margin']}]━ {t('monitor.legend.margin')}[/] "
+            f"[${COLOURS['accuracy']}]━ {t('monitor.legend.accuracy')}[/]")
 
 
 def step_ticks(lo: float, hi: float, count: int) -> list[float]:
