@@ -71,12 +71,18 @@ CODES: dict[str, tuple[str, str]] = {
     "openai-unsupported-key": (ERROR, "a key OpenAI's fine-tuning API rejects"),
     # linting two files
     "eval-problems": (WARNING, "the eval file has problems of its own"),
-    # OpenAI preference (DPO) files: {"input": {"messages": [...]}, "preferred_output": [...], "non_preferred_output": [...]}
-    "pref-format": (ERROR, "the row is not an OpenAI preference pair (input, preferred_output, non_preferred_output)"),
-    "pref-last-turn": (ERROR, "the input's last turn is not from the user (or a tool result)"),
-    "pref-output-count": (ERROR, "a preferred or non-preferred output is not a list of exactly one message"),
-    "pref-output-role": (ERROR, "a preferred or non-preferred output message is not from the assistant"),
-    "pref-identical": (WARNING, "the preferred and non-preferred outputs are the same: the pair teaches nothing"),
+    # Preference pairs (DPO): every pair format (engine/data/preference.py); some are OpenAI's own (openai_ft/preference.py)
+    "pref-format": (ERROR, "the row is not a preference pair of the file's format (TRL, LLaMA-Factory, OpenAI preference)"),
+    "pref-last-turn": (ERROR, "the prompt's (input's) last turn is not from the user (or a tool result)"),
+    "pref-output-count": (ERROR, "a preferred or non-preferred output is not a list of exactly one message (OpenAI)"),
+    "pref-output-role": (ERROR, "a chosen / rejected (preferred / non-preferred) side does not start with the assistant's answer"),
+    "pref-identical": (WARNING, "the chosen and rejected answers are the same: the pair teaches nothing"),
+    "pref-empty-side": (ERROR, "the chosen or rejected side has no answer (no text, no tool call)"),
+    "pref-no-prompt": (ERROR, "the pair has no prompt (no user turn before the answers)"),
+    "pref-prompt-mismatch": (ERROR, "the two sides of a whole-conversation pair differ before the answer: no shared prompt"),
+    "pref-length-bias": (WARNING, "the chosen answer is the longer (or shorter) one in more than 80% of pairs"),
+    "pref-too-few": (WARNING, "fewer than 500 usable pairs: preference tuning rarely helps"),
+    "pref-media": (WARNING, "an image, audio or video part is dropped (tunewiz trains text models)"),
     # `tunewiz openai validate`: the model and method asked for (problems of the job, not of a row)
     "openai-unknown-model": (ERROR, "the model is not one of OpenAI's fine-tunable models in the catalog"),
     "openai-model-shut-down": (ERROR, "the model (and its fine-tunes) is shut down on the given date"),

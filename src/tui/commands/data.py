@@ -14,6 +14,8 @@ from typing import Any, Optional
 import typer
 
 FORMAT_CHOICES = ("auto", "openai", "alpaca", "sharegpt", "conversation", "text")
+# Preference-pair (DPO) formats: engine.data.preference.PAIR_FORMATS (spelled out so --help stays light).
+PAIR_FORMAT_CHOICES = ("trl", "sharegpt-pairs", "alpaca-pairs", "llamafactory-v1-pairs", "openai-preference")
 TARGET_CHOICES = ("open", "openai")
 TO_CHOICES = ("openai", "alpaca", "sharegpt")
 SEV_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
@@ -28,7 +30,8 @@ def lint(
     file: Path = typer.Argument(..., help="Dataset file: JSONL, a JSON array, or .txt raw text.", show_default=False),
     eval_file: Optional[Path] = typer.Argument(None, help="Optional eval file: also checks train/eval overlap.",
                                                show_default=False),
-    format: str = typer.Option("auto", "--format", "-f", help="auto | openai | alpaca | sharegpt | conversation | text"),
+    format: str = typer.Option("auto", "--format", "-f", help="auto | openai | alpaca | sharegpt | conversation | text; "
+                               "preference pairs: trl | sharegpt-pairs | alpaca-pairs | llamafactory-v1-pairs | openai-preference"),
     target: str = typer.Option("open", "--target", help="open (train locally) | openai (OpenAI's fine-tuning rules, tiktoken, cost)"),
     model: Optional[str] = typer.Option(None, "--model", help="Tokenizer to count with: demo (default), a local folder or hub id; "
                                         "with --target openai the OpenAI model (price and per-example limit)."),
@@ -41,8 +44,8 @@ def lint(
     workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Processes for large JSONL files (default: one per CPU)."),
 ) -> None:
     """Check a dataset before spending GPU hours or API money: structure, quality, personal data, length, cost."""
-    if format not in FORMAT_CHOICES:
-        _bad_args(f"--format {format!r}: use one of {', '.join(FORMAT_CHOICES)}.")
+    if format not in FORMAT_CHOICES and format not in PAIR_FORMAT_CHOICES:
+        _bad_args(f"--format {format!r}: use one of {', '.join(FORMAT_CHOICES + PAIR_FORMAT_CHOICES)}.")
     if target not in TARGET_CHOICES:
         _bad_args(f"--target {target!r}: use one of {', '.join(TARGET_CHOICES)}.")
     if to is not None and to not in TO_CHOICES:
@@ -68,11 +71,16 @@ def lint(
     report = lint_file(file, opts, counter=counter, counter_notice=notice, progress=say)
 
     fix_info = None
+    pairs = report.format in PAIR_FORMAT_CHOICES
+    if pairs and to is not None:
+        _bad_args(f"--to converts chat files; {file} holds preference pairs ({report.format}), which --fix keeps in "
+                  "their own format.")
     if fix is not None and report.fatal is None:
         from engine.data.fix import fix_file
+        from engine.data.pair_lint import fix_pair_file
         from engine.data.records import DatasetError
         try:
-            fix_info = fix_file(file, report, fix, to, opts)
+            fix_info = fix_pair_file(file, report, fix, opts) if pairs else fix_file(file, report, fix, to, opts)
         except DatasetError as e:
             typer.echo(f"tunewiz lint: {e}", err=True)
             raise typer.Exit(2)
@@ -139,6 +147,8 @@ def _print_report(report: Any, strict: bool, fix_info: Any) -> None:
     s.add_column(style="bold")
     s.add_column()
     s.add_row("rows", f"{st['rows']} ({st['examples']} usable, {st['rejected_rows']} with errors, {st['blank_lines']} blank lines)")
+    for label, value in _pair_rows(st):
+        s.add_row(label, value)
     if turns["max"] is not None:
         s.add_row("turns / example", f"min {turns['min']} · median {turns['median']} · p95 {turns['p95']} · max {turns['max']}")
     if dist["max"] is not None:
@@ -176,6 +186,24 @@ def _print_report(report: Any, strict: bool, fix_info: Any) -> None:
     con.print(Text("next:", style="bold"))
     for step in _next_steps(report, strict, fix_info):
         con.print(f"  • {step}")
+
+
+def _pair_rows(st: dict[str, Any]) -> list[tuple[str, str]]:
+    """The statistics only a preference-pair file has: tokens of each part and the length-bias figures."""
+    if "pairs" not in st:
+        return []
+    tok = st["tokens"]
+    est = "" if tok["exact"] else "  (estimate)"
+    out = [("pairs", f"{st['pairs']} ({st.get('identical', 0)} with identical answers)")]
+    for part in ("prompt", "chosen", "rejected"):
+        d = tok.get(part) or {}
+        if d.get("max") is not None:
+            out.append((f"{part} tokens", f"min {d['min']} · median {d['median']} · p95 {d['p95']} · max {d['max']}{est}"))
+    lb = st.get("length_bias") or {}
+    if lb.get("chosen_longer_share") is not None:
+        out.append(("length bias", f"chosen longer in {lb['chosen_longer']} of {lb['chosen_longer'] + lb['rejected_longer']} "
+                    f"pairs ({lb['chosen_longer_share']:.0%}), median length ratio chosen/rejected {lb['median_ratio']}"))
+    return out
 
 
 def print_findings(con: Any, report: Any) -> None:
@@ -219,7 +247,11 @@ def _next_steps(report: Any, strict: bool, fix_info: Any) -> list[str]:
         steps.append("remove or mask personal data and secrets before training: models can repeat them verbatim.")
     if c.get("placeholder"):
         steps.append("fill in the template text ({{name}}, XXX, TODO) or the model will learn to say it.")
-    if c.get("few-rows") or c.get("openai-too-few"):
+    if c.get("pref-length-bias"):
+        steps.append("balance the pairs so that the better answer is not simply the longer (or shorter) one.")
+    if c.get("pref-identical"):
+        steps.append("pairs with identical answers teach nothing: write a worse answer or drop them (--fix does).")
+    if c.get("few-rows") or c.get("openai-too-few") or c.get("pref-too-few"):
         steps.append("collect more examples (500+ clean ones), or try prompting / RAG first.")
     if c.get("short-answers"):
         steps.append("answers are labels: consider a classification model instead of an LLM fine-tune.")

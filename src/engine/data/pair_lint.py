@@ -1,0 +1,408 @@
+"""Linting preference-pair files (DPO data), reported as the `LintReport` of `tunewiz lint`, and their `--fix`.
+
+`lint_pair_file` reads every row through `preference.parse_pair` (the one reader of every pair format),
+then checks what makes a pair useless or harmful for preference training:
+- ``pref-identical``: the two answers are the same (the pair has no gradient).
+- ``pref-empty-side`` / ``pref-no-prompt`` / ``pref-last-turn`` / ``pref-output-role`` / ``pref-prompt-mismatch``:
+  a pair without two answers to one shared prompt (the reader's errors).
+- ``pref-length-bias``: the chosen answer is the longer one in more than `LENGTH_BIAS_SHARE` of pairs (or
+  the shorter one in as many): DPO then learns length, not quality (Park et al. 2024, "Disentangling
+  Length from Quality in Direct Preference Optimization", arXiv:2403.19159).
+- ``pref-too-few``: fewer than `FEW_PAIRS` pairs (the guide's 500-example rule of thumb, applied to pairs).
+- ``duplicate``, the quality and personal-data rules (pii-email, secret, ...) on every text, and the
+  file-level ones (bom, blank-lines, json-array, ...) with the same codes and meaning as for chat files.
+
+Statistics: pairs, tokens of prompt / chosen / rejected (the counter's, or the labelled estimate), and the
+length-bias figures. `fix_pair_file` writes the kept rows unchanged, in the file's own format, as JSONL, and
+every removed row with its reasons to OUT.rejected.jsonl; the input is only read.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import statistics
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import orjson
+
+from . import rules as R
+from .canonical import PreferencePair, Problem
+from .fix import FixResult, rejected_path_for
+from .jsonsafe import scrub, to_json_text
+from .lint.model import Finding, LintOptions, LintReport, Tick
+from .lint.quality import gate, quality_issues, text_gate_hit
+from .pair_messages import side_text
+from .preference import PAIR_FORMATS, SIDE_KEYS, detect_pair_file, looks_like_pair_file, parse_pair
+from .records import DatasetError, FileInfo, iter_lines, iter_records_of, line_problem, sniff
+from .stats import EstimateCounter, TokenCounter, distribution, histogram
+
+FEW_PAIRS = 500                 # the guide: "数据量至少 500+ 样本，否则没意义" (at least 500 examples)
+LENGTH_BIAS_SHARE = 0.8         # chosen longer (or shorter) in more than this share of pairs: a warning
+LENGTH_BIAS_MIN_PAIRS = 20      # below this many pairs with different lengths the share says little
+TOKEN_RULE = "prompt + the longer side, counted as one conversation"
+
+__all__ = ["lint_pair_file", "fix_pair_file", "is_pair_lint", "jsonl_records", "length_bias", "length_bias_message",
+           "same_answers", "FEW_PAIRS", "LENGTH_BIAS_SHARE"]
+
+
+def is_pair_lint(path: str | Path, opts: LintOptions) -> bool:
+    """Whether `lint_file` should lint `path` as preference pairs: a pair format was asked for, or (auto) the
+    file's first rows are pairs. Never raises: an unreadable file is left to the normal path's message."""
+    if opts.format in PAIR_FORMATS:
+        return True
+    if opts.format != "auto" or not looks_like_pair_file(path):
+        return False
+    try:
+        return detect_pair_file(sniff(path)) is not None
+    except DatasetError:
+        return False
+
+
+# ------------------------------------------------------------------------------------------------
+# shared with engine.openai_ft.preference
+
+def cut_last_line(path: Path) -> int | None:
+    """The number of the file's last line when the file does not end with a newline (else None)."""
+    with open(path, "rb") as f:
+        f.seek(0, os.SEEK_END)
+        if not f.tell():
+            return None
+        f.seek(-1, os.SEEK_END)
+        if f.read(1) == b"\n":
+            return None
+        f.seek(0)
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b"")) + 1
+
+
+def jsonl_records(path: Path, bom: bool, blank: list[int]) -> Iterator[tuple[int, Any]]:
+    """(line, value or Problem) for each non-blank JSONL line; the numbers of blank lines go to `blank`."""
+    last_cut = cut_last_line(path)
+    for n, raw in iter_lines(path, bom):
+        body = raw.strip()
+        if not body:
+            blank.append(n)
+            continue
+        try:
+            yield n, orjson.loads(body)
+        except orjson.JSONDecodeError as e:
+            if n == last_cut:
+                yield n, Problem(str(path), n, None, "the last line is cut off (no closing brace / newline): the file "
+                                 "was not completely written or copied. Re-export it, or drop this line.",
+                                 code="truncated-last-line")
+            else:
+                yield n, line_problem(path, n, body, e)
+
+
+def same_answers(pair: PreferencePair) -> bool:
+    """Whether the chosen and rejected answers are the same (apart from surrounding whitespace)."""
+    return side_text(pair.chosen).strip() == side_text(pair.rejected).strip()
+
+
+def length_bias(lengths: list[tuple[int, int]]) -> dict[str, Any]:
+    """The length-bias figures of (chosen, rejected) lengths: pairs, how many have the longer side chosen
+    (ties left out of the share), the share and the median chosen/rejected ratio."""
+    differ = [(c, r) for c, r in lengths if c != r]
+    longer = sum(c > r for c, r in differ)
+    ratios = [c / r for c, r in lengths if r > 0]
+    return {"pairs": len(lengths), "measured_in": "characters", "chosen_longer": longer,
+            "rejected_longer": len(differ) - longer,
+            "chosen_longer_share": round(longer / len(differ), 3) if differ else None,
+            "median_ratio": round(statistics.median(ratios), 3) if ratios else None}
+
+
+def length_bias_message(bias: dict[str, Any]) -> str | None:
+    """The pref-length-bias message when the chosen side is systematically longer (or shorter), else None."""
+    share = bias["chosen_longer_share"]
+    n = bias["chosen_longer"] + bias["rejected_longer"]
+    if share is None or n < LENGTH_BIAS_MIN_PAIRS or LENGTH_BIAS_SHARE >= share >= 1 - LENGTH_BIAS_SHARE:
+        return None
+    side, k = ("longer", bias["chosen_longer"]) if share > 0.5 else ("shorter", bias["rejected_longer"])
+    return (f"the chosen answer is the {side} one in {k} of {n} pairs ({k / n:.0%}; median length ratio chosen/rejected "
+            f"{bias['median_ratio']}): DPO will learn that {side} answers are better, not what makes them better. "
+            f"Add pairs where the better answer is the {'shorter' if side == 'longer' else 'longer'} one, or rewrite "
+            "answers so that length does not give the preference away.")
+
+
+# ------------------------------------------------------------------------------------------------
+# the lint
+
+class _State:
+    def __init__(self, src: str, max_per_code: int) -> None:
+        self.src = src
+        self.max_per_code = max_per_code
+        self.kept: list[Finding] = []
+        self.counts: Counter = Counter()
+        self.kept_per_code: Counter = Counter()
+        self.sev: Counter = Counter()
+        self.error_lines: set[int] = set()
+        self.reject: dict[int, list[tuple[str, str]]] = {}
+        self.rows = 0
+        self.blank: list[int] = []
+        self.seen: dict[bytes, int] = {}
+        self.dupes = 0
+        self.lengths: list[tuple[int, int]] = []
+        self.turns: Counter = Counter()
+        self.pending: list[tuple[int, PreferencePair]] = []
+        self.tokens: list[tuple[int, int, int, int]] = []   # (line, prompt, chosen, rejected)
+        self.formats: Counter = Counter()
+
+    def add(self, code: str, line: int | None, fld: str | None, message: str, severity: str | None = None) -> None:
+        if code not in R.CODES:
+            code = "json-invalid"
+        sev = severity or R.CODES[code][0]
+        self.counts[code] += 1
+        self.sev[sev] += 1
+        if self.counts[code] <= self.max_per_code:
+            self.kept_per_code[code] += 1
+            self.kept.append(Finding(code, sev, line, fld, message))
+        if sev == R.ERROR and line is not None:
+            self.error_lines.add(line)
+            self.reject.setdefault(line, []).append((code, message))
+
+
+def _pair_key(pair: PreferencePair) -> bytes:
+    doc = [[m.to_template_dict() for m in part] for part in (pair.prompt, pair.chosen, pair.rejected)]
+    try:
+        data = orjson.dumps([doc, pair.tools], option=orjson.OPT_SORT_KEYS)
+    except (TypeError, orjson.JSONEncodeError):
+        data = repr(doc).encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(data, digest_size=12).digest()
+
+
+def _conv(msgs: list[Any]) -> list[dict[str, Any]]:
+    return [m.to_template_dict() for m in msgs]
+
+
+def _count(st: _State, counter: TokenCounter) -> None:
+    """Tokens of the pending pairs: prompt alone, prompt + chosen, prompt + rejected (in one batch)."""
+    if not st.pending:
+        return
+    convs: list[list[dict[str, Any]]] = []
+    tools: list[Any] = []
+    for _, p in st.pending:
+        prompt = _conv(p.prompt)
+        convs += [prompt, prompt + _conv(p.chosen), prompt + _conv(p.rejected)]
+        tools += [p.tools] * 3
+    try:
+        counts = counter.count_chats(convs, tools)
+    except Exception:  # noqa: BLE001 - a template that cannot render one row must not lose the count
+        counts = EstimateCounter().count_chats(convs, tools)
+    for i, (line, _) in enumerate(st.pending):
+        p, c, r = counts[3 * i:3 * i + 3]
+        st.tokens.append((line, p, max(c - p, 0), max(r - p, 0)))
+    st.pending.clear()
+
+
+def _records(info: FileInfo, st: _State) -> Iterator[tuple[int, Any]]:
+    if info.layout == "jsonl":
+        return jsonl_records(info.path, info.bom, st.blank)
+    return iter_records_of(info)
+
+
+def _check(st: _State, n: int, rec: Any, fmt: str, columns: dict | None, keys: tuple[str, str]) -> None:
+    if isinstance(rec, Problem):
+        st.add(rec.code or "json-invalid", n, rec.field, rec.message)
+        return
+    pair, probs = parse_pair(rec, fmt, st.src, n, columns=columns)
+    for p in probs:
+        st.add(p.code or "json-invalid", n, p.field, p.message, p.severity)
+    if pair is None:
+        return
+    st.formats[fmt] += 1
+    texts = [("prompt", side_text(pair.prompt)), (keys[0], side_text(pair.chosen)), (keys[1], side_text(pair.rejected))]
+    for fld, text in texts:
+        if text and text_gate_hit(text):
+            for code, msg in quality_issues(text, gate(text)):
+                st.add(code, n, fld, msg)
+    if n in st.error_lines:  # a secret: the row is rejected
+        return
+    if same_answers(pair):
+        msg = (f"{keys[0]} and {keys[1]} are the same answer, so the pair teaches nothing; write a worse answer as "
+               f"{keys[1]}, or drop the pair (--fix does).")
+        st.add("pref-identical", n, keys[1], msg)
+        st.reject.setdefault(n, []).append(("pref-identical", msg))
+        return
+    key = _pair_key(pair)
+    first = st.seen.get(key)
+    if first is not None:
+        st.dupes += 1
+        msg = f"exact duplicate of the pair on line {first}; duplicates over-weight one preference. Drop it (--fix does)."
+        st.add("duplicate", n, None, msg)
+        st.reject.setdefault(n, []).append(("duplicate", msg))
+        return
+    st.seen[key] = n
+    st.lengths.append((len(texts[1][1]), len(texts[2][1])))
+    st.turns[len(pair.prompt)] += 1
+    st.pending.append((n, pair))
+
+
+def lint_pair_file(path: str | Path, opts: LintOptions | None = None, *, counter: TokenCounter | None = None,
+                   counter_notice: str | None = None, progress: Callable[[str], None] | None = None,
+                   tick: Tick | None = None) -> LintReport:
+    """Lints a preference-pair file. Never raises for the file's content: an unreadable file gives a report
+    with `fatal` set (exit code 2). `opts.format` is "auto" or one of PAIR_FORMATS; `opts.columns` a
+    LLaMA-Factory column map; `opts.max_length` reports pairs longer than that (prompt + the longer side)."""
+    opts = opts or LintOptions()
+    say = progress or (lambda m: None)
+    src = str(path)
+    t0 = time.perf_counter()
+    try:
+        info = sniff(path)
+        fmt = opts.format if opts.format in PAIR_FORMATS else detect_pair_file(info)
+        if fmt is None:
+            raise DatasetError(f"{src}: no preference pairs found in the first rows; a pair file holds rows like "
+                               + "; or ".join(PAIR_FORMATS.values()), code="unknown-format")
+    except DatasetError as e:
+        return _fatal(src, e)
+    say(f"checking preference pairs in {src} ({info.size / 1e6:.1f} MB, {fmt}, {info.layout})")
+    counter = counter or EstimateCounter("no tokenizer requested")
+    st = _State(src, opts.max_per_code)
+    keys = (opts.columns or {}).get("chosen", SIDE_KEYS[fmt][0]), (opts.columns or {}).get("rejected", SIDE_KEYS[fmt][1])
+    try:
+        for n, rec in _records(info, st):
+            st.rows += 1
+            _check(st, n, rec, fmt, opts.columns, keys)
+            if len(st.pending) >= 256:
+                _count(st, counter)
+            if tick is not None and not st.rows & 255:
+                tick("scan", st.rows, 0)
+    except DatasetError as e:  # an array file that turns out not to be UTF-8 past the sniffed head
+        return _fatal(src, e)
+    _count(st, counter)
+    _file_findings(st, info, fmt, counter, counter_notice, opts)
+    stats = _stats(st, info, fmt, counter, counter_notice, opts)
+    stats["seconds"] = round(time.perf_counter() - t0, 3)
+    findings = sorted(st.kept, key=lambda f: (f.line is not None, f.line or 0))
+    return LintReport(file=src, format=fmt, rows=st.rows, findings=findings, stats=stats, counts=st.counts,
+                      severities=st.sev, layout=info.layout, reject_lines=st.reject)
+
+
+def _fatal(src: str, e: DatasetError) -> LintReport:
+    fatal = Finding(e.code if e.code in R.CODES else "file-unreadable", R.ERROR, None, None, e.message)
+    return LintReport(file=src, format=None, rows=0, findings=[fatal], stats={}, fatal=fatal,
+                      counts=Counter({fatal.code: 1}), severities=Counter({R.ERROR: 1}))
+
+
+def _file_findings(st: _State, info: FileInfo, fmt: str, counter: TokenCounter, notice: str | None,
+                   opts: LintOptions) -> None:
+    if info.bom:
+        st.add("bom", 1, None, "the file starts with a UTF-8 byte-order mark (BOM); some loaders choke on it. "
+               "Save as 'UTF-8' without BOM, or let --fix drop it.")
+    if info.layout == "array":
+        st.add("json-array", 1, None, "the file is one JSON array: tunewiz reads it (whole, into memory); "
+               "--fix OUT writes JSONL.")
+    elif info.layout == "concatenated":
+        st.add("json-pretty-printed", 1, None, "the file holds pretty-printed JSON objects spread over several lines; "
+               "JSONL needs one pair per line: re-save with `jq -c . FILE`, or --fix OUT.")
+    if st.blank:
+        st.add("blank-lines", st.blank[0], None, f"{len(st.blank)} blank line(s) (first at line(s) "
+               f"{', '.join(map(str, st.blank[:5]))}); strict JSONL readers fail on them. Delete them or use --fix.")
+    pairs = len(st.lengths)
+    if pairs < FEW_PAIRS:
+        st.add("pref-too-few", None, None, f"only {pairs} usable pair(s); with fewer than {FEW_PAIRS} clean examples "
+               "fine-tuning rarely helps (the guide's rule of thumb, which holds for pairs as much as for "
+               "conversations). Collect more pairs; OpenAI's own floor for preference jobs is 10.")
+    msg = length_bias_message(length_bias(st.lengths))
+    if msg:
+        st.add("pref-length-bias", None, None, msg)
+    if not counter.exact:
+        st.add("token-estimate", None, None, f"token counts are an estimate: {notice or counter.label}.")
+    if opts.max_length:
+        over = [(line, p + max(c, r)) for line, p, c, r in st.tokens if p + max(c, r) > opts.max_length]
+        for line, k in over[:opts.max_per_code]:
+            st.add("too-long", line, None, f"{'' if counter.exact else 'about '}{k} tokens (prompt + the longer answer), "
+                   f"more than --max-length {opts.max_length}: the answer would be cut off in training. Shorten it, "
+                   "or raise max_length.")
+
+
+def _stats(st: _State, info: FileInfo, fmt: str, counter: TokenCounter, notice: str | None,
+           opts: LintOptions) -> dict[str, Any]:
+    per = Counter(p + max(c, r) for _, p, c, r in st.tokens)
+    prompt, chosen, rejected = (Counter(t[i] for t in st.tokens) for i in (1, 2, 3))
+    total = int(sum(p + c + r for _, p, c, r in st.tokens))
+    n = len(st.tokens)
+    out: dict[str, Any] = {
+        "format": fmt, "layout": info.layout, "bytes": info.size, "rows": st.rows, "examples": n, "pairs": n,
+        "rejected_rows": len(st.error_lines), "blank_lines": len(st.blank), "turns": distribution(st.turns),
+        "tokens": {"counter": counter.label, "exact": counter.exact, "per_example": distribution(per), "total": total,
+                   "histogram": histogram(per), "rule": TOKEN_RULE,
+                   "over_max_length": sum(c for v, c in per.items() if opts.max_length and v > opts.max_length),
+                   "prompt": distribution(prompt), "chosen": distribution(chosen), "rejected": distribution(rejected)},
+        "length_bias": length_bias(st.lengths),
+        "duplicates": {"exact": st.dupes, "near": 0},
+        "identical": st.counts.get("pref-identical", 0),
+        "findings_by_code": dict(sorted(st.counts.items())),
+        "errors": st.sev.get(R.ERROR, 0), "warnings": st.sev.get(R.WARNING, 0), "infos": st.sev.get(R.INFO, 0),
+        "findings_truncated": any(st.counts[c] > st.kept_per_code[c] for c in st.counts),
+    }
+    if notice:
+        out["tokens"]["notice"] = notice
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# --fix
+
+def _rejected_line(row: dict[str, Any]) -> bytes:
+    try:
+        return orjson.dumps(row) + b"\n"
+    except orjson.JSONEncodeError:
+        if "row" in row:
+            row["row_text"] = to_json_text(row.pop("row"))
+        return orjson.dumps(scrub(row)) + b"\n"
+
+
+def fix_pair_file(path: str | Path, report: LintReport, out: str | Path, opts: LintOptions | None = None, *,
+                  dry_run: bool = False) -> FixResult:
+    """Writes the pairs without errors, duplicates or identical answers to `out` (JSONL, each row as it was
+    in the input, so the format stays the same) and every removed row with its reasons to OUT.rejected.jsonl.
+    Raises DatasetError when `out` would overwrite the input or cannot be written."""
+    opts = opts or LintOptions()
+    src = Path(path)
+    out_p, rej_p = Path(out), rejected_path_for(out)
+    if report.fatal is not None or report.format not in PAIR_FORMATS:
+        raise DatasetError(f"{src}: not a readable pair file, so there is nothing to fix.", code="file-unreadable")
+    for p in (out_p, rej_p):
+        if p.resolve() == src.resolve():
+            raise DatasetError(f"{p}: --fix would overwrite the input file; write the cleaned copy elsewhere.",
+                               code="bad-argument")
+    info = sniff(src)
+    fmt = report.format
+    kept = rejected = rows = 0
+    tmp_out = out_p.with_name(f".{out_p.name}.tmp-{os.getpid()}")
+    tmp_rej = rej_p.with_name(f".{rej_p.name}.tmp-{os.getpid()}")
+    try:
+        if not dry_run:
+            out_p.parent.mkdir(parents=True, exist_ok=True)
+        with (open(os.devnull, "wb") if dry_run else open(tmp_out, "wb")) as fo, \
+                (open(os.devnull, "wb") if dry_run else open(tmp_rej, "wb")) as fr:
+            for n, rec in iter_records_of(info):
+                rows += 1
+                # the lint's reasons (the reader's errors, secrets, duplicates, identical answers): what a user saw
+                reasons = list(report.reject_lines.get(n, []))
+                if isinstance(rec, Problem) and not reasons:
+                    reasons.append((rec.code or "json-invalid", rec.message))
+                if reasons:
+                    rejected += 1
+                    row: dict[str, Any] = {"line": n, "reasons": [{"code": c, "message": m} for c, m in reasons]}
+                    if isinstance(rec, Problem):
+                        row["error"] = str(rec)
+                    else:
+                        row["row"] = rec
+                    fr.write(_rejected_line(row))
+                else:
+                    kept += 1
+                    fo.write(orjson.dumps(rec) + b"\n")
+        if not dry_run:
+            os.replace(tmp_out, out_p)
+            os.replace(tmp_rej, rej_p)
+    except OSError as e:
+        raise DatasetError(f"{out_p}: cannot be written ({e.strerror}).", code="file-unreadable") from None
+    finally:
+        for t in (() if dry_run else (tmp_out, tmp_rej)):
+            if t.exists():
+                t.unlink()
+    return FixResult(out=str(out_p), rejected_path=str(rej_p), rows=rows, kept=kept, rejected=rejected, format=fmt)

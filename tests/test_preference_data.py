@@ -1,0 +1,279 @@
+"""Preference pairs (DPO data): one reader for every format (TRL, LLaMA-Factory ShareGPT / Alpaca / v1, OpenAI),
+the pair lint behind `tunewiz lint PAIRS` (identical answers, empty sides, prompt mismatch, length bias, too few,
+duplicates), its statistics, and `--fix` that keeps each pair's own shape."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from engine.data.canonical import PreferencePair
+from engine.data.lint import LintOptions, lint_file
+from engine.data.pair_lint import fix_pair_file
+from engine.data.preference import PAIR_FORMATS, detect_pair_format, parse_pair, read_pairs
+from engine.data.rules import CODES
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE = REPO / "sample_data" / "support_preference.jsonl"
+
+
+def write_jsonl(path: Path, rows: list) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def msgs(pair: PreferencePair) -> tuple[list, list, list]:
+    return tuple([m.to_template_dict() for m in part] for part in (pair.prompt, pair.chosen, pair.rejected))
+
+
+def one(row: dict, fmt: str | None = None) -> tuple[PreferencePair | None, list]:
+    fmt = fmt or detect_pair_format(row)
+    assert fmt is not None, row
+    return parse_pair(row, fmt, "pairs.jsonl", 7)
+
+
+def tunewiz(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "tui.cli", "lint", *args], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+
+
+# --------------------------------------------------------------------------- readers, one per shape
+
+def test_trl_plain_strings_and_conversational_pairs():
+    pair, probs = one({"prompt": "Where is order A-20418?", "chosen": "It ships Monday.", "rejected": "No idea."})
+    assert not probs
+    assert msgs(pair) == ([{"role": "user", "content": "Where is order A-20418?"}],
+                          [{"role": "assistant", "content": "It ships Monday."}],
+                          [{"role": "assistant", "content": "No idea."}])
+    pair, probs = one({"prompt": [{"role": "system", "content": "Be kind."}, {"role": "user", "content": "hi"}],
+                       "chosen": [{"role": "assistant", "content": "Hello!"}],
+                       "rejected": [{"role": "assistant", "content": "What."}]})
+    assert not probs and detect_pair_format({"prompt": [], "chosen": [], "rejected": []}) == "trl"
+    assert [m["role"] for m in msgs(pair)[0]] == ["system", "user"] and msgs(pair)[1][0]["content"] == "Hello!"
+
+
+def test_trl_implicit_prompt_is_split_at_the_common_prefix():
+    conv = [{"role": "user", "content": "退货要几天？"}, {"role": "assistant", "content": "签收后30天内可退。"},
+            {"role": "user", "content": "运费呢？"}]
+    pair, probs = one({"chosen": conv + [{"role": "assistant", "content": "质量问题免运费。"}],
+                       "rejected": conv + [{"role": "assistant", "content": "自己付。"}]})
+    assert not probs
+    prompt, chosen, rejected = msgs(pair)
+    assert prompt == conv and chosen == [{"role": "assistant", "content": "质量问题免运费。"}]
+    assert rejected == [{"role": "assistant", "content": "自己付。"}]
+    # answers that begin alike (an assistant turn both share) still start after the user's turn
+    check = {"role": "assistant", "content": "Let me check."}
+    pair, probs = one({"chosen": conv + [check, {"role": "assistant", "content": "Free."}],
+                       "rejected": conv + [check, {"role": "assistant", "content": "$7."}]})
+    assert not probs and msgs(pair)[0] == conv and msgs(pair)[1] == [check, {"role": "assistant", "content": "Free."}]
+    # a shared tool call and its result are part of the prompt (as TRL's extract_prompt splits them)
+    call = {"role": "assistant", "content": "", "tool_calls": [{"type": "function", "function": {"name": "track", "arguments": "{}"}}]}
+    tool = {"role": "tool", "content": "shipped"}
+    pair, probs = one({"chosen": conv + [call, tool, {"role": "assistant", "content": "Shipped!"}],
+                       "rejected": conv + [call, tool, {"role": "assistant", "content": "Lost."}]})
+    assert not probs and msgs(pair)[0] == conv + [call, tool] and msgs(pair)[2] == [{"role": "assistant", "content": "Lost."}]
+    # an explicit prompt that the sides repeat (a common export): the repetition is dropped
+    pair, probs = one({"prompt": conv, "chosen": conv + [{"role": "assistant", "content": "Free."}],
+                       "rejected": conv + [{"role": "assistant", "content": "$7."}]})
+    assert not probs and msgs(pair)[0] == conv and msgs(pair)[1] == [{"role": "assistant", "content": "Free."}]
+    # plain strings: the common text, the space before the answers going with them (as TRL does)
+    pair, probs = one({"chosen": "Q: refund time? A: 3 days", "rejected": "Q: refund time? A: never"})
+    assert not probs and msgs(pair)[0][0]["content"] == "Q: refund time? A:"
+    assert (msgs(pair)[1][0]["content"], msgs(pair)[2][0]["content"]) == (" 3 days", " never")
+
+
+def test_sharegpt_pairs_with_system_tools_and_a_function_call():
+    tools = [{"name": "track", "description": "track an order", "parameters": {"type": "object"}}]
+    row = {"conversations": [{"from": "human", "value": "Track A-31337 please"}],
+           "chosen": {"from": "function_call", "value": json.dumps({"name": "track", "arguments": {"order": "A-31337"}})},
+           "rejected": {"from": "gpt", "value": "Track it yourself."},
+           "system": "You are Beanlight support.", "tools": json.dumps(tools)}
+    assert detect_pair_format(row) == "sharegpt-pairs"
+    pair, probs = one(row)
+    assert not probs
+    prompt, chosen, rejected = msgs(pair)
+    assert prompt == [{"role": "system", "content": "You are Beanlight support."},
+                      {"role": "user", "content": "Track A-31337 please"}]
+    call = chosen[0]["tool_calls"][0]["function"]
+    assert call["name"] == "track" and json.loads(call["arguments"]) == {"order": "A-31337"}
+    assert rejected == [{"role": "assistant", "content": "Track it yourself."}] and pair.tools == tools
+
+
+def test_alpaca_pairs_with_history_and_renamed_columns():
+    row = {"q": "Translate", "ctx": "猫", "better": "cat", "worse": "dog", "history": [["hi", "hello"]]}
+    cols = {"prompt": "q", "query": "ctx", "chosen": "better", "rejected": "worse"}
+    pair, probs = parse_pair(row, "alpaca-pairs", "x.json", 3, columns=cols)
+    assert not probs
+    prompt, chosen, rejected = msgs(pair)
+    assert prompt == [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"},
+                      {"role": "user", "content": "Translate\n猫"}]
+    assert (chosen[0]["content"], rejected[0]["content"]) == ("cat", "dog")
+    assert detect_pair_format({"instruction": "x", "input": "", "chosen": "a", "rejected": "b"}) == "alpaca-pairs"
+
+
+def test_llamafactory_v1_parts_reasoning_tool_calls_and_a_dropped_image():
+    user = {"role": "user", "content": [{"type": "text", "value": "What is on this receipt?"},
+                                        {"type": "image_url", "value": "receipt.png"}], "loss_weight": 0.0}
+    row = {"chosen_messages": [user, {"role": "assistant", "loss_weight": 1.0, "content": [
+               {"type": "reasoning", "value": "The total is printed at the bottom."},
+               {"type": "text", "value": "A total of $129."}]}],
+           "rejected_messages": [user, {"role": "assistant", "loss_weight": 1.0, "content": [
+               {"type": "tool_call", "value": json.dumps({"name": "ocr", "arguments": {"file": "receipt.png"}})}]}]}
+    assert detect_pair_format(row) == "llamafactory-v1-pairs"
+    pair, probs = one(row)
+    prompt, chosen, rejected = msgs(pair)
+    assert prompt == [{"role": "user", "content": "What is on this receipt?"}]
+    assert chosen == [{"role": "assistant", "content": "A total of $129.",
+                       "reasoning_content": "The total is printed at the bottom."}]
+    assert rejected[0]["tool_calls"][0]["function"]["name"] == "ocr"
+    # the image is named once (the shared prompt repeats it on both sides), as a warning that keeps the row
+    assert [(p.code, p.severity, p.line, p.field) for p in probs] == [
+        ("pref-media", "warning", 7, "chosen_messages[0].content[1]")]
+
+
+def test_openai_preference_rows_and_think_tags_become_reasoning():
+    row = {"input": {"messages": [{"role": "user", "content": [{"type": "text", "text": "2+2?"}]}],
+                     "tools": [{"type": "function", "function": {"name": "calc"}}]},
+           "preferred_output": [{"role": "assistant", "content": "<think>add them</think>4"}],
+           "non_preferred_output": [{"role": "assistant", "content": "5", "reasoning_content": "guess"}]}
+    pair, probs = one(row)
+    assert not probs and detect_pair_format(row) == "openai-preference"
+    prompt, chosen, rejected = msgs(pair)
+    assert prompt == [{"role": "user", "content": "2+2?"}]
+    assert chosen == [{"role": "assistant", "content": "4", "reasoning_content": "add them"}]
+    assert rejected == [{"role": "assistant", "content": "5", "reasoning_content": "guess"}]
+    assert pair.tools == [{"type": "function", "function": {"name": "calc"}}]
+
+
+def test_sft_rows_are_not_pairs():
+    assert detect_pair_format({"messages": [{"role": "user", "content": "hi"}]}) is None
+    assert detect_pair_format({"instruction": "x", "output": "y"}) is None
+    assert detect_pair_format(["chosen", "rejected"]) is None
+
+
+# --------------------------------------------------------------------------- problems name line, field, what to do
+
+@pytest.mark.parametrize("row, code, field", [
+    ({"prompt": "hi", "chosen": "", "rejected": "no"}, "pref-empty-side", "chosen"),
+    ({"prompt": "hi", "chosen": "yes"}, "missing-key", "rejected"),
+    ({"prompt": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}],
+      "chosen": "a", "rejected": "b"}, "pref-last-turn", "prompt"),
+    ({"chosen": [{"role": "user", "content": "refund?"}, {"role": "assistant", "content": "yes"}],
+      "rejected": [{"role": "user", "content": "REFUND NOW"}, {"role": "assistant", "content": "no"}]},
+     "pref-prompt-mismatch", "rejected[0]"),
+    ({"prompt": "hi", "chosen": [{"role": "user", "content": "again"}], "rejected": "b"}, "pref-output-role", "chosen[0]"),
+    ({"prompt": "hi", "chosen": 42, "rejected": "b"}, "mistyped-key", "chosen"),
+    ({"conversations": [{"from": "human", "value": "hi"}], "chosen": {"from": "gpt", "value": "a"},
+      "rejected": {"from": "robot", "value": "b"}}, "unknown-role", "rejected.from"),
+])
+def test_a_bad_pair_is_a_problem_with_its_line_field_and_a_fix(row, code, field):
+    pair, probs = one(row)
+    assert pair is None
+    errors = [p for p in probs if p.severity == "error"]
+    assert [(p.code, p.field, p.line, p.source) for p in errors][:1] == [(code, field, 7, "pairs.jsonl")]
+    assert code in CODES and len(errors[0].message) > 30
+
+
+def test_read_pairs_keeps_the_good_rows_and_reports_the_bad_ones(tmp_path):
+    f = write_jsonl(tmp_path / "p.jsonl", [{"prompt": "a", "chosen": "b", "rejected": "c"},
+                                           {"prompt": "a", "chosen": "", "rejected": "c"},
+                                           {"messages": [{"role": "user", "content": "sft row"}]}])
+    got = read_pairs(f)
+    assert (got.format, got.rows, len(got.pairs), got.layout) == ("trl", 3, 1, "jsonl")
+    assert [(p.line, p.code) for p in got.problems] == [(2, "pref-empty-side"), (3, "pref-format")]
+    assert "supervised (SFT) row" in got.problems[1].message
+    assert set(PAIR_FORMATS) == {"trl", "sharegpt-pairs", "alpaca-pairs", "llamafactory-v1-pairs", "openai-preference"}
+
+
+def test_the_sample_preference_file_reads_as_96_bilingual_pairs():
+    got = read_pairs(SAMPLE)
+    assert (got.format, got.rows, len(got.pairs), got.problems) == ("trl", 96, 96, [])
+    assert sum(any("\u4e00" <= c <= "\u9fff" for c in p.prompt[-1].content) for p in got.pairs) == 48
+
+
+# --------------------------------------------------------------------------- lint
+
+def pair_rows(n: int, chosen_longer: int) -> list[dict]:
+    """n distinct pairs; in the first `chosen_longer` the chosen answer is the longer one."""
+    rows = []
+    for i in range(n):
+        good, bad = f"Order A-{20000 + i} ships on day {i}, and we refund the return label.", f"No. ({i})"
+        if i >= chosen_longer:
+            good, bad = f"Yes, order A-{20000 + i} ships today.", f"Orders like A-{20000 + i} never ship; stop asking, we will not help you at all."
+        rows.append({"prompt": f"Where is A-{20000 + i}?", "chosen": good, "rejected": bad})
+    return rows
+
+
+def test_lint_finds_identical_duplicate_and_too_few_pairs_and_fix_drops_them(tmp_path):
+    rows = pair_rows(30, 15)
+    rows.append({"prompt": "Same?", "chosen": "Same answer.", "rejected": " Same answer. "})   # line 31
+    rows.append(dict(rows[0]))                                                                  # line 32
+    rows.append({"prompt": "hi", "chosen": "", "rejected": "x"})                                # line 33
+    f = write_jsonl(tmp_path / "pairs.jsonl", rows)
+    before = hashlib.sha256(f.read_bytes()).hexdigest()
+    report = lint_file(f, LintOptions())
+    assert report.format == "trl" and report.exit_code() == 1
+    by = {(x.code, x.line) for x in report.findings}
+    assert {("pref-identical", 31), ("duplicate", 32), ("pref-empty-side", 33), ("pref-too-few", None)} <= by
+    assert report.stats["pairs"] == 30 and report.stats["duplicates"]["exact"] == 1 and report.stats["identical"] == 1
+    assert "30 usable pair(s)" in next(x.message for x in report.findings if x.code == "pref-too-few")
+    res = fix_pair_file(f, report, tmp_path / "clean.jsonl")
+    assert (res.rows, res.kept, res.rejected, res.format) == (33, 30, 3, "trl")
+    kept = [json.loads(x) for x in (tmp_path / "clean.jsonl").read_text("utf-8").splitlines()]
+    assert kept == rows[:30]  # same shape, unchanged
+    rej = [json.loads(x) for x in (tmp_path / "clean.jsonl.rejected.jsonl").read_text("utf-8").splitlines()]
+    assert [(r["line"], r["reasons"][0]["code"]) for r in rej] == [(31, "pref-identical"), (32, "duplicate"),
+                                                                   (33, "pref-empty-side")]
+    assert hashlib.sha256(f.read_bytes()).hexdigest() == before
+
+
+def test_length_bias_is_reported_with_its_share_and_ratio(tmp_path):
+    biased = lint_file(write_jsonl(tmp_path / "biased.jsonl", pair_rows(40, 36)), LintOptions())
+    lb = biased.stats["length_bias"]
+    assert (lb["pairs"], lb["chosen_longer"], lb["rejected_longer"], lb["chosen_longer_share"]) == (40, 36, 4, 0.9)
+    assert lb["median_ratio"] > 2
+    msg = next(x.message for x in biased.findings if x.code == "pref-length-bias")
+    assert "36 of 40 pairs (90%" in msg and "longer answers are better" in msg
+    fair = lint_file(write_jsonl(tmp_path / "fair.jsonl", pair_rows(40, 20)), LintOptions())
+    assert "pref-length-bias" not in fair.counts and fair.stats["length_bias"]["chosen_longer_share"] == 0.5
+    short = lint_file(write_jsonl(tmp_path / "short.jsonl", pair_rows(40, 2)), LintOptions())
+    assert "shorter answers are better" in next(x.message for x in short.findings if x.code == "pref-length-bias")
+
+
+def test_the_sample_file_lints_clean_of_errors_and_unbiased():
+    report = lint_file(SAMPLE, LintOptions())
+    assert report.format == "trl" and report.exit_code() == 0
+    assert "pref-length-bias" not in report.counts and report.counts["pii-email"] > 40
+    st = report.stats
+    assert st["pairs"] == 96 and 0.4 < st["length_bias"]["chosen_longer_share"] < 0.6
+    for part in ("prompt", "chosen", "rejected"):
+        assert st["tokens"][part]["median"] > 0
+    assert st["tokens"]["per_example"]["max"] >= st["tokens"]["prompt"]["max"]
+
+
+def test_sft_files_still_lint_as_chat_files():
+    report = lint_file(REPO / "sample_data" / "support_openai.jsonl", LintOptions(workers=1))
+    assert report.format == "openai" and "pairs" not in report.stats
+
+
+def test_the_cli_detects_a_pair_file_json_exit_codes_and_fix(tmp_path):
+    f = write_jsonl(tmp_path / "p.jsonl", pair_rows(12, 6) + [{"prompt": "x", "chosen": "a", "rejected": ""}])
+    p = tunewiz(str(f), "--json", "--no-tokenizer")
+    assert p.returncode == 1 and "Traceback" not in p.stderr
+    d = json.loads(p.stdout)
+    assert set(d) == {"file", "format", "rows", "findings", "stats"} and (d["format"], d["rows"]) == ("trl", 13)
+    assert {"code": "pref-empty-side", "severity": "error", "line": 13, "field": "rejected"}.items() <= \
+        next(x for x in d["findings"] if x["code"] == "pref-empty-side").items()
+    out = tmp_path / "clean.jsonl"
+    p = tunewiz(str(f), "--no-tokenizer", "--fix", str(out))
+    assert p.returncode == 1 and "kept 12 of 13 rows" in " ".join(p.stdout.split())
+    assert "length bias" in p.stdout and "chosen tokens" in p.stdout
+    p = tunewiz(str(out), "--no-tokenizer", "--format", "trl")
+    assert p.returncode == 0, p.stdout
+    p = tunewiz(str(f), "--no-tokenizer", "--fix", str(out), "--to", "openai")
+    assert p.returncode == 2 and "preference pairs" in p.stderr
