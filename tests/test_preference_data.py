@@ -277,3 +277,23 @@ def test_the_cli_detects_a_pair_file_json_exit_codes_and_fix(tmp_path):
     assert p.returncode == 0, p.stdout
     p = tunewiz(str(f), "--no-tokenizer", "--fix", str(out), "--to", "openai")
     assert p.returncode == 2 and "preference pairs" in p.stderr
+
+
+def test_openai_validate_and_the_training_reader_read_openai_pairs_alike(tmp_path):
+    """`tunewiz openai validate --method dpo` keeps OpenAI's own rules but reads messages, identical answers and
+    length bias through the shared pair reader, so a file both accept means the same pairs to each."""
+    from datetime import date
+
+    from engine.openai_ft.validate import validate_file
+    rows = [{"input": {"messages": [{"role": "user", "content": [{"type": "text", "text": f"Where is A-{30000 + i}?"}]}]},
+             "preferred_output": [{"role": "assistant", "content": f"<think>look up A-{30000 + i}</think>It left our "
+                                   f"warehouse on day {i} and arrives within 3 business days."}],
+             "non_preferred_output": [{"role": "assistant", "content": f"Dunno ({i})."}]} for i in range(30)]
+    f = write_jsonl(tmp_path / "dpo.jsonl", rows)
+    v = validate_file(f, model="gpt-4o-mini", method="dpo", today=date(2026, 6, 1))
+    bias = next(x for x in v.report.findings if x.code == "pref-length-bias")
+    assert "preferred answer is the longer one in 30 of 30 pairs" in bias.message
+    assert v.report.stats["length_bias"]["chosen_longer_share"] == 1.0 and v.examples == 30
+    got = read_pairs(f)
+    assert (got.format, len(got.pairs)) == ("openai-preference", 30)
+    assert got.pairs[0].chosen[0].reasoning == "look up A-30000" and got.pairs[0].prompt[0].content == "Where is A-30000?"

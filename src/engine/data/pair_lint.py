@@ -49,11 +49,13 @@ __all__ = ["lint_pair_file", "fix_pair_file", "is_pair_lint", "jsonl_records", "
 
 
 def is_pair_lint(path: str | Path, opts: LintOptions) -> bool:
-    """Whether `lint_file` should lint `path` as preference pairs: a pair format was asked for, or (auto) the
-    file's first rows are pairs. Never raises: an unreadable file is left to the normal path's message."""
+    """Whether `lint_file` should lint `path` as preference pairs: a pair format was asked for, or (auto, for
+    local training) the file's first rows are pairs. `--target openai` keeps OpenAI's supervised rules (its
+    preference files are `tunewiz openai validate --method dpo`'s). Never raises: an unreadable file is left
+    to the normal path's message."""
     if opts.format in PAIR_FORMATS:
         return True
-    if opts.format != "auto" or not looks_like_pair_file(path):
+    if opts.format != "auto" or opts.target == "openai" or not looks_like_pair_file(path):
         return False
     try:
         return detect_pair_file(sniff(path)) is not None

@@ -1,4 +1,4 @@
-"""OpenAI preference files (DPO): reading and checking them, reported as a `LintReport` like `tunewiz lint`'s.
+"""OpenAI preference files (DPO): OpenAI's own rules for them, reported as a `LintReport` like `tunewiz lint`'s.
 
 One JSON object a line:
 
@@ -11,6 +11,12 @@ report with `fatal` set (exit code 2), every other problem a finding naming its 
 those of docs/lint-codes.md: the `pref-` ones are this format's own, the others mean what they mean for a
 chat file (json-invalid, missing-key, unknown-role, duplicate, pii-email, secret, ...).
 
+What every pair format shares is `engine.data`'s: the messages are read by the pair reader
+(`pair_messages.read_message`, the one reader of the `openai-preference` format that training uses too),
+identical answers, length bias and the JSONL records come from `pair_lint`. Kept here: OpenAI's contract
+(the keys and roles it accepts, one output message, a JSON array / BOM / blank lines as errors, at least
+10 pairs, the per-example token limit and the price).
+
 Tokens per pair: input + preferred + non_preferred, counted as one conversation (each message with
 OpenAI's per-message overhead when tiktoken is loaded). This is an estimate of what OpenAI bills: it
 processes the input once with each output, and its pricing page gives no separate DPO rule.
@@ -18,7 +24,6 @@ processes the input once with each output, and its pricing page gives no separat
 from __future__ import annotations
 
 import hashlib
-import os
 import time
 from collections import Counter
 from pathlib import Path
@@ -27,10 +32,12 @@ from typing import Any, Callable, Iterator
 import orjson
 
 from engine.data import rules as R
-from engine.data.canonical import Problem
+from engine.data.canonical import Message, PreferencePair, Problem
 from engine.data.lint import OPENAI_MSG_KEYS, Finding, LintReport, quality_issues
 from engine.data.lint.quality import gate, text_gate_hit
-from engine.data.records import DatasetError, iter_lines, iter_records_of, line_problem, sniff
+from engine.data.pair_lint import jsonl_records, length_bias, length_bias_message, same_answers
+from engine.data.pair_messages import PairRow, read_message, side_text
+from engine.data.records import DatasetError, iter_records_of, sniff
 from engine.data.stats import (EstimateCounter, TokenCounter, distribution, histogram, openai_cost_stats,
                                openai_model_info)
 
@@ -65,6 +72,7 @@ class _Pairs:
         self.counter = counter
         self.pending: list[tuple[int, list[dict[str, Any]], Any]] = []   # (line, conversation to count, tools)
         self.lens: list[tuple[int, int]] = []                           # (line, tokens) of every good pair
+        self.side_lens: list[tuple[int, int]] = []                      # (preferred, non-preferred) characters
 
     def good(self, n: int, conv: list[dict[str, Any]], tools: Any) -> None:
         """A pair without errors: its tokens are counted in batches (so memory stays flat)."""
@@ -120,7 +128,7 @@ def lint_preference_file(path: str | Path, *, model: str | None = None, counter:
                    "OpenAI needs one whole pair per line: re-save with `jq -c . FILE`.")
         records = iter_records_of(info)
     else:
-        records = _jsonl_records(info.path, info.bom, st)
+        records = jsonl_records(info.path, info.bom, st.blank)
     try:
         for n, obj in records:
             st.rows += 1
@@ -135,6 +143,9 @@ def lint_preference_file(path: str | Path, *, model: str | None = None, counter:
                f"{', '.join(map(str, st.blank[:5]))}); OpenAI rejects them. Delete them.")
     st.flush()
     examples = len(st.lens)
+    bias = length_bias_message(length_bias(st.side_lens))
+    if bias:
+        st.add("pref-length-bias", None, None, bias.replace("chosen", "preferred").replace("rejected", "non-preferred"))
     if eval_path is not None:
         _eval_overlap(st, eval_path)
     if examples < MIN_PAIRS:
@@ -165,25 +176,6 @@ def _unreadable(src: str, e: DatasetError) -> LintReport:
                       counts=Counter({fatal.code: 1}), severities=Counter({R.ERROR: 1}))
 
 
-def _jsonl_records(path: Path, bom: bool, st: _Pairs) -> Iterator[tuple[int, Any]]:
-    """(line, value or Problem) for each non-blank JSONL line; blank lines are noted in `st`."""
-    last_cut = _cut_last_line(path)
-    for n, raw in iter_lines(path, bom):
-        body = raw.strip()
-        if not body:
-            st.blank.append(n)
-            continue
-        try:
-            yield n, orjson.loads(body)
-        except orjson.JSONDecodeError as e:
-            if n == last_cut:
-                yield n, Problem(str(path), n, None, "the last line is cut off (no closing brace / newline): the file "
-                                 "was not completely written or copied. Re-export it, or drop this line.",
-                                 code="truncated-last-line")
-            else:
-                yield n, line_problem(path, n, body, e)
-
-
 def _eval_overlap(st: _Pairs, eval_path: str | Path) -> None:
     """Marks training pairs that are also in the validation file (after sorting keys)."""
     try:
@@ -203,38 +195,8 @@ def _eval_overlap(st: _Pairs, eval_path: str | Path) -> None:
             st.reject.setdefault(line, []).append(("train-eval-overlap", msg))
 
 
-def _cut_last_line(path: Path) -> int | None:
-    """The number of the file's last line when the file does not end with a newline (else None)."""
-    with open(path, "rb") as f:
-        f.seek(0, os.SEEK_END)
-        if not f.tell():
-            return None
-        f.seek(-1, os.SEEK_END)
-        if f.read(1) == b"\n":
-            return None
-        f.seek(0)
-        return sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b"")) + 1
-
-
 # ------------------------------------------------------------------------------------------------
 # one pair
-
-def _text(content: Any) -> str | None:
-    """The text of a message's content: a string, or the text parts of a content-part list; None if mistyped."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list) and all(isinstance(p, dict) for p in content):
-        parts = []
-        for p in content:
-            if p.get("type") == "text":
-                if not isinstance(p.get("text"), str):
-                    return None
-                parts.append(p["text"])
-            elif p.get("type") not in ("image_url", "input_audio", "file"):
-                return None
-        return "\n".join(parts)
-    return None
-
 
 def _check_pair(st: _Pairs, n: int, obj: Any) -> None:
     before = st.sev[R.ERROR]
@@ -257,7 +219,11 @@ def _check_pair(st: _Pairs, n: int, obj: Any) -> None:
     texts: list[tuple[str, str]] = []
     conv = _check_input(st, n, obj, texts)
     outs = [_check_output(st, n, obj, key, texts) for key in OUTPUTS]
-    if outs[0] is not None and outs[1] is not None and _same(outs[0], outs[1]):
+    pair = None
+    if conv is not None and outs[0] is not None and outs[1] is not None:
+        tools = obj["input"].get("tools") or None
+        pair = PreferencePair(st.src, n, conv, [outs[0]], [outs[1]], tools=tools)
+    if pair is not None and same_answers(pair):
         st.add("pref-identical", n, "non_preferred_output[0].content", "the preferred and non-preferred outputs are "
                "the same, so the pair teaches nothing (and is billed); write a worse answer as non_preferred_output, "
                "or drop the pair.")
@@ -276,10 +242,10 @@ def _check_pair(st: _Pairs, n: int, obj: Any) -> None:
         st.reject.setdefault(n, []).append(("duplicate", f"duplicate of line {first}"))
         return
     st.seen[key] = n
-    if conv is not None and outs[0] is not None and outs[1] is not None:
-        inp = obj["input"]
-        st.turns[len(conv)] += 1
-        st.good(n, conv + [outs[0], outs[1]], inp.get("tools") or None)
+    if pair is not None:
+        st.turns[len(pair.prompt)] += 1
+        st.side_lens.append((len(side_text(pair.chosen)), len(side_text(pair.rejected))))
+        st.good(n, [_counted(m) for m in (*pair.prompt, *pair.chosen, *pair.rejected)], pair.tools)
 
 
 def _row_key(obj: dict) -> bytes:
@@ -290,12 +256,19 @@ def _row_key(obj: dict) -> bytes:
     return hashlib.blake2b(data, digest_size=12).digest()
 
 
-def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    return a["content"].strip() == b["content"].strip() and a.get("tool_calls") == b.get("tool_calls")
+def _counted(m: Message) -> dict[str, Any]:
+    """A message in the token counter's form: what OpenAI bills, a reasoning trace (a `<think>` block the
+    reader lifted out) included as text."""
+    out: dict[str, Any] = {"role": m.role, "content": f"{m.reasoning}\n{m.content}" if m.reasoning else m.content}
+    if m.tool_calls:
+        out["tool_calls"] = m.tool_calls
+    if m.name:
+        out["name"] = m.name
+    return out
 
 
-def _check_input(st: _Pairs, n: int, obj: dict, texts: list[tuple[str, str]]) -> list[dict[str, Any]] | None:
-    """The input conversation in the counter's form, or None when it has errors (reported)."""
+def _check_input(st: _Pairs, n: int, obj: dict, texts: list[tuple[str, str]]) -> list[Message] | None:
+    """The input conversation, or None when it has errors (reported)."""
     if "input" not in obj:
         st.add("missing-key", n, "input", f"the pair has no 'input'; add {{\"input\": {{\"messages\": [...]}}}} "
                "holding the conversation up to the user's last turn.")
@@ -327,7 +300,7 @@ def _check_input(st: _Pairs, n: int, obj: dict, texts: list[tuple[str, str]]) ->
                "last turn in it.")
         return None
     ok = True
-    conv: list[dict[str, Any]] = []
+    conv: list[Message] = []
     for i, m in enumerate(msgs):
         fld = f"input.messages[{i}]"
         msg = _message(st, n, fld, m, INPUT_ROLES, texts)
@@ -336,7 +309,7 @@ def _check_input(st: _Pairs, n: int, obj: dict, texts: list[tuple[str, str]]) ->
         else:
             conv.append(msg)
     if ok:
-        last = conv[-1]["role"]
+        last = conv[-1].role
         if last not in LAST_INPUT_ROLES:
             st.add("pref-last-turn", n, f"input.messages[{len(conv) - 1}].role", f"the input ends with a {last} turn; "
                    "it must end with the user's turn (or a tool result) that the outputs answer. Move the assistant's "
@@ -346,8 +319,9 @@ def _check_input(st: _Pairs, n: int, obj: dict, texts: list[tuple[str, str]]) ->
 
 
 def _message(st: _Pairs, n: int, fld: str, m: Any, roles: tuple[str, ...],
-             texts: list[tuple[str, str]]) -> dict[str, Any] | None:
-    """One message checked: its counter form, or None when it has errors (reported)."""
+             texts: list[tuple[str, str]]) -> Message | None:
+    """One message checked against OpenAI's rules (keys, roles) and read by the shared pair reader, or None
+    when it has errors (reported)."""
     if not isinstance(m, dict):
         st.add("mistyped-key", n, fld, f"a message is a {_kind(m)}; each must be an object "
                "{\"role\": ..., \"content\": ...}.")
@@ -368,32 +342,27 @@ def _message(st: _Pairs, n: int, fld: str, m: Any, roles: tuple[str, ...],
     if calls is not None and not isinstance(calls, list):
         st.add("mistyped-key", n, f"{fld}.tool_calls", "'tool_calls' must be a list of calls.")
         return None
-    content = m.get("content")
-    if content is None:
-        if role == "assistant" and calls:
-            return {"role": role, "content": "", "tool_calls": calls}
+    if m.get("content") is None and not (role == "assistant" and calls):
         if "content" not in m:
             st.add("missing-key", n, f"{fld}.content", f"the {role} message has no 'content'; add its text.")
         else:
             st.add("mistyped-key", n, f"{fld}.content", f"the {role} message's content is null; give its text as a string.")
         return None
-    text = _text(content)
-    if text is None:
-        st.add("mistyped-key", n, f"{fld}.content", f"the content is a {_kind(content)}; it must be text (a string) "
-               "or a list of content parts like {\"type\": \"text\", \"text\": \"...\"}.")
+    row = PairRow(st.src, n)
+    msg = read_message(row, m, fld, [])
+    for p in row.problems:
+        if p.code != "pref-media":  # OpenAI takes images in preference inputs: nothing is dropped there
+            st.add(p.code if p.code in R.CODES else "mistyped-key", n, p.field, p.message)
+    if msg is None:
         return None
+    text = _counted(msg)["content"]
     texts.append((f"{fld}.content", text))
     if not text.strip() and not calls and role != "assistant":
         st.add("empty-content", n, f"{fld}.content", f"the {role} turn has no text; fill it in or drop the turn.")
-    out: dict[str, Any] = {"role": role, "content": text}
-    if calls:
-        out["tool_calls"] = calls
-    if isinstance(m.get("name"), str):
-        out["name"] = m["name"]
-    return out
+    return msg
 
 
-def _check_output(st: _Pairs, n: int, obj: dict, key: str, texts: list[tuple[str, str]]) -> dict[str, Any] | None:
+def _check_output(st: _Pairs, n: int, obj: dict, key: str, texts: list[tuple[str, str]]) -> Message | None:
     """The one assistant message of `preferred_output` / `non_preferred_output`, or None (reported)."""
     if key not in obj:
         st.add("missing-key", n, key, f"the pair has no {key!r}; add [{{\"role\": \"assistant\", \"content\": \"...\"}}].")
@@ -419,7 +388,7 @@ def _check_output(st: _Pairs, n: int, obj: dict, key: str, texts: list[tuple[str
     msg = _message(st, n, fld, m, ("assistant",), texts)
     if msg is None:
         return None
-    if not msg["content"].strip() and not msg.get("tool_calls"):
+    if not msg.content.strip() and not msg.tool_calls:
         st.add("empty-answer", n, f"{fld}.content", "the output has no text; write the answer (an empty answer "
                "cannot be preferred or rejected).")
         return None
@@ -464,6 +433,7 @@ def _stats(st: _Pairs, info: Any, tokens: Counter, counter: TokenCounter, notice
         "tokens": {"counter": counter.label, "exact": counter.exact, "per_example": distribution(tokens), "total": total,
                    "histogram": histogram(tokens), "over_max_length": 0, "rule": TOKEN_RULE},
         "duplicates": {"exact": st.dupes, "near": 0},
+        "length_bias": length_bias(st.side_lens),
         "findings_by_code": dict(sorted(st.counts.items())),
         "errors": st.sev.get(R.ERROR, 0), "warnings": st.sev.get(R.WARNING, 0), "infos": st.sev.get(R.INFO, 0),
         "findings_truncated": any(v > st.max_per_code for v in st.counts.values()),
