@@ -67,7 +67,9 @@ def test_sharegpt_function_call_and_observation_mapping(tmp_path):
         "tools": '[{"name": "weather", "description": "查天气", "parameters": {"type": "object"}}]'}
     ex = read_examples(jsonl(tmp_path / "s.jsonl", [row])).examples[0]
     assert [m.role for m in ex.messages] == ["user", "assistant", "tool", "assistant"]
-    assert ex.messages[1].content.startswith('{"name": "weather"')
+    # The call is read into OpenAI's tool-call form (the one canonical form of a call), not left as text.
+    assert ex.messages[1].content == "" and ex.messages[1].tool_calls == [
+        {"type": "function", "function": {"name": "weather", "arguments": '{"city": "北京"}'}}]
     assert ex.messages[1].source_role == "function_call"
     assert ex.tools == [{"name": "weather", "description": "查天气", "parameters": {"type": "object"}}]  # JSON string parsed
     # Written back out: OpenAI gets a real tool call linked to the tool result; ShareGPT round-trips.

@@ -18,9 +18,14 @@ FORMATS: tuple[str, ...] = ("openai", "alpaca", "sharegpt", "conversation", "tex
 class Message:
     role: str
     content: str
-    # OpenAI's per-message `weight` (0 = do not train on this assistant turn). None = default (train).
+    # The per-message training weight: OpenAI's `weight` (0 or 1) or LLaMA-Factory v1's `loss_weight`
+    # (a number >= 0; 0 = do not train on this assistant turn). None = default (train). A v1 prompt
+    # turn's `loss_weight: 0` (v1 writes it on every non-assistant turn) is the default and reads as None.
     weight: float | None = None
-    # Tool calls made by an assistant turn (OpenAI `tool_calls` / ShareGPT `function_call`), kept as given.
+    # Tool calls made by an assistant turn, in OpenAI's form: [{"id"?, "type": "function", "function":
+    # {"name", "arguments": JSON text}}]. OpenAI `tool_calls` are kept as given; ShareGPT `function_call`
+    # turns and LLaMA-Factory v1 `tool_call` parts ({"name", "arguments"}) are converted to this form
+    # (their `content` is then ""). A ShareGPT function_call that is not valid JSON stays text in `content`.
     tool_calls: list[dict[str, Any]] | None = None
     name: str | None = None
     # OpenAI `tool_call_id` of a tool result (links it to the assistant's call).
@@ -57,6 +62,11 @@ class Example:
     text: str | None = None
     tools: list[dict[str, Any]] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # Media the row carries that a text model cannot train on, as (field, kind): kind is "image",
+    # "audio", "video" or "file" (OpenAI `image_url` / `input_audio` / `file` parts, LLaMA-Factory v1
+    # `image_url` / `video_url` / `audio_url` parts, LLaMA-Factory's `images` / `videos` / `audios`
+    # columns). Training uses only the text; lint warns (`multimodal`) so nothing is dropped silently.
+    media: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def is_chat(self) -> bool:

@@ -1,11 +1,20 @@
 """Dataset formats: detection and reading into the canonical form (writing back out: writers.py).
 
 Supported formats (names in `FORMATS`):
-- ``openai``: ``{"messages": [{"role", "content", "weight"?, "tool_calls"?, "name"?}], "tools"?}``
+- ``openai``: ``{"messages": [{"role", "content", "weight"?, "tool_calls"?, "name"?}], "tools"?}``. The same
+  name covers LLaMA-Factory v1's messages (``content`` a list of ``{"type", "value"}`` parts: text,
+  reasoning, tool_call, image_url / video_url / audio_url; ``loss_weight`` per message; ``tools`` as a
+  JSON string): the message shape (role + content) is the same, so one reader reads both, and
+  ``--fix`` without ``--to`` writes each row back in the shape it came in. Content may be a string or
+  a list of parts (OpenAI's ``{"type": "text", "text"}``, v1's ``{"type": "text", "value"}``); an
+  assistant's reasoning may be a ``reasoning_content`` field, v1 ``reasoning`` parts or a leading
+  ``<think>...</think>`` (parts.py reads the pieces).
 - ``alpaca``: ``instruction``, ``input``, ``output``, optional ``system`` and ``history``
   (``[[user, assistant], ...]``); instruction and input are joined by a newline.
 - ``sharegpt``: ``conversations`` of ``from``/``value`` (human, gpt, system, function_call,
-  observation), optional top-level ``system`` and ``tools``.
+  observation), optional top-level ``system`` and ``tools``. A function_call's JSON becomes OpenAI-form
+  tool calls; a gpt value (or an Alpaca output) starting with ``<think>...</think>`` has its trace lifted
+  into the reasoning. LLaMA-Factory's ``images`` / ``videos`` / ``audios`` columns are recorded as media.
 - ``conversation``: role/content lists under ``conversation``.
 - ``text``: raw text for continual pretraining (``.txt`` one text per line, or rows with ``text``).
 
@@ -14,7 +23,6 @@ Reading never raises for bad rows: each becomes a `Problem` with its line and fi
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -22,7 +30,8 @@ from typing import Any, Iterator
 import orjson
 
 from .canonical import FORMATS, Example, Message, Problem
-from .jsonsafe import to_json_text
+from .parts import (THINK_OPEN, RowProblems, calls_from_text, json_text, media_columns, openai_calls, parse_tools,
+                    read_content, read_reasoning_field, read_weight, split_think, type_name)
 from .records import DatasetError, FileInfo, iter_records, iter_records_of, sniff
 # The writers live in writers.py; they are re-exported here, where callers have always found them.
 from .writers import to_alpaca_dict, to_format_dict, to_openai_dict, to_sharegpt_dict
@@ -35,7 +44,9 @@ __all__ = [
 
 # What each format looks like, for messages that tell a user what was expected.
 FORMAT_HELP: dict[str, str] = {
-    "openai": '{"messages": [{"role": "user", "content": "..."}, {"role": "assistant", "content": "..."}]}',
+    "openai": '{"messages": [{"role": "user", "content": "..."}, {"role": "assistant", "content": "..."}]} '
+              '(content may be a list of parts: {"type": "text", "text": "..."}, or LLaMA-Factory v1\'s '
+              '{"type": "text", "value": "..."} with "loss_weight" per message)',
     "alpaca": '{"instruction": "...", "input": "", "output": "..."}',
     "sharegpt": '{"conversations": [{"from": "human", "value": "..."}, {"from": "gpt", "value": "..."}]}',
     "conversation": '{"conversation": [{"role": "user", "content": "..."}, {"role": "assistant", "content": "..."}]}',
@@ -144,82 +155,23 @@ def detect_format(path: str | Path) -> str:
 # ---------------------------------------------------------------------------------------------
 # row readers
 
-def _tname(v: Any) -> str:
-    if v is None:
-        return "null"
-    if isinstance(v, bool):
-        return "true/false"
-    if isinstance(v, (int, float)):
-        return f"the number {v}"
-    if isinstance(v, str):
-        return "a string"
-    if isinstance(v, list):
-        return "a list"
-    if isinstance(v, dict):
-        return "an object"
-    return type(v).__name__
+# The row collector and helpers live in parts.py; the short names keep the readers readable.
+_Row = RowProblems
+_tname = type_name
+_parse_tools = parse_tools
 
 
-class _Row:
-    """Collects the problems of one row while it is converted."""
-    __slots__ = ("src", "line", "problems")
-
-    def __init__(self, src: str, line: int | None) -> None:
-        self.src = src
-        self.line = line
-        self.problems: list[Problem] = []
-
-    def bad(self, fld: str | None, message: str, code: str) -> None:
-        self.problems.append(Problem(self.src, self.line, fld, message, code=code))
-
-    def string(self, obj: dict, key: str, fld: str, *, required: bool = True) -> str | None:
-        """obj[key] as a string; a missing or non-string value is recorded as a problem."""
-        if key not in obj or obj[key] is None:
-            if required:
-                self.bad(fld, f'missing "{key}"; add it as a string.', "missing-key")
-            return None
-        v = obj[key]
-        if isinstance(v, str):
-            return v
-        self.bad(fld, f"must be a string, got {_tname(v)}" + ('; put it in quotes.' if isinstance(v, (int, float)) else "."),
-                 "mistyped-key")
-        return None
+def _assistant_think(msg: Message) -> Message:
+    """An assistant turn whose text starts with `<think>...</think>` gets the trace lifted into `reasoning`."""
+    if msg.role == "assistant" and msg.reasoning is None and THINK_OPEN in msg.content:
+        msg.reasoning, msg.content = split_think(msg.content)
+    return msg
 
 
-def _parse_tools(row: _Row, value: Any, fld: str) -> list[dict[str, Any]] | None:
-    """Tools as a list of dicts; LLaMA-Factory stores them as a JSON string, which is parsed."""
-    if value is None or value == "" or value == []:
-        return None
-    if isinstance(value, str):
-        try:
-            value = orjson.loads(value)
-        except orjson.JSONDecodeError as e:
-            row.bad(fld, f"is a string but not valid JSON ({e}); tools must be a JSON list of tool definitions.",
-                    "mistyped-key")
-            return None
-        if value in (None, [], ""):
-            return None
-    if isinstance(value, dict):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(t, dict) for t in value):
-        row.bad(fld, f"must be a list of tool definitions (objects), got {_tname(value)}.", "mistyped-key")
-        return None
-    return value
-
-
-def _content_text(row: _Row, v: Any, fld: str) -> str | None:
-    """Message content as text: a string, or OpenAI's list of text parts joined."""
-    if isinstance(v, str):
-        return v
-    if isinstance(v, list) and all(isinstance(p, dict) and p.get("type") == "text" and isinstance(p.get("text"), str) for p in v):
-        return "".join(p["text"] for p in v)
-    row.bad(fld, f"must be a string, got {_tname(v)}" + ('; put it in quotes.' if isinstance(v, (int, float)) else "."),
-            "mistyped-key")
-    return None
-
-
-def _role_content_messages(row: _Row, msgs: Any, key: str, roles: dict[str, str]) -> list[Message] | None:
-    """Reads a list of {role, content, ...} messages (OpenAI and `conversation`)."""
+def _role_content_messages(row: _Row, msgs: Any, key: str, roles: dict[str, str], media: list[tuple[str, str]],
+                           tools: list[dict[str, Any]]) -> list[Message] | None:
+    """Reads a list of {role, content, ...} messages (OpenAI, LLaMA-Factory v1 and `conversation`); the
+    messages' media parts are added to `media`, v1 `tools` parts to `tools`."""
     if not isinstance(msgs, list):
         row.bad(key, f"must be a list of messages, got {_tname(msgs)}.", "mistyped-key")
         return None
@@ -261,24 +213,32 @@ def _role_content_messages(row: _Row, msgs: Any, key: str, roles: dict[str, str]
                 row.bad(f + ".content", 'is null; only an assistant message with "tool_calls" may have no content.',
                         "mistyped-key")
                 continue
-            text: str | None = ""
+            parts = read_content(row, "", f + ".content")
         else:
-            text = _content_text(row, content, f + ".content")
-            if text is None:
-                continue
-        weight = m.get("weight")
-        if weight is not None and (isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight not in (0, 1)):
-            row.bad(f + ".weight", f"must be 0 or 1, got {weight!r}. 0 = do not train on this turn, 1 = train.",
-                    "bad-weight")
+            parts = read_content(row, content, f + ".content")
+        if parts is None:
+            continue
+        ok, reasoning = read_reasoning_field(row, m, f)
+        if not ok:
+            continue
+        ok, weight = read_weight(row, m, f, canon)
+        if not ok:
             continue
         name = m.get("name")
         if name is not None and not isinstance(name, str):
             row.bad(f + ".name", f"must be a string, got {_tname(name)}.", "mistyped-key")
             continue
+        if parts.tool_calls:
+            tool_calls = (tool_calls or []) + parts.tool_calls
+        if parts.reasoning is not None:
+            reasoning = parts.reasoning if reasoning is None else reasoning + parts.reasoning
+        media += parts.media
+        if parts.tools:
+            tools += parts.tools
         tcid = m.get("tool_call_id")
-        out.append(Message(role=canon, content=text, weight=weight, tool_calls=tool_calls or None, name=name,
-                           tool_call_id=tcid if isinstance(tcid, str) else None,
-                           source_role=role if role != canon else None))
+        out.append(_assistant_think(Message(role=canon, content=parts.text, weight=weight, tool_calls=tool_calls or None,
+                                            name=name, tool_call_id=tcid if isinstance(tcid, str) else None,
+                                            source_role=role if role != canon else None, reasoning=reasoning)))
     return out
 
 
@@ -286,12 +246,15 @@ def _read_openai(row: _Row, obj: dict, key: str = "messages") -> Example | None:
     if key not in obj:
         row.bad(key, f'missing "{key}"; each row needs a list of messages like {FORMAT_HELP["openai"]}.', "missing-key")
         return None
-    msgs = _role_content_messages(row, obj[key], key, _OPENAI_ROLES)
+    media: list[tuple[str, str]] = []
+    part_tools: list[dict[str, Any]] = []
+    msgs = _role_content_messages(row, obj[key], key, _OPENAI_ROLES, media, part_tools)
     tools = _parse_tools(row, obj.get("tools"), "tools") if "tools" in obj else None
     if row.problems or msgs is None:
         return None
     extra = {k: v for k, v in obj.items() if k not in (key, "tools")}
-    return Example(row.src, row.line, messages=msgs, tools=tools, extra=extra)
+    return Example(row.src, row.line, messages=msgs, tools=tools or part_tools or None, extra=extra,
+                   media=media + media_columns(obj))
 
 
 def _read_conversation(row: _Row, obj: dict) -> Example | None:
@@ -329,7 +292,7 @@ def _read_alpaca(row: _Row, obj: dict, columns: dict[str, str] | None) -> Exampl
                     row.bad(f, f"must be a [user, assistant] pair of strings, got {_tname(pair) if not isinstance(pair, list) else f'a list of {len(pair)}'}.",
                             "mistyped-key")
                     continue
-                turns += [Message("user", pair[0]), Message("assistant", pair[1])]
+                turns += [Message("user", pair[0]), _assistant_think(Message("assistant", pair[1]))]
     tools = _parse_tools(row, obj.get(cols["tools"]), cols["tools"]) if cols["tools"] in obj else None
     if row.problems:
         return None
@@ -339,9 +302,9 @@ def _read_alpaca(row: _Row, obj: dict, columns: dict[str, str] | None) -> Exampl
     msgs += turns
     # LLaMA-Factory's rule: instruction and input joined by a newline, empty parts left out.
     msgs.append(Message("user", "\n".join(x for x in (instruction, query) if x)))
-    msgs.append(Message("assistant", output or ""))
+    msgs.append(_assistant_think(Message("assistant", output or "")))
     extra = {k: v for k, v in obj.items() if k not in (p, q, r, cols["system"], cols["history"], cols["tools"])}
-    return Example(row.src, row.line, messages=msgs, tools=tools, extra=extra)
+    return Example(row.src, row.line, messages=msgs, tools=tools, extra=extra, media=media_columns(obj))
 
 
 def _read_sharegpt(row: _Row, obj: dict, columns: dict[str, str] | None, tags: dict[str, str] | None) -> Example | None:
@@ -395,18 +358,22 @@ def _read_sharegpt(row: _Row, obj: dict, columns: dict[str, str] | None, tags: d
         if value is None:
             row.bad(f"{f}.{ctag}", f'missing "{ctag}"; add the turn text as a string.', "missing-key")
             continue
+        calls = None
         if not isinstance(value, str):
-            # Function calls are sometimes stored as objects rather than JSON text: keep them as text.
+            # Function calls are sometimes stored as objects rather than JSON text.
             if role == t["function_tag"] and isinstance(value, (dict, list)):
-                try:
-                    value = json.dumps(value, ensure_ascii=False)
-                except (RecursionError, ValueError):  # deeper than json writes (lint says json-too-deep)
-                    value = to_json_text(value)
+                calls = openai_calls(value)
+                value = json_text(value)
             else:
                 row.bad(f"{f}.{ctag}", f"must be a string, got {_tname(value)}"
                         + ("; put it in quotes." if isinstance(value, (int, float)) else "."), "mistyped-key")
                 continue
-        msgs.append(Message(role=canon, content=value, source_role=role if role != canon else None))
+        elif role == t["function_tag"]:
+            calls = calls_from_text(value)[0]
+        # A function call reads as an assistant turn with OpenAI tool calls; one that is not JSON stays text
+        # (lint: tool-args-invalid).
+        msgs.append(_assistant_think(Message(role=canon, content="" if calls else value, tool_calls=calls,
+                                             source_role=role if role != canon else None)))
     system = None
     if cols["system"] in obj and obj[cols["system"]] is not None:
         system = row.string(obj, cols["system"], cols["system"])
@@ -416,7 +383,7 @@ def _read_sharegpt(row: _Row, obj: dict, columns: dict[str, str] | None, tags: d
     if system and not (msgs and msgs[0].role == "system"):
         msgs.insert(0, Message("system", system))
     extra = {k: v for k, v in obj.items() if k not in (key, cols["system"], cols["tools"])}
-    return Example(row.src, row.line, messages=msgs, tools=tools, extra=extra)
+    return Example(row.src, row.line, messages=msgs, tools=tools, extra=extra, media=media_columns(obj))
 
 
 def _read_text(row: _Row, obj: Any, columns: dict[str, str] | None) -> Example | None:

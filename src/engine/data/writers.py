@@ -2,6 +2,11 @@
 
 Each writer takes a canonical `Example` and returns the row as a dict ready for `orjson.dumps`; it
 raises ValueError for a conversation the target format cannot hold (e.g. tool turns in Alpaca).
+Reasoning traces are kept: OpenAI rows get `reasoning_content` (the key Qwen3-style templates read),
+ShareGPT and Alpaca answers a leading `<think>...</think>` (which the readers lift out again); a
+LLaMA-Factory v1 `loss_weight` becomes OpenAI's weight 0 / 1. Media parts have no text form and are
+not written (lint's `multimodal` finding names the rows). `--fix` without `--to` writes each row back
+as it came (fix.py), so a v1 row keeps its parts and weights.
 """
 from __future__ import annotations
 
@@ -32,6 +37,13 @@ def _parse_call(text: str) -> list[dict[str, Any]] | None:
     return out
 
 
+def _with_think(text: str, reasoning: str | None) -> str:
+    """An answer with its reasoning trace in front, as `<think>` text (formats without a reasoning field)."""
+    if reasoning is None:
+        return text
+    return f"<think>\n{reasoning}\n</think>\n\n{text}"
+
+
 def _openai_tools(tools: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
     if not tools:
         return None
@@ -51,8 +63,8 @@ def to_openai_dict(example: Example) -> dict[str, Any]:
         calls = m.tool_calls
         if m.source_role == "function_call" and not calls:
             calls = _parse_call(m.content)
-            if calls:
-                d["content"] = None
+        if m.source_role == "function_call" and calls and not m.content:
+            d["content"] = None  # a ShareGPT / v1 call: OpenAI's form has no text beside it
         if calls:
             fixed = []
             for c in calls:
@@ -70,8 +82,10 @@ def to_openai_dict(example: Example) -> dict[str, Any]:
                 d["tool_call_id"] = tcid
         if m.name:
             d["name"] = m.name
+        if m.reasoning is not None:
+            d["reasoning_content"] = m.reasoning  # the key Qwen3-style chat templates read
         if m.weight is not None:
-            d["weight"] = int(m.weight)
+            d["weight"] = 1 if m.weight > 0 else 0  # a v1 loss_weight (any number >= 0) as OpenAI's 0/1
         msgs.append(d)
     out: dict[str, Any] = {"messages": msgs}
     tools = _openai_tools(example.tools)
@@ -96,11 +110,13 @@ def to_alpaca_dict(example: Example) -> dict[str, Any]:
         raise ValueError("Alpaca cannot hold tool calls, tool results or a system message after the first turn")
     if len(msgs) < 2 or len(msgs) % 2 or any(m.role != ("user" if i % 2 == 0 else "assistant") for i, m in enumerate(msgs)):
         raise ValueError("Alpaca needs user/assistant turns that alternate and end with the assistant")
-    out: dict[str, Any] = {"instruction": msgs[-2].content, "input": "", "output": msgs[-1].content}
+    out: dict[str, Any] = {"instruction": msgs[-2].content, "input": "",
+                           "output": _with_think(msgs[-1].content, msgs[-1].reasoning)}
     if system:
         out["system"] = system
     if len(msgs) > 2:
-        out["history"] = [[msgs[i].content, msgs[i + 1].content] for i in range(0, len(msgs) - 2, 2)]
+        out["history"] = [[msgs[i].content, _with_think(msgs[i + 1].content, msgs[i + 1].reasoning)]
+                          for i in range(0, len(msgs) - 2, 2)]
     if example.tools:
         out["tools"] = json.dumps(example.tools, ensure_ascii=False)
     return out
@@ -117,6 +133,8 @@ def to_sharegpt_dict(example: Example) -> dict[str, Any]:
     conv: list[dict[str, str]] = []
     for m in example.messages:
         if m.role == "assistant" and m.tool_calls:
+            if m.reasoning:
+                raise ValueError("an assistant turn with both reasoning and tool calls cannot be written as ShareGPT")
             if m.content.strip():
                 raise ValueError("an assistant turn with both text and tool calls cannot be written as ShareGPT")
             calls = []
@@ -139,7 +157,7 @@ def to_sharegpt_dict(example: Example) -> dict[str, Any]:
             conv.append({"from": "function_call", "value": m.content})
             continue
         tag = {"system": "system", "user": "human", "assistant": "gpt", "tool": "observation"}[m.role]
-        conv.append({"from": tag, "value": m.content})
+        conv.append({"from": tag, "value": _with_think(m.content, m.reasoning) if m.role == "assistant" else m.content})
     out: dict[str, Any] = {"conversations": conv}
     if example.tools:
         bare = [t["function"] if t.get("type") == "function" and isinstance(t.get("function"), dict) else t

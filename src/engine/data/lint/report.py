@@ -8,19 +8,22 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .. import rules as R
-from ..formats import FORMAT_HELP, detect_from_info
-from ..records import DatasetError, FileInfo, sniff
+from ..canonical import Problem
+from ..formats import FORMAT_HELP, detect_from_info, parse_row
+from ..records import DatasetError, FileInfo, iter_records_of, sniff
 from ..stats import (EstimateCounter, TokenCounter, distribution, histogram, openai_cost_stats,
                      openai_model_info)
 from .dupes import duplicate_pairs, overlap_pairs
 from .model import Finding, LintOptions, LintReport, Tick, key_line
 from .parallel import scan_file
 from .scan import SHORT_ANSWER_TOKENS, Scan
+from .shapes import FIRST_LINES, multimodal_finding, reasoning_mix_finding
 from .tokens import count_tokens
 
 LARGE_LINE = 1_000_000          # bytes: one example this large is almost surely several, or a whole file
 FEW_ROWS = 500                  # the guide's minimum for fine-tuning to help
 OPENAI_MIN_ROWS = 10
+OPENAI_ROW = '{"messages": [{"role": "user", "content": "..."}, {"role": "assistant", "content": "..."}]}'
 
 
 def lint_file(path: str | Path, opts: LintOptions | None = None, *, counter: TokenCounter | None = None,
@@ -114,6 +117,7 @@ def _file_findings(scan: Scan, info: FileInfo, fmt: str, src: str) -> None:
         if others and not scan.counts.get("mixed-formats"):
             scan.add("mixed-formats", None, None, f"rows of several formats: {', '.join(f'{v} {k}' for k, v in scan.formats.most_common())}; "
                      "keep one format per file.", severity=R.WARNING)
+    _shape_findings(scan, info, fmt)
     if scan.ignored:
         keys = ", ".join(f"{k} ({v})" for k, v in scan.ignored.most_common(8))
         scan.add("ignored-keys", None, None, f"keys no {fmt} reader uses are ignored: {keys}.")
@@ -128,10 +132,39 @@ def _file_findings(scan: Scan, info: FileInfo, fmt: str, src: str) -> None:
     if scan.openai:
         if fmt != "openai":
             scan.add("openai-format", None, None, f"the file is {fmt}; OpenAI fine-tuning takes only chat JSONL "
-                     f"({FORMAT_HELP['openai']}). Convert it: tunewiz lint {src} --fix OUT.jsonl --to openai.")
+                     f"({OPENAI_ROW}). Convert it: tunewiz lint {src} --fix OUT.jsonl --to openai.")
         if scan.examples < OPENAI_MIN_ROWS:
             scan.add("openai-too-few", None, None, f"{scan.examples} usable example(s); OpenAI requires at least "
                      f"{OPENAI_MIN_ROWS} (and suggests 50–100 to see an effect).")
+
+
+def _shape_findings(scan: Scan, info: FileInfo, fmt: str) -> None:
+    """File-wide findings of today's shapes: reasoning in some rows and not others, media that is dropped."""
+    if fmt != "text" and scan.reasoning_rows:
+        without = scan.examples - scan.reasoning_rows - scan.reasoning_empty_rows
+        first_without = list(scan.no_reasoning_first)
+        if without > len(first_without) and len(first_without) < FIRST_LINES and scan.fast_rows:
+            first_without = _first_without_reasoning(scan, info, fmt)  # fast-path rows keep no lines
+        mix = reasoning_mix_finding(scan.reasoning_rows, without, scan.reasoning_first, first_without)
+        if mix:
+            scan.add("reasoning-mixed", mix[0], None, mix[1])
+    media = multimodal_finding(scan.media_rows, scan.media_kinds, scan.media_first)
+    if media:
+        scan.add("multimodal", media[0], None, media[1])
+
+
+def _first_without_reasoning(scan: Scan, info: FileInfo, fmt: str, limit: int = 200_000) -> list[int]:
+    """The first lines of readable chat rows without a reasoning trace (read again: the fast path keeps no lines)."""
+    out: list[int] = []
+    for seen, (line, rec) in enumerate(iter_records_of(info)):
+        if seen >= limit or len(out) >= FIRST_LINES:
+            break
+        if isinstance(rec, Problem):
+            continue
+        ex, _ = parse_row(rec, fmt, scan.src, line, columns=scan.opts.columns, tags=scan.opts.tags)
+        if ex is not None and ex.messages and all(m.reasoning is None for m in ex.messages if m.role == "assistant"):
+            out.append(line)
+    return out
 
 
 def _duplicate_findings(scan: Scan, dups: list[tuple[int, int, bool]],
@@ -243,6 +276,9 @@ def _stats(scan: Scan, info: FileInfo, fmt: str, tokens: Counter, counter: Token
                    "histogram": histogram(tokens), "over_max_length": over},
         "duplicates": {"exact": n_exact, "near": n_near},
         "short_answers": scan.short,
+        # Today's shapes: rows with a reasoning trace (and with only empty <think></think>), rows with media.
+        "reasoning_rows": scan.reasoning_rows, "reasoning_empty_rows": scan.reasoning_empty_rows,
+        "media": {"rows": scan.media_rows, **dict(sorted(scan.media_kinds.items()))},
         "findings_by_code": dict(sorted(scan.counts.items())),
         "errors": scan.sev.get(R.ERROR, 0), "warnings": scan.sev.get(R.WARNING, 0), "infos": scan.sev.get(R.INFO, 0),
         "findings_truncated": any(scan.counts[c] > scan.kept_per_code[c] for c in scan.counts),

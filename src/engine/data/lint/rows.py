@@ -8,14 +8,17 @@ from typing import Any, Callable, Iterator
 from .. import rules as R
 from ..canonical import Example
 from ..formats import SHAREGPT_TAGS
+from ..parts import MEDIA_COLUMNS, REASONING_KEYS, REASONING_PARTS, TEXT_PARTS
 
 OPENAI_TOP_KEYS = frozenset({"messages", "tools", "parallel_tool_calls", "functions"})
 OPENAI_MSG_KEYS = frozenset({"role", "content", "name", "function_call", "weight", "tool_calls", "tool_call_id"})
+# LLaMA-Factory's multimodal columns are read (as media the `multimodal` finding names), not ignored.
+_MEDIA_KEYS = frozenset(MEDIA_COLUMNS)
 KNOWN_TOP_KEYS = {
-    "openai": OPENAI_TOP_KEYS,
+    "openai": OPENAI_TOP_KEYS | _MEDIA_KEYS,
     "conversation": frozenset({"conversation", "tools"}),
-    "sharegpt": frozenset({"conversations", "messages", "system", "tools"}),
-    "alpaca": frozenset({"instruction", "input", "output", "system", "history", "tools"}),
+    "sharegpt": frozenset({"conversations", "messages", "system", "tools"}) | _MEDIA_KEYS,
+    "alpaca": frozenset({"instruction", "input", "output", "system", "history", "tools"}) | _MEDIA_KEYS,
     "text": frozenset({"text"}),
 }
 
@@ -27,7 +30,7 @@ def order_findings(fmt: str, obj: Any, ex: Example, columns: dict[str, str] | No
                    tags: dict[str, str] | None) -> Iterator[RowFinding]:
     """The order and content findings of a conversation read from `obj` (turn order, empty turns, tool calls)."""
     msgs = ex.messages or []
-    fld = _field_namer(fmt, obj, ex, columns, tags)
+    fld = field_namer(fmt, obj, ex, columns, tags)
     sharegpt = fmt == "sharegpt"
     for i, m in enumerate(msgs):
         is_call = bool(m.tool_calls) or m.source_role == "function_call"
@@ -44,8 +47,9 @@ def order_findings(fmt: str, obj: Any, ex: Example, columns: dict[str, str] | No
             yield ("placeholder", fld(i), f"the {m.role} turn is only {m.content.strip()!r}: placeholder text "
                    "left in the data. Write the real text or drop the row.")
         if m.weight is not None and m.role != "assistant":
-            yield ("weight-not-assistant", fld(i) + ".weight" if fld(i) else None,
-                   f"weight on a {m.role} message has no effect (only assistant turns are trained); remove it.")
+            key = "weight" if weight_key(obj, fmt, i) != "loss_weight" else "loss_weight"
+            yield ("weight-not-assistant", fld(i) + "." + key if fld(i) else None,
+                   f"{key} on a {m.role} message has no effect (only assistant turns are trained); remove it.")
         if m.role == "tool":
             prev = msgs[i - 1] if i else None
             if prev is None or not (prev.role == "tool" or prev.tool_calls or prev.source_role == "function_call"):
@@ -71,10 +75,18 @@ def order_findings(fmt: str, obj: Any, ex: Example, columns: dict[str, str] | No
         yield ("no-assistant", None, "no assistant turn: there is nothing for the model to learn from this row. "
                "Add the answer or drop the row.")
     elif all(m.weight == 0 for m in assistants):
-        yield ("no-trainable-turn", None, "every assistant turn has weight 0, so nothing in this row is trained.")
+        yield ("no-trainable-turn", None, "every assistant turn has weight (or loss_weight) 0, so nothing in this row is "
+               "trained. Set the answer's weight to 1, or drop the row.")
     if msgs and msgs[-1].role != "assistant" and assistants:
         yield ("not-ending-with-assistant", fld(len(msgs) - 1), f"the conversation ends with a {msgs[-1].source_role or msgs[-1].role} "
                "turn; nothing after the last assistant answer is learned. Drop the trailing turn(s) or add the answer.")
+
+
+def weight_key(obj: Any, fmt: str, i: int) -> str:
+    """Which weight key message `i` of an OpenAI / v1 row spells ("weight" or "loss_weight")."""
+    msgs = obj.get("messages" if fmt == "openai" else "conversation") if isinstance(obj, dict) else None
+    m = msgs[i] if isinstance(msgs, list) and i < len(msgs) else None
+    return "loss_weight" if isinstance(m, dict) and "weight" not in m and "loss_weight" in m else "weight"
 
 
 def openai_key_findings(obj: dict) -> Iterator[tuple[str | None, str]]:
@@ -112,7 +124,12 @@ def content_fields(obj: Any, fmt: str, columns: dict[str, str] | None = None,
                 if isinstance(c, str):
                     out.append((f"{key}[{i}].content", c))
                 elif isinstance(c, list):
-                    out.append((f"{key}[{i}].content", "".join(p.get("text", "") for p in c if isinstance(p, dict) and isinstance(p.get("text"), str))))
+                    out.append((f"{key}[{i}].content", "".join(_part_text(p) for p in c)))
+                    # LLaMA-Factory v1 reasoning parts: their own fields, as a model sees them too.
+                    out += [(f"{key}[{i}].content[{j}].value", p["value"]) for j, p in enumerate(c) if isinstance(p, dict)
+                            and p.get("type") in REASONING_PARTS and isinstance(p.get("value"), str)]
+                if len(m) > 2:  # (role and content alone cannot hold a reasoning field)
+                    out += [(f"{key}[{i}].{k}", m[k]) for k in REASONING_KEYS if isinstance(m.get(k), str)]
     elif fmt == "sharegpt":
         cols = {"messages": "conversations", "system": "system", **(columns or {})}
         key = cols["messages"] if cols["messages"] in obj else "messages"
@@ -144,7 +161,18 @@ def content_fields(obj: Any, fmt: str, columns: dict[str, str] | None = None,
     return out
 
 
-def _field_namer(fmt: str, obj: Any, ex: Example, columns: dict[str, str] | None,
+def _part_text(p: Any) -> str:
+    """The text of one content part: OpenAI's under "text", LLaMA-Factory v1's text parts under "value"."""
+    if not isinstance(p, dict):
+        return ""
+    t = p.get("text")
+    if isinstance(t, str):
+        return t
+    v = p.get("value")
+    return v if isinstance(v, str) and p.get("type") in TEXT_PARTS else ""
+
+
+def field_namer(fmt: str, obj: Any, ex: Example, columns: dict[str, str] | None,
                  tags: dict[str, str] | None) -> Callable[[int], str | None]:
     """Maps an index into `ex.messages` back to the row's own field name."""
     msgs = ex.messages or []

@@ -29,6 +29,7 @@ from .dupes import LOWER, WS_DELETE, DupStore, h64, rmtree
 from .model import Finding, LintOptions, Tick
 from .quality import gate, gate_hit, quality_issues, text_gate_hit
 from .rows import KNOWN_TOP_KEYS, content_fields, openai_key_findings, order_findings
+from .shapes import shape_findings
 
 TICK_EVERY = 1023               # lines between two progress ticks (a mask: n & TICK_EVERY == 0)
 SHORT_ANSWER_TOKENS = 3         # an answer this short is a label: a classifier fits better
@@ -82,6 +83,16 @@ class Scan:
         self.max_line_at = 0
         self.last_line = 0
         self.fast_rows = 0
+        # Today's shapes (lint/shapes.py): rows with a reasoning trace, rows with only empty ones (Qwen3's
+        # no-thinking form: deliberate), rows whose media is dropped, and the first lines of each.
+        # (Fast-path rows are plain role/content chats: no reasoning, no media.)
+        self.reasoning_rows = 0
+        self.reasoning_first: list[int] = []
+        self.reasoning_empty_rows = 0
+        self.no_reasoning_first: list[int] = []
+        self.media_rows = 0
+        self.media_kinds: Counter = Counter()
+        self.media_first: list[tuple[int, str]] = []
 
     def cleanup(self) -> None:
         """Removes the temp files of the duplicate records (of this scan and of the ranges merged into it)."""
@@ -200,7 +211,14 @@ class Scan:
         if ex.messages is not None:
             self.turns[len(ex.messages)] += 1
             self._order(n, obj, ex)
-            est = sum(estimate_text(m.content) for m in ex.messages) + 4 * len(ex.messages) + 1
+            for code, fld, message in shape_findings(self.fmt, obj, ex, fields, self.opts.columns, self.opts.tags):
+                self.add(code, n, fld, message)
+            self._shapes(n, ex)
+            est = sum(estimate_text(m.content) + (estimate_text(m.reasoning) if m.reasoning else 0)
+                      for m in ex.messages) + 4 * len(ex.messages) + 1
+            calls = [c for m in ex.messages if m.tool_calls for c in m.tool_calls]
+            if calls:
+                est += len(orjson.dumps(calls)) / 3.5
             if ex.tools:
                 est += len(orjson.dumps(ex.tools)) / 3.5
             answers = [m for m in ex.messages if m.role == "assistant" and not m.tool_calls and m.source_role != "function_call"]
@@ -214,6 +232,23 @@ class Scan:
         self._quality(n, blob, raw, obj, fields)
         b = blob.encode("utf-8", "surrogatepass")
         self._hashes(n, raw, obj, b, roles)
+
+    def _shapes(self, n: int, ex: Example) -> None:
+        """Counts the row's reasoning traces and media for the file-wide findings."""
+        said = [m.reasoning for m in ex.messages or () if m.role == "assistant" and m.reasoning is not None]
+        if any(said):
+            self.reasoning_rows += 1
+            if len(self.reasoning_first) < 5:
+                self.reasoning_first.append(n)
+        elif said:
+            self.reasoning_empty_rows += 1
+        elif len(self.no_reasoning_first) < 5:
+            self.no_reasoning_first.append(n)
+        if ex.media:
+            self.media_rows += 1
+            self.media_kinds.update(kind for _, kind in ex.media)
+            if len(self.media_first) < 5:
+                self.media_first.append((n, ex.media[0][0]))
 
     def _answer(self, n: int, text: str) -> None:
         self.answers += 1
@@ -302,6 +337,13 @@ def merge(parts: list[Scan]) -> Scan:
         out.short_first = (out.short_first + [x + offset for x in s.short_first])[:5]
         out.ignored.update(s.ignored)
         out.formats.update(s.formats)
+        out.reasoning_rows += s.reasoning_rows
+        out.reasoning_empty_rows += s.reasoning_empty_rows
+        out.reasoning_first = (out.reasoning_first + [x + offset for x in s.reasoning_first])[:5]
+        out.no_reasoning_first = (out.no_reasoning_first + [x + offset for x in s.no_reasoning_first])[:5]
+        out.media_rows += s.media_rows
+        out.media_kinds.update(s.media_kinds)
+        out.media_first = (out.media_first + [(x + offset, f) for x, f in s.media_first])[:5]
         if s.max_line > out.max_line:
             out.max_line, out.max_line_at = s.max_line, s.max_line_at + offset
         offset += s.last_line
