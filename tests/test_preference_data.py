@@ -133,7 +133,7 @@ def test_llamafactory_v1_parts_reasoning_tool_calls_and_a_dropped_image():
     assert rejected[0]["tool_calls"][0]["function"]["name"] == "ocr"
     # the image is named once (the shared prompt repeats it on both sides), as a warning that keeps the row
     assert [(p.code, p.severity, p.line, p.field) for p in probs] == [
-        ("pref-media", "warning", 7, "chosen_messages[0].content[1]")]
+        ("multimodal", "warning", 7, "chosen_messages[0].content[1]")]
 
 
 def test_openai_preference_rows_and_think_tags_become_reasoning():

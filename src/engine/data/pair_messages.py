@@ -49,10 +49,10 @@ def _content(row: PairRow, content: Any, fld: str, msg: Message, tools_out: list
         msg.tool_calls = (msg.tool_calls or []) + got.tool_calls
     if got.tools:
         tools_out.extend(got.tools)
-    if got.media and not any(p.code == "pref-media" for p in row.problems):  # once a row (a shared prompt repeats it)
+    if got.media and not any(p.code == "multimodal" for p in row.problems):  # once a row (a shared prompt repeats it)
         where, kind = got.media[0]
         row.bad(where, f"the {kind} is dropped: tunewiz trains text models, so the pair is trained on its text alone. "
-                "Remove pairs that make no sense without it.", "pref-media", "warning")
+                "Remove pairs that make no sense without it.", "multimodal", "warning")
     return True
 
 
@@ -87,7 +87,7 @@ def read_message(row: PairRow, m: Any, fld: str, tools_out: list) -> Message | N
                     ((c, None) if (c := openai_calls(content)) else (None, f"{type_name(content)}, not a call")))
         if got is None:
             row.bad(f"{fld}.{ckey}", f'the tool call is {why}; write it as {{"name": "...", "arguments": {{...}}}}.',
-                    "mistyped-key")
+                    "tool-args-invalid")
             return None
         msg.tool_calls = got
     elif content is None:

@@ -91,7 +91,6 @@ CODES: dict[str, tuple[str, str]] = {
     "pref-prompt-mismatch": (ERROR, "the two sides of a whole-conversation pair differ before the answer: no shared prompt"),
     "pref-length-bias": (WARNING, "the chosen answer is the longer (or shorter) one in more than 80% of pairs"),
     "pref-too-few": (WARNING, "fewer than 500 usable pairs: preference tuning rarely helps"),
-    "pref-media": (WARNING, "an image, audio or video part is dropped (tunewiz trains text models)"),
     # `tunewiz openai validate`: the model and method asked for (problems of the job, not of a row)
     "openai-unknown-model": (ERROR, "the model is not one of OpenAI's fine-tunable models in the catalog"),
     "openai-model-shut-down": (ERROR, "the model (and its fine-tunes) is shut down on the given date"),

@@ -351,7 +351,7 @@ def _message(st: _Pairs, n: int, fld: str, m: Any, roles: tuple[str, ...],
     row = PairRow(st.src, n)
     msg = read_message(row, m, fld, [])
     for p in row.problems:
-        if p.code != "pref-media":  # OpenAI takes images in preference inputs: nothing is dropped there
+        if p.code != "multimodal":  # OpenAI takes images in preference inputs: nothing is dropped there
             st.add(p.code if p.code in R.CODES else "mistyped-key", n, p.field, p.message)
     if msg is None:
         return None

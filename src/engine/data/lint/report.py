@@ -38,6 +38,9 @@ def lint_file(path: str | Path, opts: LintOptions | None = None, *, counter: Tok
     `tick` the scan stays in this process (no forked workers: they could not report progress, and
     forking a multi-threaded UI process is unsafe)."""
     opts = opts or LintOptions()
+    from ..pair_lint import is_pair_lint, lint_pair_file  # preference pairs (DPO data) have their own checks
+    if is_pair_lint(path, opts):
+        return lint_pair_file(path, opts, counter=counter, counter_notice=counter_notice, progress=progress, tick=tick)
     say = progress or (lambda m: None)
     src = str(path)
     t0 = time.perf_counter()
