@@ -125,6 +125,13 @@ def test_dpo_from_an_sft_adapter_compares_with_a_frozen_copy_of_it(tmp_path, tin
     first = steps(run_dir)[0]
     assert first["reward_margin"] == pytest.approx(0.0, abs=1e-6) and first["loss"] == pytest.approx(0.6931, abs=1e-3)
     assert (run_dir / "adapter" / "adapter_config.json").is_file() and not (run_dir / "adapter" / "ref").exists()
+    from safetensors.torch import load_file
+    before = load_file(dpo_run / "adapter" / "adapter_model.safetensors")
+    after = load_file(run_dir / "adapter" / "adapter_model.safetensors")
+    assert before.keys() == after.keys()
+    for key in (k for k in before if "lora_B" in k):  # a new adapter would start from lora_B = 0
+        drift = float((after[key] - before[key]).norm())
+        assert drift < 0.5 * float(before[key].norm()), key
 
 
 def test_a_stopped_dpo_run_resumes_where_it_stopped(tmp_path, tiny_model_dir, runs_dir):
