@@ -1,5 +1,5 @@
-"""The linter's speed paths give exactly the answers of the plain ones: the split quality gate, the
-inline fast path, bounded-memory duplicate records (spilled to temp files, partitioned, split again),
+"""The linter's speed paths give exactly the answers of the plain ones: the quality scanner (Hyperscan),
+the inline fast path, bounded-memory duplicate records (spilled to temp files, partitioned, split again),
 forked workers (and their failure), and the rules for when forking happens at all."""
 from __future__ import annotations
 
@@ -28,37 +28,81 @@ def _key(report) -> tuple:
     return report.rows, findings, stats, sorted(report.reject_lines.items())
 
 
-# ------------------------------------------------------------------------------------------------ the gate
+# ------------------------------------------------------------------------------------------------ the scanner
 
-def test_gate_bytes_and_wide_characters_cover_the_gate_character_class():
-    # Every character GATE_CHARS matches is found by the hot path's split test: a GATE_BYTES byte in its
-    # UTF-8 form (all of U+0080..U+00FF start with C2 or C3), or one of GATE_WIDE.
-    missed = []
-    for cp in range(0x110000):
-        if 0xD800 <= cp < 0xE000:
-            continue
+def test_the_scanners_digit_and_case_tables_are_pythons():
+    # What a byte pattern cannot see is covered by two extra expressions: every non-ASCII character that
+    # Python's `re` takes for \d, and every non-ASCII character IGNORECASE matches to an ASCII letter.
+    digit, letter = re.compile(r"\d"), re.compile(r"(?i)[a-z]")
+    digits, case = [], []
+    for cp in range(0x80, 0x110000):
         c = chr(cp)
-        if R.GATE_CHARS.match(c) and c not in R.GATE_WIDE and not set(c.encode()) & set(R.GATE_BYTES):
-            missed.append(hex(cp))
-    assert not missed
+        if digit.match(c):
+            digits.append(cp)
+        if letter.match(c):
+            case.append(c)
+    assert R.other_digits() == digits and "".join(case) == R.CASE_EXTRA
+    for cp in digits + [ord(c) for c in R.CASE_EXTRA]:
+        assert Q.scan_ids(chr(cp).encode()), hex(cp)
 
 
 FRAGMENTS = ["你好", "订单 44234785。", "13812345678", "+86 138 1234 5678", "(415) 555-0100", "a@b.co", "11010519491231002X",
              "201001011234", "sk-" + "a" * 24, "AKIA" + "B" * 16, "ghp_" + "c" * 36, "{{name}}", "{", "[", "[姓名]", "XXX",
              "TODO", "Lorem Ipsum", "lorem ipsum", "<p>", "&amp;", "\ufffd", "锟斤拷", "烫烫烫", "屯屯屯", "Ã©", "â€", "é",
-             "\x01", "\x7f", "\x85", "\u200b", "\u2028", "\ufeff", "\ufffe", "\t", "\n", " ", "……", "Hello", "１３８", "٣"]
+             "\x01", "\x7f", "\x85", "\u200b", "\u2028", "\ufeff", "\ufffe", "\t", "\n", " ", "……", "Hello", "１３８", "٣",
+             # what only Python's Unicode rules match: other digits, case-insensitive non-ASCII letters
+             "١٣٨١٢٣٤٥٦٧٨", "1３８１２３４５６７８", "LOREM IPſUM", "lorem ıpsum", "<ſpan>", "<İmg src=x>", "&#١٢٣;", "[NAME]",
+             "[ſomething]", "\u212a", "(４１５) ５５５-０１００", "+٤٤ ٢٠ ٧٩٤٦ ٠٩٥٨",
+             # near misses and ordinary text with digits, dates, e-mail-like and URL text
+             "Order #A-38442 on 2026-03-14", "https://shop.example.com/o/123456?ref=mail", "user@localhost", "@mention",
+             "x@y.z", "sk-short", "github_pat_" + "d" * 22, "-----BEGIN PRIVATE KEY-----", "xoxb-1234567890",
+             "{{ }}", "{{a}", "1990-01-01", "¥1,299.00", "3 到 5 个工作日"]
 
 
-def test_the_cheap_gate_test_is_a_superset_of_the_gate():
+def test_the_scanner_names_every_rule_the_exact_patterns_find():
+    # Each rule's scanner expressions match a superset of its exact pattern: whatever `quality_issues` finds
+    # with every rule on, the scan names; and a row's field_issues are exactly every rule on every field.
     rnd = random.Random(5)
     for _ in range(20000):
-        contents = ["".join(rnd.choice(FRAGMENTS) for _ in range(rnd.randint(0, 4))) for _ in range(rnd.randint(1, 4))]
-        blob = "\n".join(contents)
-        b = blob.encode("utf-8", "surrogatepass")
-        row = {"messages": [{"role": "user", "content": c} for c in contents]}
-        for raw in (orjson.dumps(row), json.dumps(row).encode(), json.dumps(row, ensure_ascii=False).encode(), None):
-            if Q.gate(blob):
-                assert Q.gate_hit(blob, b, raw), (contents, raw)
+        fields = [(f"f{i}", "".join(rnd.choice(FRAGMENTS) for _ in range(rnd.randint(0, 4)))) for i in range(rnd.randint(1, 4))]
+        for _, text in fields:
+            found = {code for code, _ in Q.quality_issues(text)}
+            assert found <= Q.gate(text), (text, found)
+            assert Q.text_gate_hit(text) or not found
+        every = [(fld, code, msg) for fld, text in fields for code, msg in Q.quality_issues(text)]
+        assert Q.field_issues(fields) == every, fields
+
+
+class _EveryRule:
+    """A stand-in scanner that names every rule in every text: the exact patterns decide everything."""
+
+    def scan(self, b, match_event_handler, context, scratch=None):
+        for i in range(len(Q.ID_CODES)):
+            match_event_handler(i, 0, len(b), 0, context)
+
+
+def test_lint_with_the_scanner_equals_lint_with_every_rule_on_every_field(tricky, reference, monkeypatch):
+    # The scanner only decides which exact patterns run, never what they find: the report is the same
+    # as with every rule run on every field of every row (fast path and full path, 1 and 3 workers).
+    assert reference[2]["findings_by_code"].get("pii-email") and reference[2]["findings_by_code"].get("placeholder")
+    monkeypatch.setattr(Q, "DB", _EveryRule())
+    for workers in (1, 3):
+        assert _key(lint_file(tricky, LintOptions(workers=workers, parallel_min_bytes=1, max_per_code=100000))) == reference
+
+
+def test_the_compiled_scanner_is_cached_and_a_bad_copy_is_rebuilt(tmp_path, monkeypatch):
+    monkeypatch.setenv("TUNEWIZ_HOME", str(tmp_path))
+    db, codes = Q._build()
+    cached = list((tmp_path / "lint").glob("quality-*.hsdb"))
+    assert len(cached) == 1 and codes == Q.ID_CODES
+    loaded, _ = Q._build()                       # from the cache
+    cached[0].write_bytes(b"not a database")
+    rebuilt, _ = Q._build()                      # compiled again, and the copy replaced
+    for d in (db, loaded, rebuilt):
+        hits: list[int] = []
+        d.scan("写信到 a@b.co".encode(), match_event_handler=Q.on_match, context=hits, scratch=Q.hyperscan.Scratch(d))
+        assert Q.codes_of(hits) == {"pii-email"}
+    assert cached[0].read_bytes() != b"not a database"
 
 
 def test_fast_role_sequences_are_the_ideal_alternation_after_an_optional_system_prompt():
@@ -170,24 +214,6 @@ def test_train_eval_overlap_through_partitions(tricky, tmp_path, monkeypatch):
     monkeypatch.setattr(D, "DUP_PART_ROWS", 50)
     assert _key(lint_file(tricky, LintOptions(workers=2, parallel_min_bytes=1, eval_path=str(ev), max_per_code=100000))) == base
     assert base[2]["eval"]["overlap"] > 0
-
-
-def test_remembering_clean_system_prompts_changes_nothing(tmp_path, monkeypatch):
-    rnd = random.Random(8)
-    prompts = ["你是客服助手。" * 40, "你是客服助手。" * 39 + "电话 13812345678", "You are helpful. " * 20 + "\u200b",
-               "你是客服助手。" * 40 + "{{name}}", "Lorem Ipsum " * 30, "规则：" * 100 + "[姓名]", "短提示"]
-    rows = []
-    for i in range(3000):
-        user = "".join(rnd.choice(FRAGMENTS) if rnd.random() < 0.2 else "请问订单的物流？" for _ in range(rnd.randint(1, 3)))
-        rows.append({"messages": [{"role": "system", "content": rnd.choice(prompts)}, {"role": "user", "content": user},
-                                  {"role": "assistant", "content": rnd.choice(["好的，已为您查询。", "XXX", "a@b.co 已发送。"])}]})
-    p = tmp_path / "sys.jsonl"
-    p.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-    monkeypatch.setattr(S, "SYSTEM_CACHE_MIN", 10 ** 9)
-    never = _key(lint_file(p, LintOptions(workers=1, max_per_code=100000)))
-    monkeypatch.setattr(S, "SYSTEM_CACHE_MIN", 0)
-    always = _key(lint_file(p, LintOptions(workers=1, max_per_code=100000)))
-    assert always == never and never[2]["findings_by_code"].get("pii-phone")
 
 
 # ------------------------------------------------------------------------------------------------ workers

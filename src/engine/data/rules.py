@@ -126,38 +126,81 @@ _CONT = "\u0080-\u00bf\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u
 MOJIBAKE = re.compile(f"\ufffd|锟斤拷|烫烫烫|屯屯屯|[\u00e0-\u00ef][{_CONT}]{{2}}|[\u00c2\u00c3][{_CONT}]|â€")
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u2060\ufeff\ufffe]")
 
-# Cheap gates for the fast path. They fire on a superset of what the detailed patterns find.
-# One character-class scan over a row's text finds every candidate for most rules: rare
-# punctuation ('@' e-mail, '<' '&' markup, '{' '[' placeholders, '+' phones), control and invisible
-# characters, mojibake's usual letters, and the rare letters of placeholder words and secret
-# prefixes (XXX/xxx/FIXME, TODO/TBD, xox-, AKIA/PRIVATE KEY, AIza, the '_' of ghp_/hf_/github_pat_).
-GATE_CHARS = re.compile("[@<&{\\[+\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u2060\ufeff\ufffe\ufffd锟烫屯\u00c2\u00c3\u00e0-\u00efXxKzD_]")
-# Which detailed rules a candidate character calls for.
-GATE_CLASS: dict[str, tuple[str, ...]] = {
-    "@": ("pii-email",), "<": ("markup",), "&": ("markup",), "{": ("placeholder",), "[": ("placeholder",),
-    "+": ("pii-phone",), "X": ("placeholder",), "x": ("placeholder", "secret"), "D": ("placeholder",), "K": ("secret",), "z": ("secret",),
-    "_": ("secret",), "锟": ("mojibake",), "烫": ("mojibake",), "屯": ("mojibake",),
-    "\ufffd": ("mojibake",),
-    **{chr(c): ("mojibake",) for c in (0xC2, 0xC3, *range(0xE0, 0xF0))},
+# ------------------------------------------------------------------------------------------------
+# The quality scanner: one pass of a compiled multi-pattern scanner (Hyperscan, through the `hyperscan`
+# package) over a text's UTF-8 bytes says which quality rules may find something in it; only those rules'
+# exact patterns above then run, on the fields the scanner points at, so the findings are those of the
+# exact patterns. Each code's scanner expressions match a SUPERSET of what its exact patterns match:
+# the exact pattern with its look-arounds and `\b` dropped and its repeat limits loosened, on bytes.
+# Two things Python's `re` does that a byte pattern would not are covered by extra expressions instead
+# (tests/test_lint_speed.py checks both against every code point):
+# - `\d` matches every Unicode decimal digit; the byte patterns take ASCII 0-9, and any other decimal
+#   digit in the text calls for every rule that uses `\d` (SCAN_OTHER_DIGITS);
+# - with IGNORECASE, "İ" and "ı" match i, "ſ" matches s and the Kelvin sign matches k; the byte patterns
+#   ignore ASCII case only, and any of these four calls for every case-insensitive rule (SCAN_CASE_EXTRA).
+# A code's expressions: (pattern bytes, ASCII case-insensitive).
+
+# The first of each run of ten non-ASCII decimal digits (0..9) in Unicode 14.0 (Python 3.11's tables); a
+# Python with other tables computes the list at import (`other_digits`).
+OTHER_DIGIT_BLOCKS_UNICODE = "14.0.0"
+OTHER_DIGIT_BLOCKS = (
+    0x660, 0x6f0, 0x7c0, 0x966, 0x9e6, 0xa66, 0xae6, 0xb66, 0xbe6, 0xc66, 0xce6, 0xd66, 0xde6, 0xe50, 0xed0, 0xf20,
+    0x1040, 0x1090, 0x17e0, 0x1810, 0x1946, 0x19d0, 0x1a80, 0x1a90, 0x1b50, 0x1bb0, 0x1c40, 0x1c50, 0xa620, 0xa8d0,
+    0xa900, 0xa9d0, 0xa9f0, 0xaa50, 0xabf0, 0xff10, 0x104a0, 0x10d30, 0x11066, 0x110f0, 0x11136, 0x111d0, 0x112f0,
+    0x11450, 0x114d0, 0x11650, 0x116c0, 0x11730, 0x118e0, 0x11950, 0x11c50, 0x11d50, 0x11da0, 0x16a60, 0x16ac0,
+    0x16b50, 0x1d7ce, 0x1d7d8, 0x1d7e2, 0x1d7ec, 0x1d7f6, 0x1e140, 0x1e2f0, 0x1e950, 0x1fbf0)
+# Characters other than ASCII letters that Python's IGNORECASE matches to an ASCII letter.
+CASE_EXTRA = "\u0130\u0131\u017f\u212a"
+
+
+def other_digits() -> list[int]:
+    """Every non-ASCII character Python's `re` takes for `\\d` (the decimal digits), by these Unicode tables."""
+    import unicodedata
+    if unicodedata.unidata_version == OTHER_DIGIT_BLOCKS_UNICODE:
+        return [b + i for b in OTHER_DIGIT_BLOCKS for i in range(10)]
+    import sys
+    return [c for c in range(0x80, sys.maxunicode + 1) if chr(c).isdecimal()]
+
+
+def utf8_alternation(codepoints: list[int]) -> bytes:
+    """A byte pattern matching exactly the UTF-8 forms of these characters (runs sharing all but their last
+    byte become one class)."""
+    groups: dict[bytes, list[int]] = {}
+    for cp in codepoints:
+        e = chr(cp).encode("utf-8")
+        groups.setdefault(e[:-1], []).append(e[-1])
+    parts = [b"".join(b"\\x%02x" % x for x in prefix) + b"[" + b"".join(b"\\x%02x" % x for x in sorted(set(last))) + b"]"
+             for prefix, last in groups.items()]
+    return b"(?:" + b"|".join(parts) + b")"
+
+
+_HEX = lambda s: "".join(f"\\x{x:02x}" for x in s.encode("utf-8")).encode()  # noqa: E731
+# UTF-8 of the characters in MOJIBAKE's `_CONT` class (a superset: every character of the class is in it).
+_CONT_BYTES = rb"(?:\xc2[\x80-\xbf]|\xe2[\x80-\x84][\x80-\xbf]|\xc5[\x92-\xbe]|\xc6\x92|\xcb[\x86\x9c])"
+SCAN_PATTERNS: dict[str, tuple[tuple[bytes, bool], ...]] = {
+    "secret": ((rb"sk-[A-Za-z0-9_-]{20}|AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{22}"
+                rb"|hf_[A-Za-z0-9]{30}|xox[abprs]-[A-Za-z0-9-]{10}|AIza[0-9A-Za-z_-]{35}|-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----",
+                False),),
+    "pii-email": ((rb"[A-Za-z0-9._%+-]@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2}", False),),
+    "pii-phone": ((rb"1[3-9][0-9](?:[- ]?[0-9]{4}){2}", False),
+                  (rb"\+[0-9]{1,3}[ -]?\(?[0-9]{1,4}\)?(?:[ -]?[0-9]{2,4}){2}", False),
+                  (rb"\([0-9]{3}\) ?[0-9]{3}-[0-9]{4}", False)),
+    "pii-id-number": ((rb"[1-8][0-9]{5}(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx]", False),),
+    "placeholder": ((rb"\{\{[^{}]+\}\}", False), (rb"XXX|xxx|TODO|TBD|FIXME", False), (rb"lorem ipsum", True),
+                    (rb"\[(?:your name|name|company)\]", True),
+                    (rb"\[(?:" + b"|".join(_HEX(w) for w in ("姓名", "名字", "公司", "公司名", "产品", "产品名")) + rb")\]", False)),
+    "markup": ((rb"</?(?:p|div|span|br|a|b|i|u|strong|em|ul|ol|li|table|tr|td|th|img|h[1-6]|font|html|body|head|script"
+                rb"|style|iframe)[^<>]*>", True),
+               (rb"&(?:nbsp|amp|lt|gt|quot|apos|#[0-9]{2,6}|#x[0-9a-f]{2,5});", True)),
+    "mojibake": ((rb"\xef\xbf\xbd|" + _HEX("锟斤拷") + b"|" + _HEX("烫烫烫") + b"|" + _HEX("屯屯屯")
+                  + rb"|\xc3[\xa0-\xaf]" + _CONT_BYTES + _CONT_BYTES + rb"|\xc3[\x82\x83]" + _CONT_BYTES
+                  + rb"|\xc3\xa2\xe2\x82\xac", False),),
+    "control-chars": ((rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\xc2[\x80-\x9f]|\xe2\x80[\x8b-\x8f\xa8\xa9]|\xe2\x81\xa0"
+                       rb"|\xef\xbb\xbf|\xef\xbf\xbe", False),),
 }
-# The same character set split for the linter's hot path, where `re` would cost ~5 ns a CJK character:
-# the ASCII and Latin-1 members of GATE_CHARS are looked for as UTF-8 bytes (every U+0080..U+00FF
-# character starts with byte C2 or C3, which no other character uses): one memchr each over the
-# row's JSON line, or one `bytes.translate` of its text; the few others with `in` (a memchr each).
-# tests/test_lint_speed.py checks that GATE_BYTES + GATE_WIDE cover GATE_CHARS.
-GATE_BYTES = b"@<&{[+XxKzD_" + bytes(range(0x09)) + b"\x0b\x0c" + bytes(range(0x0e, 0x20)) + b"\x7f\xc2\xc3"
-GATE_WIDE: tuple[str, ...] = ("\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u2028", "\u2029", "\u2060", "\ufeff", "\ufffe",
-                              "\ufffd", "锟", "烫", "屯")
-# Needles without a rare character, checked with plain substring tests.
-GATE_SUBSTRINGS: tuple[tuple[str, str], ...] = (("sk-", "secret"), ("orem ipsum", "placeholder"))
-# Literal-prefix scans (fast in `re`): Chinese mobile numbers, which also catch every ID number
-# born in 19xx ("19" + 9 digits: pii-id-number is checked with them); ID numbers born in 20xx;
-# US-style "(415) 555-0100".
-GATE_DIGITS_MOBILE = re.compile(r"1[3-9]\d[- ]?\d{4}[- ]?\d{4}")
-GATE_DIGITS_ID20 = re.compile(r"20\d{9}[\dXx]")
-GATE_US_PHONE = re.compile(r"\(\d{3}\) ?\d{3}-\d{4}")
-# Control characters can only appear escaped in JSON text: \u00XX, \b, \f.
-GATE_RAW_CONTROL = re.compile(rb"\\(?:u00[01][0-9a-fA-F]|u007[fF]|u00[89][0-9a-fA-F]|u20(?:0[b-fB-F]|2[89]|60)|u[fF][eE][fF][fFeE]|[bf])")
+# The codes whose exact patterns use `\d`, and those with case-insensitive parts.
+SCAN_OTHER_DIGITS = ("pii-phone", "pii-id-number", "markup")
+SCAN_CASE_EXTRA = ("placeholder", "markup")
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 

@@ -1,76 +1,131 @@
-"""The quality gate: which quality rules are worth running on a text, decided cheaply.
+"""The quality rules of a text: a compiled multi-pattern scan says which rules may fire, the exact patterns decide.
 
-`gate(text)` is the exact gate: the quality rules (codes) that may find something in the text, from
-one character-class scan and a few literal tests (the tables are in rules.py: GATE_CHARS, GATE_CLASS,
-GATE_SUBSTRINGS, GATE_BYTES, GATE_WIDE). `gate_hit` is a cheaper superset test for a fast-path row,
-made on its JSON line with one memchr per rare byte; only rows it lets through get `gate`, and then
-`quality_issues` runs the detailed per-field regexes of the rules `gate` named. The scan loop
-(`scan.scan_jsonl_range`) has `gate_hit` written out inline: keep the two in step.
+One Hyperscan scan (the `hyperscan` package: Intel's Hyperscan, or Vectorscan on ARM, compiled into the
+wheel) over a text's UTF-8 bytes reports which quality rules' patterns may match in it. Each rule's
+scanner expressions (rules.SCAN_PATTERNS) match a superset of its exact `re` pattern, so a rule the scan
+does not name cannot find anything, and the findings themselves always come from the exact patterns
+(`quality_issues`), with Python's `re` semantics. A row's texts are scanned joined (`row_codes`); only when
+that names a rule are its fields scanned one by one (`field_issues`), and only the fields and rules the
+scan names get the exact patterns. bench/RESULTS.md ("Lint on realistic data") has the measurements that
+chose Hyperscan over one combined `re` and over RE2.
+
+`gate(text)` (the rules worth running on a text) and `text_gate_hit(text)` are kept for callers that
+check one text at a time (e.g. OpenAI preference files).
 """
 from __future__ import annotations
 
-from typing import Callable
+import hashlib
+import os
+import platform
+import threading
+from typing import Any
 
+import hyperscan
+
+from ...demo import tunewiz_home
 from .. import rules as R
-
-# Bytes that are not candidates of the quality gate (deleted by translate: what is left is a candidate).
-GATE_DEL = bytes(c for c in range(256) if c not in R.GATE_BYTES)
-# True when the text holds one of the gate's rare non-Latin-1 characters (a chain of `in`, built from the rules).
-has_wide: Callable[[str], bool] = eval("lambda s: " + " or ".join(f"{c!r} in s" for c in R.GATE_WIDE))  # noqa: S307
-# The same test as `b.translate(None, GATE_DEL)` made on a fast-path row's JSON line instead, with one memchr a
-# byte (`int in bytes`), valid when the line has no \u, \b or \f escape: then every character of its contents
-# is in the line as its own UTF-8 bytes, and the rest of the line ({"messages":[{"role":"user","content":...)
-# holds none of these bytes. Left out: control bytes, which valid JSON never holds raw, and the structural
-# '{' '[', which are looked for in the text.
-line_gate: Callable[[bytes], bool] = eval("lambda raw: " + " or ".join(  # noqa: S307
-    f"{c} in raw" for c in R.GATE_BYTES if c >= 0x20 and c not in b"{["))
-# `has_wide` for a row whose JSON line holds every character of its texts as UTF-8 (no \u escape): the
-# invisible characters of U+2000..U+2FFF (8 of them) all start with byte E2 in UTF-8, so they are only
-# looked for in the text when that byte is in the line (one memchr). The others start with bytes that
-# CJK text is full of (EF: full-width punctuation; E5, E7, E9: ideographs), so they are looked for directly.
-_WIDE_E2 = [c for c in R.GATE_WIDE if c.encode()[0] == 0xE2]
-line_wide: Callable[[bytes, str], bool] = eval(  # noqa: S307
-    f"lambda raw, s: (0xE2 in raw and ({' or '.join(f'{c!r} in s' for c in _WIDE_E2)})) or "
-    + " or ".join(f"{c!r} in s" for c in R.GATE_WIDE if c not in _WIDE_E2))
-
-
-def gate_hit(blob: str, b: bytes, raw: bytes | None) -> bool:
-    """A cheap superset test of `gate` for a fast-path row (blob: its texts joined by newlines, b: blob in
-    UTF-8, raw: its JSON line or None): False means `gate(blob)` is empty. (`scan.scan_jsonl_range` has the
-    same test written out inline.)"""
-    if raw is not None and not (92 in raw and (b"\\u" in raw or b"\\b" in raw or b"\\f" in raw)):
-        hit = (line_gate(raw) or "{" in blob or "[" in blob or (45 in raw and "sk-" in blob)
-               or (not blob.isascii() and line_wide(raw, blob)))
-    else:
-        hit = b.translate(None, GATE_DEL) or "sk-" in blob or (not blob.isascii() and has_wide(blob))
-    return bool(hit or "orem ipsum" in blob or R.GATE_DIGITS_MOBILE.search(blob)
-                or ("20" in blob and R.GATE_DIGITS_ID20.search(blob)) or ("(" in blob and R.GATE_US_PHONE.search(blob)))
-
-
-def text_gate_hit(text: str) -> bool:
-    """`gate_hit` for one text on its own (no JSON line): False means `gate(text)` is empty."""
-    return gate_hit(text, text.encode("utf-8", "surrogatepass"), None)
-
-
-def gate(blob: str) -> set[str]:
-    """The quality rules worth running on this text: a superset of those that will find something."""
-    wanted: set[str] = set()
-    for c in set(R.GATE_CHARS.findall(blob)):
-        wanted.update(R.GATE_CLASS.get(c, ("control-chars",)))
-    for needle, code in R.GATE_SUBSTRINGS:
-        if needle in blob:
-            wanted.add(code)
-    if R.GATE_DIGITS_MOBILE.search(blob):
-        wanted.update(("pii-phone", "pii-id-number"))
-    if R.GATE_DIGITS_ID20.search(blob):
-        wanted.add("pii-id-number")
-    if R.GATE_US_PHONE.search(blob):
-        wanted.add("pii-phone")
-    return wanted
-
 
 ALL_QUALITY = frozenset({"secret", "pii-email", "pii-phone", "pii-id-number", "placeholder", "markup", "mojibake",
                          "control-chars"})
+
+
+def _expressions() -> tuple[list[bytes], list[int], tuple[tuple[str, ...], ...]]:
+    """The scanner's expressions, their Hyperscan flags and, per expression id, the codes a match calls for."""
+    expressions: list[bytes] = []
+    flags: list[int] = []
+    codes: list[tuple[str, ...]] = []
+    for code, exprs in R.SCAN_PATTERNS.items():
+        for pattern, caseless in exprs:
+            expressions.append(pattern)
+            flags.append(hyperscan.HS_FLAG_SINGLEMATCH | (hyperscan.HS_FLAG_CASELESS if caseless else 0))
+            codes.append((code,))
+    expressions.append(R.utf8_alternation(R.other_digits()))
+    flags.append(hyperscan.HS_FLAG_SINGLEMATCH)
+    codes.append(R.SCAN_OTHER_DIGITS)
+    expressions.append(R.utf8_alternation([ord(c) for c in R.CASE_EXTRA]))
+    flags.append(hyperscan.HS_FLAG_SINGLEMATCH)
+    codes.append(R.SCAN_CASE_EXTRA)
+    return expressions, flags, tuple(codes)
+
+
+def _build() -> tuple[Any, tuple[tuple[str, ...], ...]]:
+    """The compiled scanner and its id -> codes table. Compiling takes ~0.2 s, so the compiled database is
+    kept in tunewiz's cache folder (keyed by the expressions, the Hyperscan build and the machine) and
+    loaded from there (~0.1 ms) on later runs; a missing, stale or unreadable copy is compiled again."""
+    expressions, flags, codes = _expressions()
+    key = hashlib.sha256(repr((expressions, flags, hyperscan.__version__, platform.machine())).encode()).hexdigest()[:20]
+    path = tunewiz_home() / "lint" / f"quality-{key}.hsdb"
+    try:
+        return hyperscan.loadb(path.read_bytes(), hyperscan.HS_MODE_BLOCK), codes
+    except (OSError, hyperscan.error):
+        pass
+    db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    db.compile(expressions=expressions, ids=list(range(len(expressions))), elements=len(expressions), flags=flags)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(hyperscan.dumpb(db))
+        os.replace(tmp, path)
+        for old in path.parent.glob("quality-*.hsdb"):
+            if old != path:
+                old.unlink(missing_ok=True)  # a copy for other expressions (an older tunewiz)
+    except OSError:
+        pass  # a read-only home: compile on every run
+    return db, codes
+
+
+DB, ID_CODES = _build()
+_local = threading.local()
+
+
+def scratch() -> Any:
+    """This thread's Hyperscan scratch space (one scan at a time may use it)."""
+    s = getattr(_local, "scratch", None)
+    if s is None:
+        s = _local.scratch = hyperscan.Scratch(DB)
+    return s
+
+
+def on_match(expr_id: int, start: int, end: int, flags: int, hits: list) -> None:
+    hits.append(expr_id)
+
+
+def scan_ids(b: bytes, space: Any | None = None) -> list[int]:
+    """The ids of the scanner expressions that match somewhere in `b` (each at most once)."""
+    hits: list[int] = []
+    DB.scan(b, match_event_handler=on_match, context=hits, scratch=space or scratch())
+    return hits
+
+
+def codes_of(ids: list[int]) -> set[str]:
+    out: set[str] = set()
+    for i in ids:
+        out.update(ID_CODES[i])
+    return out
+
+
+def gate(text: str) -> set[str]:
+    """The quality rules worth running on this text: a superset of those that will find something."""
+    ids = scan_ids(text.encode("utf-8", "surrogatepass"))
+    return codes_of(ids) if ids else set()
+
+
+def text_gate_hit(text: str) -> bool:
+    """False means no quality rule can find anything in this text."""
+    return bool(scan_ids(text.encode("utf-8", "surrogatepass")))
+
+
+def field_issues(fields: list[tuple[str | None, str]], space: Any | None = None) -> list[tuple[str | None, str, str]]:
+    """(field, code, message) for a row's fields whose joined text the scan has named a rule in: each field
+    is scanned on its own and gets the exact patterns of the rules named for it."""
+    out: list[tuple[str | None, str, str]] = []
+    space = space or scratch()
+    for fld, text in fields:
+        ids = scan_ids(text.encode("utf-8", "surrogatepass"), space)
+        if ids:
+            for code, message in quality_issues(text, codes_of(ids)):
+                out.append((fld, code, message))
+    return out
 
 
 def quality_issues(text: str, wanted: set[str] | frozenset[str] = ALL_QUALITY) -> list[tuple[str, str]]:

@@ -5,8 +5,9 @@ counts behind the statistics); `merge` joins the scans of consecutive byte range
 checks one parsed row: plain OpenAI chat rows take `_fast_openai` (shape and order checked with a
 few C-level operations), anything else the full reader (`formats.parse_row`, the reference
 semantics). `scan_jsonl_range` is the linter's hot loop over JSONL lines: it has the steps of
-`_fast_openai` and of `quality.gate_hit` written out inline with local names, so keep the three in
-step (tests/test_lint_speed.py checks that they agree).
+`_fast_openai` written out inline with local names, so keep the two in step (tests/test_lint_speed.py
+checks that they agree). Quality rules: one Hyperscan scan of a row's joined texts (`quality.scan_ids`);
+only a row it names a rule in has its fields scanned and checked (`quality.field_issues`).
 """
 from __future__ import annotations
 
@@ -27,13 +28,12 @@ from ..stats import estimate_text
 from . import dupes, quality
 from .dupes import LOWER, WS_DELETE, DupStore, h64, rmtree
 from .model import Finding, LintOptions, Tick
-from .quality import gate, gate_hit, quality_issues, text_gate_hit
+from .quality import field_issues, scan_ids
 from .rows import KNOWN_TOP_KEYS, content_fields, openai_key_findings, order_findings
 from .shapes import shape_findings
 
 TICK_EVERY = 1023               # lines between two progress ticks (a mask: n & TICK_EVERY == 0)
 SHORT_ANSWER_TOKENS = 3         # an answer this short is a label: a classifier fits better
-SYSTEM_CACHE_MIN = 200          # chars: a system prompt this long is remembered once found clean (shorter: cheaper to rescan)
 
 # The ideal role sequence (after an optional system message) for n turns.
 ALTERNATION = [(("user", "assistant") * 129)[:n] for n in range(257)]
@@ -178,8 +178,8 @@ class Scan:
         self.formats["openai"] += 1
         self.turns[len(msgs)] += 1
         b = blob.encode("utf-8", "surrogatepass")
-        if gate_hit(blob, b, raw):
-            self._quality(n, blob, raw, obj)
+        if scan_ids(b):
+            self._quality(n, blob, raw, obj, b=b)
         nb, nc = len(b), len(blob)
         non_ascii = (nb - nc) / 2
         self.tokens[int(non_ascii + (nc - non_ascii) / 3.5) + 4 * len(msgs) + 1] += 1
@@ -284,17 +284,14 @@ class Scan:
 
     # -- quality
     def _quality(self, n: int, blob: str, raw: bytes | None, obj: Any,
-                 fields: list[tuple[str | None, str]] | None = None) -> None:
-        wanted = gate(blob)
-        if raw is not None and b"\\" in raw and R.GATE_RAW_CONTROL.search(raw):
-            wanted.add("control-chars")
-        if not wanted:
+                 fields: list[tuple[str | None, str]] | None = None, b: bytes | None = None) -> None:
+        """The quality findings of a row (blob: its texts joined by newlines; b: blob in UTF-8 when known)."""
+        if b is None and not scan_ids(blob.encode("utf-8", "surrogatepass")):
             return
         if fields is None:
             fields = content_fields(obj, self.fmt, self.opts.columns, self.opts.tags)
-        for fld, text in fields:
-            for code, message in quality_issues(text, wanted):
-                self.add(code, n, fld, message)
+        for fld, code, message in field_issues(fields):
+            self.add(code, n, fld, message)
 
 
 def row_findings(src: str, fmt: str, detected: bool, opts: LintOptions, line: int, obj: Any) -> list[Finding]:
@@ -375,13 +372,11 @@ def _scan_jsonl_lines(path: str, start: int, end: int, bom: bool, scan: Scan, ti
     fast_roles, role_of, content_of = FAST_ROLES, ROLE, CONTENT
     ellipsis = R.ELLIPSIS_ONLY.match
     # (module-qualified: these locals take the names of the module's own functions)
-    gate_del, has_wide, line_gate, line_wide, gate, h64 = (quality.GATE_DEL, quality.has_wide, quality.line_gate,
-                                                           quality.line_wide, quality.gate, dupes.h64)
-    mobile, id20, us_phone = R.GATE_DIGITS_MOBILE.search, R.GATE_DIGITS_ID20.search, R.GATE_US_PHONE.search
+    h64 = dupes.h64
+    hs_scan, on_match, space = quality.DB.scan, quality.on_match, quality.scratch()
     lower, ws = LOWER, WS_DELETE
     strip, isdict, islist = str.strip, dict, list
     columns, tags = scan.opts.columns, scan.opts.tags
-    clean_sys: dict[str, bool] = {}  # system prompts seen lately -> no gate test can fire on them
     rows = fast_rows = 0
     max_line = scan.max_line
     pos = start
@@ -437,31 +432,12 @@ def _scan_jsonl_lines(path: str, start: int, end: int, bom: bool, scan: Scan, ti
                         fast_rows += 1
                         turns[nm] = turns_get(nm, 0) + 1
                         b = blob.encode("utf-8", "surrogatepass")
-                        # gate_hit(blob, b, body), written out. A system prompt already found clean (they
-                        # repeat row after row) is left out of the text tests: no test can match across
-                        # the newline after it.
-                        rest = blob
-                        if roles[0] == "system" and len(contents[0]) >= SYSTEM_CACHE_MIN:
-                            sys_text = contents[0]
-                            clean = clean_sys.get(sys_text)
-                            if clean is None:
-                                if len(clean_sys) >= 256:
-                                    clean_sys.clear()
-                                clean = clean_sys[sys_text] = not text_gate_hit(sys_text)
-                            if clean:
-                                rest = blob[len(sys_text) + 1:]
-                        if 92 in body and (b"\\u" in body or b"\\b" in body or b"\\f" in body):
-                            hit = b.translate(None, gate_del) or "sk-" in rest or (not rest.isascii() and has_wide(rest))
-                        else:
-                            hit = (line_gate(body) or "{" in rest or "[" in rest or (45 in body and "sk-" in rest)
-                                   or (not rest.isascii() and line_wide(body, rest)))
-                        if (hit or "orem ipsum" in rest or mobile(rest)
-                                or ("20" in rest and id20(rest)) or ("(" in rest and us_phone(rest))):
-                            wanted = gate(blob)
-                            if wanted:
-                                for fld, text in content_fields(obj, "openai", columns, tags):
-                                    for code, message in quality_issues(text, wanted):
-                                        scan.add(code, n, fld, message)
+                        # quality.scan_ids(b), written out: one scan of the joined texts.
+                        hits: list[int] = []
+                        hs_scan(b, match_event_handler=on_match, context=hits, scratch=space)
+                        if hits:
+                            for fld, code, message in field_issues(content_fields(obj, "openai", columns, tags), space):
+                                scan.add(code, n, fld, message)
                         nb, nc = len(b), len(blob)
                         non_ascii = (nb - nc) / 2
                         v = int(non_ascii + (nc - non_ascii) / 3.5) + 4 * nm + 1
