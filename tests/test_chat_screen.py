@@ -391,3 +391,22 @@ async def test_switching_runs_loads_the_other_runs_model_and_the_pane_says_so(me
         # beta's adapter adds nothing: its tuned column answers exactly as the base does, not as alpha did
         assert column(app, "tuned").answer_text == column(app, "base").answer_text == base_answer
         assert not column(app, "tuned").answer_text.startswith("The parcel was delayed by the courier")
+
+
+async def test_reasoning_is_shown_dimmed_apart_from_the_answer_and_left_out_of_the_history(tmp_path):
+    tuned = Scripted(["<think>\nThe courier", " is late.\n</think>\n\n", "The parcel was delayed."])
+    app = TunewizApp(lang="zh", runs_dir=tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_chat(pilot, backends={"base": Scripted(["I do not know."]), "tuned": tuned})
+        await ask(pilot, QUESTION)
+        await until(pilot, lambda: not screen.generating)
+        message = [m for m in column(app, "tuned").scroll.query(ChatMessage) if m.role == "assistant"][-1]
+        shown = message.render()
+        plain = shown.plain
+        assert plain.startswith(t("chat.thinking") + ": The courier is late.") and "思考过程" in plain
+        assert plain.rstrip().endswith("The parcel was delayed.") and "<think>" not in plain
+        dim = "".join(plain[s.start:s.end] for s in shown.spans if "dim" in str(s.style))
+        assert "The courier is late." in dim and "The parcel" not in dim
+        await ask(pilot, "When will it come?")
+        await until(pilot, lambda: not screen.generating and len(tuned.seen) == 2)
+        assert tuned.seen[1][1] == {"role": "assistant", "content": "The parcel was delayed."}

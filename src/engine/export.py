@@ -44,6 +44,9 @@ class ExportResult:
     bytes: int
     seconds: float
     files: list[str] = field(default_factory=list)
+    # The run's thinking setting (chat_template.json), now the exported template's default; None when the
+    # run has no record (trained before tunewiz recorded it, or a remote job).
+    enable_thinking: bool | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -156,6 +159,13 @@ def merge_adapter(run_dir: str | Path, out: str | Path, base: str | None = None,
     tokenizer = AutoTokenizer.from_pretrained(token_source, trust_remote_code=target.trust_remote_code)
     from engine.train.tokenize import ensure_chat_template
     ensure_chat_template(tokenizer)  # training used ChatML where the model had no template: keep it
+    from engine.train.template import read_record, with_thinking_default
+    record = read_record(target.run_dir)
+    thinking = record["enable_thinking"] if record else None
+    if thinking is not None:
+        # Rendered with no `enable_thinking`, the exported template behaves as training rendered: a model
+        # trained without thinking does not start thinking once merged (a caller's explicit value still wins).
+        tokenizer.chat_template = with_thinking_default(tokenizer.chat_template, thinking)
     if getattr(model.config, "quantization_config", None) is not None:
         del model.config.quantization_config
     model.config.name_or_path = str(out)
@@ -177,7 +187,7 @@ def merge_adapter(run_dir: str | Path, out: str | Path, base: str | None = None,
         tokenizer.save_pretrained(work)
         result = ExportResult(out=str(out), run=str(target.run_dir), base=target.base, weights=str(target.weights),
                               method=target.method, dtype=chosen, merged_layers=merged_layers, params=int(params),
-                              bytes=0, seconds=0.0)
+                              bytes=0, seconds=0.0, enable_thinking=thinking)
         (work / "README.md").write_text(readme(result, target), encoding="utf-8")
         result.files = sorted(p.name for p in work.iterdir())
         result.bytes = sum(p.stat().st_size for p in work.iterdir() if p.is_file())
@@ -197,6 +207,27 @@ def merge_adapter(run_dir: str | Path, out: str | Path, base: str | None = None,
         raise
     say(1.0, f"done: {out}")
     return result
+
+
+def thinking_notes(thinking: bool | None) -> str:
+    """The README's words on the thinking setting, for servers that render templates themselves."""
+    if thinking is None:
+        return ""
+    word = "true" if thinking else "false"
+    ollama = "`think: true`" if thinking else "`think: false` in the API request (or `/set nothink`)"
+    modelfile = ("keep the assistant prompt as it is" if thinking else
+                 "append an empty think block (`<think>` newline newline `</think>` newline newline) to the "
+                 "assistant prompt, as this template does")
+    kwargs = '{"enable_thinking": ' + word + '}'
+    return f"""
+## Thinking (reasoning)
+
+The run was trained with `enable_thinking={word}`. The chat template saved here defaults to it, so
+transformers and vLLM prompt the model as training did unless a request sets `enable_thinking` itself.
+Servers that build the prompt themselves need the same setting: llama.cpp (after converting to GGUF with
+its `convert_hf_to_gguf.py`): `llama-server --jinja --chat-template-kwargs '{kwargs}'`; Ollama: {ollama};
+in an Ollama Modelfile TEMPLATE, {modelfile}.
+"""
 
 
 def readme(result: ExportResult, target: RunModel) -> str:
@@ -241,7 +272,7 @@ curl http://localhost:8000/v1/chat/completions -H 'Content-Type: application/jso
 ```
 
 vLLM uses the chat template saved here (`chat_template.jinja` / `tokenizer_config.json`).
-
+{thinking_notes(result.enable_thinking)}
 ## Compare it with the run in tunewiz
 
 ```bash

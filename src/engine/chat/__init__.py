@@ -16,7 +16,7 @@ from engine.chat.local import (END_OF_TURN_TOKENS, LocalBackend, LocalChat, end_
                                render_messages)
 from engine.chat.remote import DEFAULT_TIMEOUT_S, OPENAI_KEY_ENV, RemoteBackend, remote_error
 from engine.chat.session import (TRANSCRIPTS_DIR, Backend, ChatError, Conversation, Reply, Sampling, Stopper, Turn,
-                                 run_columns, save_transcript, transcript_path)
+                                 run_columns, save_transcript, split_reasoning, transcript_path)
 from engine.run_model import ModelLoadError, Progress, RunModel, available_weights, locate_run_model
 
 __all__ = [
@@ -24,5 +24,5 @@ __all__ = [
     "Backend", "ChatError", "Conversation", "LocalBackend", "LocalChat", "ModelLoadError", "Progress", "RemoteBackend",
     "Reply", "RunModel", "Sampling", "Stopper", "Turn",
     "available_weights", "end_token_ids", "gpu_sharing_warning", "locate_run_model", "remote_error",
-    "render_messages", "run_columns", "save_transcript", "transcript_path",
+    "render_messages", "run_columns", "save_transcript", "split_reasoning", "transcript_path",
 ]

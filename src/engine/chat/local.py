@@ -119,11 +119,13 @@ def end_token_ids(tokenizer: Any, model: Any) -> list[int]:
     return sorted(set(ids))
 
 
-def render_messages(tokenizer: Any, messages: list[dict[str, str]]) -> tuple[list[dict[str, str]], str | None]:
+def render_messages(tokenizer: Any, messages: list[dict[str, str]],
+                    template_kwargs: dict[str, Any] | None = None) -> tuple[list[dict[str, str]], str | None]:
     """Messages the chat template accepts. Templates without a system role get the system prompt at the
-    start of the first user message instead (with a note), rather than failing."""
+    start of the first user message instead (with a note), rather than failing. `template_kwargs` go to the
+    template (the run's `enable_thinking`)."""
     try:
-        tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True, **(template_kwargs or {}))
         return messages, None
     except Exception as exc:  # jinja2 TemplateError, raised by the template's own raise_exception
         if not messages or messages[0]["role"] != "system" or len(messages) < 2:
@@ -154,6 +156,9 @@ class LocalChat:
         self._tuner_layers: list[Any] | None = None
         # More `generate` settings (e.g. repetition_penalty, min_new_tokens), the same for both sides.
         self.generate_kwargs: dict[str, Any] = {}
+        # What the chat template gets besides the messages: the run's recorded `enable_thinking`
+        # (chat_template.json), so both sides are prompted exactly as training rendered its data.
+        self.template_kwargs: dict[str, Any] = {}
 
     # loading
     def load(self, progress: Progress | None = None) -> list[str]:
@@ -183,6 +188,7 @@ class LocalChat:
         if ensure_chat_template(tokenizer):
             notes.append("the model has no chat template; using ChatML, as training did")
         self.tokenizer = tokenizer
+        notes.extend(self._render_like_training(tokenizer))
 
         kwargs: dict[str, Any] = {"dtype": dtype, "trust_remote_code": target.trust_remote_code,
                                   "device_map": {"": 0 if on_gpu else "cpu"}}
@@ -217,6 +223,22 @@ class LocalChat:
         say(1.0, f"ready in {self.load_seconds:.1f} s")
         return notes
 
+    def _render_like_training(self, tokenizer: Any) -> list[str]:
+        """Takes the run's thinking setting from its chat_template.json; notes what the user should know."""
+        from engine.train.template import read_record, template_hash
+        record = read_record(self.target.run_dir)
+        if record is None:
+            return []
+        self.template_kwargs = {"enable_thinking": record["enable_thinking"]}
+        notes = []
+        if record.get("thinking_switch"):
+            notes.append(f"thinking {'on' if record['enable_thinking'] else 'off'}, as in training "
+                         f"(enable_thinking={str(record['enable_thinking']).lower()})")
+        recorded = record.get("template_sha256")
+        if recorded and recorded != template_hash(tokenizer):
+            notes.append("this tokenizer's chat template differs from the one training used; answers may differ")
+        return notes
+
     def close(self) -> None:
         """Frees the model's memory (the app calls this when the chat pane closes)."""
         with self.lock:
@@ -237,9 +259,9 @@ class LocalChat:
     # prompts
     def encode(self, messages: list[dict[str, str]]) -> tuple[dict[str, Any], str | None]:
         """Tokenizes a conversation with the chat template; raises ChatError when it does not fit."""
-        messages, note = render_messages(self.tokenizer, messages)
+        messages, note = render_messages(self.tokenizer, messages, self.template_kwargs)
         encoded = self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True,
-                                                     return_dict=True, return_tensors="pt")
+                                                     return_dict=True, return_tensors="pt", **self.template_kwargs)
         length = int(encoded["input_ids"].shape[1])
         if self.context_length and length >= self.context_length:
             raise ChatError(f"The conversation is {length} tokens; this model reads at most "

@@ -24,6 +24,28 @@ TRANSCRIPTS_DIR = "transcripts"
 ChatError = ModelLoadError
 
 
+# -- reasoning in answers ------------------------------------------------------------------------
+THINK_OPEN, THINK_CLOSE = "<think>", "</think>"
+
+
+def split_reasoning(text: str) -> tuple[str | None, str]:
+    """(reasoning, answer) of a generated text: a leading `<think>…</think>` block is the reasoning.
+    Also while streaming: an unclosed `<think>` is all reasoning so far; a `</think>` without its opening
+    (templates that put `<think>` into the generation prompt) closes reasoning that started the text.
+    None when the text has no reasoning."""
+    stripped = text.lstrip()
+    if stripped.startswith(THINK_OPEN):
+        body = stripped[len(THINK_OPEN):]
+        if THINK_CLOSE not in body:
+            return body.strip("\n"), ""
+        reasoning, answer = body.split(THINK_CLOSE, 1)
+        return reasoning.strip("\n"), answer.lstrip("\n")
+    if THINK_CLOSE in text and THINK_OPEN not in text:
+        reasoning, answer = text.split(THINK_CLOSE, 1)
+        return reasoning.strip("\n"), answer.lstrip("\n")
+    return None, text
+
+
 # -- settings and answers ----------------------------------------------------------------------
 @dataclass
 class Sampling:
@@ -74,9 +96,20 @@ class Reply:
         # Decode speed: tokens after the first over the time after the first (prefill excluded).
         return (self.tokens - 1) / (self.seconds - self.first_token_s)
 
+    @property
+    def reasoning(self) -> str | None:
+        """The answer's reasoning (a `<think>` block), None when it has none."""
+        return split_reasoning(self.text)[0]
+
+    @property
+    def answer(self) -> str:
+        """The answer without its reasoning."""
+        return split_reasoning(self.text)[1]
+
     def to_dict(self) -> dict[str, Any]:
         out = {k: v for k, v in asdict(self).items() if k != "error"}
         out["error"] = {"message": self.error.message, "advice": self.error.advice} if self.error else None
+        out["reasoning"] = self.reasoning
         out["tokens_per_s"] = self.tokens_per_s
         return out
 
@@ -162,7 +195,8 @@ class Conversation:
             if reply is None or reply.error is not None or not reply.text:
                 continue  # a failed answer leaves no half-turn behind (templates want user/assistant pairs)
             out.append({"role": "user", "content": turn.user})
-            out.append({"role": "assistant", "content": reply.text})
+            # The answer only: chat templates leave earlier turns' reasoning out (as training rendered them).
+            out.append({"role": "assistant", "content": reply.answer})
         out.append({"role": "user", "content": user})
         return out
 

@@ -11,6 +11,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from engine.chat import split_reasoning
 from tui.i18n import t
 
 # C0/C1 control characters other than newline and tab: a model can emit them (random or broken
@@ -45,8 +46,19 @@ class ChatMessage(Static):
     def _show(self) -> None:
         if self.role == "user":
             self.update(Text.assemble((f"{t('chat.you')}: ", "bold"), printable(self.text)))
-        else:
+        elif self.role == "assistant":
+            # A reasoning model's thinking is shown dimmed above its answer, apart from it.
+            reasoning, answer = split_reasoning(self.text)
             # Models often open with a newline; the column's spacing already separates the answer.
+            answer_text = Text(printable(answer.lstrip("\n")))
+            if reasoning is None:
+                self.update(answer_text)
+            else:
+                parts: list[Any] = [(f"{t('chat.thinking')}: ", "dim bold"), (printable(reasoning), "dim italic")]
+                if answer.strip():
+                    parts += ["\n\n", answer_text]
+                self.update(Text.assemble(*parts))
+        else:
             self.update(Text(printable(self.text.lstrip("\n"))))
 
 

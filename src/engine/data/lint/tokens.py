@@ -19,7 +19,8 @@ def _iter_token_items(info: FileInfo, fmt: str, opts: LintOptions, skip: set[int
             continue
         if fmt == "openai" and type(rec) is dict and len(rec) == 1:
             msgs = rec.get("messages")
-            if type(msgs) is list and all(type(m) is dict and len(m) == 2 and type(m.get("content")) is str for m in msgs):
+            if type(msgs) is list and all(type(m) is dict and len(m) == 2 and type(m.get("content")) is str
+                                          and "</think>" not in m["content"] for m in msgs):
                 yield n, msgs, None
                 continue
         ex, _ = parse_row(rec, fmt, src, n, columns=opts.columns, tags=opts.tags)
@@ -32,8 +33,10 @@ def _iter_token_items(info: FileInfo, fmt: str, opts: LintOptions, skip: set[int
 
 
 def count_tokens(info: FileInfo, fmt: str, opts: LintOptions, counter: TokenCounter, skip: set[int],
-                 progress: Callable[[int], None] | None = None, batch: int = 256) -> list[tuple[int, int]]:
-    """(line, tokens) for every readable row, counted in batches."""
+                 progress: Callable[[int], None] | None = None, batch: int = 256,
+                 reasoning_lines: list[int] | None = None) -> list[tuple[int, int]]:
+    """(line, tokens) for every readable row, counted in batches. Lines of rows with a reasoning trace
+    are appended to `reasoning_lines` when given (lint checks the template renders them)."""
     out: list[tuple[int, int]] = []
     chats: list[tuple[int, Any, Any]] = []
     texts: list[tuple[int, str]] = []
@@ -55,6 +58,8 @@ def count_tokens(info: FileInfo, fmt: str, opts: LintOptions, counter: TokenCoun
             texts.append((n, item))
         else:
             chats.append((n, item, tools))
+            if reasoning_lines is not None and any(m.get("reasoning_content") for m in item):
+                reasoning_lines.append(n)
         if len(chats) + len(texts) >= batch:
             flush()
     flush()
