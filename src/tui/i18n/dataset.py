@@ -101,6 +101,15 @@ EN = {
     "dataset.target.openai": "OpenAI fine-tuning (its rules, tiktoken, cost)",
     "dataset.tokens.now_on": "Tokenizer on: exact token counts (the first load takes a few seconds).",
     "dataset.tokens.now_off": "Tokenizer off: token counts are estimated.",
+    # preference pairs (DPO data): statistics and the fix dialog
+    "dataset.stats.pairs": "pairs",
+    "dataset.stats.pairs_value": "{pairs:,} ({identical:,} with identical answers)",
+    "dataset.stats.prompt_tokens": "prompt tokens",
+    "dataset.stats.chosen_tokens": "chosen tokens",
+    "dataset.stats.rejected_tokens": "rejected tokens",
+    "dataset.stats.length_bias": "length bias",
+    "dataset.stats.length_bias_value": "chosen longer in {longer:,} of {pairs:,} pairs ({share:.0%}) · median length ratio chosen/rejected {ratio}",
+    "dataset.fix.pairs_same": "same as input ({format}: preference pairs keep their format)",
 }
 
 ZH = {
@@ -195,4 +204,13 @@ ZH = {
     "dataset.target.openai": "OpenAI 微调（其规则、tiktoken、费用）",
     "dataset.tokens.now_on": "分词器已开：精确统计词元（首次加载需要几秒）。",
     "dataset.tokens.now_off": "分词器已关：词元数为估算。",
+    # preference pairs (DPO data): statistics and the fix dialog
+    "dataset.stats.pairs": "偏好对",
+    "dataset.stats.pairs_value": "{pairs:,}（两个回答相同 {identical:,}）",
+    "dataset.stats.prompt_tokens": "提示词元数",
+    "dataset.stats.chosen_tokens": "选中回答词元数",
+    "dataset.stats.rejected_tokens": "拒绝回答词元数",
+    "dataset.stats.length_bias": "长度偏差",
+    "dataset.stats.length_bias_value": "{pairs:,} 对中选中回答更长的 {longer:,} 对（{share:.0%}）· 长度比（选中/拒绝）中位数 {ratio}",
+    "dataset.fix.pairs_same": "与输入相同（{format}：偏好对保持原格式）",
 }
