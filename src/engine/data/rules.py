@@ -73,6 +73,7 @@ CODES: dict[str, tuple[str, str]] = {
     # length
     "too-long": (WARNING, "the example is longer than --max-length and would be truncated"),
     "token-estimate": (INFO, "token counts are estimated because no tokenizer could be loaded"),
+    "template-drops-reasoning": (WARNING, "rows carry reasoning traces that the model's chat template does not render (needs --model)"),
     # OpenAI target
     "openai-format": (ERROR, "OpenAI fine-tuning takes only chat JSONL with messages"),
     "openai-too-few": (ERROR, "fewer than 10 examples (OpenAI's minimum)"),

@@ -200,8 +200,19 @@ def _token_findings(scan: Scan, info: FileInfo, fmt: str, opts: LintOptions, cou
         say(f"counting tokens with {counter.label}")
         skip = set(scan.error_lines)
         token_tick = (lambda k: tick("tokens", k, scan.examples)) if tick is not None else None
-        token_lines = count_tokens(info, fmt, opts, counter, skip, progress=token_tick)
+        reasoning_lines: list[int] = []
+        token_lines = count_tokens(info, fmt, opts, counter, skip, progress=token_tick, reasoning_lines=reasoning_lines)
         tokens = Counter(n for _, n in token_lines)
+        tokenizer = getattr(counter, "tok", None)
+        if reasoning_lines and tokenizer is not None:
+            from engine.train.template import probe_template
+            if not probe_template(tokenizer).reasoning:
+                first = ", ".join(map(str, reasoning_lines[:5]))
+                scan.add("template-drops-reasoning", reasoning_lines[0], None,
+                         f"{len(reasoning_lines)} row(s) carry reasoning traces (first at line(s) {first}), but the "
+                         f"chat template of {opts.model or counter.label} does not render reasoning: they would be "
+                         "trained without it. Pick a model whose template renders reasoning (e.g. Qwen3), or strip "
+                         "the traces.")
     else:
         tokens = scan.tokens
         scan.add("token-estimate", None, None, f"token counts are an estimate: {counter_notice or counter.label}.")
