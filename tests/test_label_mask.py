@@ -94,3 +94,18 @@ def test_a_template_that_rewrites_history_trains_each_turn_as_it_renders_it(tmp_
     assert trained_texts(tokenizer, result) == ["It left the depot today.<|im_end|>\n", "退款已批准。<|im_end|>\n"]
     # the first turn's history form is context in the second sequence, never trained
     assert "(earlier)" in tokenizer.decode(result.rows[1]["input_ids"])
+
+
+def test_a_template_that_refuses_a_row_names_the_row(tmp_path, tokenizer):
+    from engine.train.errors import TrainingError
+    tokenizer = AutoTokenizer.from_pretrained(tokenizer.name_or_path)
+    tokenizer.chat_template = ("{% for m in messages %}{% if m['role'] == 'system' %}"
+                               "{{ raise_exception('System role not supported') }}{% endif %}"
+                               "{{ m['role'] + ': ' + m['content'] + '\\n' }}{% endfor %}")
+    path = tmp_path / "rows.jsonl"
+    path.write_text(json.dumps({"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Yo"}]})
+                    + "\n" + json.dumps(as_format("openai")) + "\n")
+    with pytest.raises(TrainingError) as caught:
+        tokenize_examples(tokenizer, read_examples(path).examples, 1024)
+    assert f"{path}:2" in str(caught.value) and "System role not supported" in str(caught.value)
+    assert caught.value.code == "template-rejects-row" and "alternate" in caught.value.advice

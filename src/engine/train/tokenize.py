@@ -86,7 +86,20 @@ def render_chat(tokenizer: Any, example: Example, train_on: str = "assistant",
     an empty `<think></think>` only in the newest turn), the turn is trained in a sequence of its own:
     the conversation up to it, as the template renders it then. Turns rendered alike share a sequence,
     so a template that never rewrites history (ChatML, Llama-3) gives one sequence per conversation.
+    A template's refusal (its `raise_exception`) is a TrainingError naming the row's file and line.
     """
+    try:
+        return _render_chat(tokenizer, example, train_on, enable_thinking)
+    except Exception as exc:  # noqa: BLE001 - jinja2 errors, TypeError/KeyError from the template's own code
+        from engine.train.errors import TrainingError
+        detail = (str(exc).splitlines() or [type(exc).__name__])[0]
+        raise TrainingError(f"{example.where()}: the model's chat template refuses this conversation: {detail}",
+                            "Fix or drop the row (many templates want user and assistant turns to alternate, or "
+                            "have no system or tool role), or pick a model whose template accepts it.",
+                            code="template-rejects-row", params={"where": example.where(), "detail": detail}) from None
+
+
+def _render_chat(tokenizer: Any, example: Example, train_on: str, enable_thinking: bool | None) -> ChatRendering:
     from engine.train.template import render, template_messages
 
     thinking = bool(enable_thinking)
