@@ -6,7 +6,9 @@ not JSON; `"row_text"`, the row as ASCII JSON text, for one that no JSONL writer
 surrogate, an integer beyond 64 bits, nesting deeper than orjson writes). Cleaning drops rows with
 errors, later copies of duplicates and rows also in the eval file, trims surrounding whitespace of
 every text, drops a BOM and blank lines, and (with `to`) converts to another format through the
-canonical form (`writers.to_format_dict`, the one writer of each format).
+canonical form (`writers.to_format_dict`, the one writer of each format). Without `to` a row keeps its
+shape (a LLaMA-Factory v1 row stays v1: parts, reasoning, tool calls, loss_weight); `--to openai` turns
+v1 rows into OpenAI's form (reasoning_content, tool_calls, weight 0/1).
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ import orjson
 from . import rules as R
 from .canonical import Problem
 from .formats import parse_row
+from .parts import is_v1_row
 from .jsonsafe import scrub, to_json_text
 from .writers import to_format_dict
 from .lint import OPENAI_MSG_KEYS, OPENAI_TOP_KEYS, LintOptions, LintReport, row_findings, row_key
@@ -142,7 +145,8 @@ def fix_file(path: str | Path, report: LintReport, out: str | Path, to: str | No
                 line_out: bytes | None = None
                 if not reasons:
                     try:
-                        line_out = _write_row(rec, n, fmt, target_fmt, str(src), opts, drop_openai_keys, plain_text)
+                        line_out = _write_row(rec, n, fmt, target_fmt, str(src), opts, drop_openai_keys, plain_text,
+                                              convert_v1=to == "openai")
                     except (ValueError, RecursionError, orjson.JSONEncodeError) as e:
                         why = "it is nested too deeply" if isinstance(e, RecursionError) else str(e)
                         reasons.append(("convert", f"cannot be written as {target_fmt}: {why}"))
@@ -180,9 +184,10 @@ def _rejected_line(row: dict[str, Any]) -> bytes:
 
 
 def _write_row(rec: Any, n: int, fmt: str, target_fmt: str, src: str, opts: LintOptions,
-               drop_openai_keys: bool, plain_text: bool) -> bytes:
+               drop_openai_keys: bool, plain_text: bool, convert_v1: bool = False) -> bytes:
     rec = _trim(rec, fmt)
-    if target_fmt == fmt:
+    # LLaMA-Factory v1 rows read as "openai" (the same message shape); `--to openai` writes them in OpenAI's own form.
+    if target_fmt == fmt and not (convert_v1 and fmt == "openai" and is_v1_row(rec)):
         if fmt == "text":
             text = rec if isinstance(rec, str) else rec.get((opts.columns or {}).get("text") or (opts.columns or {}).get("prompt") or "text")
             return text.replace("\n", " ").encode() if plain_text else orjson.dumps({"text": text})

@@ -267,6 +267,21 @@ def read_weight(row: RowProblems, m: dict, fld: str, role: str) -> tuple[bool, f
     return True, float(lw)
 
 
+def is_v1_row(obj: Any) -> bool:
+    """Whether a role/content row is in LLaMA-Factory v1's shape (a `loss_weight`, or parts with a "value")."""
+    msgs = obj.get("messages") if isinstance(obj, dict) else None
+    if not isinstance(msgs, list):
+        return False
+    for m in msgs:
+        if isinstance(m, dict):
+            if "loss_weight" in m:
+                return True
+            c = m.get("content")
+            if isinstance(c, list) and any(isinstance(p, dict) and "value" in p for p in c):
+                return True
+    return False
+
+
 def media_columns(obj: dict) -> list[tuple[str, str]]:
     """(field, kind) for every item of LLaMA-Factory's `images` / `videos` / `audios` columns."""
     out: list[tuple[str, str]] = []

@@ -63,8 +63,8 @@ def to_openai_dict(example: Example) -> dict[str, Any]:
         calls = m.tool_calls
         if m.source_role == "function_call" and not calls:
             calls = _parse_call(m.content)
-        if m.source_role == "function_call" and calls and not m.content:
-            d["content"] = None  # a ShareGPT / v1 call: OpenAI's form has no text beside it
+        if calls and not m.content:
+            d["content"] = None  # a call without text (ShareGPT function_call, v1 tool_call part): OpenAI writes null
         if calls:
             fixed = []
             for c in calls:
