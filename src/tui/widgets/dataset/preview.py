@@ -173,6 +173,11 @@ class PreviewTable(DataTable):
                 body.append(t("dataset.preview.weight0") + " ", style="dim italic")
             if m.name:
                 body.append(f"[{m.name}] ", style="dim")
+            if m.reasoning is not None:
+                # The reasoning trace before the answer, dim (as a thinking model shows it), cut to a few lines.
+                head = (t("dataset.preview.thinking") + " " + clean(m.reasoning[:600]) if m.reasoning
+                        else t("dataset.preview.thinking_empty"))
+                body.append(head + "\n", style="dim italic")
             body.append(clean(m.content))
             for call in m.tool_calls or []:
                 fn = call.get("function", call) if isinstance(call, dict) else {}
@@ -184,6 +189,11 @@ class PreviewTable(DataTable):
             if not body.plain:
                 body.append(t("dataset.preview.empty"), style="dim italic")
             yield role, body
+        if ex.media:
+            kinds = ", ".join(dict.fromkeys(kind for _, kind in ex.media))
+            yield (Text("media", style=self._colour("warning", "yellow")),
+                   Text(t("dataset.preview.media", kind=kinds) + " " + ", ".join(f for f, _ in ex.media[:4]),
+                        style="dim italic"))
 
     def on_resize(self, event) -> None:
         # Wrapping depends on the width: re-wrap the page when it changes (or the table is first shown).
