@@ -161,3 +161,15 @@ def test_fix_keeps_v1_rows_and_converts_them_on_request(tmp_path):
     res = fix_file(bad, lint_file(bad), tmp_path / "b.jsonl")
     rej = json.loads(Path(res.rejected_path).read_text(encoding="utf-8"))
     assert (res.kept, rej["line"], rej["reasons"][0]["code"]) == (1, 1, "think-unclosed")
+
+
+def test_token_counts_include_reasoning_and_tool_calls(tmp_path):
+    # What training sees: the trace and the call are tokens too (the estimate and a template-less count).
+    from engine.data.stats import EstimateCounter
+    plain = [{"role": "user", "content": "q"}, {"role": "assistant", "content": "好的"}]
+    full = [plain[0], {**plain[1], "reasoning_content": "先查订单状态，再回答客户。", "tool_calls": [call("c1")]}]
+    n_plain, n_full = EstimateCounter().count_chats([plain, full])
+    assert n_full - n_plain >= 12 + 15  # 12 CJK characters of reasoning, a call of ~60 characters
+    r1 = lint_file(write(tmp_path / "a.jsonl", [{"messages": plain}]))
+    r2 = lint_file(write(tmp_path / "b.jsonl", [{"messages": [plain[0], {**plain[1], "reasoning_content": "先查订单状态，再回答客户。"}]}]))
+    assert r2.stats["tokens"]["total"] - r1.stats["tokens"]["total"] >= 12

@@ -68,6 +68,18 @@ def estimate_text(s: str) -> float:
     return non_ascii + (n - non_ascii) / 3.5
 
 
+def message_text(m: dict[str, Any]) -> str:
+    """Everything of a template message that becomes tokens when no template renders it: the reasoning trace,
+    the content and the tool calls (as JSON)."""
+    text = m.get("content") or ""
+    reasoning = m.get("reasoning_content")
+    if reasoning:
+        text = reasoning + "\n" + text
+    if m.get("tool_calls"):
+        text += "\n" + json.dumps(m["tool_calls"], ensure_ascii=False)
+    return text
+
+
 class TokenCounter:
     """Counts tokens per example. `exact` is False for estimates, which reports must say."""
     label: str = "estimate"
@@ -76,7 +88,7 @@ class TokenCounter:
     per_message: int = 4
 
     def count_chats(self, convs: list[list[dict[str, Any]]], tools: list[Any] | None = None) -> list[int]:
-        return [round(sum(estimate_text(m.get("content") or "") for m in c) + self.per_message * len(c) + 1) for c in convs]
+        return [round(sum(estimate_text(message_text(m)) for m in c) + self.per_message * len(c) + 1) for c in convs]
 
     def count_texts(self, texts: list[str]) -> list[int]:
         return [round(estimate_text(t)) + 1 for t in texts]
@@ -114,7 +126,7 @@ class HFCounter(TokenCounter):
                 # No template or the template refuses this conversation: content tokens plus a
                 # typical per-message overhead, so the count stays close.
                 fallback.append(i)
-                r = "\n".join(m.get("content") or "" for m in c)
+                r = "\n".join(message_text(m) for m in c)
             texts.append(r)
         ids = self.tok(texts, add_special_tokens=False)["input_ids"]
         out = [len(x) for x in ids]
