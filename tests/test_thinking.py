@@ -143,6 +143,11 @@ def runs_root(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("thinking-runs")
 
 
+@pytest.fixture(scope="module")
+def think_off_run(runs_root, thinking_dir) -> Path:
+    return train(runs_root, thinking_dir, "think-off", False)
+
+
 def test_a_run_with_reasoning_records_thinking_and_the_chat_thinks_like_training(runs_root, thinking_dir):
     from engine.chat import LocalChat, locate_run_model
     run = train(runs_root, thinking_dir, "think-on", None)
@@ -153,18 +158,19 @@ def test_a_run_with_reasoning_records_thinking_and_the_chat_thinks_like_training
     chat = LocalChat(locate_run_model(run))
     notes = chat.load()
     assert chat.template_kwargs == {"enable_thinking": True} and any("thinking on" in n for n in notes)
+    assert chat.thinking is True
     reply = greedy(chat)
     # a tiny random model memorises nearly, not always to the last character: the parts are what matters
     assert reply.reasoning.startswith("The courier is late"), reply.text
     assert reply.answer.startswith("The parcel") and "</think>" not in reply.answer, reply.text
 
 
-def test_a_run_without_thinking_chats_and_exports_without_thinking(runs_root, thinking_dir, tmp_path):
+def test_a_run_without_thinking_chats_and_exports_without_thinking(think_off_run, thinking_dir, tmp_path):
     from transformers import AutoModelForCausalLM
 
     from engine.chat import LocalChat, locate_run_model
     from engine.export import merge_adapter
-    run = train(runs_root, thinking_dir, "think-off", False)
+    run = think_off_run
     assert json.loads((run / "chat_template.json").read_text())["enable_thinking"] is False
     assert "thinking-off-drops-reasoning" in (run / "train.log").read_text()
     training_prompt = tpl.render(AutoTokenizer.from_pretrained(thinking_dir), PROMPT, None, True, False)
@@ -208,3 +214,19 @@ def test_lint_with_a_model_names_the_rows_whose_reasoning_its_template_drops(tmp
     [finding] = findings(tiny_model_dir)  # ChatML: reasoning_content is dropped
     assert finding.line == 2 and str(tiny_model_dir) in finding.message and "Qwen3" in finding.message
     assert findings(thinking_dir) == []
+
+
+async def test_the_chat_pane_says_thinking_is_off_as_trained(think_off_run):
+    from tui.app import TunewizApp
+    from tui.screens.chat import ChatScreen
+    app = TunewizApp(lang="zh", runs_dir=think_off_run.parent)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.open_screen("chat", run_dir=think_off_run)
+        for _ in range(1500):
+            screen = app.screen
+            if isinstance(screen, ChatScreen) and screen.local is not None:
+                break
+            await pilot.pause(0.02)
+        await pilot.pause()
+        status = str(app.screen.query_one("#chat-status").render())
+        assert "思考：关（同训练）" in status

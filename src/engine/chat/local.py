@@ -159,6 +159,8 @@ class LocalChat:
         # What the chat template gets besides the messages: the run's recorded `enable_thinking`
         # (chat_template.json), so both sides are prompted exactly as training rendered its data.
         self.template_kwargs: dict[str, Any] = {}
+        # The recorded thinking setting when the template has a thinking switch (None otherwise): for display.
+        self.thinking: bool | None = None
 
     # loading
     def load(self, progress: Progress | None = None) -> list[str]:
@@ -232,6 +234,7 @@ class LocalChat:
         self.template_kwargs = {"enable_thinking": record["enable_thinking"]}
         notes = []
         if record.get("thinking_switch"):
+            self.thinking = record["enable_thinking"]
             notes.append(f"thinking {'on' if record['enable_thinking'] else 'off'}, as in training "
                          f"(enable_thinking={str(record['enable_thinking']).lower()})")
         recorded = record.get("template_sha256")

@@ -391,6 +391,9 @@ class ChatScreen(TunewizScreen):
                  max_new_tokens=s.max_new_tokens)
         if s.seed is not None:
             text += t("chat.status_seed", seed=s.seed)
+        thinking = getattr(self.local, "thinking", None)
+        if thinking is not None:  # the run's template has a thinking switch: say how training set it
+            text += t("chat.status_thinking_on" if thinking else "chat.status_thinking_off")
         self.query_one("#chat-status", Static).update(text)
 
     # -- asking ---------------------------------------------------------------------------------
