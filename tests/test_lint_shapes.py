@@ -49,6 +49,8 @@ def test_fixture_files_lint_without_errors_and_name_what_is_dropped():
     assert line == 3 and "1 image" in msg and "messages[0].content[1]" in msg
     assert not found(r, "reasoning-mixed")  # every v1 row has a trace
     assert r.stats["reasoning_rows"] == 4 and r.stats["media"] == {"rows": 1, "image": 1}
+    assert (r.format, r.stats["v1_rows"]) == ("openai", 4)  # read by the openai reader, counted as what they are
+    assert lint_file(DATA / "shapes_openai.jsonl").stats["v1_rows"] == 0
     s = lint_file(DATA / "shapes_sharegpt.json")
     assert s.severities.get("error", 0) == 0 and not found(s, "tool-call-unanswered")
 

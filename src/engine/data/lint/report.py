@@ -293,6 +293,8 @@ def _stats(scan: Scan, info: FileInfo, fmt: str, tokens: Counter, counter: Token
         # Today's shapes: rows with a reasoning trace (and with only empty <think></think>), rows with media.
         "reasoning_rows": scan.reasoning_rows, "reasoning_empty_rows": scan.reasoning_empty_rows,
         "media": {"rows": scan.media_rows, **dict(sorted(scan.media_kinds.items()))},
+        # Rows of an openai-format file in LLaMA-Factory v1's shape ({"type", "value"} parts, loss_weight).
+        "v1_rows": scan.v1_rows,
         "findings_by_code": dict(sorted(scan.counts.items())),
         "errors": scan.sev.get(R.ERROR, 0), "warnings": scan.sev.get(R.WARNING, 0), "infos": scan.sev.get(R.INFO, 0),
         "findings_truncated": any(scan.counts[c] > scan.kept_per_code[c] for c in scan.counts),

@@ -23,6 +23,7 @@ from .. import rules as R
 from ..canonical import Example, Problem
 from ..formats import detect_record_format, parse_row
 from ..jsonsafe import WRITE_DEPTH, unwritable
+from ..parts import is_v1_row
 from ..records import BOM, line_problem
 from ..stats import estimate_text
 from . import dupes, quality
@@ -93,6 +94,7 @@ class Scan:
         self.media_rows = 0
         self.media_kinds: Counter = Counter()
         self.media_first: list[tuple[int, str]] = []
+        self.v1_rows = 0  # rows in LLaMA-Factory v1's shape, read by the openai reader
 
     def cleanup(self) -> None:
         """Removes the temp files of the duplicate records (of this scan and of the ranges merged into it)."""
@@ -213,7 +215,7 @@ class Scan:
             self._order(n, obj, ex)
             for code, fld, message in shape_findings(self.fmt, obj, ex, fields, self.opts.columns, self.opts.tags):
                 self.add(code, n, fld, message)
-            self._shapes(n, ex)
+            self._shapes(n, obj, ex)
             est = sum(estimate_text(m.content) + (estimate_text(m.reasoning) if m.reasoning else 0)
                       for m in ex.messages) + 4 * len(ex.messages) + 1
             calls = [c for m in ex.messages if m.tool_calls for c in m.tool_calls]
@@ -233,8 +235,10 @@ class Scan:
         b = blob.encode("utf-8", "surrogatepass")
         self._hashes(n, raw, obj, b, roles)
 
-    def _shapes(self, n: int, ex: Example) -> None:
-        """Counts the row's reasoning traces and media for the file-wide findings."""
+    def _shapes(self, n: int, obj: Any, ex: Example) -> None:
+        """Counts the row's reasoning traces and media for the file-wide findings (and LLaMA-Factory v1 rows)."""
+        if self.fmt == "openai" and is_v1_row(obj):
+            self.v1_rows += 1
         said = [m.reasoning for m in ex.messages or () if m.role == "assistant" and m.reasoning is not None]
         if any(said):
             self.reasoning_rows += 1
@@ -339,6 +343,7 @@ def merge(parts: list[Scan]) -> Scan:
         out.reasoning_first = (out.reasoning_first + [x + offset for x in s.reasoning_first])[:5]
         out.no_reasoning_first = (out.no_reasoning_first + [x + offset for x in s.no_reasoning_first])[:5]
         out.media_rows += s.media_rows
+        out.v1_rows += s.v1_rows
         out.media_kinds.update(s.media_kinds)
         out.media_first = (out.media_first + [(x + offset, f) for x, f in s.media_first])[:5]
         if s.max_line > out.max_line:
