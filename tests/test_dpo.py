@@ -51,7 +51,9 @@ def dpo_config(tmp_path: Path, model_dir: Path, runs_dir: Path, name: str, **ove
 def dpo_run(tmp_path_factory, tiny_model_dir) -> Path:
     tmp = tmp_path_factory.mktemp("dpo")
     runs = tmp / "runs"
-    result = tunewiz("train", str(dpo_config(tmp, tiny_model_dir, runs, "prefer")), check=True)
+    data = str(write_jsonl(tmp / "pairs.jsonl", pair_rows(96)))  # 24 eval pairs: eval events too
+    result = tunewiz("train", str(dpo_config(tmp, tiny_model_dir, runs, "prefer", data=data, eval_split=0.25)),
+                     check=True)
     return run_dir_of(result)
 
 
@@ -73,6 +75,11 @@ def test_dpo_with_lora_trains_and_its_events_carry_margin_and_accuracy(dpo_run):
     assert trained[0]["reward_margin"] == pytest.approx(0.0, abs=1e-6)
     assert trained[-1]["reward_margin"] > 0.5 and trained[-1]["reward_accuracy"] == 1.0
     assert read_status(dpo_run)["state"] == "completed"
+    evals = [e for e in events if e["type"] == "eval"]
+    assert [e["step"] for e in evals] == [4, 8]
+    assert all(isinstance(e["eval_reward_margin"], float) and 0 <= e["eval_reward_accuracy"] <= 1 for e in evals)
+    assert evals[-1]["eval_reward_margin"] > evals[0]["eval_reward_margin"]
+    assert not any("/" in key for e in evals for key in e)  # TRL's rewards/margins keys are renamed
 
 
 def test_the_dpo_adapter_loads_like_an_sft_one_and_prefers_the_chosen_answers(dpo_run, tiny_model_dir):
@@ -177,3 +184,29 @@ def test_dpo_settings_that_cannot_go_together_are_named(tmp_path):
     assert config.tuning == "qlora" and config.uses_lora
     assert parse_config({"method": "dpo", "dpo": {"tuning": "full"}}).uses_lora is False
     assert json.loads(json.dumps(config.model_dump(mode="json")))["dpo"]["beta"] == 0.1
+
+
+def test_chat_and_export_work_on_a_dpo_run(dpo_run, tmp_path):
+    env = {"TUNEWIZ_RUNS_DIR": str(dpo_run.parent)}
+    answer = tunewiz("chat", dpo_run.name, "--prompt", "Hello 1, how can I help?", "--json", "-t", "0", "-n", "6",
+                     env=env)
+    assert answer.returncode == 0, answer.stderr
+    assert json.loads(answer.stdout.strip().splitlines()[-1])  # one JSON object with the answer
+    out = tmp_path / "merged"
+    exported = tunewiz("export", dpo_run.name, "--merge", str(out), "--json", env=env)
+    assert exported.returncode == 0, exported.stderr
+    data = json.loads(exported.stdout)
+    assert data["out"] == str(out) and data["method"] == "dpo" and data["merged_layers"] > 0
+    assert (out / "config.json").is_file() and (out / "model.safetensors").is_file()
+
+
+def test_full_dpo_keeps_a_frozen_copy_as_reference_and_saves_a_whole_model(tmp_path, tiny_model_dir, runs_dir):
+    config = dpo_config(tmp_path, tiny_model_dir, runs_dir, "full-dpo", max_steps=2, learning_rate=1e-4,
+                        dpo={"tuning": "full"})
+    run_dir = run_dir_of(tunewiz("train", str(config), check=True))
+    start = next(e for e in read_events(run_dir / "events.jsonl") if e["type"] == "start")
+    assert (start["tuning"], start["reference"]) == ("full", "copy")
+    assert start["trainable_params"] == start["total_params"]
+    assert (run_dir / "model" / "config.json").is_file() and not (run_dir / "adapter").exists()
+    from engine.run_model import locate_run_model
+    assert locate_run_model(run_dir).kind == "model"

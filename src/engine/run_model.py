@@ -55,6 +55,11 @@ class RunModel:
     checkpoint: str | None = None  # "checkpoint-40" when not the final weights
     state: str = "completed"
     notes: list[str] = field(default_factory=list)
+    tuning: str = ""              # how the weights trained: the method, or dpo.tuning for a dpo run (lora |
+                                  # qlora | full): "qlora" means a 4-bit base, whatever the method
+
+    def __post_init__(self) -> None:
+        self.tuning = self.tuning or self.method
 
     @property
     def label(self) -> str:
@@ -156,7 +161,8 @@ def locate_run_model(run_dir: str | Path, checkpoint: str | None = None, base: s
     config = _read_config(run_dir)
     kind, weights, chosen_checkpoint, notes = _weights(run_dir, config, checkpoint)
     base_model, source = _find_base(run_dir, config, weights, kind, base)
-    return RunModel(run_dir=run_dir, name=run_dir.name, method=str(config["method"]), kind=kind, weights=weights,
+    return RunModel(run_dir=run_dir, name=run_dir.name, method=str(config["method"]), tuning=str(config["tuning"]),
+                    kind=kind, weights=weights,
                     base=base_model, base_source=source, trust_remote_code=config["trust_remote_code"],
                     precision=str(config["precision"]), checkpoint=chosen_checkpoint,
                     state=runs.run_info(run_dir).state, notes=notes)
