@@ -1,5 +1,7 @@
 """Dataset: pick a file, see its format, a preview of the canonical conversations, the findings,
-the statistics (with the OpenAI cost for that target) and write a cleaned copy.
+the statistics (with the OpenAI cost for that target) and write a cleaned copy. A preference-pair
+file (DPO data) previews as pairs (prompt, then the chosen and the rejected answer), is checked by the
+pair lint (the engine's `lint_file` hands it over) and fixed in its own format.
 
 The work happens in thread workers that post typed messages (widgets/dataset/messages.py): one
 loads a file (index the rows for the preview → load the tokenizer → lint with progress), one
@@ -304,7 +306,14 @@ class DatasetScreen(TunewizScreen):
             tick("tokenizer", 0, 0)
         counter, notice = token_counter(target, model, tokenizer)
         tick("scan", 0, 0)
-        report = lint_file(path, opts, counter=counter, counter_notice=notice, tick=tick)
+        if source.pairs and target == "openai" and source.format == "openai-preference":
+            # OpenAI's own rules for its preference files (keys, one output message, limits, cost)
+            from engine.openai_ft.preference import lint_preference_file
+            report = lint_preference_file(path, model=model, counter=counter, counter_notice=notice)
+        else:
+            if source.pairs:
+                opts.format = source.format  # the pair lint whatever the target (OpenAI takes no other pair format)
+            report = lint_file(path, opts, counter=counter, counter_notice=notice, tick=tick)
         if worker.is_cancelled:
             return
         self.post_message(LintDone(generation, report))
@@ -551,10 +560,15 @@ class DatasetScreen(TunewizScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="dataset-fix", description="write the fixed copy")
     def _fix_worker(self, path: str, report: Any, opts: Any, out: str, to: str | None) -> None:
         from engine.data.fix import fix_file
+        from engine.data.pair_lint import fix_pair_file
+        from engine.data.preference import PAIR_FORMATS
         from engine.data.records import DatasetError
         try:
             with SnappyThreads():
-                result = fix_file(path, report, out, to, opts)
+                if report.format in PAIR_FORMATS:  # preference pairs keep their own format
+                    result = fix_pair_file(path, report, out, opts)
+                else:
+                    result = fix_file(path, report, out, to, opts)
         except DatasetError as e:
             self.post_message(FixWritten(None, e.message))
             return

@@ -79,13 +79,19 @@ class FixDialog(ModalScreen[FixChoice | None]):
         self.report = report
         self.opts = opts
         self.fmt = report.format
+        from engine.data.preference import PAIR_FORMATS
+        self.pairs = self.fmt in PAIR_FORMATS
+        """A preference-pair file: written in its own format (`pair_lint.fix_pair_file`), never converted."""
         self._serial = 0
         self._plan: Any = None
         self._plan_to: str | None = None
 
     def compose(self) -> ComposeResult:
-        options = [(t("dataset.fix.same", format=self.fmt), "__same__")]
-        options += [(f, f) for f in WRITE_FORMATS if f != self.fmt and self.fmt != "text"]
+        if self.pairs:
+            options = [(t("dataset.fix.pairs_same", format=self.fmt), "__same__")]
+        else:
+            options = [(t("dataset.fix.same", format=self.fmt), "__same__")]
+            options += [(f, f) for f in WRITE_FORMATS if f != self.fmt and self.fmt != "text"]
         with Vertical(id="fix-box"):
             yield Static(t("dataset.fix.title"), id="fix-title")
             yield Static(t("dataset.fix.input", path=str(self.path), format=self.fmt, rows=self.report.rows),
@@ -126,6 +132,7 @@ class FixDialog(ModalScreen[FixChoice | None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="dataset-fix-plan", description="plan fix")
     def _plan_worker(self, serial: int, out: str, to: str | None) -> None:
         from engine.data.fix import fix_file
+        from engine.data.pair_lint import fix_pair_file
         from engine.data.records import DatasetError
         worker = get_current_worker()
 
@@ -136,7 +143,8 @@ class FixDialog(ModalScreen[FixChoice | None]):
 
         try:
             with SnappyThreads():
-                result = fix_file(self.path, self.report, out, to, self.opts, dry_run=True, tick=tick)
+                result = (fix_pair_file(self.path, self.report, out, self.opts, dry_run=True) if self.pairs else
+                          fix_file(self.path, self.report, out, to, self.opts, dry_run=True, tick=tick))
         except _Cancelled:
             return
         except DatasetError as e:

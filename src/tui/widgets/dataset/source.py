@@ -8,6 +8,8 @@ file is small, and re-read from the start (in a worker) when it is large.
 
 Rows are converted to the canonical form with the engine's own reader (`formats.parse_row`), so
 the preview shows exactly what training would see, and rows that cannot be read show the reason.
+A preference-pair file (DPO data) is read with the pair reader (`preference.parse_pair`) and each pair
+shown as its prompt's turns, then the chosen answer's, then the rejected answer's, labelled as such.
 """
 from __future__ import annotations
 
@@ -20,8 +22,9 @@ from typing import Any, Callable
 
 import orjson
 
-from engine.data.canonical import Example, Problem
+from engine.data.canonical import Example, Message, PreferencePair, Problem
 from engine.data.formats import detect_from_info, parse_row
+from engine.data.preference import detect_pair_file, looks_like_pair_file, parse_pair
 from engine.data.records import BOM, FileInfo, iter_records_of, line_problem, sniff
 
 # Above this size a JSON array's records are not kept in memory (they are re-read per page).
@@ -30,6 +33,18 @@ TICK_LINES = 8191
 RAW_PREVIEW_CHARS = 400
 
 Tick = Callable[[str, int, int], None]
+# The role shown for each side's turns of a preference pair (the preview's role column, 9 cells).
+CHOSEN, REJECTED = "chosen", "rejected"
+
+
+def pair_example(pair: PreferencePair) -> Example:
+    """A pair as one Example for the preview: the prompt's turns, then the chosen answer's turns (role
+    "chosen"), then the rejected answer's (role "rejected"); tool results inside an answer keep their role."""
+    def side(msgs: list[Message], label: str) -> list[Message]:
+        return [Message(label if m.role == "assistant" else m.role, m.content, tool_calls=m.tool_calls, name=m.name,
+                        tool_call_id=m.tool_call_id, reasoning=m.reasoning) for m in msgs]
+    return Example(pair.source, pair.line, messages=[*pair.prompt, *side(pair.chosen, CHOSEN), *side(pair.rejected, REJECTED)],
+                   tools=pair.tools, extra=pair.extra)
 
 
 @dataclass
@@ -54,13 +69,22 @@ class RowSource:
         self._lines = lines
         self._offsets = offsets
         self._records = records
+        self.pairs = False
+        """A preference-pair file: rows are read with the pair reader."""
 
     # -- building
     @classmethod
     def open(cls, path: str | Path, tick: Tick | None = None) -> "RowSource":
         """Sniffs, detects the format and indexes every record. Raises DatasetError (message for the user)."""
         info = sniff(path)
-        fmt = detect_from_info(info)
+        pair_fmt = detect_pair_file(info) if looks_like_pair_file(info.path) else None
+        fmt = pair_fmt or detect_from_info(info)
+        source = cls._index(info, fmt, tick)
+        source.pairs = pair_fmt is not None
+        return source
+
+    @classmethod
+    def _index(cls, info: FileInfo, fmt: str, tick: Tick | None) -> "RowSource":
         lines = array("I")
         if info.layout in ("jsonl", "text"):
             offsets = array("Q")
@@ -141,7 +165,11 @@ class RowSource:
         if isinstance(rec, Problem):
             return PreviewRow(index, line, None, [rec], snippet)
         try:
-            ex, problems = parse_row(rec, self.format, str(self.path), line, file_format_detected=True)
+            if self.pairs:
+                pair, problems = parse_pair(rec, self.format, str(self.path), line)
+                ex = pair_example(pair) if pair is not None else None
+            else:
+                ex, problems = parse_row(rec, self.format, str(self.path), line, file_format_detected=True)
         except Exception as e:  # noqa: BLE001 - a preview row must never take the screen down
             ex, problems = None, [Problem(str(self.path), line, None, f"cannot be shown: {e}")]
         if ex is None and not snippet:

@@ -1,5 +1,6 @@
 """The statistics of a lint report: rows, turns, tokens per example, totals, the histogram and,
-for the OpenAI target, the cost. Drawn at the widget's width, so the histogram bars use the room
+for the OpenAI target, the cost; for a preference-pair file also its pairs, the tokens of prompt /
+chosen / rejected and the length bias. Drawn at the widget's width, so the histogram bars use the room
 there is (rich measures labels in terminal cells, so Chinese labels line up)."""
 from __future__ import annotations
 
@@ -72,6 +73,8 @@ class StatsPanel(Widget, can_focus=True):
         grid.add_column(overflow="fold")
         grid.add_row(t("dataset.stats.rows"), t("dataset.stats.rows_value", rows=st["rows"], examples=st["examples"],
                                                  rejected=st["rejected_rows"], blank=st["blank_lines"]))
+        if "pairs" in st:
+            self._pair_rows(grid, st)
         grid.add_row(t("dataset.stats.turns"), _dist(st.get("turns", {})))
         per = _dist(tok.get("per_example", {}))
         est = Text(per)
@@ -118,6 +121,24 @@ class StatsPanel(Widget, can_focus=True):
             parts.append(Text(""))
             parts.append(self._fix_text())
         return Group(*parts)
+
+    def _pair_rows(self, grid: Table, st: dict[str, Any]) -> None:
+        """What only a preference-pair file has: its pairs, the tokens of each part, the length bias."""
+        tok = st.get("tokens", {})
+        grid.add_row(t("dataset.stats.pairs"), t("dataset.stats.pairs_value", pairs=st["pairs"],
+                                                  identical=st.get("identical", 0)))
+        for part in ("prompt", "chosen", "rejected"):
+            value = Text(_dist(tok.get(part, {})))
+            if not tok.get("exact"):
+                value.append(" " + t("dataset.stats.estimate"), style=self._colour("warning"))
+            grid.add_row(t(f"dataset.stats.{part}_tokens"), value)
+        lb = st.get("length_bias") or {}
+        if lb.get("chosen_longer_share") is not None:
+            share = lb["chosen_longer_share"]
+            biased = share > 0.8 or share < 0.2
+            grid.add_row(t("dataset.stats.length_bias"), Text(t(
+                "dataset.stats.length_bias_value", longer=lb["chosen_longer"], pairs=lb["chosen_longer"] + lb["rejected_longer"],
+                share=share, ratio=lb["median_ratio"]), style=self._colour("warning") if biased else ""))
 
     def _histogram(self, hist: list[dict[str, Any]], width: int) -> Text:
         labels = [f"{b['from']}–{b['to'] - 1}" if b["to"] else f"{b['from']}+" for b in hist]
