@@ -75,6 +75,11 @@ def render(tokenizer: Any, messages: list[dict[str, Any]], tools: Any = None, ge
     """The template's text for `messages`; `enable_thinking` goes to the template's context when given."""
     if not messages:
         return ""
+    if isinstance(tools, str):  # LLaMA-Factory keeps `tools` as a JSON string
+        try:
+            tools = json.loads(tools)
+        except ValueError:
+            tools = None
     extra = {} if enable_thinking is None else {"enable_thinking": enable_thinking}
     return tokenizer.apply_chat_template(messages, tools=tools or None, tokenize=False,
                                          add_generation_prompt=generation_prompt, **extra)

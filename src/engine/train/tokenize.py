@@ -29,7 +29,7 @@ class TokenizedSet:
     truncated: int = 0          # examples longer than max_length (their tail was cut)
     chunked: int = 0            # raw texts split into several max_length pieces (nothing lost)
     no_target: int = 0          # examples with no trainable token left (dropped)
-    template_fallbacks: int = 0  # examples whose template did not render prefixes consistently
+    template_fallbacks: int = 0  # examples whose generation prompt differs from how the template opens a turn
     split: int = 0              # conversations trained as several sequences (the template rewrites history)
     tokens: int = 0             # tokens kept (all rows)
     target_tokens: int = 0      # tokens that carry loss
