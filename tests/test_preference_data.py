@@ -297,3 +297,29 @@ def test_openai_validate_and_the_training_reader_read_openai_pairs_alike(tmp_pat
     got = read_pairs(f)
     assert (got.format, len(got.pairs)) == ("openai-preference", 30)
     assert got.pairs[0].chosen[0].reasoning == "look up A-30000" and got.pairs[0].prompt[0].content == "Where is A-30000?"
+
+
+def test_an_eval_file_of_pairs_marks_the_training_pairs_it_shares(tmp_path):
+    rows = pair_rows(24, 12)
+    train = write_jsonl(tmp_path / "train.jsonl", rows)
+    # the same pairs in another format: OpenAI's preference JSONL
+    shared = [{"input": {"messages": [{"role": "user", "content": r["prompt"]}]},
+               "preferred_output": [{"role": "assistant", "content": r["chosen"]}],
+               "non_preferred_output": [{"role": "assistant", "content": r["rejected"]}]} for r in (rows[3], rows[20])]
+    ev = write_jsonl(tmp_path / "eval.jsonl", shared + [{"prompt": "new", "chosen": "a", "rejected": "b"}])
+    report = lint_file(train, LintOptions(eval_path=str(ev)))
+    assert [x.line for x in report.findings if x.code == "train-eval-overlap"] == [4, 21]
+    assert report.stats["eval"]["overlap"] == 2 and report.stats["eval"]["format"] == "openai-preference"
+    res = fix_pair_file(train, report, tmp_path / "clean.jsonl")
+    assert res.kept == 22 and res.rejected == 2
+
+
+def test_a_dropped_image_is_a_warning_not_a_lost_pair():
+    rows = [{"prompt": [{"role": "user", "content": [{"type": "text", "text": "What is this?"},
+                                                     {"type": "image_url", "image_url": {"url": "x.png"}}]}],
+             "chosen": "A kettle.", "rejected": "A cat."}]
+    import tempfile
+    with tempfile.TemporaryDirectory() as d:
+        got = read_pairs(write_jsonl(Path(d) / "img.jsonl", rows))
+    assert len(got.pairs) == 1 and got.problems == []
+    assert [(w.code, w.severity, w.field) for w in got.warnings] == [("multimodal", "warning", "prompt[0].content[1]")]

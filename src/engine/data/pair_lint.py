@@ -35,7 +35,7 @@ from .jsonsafe import scrub, to_json_text
 from .lint.model import Finding, LintOptions, LintReport, Tick
 from .lint.quality import gate, quality_issues, text_gate_hit
 from .pair_messages import side_text
-from .preference import PAIR_FORMATS, SIDE_KEYS, detect_pair_file, looks_like_pair_file, parse_pair
+from .preference import PAIR_FORMATS, SIDE_KEYS, detect_pair_file, iter_pairs, looks_like_pair_file, parse_pair
 from .records import DatasetError, FileInfo, iter_lines, iter_records_of, line_problem, sniff
 from .stats import EstimateCounter, TokenCounter, distribution, histogram
 
@@ -275,11 +275,44 @@ def lint_pair_file(path: str | Path, opts: LintOptions | None = None, *, counter
         return _fatal(src, e)
     _count(st, counter)
     _file_findings(st, info, fmt, counter, counter_notice, opts)
+    eval_stats = _eval_overlap(st, opts) if opts.eval_path else None
     stats = _stats(st, info, fmt, counter, counter_notice, opts)
+    if eval_stats is not None:
+        stats["eval"] = eval_stats
     stats["seconds"] = round(time.perf_counter() - t0, 3)
     findings = sorted(st.kept, key=lambda f: (f.line is not None, f.line or 0))
     return LintReport(file=src, format=fmt, rows=st.rows, findings=findings, stats=stats, counts=st.counts,
                       severities=st.sev, layout=info.layout, reject_lines=st.reject)
+
+
+def _eval_overlap(st: _State, opts: LintOptions) -> dict[str, Any]:
+    """Marks training pairs that are also in the eval file (same prompt and answers, whatever its format)."""
+    try:
+        _, efmt, rows = iter_pairs(opts.eval_path, "auto", columns=opts.columns)
+        first: dict[bytes, int] = {}
+        erows = errors = 0
+        for line, _rec, pair, probs in rows:
+            erows += 1
+            errors += any(p.severity == R.ERROR for p in probs)
+            if pair is not None:
+                first.setdefault(_pair_key(pair), line)
+    except DatasetError as e:
+        st.add("eval-problems", None, None, f"the eval file cannot be read as preference pairs: {e.message}",
+               severity=R.ERROR)
+        return {"file": str(opts.eval_path), "rows": 0, "overlap": 0}
+    n = 0
+    for key, line in st.seen.items():
+        if key in first:
+            n += 1
+            msg = (f"also in the eval file {opts.eval_path} (line {first[key]}); a pair in both makes the eval "
+                   "metrics look better than the model is. Remove it from one of them (--fix drops it from training).")
+            st.add("train-eval-overlap", line, None, msg)
+            st.reject.setdefault(line, []).append(("train-eval-overlap", msg))
+    if errors:
+        st.add("eval-problems", None, None, f"the eval file {opts.eval_path} has {errors} pair(s) with errors of its "
+               f"own; run `tunewiz lint {opts.eval_path}` to see them.")
+    return {"file": str(opts.eval_path), "format": efmt, "rows": erows, "examples": len(first), "overlap": n,
+            "errors": errors}
 
 
 def _fatal(src: str, e: DatasetError) -> LintReport:

@@ -31,7 +31,7 @@ stable code (docs/lint-codes.md) and what to do. Warnings (a dropped image) keep
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -69,12 +69,13 @@ LF_COLUMNS = {"prompt": "instruction", "query": "input", "chosen": "chosen", "re
 @dataclass
 class PairReadResult:
     """Everything read from one preference file. `problems` holds the rows that could not be read (errors,
-    left out of `pairs`) and warnings about rows that were read (e.g. a dropped image)."""
+    left out of `pairs`); `warnings` what was noticed about rows that were read (e.g. a dropped image)."""
     pairs: list[PreferencePair]
     problems: list[Problem]
     format: str
     rows: int
     layout: str = ""
+    warnings: list[Problem] = field(default_factory=list)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -449,10 +450,12 @@ def read_pairs(path: str | Path, format: str = "auto", *, columns: dict | None =
     info, fmt, rows = iter_pairs(path, format, columns=columns)
     pairs: list[PreferencePair] = []
     problems: list[Problem] = []
+    warnings: list[Problem] = []
     n = 0
     for _line, _rec, pair, probs in rows:
         n += 1
         if pair is not None:
             pairs.append(pair)
-        problems.extend(probs)
-    return PairReadResult(pairs=pairs, problems=problems, format=fmt, rows=n, layout=info.layout)
+        for p in probs:
+            (problems if p.severity == "error" else warnings).append(p)
+    return PairReadResult(pairs=pairs, problems=problems, format=fmt, rows=n, layout=info.layout, warnings=warnings)
