@@ -8,7 +8,7 @@ import pytest
 
 from engine.catalog import get_model, spec_from_config
 from engine.memory import (GIB, EstimateError, activation_bytes_per_token_layer, attention_bytes_per_layer,
-                           estimate, estimate_methods)
+                           estimate, estimate_methods, merged_expert_bytes_per_layer)
 
 QWEN7 = get_model("Qwen/Qwen2.5-7B-Instruct")
 TYPICAL = [(seq, batch) for seq in (512, 1024, 2048) for batch in (1, 2)]
@@ -226,6 +226,9 @@ def _saved_bytes_per_layer(model_type: str, method: str, dropout: float, precisi
     ("llama", "full", 0.0, "fp32"), ("llama", "lora", 0.05, "fp32"), ("llama", "lora", 0.0, "fp32"),
     # Qwen2 differs by the q/k/v bias, which saves nothing extra: the bf16 cases are enough.
     ("qwen2", "full", 0.0, "bf16"), ("qwen2", "lora", 0.05, "bf16"), ("qwen2", "lora", 0.0, "bf16"),
+    # Qwen3 normalises q and k per head (head_dim 128 here, not hidden / heads); Gemma 3 adds two norms.
+    ("qwen3", "full", 0.0, "bf16"), ("qwen3", "lora", 0.05, "bf16"),
+    ("gemma3_text", "full", 0.0, "bf16"), ("gemma3_text", "lora", 0.05, "bf16"),
 ])
 def test_activation_model_matches_autograds_saved_tensors(model_type: str, method: str, dropout: float,
                                                            precision: str) -> None:
@@ -299,3 +302,92 @@ def test_a_config_json_with_huge_or_absurd_numbers_names_the_field(tmp_path) -> 
     (folder / "config.json").write_text(json.dumps({**base, "max_position_embeddings": 10 ** 30}))
     spec = resolve_model_spec(str(folder))
     assert spec.max_position_embeddings == 4096 and any("no model has" in n for n in spec.notes)
+
+
+# -- mixture of experts ---------------------------------------------------------------------------------
+TINY_MOE = dict(num_experts=8, num_experts_per_tok=2, moe_intermediate_size=48, head_dim=16, norm_topk_prob=True)
+
+
+@pytest.mark.parametrize("method", ["full", "lora"])
+def test_moe_activation_model_matches_autograds_saved_tensors(method: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A tiny Qwen3-MoE: the router, the top-2 of 8 experts per token and, under LoRA (peft's all-linear
+    # reaches the expert stacks), the merged expert stack each block keeps for backward.
+    monkeypatch.setitem(globals(), "TINY", {**TINY, **TINY_MOE})
+    measured, batch, seq = _saved_bytes_per_layer("qwen3_moe", method, 0.0, "bf16")
+    _, config = _tiny("qwen3_moe", 2)
+    spec = spec_from_config(config.to_dict(), "tiny", "test")
+    assert spec.is_moe and spec.num_experts_per_tok == 2
+    targets = set(spec.default_lora_targets)
+    predicted = (batch * seq * activation_bytes_per_token_layer(spec, method, targets, "bf16", 0.0, True, 8,
+                                                                device="cpu")
+                 + attention_bytes_per_layer(spec, seq, batch, "bf16", padded=True))
+    if method == "lora":
+        predicted += merged_expert_bytes_per_layer(spec, targets, 2) + spec.lora_params(8) / spec.num_hidden_layers * 2
+    assert predicted == pytest.approx(measured, rel=0.03)
+
+
+MOE = get_model("Qwen/Qwen3-30B-A3B")
+
+
+def test_moe_keeps_every_expert_resident_but_activates_top_k() -> None:
+    import dataclasses
+    lora = estimate(MOE, "lora", 1024, 2)
+    # all 128 experts' weights are loaded: 30.5B parameters in bf16, not the 3.4B a token uses
+    assert lora.breakdown["weights"] == pytest.approx(MOE.param_count() * 2 / GIB, rel=1e-3)
+    assert MOE.active_params() < MOE.param_count() / 8
+    # activations follow the experts a token passes through (top-k), not how many exist
+    full = estimate(MOE, "full", 1024, 2)
+    fewer = dataclasses.replace(MOE, num_experts=64)
+    assert estimate(fewer, "full", 1024, 2).breakdown["activations"] == pytest.approx(
+        full.breakdown["activations"], rel=0.01)
+    more_active = dataclasses.replace(MOE, num_experts_per_tok=16)
+    assert estimate(more_active, "full", 1024, 2).breakdown["activations"] > 1.3 * full.breakdown["activations"]
+
+
+def test_moe_lora_counts_every_expert_and_qlora_leaves_them_unquantised() -> None:
+    lora = estimate(MOE, "lora", 1024, 1, lora_r=16)
+    # all-linear: q/k/v/o, the router and every expert's projections (gate_up at rank 2r)
+    experts_only = MOE.lora_params(16, ["gate_up_proj", "down_proj"])
+    assert lora.trainable_params == MOE.lora_params(16) > experts_only > 0.9 * lora.trainable_params
+    attention_only = estimate(MOE, "lora", 1024, 1, lora_r=16, lora_targets=["q_proj", "k_proj", "v_proj", "o_proj"])
+    assert attention_only.trainable_params < lora.trainable_params / 20
+    # no merged expert stack when the experts are not adapted
+    assert attention_only.breakdown["activations"] < lora.breakdown["activations"] - 1.0
+    assert any("merges each block's expert stack" in n for n in lora.notes)
+    qlora = estimate(MOE, "qlora", 1024, 1)
+    expert_params = MOE.num_hidden_layers * sum(lin.params for lin in MOE.linears() if lin.experts)
+    # bitsandbytes quantises nn.Linear only: the experts stay unquantised (and peft upcasts them to fp32)
+    assert qlora.breakdown["weights"] > expert_params * 4 / GIB
+    assert qlora.total_gb > lora.total_gb and any("unquantised" in n for n in qlora.notes)
+
+
+# -- DPO ------------------------------------------------------------------------------------------------
+QWEN3_8B = get_model("Qwen/Qwen3-8B")
+
+
+@pytest.mark.parametrize("tuning", ["lora", "qlora"])
+def test_dpo_with_an_adapter_is_two_sequences_per_pair_and_no_reference_copy(tuning: str) -> None:
+    dpo = estimate(QWEN3_8B, "dpo", 1024, 2, dpo_tuning=tuning)
+    sft_same_sequences = estimate(QWEN3_8B, tuning, 1024, 4)
+    assert dpo.method == "dpo" and dpo.dpo_tuning == tuning and dpo.batch == 2
+    assert dpo.reference == "adapter disabled" and dpo.breakdown["reference"] == 0.0
+    assert dpo.total_gb == pytest.approx(sft_same_sequences.total_gb, abs=0.01)
+    assert dpo.total_gb > estimate(QWEN3_8B, tuning, 1024, 2).total_gb
+    assert any("adapter switched off" in n for n in dpo.notes)
+
+
+def test_full_dpo_holds_a_frozen_reference_copy_without_gradients() -> None:
+    dpo = estimate(QWEN3_8B, "dpo", 1024, 1, dpo_tuning="full")
+    sft = estimate(QWEN3_8B, "full", 1024, 2)
+    assert dpo.reference == "frozen copy"
+    assert dpo.breakdown["reference"] == pytest.approx(QWEN3_8B.param_count() * 2 / GIB, rel=1e-3)
+    # the reference adds its weights only: no gradients or optimizer states of its own
+    assert dpo.breakdown["gradients"] == sft.breakdown["gradients"]
+    assert dpo.breakdown["optimizer"] == sft.breakdown["optimizer"]
+    assert dpo.total_gb == pytest.approx(sft.total_gb + dpo.breakdown["reference"], rel=0.02)
+    assert dpo.to_dict()["reference"] == "frozen copy"
+
+
+def test_dpo_tuning_must_be_known() -> None:
+    with pytest.raises(EstimateError, match="dpo_tuning 'cpt' is not one of lora, qlora, full"):
+        estimate(QWEN3_8B, "dpo", 512, 1, dpo_tuning="cpt")

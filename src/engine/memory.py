@@ -24,6 +24,19 @@ Trainer, bf16 autocast, peft LoRA, bitsandbytes NF4), derived from the tensors e
 * cuda_overhead: the CUDA context (outside PyTorch's allocator, so not in max_memory_reserved) and
   the caching allocator's fragmentation.
 
+* mixture of experts (Qwen3-MoE): every expert's weights are resident; a token's activations are
+  those of its top-k experts (each gathers its tokens' hidden states, keeps 3 x moe_intermediate wide
+  tensors and its weighted output) plus the router's fp32 probabilities. LoRA on the experts (peft's
+  all-linear reaches them through target_parameters) folds the adapter into a merged copy of the
+  block's whole expert stack on every forward, kept for the backward: one block's worth with gradient
+  checkpointing, every block's without. bitsandbytes quantises nn.Linear modules only, so QLoRA
+  leaves the experts unquantised.
+* DPO (TRL's DPOTrainer): chosen and rejected go through the model in one batch (2 x the sequences
+  of a step), first without gradients for the reference log-probs, then with them for the policy. The
+  reference is the same weights with the adapter switched off for LoRA/QLoRA (no second copy) and a
+  frozen 16-bit copy of the model for full DPO (no gradients, no optimizer states). TRL's fused LM
+  head serves both passes, so no full logits tensor.
+
 Sizes are GiB (what nvidia-smi and torch call "GB"). Nothing here imports torch.
 """
 from __future__ import annotations
@@ -32,8 +45,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from engine.catalog import ModelSpec
+from engine.model_spec import NORMS_PER_BLOCK
 from engine.inputs import echo
-from engine.methods import ADAPTER_METHODS, SFT_METHODS, WHOLE_MODEL_METHODS
+from engine.methods import ADAPTER_METHODS, DPO_TUNINGS, METHODS, WHOLE_MODEL_METHODS
 
 Optimizer = Literal["adamw", "adamw_8bit", "paged_adamw_8bit"]
 Precision = Literal["bf16", "fp16", "fp32"]
@@ -83,6 +97,8 @@ TERM_HELP: dict[str, str] = {
     "logits": "the vocabulary projection and the loss",
     "cuda_overhead": "CUDA context and allocator fragmentation",
     "runtime_overhead": "the Python process with torch imported, and malloc's unreturned memory (CPU)",
+    "reference": "DPO's reference model: a frozen 16-bit copy for full DPO; with an adapter, the same "
+                 "weights with the adapter switched off (no second copy)",
 }
 
 
@@ -119,6 +135,13 @@ class Estimate:
     device: str = "cuda"
     notes: list[str] = field(default_factory=list)
     assumptions: dict[str, Any] = field(default_factory=dict)
+    dpo_tuning: str | None = None     # method "dpo": how it trains (lora | qlora | full)
+    reference: str | None = None      # method "dpo": "adapter disabled" or "frozen copy"
+
+    @property
+    def shape(self) -> str:
+        """The memory shape: the method, or for DPO the tuning it trains with (lora / qlora / full)."""
+        return self.dpo_tuning or self.method
 
     @property
     def allocator_gb(self) -> float:
@@ -135,7 +158,7 @@ class Estimate:
                 "vram_gb": self.vram_gb, "margin_gb": self.margin_gb, "verdict": self.verdict,
                 "cuda_context_gb": self.cuda_context_gb, "allocator_gb": self.allocator_gb,
                 "pageable_gb": self.pageable_gb, "device": self.device, "notes": list(self.notes),
-                "assumptions": dict(self.assumptions)}
+                "assumptions": dict(self.assumptions), "dpo_tuning": self.dpo_tuning, "reference": self.reference}
 
 
 def _bytes(precision: str) -> int:
@@ -146,8 +169,8 @@ def _check(spec: ModelSpec, method: str, seq_len: Any, batch: Any, lora_r: Any, 
            precision: str, vram_gb: Any, lora_dropout: Any) -> None:
     # Every echoed value goes through echo(): a 5,000-digit int cannot even be formatted by Python.
     problems = []
-    if method not in SFT_METHODS:
-        problems.append(f"method {echo(method)} is not one of {', '.join(SFT_METHODS)}")
+    if method not in METHODS:
+        problems.append(f"method {echo(method)} is not one of {', '.join(METHODS)}")
     for name, value in (("seq_len", seq_len), ("batch", batch), ("lora_r", lora_r)):
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             problems.append(f"{name} must be a whole number of at least 1, not {echo(value)}")
@@ -189,7 +212,15 @@ def activation_bytes_per_token_layer(spec: ModelSpec, method: str, targets: set[
     total = 0.0
     # RMSNorm upcasts its input to fp32 and keeps it plus the fp32 rsqrt; with trainable norm
     # weights it also keeps the normalised tensor for the weight's gradient.
-    total += 2 * (4 * h + 4 + (a * h if trains_base else 0))
+    # Gemma's RMSNorm scales by (1 + weight) in fp32, so the normalised tensor it keeps is fp32.
+    normed = 4 if spec.model_type.startswith("gemma") else a
+    wide_norms, head_norms = NORMS_PER_BLOCK.get(spec.model_type, (0, 0))
+    total += (2 + wide_norms) * (4 * h + 4 + (normed * h if trains_base else 0))
+    if head_norms:
+        # Qwen3 / Gemma 3 normalise q and k per head: the same fp32 copy + rsqrt per head, on q and k.
+        qk = spec.q_dim + spec.kv_dim
+        total += (4 * qk + 4 * (spec.num_attention_heads + spec.num_key_value_heads)
+                  + (normed * qk if trains_base else 0))
     # What enters LoRA's dropout: peft's plain LoRA layer casts its input to the adapter's dtype
     # (fp32) every time; its 4-bit layer leaves the input alone under autocast.
     lora_in = 4 if method == "lora" else s
@@ -197,6 +228,8 @@ def activation_bytes_per_token_layer(spec: ModelSpec, method: str, targets: set[
     mask = 1 if device == "cuda" else lora_in
     groups: dict[str, list] = {}
     for lin in spec.linears():
+        if lin.experts or lin.group == "router":
+            continue                           # an MoE block's router and experts: counted below
         groups.setdefault(lin.group, []).append(lin)
     for group, members in groups.items():
         d_in = members[0].d_in
@@ -223,9 +256,37 @@ def activation_bytes_per_token_layer(spec: ModelSpec, method: str, targets: set[
     # repeats k/v to every head before SDPA (the GQA fast path needs mask=None), so k/v are full width.
     kv = spec.q_dim if spec.num_key_value_heads < spec.num_attention_heads else spec.kv_dim
     total += a * (2 * spec.q_dim + 2 * kv) + 4 * spec.num_attention_heads
+    if spec.is_moe:
+        return total + moe_bytes_per_token_layer(spec, targets, precision, s, trains_base)
     # MLP: gate output (kept by SiLU), SiLU output and up output (kept by the product): 3 x intermediate.
     total += 3 * s * inter
     return total
+
+
+def moe_bytes_per_token_layer(spec: ModelSpec, targets: set[str], precision: str, s: int, trains_base: bool) -> float:
+    """What an MoE block's router and experts keep per token for backward (transformers 5's expert
+    kernels, counted with autograd's saved-tensor hooks on the CPU in tests/test_memory.py).
+
+    The router's fp32 probabilities (4 bytes x experts) and its input when it trains; per selected
+    expert (top-k of them): the fused gate_up output (2 x moe_intermediate), the activation and the
+    product fed to down_proj (1 x each), the expert's output kept by the routing-weight product, the
+    token's hidden state gathered for the expert when the experts train, and the routing index/weight."""
+    a = _bytes(precision)
+    h, k = spec.hidden_size, spec.num_experts_per_tok
+    experts_train = trains_base or bool(targets & {lin.name for lin in spec.linears() if lin.experts})
+    router_trains = trains_base or "gate" in targets
+    total = 4 * spec.num_experts + 4 + (a * h if router_trains else 0)
+    total += k * (4 * s * spec.moe_intermediate_size + s * h + (a * h if experts_train else 0) + 14)
+    if spec.shared_expert_intermediate_size:
+        total += 3 * s * spec.shared_expert_intermediate_size + s * h
+    return total
+
+
+def merged_expert_bytes_per_layer(spec: ModelSpec, targets: set[str], expert_dtype_bytes: int) -> float:
+    """peft's LoRA on a stacked expert parameter: each forward folds the adapter into a merged copy of the
+    block's whole stack (W + B·A, in the weight's dtype), and the expert matmuls keep views of it for
+    backward. Zero when no expert stack is a LoRA target."""
+    return sum(lin.params for lin in spec.linears() if lin.experts and lin.name in targets) * expert_dtype_bytes
 
 
 def attention_bytes_per_layer(spec: ModelSpec, seq_len: int, batch: int, precision: str, padded: bool) -> float:
@@ -247,15 +308,20 @@ def _backward_working_bytes_per_token(spec: ModelSpec, precision: str, s: int) -
     # While one block runs backward, gradients of its widest tensors are alive at once: those of the
     # gate, up and SiLU outputs plus a couple of hidden-wide ones.
     a = _bytes(precision)
-    return 3 * s * spec.intermediate_size + 4 * a * spec.hidden_size
+    wide = spec.num_experts_per_tok * spec.moe_intermediate_size if spec.is_moe else spec.intermediate_size
+    return 3 * s * wide + 4 * a * spec.hidden_size
 
 
 def estimate(spec: ModelSpec, method: str, seq_len: int, batch: int, grad_checkpointing: bool = True,
              lora_r: int = 16, lora_targets: list[str] | str | None = None, optimizer: str = "adamw",
              precision: str = "bf16", vram_gb: float | None = None, *, lora_dropout: float = 0.05,
              kbit_upcast: bool = True, loss_impl: LossImpl = "chunked", padded: bool = True,
-             device: Device = "cuda", sharding: Sharding = "ddp", world_size: int = 1) -> Estimate:
+             device: Device = "cuda", sharding: Sharding = "ddp", world_size: int = 1,
+             dpo_tuning: str = "lora") -> Estimate:
     """Peak memory of one training step on one device, with the breakdown and a verdict for `vram_gb`.
+
+    `method="dpo"` trains as `dpo_tuning` (lora | qlora | full) on chosen + rejected together (`batch`
+    pairs are 2 x batch sequences) and adds the reference model (see the module docstring).
 
     `sharding` over `world_size` processes (one per GPU; `batch` is per process): "ddp" divides
     nothing, "zero2" divides gradients and optimizer states, "zero3" and "fsdp" divide weights,
@@ -269,6 +335,11 @@ def estimate(spec: ModelSpec, method: str, seq_len: int, batch: int, grad_checkp
     estimates RAM for training on the CPU (fp32 there; no CUDA context).
     """
     _check(spec, method, seq_len, batch, lora_r, optimizer, precision, vram_gb, lora_dropout)
+    requested, pairs = method, batch
+    if method == "dpo":
+        if dpo_tuning not in DPO_TUNINGS:
+            raise EstimateError(f"dpo_tuning {echo(dpo_tuning)} is not one of {', '.join(DPO_TUNINGS)}")
+        method, batch = dpo_tuning, 2 * batch   # the shape it trains with; chosen and rejected in one batch
     if sharding not in SHARDINGS:
         raise EstimateError(f"sharding {sharding!r} is not one of {', '.join(SHARDINGS)}")
     if not isinstance(world_size, int) or isinstance(world_size, bool) or not 1 <= world_size <= 65536:
@@ -286,10 +357,10 @@ def estimate(spec: ModelSpec, method: str, seq_len: int, batch: int, grad_checkp
     h, vocab = spec.hidden_size, spec.vocab_size
 
     # -- weights --------------------------------------------------------------------------------
-    largest_linear = max(lin.d_in * lin.d_out for lin in spec.linears())
+    largest_linear = max(lin.d_in * lin.d_out for lin in spec.linears() if lin.kind == "module")
     if method == "qlora":
-        quantised = layers * sum(lin.d_in * lin.d_out for lin in spec.linears())
-        rest = n_params - quantised            # embeddings, lm_head, norms, biases
+        quantised = layers * spec.quantisable_params_per_layer()
+        rest = n_params - quantised            # embeddings, lm_head, norms, biases (and MoE experts, routers)
         weights = quantised * NF4_BYTES_PER_PARAM + rest * (4 if kbit_upcast else w)
         # bitsandbytes dequantises each 4-bit weight to a bf16 copy for the matmul (forward and
         # backward); one such copy of the widest linear is alive at a time.
@@ -297,6 +368,9 @@ def estimate(spec: ModelSpec, method: str, seq_len: int, batch: int, grad_checkp
         if kbit_upcast:
             notes.append(f"QLoRA keeps embeddings and lm_head in fp32 ({rest * 4 / GIB:.2f} GB) because "
                          "prepare_model_for_kbit_training upcasts them; in bf16 they would take half")
+        if spec.is_moe:
+            notes.append("bitsandbytes quantises nn.Linear layers only: this model's experts are stacked "
+                         "parameters, so QLoRA leaves them unquantised (most of its weights)")
     else:
         weights = n_params * w
 
@@ -333,6 +407,15 @@ def estimate(spec: ModelSpec, method: str, seq_len: int, batch: int, grad_checkp
         acts += batch * seq_len * seq_len      # the boolean 4D mask itself, built once per step
     if spec.attention == "eager" and padded:
         acts += batch * spec.num_attention_heads * seq_len * seq_len * a   # ALiBi bias, shared by blocks
+    if spec.is_moe and uses_lora:
+        expert_dtype = 4 if method == "qlora" and kbit_upcast or precision == "fp32" else w
+        merged = merged_expert_bytes_per_layer(spec, targets, expert_dtype)
+        if merged:
+            acts += merged * (1 if grad_checkpointing else layers)
+            notes.append(f"LoRA on the experts: peft merges each block's expert stack with its adapter on every "
+                         f"forward ({merged / GIB:.2f} GB per block, kept for backward"
+                         + (", one block at a time with gradient checkpointing)" if grad_checkpointing
+                            else f", all {layers} blocks without gradient checkpointing)"))
 
     # -- logits ----------------------------------------------------------------------------------
     if loss_impl == "full":
@@ -365,7 +448,19 @@ def estimate(spec: ModelSpec, method: str, seq_len: int, batch: int, grad_checkp
         else:
             notes.append(f"ZeRO-2 over {world_size} processes: each holds 1/{world_size} of the gradients and "
                          "optimizer states and all the weights")
-    static = weights + lora_bytes + gradients + optim
+    reference = None
+    if requested == "dpo":
+        if uses_lora:
+            reference, ref_bytes = "adapter disabled", 0.0
+            notes.append("DPO reference: the same weights with the adapter switched off (no second copy)")
+        else:
+            reference, ref_bytes = "frozen copy", float(n_params * w)
+            if world_size > 1 and sharding in ("zero3", "fsdp"):
+                ref_bytes /= world_size
+            notes.append(f"DPO reference: a frozen {'fp32' if w == 4 else '16-bit'} copy of the model "
+                         f"({ref_bytes / GIB:.1f} GB, no gradients or optimizer states)")
+        notes.append(f"DPO: {pairs} pair(s) per step = {batch} sequences (chosen and rejected together)")
+    static = weights + lora_bytes + gradients + optim + (ref_bytes if reference else 0.0)
     dynamic = acts + logits
     dynamic_factor = FRAGMENTATION_DYNAMIC if device == "cuda" else FRAGMENTATION_DYNAMIC_CPU
     fragmentation = FRAGMENTATION_STATIC * (static - pageable) + dynamic_factor * dynamic
@@ -373,6 +468,8 @@ def estimate(spec: ModelSpec, method: str, seq_len: int, batch: int, grad_checkp
     # -- overhead --------------------------------------------------------------------------------
     breakdown = {"weights": weights, "lora_params": lora_bytes, "gradients": gradients, "optimizer": optim,
                  "activations": acts, "logits": logits}
+    if reference:
+        breakdown["reference"] = ref_bytes
     if device == "cuda":
         context = CUDA_CONTEXT_GB * GIB
         breakdown["cuda_overhead"] = context + fragmentation
@@ -403,8 +500,8 @@ def estimate(spec: ModelSpec, method: str, seq_len: int, batch: int, grad_checkp
     if vram_gb is not None:
         margin = round(vram_gb - total, 2)
         fits = total <= vram_gb or (pageable > 0 and total - pageable / GIB <= vram_gb)
-    verdict = _verdict(total, vram_gb, margin, fits, pageable / GIB, method, grad_checkpointing, batch, device)
-    return Estimate(model=spec.id, method=method, seq_len=seq_len, batch=batch,
+    verdict = _verdict(total, vram_gb, margin, fits, pageable / GIB, method, grad_checkpointing, pairs, device)
+    return Estimate(model=spec.id, method=requested, seq_len=seq_len, batch=pairs,
                     gradient_checkpointing=grad_checkpointing, precision=precision, optimizer=optimizer,
                     lora_r=lora_r if uses_lora else None, lora_targets=sorted(targets) if uses_lora else None,
                     params=n_params, trainable_params=trainable, breakdown=gib, total_gb=total,
@@ -415,7 +512,8 @@ def estimate(spec: ModelSpec, method: str, seq_len: int, batch: int, grad_checkp
                                  "loss_impl": loss_impl, "padded": padded,
                                  "cuda_context_gb": CUDA_CONTEXT_GB if device == "cuda" else None,
                                  "fragmentation": [FRAGMENTATION_STATIC, dynamic_factor],
-                                 "sharding": sharding, "world_size": world_size})
+                                 "sharding": sharding, "world_size": world_size},
+                    dpo_tuning=method if requested == "dpo" else None, reference=reference)
 
 
 def _verdict(total: float, vram: float | None, margin: float | None, fits: bool | None, pageable: float,
@@ -444,114 +542,11 @@ def estimate_methods(spec: ModelSpec, seq_len: int, batch: int, vram_gb: float |
     return {m: estimate(spec, m, seq_len, batch, vram_gb=vram_gb, **kwargs) for m in methods}
 
 
-# -- after running out of memory ------------------------------------------------------------------------
-# A run that ran out of memory gets concrete next settings (the `oom` end event's retry_settings). What
-# ran out evidently needed more than the estimate said, so a proposal must both fit the device with
-# OOM_HEADROOM_FRACTION to spare and need at most OOM_CUT_FRACTION of the estimate of what ran out.
-OOM_HEADROOM_FRACTION = 0.10
-OOM_CUT_FRACTION = 0.8
-MIN_RETRY_LENGTH = 256          # max_length is halved down to this and no further
-
-
-@dataclass(frozen=True)
-class RetryPlan:
-    """Next settings after an out-of-memory ending, priced by `estimate`.
-
-    `settings`: the RunConfig keys to change and their new values (what `--set` takes); `changes`:
-    (key, before, after) in the order they were tried; `before` / `after`: the estimates of what ran out
-    and of the proposal; `fits`: whether the proposal meets the target (None: not judged, no device size)."""
-
-    settings: dict[str, Any]
-    changes: list[tuple[str, Any, Any]]
-    before: Estimate
-    after: Estimate
-    vram_gb: float | None
-    fits: bool | None
-    target_gb: float
-
-    def describe(self) -> str:
-        """English, e.g. 'batch_size 4 → 2, grad_accum 4 → 8 (effective batch 16 kept): about 5.1 GB
-        instead of 7.9 GB, on a 8 GB device'."""
-        if not self.changes:
-            return "no setting tunewiz can change lowers the estimate"
-        text = ", ".join(f"{key} {_shown(old)} → {_shown(new)}" for key, old, new in self.changes)
-        keys = {key for key, _, _ in self.changes}
-        if "batch_size" in keys:
-            text += " (effective batch kept)" if self._effective_kept() else " (effective batch about the same)"
-        text += f": about {self.after.total_gb:.1f} GB instead of {self.before.total_gb:.1f} GB"
-        if self.vram_gb is not None:
-            text += f", on a {self.vram_gb:g} GB device" + ("" if self.fits else " (still too much: use a smaller "
-                                                             "model or more GPUs)")
-        return text
-
-    def _effective_kept(self) -> bool:
-        old = dict((k, v) for k, v, _ in self.changes)
-        new = dict((k, v) for k, _, v in self.changes)
-        before = old.get("batch_size", 1) * old.get("grad_accum", 1)
-        after = new.get("batch_size", 1) * new.get("grad_accum", 1)
-        return before == after
-
-    def to_params(self) -> dict[str, Any]:
-        """The code+params form of describe() (JSON-ready)."""
-        return {"changes": [{"key": k, "from": old, "to": new} for k, old, new in self.changes],
-                "estimate_gb": self.after.total_gb, "before_gb": self.before.total_gb,
-                "target_gb": self.target_gb, "vram_gb": self.vram_gb, "fits": self.fits}
-
-
-def _shown(value: Any) -> str:
-    return ("on" if value else "off") if isinstance(value, bool) else str(value)
-
-
-def propose_after_oom(spec: ModelSpec, method: str, batch_size: int, grad_accum: int, max_length: int,
-                      gradient_checkpointing: bool, *, lora_r: int = 16,
-                      lora_targets: list[str] | str | None = None, precision: str = "bf16",
-                      vram_gb: float | None = None, lora_dropout: float = 0.05, padded: bool = True,
-                      device: Device = "cuda") -> RetryPlan:
-    """The smallest change, in this order, whose estimate meets the target: halve batch_size (doubling
-    grad_accum, so the effective batch stays), turn on gradient checkpointing, a lighter method (full/cpt
-    → lora, lora → qlora), halve max_length (not below MIN_RETRY_LENGTH). Each step keeps the earlier
-    ones. The target: at most OOM_CUT_FRACTION of the estimate of what ran out and, with `vram_gb`,
-    (1 - OOM_HEADROOM_FRACTION) of the device. When nothing meets it, the last (lightest) settings come
-    back with fits=False."""
-    current: dict[str, Any] = {"method": method, "batch_size": batch_size, "grad_accum": grad_accum,
-                               "gradient_checkpointing": gradient_checkpointing, "max_length": max_length}
-
-    def price(s: dict[str, Any]) -> Estimate:
-        return estimate(spec, s["method"], s["max_length"], s["batch_size"], s["gradient_checkpointing"],
-                        lora_r=lora_r, lora_targets=lora_targets, precision=precision, vram_gb=vram_gb,
-                        lora_dropout=lora_dropout, padded=padded, device=device)
-
-    def lighter(s: dict[str, Any]):
-        s = dict(s)
-        while s["batch_size"] > 1:
-            effective = s["batch_size"] * s["grad_accum"]
-            s["batch_size"] //= 2
-            s["grad_accum"] = max(1, round(effective / s["batch_size"]))
-            yield dict(s)
-        if not s["gradient_checkpointing"]:
-            s["gradient_checkpointing"] = True
-            yield dict(s)
-        if s["method"] in WHOLE_MODEL_METHODS:
-            s["method"] = "lora"
-            yield dict(s)
-        if s["method"] == "lora":
-            s["method"] = "qlora"
-            yield dict(s)
-        while s["max_length"] // 2 >= MIN_RETRY_LENGTH:
-            s["max_length"] //= 2
-            yield dict(s)
-
-    before = price(current)
-    target = before.total_gb * OOM_CUT_FRACTION
-    if vram_gb is not None:
-        target = min(target, vram_gb * (1 - OOM_HEADROOM_FRACTION))
-    chosen, after, fits = current, before, False
-    for candidate in lighter(current):
-        chosen, after = candidate, price(candidate)
-        if after.total_gb <= target:
-            fits = True
-            break
-    changes = [(key, current[key], chosen[key]) for key in current if chosen[key] != current[key]]
-    return RetryPlan(settings={key: new for key, _, new in changes}, changes=changes, before=before, after=after,
-                     vram_gb=vram_gb, fits=fits if vram_gb is not None or changes else None,
-                     target_gb=round(target, 2))
+# The next settings after running out of memory live in engine/memory_retry.py; re-exported here.
+from engine.memory_retry import (  # noqa: E402,F401
+    MIN_RETRY_LENGTH,
+    OOM_CUT_FRACTION,
+    OOM_HEADROOM_FRACTION,
+    RetryPlan,
+    propose_after_oom,
+)

@@ -55,7 +55,7 @@ class Linear:
 # Norm weights per decoder block beyond the two hidden-wide RMSNorms every family has, by model_type:
 # (extra hidden-wide norms, head-wide norms). Qwen3 and Gemma 3 normalise q and k per head; Gemma 3 and
 # GLM-4-0414 ("glm4") add a norm after attention and after the MLP.
-_NORMS: dict[str, tuple[int, int]] = {"qwen3": (0, 2), "qwen3_moe": (0, 2), "gemma3_text": (2, 2), "glm4": (2, 0)}
+NORMS_PER_BLOCK: dict[str, tuple[int, int]] = {"qwen3": (0, 2), "qwen3_moe": (0, 2), "gemma3_text": (2, 2), "glm4": (2, 0)}
 
 
 @dataclass(frozen=True)
@@ -199,7 +199,7 @@ class ModelSpec:
     def norm_params(self) -> int:
         # Two RMSNorms per block plus the final one; Qwen3 and Gemma 3 add per-head q/k norms,
         # Gemma 3 and GLM-4-0414 two more hidden-wide norms.
-        wide, per_head = _NORMS.get(self.model_type, (0, 0))
+        wide, per_head = NORMS_PER_BLOCK.get(self.model_type, (0, 0))
         return self.num_hidden_layers * ((2 + wide) * self.hidden_size + per_head * self.head_size) + self.hidden_size
 
     def param_count(self) -> int:
