@@ -323,3 +323,20 @@ def test_a_dropped_image_is_a_warning_not_a_lost_pair():
         got = read_pairs(write_jsonl(Path(d) / "img.jsonl", rows))
     assert len(got.pairs) == 1 and got.problems == []
     assert [(w.code, w.severity, w.field) for w in got.warnings] == [("multimodal", "warning", "prompt[0].content[1]")]
+
+
+def test_reasoning_and_tool_call_rules_of_chat_rows_apply_to_each_answer(tmp_path):
+    tools = [{"type": "function", "function": {"name": "track", "parameters": {"type": "object"}}}]
+    rows = [{"prompt": [{"role": "user", "content": f"Where is A-{40000 + i}?"}],
+             "chosen": [{"role": "assistant", "content": f"<think>look it up</think>It ships today ({i})."}],
+             "rejected": [{"role": "assistant", "content": f"It ships never ({i})."}], "tools": tools} for i in range(12)]
+    rows[2]["chosen"] = [{"role": "assistant", "content": "<think>never closed. It ships today."}]
+    rows[5]["rejected"] = [{"role": "assistant", "content": "", "tool_calls": [
+        {"id": "c1", "type": "function", "function": {"name": "track", "arguments": "{order: A-1}"}}]}]
+    report = lint_file(write_jsonl(tmp_path / "r.jsonl", rows), LintOptions())
+    got = {(x.code, x.line, x.field) for x in report.findings}
+    assert ("think-unclosed", 3, "chosen[0].content") in got
+    assert ("tool-args-invalid", 6, "rejected[0].tool_calls[0].function.arguments") in got
+    # every chosen answer thinks and no rejected one does: the mix is named (DPO would learn "thinking wins")
+    mix = next(x for x in report.findings if x.code == "reasoning-mixed")
+    assert "reasoning traces in 11 answer(s)" in mix.message

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import statistics
 import time
 from collections import Counter
@@ -29,11 +30,12 @@ from typing import Any, Callable, Iterator
 import orjson
 
 from . import rules as R
-from .canonical import PreferencePair, Problem
+from .canonical import Example, PreferencePair, Problem
 from .fix import FixResult, rejected_path_for
 from .jsonsafe import scrub, to_json_text
 from .lint.model import Finding, LintOptions, LintReport, Tick
 from .lint.quality import gate, quality_issues, text_gate_hit
+from .lint.shapes import reasoning_mix_finding, shape_findings
 from .pair_messages import side_text
 from .preference import PAIR_FORMATS, SIDE_KEYS, detect_pair_file, iter_pairs, looks_like_pair_file, parse_pair
 from .records import DatasetError, FileInfo, iter_lines, iter_records_of, line_problem, sniff
@@ -150,6 +152,7 @@ class _State:
         self.pending: list[tuple[int, PreferencePair]] = []
         self.tokens: list[tuple[int, int, int, int]] = []   # (line, prompt, chosen, rejected)
         self.formats: Counter = Counter()
+        self.reasoning: dict[bool, list[int]] = {True: [], False: []}   # sides with / without a trace: lines
 
     def add(self, code: str, line: int | None, fld: str | None, message: str, severity: str | None = None) -> None:
         if code not in R.CODES:
@@ -172,6 +175,28 @@ def _pair_key(pair: PreferencePair) -> bytes:
     except (TypeError, orjson.JSONEncodeError):
         data = repr(doc).encode("utf-8", "surrogatepass")
     return hashlib.blake2b(data, digest_size=12).digest()
+
+
+_MSG_FIELD = re.compile(r"^messages\[(\d+)\](.*)$")
+
+
+def _shapes(pair: PreferencePair, keys: tuple[str, str]) -> dict[tuple[str, str | None], str]:
+    """The reasoning and tool-call rules of chat rows (lint/shapes.py) on prompt + each answer, with the
+    fields named as prompt[i] / chosen[i] / rejected[i] (a prompt's finding once, not once a side)."""
+    out: dict[tuple[str, str | None], str] = {}
+    k = len(pair.prompt)
+    for key, side in zip(keys, (pair.chosen, pair.rejected)):
+        msgs = [*pair.prompt, *side]
+        obj = {"messages": [m.to_template_dict() for m in msgs]}
+        fields: list[tuple[str | None, str]] = [(f"messages[{i}].content", m.content) for i, m in enumerate(msgs)]
+        for code, fld, msg in shape_findings("openai", obj, Example(pair.source, pair.line, messages=msgs,
+                                                                     tools=pair.tools), fields):
+            m = _MSG_FIELD.match(fld or "")
+            if m:
+                i = int(m.group(1))
+                fld = f"prompt[{i}]{m.group(2)}" if i < k else f"{key}[{i - k}]{m.group(2)}"
+            out.setdefault((code, fld), msg)
+    return out
 
 
 def _conv(msgs: list[Any]) -> list[dict[str, Any]]:
@@ -219,6 +244,10 @@ def _check(st: _State, n: int, rec: Any, fmt: str, columns: dict | None, keys: t
         if text and text_gate_hit(text):
             for code, msg in quality_issues(text, gate(text)):
                 st.add(code, n, fld, msg)
+    for (code, fld), msg in _shapes(pair, keys).items():
+        st.add(code, n, fld, msg)
+    for side in (pair.chosen, pair.rejected):
+        st.reasoning[any(m.reasoning for m in side)].append(n)
     if n in st.error_lines:  # a secret: the row is rejected
         return
     if same_answers(pair):
@@ -343,6 +372,11 @@ def _file_findings(st: _State, info: FileInfo, fmt: str, counter: TokenCounter, 
     msg = length_bias_message(length_bias(st.lengths))
     if msg:
         st.add("pref-length-bias", None, None, msg)
+    mix = reasoning_mix_finding(len(st.reasoning[True]), len(st.reasoning[False]), sorted(set(st.reasoning[True])),
+                                sorted(set(st.reasoning[False])))
+    if mix:
+        line, text = mix
+        st.add("reasoning-mixed", line, None, text.replace("row(s)", "answer(s)"))
     if not counter.exact:
         st.add("token-estimate", None, None, f"token counts are an estimate: {notice or counter.label}.")
     if opts.max_length:
