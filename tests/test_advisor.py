@@ -110,13 +110,14 @@ def test_80gb_default_model_follows_the_estimator() -> None:
 
 def test_thresholds_come_from_the_estimator(monkeypatch: pytest.MonkeyPatch) -> None:
     # Make every estimate a third: the same 24 GB card now takes full SFT of the 7B. No table to edit.
-    real = advisor.estimate
+    from engine import advice_core
+    real = advice_core.estimate
 
     def a_third(*args, **kwargs):
         e = real(*args, **kwargs)
         return type(e)(**{**e.__dict__, "total_gb": round(e.total_gb / 3, 2)})
 
-    monkeypatch.setattr(advisor, "estimate", a_third)
+    monkeypatch.setattr(advice_core, "estimate", a_third)
     assert run(TASK, gpu(24)).method == "full"
 
 
