@@ -210,3 +210,14 @@ def test_full_dpo_keeps_a_frozen_copy_as_reference_and_saves_a_whole_model(tmp_p
     assert (run_dir / "model" / "config.json").is_file() and not (run_dir / "adapter").exists()
     from engine.run_model import locate_run_model
     assert locate_run_model(run_dir).kind == "model"
+
+
+def test_out_of_memory_in_a_dpo_run_ends_oom_with_settings_that_keep_it_dpo(tmp_path, tiny_model_dir, runs_dir):
+    config = dpo_config(tmp_path, tiny_model_dir, runs_dir, "dpo-oom", batch_size=16, max_length=2048)
+    result = tunewiz("train", str(config), env={"TUNEWIZ_TEST_FAULTS": "oom_at_step=2,vram_gb=1.0"})
+    assert result.returncode == 1 and "Traceback" not in result.stdout + result.stderr
+    run_dir = runs_dir.resolve() / "dpo-oom"
+    end = read_events(run_dir / "events.jsonl")[-1]
+    assert end["status"] == "oom" and end["params"]["method"] == "dpo"
+    assert end.get("retry_settings") and "method" not in end["retry_settings"]
+    assert any(e["type"] == "checkpoint" or e["type"] == "step" for e in read_events(run_dir / "events.jsonl"))
