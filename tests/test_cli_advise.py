@@ -108,6 +108,32 @@ def test_advise_rich_output_shows_fit_bars() -> None:
     assert "LORA on Qwen/Qwen2.5-7B-Instruct" in result.stdout and "too big" in result.stdout
 
 
+def test_estimate_dpo_names_the_reference_and_counts_both_sides() -> None:
+    def run(*extra: str) -> dict:
+        result = tunewiz("estimate", "--model", "qwen3-8b", "--method", "dpo", "--seq-len", "1024", "--batch", "2",
+                         "--vram-gb", "80", "--json", *extra)
+        assert result.returncode in (0, 1), result.stderr
+        return as_json(result)
+    lora = run()
+    assert (lora["method"], lora["dpo_tuning"], lora["reference"]) == ("dpo", "lora", "adapter disabled")
+    assert lora["total_gb"] == estimate(get_model("Qwen/Qwen3-8B"), "dpo", 1024, 2, vram_gb=80).total_gb
+    full = run("--dpo-tuning", "full")
+    assert full["reference"] == "frozen copy" and full["breakdown"]["reference"] > 15
+    table = tunewiz("estimate", "--model", "qwen3-8b", "--method", "dpo", "--dpo-tuning", "full", "--vram-gb", "80")
+    assert "dpo (full, 1 pair = 2 sequences)" in table.stdout and "frozen 16-bit copy" in table.stdout
+    bad = tunewiz("estimate", "--model", "demo", "--method", "dpo", "--dpo-tuning", "cpt")
+    assert bad.returncode == 2 and "--dpo-tuning 'cpt'" in bad.stderr + bad.stdout
+
+
+def test_models_table_shows_todays_families_and_moe_sizes() -> None:
+    result = subprocess.run([sys.executable, "-m", "tui.cli", "models"], capture_output=True, text=True,
+                            env={**ENV, "COLUMNS": "120"}, timeout=60)
+    assert result.returncode == 0, result.stderr
+    for text in ("Qwen/Qwen3-8B", "30.5B (3.4B active)", "google/gemma-3-27b-it", "Llama-3.3-70B-Instruct",
+                 "THUDM/GLM-4-9B-0414", "THUDM/glm-4-9b-chat"):
+        assert text in result.stdout, text
+
+
 def test_models_json_lists_both_catalogs() -> None:
     data = as_json(tunewiz("models", "--json"))
     assert any(m["id"] == "demo" for m in data["open"])

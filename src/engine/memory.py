@@ -410,6 +410,9 @@ def estimate(spec: ModelSpec, method: str, seq_len: int, batch: int, grad_checkp
     if spec.is_moe and uses_lora:
         expert_dtype = 4 if method == "qlora" and kbit_upcast or precision == "fp32" else w
         merged = merged_expert_bytes_per_layer(spec, targets, expert_dtype)
+        if merged and lora_dropout > 0:
+            notes.append("peft refuses lora_dropout > 0 on expert stacks (its ParamWrapper): set lora.dropout "
+                         "to 0, or target the attention layers only")
         if merged:
             acts += merged * (1 if grad_checkpointing else layers)
             notes.append(f"LoRA on the experts: peft merges each block's expert stack with its adapter on every "

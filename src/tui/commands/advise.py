@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from engine.methods import SFT_METHODS
+from engine.methods import DPO_TUNINGS, METHODS
 
 err = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
@@ -109,7 +109,10 @@ def estimate(
     model: str = typer.Option(..., "--model", "-m", help="Catalog id or alias (e.g. Qwen/Qwen2.5-7B-Instruct, demo), "
                                                       "a local model folder, or a hub id (its config.json only).",
                               show_default=False),
-    method: str = typer.Option("lora", "--method", help=" | ".join(SFT_METHODS)),
+    method: str = typer.Option("lora", "--method", help=" | ".join(METHODS) + " (dpo: preference pairs, trained as "
+                                                        "--dpo-tuning)"),
+    dpo_tuning: str = typer.Option("lora", "--dpo-tuning", help="With --method dpo: " + " | ".join(DPO_TUNINGS) +
+                                   " (full keeps a frozen reference copy; an adapter needs none)."),
     seq_len: int = typer.Option(1024, "--seq-len", help="Tokens per example (max_length)."),
     batch: int = typer.Option(1, "--batch", help="Examples per step on the GPU (batch_size)."),
     grad_checkpointing: bool = typer.Option(True, "--grad-checkpointing/--no-grad-checkpointing",
@@ -134,7 +137,8 @@ def estimate(
     from engine.memory import estimate as run_estimate
 
     from engine.memory import SHARDINGS
-    method = _check_choice("--method", method, SFT_METHODS)
+    method = _check_choice("--method", method, METHODS)
+    dpo_tuning = _check_choice("--dpo-tuning", dpo_tuning, DPO_TUNINGS)
     optimizer = _check_choice("--optimizer", optimizer, OPTIMIZERS)
     sharding = _check_choice("--sharding", sharding, SHARDINGS)
     _check_range("--world-size", world_size, 1, MAX_WORLD_SIZE, "GPUs")
@@ -163,7 +167,7 @@ def estimate(
         return run_estimate(spec, method, seq_len, batch, grad_checkpointing=grad_checkpointing, lora_r=lora_r,
                             lora_targets=lora_targets, optimizer=optimizer, vram_gb=vram_gb,
                             loss_impl="full" if plain_trainer else "chunked", sharding=sharding,  # type: ignore[arg-type]
-                            world_size=world)
+                            world_size=world, dpo_tuning=dpo_tuning)
     try:
         e = priced(world_size)
         one = priced(1) if world_size > 1 else e
@@ -178,7 +182,9 @@ def estimate(
                     per_gpu=True, one_gpu_total_gb=one.total_gb)
         _print_json(data)
         raise typer.Exit(1 if e.fits is False else 0)
-    title = (f"{spec.id} · {method} · seq {seq_len} × batch {batch} · "
+    shown = f"dpo ({dpo_tuning}, {batch} pair{'s' if batch > 1 else ''} = {2 * batch} sequences)" \
+        if method == "dpo" else method
+    title = (f"{spec.id} · {shown} · seq {seq_len} × batch {batch} · "
              f"{'checkpointing' if grad_checkpointing else 'no checkpointing'}")
     if world_size > 1:
         title += f" · {sharding} × {world_size} GPUs, per GPU"
@@ -338,7 +344,9 @@ def models(as_json: bool = typer.Option(False, "--json", help="Print one JSON li
         # Short licence names so the table fits 80 columns; `--json` has the full text.
         licence = s.license.split(" (")[0].replace("Meta ", "").replace(" Community License", "").replace(" License", "").replace(" licence", "")
         flags = " · remote code" if s.trust_remote_code else " · gated" if s.gated else ""
-        table.add_row(s.id, f"{s.params:.2f}B", f"{s.max_position_embeddings // 1024}k", licence + flags)
+        flags += " · thinks" if s.reasoning else ""
+        # Mixture of experts: total and active parameters, "30.5B (3.4B active)".
+        table.add_row(s.id, s.size_label, f"{s.max_position_embeddings // 1024}k", licence + flags)
     out.print(table)
     table = Table(title="OpenAI fine-tuning models", title_justify="left")
     table.add_column("id", no_wrap=True)
