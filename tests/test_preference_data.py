@@ -340,3 +340,90 @@ def test_reasoning_and_tool_call_rules_of_chat_rows_apply_to_each_answer(tmp_pat
     # every chosen answer thinks and no rejected one does: the mix is named (DPO would learn "thinking wins")
     mix = next(x for x in report.findings if x.code == "reasoning-mixed")
     assert "reasoning traces in 11 answer(s)" in mix.message
+
+
+# --------------------------------------------------------------------------- hostile rows never raise
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-2**70, 2**70), st.floats(allow_nan=True),
+                     st.text(max_size=12), st.sampled_from(["", " ", "<think>", "<think>x</think>y", "\ud800", "gpt",
+                                                           "human", "assistant", "user", "tool", "system", "text",
+                                                           "reasoning", "tool_call", "image_url", '{"name": "f"}']))
+_JSON = st.recursive(_SCALARS, lambda inner: st.one_of(
+    st.lists(inner, max_size=4),
+    st.dictionaries(st.sampled_from(["role", "content", "from", "value", "type", "text", "tool_calls", "function",
+                                     "name", "arguments", "reasoning_content", "tool_call_id", "messages"]), inner,
+                    max_size=4)), max_leaves=12)
+_KEYS = ["prompt", "chosen", "rejected", "conversations", "instruction", "input", "system", "tools", "history",
+         "chosen_messages", "rejected_messages", "preferred_output", "non_preferred_output", "messages"]
+
+
+_TEXT = st.one_of(st.text(max_size=10), st.sampled_from(["hi", " ", "<think>why</think>because", "<think>open", "\ud800"]))
+_PART = st.one_of(st.fixed_dictionaries({"type": st.just("text"), "text": _TEXT}),
+                  st.fixed_dictionaries({"type": st.sampled_from(["text", "reasoning", "tool_call", "image_url", "video_url",
+                                                                  "bogus"]), "value": st.one_of(_TEXT, _JSON)}))
+_CONTENT = st.one_of(_TEXT, st.lists(_PART, max_size=3), _JSON)
+_MESSAGE = st.fixed_dictionaries(
+    {"role": st.sampled_from(["system", "user", "assistant", "tool", "developer", "robot"]), "content": _CONTENT},
+    optional={"reasoning_content": _TEXT, "loss_weight": st.sampled_from([0.0, 1.0, -1]), "tool_call_id": _TEXT,
+              "tool_calls": st.lists(st.fixed_dictionaries({"type": st.just("function"), "function": st.fixed_dictionaries(
+                  {"name": _TEXT, "arguments": st.one_of(_TEXT, st.just('{"a": 1}'))})}), max_size=2)})
+_TURN = st.fixed_dictionaries({"from": st.sampled_from(["human", "gpt", "system", "function_call", "observation", "x"]),
+                               "value": st.one_of(_TEXT, _JSON)})
+_SIDE = st.one_of(_TEXT, st.lists(_MESSAGE, max_size=3), _MESSAGE)
+_ROWS = {
+    "trl": st.fixed_dictionaries({"chosen": _SIDE, "rejected": _SIDE}, optional={"prompt": _SIDE, "system": _TEXT}),
+    "sharegpt-pairs": st.fixed_dictionaries({"conversations": st.lists(_TURN, max_size=3),
+                                             "chosen": st.one_of(_TURN, _TEXT), "rejected": st.one_of(_TURN, _JSON)},
+                                            optional={"system": _TEXT, "tools": st.one_of(_TEXT, _JSON)}),
+    "alpaca-pairs": st.fixed_dictionaries({"instruction": _TEXT, "chosen": st.one_of(_TEXT, _JSON), "rejected": _TEXT},
+                                          optional={"input": _TEXT, "history": st.one_of(_JSON, st.just([["a", "b"]]))}),
+    "llamafactory-v1-pairs": st.fixed_dictionaries({"chosen_messages": st.lists(_MESSAGE, max_size=3),
+                                                    "rejected_messages": st.lists(_MESSAGE, max_size=3)}),
+    "openai-preference": st.fixed_dictionaries({"input": st.fixed_dictionaries({"messages": st.lists(_MESSAGE, max_size=3)}),
+                                                "preferred_output": st.lists(_MESSAGE, max_size=2),
+                                                "non_preferred_output": st.one_of(st.lists(_MESSAGE, max_size=2), _JSON)}),
+}
+_ANY_ROW = st.one_of(*[st.tuples(st.just(k), v) for k, v in _ROWS.items()],
+                     st.tuples(st.sampled_from(sorted(PAIR_FORMATS)), st.dictionaries(st.sampled_from(_KEYS), _JSON, max_size=5)))
+
+
+@settings(max_examples=1500, derandomize=True, database=None, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(case=_ANY_ROW)
+def test_any_row_in_any_pair_format_gives_a_pair_or_problems_never_a_traceback(case):
+    fmt, row = case
+    pair, probs = parse_pair(row, fmt, "f.jsonl", 3)
+    assert pair is not None or any(p.severity == "error" for p in probs)
+    for p in probs:
+        assert p.code in CODES and p.line == 3 and p.message
+    if pair is not None:
+        assert pair.prompt and pair.chosen and pair.rejected
+        assert pair.prompt[-1].role in ("user", "tool") and pair.chosen[0].role == pair.rejected[0].role == "assistant"
+
+
+@settings(max_examples=40, derandomize=True, database=None, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.one_of(_ROWS["trl"], st.dictionaries(st.sampled_from(_KEYS[:3]), _JSON, max_size=3)),
+                     min_size=1, max_size=12))
+def test_lint_and_fix_of_hostile_pair_files_keep_every_row_accounted_for(tmp_path_factory, rows):
+    d = tmp_path_factory.mktemp("fuzz")
+    good = [{"prompt": "q", "chosen": "a", "rejected": "b"}]  # detection sees a pair file
+    f = d / "p.jsonl"
+    f.write_bytes(b"".join(orjson_line(r) for r in good + rows))
+    report = lint_file(f, LintOptions(format="trl"))
+    assert report.fatal is None and report.exit_code() in (0, 1)
+    res = fix_pair_file(f, report, d / "clean.jsonl")
+    assert res.kept + res.rejected == res.rows == len(rows) + 1
+    again = lint_file(d / "clean.jsonl", LintOptions(format="trl"))
+    assert again.exit_code() == 0 or again.fatal is not None and res.kept == 0
+
+
+def orjson_line(row: object) -> bytes:
+    import orjson
+    try:
+        return orjson.dumps(row) + b"\n"
+    except (TypeError, orjson.JSONEncodeError):  # a lone surrogate or a huge integer: write it as Python's json does
+        return json.dumps(row).encode() + b"\n"
