@@ -221,3 +221,29 @@ def test_out_of_memory_in_a_dpo_run_ends_oom_with_settings_that_keep_it_dpo(tmp_
     assert end["status"] == "oom" and end["params"]["method"] == "dpo"
     assert end.get("retry_settings") and "method" not in end["retry_settings"]
     assert any(e["type"] == "checkpoint" or e["type"] == "step" for e in read_events(run_dir / "events.jsonl"))
+
+
+def test_the_trl_names_dpo_relies_on_are_checked_against_the_installed_version():
+    from trl import DPOConfig, DPOTrainer
+
+    from engine.train.dpo import check_trl_dpo
+    from engine.upstream import UpstreamMismatch
+
+    check_trl_dpo()  # the installed TRL (constraints.txt) checks out
+
+    class Renamed(DPOTrainer):  # a release that moved the tokenizing hook
+        _prepare_dataset = None
+
+    with pytest.raises(UpstreamMismatch, match=r"trl .*_prepare_dataset"):
+        check_trl_dpo(Renamed, DPOConfig)
+
+    class Quiet:  # a trainer that logs no reward margins
+        def __init__(self, model, ref_model=None, args=None, train_dataset=None, eval_dataset=None,
+                     processing_class=None):
+            pass
+
+        def _prepare_dataset(self, dataset, processing_class, args, dataset_name):
+            return {"rewards/chosen": 0}
+
+    with pytest.raises(UpstreamMismatch, match="rewards/margins"):
+        check_trl_dpo(Quiet, DPOConfig)

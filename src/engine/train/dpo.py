@@ -188,6 +188,40 @@ def load_pairs(ctx: "RunContext", tokenizer: Any) -> tuple[PairTokens, PairToken
 
 
 # -- the trainer --------------------------------------------------------------------------------
+# What tunewiz relies on in TRL's DPOTrainer beyond its documented arguments: the hook that turns raw rows
+# into prompt_ids/chosen_ids/rejected_ids (overridden to pass tunewiz's own, already tokenized pairs) and the
+# names of the metrics it logs (the step events' reward fields). Checked before each DPO run.
+TRL_DPO_METRICS = ("rewards/margins", "rewards/accuracies", "rewards/chosen", "rewards/rejected")
+
+
+def check_trl_dpo(trainer_cls: Any = None, config_cls: Any = None) -> None:
+    """Raises engine.upstream.UpstreamMismatch (naming TRL's version) unless the installed DPOTrainer and
+    DPOConfig look as tunewiz uses them."""
+    import dataclasses
+    import inspect
+
+    from engine.upstream import code_strings, expect_keywords, expect_positional, mismatch_error
+    if trainer_cls is None or config_cls is None:
+        from trl import DPOConfig, DPOTrainer
+        trainer_cls, config_cls = trainer_cls or DPOTrainer, config_cls or DPOConfig
+    expect_keywords(trainer_cls.__init__, ("model", "ref_model", "args", "train_dataset", "eval_dataset",
+                                           "processing_class"), "DPOTrainer()", "trl")
+    prepare = getattr(trainer_cls, "_prepare_dataset", None)
+    if prepare is None:
+        raise mismatch_error("trl", "DPOTrainer has no _prepare_dataset (tunewiz passes pairs it tokenized itself)")
+    expect_positional(prepare, ("self", "dataset", "processing_class", "args", "dataset_name"),
+                      "DPOTrainer._prepare_dataset", "trl")
+    fields = {f.name for f in dataclasses.fields(config_cls)} if dataclasses.is_dataclass(config_cls) else set()
+    missing = [name for name in ("beta", "loss_type", "precompute_ref_log_probs", "max_length") if name not in fields]
+    if missing:
+        raise mismatch_error("trl", f"DPOConfig has no {', '.join(missing)}")
+    logged = set().union(*(code_strings(f) for klass in trainer_cls.__mro__ for f in vars(klass).values()
+                           if inspect.isfunction(f)))
+    absent = [key for key in TRL_DPO_METRICS if key not in logged]
+    if absent:
+        raise mismatch_error("trl", f"DPOTrainer no longer logs {', '.join(absent)} (the step events' reward fields)")
+
+
 class PairCounter(TokenCounter):
     """Tokens of both answers' sequences; samples are pairs (a DPO batch is [chosen rows, rejected rows])."""
 
@@ -236,6 +270,12 @@ def train_dpo(ctx: "RunContext", resume: bool = False) -> str:
     config = ctx.config
     run_dir = ctx.run_dir
     checkpoint = resume_checkpoint(ctx, resume)
+    from engine.upstream import UpstreamMismatch
+    try:
+        check_trl_dpo()
+    except UpstreamMismatch as exc:
+        raise _fail(f"method dpo: {exc}", "Install the TRL version tunewiz was tested with (constraints.txt: "
+                    "pip install -c constraints.txt trl), or train with an SFT method.") from None
     from trl import DPOConfig
 
     model_path, precision, on_gpu, tokenizer = prepare_tokenizer(ctx)
