@@ -61,8 +61,20 @@ async def test_the_sample_pair_file_previews_as_pairs_with_pair_statistics(lang)
             assert "选中回答词元数" in flat and "拒绝回答词元数" in flat
             assert "95 对中选中回答更长的 49 对（52%）" in flat
         tree = screen.query_one("#findings-tree")
-        groups = {n.data[1] for n in tree.root.children}
-        assert {"pii-email", "pref-too-few"} <= groups and "pref-length-bias" not in groups
+        groups = {n.data[1]: n for n in tree.root.children}
+        assert {"pii-email", "pref-too-few"} <= set(groups) and "pref-length-bias" not in groups
+        # choosing a finding on an answer moves the preview to that answer's row
+        leaf = next(n for n in groups["pii-email"].children if n.data[0] == "finding" and n.data[1].field == "rejected")
+        await pilot.press("3")
+        groups["pii-email"].expand()
+        await pilot.pause()
+        tree.move_cursor(leaf)
+        await pilot.pause()
+        await pilot.press("enter")
+        index = screen.source.index_of_line(leaf.data[1].line)
+        await wait_for(pilot, lambda: table.cursor_location_meta() is not None
+                       and table.cursor_location_meta()[0] == index)
+        assert table.get_row_at(table.cursor_row)[1].plain == "rejected"
 
 
 async def test_a_bad_pair_is_marked_shown_with_its_reason_and_fixed_in_its_own_format(tmp_path):

@@ -489,7 +489,12 @@ class DatasetScreen(TunewizScreen):
         if index is None:
             return False
         message_index = None
-        if field and self.source.format in ("openai", "conversation"):
+        if field and self.source.pairs:
+            from tui.widgets.dataset.source import pair_message_index
+            row = self.source.read(index, index + 1)
+            if row and row[0].example is not None:
+                message_index = pair_message_index(row[0].example, field)
+        elif field and self.source.format in ("openai", "conversation"):
             m = _FIELD_INDEX.match(field)
             if m:
                 message_index = int(m.group(1))

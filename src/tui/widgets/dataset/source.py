@@ -14,6 +14,7 @@ shown as its prompt's turns, then the chosen answer's, then the rejected answer'
 from __future__ import annotations
 
 import itertools
+import re
 from array import array
 from bisect import bisect_right
 from dataclasses import dataclass, field
@@ -55,6 +56,24 @@ class PreviewRow:
     example: Example | None         # None when the row cannot be read
     problems: list[Problem] = field(default_factory=list)
     raw: str = ""                   # the start of the raw record, shown for unreadable rows
+
+
+_PAIR_FIELD = re.compile(r"^(?:(prompt|input\.messages|conversations|messages)|(chosen|preferred_output|chosen_messages)"
+                         r"|(rejected|non_preferred_output|rejected_messages))(?:\[(\d+)\])?")
+
+
+def pair_message_index(example: Example, field: str | None) -> int | None:
+    """The preview message (index into `pair_example(...).messages`) that a pair finding's field names:
+    prompt[i] / input.messages[i], chosen[i] / preferred_output[i], rejected[i] / non_preferred_output[i]."""
+    m = _PAIR_FIELD.match(field or "")
+    if m is None or not example.messages:
+        return None
+    k = int(m.group(4) or 0)
+    if m.group(1):
+        return min(k, len(example.messages) - 1)
+    label = CHOSEN if m.group(2) else REJECTED
+    start = next((i for i, msg in enumerate(example.messages) if msg.role == label), None)
+    return None if start is None else min(start + k, len(example.messages) - 1)
 
 
 class RowSource:
