@@ -175,3 +175,77 @@ def test_token_counts_include_reasoning_and_tool_calls(tmp_path):
     r1 = lint_file(write(tmp_path / "a.jsonl", [{"messages": plain}]))
     r2 = lint_file(write(tmp_path / "b.jsonl", [{"messages": [plain[0], {**plain[1], "reasoning_content": "先查订单状态，再回答客户。"}]}]))
     assert r2.stats["tokens"]["total"] - r1.stats["tokens"]["total"] >= 12
+
+
+# --------------------------------------------------------------------------- fuzzing the new shapes
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from test_fuzz_data import text, value  # noqa: E402  (the hostile values of the main fuzz suite)
+
+KEPT: dict = {None: 0, "openai": 0, "sharegpt": 0}
+PART_TYPES = ["text", "reasoning", "tool_call", "image_url", "video_url", "audio_url", "input_audio", "file", "tools",
+              "refusal", "hologram"]
+think = st.sampled_from(["<think>\n想一想\n</think>\n\n答", "<think>没有结束", "结束了</think>", "<think></think>", "a<think>b</think>"])
+call_json = st.one_of(st.builds(lambda n, a: json.dumps({"name": n, "arguments": a}, ensure_ascii=False), text, value),
+                      text, st.builds(lambda n: {"name": n, "arguments": {}}, text))
+
+
+def sometimes(good, bad, odds: int = 10):
+    """`good` most of the time, `bad` one time in `odds`: rows must often survive to be written back."""
+    return st.integers(0, odds - 1).flatmap(lambda k: bad if k == 0 else good)
+
+
+@st.composite
+def shaped_row(draw) -> dict:
+    msgs = []
+    for i in range(draw(st.integers(1, 5))):
+        role = draw(sometimes(st.just(("user", "assistant")[i % 2]), st.sampled_from(["tool", "system", "assistant"])))
+        good = [{"type": "text", "value": f"第 {i} 句 turn {i}: " + draw(st.sampled_from(["订单 2024112300187", "ok", "a@b.cn"]))}]
+        if role == "assistant" and draw(st.booleans()):
+            good.insert(0, {"type": "reasoning", "value": draw(st.sampled_from(["想一想", "check 2+2"]))})
+        hostile = st.lists(st.builds(lambda t, k, v: {"type": t, k: v}, st.sampled_from(PART_TYPES),
+                                     st.sampled_from(["value", "text"]), st.one_of(text, think, call_json, value)), max_size=3)
+        m = {"role": role, "content": draw(sometimes(st.just(good), st.one_of(hostile, think, text)))}
+        if draw(st.booleans()):
+            m["loss_weight"] = draw(sometimes(st.sampled_from([0, 0.0, 1, 1.0, 0.5, 2]), st.one_of(st.sampled_from([-1, True]), value)))
+        if draw(st.integers(0, 3)) == 0:
+            m[draw(st.sampled_from(["reasoning_content", "reasoning", "thinking"]))] = draw(
+                sometimes(st.sampled_from(["先查订单", "2+2=4", ""]), st.one_of(text, value)))
+        if role == "assistant" and draw(st.integers(0, 3)) == 0:
+            m["tool_calls"] = [{"id": draw(st.sampled_from(["c1", "c2"])), "type": "function",
+                                "function": {"name": draw(st.sampled_from(["f", "g"])),
+                                             "arguments": draw(sometimes(st.just('{"a": 1}'), st.one_of(text, call_json)))}}]
+        if role == "tool" and draw(st.booleans()):
+            m["tool_call_id"] = draw(st.sampled_from(["c1", "c2", "c9"]))
+        msgs.append(m)
+    row = {"messages": msgs}
+    if draw(st.booleans()):
+        row["tools"] = draw(sometimes(st.just('[{"name": "f"}]'), value))
+    if draw(st.integers(0, 4)) == 0:
+        row["images"] = draw(sometimes(st.just(["a.png"]), value))
+    return row
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
+@given(rows=st.lists(shaped_row(), min_size=1, max_size=4), to=st.sampled_from([None, "openai", "sharegpt"]))
+def test_new_shapes_lint_and_fix_keep_their_contract(tmp_path_factory, rows, to):
+    work = tmp_path_factory.mktemp("shapes")
+    p = work / "rows.jsonl"
+    p.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")  # (ASCII: lone surrogates escaped)
+    r = lint_file(p, LintOptions(format="openai"))
+    assert r.fatal is None and r.exit_code() == (1 if r.severities.get("error") else 0)
+    json.dumps(r.to_json())
+    res = fix_file(p, r, work / "clean.jsonl", to, LintOptions(format="openai"))
+    assert res.kept + res.rejected == res.rows == r.rows
+    if res.kept:
+        KEPT[to] += 1
+        again = lint_file(work / "clean.jsonl")
+        assert not [f.to_dict() for f in again.findings if f.severity == "error"], rows
+
+
+def test_the_shape_fuzz_wrote_rows_back():
+    # (runs after the fuzz above) the property above is only worth something if rows survive to be written
+    if sum(KEPT.values()):
+        assert all(KEPT.values()), KEPT
