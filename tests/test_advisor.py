@@ -64,12 +64,18 @@ def test_no_gpu_without_cloud_gets_the_demo_model_or_a_rented_gpu() -> None:
     assert needed < size and size in advisor.RENTABLE_GB
 
 
-def test_8gb_runs_qlora_on_a_7b() -> None:
+def test_8gb_runs_qlora_on_the_guides_7b_and_a_smaller_qwen3_by_default() -> None:
     # tunewiz's trainer keeps the frozen non-quantised weights in bf16 after prepare_model_for_kbit_training.
-    rec = run(Answers(goal="task", examples=2000, avg_tokens=200), gpu(8))
+    rec = run(Answers(goal="task", examples=2000, avg_tokens=200, model="Qwen/Qwen2.5-7B-Instruct"), gpu(8))
     assert (rec.path, rec.method, rec.model) == ("open", "qlora", "Qwen/Qwen2.5-7B-Instruct")
     assert rec.settings["gradient_checkpointing"] is True
     assert rec.estimate.total_gb <= 8
+    # Today's default, Qwen3-8B, is bigger (8.2B, untied 152k-vocabulary head): its QLoRA leaves less than
+    # the headroom on 8 GB, so the advice is the largest Qwen3 that fits, and it says why.
+    default = run(Answers(goal="task", examples=2000, avg_tokens=200), gpu(8))
+    qlora_8b = estimate(get_model("Qwen/Qwen3-8B"), "qlora", 512, 1, vram_gb=8)
+    assert qlora_8b.total_gb + advisor.HEADROOM_FRACTION * 8 > 8
+    assert (default.method, default.model) == ("qlora", "Qwen/Qwen3-4B") and "smaller-model" in default.rules()
 
 
 def test_8gb_with_a_trainer_that_upcasts_explains_the_fp32_embeddings_and_picks_a_smaller_model() -> None:
@@ -85,7 +91,7 @@ def test_8gb_with_a_trainer_that_upcasts_explains_the_fp32_embeddings_and_picks_
 
 def test_24gb_runs_lora_on_a_7b_with_gradient_checkpointing() -> None:
     rec = run(TASK, gpu(24))
-    assert (rec.path, rec.method, rec.model) == ("open", "lora", "Qwen/Qwen2.5-7B-Instruct")
+    assert (rec.path, rec.method, rec.model) == ("open", "lora", "Qwen/Qwen3-8B")
     assert rec.settings["gradient_checkpointing"] is True
     assert "gradient-checkpointing" in rec.rules()
     # The decision follows the estimator: full SFT does not fit, LoRA does (with headroom).
@@ -142,7 +148,7 @@ def test_very_short_answers_suggest_a_classifier() -> None:
 
 def test_domain_corpus_gets_continual_pretraining_when_it_fits() -> None:
     rec = run(Answers(goal="domain", examples=50000, avg_tokens=900), gpu(80))
-    assert (rec.method, rec.model) == ("cpt", "Qwen/Qwen2.5-7B") and rec.settings["epochs"] == 1
+    assert (rec.method, rec.model) == ("cpt", "Qwen/Qwen3-8B-Base") and rec.settings["epochs"] == 1
     assert "domain-corpus" in rec.rules()
 
 
@@ -202,10 +208,15 @@ def test_remote_code_models_tell_the_user_to_opt_in() -> None:
 def test_settings_are_a_valid_run_config() -> None:
     from engine.train.config import RunConfig
     for answers, hw in ((TASK, gpu(24)), (TASK, gpu(80)), (TASK, LAPTOP),
-                        (Answers(goal="domain", examples=9000, avg_tokens=900), gpu(80))):
+                        (Answers(goal="domain", examples=9000, avg_tokens=900), gpu(80)),
+                        (Answers(goal="preference", examples=3000), gpu(24)),
+                        (Answers(goal="preference", examples=3000), gpu(8)), (Answers(goal="preference"), LAPTOP),
+                        (Answers(goal="task", examples=2000, model="Qwen/Qwen3-30B-A3B"), gpu(141))):
         rec = run(answers, hw)
         config = RunConfig(**rec.settings)                       # every key and value is accepted
         assert config.method == rec.method and config.model == rec.model
+        if rec.method == "dpo":
+            assert config.dpo.tuning == rec.estimate.dpo_tuning and config.learning_rate == 5e-6
 
 
 def test_max_length_covers_twice_the_average_and_the_model_context() -> None:
@@ -269,6 +280,11 @@ def sweep_answers() -> list[tuple[Answers, Hardware, date, TrainerProfile]]:
     for hw in (card(8), card(24)):          # QLoRA with peft's fp32 upcast: a smaller model, with a note
         cases.append((TASK, hw, TODAY, TrainerProfile(kbit_upcast=True)))
     cases.append((Answers(goal="domain", raw_corpus=False, examples=800), card(24), TODAY, TUNEWIZ))
+    # preference: pairs on a GPU, on a base model, without a GPU, and single answers instead of pairs
+    for hw in (LAPTOP, card(8), card(24)):
+        cases.append((Answers(goal="preference", examples=3000, avg_tokens=400), hw, TODAY, TUNEWIZ))
+    cases.append((Answers(goal="preference", examples=3000, model="Qwen/Qwen3-8B-Base"), card(24), TODAY, TUNEWIZ))
+    cases.append((Answers(goal="preference", examples=3000, pairs=False), card(24), TODAY, TUNEWIZ))
     cases.append((Answers(goal="task", examples=800, cloud_ok=True), LAPTOP, date(2027, 2, 1), TUNEWIZ))
     # OpenAI's wind-down on other days: before the 60-day rule, the day after new jobs end, after Azure's dates
     for day in (date(2026, 6, 1), date(2027, 1, 7), date(2027, 4, 5), date(2027, 11, 2)):
@@ -355,7 +371,7 @@ def test_two_80gb_cards_give_a_14b_model_full_sft_across_both() -> None:
 
 def test_what_fits_one_card_trains_with_ddp_on_every_card() -> None:
     rec = run(TASK, cards(24, 2))
-    assert (rec.method, rec.model, rec.sharding) == ("lora", "Qwen/Qwen2.5-7B-Instruct", "ddp")
+    assert (rec.method, rec.model, rec.sharding) == ("lora", "Qwen/Qwen3-8B", "ddp")
     assert {"memory-fit", "multi-gpu-ddp"} <= set(rec.rules()) and "multi-gpu-shard" not in rec.rules()
     assert rec.settings["nproc_per_node"] == 2 and rec.settings["distributed"] == "ddp"
     assert rec.estimate.total_gb == run(TASK, cards(24, 1)).estimate.total_gb          # DDP divides nothing
@@ -370,3 +386,70 @@ def test_the_sharding_asked_for_is_the_one_given() -> None:
     assert never.method == "qlora" and never.sharding == "ddp" and "multi-gpu-shard" not in never.rules()
     with pytest.raises(AdviceError, match="sharding"):
         run(answers, cards(24, 2), sharding="zero9")
+
+
+# -- today's models and preference tuning -------------------------------------------------------------
+def test_the_default_is_todays_model_and_the_guides_models_stay_named_alternatives() -> None:
+    rec = run(TASK, gpu(24))
+    assert rec.model == "Qwen/Qwen3-8B" and "todays-default" in rec.rules()
+    for guide_model, _ in advisor.GUIDE_MODELS:
+        assert get_model(guide_model) is not None                       # each one still in the catalog
+        assert any(alt.startswith(f"{guide_model}: ") for alt in rec.alternatives), guide_model
+    # asking for a guide model by name gets it, without the default's reason
+    guide = run(Answers(goal="task", examples=2000, avg_tokens=300, model="qwen2.5-7b-instruct"), gpu(24))
+    assert guide.model == "Qwen/Qwen2.5-7B-Instruct" and "todays-default" not in guide.rules()
+
+
+def test_preference_with_pairs_trains_dpo_with_an_adapter_sized_by_the_estimator() -> None:
+    rec = run(Answers(goal="preference", examples=3000, avg_tokens=400), gpu(24))
+    assert (rec.path, rec.method, rec.model) == ("open", "dpo", "Qwen/Qwen3-8B")
+    assert rec.rules()[0] == "preference-dpo" and "memory-fit" in rec.rules()
+    assert rec.settings["dpo"] == {"tuning": "lora", "beta": 0.1, "loss_type": "sigmoid"}
+    assert rec.settings["learning_rate"] == 5e-6 and "lora" in rec.settings
+    e = rec.estimate
+    assert e.method == "dpo" and e.reference == "adapter disabled"
+    assert e.total_gb + advisor.HEADROOM_FRACTION * 24 <= 24
+    # the batch counts pairs (2 sequences each): the next batch size tried would not fit with the headroom
+    assert e.gradient_checkpointing and e.batch < max(advisor.BATCH_SIZES)
+    more = estimate(get_model(rec.model), "dpo", e.seq_len, min(b for b in advisor.BATCH_SIZES if b > e.batch),
+                    vram_gb=24)
+    assert more.total_gb + advisor.HEADROOM_FRACTION * 24 > 24
+    assert set(rec.fit) == {"dpo"} and rec.fit["dpo"].dpo_tuning == "lora"
+    assert any("full DPO" in alt for alt in rec.alternatives)
+
+
+def test_preference_on_a_small_gpu_takes_qlora_then_a_smaller_model() -> None:
+    rec = run(Answers(goal="preference", examples=3000, avg_tokens=400), gpu(12))
+    lora = estimate(get_model(rec.model), "dpo", rec.estimate.seq_len, 1, dpo_tuning="lora")
+    assert rec.method == "dpo" and rec.settings["dpo"]["tuning"] == "qlora"
+    assert lora.total_gb + advisor.HEADROOM_FRACTION * 12 > 12          # LoRA did not fit: that is why
+    tiny = run(Answers(goal="preference", examples=3000, avg_tokens=400), gpu(8))
+    assert tiny.model != "Qwen/Qwen3-8B" and "smaller-model" in tiny.rules() and tiny.method == "dpo"
+
+
+def test_preference_without_pairs_says_collect_pairs_or_do_sft_first() -> None:
+    rec = run(Answers(goal="preference", examples=3000, pairs=False), gpu(24))
+    assert rec.rules()[0] == "preference-needs-pairs" and rec.method == "lora" and "dpo" not in rec.settings
+    text = rec.reasons[0].text
+    assert "collect pairs" in text and "supervised fine-tuning first" in text
+
+
+def test_preference_on_a_base_model_says_to_fine_tune_it_first() -> None:
+    rec = run(Answers(goal="preference", examples=3000, model="Qwen/Qwen3-8B-Base"), gpu(24))
+    assert rec.method == "dpo" and "preference-sft-first" in rec.rules()
+    assert "preference-sft-first" not in run(Answers(goal="preference", examples=3000), gpu(24)).rules()
+
+
+def test_preference_without_a_gpu_sizes_a_rented_one_and_runs_dpo_on_the_demo() -> None:
+    rec = run(Answers(goal="preference", examples=3000), LAPTOP)
+    assert (rec.model, rec.method, rec.device) == ("demo", "dpo", "cpu")
+    assert {"no-gpu", "rent-gpu", "cpu-demo"} <= set(rec.rules())
+    assert "DPO with LoRA" in next(r.text for r in rec.reasons if r.rule == "cpu-demo")
+
+
+def test_an_moe_model_gets_lora_without_dropout() -> None:
+    # peft refuses lora_dropout on an MoE model's expert stacks (which its all-linear adapts)
+    rec = run(Answers(goal="task", examples=2000, model="Qwen/Qwen3-30B-A3B"), gpu(141))
+    assert rec.method in ("lora", "qlora") and rec.settings["lora"]["dropout"] == 0.0
+    dense = run(TASK, gpu(24))
+    assert "dropout" not in dense.settings["lora"]

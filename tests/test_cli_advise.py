@@ -84,7 +84,7 @@ def test_advise_24gb_json() -> None:
                      "--no-cloud", "--json")
     assert result.returncode == 0, result.stderr
     data = as_json(result)
-    assert (data["path"], data["method"], data["model"]) == ("open", "lora", "Qwen/Qwen2.5-7B-Instruct")
+    assert (data["path"], data["method"], data["model"]) == ("open", "lora", "Qwen/Qwen3-8B")
     assert data["settings"]["gradient_checkpointing"] is True
     assert all(set(r) == {"rule", "text"} for r in data["reasons"])
     assert "memory-fit" in [r["rule"] for r in data["reasons"]]
@@ -105,7 +105,7 @@ def test_advise_knowledge_is_rag() -> None:
 def test_advise_rich_output_shows_fit_bars() -> None:
     result = tunewiz("advise", "--examples", "1500", "--vram-gb", "24")
     assert result.returncode == 0, result.stderr
-    assert "LORA on Qwen/Qwen2.5-7B-Instruct" in result.stdout and "too big" in result.stdout
+    assert "LORA on Qwen/Qwen3-8B" in result.stdout and "too big" in result.stdout
 
 
 def test_estimate_dpo_names_the_reference_and_counts_both_sides() -> None:
@@ -123,6 +123,16 @@ def test_estimate_dpo_names_the_reference_and_counts_both_sides() -> None:
     assert "dpo (full, 1 pair = 2 sequences)" in table.stdout and "frozen 16-bit copy" in table.stdout
     bad = tunewiz("estimate", "--model", "demo", "--method", "dpo", "--dpo-tuning", "cpt")
     assert bad.returncode == 2 and "--dpo-tuning 'cpt'" in bad.stderr + bad.stdout
+
+
+def test_advise_preference_goal_recommends_dpo() -> None:
+    data = as_json(tunewiz("advise", "--goal", "preference", "--examples", "3000", "--vram-gb", "24", "--json"))
+    assert (data["method"], data["settings"]["dpo"]["tuning"]) == ("dpo", "lora")
+    assert data["estimate"]["reference"] == "adapter disabled" and "dpo" in data["fit"]
+    table = tunewiz("advise", "--goal", "preference", "--examples", "3000", "--vram-gb", "24")
+    assert "DPO (LORA) on Qwen/Qwen3-8B" in table.stdout and "preference-dpo" in table.stdout
+    single = as_json(tunewiz("advise", "--goal", "preference", "--no-pairs", "--vram-gb", "24", "--json"))
+    assert single["method"] == "lora" and single["reasons"][0]["rule"] == "preference-needs-pairs"
 
 
 def test_models_table_shows_todays_families_and_moe_sizes() -> None:

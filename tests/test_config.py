@@ -78,17 +78,17 @@ def test_methods_and_default_learning_rates_have_one_definition():
     from engine.methods import DEFAULT_LEARNING_RATES, METHODS, SFT_METHODS, learning_rate_help
     from tui.i18n.wizard import EN
     assert typing.get_args(RunConfig.model_fields["method"].annotation) == METHODS
-    assert memory.SFT_METHODS is SFT_METHODS
+    assert memory.METHODS is METHODS and set(SFT_METHODS) < set(METHODS)
     assert {m: RunConfig(method=m).effective_learning_rate() for m in METHODS} == DEFAULT_LEARNING_RATES
     assert RunConfig.model_fields["learning_rate"].description == learning_rate_help() \
         == "Default: 2e-4 for lora/qlora, 2e-5 full, 5e-5 cpt, 5e-6 dpo." == EN["wizard.field.learning_rate"]
     # What the advisor recommends is what a config of that method trains with by default.
     methods = set()
-    for goal, gb in (("task", 0), ("task", 24), ("task", 80), ("domain", 141)):
+    for goal, gb in (("task", 0), ("task", 24), ("task", 80), ("domain", 141), ("preference", 24)):
         rec = advise(Answers(goal=goal, examples=2000), assumed(gb, Hardware()) if gb else Hardware())
         assert rec.settings["learning_rate"] == RunConfig(method=rec.method).effective_learning_rate(), gb
         methods.add(rec.method)
-    assert methods == {"lora", "full", "cpt"}
+    assert methods == {"lora", "full", "cpt", "dpo"}
 
 
 # -- hostile files and overrides: one clear line per problem, bounded, never a traceback --------------

@@ -108,15 +108,17 @@ def test_typed_numbers_are_parsed_or_explained():
 
 
 def test_the_review_form_has_every_runconfig_field_and_the_engine_help():
-    from engine.train.config import DataSource, LoraSettings, RunConfig, config_field_help
+    from engine.train.config import DataSource, DpoSettings, LoraSettings, RunConfig, config_field_help
     from tui.screens.wizard.review import form_fields
     set_language("en")
     keys = [f.key for f in form_fields()]
-    expected = ([k for k in RunConfig.model_fields if k not in ("data", "lora")]
-                + [f"data.{k}" for k in DataSource.model_fields] + [f"lora.{k}" for k in LoraSettings.model_fields])
+    expected = ([k for k in RunConfig.model_fields if k not in ("data", "lora", "dpo")]
+                + [f"data.{k}" for k in DataSource.model_fields] + [f"lora.{k}" for k in LoraSettings.model_fields]
+                + [f"dpo.{k}" for k in DpoSettings.model_fields])
     assert sorted(keys) == sorted(expected)
     helps = {**config_field_help(), **{f"data.{k}": f.description for k, f in DataSource.model_fields.items()},
-             **{f"lora.{k}": f.description for k, f in LoraSettings.model_fields.items()}}
+             **{f"lora.{k}": f.description for k, f in LoraSettings.model_fields.items()},
+             **{f"dpo.{k}": f.description for k, f in DpoSettings.model_fields.items()}}
     for key in keys:   # the English help is the engine's description, word for word
         assert t(f"wizard.field.{key}") == helps[key], key
 
@@ -223,7 +225,7 @@ async def test_open_model_on_a_24gb_gpu_lora_7b_with_checkpointing_at_80x24(lang
         await at_step(pilot, "cloud")
         await answer(pilot, "no")
         rec = await recommendation(pilot)
-        assert (rec.path, rec.method, rec.model) == ("open", "lora", "Qwen/Qwen2.5-7B-Instruct")
+        assert (rec.path, rec.method, rec.model) == ("open", "lora", "Qwen/Qwen3-8B")    # today's default
         assert rec.estimate.gradient_checkpointing
         fit = {m: app.screen.query_one(f"#wz-fit-{m}") for m in ("full", "lora", "qlora")}
         assert fit["lora"].marked and fit["lora"].state in ("fits", "tight") and fit["full"].state == "over"
@@ -282,7 +284,7 @@ async def test_open_model_on_a_24gb_gpu_lora_7b_with_checkpointing_at_80x24(lang
         await until(pilot, lambda: review.estimate is not None, what="the review's estimate")
         for selector in ("#wz-form", "#wz-review-fit", "#wz-review-time", "#wz-help"):
             assert visible(app, selector), selector
-        expected = "Qwen/Qwen2.5-1.5B-Instruct" if lang == "en" else "Qwen/Qwen2.5-7B-Instruct"
+        expected = "Qwen/Qwen2.5-1.5B-Instruct" if lang == "en" else "Qwen/Qwen3-8B"
         assert review.config is not None and review.config.model == expected
         assert {t("wizard.key.start"), t("wizard.key.yaml"), t("key.back")} <= set(footer_keys(app))
         await pilot.press("ctrl+y")                       # the YAML in place of the form at 80 columns

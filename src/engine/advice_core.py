@@ -11,14 +11,26 @@ from engine.hardware import Hardware
 from engine.memory import Estimate, estimate
 from engine.methods import ADAPTER_METHODS, DEFAULT_LEARNING_RATES
 
-Goal = Literal["knowledge", "style", "task", "domain"]
-GOALS: tuple[str, ...] = ("knowledge", "style", "task", "domain")
+Goal = Literal["knowledge", "style", "task", "domain", "preference"]
+"""preference: "make it prefer answer A over B", learned from chosen/rejected pairs (DPO)."""
+GOALS: tuple[str, ...] = ("knowledge", "style", "task", "domain", "preference")
 Route = Literal["rag", "openai", "open"]
 """Which way the advice goes: retrieval, OpenAI's fine-tuning, or an open model trained here
 (`Recommendation.path`, "path" in `tunewiz advise --json`)."""
 
-DEFAULT_MODEL = "Qwen/Qwen2.5-7B-Instruct"   # the guide's first choice for Chinese, strong in English
-DEFAULT_CPT_MODEL = "Qwen/Qwen2.5-7B"        # continual pretraining starts from a base model
+DEFAULT_MODEL = "Qwen/Qwen3-8B"              # today's default: Qwen's current dense generation, Apache-2.0,
+                                             # Chinese and English, thinks on request, tools in its template
+DEFAULT_CPT_MODEL = "Qwen/Qwen3-8B-Base"     # continual pretraining starts from a base model
+# The guide's models stay available by name (`--model`), each with why one might still pick it.
+GUIDE_MODELS: tuple[tuple[str, str], ...] = (
+    ("Qwen/Qwen2.5-7B-Instruct", "the guide's first choice; no thinking mode, so no reasoning traces to manage"),
+    ("THUDM/glm-4-9b-chat", "the guide's GLM4 (remote code); THUDM/GLM-4-9B-0414 is its native successor"),
+    ("baichuan-inc/Baichuan2-7B-Chat", "the guide's Baichuan2 (remote code, 4k context)"),
+    ("meta-llama/Meta-Llama-3-8B-Instruct", "the guide's Llama-3, English first (gated)"),
+)
+# DPO trains an adapter: 16-bit base first, then 4-bit when that does not fit (full DPO only when asked).
+DPO_ADVISED_TUNINGS: tuple[str, ...] = ("lora", "qlora")
+DPO_BETA = 0.1                               # TRL's default; RunConfig's dpo.beta
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini-2024-07-18"   # the guide's own example (section A2), cheapest 4o;
 # on a given day the advice uses engine.catalog.default_openai_model(today), never a shut-down model
 OPENAI_MIN_EXAMPLES = 10                     # OpenAI rejects smaller training files
@@ -44,7 +56,7 @@ class AdviceError(ValueError):
 
 @dataclass(frozen=True)
 class Answers:
-    goal: str = "task"                      # knowledge | style | task | domain
+    goal: str = "task"                      # knowledge | style | task | domain | preference
     examples: int | None = None             # clean training examples (None: not known yet)
     avg_tokens: int | None = None           # tokens per example, prompt and answer together
     avg_output_tokens: int | None = None    # tokens per answer (labels are 1-3)
@@ -52,6 +64,7 @@ class Answers:
     cloud_ok: bool = False                  # data may go to OpenAI and the org can still create jobs there
     needs_weights: bool = False             # must own / self-host the resulting weights
     model: str | None = None                # a catalog id/alias, hub id or local path
+    pairs: bool | None = None               # the data is chosen/rejected pairs (None: not known yet)
 
 
 @dataclass(frozen=True)
@@ -159,25 +172,27 @@ def fits_with_headroom(e: Estimate, vram: float) -> bool:
 
 def best_settings(spec: ModelSpec, method: str, max_length: int, vram: float,
                   profile: TrainerProfile = TUNEWIZ_TRAINER, *, sharding: str = "ddp",
-                  world_size: int = 1) -> Estimate | None:
+                  world_size: int = 1, dpo_tuning: str = "lora") -> Estimate | None:
     """The fastest configuration of `method` that fits: no checkpointing if a batch of 2+ fits
     without it (it costs ~30% speed), else checkpointing with the largest batch that fits.
     With `sharding` over `world_size` GPUs the estimate (and the batch) is per GPU."""
     candidates = [(False, b) for b in BATCH_SIZES if b >= 2] + [(True, b) for b in BATCH_SIZES]
     for ckpt, batch in candidates:
-        e = estimate_for(spec, method, max_length, batch, ckpt, vram, profile, sharding=sharding, world=world_size)
+        e = estimate_for(spec, method, max_length, batch, ckpt, vram, profile, sharding=sharding, world=world_size,
+                         dpo_tuning=dpo_tuning)
         if fits_with_headroom(e, vram):
             return e
     return None
 
 
 def estimate_for(spec: ModelSpec, method: str, seq_len: int, batch: int, ckpt: bool, vram: float | None,
-              profile: TrainerProfile, device: str = "cuda", sharding: str = "ddp", world: int = 1) -> Estimate:
+              profile: TrainerProfile, device: str = "cuda", sharding: str = "ddp", world: int = 1,
+              dpo_tuning: str = "lora") -> Estimate:
     return estimate(spec, method, seq_len, batch, grad_checkpointing=ckpt, lora_r=profile.lora_r,
                     optimizer=profile.optimizer, precision="fp32" if device == "cpu" else "bf16",
                     vram_gb=vram, lora_dropout=profile.lora_dropout, kbit_upcast=profile.kbit_upcast,
                     loss_impl=profile.loss_impl, device=device, sharding=sharding,  # type: ignore[arg-type]
-                    world_size=world)
+                    world_size=world, dpo_tuning=dpo_tuning)
 
 
 def smallest_rentable(spec: ModelSpec, methods: tuple[str, ...], max_length: int,
@@ -197,8 +212,13 @@ def run_settings(spec_id: str, method: str, e: Estimate, answers: Answers, profi
         "learning_rate": DEFAULT_LEARNING_RATES[method], "max_length": e.seq_len, "batch_size": e.batch,
         "grad_accum": max(1, EFFECTIVE_BATCH // e.batch), "gradient_checkpointing": e.gradient_checkpointing,
     }
-    if method in ADAPTER_METHODS:
+    shape = e.shape
+    if method == "dpo":
+        settings["dpo"] = {"tuning": shape, "beta": DPO_BETA, "loss_type": "sigmoid"}
+    if shape in ADAPTER_METHODS:
         settings["lora"] = {"r": profile.lora_r, "alpha": profile.lora_alpha}
+        if any("lora_dropout" in note for note in e.notes):
+            settings["lora"]["dropout"] = 0.0    # peft refuses dropout on an MoE model's expert stacks
     if answers.examples is not None and answers.examples < 200:
         # Tiny sets: an effective batch of 16 would give only a handful of optimizer steps.
         settings["grad_accum"] = max(1, 8 // e.batch)

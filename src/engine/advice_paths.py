@@ -6,7 +6,7 @@ import math
 from datetime import date
 from typing import Any
 
-from engine.advice_core import (CPU_DEMO_TOKENS_PER_S, EFFECTIVE_BATCH, Answers, Reason, Recommendation,
+from engine.advice_core import (CPU_DEMO_TOKENS_PER_S, EFFECTIVE_BATCH, GUIDE_MODELS, Answers, Reason, Recommendation,
                                 TrainerProfile, best_settings, estimate_for, fits_with_headroom, make_reason,
                                 pick_epochs, smallest_rentable)
 from engine.catalog import (AZURE_FINE_TUNING, OPENAI_EPOCHS_ASSUMED, OPENAI_WIND_DOWN, ModelSpec, OpenAIModel,
@@ -195,3 +195,10 @@ def duration_text(hours: float) -> str:
     if hours < 48:
         return f"{hours:.1f} h"
     return f"{hours / 24:.0f} days"
+
+
+def todays_default(reasons: list[Reason], alternatives: list[str], model: str) -> None:
+    """No model was asked for: say that today's default was used, and name the guide's models with why each
+    might still be the one to pick."""
+    reasons.append(make_reason("todays-default", model=model))
+    alternatives.extend(f"{guide_model}: {why}" for guide_model, why in GUIDE_MODELS)

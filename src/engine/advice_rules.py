@@ -77,6 +77,23 @@ RULE_LIST: tuple[AdviceRule, ...] = (
         "domain-pairs", "domain goal with question/answer pairs: ordinary supervised fine-tuning",
         "Domain goal with question/answer pairs rather than raw text: supervised fine-tuning on those pairs.",
         guide="B2", basis="the guide's SFT data format (instruction/output pairs)"),
+    AdviceRule(
+        "preference-dpo", "the goal is to prefer one answer over another and the data is chosen/rejected pairs",
+        "Making the model prefer answer A over answer B is preference tuning: DPO on your chosen/rejected pairs "
+        "(TRL's DPOTrainer, beta {beta}). It trains an adapter against a reference that is the same base with the "
+        "adapter switched off, so no second copy of the model is loaded.",
+        basis="DPO (Rafailov et al. 2023) as TRL implements it; engine.memory.estimate(method='dpo')"),
+    AdviceRule(
+        "preference-needs-pairs", "preference goal, but the data has no chosen/rejected pairs",
+        "Preference tuning learns from pairs: for each prompt a chosen and a rejected answer. Your data has single "
+        "answers, so collect pairs (e.g. two samples per prompt, one marked better) or do supervised fine-tuning "
+        "first; the plan below is that fine-tuning.",
+        basis="DPO's input is (prompt, chosen, rejected); engine.data reads TRL, LLaMA-Factory and OpenAI pair formats"),
+    AdviceRule(
+        "preference-sft-first", "preference goal on a base (not instruction-tuned) model",
+        "{model} is a base model: DPO works best on a model that already answers well, so fine-tune it on "
+        "demonstrations first (SFT) and start DPO from that adapter (dpo.from_adapter), or pick an instruct model.",
+        basis="TRL's and LLaMA-Factory's DPO recipes start from an SFT or instruct model"),
     # -- the data ------------------------------------------------------------------------------------
     AdviceRule(
         "few-examples", "fewer than ~500 examples",
@@ -180,7 +197,10 @@ RULE_LIST: tuple[AdviceRule, ...] = (
         "Meanwhile, the embedded demo model (SmolLM2-135M-Instruct) trains LoRA on this CPU ({cores} cores, needs "
         "~{need:.1f} GB RAM) to try the whole loop. It shows the workflow; it is too small for production quality.",
         basis="DESIGN.md: the embedded demo model; its measured CPU speed",
-        variants={"with-time": "Meanwhile, the embedded demo model (SmolLM2-135M-Instruct) trains LoRA on this CPU "
+        variants={"dpo": "Meanwhile, the embedded demo model (SmolLM2-135M-Instruct) trains DPO with LoRA on this "
+                         "CPU ({cores} cores, needs ~{need:.1f} GB RAM) to try the whole loop on your pairs. It shows "
+                         "the workflow; it is too small for production quality.",
+                  "with-time": "Meanwhile, the embedded demo model (SmolLM2-135M-Instruct) trains LoRA on this CPU "
                                "({cores} cores, needs ~{need:.1f} GB RAM) to try the whole loop; your data would "
                                "take ~{duration} at ~{tokens_per_s} tokens/s (2-core CPU). It shows the workflow; "
                                "it is too small for production quality."}),
@@ -234,6 +254,12 @@ RULE_LIST: tuple[AdviceRule, ...] = (
         "Nothing in the catalog fits {vram:.1f} GB for this length ({max_length} tokens): {why_not}.",
         basis="engine.memory.estimate over the catalog. " + _WHY_NOT),
     # -- the model -----------------------------------------------------------------------------------
+    AdviceRule(
+        "todays-default", "no model was asked for: today's default, with the guide's models as named alternatives",
+        "{model} is the default: today's generation of the guide's first choice (Qwen), Apache-2.0, strong in "
+        "Chinese and English. The guide's models (Qwen2.5, GLM4, Baichuan2, Llama-3) stay available with --model; "
+        "the alternatives below say when one of them still makes sense.",
+        basis="the catalog's config.json-sourced entries (engine.catalog_models); DESIGN.md: today's models"),
     AdviceRule(
         "trust-remote-code", "the model runs its own code from the hub",
         "{model} runs its own Python code from the hub: read it, then set `trust_remote_code: true` in the config "

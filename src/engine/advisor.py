@@ -9,9 +9,12 @@ Rule order (DESIGN.md "The decision tree", the guide's sections B1 and B4):
  1. knowledge goal -> RAG (fine-tuning does not add reliable facts)
  2. data checks: < 10 examples refuses OpenAI (its minimum), < 500 warns (guide B4.5);
     very short answers -> a classifier is the better tool (guide B4.4)
- 3. domain goal with a raw corpus -> continual pretraining, if it fits
+ 3. domain goal with a raw corpus -> continual pretraining, if it fits; preference goal with
+    chosen/rejected pairs -> DPO, LoRA else QLoRA (engine.advice_preference); without pairs: collect
+    them or do SFT first (the plan is then SFT)
  4. no GPU -> OpenAI when allowed, else the demo model on the CPU, or rent a GPU (sized here)
- 5. method by memory on the chosen model: full, else LoRA, else QLoRA
+ 5. method by memory on the chosen model: full, else LoRA, else QLoRA. Without a model asked for,
+    today's default (Qwen3-8B); the guide's models are named alternatives
  6. nothing fits -> the largest smaller catalog model that fits, else OpenAI when allowed,
     else the demo model / a rented GPU
  2+ GPUs: a method one card cannot hold that fits sharded on each (FSDP, or ZeRO when asked) wins
@@ -30,14 +33,15 @@ from __future__ import annotations
 from datetime import date
 
 from engine.advice_core import (  # noqa: F401  (re-exported: callers import them from engine.advisor)
-    BATCH_SIZES, CPU_DEMO_TOKENS_PER_S, DEFAULT_CPT_MODEL, DEFAULT_MAX_LENGTH, DEFAULT_MODEL, DEFAULT_OPENAI_MODEL,
+    BATCH_SIZES, CPU_DEMO_TOKENS_PER_S, DEFAULT_CPT_MODEL, DPO_ADVISED_TUNINGS, GUIDE_MODELS, DEFAULT_MAX_LENGTH, DEFAULT_MODEL, DEFAULT_OPENAI_MODEL,
     EFFECTIVE_BATCH, FEW_EXAMPLES, GOALS, HEADROOM_FRACTION, LENGTHS, OPENAI_MIN_EXAMPLES, RENTABLE_GB,
     SHORT_OUTPUT_TOKENS, TUNEWIZ_TRAINER, AdviceError, Answers, Goal, Reason, Recommendation, Route, TrainerProfile,
     best_settings, estimate_for, fits_with_headroom, make_reason, model_reasons, pick_epochs, pick_max_length,
     run_settings, smallest_rentable, usable_gb, validate, why_not)
+from engine.advice_preference import preference_plan
 from engine.advice_paths import (  # noqa: F401
     SHARDABLE, SHARDING_DIVIDES, SHARDING_NAMES, cards, cpu_or_rent, distributed_settings, first_fit, openai_path,
-    rag_path, sharded, stated, world_of)
+    rag_path, sharded, stated, todays_default, world_of)
 from engine.catalog import (OPENAI_WIND_DOWN, ModelConfigError, UnknownModelError, default_openai_model,  # noqa: F401
                             resolve_model_spec, smaller_models)
 from engine.hardware import Hardware
@@ -86,6 +90,10 @@ def advise(answers: Answers, hardware: Hardware, *, profile: TrainerProfile = TU
         reasons.append(make_reason("short-texts", tokens=answers.avg_output_tokens))
         alternatives.append("classifier: fine-tune a small encoder (e.g. bert-base-chinese / xlm-roberta) as a classifier")
 
+    preference = answers.goal == "preference"
+    if preference and answers.pairs is False:
+        reasons.append(make_reason("preference-needs-pairs"))
+        preference = False                   # the plan is supervised fine-tuning on the single answers
     cpt = answers.goal == "domain" and answers.raw_corpus is not False
     if answers.goal == "domain" and not cpt:
         reasons.append(make_reason("domain-pairs"))
@@ -96,6 +104,11 @@ def advise(answers: Answers, hardware: Hardware, *, profile: TrainerProfile = TU
     max_length = pick_max_length(answers.avg_tokens, spec)
     if cpt:
         reasons.append(make_reason("domain-corpus"))
+    if preference:
+        rec = preference_plan(answers, hardware, reasons, alternatives, spec, max_length, profile)
+        if answers.model is None and rec.model != "demo":
+            todays_default(rec.reasons, rec.alternatives, DEFAULT_MODEL)
+        return stated(rec, openai_considered, today)
 
     usable = usable_gb(hardware)
     if usable is None:
@@ -186,6 +199,8 @@ def advise(answers: Answers, hardware: Hardware, *, profile: TrainerProfile = TU
     if chosen.gradient_checkpointing:
         reasons.append(make_reason("gradient-checkpointing"))
     reasons.extend(model_reasons(spec))
+    if answers.model is None:
+        todays_default(reasons, alternatives, DEFAULT_CPT_MODEL if cpt else DEFAULT_MODEL)
     reasons.append(make_reason("forgetting", epochs=pick_epochs(n, method)))
     if openai_ok:
         oa_model = default_openai_model(today)

@@ -218,7 +218,11 @@ def estimate(
 def advise(
     goal: str = typer.Option("task", "--goal", help="knowledge (facts from documents) | style (tone, format) | "
                                                    "task (a narrow task, structured output, tools) | domain "
-                                                   "(raw domain text, new vocabulary)"),
+                                                   "(raw domain text, new vocabulary) | preference (prefer "
+                                                   "answer A over B: DPO on chosen/rejected pairs)"),
+    pairs: Optional[bool] = typer.Option(None, "--pairs/--no-pairs",
+                                         help="Preference goal: the data is chosen/rejected pairs (default: "
+                                              "assumed); --no-pairs: single answers only."),
     examples: Optional[int] = typer.Option(None, "--examples", help="How many clean training examples you have."),
     avg_tokens: Optional[int] = typer.Option(None, "--avg-tokens", help="Average tokens per example."),
     avg_output_tokens: Optional[int] = typer.Option(None, "--avg-output-tokens",
@@ -266,7 +270,7 @@ def advise(
                         "one with --vram-gb, e.g. --vram-gb 24")
         hw, world_source = _with_gpu_count(hw, world_size), "--world-size"
     answers = Answers(goal=goal, examples=examples, avg_tokens=avg_tokens, avg_output_tokens=avg_output_tokens,
-                      raw_corpus=raw_corpus, cloud_ok=cloud_ok, needs_weights=own_weights, model=model)
+                      raw_corpus=raw_corpus, cloud_ok=cloud_ok, needs_weights=own_weights, model=model, pairs=pairs)
     try:
         rec = run_advise(answers, hw, sharding=sharding)
     except (AdviceError, UnknownModelError, ModelConfigError, EstimateError) as exc:
@@ -276,7 +280,9 @@ def advise(
         return
     headline = {"rag": "Use retrieval (RAG), not fine-tuning",
                 "openai": f"Fine-tune on OpenAI: {rec.model}",
-                "open": f"{(rec.method or '').upper()} on {rec.model}" + (" (CPU)" if rec.device == "cpu" else "")}
+                "open": f"{(rec.method or '').upper()}" + (f" ({rec.estimate.dpo_tuning.upper()})" if rec.method == "dpo"
+                                                            and rec.estimate is not None else "")
+                        + f" on {rec.model}" + (" (CPU)" if rec.device == "cpu" else "")}
     if rec.world_size > 1:
         from engine.advisor import SHARDING_NAMES
         headline["open"] += f" across {rec.world_size} GPUs ({SHARDING_NAMES[rec.sharding or 'ddp']})"

@@ -12,11 +12,11 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from engine.methods import SFT_METHODS
+from engine.methods import METHODS
 from tui.i18n import t
 from tui.screens.wizard.base import StepScreen, WizardHost, message_row, show_message
 from tui.screens.wizard.state import capacity, parse_positive_int, plan_estimate, sharding_of
-from tui.screens.wizard.texts import breakdown_text
+from tui.screens.wizard.texts import breakdown_text, method_short
 from tui.widgets.wizard.fitbar import FitBar, gb_text
 
 class ModelResolved(Message):
@@ -36,8 +36,13 @@ def catalog_prompt(spec: Any, recommended: bool) -> Text:
         flags.append(t("wizard.model.flag.gated"))
     if recommended:
         flags.append(t("wizard.model.flag.recommended"))
+    if spec.reasoning:
+        flags.append(t("wizard.model.flag.thinks"))
     ctx = f"{spec.max_position_embeddings // 1024}k"
-    return Text.assemble((f"{spec.id:<36}", "bold" if recommended else ""), f" {spec.params:6.2f}B {ctx:>5} ",
+    # A mixture of experts shows total and active parameters: "30.5B (3.4B active)".
+    size = f"{spec.params:6.2f}B" if not spec.is_moe else t("wizard.model.moe_size", total=spec.params,
+                                                             active=spec.active_params() / 1e9)
+    return Text.assemble((f"{spec.id:<36}", "bold" if recommended else ""), f" {size} {ctx:>5} ",
                          (" · ".join(flags), "dim"))
 
 
@@ -87,7 +92,7 @@ class ModelStep(StepScreen):
             with Vertical(id="wz-model-est"):
                 with Horizontal(classes="wz-row", id="wz-controls"):
                     yield Label(t("wizard.model.method"), classes="wz-inline-label")
-                    yield Select([(t(f"wizard.method_short.{m}"), m) for m in SFT_METHODS], value=plan.method,
+                    yield Select([(t(f"wizard.method_short.{m}"), m) for m in METHODS], value=plan.method,
                                  allow_blank=False, id="wz-method", compact=True)
                     yield Label(t("wizard.model.length"), classes="wz-inline-label")
                     yield Input(str(plan.max_length), id="wz-length", compact=True, restrict=r"[0-9]*")
@@ -98,8 +103,8 @@ class ModelStep(StepScreen):
                                  value=plan.gradient_checkpointing, allow_blank=False, id="wz-ckpt", compact=True)
                 yield message_row("wz-controls-msg")
                 yield Static("", id="wz-est-title", classes="wz-label", markup=False)
-                for method in SFT_METHODS:
-                    yield FitBar(t(f"wizard.method_short.{method}"), label_width=10, id=f"wz-mfit-{method}")
+                for method in METHODS:
+                    yield FitBar(method_short(method, plan.dpo_tuning), label_width=10, id=f"wz-mfit-{method}")
                 yield FitBar("", label_width=10, id="wz-mfit-multi")
                 yield Static("", id="wz-breakdown", classes="wz-muted", markup=False)
                 yield Static("", id="wz-model-notes", classes="wz-muted", markup=False)
@@ -262,9 +267,11 @@ class ModelStep(StepScreen):
         from engine.memory import EstimateError
         plan, hardware = self.plan, self.state.hardware()
         device, cap, where = capacity(hardware)
-        bars = {m: self.query_one(f"#wz-mfit-{m}", FitBar) for m in SFT_METHODS}
+        bars = {m: self.query_one(f"#wz-mfit-{m}", FitBar) for m in METHODS}
         show_cpt = plan.method == "cpt" or self.state.goal == "domain"
         bars["cpt"].display = show_cpt
+        # DPO (with the tuning the plan trains it with) for a preference goal or when picked
+        bars["dpo"].display = plan.method == "dpo" or self.state.goal == "preference"
         self.query_one("#wz-mfit-multi", FitBar).display = False
         title = self.query_one("#wz-est-title", Static)
         breakdown = self.query_one("#wz-breakdown", Static)
@@ -284,7 +291,7 @@ class ModelStep(StepScreen):
         for method, bar in bars.items():
             try:
                 e = plan_estimate(self.spec, method, plan.max_length, plan.batch_size, plan.gradient_checkpointing,
-                                  hardware, lora_r=plan.lora_r)
+                                  hardware, lora_r=plan.lora_r, dpo_tuning=plan.dpo_tuning)
             except (EstimateError, ModelConfigError) as exc:
                 bar.update_fit(None, cap, marked=method == plan.method, note=str(exc))
                 problems.append(str(exc))

@@ -11,14 +11,15 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Static
 
-from engine.methods import ADAPTER_METHODS, SFT_METHODS
+from engine.methods import ADAPTER_METHODS, PREFERENCE_METHODS, SFT_METHODS
 from tui.i18n import t
 from tui.screens.wizard.base import StepScreen
-from tui.screens.wizard.texts import wind_down_text
+from tui.screens.wizard.texts import method_long, method_short, wind_down_text
 from tui.widgets.wizard.fitbar import FitBar, gb_text
 
-# The fit bars, heaviest first: the methods that train every weight, then the adapters.
-FIT_METHODS = tuple(m for m in SFT_METHODS if m not in ADAPTER_METHODS) + ADAPTER_METHODS
+# The fit bars, heaviest first: the methods that train every weight, then the adapters, then DPO (shown
+# for a preference goal, with the tuning it trains with).
+FIT_METHODS = tuple(m for m in SFT_METHODS if m not in ADAPTER_METHODS) + ADAPTER_METHODS + PREFERENCE_METHODS
 
 
 class AdviceReady(Message):
@@ -28,8 +29,9 @@ class AdviceReady(Message):
         self.error = error
 
 
-def method_label(method: str | None) -> str:
-    return t(f"wizard.method.{method}") if method else ""
+def method_label(method: str | None, rec: Any = None) -> str:
+    estimate = getattr(rec, "estimate", None)
+    return method_long(method, getattr(estimate, "dpo_tuning", None))
 
 
 def headline(rec: Any) -> str:
@@ -38,7 +40,7 @@ def headline(rec: Any) -> str:
     if rec.path == "openai":
         return t("wizard.rec.head.openai", model=rec.model)
     key = "wizard.rec.head.cpu" if rec.device == "cpu" else "wizard.rec.head.open"
-    return t(key, method=method_label(rec.method), model=rec.model)
+    return t(key, method=method_label(rec.method, rec), model=rec.model)
 
 
 def reasons_markup(rec: Any) -> str:
@@ -142,7 +144,8 @@ class RecommendStep(StepScreen):
             title.update(t("wizard.rec.fit_title", vram=gb_text(rec.vram_gb), length=first.seq_len))
             for method, e in rec.fit.items():
                 if method in bars:
-                    bars[method].update_fit(e.total_gb, rec.vram_gb, marked=method == rec.method)
+                    bars[method].update_fit(e.total_gb, rec.vram_gb, marked=method == rec.method,
+                                            label=method_short(method, e.dpo_tuning))
                     bars[method].display = True
             chosen = rec.estimate
             if chosen is not None:
@@ -150,7 +153,7 @@ class RecommendStep(StepScreen):
                 # over several GPUs, its figure is per GPU.
                 sharded = getattr(rec, "world_size", 1) > 1 and rec.sharding not in (None, "ddp")
                 self.query_one("#wz-rec-chosen", Static).update(t(
-                    "wizard.rec.chosen_multi" if sharded else "wizard.rec.chosen", method=method_label(rec.method),
+                    "wizard.rec.chosen_multi" if sharded else "wizard.rec.chosen", method=method_label(rec.method, rec),
                     batch=chosen.batch, ckpt=t("wizard.on") if chosen.gradient_checkpointing else t("wizard.off"),
                     need=chosen.total_gb, vram=rec.vram_gb, spare=rec.vram_gb - chosen.total_gb,
                     n=getattr(rec, "world_size", 1), mode=t(f"wizard.multi.mode.{rec.sharding or 'ddp'}")))
@@ -159,8 +162,10 @@ class RecommendStep(StepScreen):
         elif rec.estimate is not None and rec.device == "cpu":
             ram = self.state.hardware().ram_gb or None
             title.update(t("wizard.rec.fit_cpu", ram=gb_text(ram or 0), length=rec.estimate.seq_len))
-            bars["lora"].update_fit(rec.estimate.total_gb, ram, marked=True)
-            bars["lora"].display = True
+            cpu_bar = bars["dpo" if rec.method == "dpo" else "lora"]
+            cpu_bar.update_fit(rec.estimate.total_gb, ram, marked=True,
+                               label=method_short(rec.method or "lora", rec.estimate.dpo_tuning))
+            cpu_bar.display = True
             box.display = True
 
     def ready_for_next(self) -> bool:

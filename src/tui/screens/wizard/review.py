@@ -21,7 +21,7 @@ from tui.i18n import t
 from tui.screens.wizard.base import StepScreen, WizardHost, message_row, show_message
 from tui.screens.wizard.state import (MFU, DataInfo, absolute_path, capacity, plan_estimate, quick_check,
                                       rough_seconds, sharding_of, tokens_per_second)
-from tui.screens.wizard.texts import breakdown_text
+from tui.screens.wizard.texts import breakdown_text, method_short as method_label_of
 from tui.widgets.wizard.fitbar import FitBar, gb_text
 from tui.widgets.wizard.form import FieldRow, FieldSpec
 
@@ -48,14 +48,16 @@ def _spec_for(key: str, field: Any) -> FieldSpec:
 
 
 def form_fields() -> list[FieldSpec]:
-    """Every RunConfig field in its order; `data` as one source (path, format), `lora` flattened."""
-    from engine.train.config import DataSource, LoraSettings, RunConfig
+    """Every RunConfig field in its order; `data` as one source (path, format), `lora` and `dpo` flattened."""
+    from engine.train.config import DataSource, DpoSettings, LoraSettings, RunConfig
     out: list[FieldSpec] = []
     for name, field in RunConfig.model_fields.items():
         if name == "data":
             out += [_spec_for(f"data.{sub}", f) for sub, f in DataSource.model_fields.items()]
         elif name == "lora":
             out += [_spec_for(f"lora.{sub}", f) for sub, f in LoraSettings.model_fields.items()]
+        elif name == "dpo":
+            out += [_spec_for(f"dpo.{sub}", f) for sub, f in DpoSettings.model_fields.items()]
         else:
             out.append(_spec_for(name, field))
     return out
@@ -241,7 +243,8 @@ class ReviewStep(StepScreen):
                            "gradient_checkpointing": _text(plan.gradient_checkpointing),
                            "lora.r": str(plan.lora_r), "lora.alpha": str(plan.lora_alpha),
                            "distributed": plan.distributed, "deepspeed_stage": str(plan.deepspeed_stage),
-                           "nproc_per_node": _text(plan.nproc_per_node)})
+                           "nproc_per_node": _text(plan.nproc_per_node), "dpo.tuning": plan.dpo_tuning,
+                           "dpo.beta": _text(plan.dpo_beta), "dpo.loss_type": plan.dpo_loss_type})
         values["data.path"] = absolute_path(state.data_text) if state.data_text.strip() else ""
         values["runs_dir"] = str(self.wizard.resolved_runs_dir())
         values["name"] = ""
@@ -260,6 +263,7 @@ class ReviewStep(StepScreen):
         plan.max_length, plan.batch_size, plan.grad_accum = config.max_length, config.batch_size, config.grad_accum
         plan.gradient_checkpointing, plan.epochs = config.gradient_checkpointing, config.epochs
         plan.learning_rate, plan.lora_r, plan.lora_alpha = config.learning_rate, config.lora.r, config.lora.alpha
+        plan.dpo_tuning, plan.dpo_beta, plan.dpo_loss_type = config.dpo.tuning, config.dpo.beta, config.dpo.loss_type
         chosen_here = (config.distributed, config.deepspeed_stage, config.nproc_per_node)
         if chosen_here != (plan.distributed, plan.deepspeed_stage, plan.nproc_per_node):
             plan.distributed_auto = False          # edited here: the model step keeps it from now on
@@ -484,7 +488,8 @@ class ReviewStep(StepScreen):
             e = plan_estimate(spec, config.method, config.max_length, config.batch_size,
                               config.gradient_checkpointing, hardware, lora_r=config.lora.r,
                               lora_targets=config.lora.target_modules, lora_dropout=config.lora.dropout,
-                              precision=config.precision, sharding=sharding, world_size=world)
+                              precision=config.precision, sharding=sharding, world_size=world,
+                              dpo_tuning=config.dpo.tuning)
         except (EstimateError, ModelConfigError) as exc:
             self.estimate = None
             fit.update_fit(None, cap, note=str(exc))
@@ -492,8 +497,10 @@ class ReviewStep(StepScreen):
             timing.update("")
             return
         self.estimate = e
-        fit.update_fit(e.total_gb, cap, marked=True, label=t(f"wizard.method_short.{config.method}"))
-        breakdown.update(breakdown_text(e))
+        fit.update_fit(e.total_gb, cap, marked=True, label=method_label_of(config.method, config.dpo.tuning))
+        breakdown.update(breakdown_text(e) + ("\n" + t(f"wizard.review.dpo_reference.{e.reference.replace(' ', '_')}",
+                                                       beta=config.dpo.beta, loss=config.dpo.loss_type)
+                                             if e.reference else ""))
         tps, basis, peak = tokens_per_second(spec, config.method, hardware, config.gradient_checkpointing)
         seconds = rough_seconds(data, epochs=config.epochs, max_steps=config.max_steps, batch=config.batch_size,
                                 grad_accum=config.grad_accum, max_length=config.max_length,

@@ -20,7 +20,7 @@ from engine.methods import ADAPTER_METHODS, WHOLE_MODEL_METHODS
 # No single GPU has more than this (B300: 288 GB); a bigger figure is a typo (MB for GB, a sum of GPUs).
 MAX_VRAM_GB = 512.0
 
-GOALS = ("knowledge", "style", "task", "domain")
+GOALS = ("knowledge", "style", "task", "domain", "preference")
 CORPUS = ("raw", "pairs")
 CLOUD = ("yes", "not_yet", "no")
 # Typical length of one example -> (avg tokens per example, avg tokens per answer). The answer
@@ -129,12 +129,17 @@ class Plan:
     """RunConfig.distributed: ddp | fsdp | deepspeed (with deepspeed_stage)."""
     nproc_per_node: int | None = None
     deepspeed_stage: int = 2
+    dpo_tuning: str = "lora"
+    """method dpo: RunConfig.dpo.tuning (lora | qlora | full), and its beta / loss_type."""
+    dpo_beta: float = 0.1
+    dpo_loss_type: str = "sigmoid"
     distributed_auto: bool = True
     """The model step may switch ddp <-> fsdp as the plan fits one GPU or not (until the review edits it)."""
 
     @classmethod
     def from_settings(cls, settings: dict[str, Any]) -> "Plan":
         lora = settings.get("lora") or {}
+        dpo = settings.get("dpo") or {}
         return cls(model=str(settings.get("model") or "demo"), method=str(settings.get("method") or "lora"),
                    max_length=int(settings.get("max_length") or 1024), batch_size=int(settings.get("batch_size") or 1),
                    gradient_checkpointing=bool(settings.get("gradient_checkpointing", True)),
@@ -142,7 +147,9 @@ class Plan:
                    learning_rate=settings.get("learning_rate"), lora_r=int(lora.get("r", 16)),
                    lora_alpha=int(lora.get("alpha", 32)), distributed=str(settings.get("distributed") or "ddp"),
                    nproc_per_node=settings.get("nproc_per_node"),
-                   deepspeed_stage=int(settings.get("deepspeed_stage") or 2))
+                   deepspeed_stage=int(settings.get("deepspeed_stage") or 2),
+                   dpo_tuning=str(dpo.get("tuning") or "lora"), dpo_beta=float(dpo.get("beta") or 0.1),
+                   dpo_loss_type=str(dpo.get("loss_type") or "sigmoid"))
 
 
 @dataclass
@@ -338,7 +345,7 @@ def sharding_of(distributed: str, deepspeed_stage: int = 2) -> str:
 
 def plan_estimate(spec: Any, method: str, max_length: int, batch: int, ckpt: bool, hardware: Hardware, *,
                   lora_r: int = 16, lora_targets: Any = None, lora_dropout: float = 0.05,
-                  precision: str = "auto", sharding: str = "ddp", world_size: int = 1) -> Any:
+                  precision: str = "auto", sharding: str = "ddp", world_size: int = 1, dpo_tuning: str = "lora") -> Any:
     """engine.memory.estimate for this plan on this hardware (GPU memory, or RAM on the CPU); with
     `sharding` over `world_size` GPUs, per GPU."""
     from engine.memory import estimate
@@ -349,8 +356,9 @@ def plan_estimate(spec: Any, method: str, max_length: int, batch: int, ckpt: boo
         gpu = hardware.best_gpu
         prec = precision if precision != "auto" else ("bf16" if gpu is None or gpu.bf16 else "fp16")
     targets = None if lora_targets in (None, "all-linear") else lora_targets
-    return estimate(spec, method, max_length, batch, grad_checkpointing=ckpt, lora_r=lora_r,
-                    lora_targets=targets if method in ADAPTER_METHODS else None, precision=prec,
+    shape = dpo_tuning if method == "dpo" else method
+    return estimate(spec, method, max_length, batch, grad_checkpointing=ckpt, lora_r=lora_r, dpo_tuning=dpo_tuning,
+                    lora_targets=targets if shape in ADAPTER_METHODS else None, precision=prec,
                     vram_gb=cap, lora_dropout=lora_dropout, device=device,  # type: ignore[arg-type]
                     sharding=sharding if device == "cuda" else "ddp", world_size=world_size if device == "cuda" else 1)
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from tui.i18n import t
 
-TERMS = ("weights", "lora_params", "gradients", "optimizer", "activations", "logits", "cuda_overhead",
+TERMS = ("weights", "lora_params", "gradients", "optimizer", "activations", "logits", "reference", "cuda_overhead",
          "runtime_overhead")
 """The memory estimate's breakdown terms the wizard names (each has a `wizard.term.*` text)."""
 
@@ -22,6 +22,23 @@ def wind_down_text() -> str:
              jobs=OPENAI_WIND_DOWN.new_jobs_end.value, jobs_days=max(jobs, 0),
              shut=OPENAI_WIND_DOWN.models_shut_down.value, shut_days=max(shut, 0),
              as_of=OPENAI_WIND_DOWN.new_jobs_end.as_of)
+
+
+def method_long(method: str | None, dpo_tuning: str | None = None) -> str:
+    """A method as the headlines name it; DPO with the tuning it trains with ("DPO with LoRA ...")."""
+    if not method:
+        return ""
+    if method == "dpo":
+        return t("wizard.method.dpo", tuning=t(f"wizard.method_short.{dpo_tuning or 'lora'}"))
+    return t(f"wizard.method.{method}")
+
+
+def method_short(method: str, dpo_tuning: str | None = None) -> str:
+    """A method as a fit bar labels it ("LoRA", "DPO·QLoRA")."""
+    if method == "dpo":
+        tuning = t("wizard.method_short." + (dpo_tuning or "lora"))
+        return f"DPO·{tuning}"
+    return t(f"wizard.method_short.{method}")
 
 
 def breakdown_text(e: Any) -> str:
