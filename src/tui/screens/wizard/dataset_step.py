@@ -27,8 +27,10 @@ class DataChecked(Message):
 
 
 def check_format(text: str) -> tuple[str | None, str | None]:
-    """(format, error message) of a typed dataset path, cheaply (the first rows only)."""
-    from engine.data.formats import DatasetError, detect_format
+    """(format, error message) of a typed dataset path, cheaply (the first rows only). Preference pairs
+    (TRL, LLaMA-Factory, OpenAI's preference JSONL) are a format too."""
+    from engine.data.formats import DatasetError, detect_format, sniff
+    from engine.data.preference import detect_pair_file, looks_like_pair_file
     if not text.strip():
         return None, t("wizard.data.err.empty")
     path = Path(text.strip()).expanduser()
@@ -37,6 +39,10 @@ def check_format(text: str) -> tuple[str | None, str | None]:
     if path.is_dir():
         return None, t("wizard.data.err.folder", path=str(path))
     try:
+        if looks_like_pair_file(path):
+            pairs = detect_pair_file(sniff(path))
+            if pairs is not None:
+                return pairs, None
         return detect_format(path), None
     except DatasetError as exc:
         return None, str(exc)
