@@ -75,8 +75,8 @@ async def test_two_24gb_cards_spread_a_14b_model_over_both_and_the_review_shows_
         await answer(pilot, "medium")
         await at_step(pilot, "cloud")
         await answer(pilot, "no")
-        # the default 7B fits one card: every card trains it with DDP, and the reasons say so
-        rec = await recommendation(pilot, "Qwen/Qwen2.5-7B-Instruct")
+        # today's default 8B fits one card: every card trains it with DDP, and the reasons say so
+        rec = await recommendation(pilot, "Qwen/Qwen3-8B")
         assert (rec.world_size, rec.sharding) == (2, "ddp")
         assert t("wizard.rule.multi-gpu-ddp") in text_of(app, "#wz-rec-reasons")
         await pilot.press("ctrl+n")
