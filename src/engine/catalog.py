@@ -4,7 +4,10 @@ Open models: the architecture numbers the memory estimator needs, copied from ea
 `config.json` on the Hugging Face hub (field names differ per family: GLM4 says `num_layers`,
 `ffn_hidden_size`, `multi_query_group_num`, `padded_vocab_size`; Baichuan2-13B says
 `model_max_length`). Parameter counts are computed from those numbers, not copied from model cards,
-and a test checks them against transformers' own models built on the `meta` device.
+and a test checks them against transformers' own models built on the `meta` device. The tables live
+in engine/catalog_models.py (the guide's models and today's: Qwen3 dense and MoE, Gemma 3, Llama 3.3,
+GLM-4-0414, each with its config.json source) and ModelSpec in engine/model_spec.py; this module
+indexes them and is the one entry point callers import from.
 
 A model outside the catalog is described by its `config.json` alone: from a local folder, or
 fetched on its own from the hub (a few KB, never the weights).
@@ -17,8 +20,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
-from datetime import date
 from pathlib import Path
 from typing import Any
 
