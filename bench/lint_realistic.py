@@ -90,7 +90,7 @@ def _tool_row(row: dict, rnd: random.Random) -> dict:
     return row_out
 
 
-def generate(path: Path, mb: int, seed: int = 7) -> dict:
+def generate(path: Path, mb: int, seed: int = 7, tool_share: float = 1 / 3) -> dict:
     """Writes about `mb` MB of realistic rows; returns how many of each kind."""
     import orjson
     counts = {"support": 0, "support_with_email_url": 0, "tool_call": 0}
@@ -105,7 +105,7 @@ def generate(path: Path, mb: int, seed: int = 7) -> dict:
     tmp = path.with_suffix(".partial")
     with open(tmp, "wb") as f:
         while written < target:
-            if rnd.random() < 1 / 3:
+            if rnd.random() < tool_share:
                 row = _tool_row(rnd.choice(tools), rnd)
                 counts["tool_call"] += 1
                 line = orjson.dumps(row)
@@ -136,17 +136,22 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--mb", type=int, default=60)
     ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--tool-share", type=float, default=1 / 3, help="share of tool-call rows (default 1/3)")
+    ap.add_argument("--src", type=Path, help="time the lint of another source tree (e.g. an older revision's src/)")
     ap.add_argument("--file", type=Path, help="benchmark this file instead of the generated realistic one")
     args = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     if args.file:
         data = args.file
     else:
-        data = OUT / f"realistic_{args.mb}mb.jsonl"
+        share = round(args.tool_share * 100)
+        data = OUT / (f"realistic_{args.mb}mb.jsonl" if share == 33 else f"realistic_{args.mb}mb_tools{share}.jsonl")
         print(f"generating {data} ...", flush=True)
-        made = generate(data, args.mb)
+        made = generate(data, args.mb, tool_share=args.tool_share)
         if any(made.values()):
             print(f"  rows: {made}", flush=True)
+    if args.src:
+        os.environ["PYTHONPATH"] = str(args.src.resolve())  # ahead of the installed (editable) tunewiz
     size_mb = data.stat().st_size / 1e6
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()}; file {size_mb:.1f} MB", flush=True)
     if not REFERENCE.is_file():

@@ -74,11 +74,12 @@ def test_the_scanner_names_every_rule_the_exact_patterns_find():
 
 
 class _EveryRule:
-    """A stand-in scanner that names every rule in every text: the exact patterns decide everything."""
+    """A stand-in scanner that names every rule at every place of every text: the exact patterns decide everything."""
 
     def scan(self, b, match_event_handler, context, scratch=None):
-        for i in range(len(Q.ID_CODES)):
-            match_event_handler(i, 0, len(b), 0, context)
+        for end in range(len(b) + 1):
+            for i in range(len(Q.ID_CODES)):
+                match_event_handler(i, 0, end, 0, context)
 
 
 def test_lint_with_the_scanner_equals_lint_with_every_rule_on_every_field(tricky, reference, monkeypatch):

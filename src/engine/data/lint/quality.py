@@ -4,9 +4,9 @@ One Hyperscan scan (the `hyperscan` package: Intel's Hyperscan, or Vectorscan on
 wheel) over a text's UTF-8 bytes reports which quality rules' patterns may match in it. Each rule's
 scanner expressions (rules.SCAN_PATTERNS) match a superset of its exact `re` pattern, so a rule the scan
 does not name cannot find anything, and the findings themselves always come from the exact patterns
-(`quality_issues`), with Python's `re` semantics. A row's texts are scanned joined (`row_codes`); only when
-that names a rule are its fields scanned one by one (`field_issues`), and only the fields and rules the
-scan names get the exact patterns. bench/RESULTS.md ("Lint on realistic data") has the measurements that
+(`quality_issues`), with Python's `re` semantics. A row's texts are scanned once, joined by newlines; each match
+is placed in the text it ends in (`issues_at`), and only those texts, and only the rules their matches
+name, get the exact patterns. bench/RESULTS.md ("Lint on realistic data") has the measurements that
 chose Hyperscan over one combined `re` and over RE2.
 
 `gate(text)` (the rules worth running on a text) and `text_gate_hit(text)` are kept for callers that
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from bisect import bisect_left
 import platform
 import threading
 from typing import Any
@@ -37,13 +38,13 @@ def _expressions() -> tuple[list[bytes], list[int], tuple[tuple[str, ...], ...]]
     for code, exprs in R.SCAN_PATTERNS.items():
         for pattern, caseless in exprs:
             expressions.append(pattern)
-            flags.append(hyperscan.HS_FLAG_SINGLEMATCH | (hyperscan.HS_FLAG_CASELESS if caseless else 0))
+            flags.append(hyperscan.HS_FLAG_CASELESS if caseless else 0)
             codes.append((code,))
     expressions.append(R.utf8_alternation(R.other_digits()))
-    flags.append(hyperscan.HS_FLAG_SINGLEMATCH)
+    flags.append(0)
     codes.append(R.SCAN_OTHER_DIGITS)
     expressions.append(R.utf8_alternation([ord(c) for c in R.CASE_EXTRA]))
-    flags.append(hyperscan.HS_FLAG_SINGLEMATCH)
+    flags.append(0)
     codes.append(R.SCAN_CASE_EXTRA)
     return expressions, flags, tuple(codes)
 
@@ -87,21 +88,38 @@ def scratch() -> Any:
 
 
 def on_match(expr_id: int, start: int, end: int, flags: int, hits: list) -> None:
-    hits.append(expr_id)
+    hits.append((expr_id, end))
 
 
-def scan_ids(b: bytes, space: Any | None = None) -> list[int]:
-    """The ids of the scanner expressions that match somewhere in `b` (each at most once)."""
-    hits: list[int] = []
+def scan_ids(b: bytes, space: Any | None = None) -> list[tuple[int, int]]:
+    """(expression id, end offset) of every place a scanner expression matches in `b` (each end once)."""
+    hits: list[tuple[int, int]] = []
     DB.scan(b, match_event_handler=on_match, context=hits, scratch=space or scratch())
     return hits
 
 
-def codes_of(ids: list[int]) -> set[str]:
+def codes_of(hits: list[tuple[int, int]]) -> set[str]:
     out: set[str] = set()
-    for i in ids:
+    for i, _ in hits:
         out.update(ID_CODES[i])
     return out
+
+
+def issues_at(texts: list[str], hits: list[tuple[int, int]]) -> list[tuple[int, str, str]]:
+    """(text index, code, message) for a row whose texts, joined by newlines, were scanned with these hits:
+    each hit is placed in the text it ends in, and each such text gets the exact patterns of the rules its
+    hits name. (A match of an exact pattern inside one text is also a scanner match ending inside it.)"""
+    ends: list[int] = []  # byte offset where each text ends in the joined bytes
+    pos = -1
+    for t in texts:
+        pos += 1 + (len(t) if t.isascii() else len(t.encode("utf-8", "surrogatepass")))
+        ends.append(pos)
+    wanted: dict[int, set[str]] = {}
+    last = len(texts) - 1
+    for i, end in hits:
+        k = min(bisect_left(ends, end), last)
+        wanted.setdefault(k, set()).update(ID_CODES[i])
+    return [(k, code, message) for k in sorted(wanted) for code, message in quality_issues(texts[k], wanted[k])]
 
 
 def gate(text: str) -> set[str]:
@@ -116,16 +134,10 @@ def text_gate_hit(text: str) -> bool:
 
 
 def field_issues(fields: list[tuple[str | None, str]], space: Any | None = None) -> list[tuple[str | None, str, str]]:
-    """(field, code, message) for a row's fields whose joined text the scan has named a rule in: each field
-    is scanned on its own and gets the exact patterns of the rules named for it."""
-    out: list[tuple[str | None, str, str]] = []
-    space = space or scratch()
-    for fld, text in fields:
-        ids = scan_ids(text.encode("utf-8", "surrogatepass"), space)
-        if ids:
-            for code, message in quality_issues(text, codes_of(ids)):
-                out.append((fld, code, message))
-    return out
+    """(field, code, message): the quality findings of a row's fields, from one scan of their joined text."""
+    texts = [t for _, t in fields]
+    hits = scan_ids("\n".join(texts).encode("utf-8", "surrogatepass"), space)
+    return [(fields[k][0], code, message) for k, code, message in issues_at(texts, hits)] if hits else []
 
 
 def quality_issues(text: str, wanted: set[str] | frozenset[str] = ALL_QUALITY) -> list[tuple[str, str]]:

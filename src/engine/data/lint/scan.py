@@ -29,7 +29,7 @@ from ..stats import estimate_text
 from . import dupes, quality
 from .dupes import LOWER, WS_DELETE, DupStore, h64, rmtree
 from .model import Finding, LintOptions, Tick
-from .quality import field_issues, scan_ids
+from .quality import issues_at, scan_ids
 from .rows import KNOWN_TOP_KEYS, content_fields, openai_key_findings, order_findings
 from .shapes import shape_findings
 
@@ -180,8 +180,7 @@ class Scan:
         self.formats["openai"] += 1
         self.turns[len(msgs)] += 1
         b = blob.encode("utf-8", "surrogatepass")
-        if scan_ids(b):
-            self._quality(n, blob, raw, obj, b=b)
+        self._quality(n, blob, raw, obj, b=b)
         nb, nc = len(b), len(blob)
         non_ascii = (nb - nc) / 2
         self.tokens[int(non_ascii + (nc - non_ascii) / 3.5) + 4 * len(msgs) + 1] += 1
@@ -289,13 +288,22 @@ class Scan:
     # -- quality
     def _quality(self, n: int, blob: str, raw: bytes | None, obj: Any,
                  fields: list[tuple[str | None, str]] | None = None, b: bytes | None = None) -> None:
-        """The quality findings of a row (blob: its texts joined by newlines; b: blob in UTF-8 when known)."""
-        if b is None and not scan_ids(blob.encode("utf-8", "surrogatepass")):
+        """The quality findings of a row: one scan of its fields' texts joined by newlines (without `fields`, a
+        fast-path row: blob is its contents joined, b that in UTF-8 when known), then the exact patterns where
+        the scan points."""
+        if fields is not None:
+            texts = [t for _, t in fields]
+            b = "\n".join(texts).encode("utf-8", "surrogatepass")
+        elif b is None:
+            b = blob.encode("utf-8", "surrogatepass")
+        hits = scan_ids(b)
+        if not hits:
             return
         if fields is None:
             fields = content_fields(obj, self.fmt, self.opts.columns, self.opts.tags)
-        for fld, code, message in field_issues(fields):
-            self.add(code, n, fld, message)
+            texts = [t for _, t in fields]
+        for k, code, message in issues_at(texts, hits):
+            self.add(code, n, fields[k][0], message)
 
 
 def row_findings(src: str, fmt: str, detected: bool, opts: LintOptions, line: int, obj: Any) -> list[Finding]:
@@ -381,7 +389,6 @@ def _scan_jsonl_lines(path: str, start: int, end: int, bom: bool, scan: Scan, ti
     hs_scan, on_match, space = quality.DB.scan, quality.on_match, quality.scratch()
     lower, ws = LOWER, WS_DELETE
     strip, isdict, islist = str.strip, dict, list
-    columns, tags = scan.opts.columns, scan.opts.tags
     rows = fast_rows = 0
     max_line = scan.max_line
     pos = start
@@ -437,12 +444,13 @@ def _scan_jsonl_lines(path: str, start: int, end: int, bom: bool, scan: Scan, ti
                         fast_rows += 1
                         turns[nm] = turns_get(nm, 0) + 1
                         b = blob.encode("utf-8", "surrogatepass")
-                        # quality.scan_ids(b), written out: one scan of the joined texts.
-                        hits: list[int] = []
+                        # quality.scan_ids(b), written out: one scan of the joined texts (the fields are
+                        # the contents, named as rows.content_fields names them).
+                        hits: list[tuple[int, int]] = []
                         hs_scan(b, match_event_handler=on_match, context=hits, scratch=space)
                         if hits:
-                            for fld, code, message in field_issues(content_fields(obj, "openai", columns, tags), space):
-                                scan.add(code, n, fld, message)
+                            for k, code, message in issues_at(contents, hits):
+                                scan.add(code, n, f"messages[{k}].content", message)
                         nb, nc = len(b), len(blob)
                         non_ascii = (nb - nc) / 2
                         v = int(non_ascii + (nc - non_ascii) / 3.5) + 4 * nm + 1
