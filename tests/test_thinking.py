@@ -102,6 +102,23 @@ def test_a_template_that_drops_reasoning_is_reported_and_trains_the_answer(tiny_
     assert tpl.plan_render(qwen, [example], None, "qwen-like")["notices"] == []
 
 
+def test_the_run_logs_the_notice_with_its_code_and_params_for_other_languages(tiny_model_dir, tmp_path, capsys):
+    # The monitor words a log line by its code (Chinese screens): the event carries code and params, not
+    # the English sentence alone; train.log keeps the code in front of the sentence for people.
+    from engine.events import read_events
+    from engine.train.config import RunConfig
+    from engine.train.context import RunContext
+    chatml = AutoTokenizer.from_pretrained(tiny_model_dir)
+    example = Example("d.jsonl", 3, [Message("user", QUESTION), Message("assistant", ANSWER, reasoning=REASONING)])
+    ctx = RunContext(tmp_path, RunConfig(model="tiny-chatml"))
+    assert tpl.setup_run(ctx, chatml, [example]) is True
+    [notice] = [e for e in read_events(tmp_path / "events.jsonl") if e.get("code")]
+    assert notice["code"] == "template-drops-reasoning" and notice["level"] == "warning"
+    assert notice["params"] == {"model": "tiny-chatml", "examples": 1}
+    assert not notice["message"].startswith("template-drops-reasoning")
+    assert "template-drops-reasoning: " in capsys.readouterr().out
+
+
 def test_reasoning_is_split_from_the_answer_in_chat():
     from engine.chat import Conversation, Reply, split_reasoning
     assert split_reasoning("<think>\nhmm\n</think>\n\nYes.") == ("hmm", "Yes.")

@@ -154,6 +154,9 @@ class _LogFields(EventBase):
 
 class LogEvent(_LogFields, total=False):
     remote_id: str                       # as StepEvent.remote_id
+    code: str                            # what the line is about, stable, for screens that word it themselves
+                                         # (e.g. "template-drops-reasoning"); absent on plain progress lines
+    params: dict[str, Any]               # the figures of that code (model, rows, ...)
 
 
 class _EndFields(EventBase):

@@ -117,7 +117,7 @@ def merge_adapter(run_dir: str | Path, out: str | Path, base: str | None = None,
     out = Path(out).expanduser().resolve()
     _check_out(out, target, force)
     source = target.base if target.kind == "adapter" else str(target.weights)
-    chosen = choose_dtype(dtype, target.method, source)
+    chosen = choose_dtype(dtype, target.tuning, source)
     _disk_check(out, source, chosen)
 
     say(0.02, "loading libraries (torch, transformers, peft)")
@@ -126,7 +126,7 @@ def merge_adapter(run_dir: str | Path, out: str | Path, base: str | None = None,
 
     torch_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}[chosen]
     kwargs = {"dtype": torch_dtype, "trust_remote_code": target.trust_remote_code, "device_map": {"": "cpu"}}
-    what = "a 16-bit copy of the base (not the 4-bit weights)" if target.method == "qlora" else "the base"
+    what = "a 16-bit copy of the base (not the 4-bit weights)" if target.tuning == "qlora" else "the base"
     say(0.05, f"loading {what}: {source} in {chosen}")
     try:
         with LoadProgress(0.05, 0.5, say, f"loading {Path(source).name}"):
@@ -235,7 +235,7 @@ def readme(result: ExportResult, target: RunModel) -> str:
     name = Path(result.out).name
     qlora = ("\n> This run trained its adapter on a 4-bit (NF4) base. The adapter was merged into the 16-bit "
              "base weights, which differ slightly from the 4-bit ones it saw in training; compare answers "
-             "with `tunewiz chat` before deploying.\n" if result.method == "qlora" else "")
+             "with `tunewiz chat` before deploying.\n" if target.tuning == "qlora" else "")
     source = ("adapter " + result.weights + " merged into " + result.base) if result.merged_layers else \
         ("whole model " + result.weights)
     return f"""# {name}

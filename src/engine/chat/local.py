@@ -194,7 +194,7 @@ class LocalChat:
 
         kwargs: dict[str, Any] = {"dtype": dtype, "trust_remote_code": target.trust_remote_code,
                                   "device_map": {"": 0 if on_gpu else "cpu"}}
-        if target.method == "qlora":
+        if target.tuning == "qlora":  # a QLoRA run, or a DPO run with dpo.tuning qlora
             from transformers import BitsAndBytesConfig
             # The adapter was trained on the 4-bit NF4 base: chat with that same base.
             kwargs["quantization_config"] = BitsAndBytesConfig(

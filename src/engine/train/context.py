@@ -102,10 +102,13 @@ class RunContext:
         if self.is_writer:
             runs.write_status(self.run_dir, **fields)
 
-    def log(self, message: str, level: str = "info") -> None:
+    def log(self, message: str, level: str = "info", *, code: str | None = None,
+            params: dict[str, Any] | None = None) -> None:
+        """A line in train.log and a `log` event; `code`/`params` let screens word it in their language."""
         prefix = f"[rank {self.rank}] " if self.world_size > 1 else ""
-        print(f"[{level}] {prefix}{message}", flush=True)
-        self.events.write("log", level=level, message=message)
+        print(f"[{level}] {prefix}{code + ': ' if code else ''}{message}", flush=True)
+        coded: dict[str, Any] = {"code": code, "params": params or {}} if code else {}
+        self.events.write("log", level=level, message=message, **coded)
 
     # -- what the trainer asks when more than one process trains (distributed.py) ----------------
     def training_arguments(self) -> dict[str, Any]:

@@ -240,7 +240,7 @@ def setup_run(ctx: Any, tokenizer: Any, examples: list[Any]) -> bool:
     source = "chatml" if getattr(tokenizer, "chat_template", None) == CHATML_TEMPLATE else "model"
     record = plan_render(tokenizer, examples, ctx.config.enable_thinking, ctx.config.model, source)
     for item in record.get("notices", []):
-        ctx.log(f"{item['code']}: {item['message']}", item["level"])
+        ctx.log(item["message"], item["level"], code=item["code"], params=item["params"])
     switch = "with a thinking switch" if record["thinking_switch"] else "without a thinking switch"
     ctx.log(f"chat template: enable_thinking={str(record['enable_thinking']).lower()} ({switch}; reasoning "
             f"{'rendered' if record['supports_reasoning'] else 'not rendered'}; tools "
