@@ -20,7 +20,8 @@ from engine.upstream import (UPSTREAM_NAMES, UpstreamMismatch, UpstreamName, che
                              check_peft_disable_adapters, check_peft_lora_dropout, check_torch_mkldnn_bf16,
                              check_transformers_attention_interface, check_transformers_attn_implementation,
                              check_transformers_loading_tqdm, check_transformers_streamer_state,
-                             check_trl_chunked_logprob, check_trl_sft_collator, check_trl_use_triton,
+                             check_trl_chunked_logprob, check_trl_dpo_trainer, check_trl_sft_collator,
+                             check_trl_use_triton,
                              library_version)
 
 REPO = Path(__file__).resolve().parents[1]
@@ -232,6 +233,30 @@ FAKES: dict[str, tuple[str, Callable[[Any], None], list[tuple[str, str]]]] = {
             ("[self.print_len:]", "[self.printed_length:]"),  # end() keeps its own count
             ("def on_finalized_text(self, text, stream_end=False)", "def on_finalized_text(self, text)"),
             ("def put(self, value)", "def put(self, token_ids)"),
+        ]),
+    "trl.dpo_prepare_dataset": ('''
+        from dataclasses import dataclass
+        @dataclass
+        class DPOConfig:
+            beta: float = 0.1
+            loss_type: str = "sigmoid"
+            precompute_ref_log_probs: bool = False
+            max_length: int = 1024
+        class DPOTrainer:
+            def __init__(self, model, ref_model=None, args=None, train_dataset=None, eval_dataset=None,
+                         processing_class=None):
+                pass
+            def _prepare_dataset(self, dataset, processing_class, args, dataset_name):
+                return dataset
+            def get_batch_loss_metrics(self, model, batch):
+                return {"rewards/margins": 0, "rewards/accuracies": 0, "rewards/chosen": 0, "rewards/rejected": 0}
+        ''', check_trl_dpo_trainer, [
+            ("def _prepare_dataset(self, dataset, processing_class, args, dataset_name)",
+             "def _prepare_dataset(self, dataset, args, processing_class, dataset_name)"),  # reordered
+            ("def _prepare_dataset", "def _prepare_rows"),  # the hook renamed
+            ("precompute_ref_log_probs: bool", "precompute_ref_logps: bool"),  # a field renamed
+            ('"rewards/margins": 0, ', ""),  # a metric no longer logged
+            ("processing_class=None):", "tokenizer=None):"),  # the keyword renamed
         ]),
 }
 

@@ -333,6 +333,17 @@ def check_transformers_streamer_state(streamer_class: Any = None, base_class: An
                       f"{streamer_class.__name__}.on_finalized_text", "transformers")
 
 
+def check_trl_dpo_trainer(trl_module: Any = None) -> None:
+    """engine/train/dpo.py overrides DPOTrainer._prepare_dataset (pairs arrive tokenized by tunewiz) and reads
+    DPOConfig's fields and the reward metrics TRL logs; the check lives beside that code. `trl_module`: any
+    module with DPOTrainer and DPOConfig (default: trl)."""
+    from engine.train.dpo import check_trl_dpo
+    if trl_module is None:
+        check_trl_dpo()
+    else:
+        check_trl_dpo(trl_module.DPOTrainer, trl_module.DPOConfig)
+
+
 # -- the table --------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class UpstreamName:
@@ -446,6 +457,17 @@ UPSTREAM_NAMES: dict[str, UpstreamName] = {entry.key: entry for entry in (
         on_mismatch="count tokens around the stock put() (text then waits for the next space, as stock does)",
         guarded_by="tests/test_chat.py::test_streaming_yields_pieces_while_generating",
         check=check_transformers_streamer_state),
+    UpstreamName(
+        key="trl.dpo_prepare_dataset", library="trl",
+        uses="DPOTrainer._prepare_dataset(self, dataset, processing_class, args, dataset_name) (overridden), "
+             "DPOConfig's beta, loss_type, precompute_ref_log_probs, max_length, the logged keys rewards/margins, "
+             "rewards/accuracies, rewards/chosen, rewards/rejected",
+        where="src/engine/train/dpo.py: train_dpo, check_trl_dpo",
+        why="pairs rendered through the model's own chat template with the run's thinking setting, tools and "
+            "system turn, and labels as tunewiz computes them, instead of TRL's own preparation",
+        on_mismatch="a DPO run fails before loading the model, naming TRL's version and constraints.txt",
+        guarded_by="tests/test_dpo.py::test_the_trl_names_dpo_relies_on_are_checked_against_the_installed_version",
+        check=check_trl_dpo_trainer),
 )}
 
 
