@@ -254,8 +254,9 @@ def load_rows(ctx: "RunContext", tokenizer: Any) -> tuple[TokenizedSet, Tokenize
         ctx.log(f"{train_set.truncated} of {len(train_examples)} training examples ({share:.1f}%) are longer than "
                 f"max_length={config.max_length} and were truncated", "warning")
     if train_set.template_fallbacks:
-        ctx.log(f"{train_set.template_fallbacks} examples: the chat template re-renders earlier turns, "
-                "assistant tokens were located by their text", "warning")
+        ctx.log(f"{train_set.template_fallbacks} examples: the chat template's generation prompt differs from how "
+                "it opens an assistant turn; each trained span starts where the two renderings part", "warning",
+                code="template-generation-prompt-differs", params={"examples": train_set.template_fallbacks})
     if not train_set.rows:
         raise _fail("data: no training example has an assistant token left to learn from",
                     "Raise max_length, or check that conversations contain assistant turns.")
