@@ -2909,8 +2909,9 @@ README = """# Sample data: Beanlight customer service
 Bilingual (English and Simplified Chinese) customer-service fine-tuning data for **Beanlight
 (豆光)**, a *fictional* brand of home coffee machines, grinders and kettles. Beanlight, its
 products, prices, policies, staff and customers are all invented; any resemblance to a real
-company or person is accidental. There is no personal data in these files: no e-mail addresses,
-no phone numbers, no ID numbers, no real addresses; order numbers look like `A-20418`.
+company or person is accidental. There is no personal data in these files: no e-mail addresses
+(but the `example.com` ones of the preference pairs), no phone numbers, no ID numbers, no real
+addresses; order numbers look like `A-20418`.
 
 The brand voice the data teaches: warm, concise, apologetic when we got something wrong, and
 never promising a refund, replacement, compensation or date that policy does not allow. When the
@@ -2923,6 +2924,7 @@ answer is no, the reply says why and offers what it can instead.
 | `support_openai.jsonl` | OpenAI chat fine-tuning format: one JSON object per line holding a `messages` list, a system turn then alternating user/assistant turns, always ending with an assistant turn | {n} conversations |
 | `support_alpaca.json` | the same conversations as a JSON array in Alpaca form: `instruction` (last user turn), `input` (always `""`), `output` (last assistant turn), `system`, `history` (earlier `[user, assistant]` pairs, empty for single-turn rows) | {n} |
 | `support_sharegpt.json` | the same conversations as a JSON array in ShareGPT form: `conversations` (`from`: `human` / `gpt`, `value`) and `system` | {n} |
+| `support_preference.jsonl` | preference (DPO) pairs in TRL's conversational format: `prompt` (system + user), `chosen` / `rejected` one assistant turn each; the rejected answers are curt, wrong or unsafe; not length-biased (the chosen answer is the longer one in about half the pairs). Written by `scripts/make_preference_data.py`; its e-mail addresses are on `example.com`, a domain reserved for examples | 96 pairs (48 en / 48 zh) |
 | `corpus.txt` | raw text for continual pretraining: Beanlight's product pages and manuals, care guides, policy pages, FAQ, recipes, a glossary and knowledge-base articles, written as prose; one paragraph per line, a blank line between documents | {paras} lines (paragraphs) in {docs} documents, {kb} KB |
 
 The three chat files hold the same conversations in the same order, so row *i* of one is row *i*
