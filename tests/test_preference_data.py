@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from engine.data.canonical import PreferencePair
+from engine.data.formats import read_dataset_info
+from engine.data.records import DatasetError
 from engine.data.lint import LintOptions, lint_file
 from engine.data.pair_lint import fix_pair_file
 from engine.data.preference import PAIR_FORMATS, detect_pair_format, parse_pair, read_pairs
@@ -427,3 +429,25 @@ def orjson_line(row: object) -> bytes:
         return orjson.dumps(row) + b"\n"
     except (TypeError, orjson.JSONEncodeError):  # a lone surrogate or a huge integer: write it as Python's json does
         return json.dumps(row).encode() + b"\n"
+
+
+def test_a_llamafactory_ranking_entry_reads_as_pairs_with_its_columns(tmp_path):
+    # The peer's own dataset_info entry (ranking: true, sharegpt, renamed columns) beside a file in its shape.
+    peer = json.loads((Path(__file__).resolve().parents[2] / "shared/peer-data/llamafactory/dataset_info.json")
+                      .read_text(encoding="utf-8"))
+    entry = dict(peer["dpo_zh_demo"], columns={"messages": "dialog", "chosen": "good", "rejected": "bad"})
+    (tmp_path / "dataset_info.json").write_text(json.dumps({"dpo_zh_demo": entry}), encoding="utf-8")
+    rows = [{"dialog": [{"from": "human", "value": "订单 A-20418 什么时候到？"}],
+             "good": {"from": "gpt", "value": "订单 A-20418 已于 11 月 28 日发出，预计 12 月 2 日送达。"},
+             "bad": {"from": "gpt", "value": "不知道。"}}]
+    (tmp_path / entry["file_name"]).write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+    info = read_dataset_info(tmp_path, "dpo_zh_demo")
+    assert info.ranking
+    result = info.read_pairs()
+    assert not result.problems and len(result.pairs) == 1
+    pair = result.pairs[0]
+    assert [m.content for m in pair.prompt] == ["订单 A-20418 什么时候到？"]
+    assert [m.content for m in pair.chosen] == [rows[0]["good"]["value"]]
+    assert [m.content for m in pair.rejected] == ["不知道。"]
+    with pytest.raises(DatasetError, match="preference data.*method: dpo"):
+        info.read()  # read as conversations, the pairs would lose a side

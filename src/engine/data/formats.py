@@ -498,6 +498,7 @@ class DatasetInfoEntry:
     columns: dict[str, str] = field(default_factory=dict)
     tags: dict[str, str] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
+    ranking: bool = False  # preference pairs (chosen/rejected): read with `read_pairs`, trained with method dpo
 
     @property
     def format(self) -> str:
@@ -508,15 +509,24 @@ class DatasetInfoEntry:
         return self.formatting
 
     def read(self) -> ReadResult:
-        """Reads the entry's file with its formatting, columns and tags."""
+        """Reads the entry's file with its formatting, columns and tags (conversations; see `read_pairs`)."""
+        if self.ranking:
+            raise DatasetError(f"{self.path}: dataset {self.name!r} is preference data (ranking: true): read it with "
+                               f"read_pairs() and train it with method: dpo.", path=str(self.path), code="bad-argument")
         return read_examples(self.path, self.format, columns=self.columns or None, tags=self.tags or None)
+
+    def read_pairs(self) -> Any:
+        """A ranking entry's preference pairs (`engine.data.preference.PairReadResult`), its columns applied."""
+        from engine.data.preference import read_pairs
+        fmt = "sharegpt-pairs" if self.formatting == "sharegpt" else "alpaca-pairs"
+        return read_pairs(self.path, fmt, columns=self.columns or None)
 
 
 def read_dataset_info(info_path: str | Path, name: str) -> DatasetInfoEntry:
     """The entry `name` of a LLaMA-Factory dataset_info.json, its file resolved beside it.
 
-    Raises DatasetError for an unreadable info file, an unknown name, an entry that points at a
-    model hub instead of a local file, or preference (ranking) data, which tunewiz does not train on.
+    Raises DatasetError for an unreadable info file, an unknown name, or an entry that points at a
+    model hub instead of a local file. Preference (ranking) entries come back with `ranking` set.
     """
     ip = Path(info_path)
     if ip.is_dir():
@@ -544,9 +554,6 @@ def read_dataset_info(info_path: str | Path, name: str) -> DatasetInfoEntry:
         hub = entry.get("hf_hub_url") or entry.get("ms_hub_url") or entry.get("script_url")
         raise DatasetError(f"{ip}: entry {name!r} has no local file_name" + (f" (it points at the hub: {hub})" if hub else "")
                            + "; download the data and add a file_name.", path=str(ip), code="bad-argument")
-    if entry.get("ranking"):
-        raise DatasetError(f"{ip}: entry {name!r} is preference data (ranking: true, chosen/rejected); tunewiz trains "
-                           f"supervised fine-tuning on conversations, not preference pairs.", path=str(ip), code="bad-argument")
     formatting = entry.get("formatting", "alpaca")
     if formatting not in ("alpaca", "sharegpt"):
         raise DatasetError(f"{ip}: entry {name!r} has formatting {formatting!r}; expected alpaca or sharegpt.",
@@ -558,7 +565,8 @@ def read_dataset_info(info_path: str | Path, name: str) -> DatasetInfoEntry:
     tags = entry.get("tags") or {}
     return DatasetInfoEntry(name=name, path=fp, formatting=formatting,
                             columns={k: v for k, v in columns.items() if isinstance(v, str)},
-                            tags={k: v for k, v in tags.items() if isinstance(v, str)}, raw=entry)
+                            tags={k: v for k, v in tags.items() if isinstance(v, str)}, raw=entry,
+                            ranking=bool(entry.get("ranking")))
 
 
 def read_entry(entry: DatasetInfoEntry) -> ReadResult:
