@@ -250,10 +250,12 @@ def test_dataset_info_columns_and_tags_on_glaive_tool_calls(tmp_path):
 
 
 @needs_peer
-def test_dataset_info_refuses_hub_and_preference_entries():
+def test_dataset_info_refuses_hub_entries_and_marks_preference_entries():
     with pytest.raises(DatasetError, match="hub"):
         read_dataset_info(PEER / "dataset_info.json", "alpaca_en")
-    with pytest.raises(DatasetError, match="preference"):
-        read_dataset_info(PEER / "dataset_info.json", "dpo_zh_demo")
+    entry = read_dataset_info(PEER / "dataset_info.json", "dpo_zh_demo")
+    assert entry.ranking  # read with entry.read_pairs() (tests/test_preference_data.py)
+    with pytest.raises(DatasetError, match="preference data.*read_pairs"):
+        entry.read()
     with pytest.raises(DatasetError, match="Did you mean"):
         read_dataset_info(PEER / "dataset_info.json", "identty")
