@@ -401,3 +401,12 @@ def test_catalog_to_dict_is_json_ready() -> None:
     for name, fact in wind_down.items():
         assert fact == getattr(OPENAI_WIND_DOWN, name).to_dict()
         assert date.fromisoformat(fact["as_of"]) and "https://platform.openai.com/docs/deprecations" in fact["source"]
+
+
+def test_a_hybrid_linear_attention_config_says_it_is_not_modelled(tmp_path: Path) -> None:
+    # Qwen3.5's text_config (Qwen/Qwen3.5-27B): 3 of every 4 layers are Gated DeltaNet linear attention.
+    text = {"model_type": "qwen3_5_text", "hidden_size": 5120, "intermediate_size": 17408, "num_hidden_layers": 64,
+            "num_attention_heads": 24, "num_key_value_heads": 4, "head_dim": 256, "vocab_size": 248320,
+            "layer_types": ["linear_attention"] * 3 + ["full_attention"], "max_position_embeddings": 262144}
+    spec = resolve_model_spec(str(_write_config(tmp_path / "q35", {"model_type": "qwen3_5", "text_config": text})))
+    assert spec.head_size == 256 and any("3 of 4 layers use linear attention" in n for n in spec.notes)

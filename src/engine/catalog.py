@@ -156,6 +156,11 @@ def spec_from_config(config: dict[str, Any], model_id: str, source: str) -> Mode
         ctx = 4096
     if model_type not in _LLAMA_LIKE | {"chatglm", "baichuan", "phi3", "glm", "glm4"}:
         notes.append(f"model_type '{model_type}' is not modelled exactly; estimated as a Llama-style decoder")
+    layer_types = config.get("layer_types")
+    if isinstance(layer_types, list) and "linear_attention" in layer_types:
+        linear = sum(1 for kind in layer_types if kind == "linear_attention")
+        notes.append(f"{linear} of {len(layer_types)} layers use linear attention (Qwen3.5 / Qwen3-Next's Gated "
+                     "DeltaNet), which tunewiz does not model: estimated as if every layer used full attention")
     moe = _moe_fields(config, values["hidden_size"])
     if moe and model_type != "qwen3_moe":
         notes.append(f"mixture-of-experts model_type '{model_type}' is estimated with Qwen3-MoE's layout "
