@@ -388,6 +388,14 @@ def test_full_dpo_holds_a_frozen_reference_copy_without_gradients() -> None:
     assert dpo.to_dict()["reference"] == "frozen copy"
 
 
+def test_dpo_from_an_sft_adapter_keeps_a_frozen_copy_of_that_adapter_only() -> None:
+    fresh = estimate(QWEN3_8B, "dpo", 1024, 1, dpo_tuning="lora")
+    started = estimate(QWEN3_8B, "dpo", 1024, 1, dpo_tuning="lora", dpo_from_adapter=True)
+    assert started.reference == "frozen adapter"
+    assert started.breakdown["reference"] == pytest.approx(QWEN3_8B.lora_params(16) * 4 / GIB, abs=1e-3)
+    assert 0 < started.total_gb - fresh.total_gb < 0.5          # an adapter, not a second base
+
+
 def test_dpo_tuning_must_be_known() -> None:
     with pytest.raises(EstimateError, match="dpo_tuning 'cpt' is not one of lora, qlora, full"):
         estimate(QWEN3_8B, "dpo", 512, 1, dpo_tuning="cpt")

@@ -98,7 +98,8 @@ TERM_HELP: dict[str, str] = {
     "cuda_overhead": "CUDA context and allocator fragmentation",
     "runtime_overhead": "the Python process with torch imported, and malloc's unreturned memory (CPU)",
     "reference": "DPO's reference model: a frozen 16-bit copy for full DPO; with an adapter, the same "
-                 "weights with the adapter switched off (no second copy)",
+                 "weights with the adapter switched off (no second copy), or with a frozen copy of the SFT "
+                 "adapter it starts from",
 }
 
 
@@ -317,11 +318,13 @@ def estimate(spec: ModelSpec, method: str, seq_len: int, batch: int, grad_checkp
              precision: str = "bf16", vram_gb: float | None = None, *, lora_dropout: float = 0.05,
              kbit_upcast: bool = True, loss_impl: LossImpl = "chunked", padded: bool = True,
              device: Device = "cuda", sharding: Sharding = "ddp", world_size: int = 1,
-             dpo_tuning: str = "lora") -> Estimate:
+             dpo_tuning: str = "lora", dpo_from_adapter: bool = False) -> Estimate:
     """Peak memory of one training step on one device, with the breakdown and a verdict for `vram_gb`.
 
     `method="dpo"` trains as `dpo_tuning` (lora | qlora | full) on chosen + rejected together (`batch`
-    pairs are 2 x batch sequences) and adds the reference model (see the module docstring).
+    pairs are 2 x batch sequences) and adds the reference model (see the module docstring); with
+    `dpo_from_adapter` (RunConfig dpo.from_adapter) the reference is the base plus a frozen copy of that
+    SFT adapter, loaded beside the one that trains.
 
     `sharding` over `world_size` processes (one per GPU; `batch` is per process): "ddp" divides
     nothing, "zero2" divides gradients and optimizer states, "zero3" and "fsdp" divide weights,
@@ -453,7 +456,11 @@ def estimate(spec: ModelSpec, method: str, seq_len: int, batch: int, grad_checkp
                          "optimizer states and all the weights")
     reference = None
     if requested == "dpo":
-        if uses_lora:
+        if uses_lora and dpo_from_adapter:
+            reference, ref_bytes = "frozen adapter", float(lora_n * 4)
+            notes.append("DPO reference: the base with a frozen copy of the SFT adapter it starts from "
+                         f"({ref_bytes / GIB:.2f} GB; no second copy of the base)")
+        elif uses_lora:
             reference, ref_bytes = "adapter disabled", 0.0
             notes.append("DPO reference: the same weights with the adapter switched off (no second copy)")
         else:

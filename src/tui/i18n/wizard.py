@@ -246,6 +246,7 @@ EN = {
     "wizard.term.reference": "reference",
     "wizard.review.dpo_reference.adapter_disabled": "DPO reference: the base with the adapter switched off (no second copy) · beta {beta} · loss {loss}",
     "wizard.review.dpo_reference.frozen_copy": "DPO reference: a frozen 16-bit copy of the model (no gradients, no optimizer states) · beta {beta} · loss {loss}",
+    "wizard.review.dpo_reference.frozen_adapter": "DPO reference: the base with a frozen copy of the SFT adapter it starts from · beta {beta} · loss {loss}",
 
     # dataset
     "wizard.data.title": "Which file should it learn from?",
@@ -594,6 +595,7 @@ ZH = {
     "wizard.term.reference": "参考模型",
     "wizard.review.dpo_reference.adapter_disabled": "DPO 参考模型：关掉适配器的底座（不需要第二份副本）· beta {beta} · 损失 {loss}",
     "wizard.review.dpo_reference.frozen_copy": "DPO 参考模型：一份冻结的 16 位模型副本（没有梯度和优化器状态）· beta {beta} · 损失 {loss}",
+    "wizard.review.dpo_reference.frozen_adapter": "DPO 参考模型：底座加上起点 SFT 适配器的一份冻结副本 · beta {beta} · 损失 {loss}",
 
     "wizard.data.title": "用哪个文件来训练？",
     "wizard.data.why": "为什么问：训练读取一个文件：OpenAI messages、Alpaca 或 ShareGPT 格式的 JSONL/JSON（继续预训练可用 .txt 原始文本）。开始之前会先检查它。",

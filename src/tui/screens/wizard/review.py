@@ -489,7 +489,7 @@ class ReviewStep(StepScreen):
                               config.gradient_checkpointing, hardware, lora_r=config.lora.r,
                               lora_targets=config.lora.target_modules, lora_dropout=config.lora.dropout,
                               precision=config.precision, sharding=sharding, world_size=world,
-                              dpo_tuning=config.dpo.tuning)
+                              dpo_tuning=config.dpo.tuning, dpo_from_adapter=bool(config.dpo.from_adapter))
         except (EstimateError, ModelConfigError) as exc:
             self.estimate = None
             fit.update_fit(None, cap, note=str(exc))

@@ -345,7 +345,8 @@ def sharding_of(distributed: str, deepspeed_stage: int = 2) -> str:
 
 def plan_estimate(spec: Any, method: str, max_length: int, batch: int, ckpt: bool, hardware: Hardware, *,
                   lora_r: int = 16, lora_targets: Any = None, lora_dropout: float = 0.05,
-                  precision: str = "auto", sharding: str = "ddp", world_size: int = 1, dpo_tuning: str = "lora") -> Any:
+                  precision: str = "auto", sharding: str = "ddp", world_size: int = 1, dpo_tuning: str = "lora",
+                  dpo_from_adapter: bool = False) -> Any:
     """engine.memory.estimate for this plan on this hardware (GPU memory, or RAM on the CPU); with
     `sharding` over `world_size` GPUs, per GPU."""
     from engine.memory import estimate
@@ -358,6 +359,7 @@ def plan_estimate(spec: Any, method: str, max_length: int, batch: int, ckpt: boo
     targets = None if lora_targets in (None, "all-linear") else lora_targets
     shape = dpo_tuning if method == "dpo" else method
     return estimate(spec, method, max_length, batch, grad_checkpointing=ckpt, lora_r=lora_r, dpo_tuning=dpo_tuning,
+                    dpo_from_adapter=dpo_from_adapter,
                     lora_targets=targets if shape in ADAPTER_METHODS else None, precision=prec,
                     vram_gb=cap, lora_dropout=lora_dropout, device=device,  # type: ignore[arg-type]
                     sharding=sharding if device == "cuda" else "ddp", world_size=world_size if device == "cuda" else 1)
