@@ -123,6 +123,23 @@ def test_full_and_continual_pretraining_save_a_whole_model(tmp_path, tiny_model_
     assert f"LM head loss: tunewiz's CPU head; LoRA dropout: none (method {method});" in (run_dir / "train.log").read_text()
 
 
+def test_lora_on_a_mixture_of_experts_trains_its_experts_without_dropout_and_says_so(tmp_path, tiny_model_dir,
+                                                                                     runs_dir):
+    # peft adapts stacked expert weights (Qwen3-MoE) as parameters and refuses any LoRA dropout there; the
+    # default dropout (0.05) must not make every MoE run fail.
+    from tiny_model import build_tiny_moe_model
+    moe = build_tiny_moe_model(tmp_path / "tiny-moe", tiny_model_dir)
+    config = make_config(tmp_path, moe, runs_dir, max_steps=2, lora={"r": 4, "alpha": 8, "dropout": 0.05})
+    run_dir = run_dir_of(tunewiz("train", str(config), check=True))
+    events = read_events(run_dir / "events.jsonl")
+    assert events[-1]["type"] == "end" and events[-1]["status"] == "completed"
+    [notice] = [e for e in events if e.get("code") == "lora-dropout-experts"]
+    assert notice["level"] == "warning" and notice["params"] == {"dropout": 0.05}
+    from safetensors import safe_open
+    with safe_open(str(run_dir / "adapter" / "adapter_model.safetensors"), "pt") as f:
+        assert any("experts" in key for key in f.keys())  # the experts were adapted, not skipped
+
+
 def test_packing_and_eval_split(tmp_path, tiny_model_dir, runs_dir):
     rows = [{"messages": [{"role": "user", "content": f"Question {i}: " + "why " * (i % 9)},
                           {"role": "assistant", "content": f"Answer {i}: " + "because " * (i % 13 + 1)}]}

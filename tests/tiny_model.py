@@ -105,3 +105,25 @@ def build_thinking_model(out: Path, source: Path) -> Path:
     tokenizer.chat_template = QWEN3_LIKE
     tokenizer.save_pretrained(out)
     return out
+
+
+def build_tiny_moe_model(out: Path, source: Path) -> Path:
+    """A tiny Qwen3-MoE (4 experts, 2 active) with `source`'s tokenizer: peft adapts its stacked expert
+    weights as parameters, as it does on Qwen3-30B-A3B."""
+    import shutil
+
+    import torch
+    from transformers import AutoTokenizer, Qwen3MoeConfig, Qwen3MoeForCausalLM
+
+    out.mkdir(parents=True, exist_ok=True)
+    for name in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "chat_template.jinja"):
+        if (source / name).exists():
+            shutil.copy(source / name, out / name)
+    tok = AutoTokenizer.from_pretrained(out)
+    config = Qwen3MoeConfig(vocab_size=len(tok), hidden_size=64, intermediate_size=128, moe_intermediate_size=32,
+                            num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2, head_dim=16,
+                            num_experts=4, num_experts_per_tok=2, max_position_embeddings=2048,
+                            tie_word_embeddings=True, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
+    torch.manual_seed(0)
+    Qwen3MoeForCausalLM(config).save_pretrained(out)
+    return out

@@ -165,12 +165,23 @@ def load_model(ctx: "RunContext", model_path: str, precision: str, on_gpu: bool,
         from peft import LoraConfig, get_peft_model
         lora = config.lora
         targets = lora.target_modules if lora.target_modules == "all-linear" else list(lora.target_modules)
-        try:
-            model = get_peft_model(model, LoraConfig(r=lora.r, lora_alpha=lora.alpha, lora_dropout=lora.dropout,
-                                                     target_modules=targets, task_type="CAUSAL_LM"))
-        except ValueError as exc:
-            raise _fail(f"lora.target_modules: {exc}",
-                        "Use 'all-linear' or module names that exist in this model (e.g. q_proj, v_proj).") from None
+        dropout = lora.dropout
+        while True:
+            try:
+                model = get_peft_model(model, LoraConfig(r=lora.r, lora_alpha=lora.alpha, lora_dropout=dropout,
+                                                         target_modules=targets, task_type="CAUSAL_LM"))
+                break
+            except ValueError as exc:
+                if dropout and "lora_dropout" in str(exc):
+                    # peft adapts stacked expert weights (Qwen3-MoE, ...) as parameters, where an input
+                    # dropout cannot be factored out: it refuses any dropout rather than train without it.
+                    ctx.log(f"lora.dropout {dropout} cannot apply to this model's stacked expert weights (peft: "
+                            f"{str(exc).splitlines()[0]}); training with lora.dropout 0", "warning",
+                            code="lora-dropout-experts", params={"dropout": dropout})
+                    dropout = 0.0
+                    continue
+                raise _fail(f"lora.target_modules: {exc}",
+                            "Use 'all-linear' or module names that exist in this model (e.g. q_proj, v_proj).") from None
         if not on_gpu:
             from engine.train.lora_dropout import use_cpu_lora_dropout
             use_cpu_lora_dropout(model)  # torch's CPU dropout was the costliest part of a LoRA step
