@@ -132,7 +132,9 @@ CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2
 # package) over a text's UTF-8 bytes says which quality rules may find something in it; only those rules'
 # exact patterns above then run, on the fields the scanner points at, so the findings are those of the
 # exact patterns. Each code's scanner expressions match a SUPERSET of what its exact patterns match:
-# the exact pattern with its look-arounds and `\b` dropped and its repeat limits loosened, on bytes.
+# the exact pattern with its look-arounds and `\b` dropped and its repeat limits loosened, on bytes, or
+# just a part every match must hold (the e-mail's "x@y", the phone's "+9", the tag's "<p", the "{{"), which
+# keeps the scan fast: tails like `[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*` doubled its cost.
 # Two things Python's `re` does that a byte pattern would not are covered by extra expressions instead
 # (tests/test_lint_speed.py checks both against every code point):
 # - `\d` matches every Unicode decimal digit; the byte patterns take ASCII 0-9, and any other decimal
@@ -182,16 +184,16 @@ SCAN_PATTERNS: dict[str, tuple[tuple[bytes, bool], ...]] = {
     "secret": ((rb"sk-[A-Za-z0-9_-]{20}|AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{22}"
                 rb"|hf_[A-Za-z0-9]{30}|xox[abprs]-[A-Za-z0-9-]{10}|AIza[0-9A-Za-z_-]{35}|-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----",
                 False),),
-    "pii-email": ((rb"[A-Za-z0-9._%+-]@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2}", False),),
+    "pii-email": ((rb"[A-Za-z0-9._%+-]@[A-Za-z0-9-]", False),),
     "pii-phone": ((rb"1[3-9][0-9](?:[- ]?[0-9]{4}){2}", False),
-                  (rb"\+[0-9]{1,3}[ -]?\(?[0-9]{1,4}\)?(?:[ -]?[0-9]{2,4}){2}", False),
+                  (rb"\+[0-9]", False),
                   (rb"\([0-9]{3}\) ?[0-9]{3}-[0-9]{4}", False)),
     "pii-id-number": ((rb"[1-8][0-9]{5}(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx]", False),),
-    "placeholder": ((rb"\{\{[^{}]+\}\}", False), (rb"XXX|xxx|TODO|TBD|FIXME", False), (rb"lorem ipsum", True),
+    "placeholder": ((rb"\{\{", False), (rb"XXX|xxx|TODO|TBD|FIXME", False), (rb"lorem ipsum", True),
                     (rb"\[(?:your name|name|company)\]", True),
                     (rb"\[(?:" + b"|".join(_HEX(w) for w in ("姓名", "名字", "公司", "公司名", "产品", "产品名")) + rb")\]", False)),
     "markup": ((rb"</?(?:p|div|span|br|a|b|i|u|strong|em|ul|ol|li|table|tr|td|th|img|h[1-6]|font|html|body|head|script"
-                rb"|style|iframe)[^<>]*>", True),
+                rb"|style|iframe)", True),
                (rb"&(?:nbsp|amp|lt|gt|quot|apos|#[0-9]{2,6}|#x[0-9a-f]{2,5});", True)),
     "mojibake": ((rb"\xef\xbf\xbd|" + _HEX("锟斤拷") + b"|" + _HEX("烫烫烫") + b"|" + _HEX("屯屯屯")
                   + rb"|\xc3[\xa0-\xaf]" + _CONT_BYTES + _CONT_BYTES + rb"|\xc3[\x82\x83]" + _CONT_BYTES
