@@ -6,7 +6,7 @@ runs through them:
 - `parallel`: scanning a whole file, in this process or over forked workers.
 - `scan`: the per-row checks and counters (`Scan`) and the hot loop over JSONL lines.
 - `rows`: a row's texts and field names, and the structure checks made through the reader.
-- `quality`: the quality gate and the detailed quality rules behind it.
+- `quality`: the multi-pattern scan and the exact quality rules behind it.
 - `dupes`: duplicate records in bounded memory, and the duplicate and train/eval overlap pass.
 - `tokens`: the token pass with a real tokenizer.
 - `report`: `lint_file` itself: file-wide, duplicate and token findings, and the statistics.
@@ -19,11 +19,10 @@ Design for speed (a 200 MB file should lint at least as fast as a bare `json.loa
 - Plain chat rows take a fast path, written out inline in the scan loop, that checks shape and
   order with a few C-level operations; anything unusual falls back to the full reader
   (`formats.parse_row`), which is the reference semantics.
-- Quality rules run behind cheap gates over each row: one memchr per rare ASCII/Latin-1 byte over
-  its JSON line (or one `bytes.translate` of its text when escapes could hide one), a few `in`
-  tests (memchr) for the rare wide characters, literal-prefix digit scans. Only rows that trip
-  one get the exact gate (`quality.gate`) and then the detailed per-field regexes, so the findings
-  are those of the exact gate.
+- Quality rules: one Hyperscan scan per row over its joined texts (the patterns, `rules.SCAN_PATTERNS`,
+  each match a superset of its rule's exact `re` pattern); each match is placed in the text it ends
+  in, and only those texts run the exact `re` patterns of the rules their matches name
+  (`quality.py`), so the findings are those of Python's `re`. The compiled scanner is cached.
 - Duplicates: each example leaves one record (hash of its normalised text, byte offset of its
   line, line number) in 2**k hash partitions; at most DUP_CHUNK records stay in memory, the rest
   goes to temp files. At the end one partition at a time is loaded, repeated hashes are found with
