@@ -26,7 +26,7 @@ from engine import runs
 from engine.train import checkpoints, faults
 from engine.train.errors import TrainingError
 from engine.train.trainer import (MIN_EVAL_ROWS, TokenCounter, load_model, make_event_callback, prepare_tokenizer,
-                                  resume_checkpoint)
+                                  resume_checkpoint, training_arguments)
 
 if TYPE_CHECKING:
     from engine.data.canonical import PreferencePair
@@ -294,40 +294,8 @@ def train_dpo(ctx: "RunContext", resume: bool = False) -> str:
     injected = faults.install()  # test-only, None unless $TUNEWIZ_TEST_FAULTS is set
     staging, size = checkpoints.prepare(ctx, model, model_path, best_by_eval=eval_ds is not None)
 
-    args = DPOConfig(
-        output_dir=str(staging),  # each checkpoint is renamed into checkpoints/ once whole (checkpoints.py)
-        per_device_train_batch_size=config.batch_size,
-        per_device_eval_batch_size=config.batch_size,
-        gradient_accumulation_steps=config.grad_accum,
-        num_train_epochs=config.epochs,
-        max_steps=config.max_steps or -1,
-        learning_rate=config.effective_learning_rate(),
-        lr_scheduler_type="cosine",
-        warmup_steps=0.03,
-        logging_steps=1,
-        logging_first_step=True,
-        save_strategy="steps",
-        save_steps=config.save_steps,
-        eval_strategy="steps" if eval_ds is not None else "no",
-        eval_steps=config.save_steps,
-        metric_for_best_model="eval_loss" if eval_ds is not None else None,
-        bf16=precision == "bf16" and on_gpu,
-        fp16=precision == "fp16" and on_gpu,
-        use_cpu=not on_gpu,
-        gradient_checkpointing=config.gradient_checkpointing,
-        gradient_checkpointing_kwargs={"use_reentrant": False} if config.gradient_checkpointing else None,
-        seed=config.seed,
-        data_seed=config.seed,
-        report_to=[],
-        max_length=config.max_length,
-        beta=config.dpo.beta,
-        loss_type=[config.dpo.loss_type],
-        precompute_ref_log_probs=False,
-        dataset_num_proc=None,
-        disable_tqdm=True,
-        save_only_model=False,
-        **ctx.training_arguments(),  # more than one process: engine/train/distributed.py
-    )
+    args = DPOConfig(**training_arguments(ctx, staging, precision, on_gpu, has_eval=eval_ds is not None),
+                     beta=config.dpo.beta, loss_type=[config.dpo.loss_type], precompute_ref_log_probs=False)
     counter = PairCounter()
     trainer = make_dpo_trainer_class(counter)(model=model, ref_model=ref_model, args=args, train_dataset=train_ds,
                                               eval_dataset=eval_ds, processing_class=tokenizer)

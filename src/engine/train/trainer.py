@@ -443,6 +443,44 @@ def prepare_tokenizer(ctx: "RunContext") -> tuple[str, str, bool, Any]:
     return model_path, precision, on_gpu, tokenizer
 
 
+def training_arguments(ctx: "RunContext", staging: Path, precision: str, on_gpu: bool, *,
+                       has_eval: bool) -> dict[str, Any]:
+    """The TrainingArguments every method shares (SFTConfig here, DPOConfig in dpo.py): schedule, logging
+    every step, checkpoints staged then renamed, eval, precision, seeds, and the multi-process settings."""
+    config = ctx.config
+    return dict(
+        output_dir=str(staging),  # each checkpoint is renamed into checkpoints/ once whole (checkpoints.py)
+        per_device_train_batch_size=config.batch_size,
+        per_device_eval_batch_size=config.batch_size,
+        gradient_accumulation_steps=config.grad_accum,
+        num_train_epochs=config.epochs,
+        max_steps=config.max_steps or -1,
+        learning_rate=config.effective_learning_rate(),
+        lr_scheduler_type="cosine",
+        warmup_steps=0.03,
+        logging_steps=1,
+        logging_first_step=True,
+        save_strategy="steps",
+        save_steps=config.save_steps,
+        eval_strategy="steps" if has_eval else "no",
+        eval_steps=config.save_steps,
+        metric_for_best_model="eval_loss" if has_eval else None,  # which checkpoint rotation keeps
+        bf16=precision == "bf16" and on_gpu,
+        fp16=precision == "fp16" and on_gpu,
+        use_cpu=not on_gpu,
+        gradient_checkpointing=config.gradient_checkpointing,
+        gradient_checkpointing_kwargs={"use_reentrant": False} if config.gradient_checkpointing else None,
+        seed=config.seed,
+        data_seed=config.seed,
+        report_to=[],
+        max_length=config.max_length,
+        dataset_num_proc=None,
+        disable_tqdm=True,
+        save_only_model=False,
+        **ctx.training_arguments(),  # more than one process: engine/train/distributed.py
+    )
+
+
 def train(ctx: "RunContext", resume: bool = False) -> str:
     """Trains one run to its end. Returns 'completed' or 'stopped'; raises on failure."""
     config = ctx.config
@@ -465,38 +503,8 @@ def train(ctx: "RunContext", resume: bool = False) -> str:
     injected = faults.install()  # test-only, None unless $TUNEWIZ_TEST_FAULTS is set
     staging, size = checkpoints.prepare(ctx, model, model_path, best_by_eval=eval_ds is not None)
 
-    args = SFTConfig(
-        output_dir=str(staging),  # each checkpoint is renamed into checkpoints/ once whole (checkpoints.py)
-        per_device_train_batch_size=config.batch_size,
-        per_device_eval_batch_size=config.batch_size,
-        gradient_accumulation_steps=config.grad_accum,
-        num_train_epochs=config.epochs,
-        max_steps=config.max_steps or -1,
-        learning_rate=config.effective_learning_rate(),
-        lr_scheduler_type="cosine",
-        warmup_steps=0.03,
-        logging_steps=1,
-        logging_first_step=True,
-        save_strategy="steps",
-        save_steps=config.save_steps,
-        eval_strategy="steps" if eval_ds is not None else "no",
-        eval_steps=config.save_steps,
-        metric_for_best_model="eval_loss" if eval_ds is not None else None,  # which checkpoint rotation keeps
-        bf16=precision == "bf16" and on_gpu,
-        fp16=precision == "fp16" and on_gpu,
-        use_cpu=not on_gpu,
-        gradient_checkpointing=config.gradient_checkpointing,
-        gradient_checkpointing_kwargs={"use_reentrant": False} if config.gradient_checkpointing else None,
-        seed=config.seed,
-        data_seed=config.seed,
-        report_to=[],
-        max_length=config.max_length,
-        packing=config.packing,
-        dataset_num_proc=None,
-        disable_tqdm=True,
-        save_only_model=False,
-        **ctx.training_arguments(),  # more than one process: engine/train/distributed.py
-    )
+    args = SFTConfig(**training_arguments(ctx, staging, precision, on_gpu, has_eval=eval_ds is not None),
+                     packing=config.packing)
     counter = TokenCounter()
     lm_head_installed = use_fast_cpu_lm_head()  # before TRL adds its fused head: see lm_head.py
     trainer = make_trainer_class(counter)(model=model, args=args, train_dataset=train_ds, eval_dataset=eval_ds,
