@@ -152,12 +152,7 @@ def fix_file(path: str | Path, report: LintReport, out: str | Path, to: str | No
                         reasons.append(("convert", f"cannot be written as {target_fmt}: {why}"))
                 if reasons:
                     rejected += 1
-                    row: dict[str, Any] = {"line": n, "reasons": [{"code": c, "message": m} for c, m in reasons]}
-                    if isinstance(rec, Problem):
-                        row["error"] = str(rec)
-                    else:
-                        row["row"] = rec
-                    fr.write(_rejected_line(row))
+                    fr.write(rejected_line(n, rec, reasons))
                 else:
                     kept += 1
                     fo.write(line_out + b"\n")
@@ -173,8 +168,14 @@ def fix_file(path: str | Path, report: LintReport, out: str | Path, to: str | No
     return FixResult(out=str(out_p), rejected_path=str(rej_p), rows=rows, kept=kept, rejected=rejected, format=target_fmt)
 
 
-def _rejected_line(row: dict[str, Any]) -> bytes:
-    """One line of the rejected file; a row orjson cannot write is kept whole as ASCII JSON text."""
+def rejected_line(n: int, rec: Any, reasons: list[tuple[str, str]]) -> bytes:
+    """One line of a rejected file: the row's line, its reasons (code, message) and the row as read (or, for a
+    row that could not be read, the reader's error); a row orjson cannot write is kept whole as ASCII JSON text."""
+    row: dict[str, Any] = {"line": n, "reasons": [{"code": c, "message": m} for c, m in reasons]}
+    if isinstance(rec, Problem):
+        row["error"] = str(rec)
+    else:
+        row["row"] = rec
     try:
         return orjson.dumps(row) + b"\n"
     except orjson.JSONEncodeError:

@@ -31,8 +31,7 @@ import orjson
 
 from . import rules as R
 from .canonical import Example, PreferencePair, Problem
-from .fix import FixResult, rejected_path_for
-from .jsonsafe import scrub, to_json_text
+from .fix import FixResult, rejected_line, rejected_path_for
 from .lint.model import Finding, LintOptions, LintReport, Tick
 from .lint.quality import gate, quality_issues, text_gate_hit
 from .lint.shapes import reasoning_mix_finding, shape_findings
@@ -415,15 +414,6 @@ def _stats(st: _State, info: FileInfo, fmt: str, counter: TokenCounter, notice: 
 # ------------------------------------------------------------------------------------------------
 # --fix
 
-def _rejected_line(row: dict[str, Any]) -> bytes:
-    try:
-        return orjson.dumps(row) + b"\n"
-    except orjson.JSONEncodeError:
-        if "row" in row:
-            row["row_text"] = to_json_text(row.pop("row"))
-        return orjson.dumps(scrub(row)) + b"\n"
-
-
 def fix_pair_file(path: str | Path, report: LintReport, out: str | Path, opts: LintOptions | None = None, *,
                   dry_run: bool = False) -> FixResult:
     """Writes the pairs without errors, duplicates or identical answers to `out` (JSONL, each row as it was
@@ -456,12 +446,7 @@ def fix_pair_file(path: str | Path, report: LintReport, out: str | Path, opts: L
                     reasons.append((rec.code or "json-invalid", rec.message))
                 if reasons:
                     rejected += 1
-                    row: dict[str, Any] = {"line": n, "reasons": [{"code": c, "message": m} for c, m in reasons]}
-                    if isinstance(rec, Problem):
-                        row["error"] = str(rec)
-                    else:
-                        row["row"] = rec
-                    fr.write(_rejected_line(row))
+                    fr.write(rejected_line(n, rec, reasons))
                 else:
                     kept += 1
                     fo.write(orjson.dumps(rec) + b"\n")
