@@ -451,3 +451,14 @@ def test_a_llamafactory_ranking_entry_reads_as_pairs_with_its_columns(tmp_path):
     assert [m.content for m in pair.rejected] == ["不知道。"]
     with pytest.raises(DatasetError, match="preference data.*method: dpo"):
         info.read()  # read as conversations, the pairs would lose a side
+
+
+def test_pairs_linted_for_openai_point_to_openai_validate_dpo():
+    # --target openai checks supervised chat rows; a pair file gets the command that checks it for a DPO job.
+    sample = Path(__file__).resolve().parents[1] / "sample_data" / "support_preference.jsonl"
+    result = subprocess.run([sys.executable, "-m", "tui.cli", "lint", str(sample), "--target", "openai",
+                             "--no-tokenizer"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    said = " ".join((result.stdout + result.stderr).split())
+    assert "preference pairs (trl)" in said and f"tunewiz openai validate {sample} --method dpo" in said
+    assert "Traceback" not in said

@@ -64,6 +64,17 @@ def is_pair_lint(path: str | Path, opts: LintOptions) -> bool:
         return False
 
 
+def openai_target_pair_format(path: str | Path, opts: LintOptions) -> str | None:
+    """The pair format of a file linted with `--target openai` (whose supervised rules do not read pairs), so
+    the message can point to `tunewiz openai validate --method dpo`; None for anything else. Never raises."""
+    if opts.target != "openai" or opts.format != "auto" or not looks_like_pair_file(path):
+        return None
+    try:
+        return detect_pair_file(sniff(path))
+    except DatasetError:
+        return None
+
+
 # ------------------------------------------------------------------------------------------------
 # shared with engine.openai_ft.preference
 

@@ -38,9 +38,17 @@ def lint_file(path: str | Path, opts: LintOptions | None = None, *, counter: Tok
     `tick` the scan stays in this process (no forked workers: they could not report progress, and
     forking a multi-threaded UI process is unsafe)."""
     opts = opts or LintOptions()
-    from ..pair_lint import is_pair_lint, lint_pair_file  # preference pairs (DPO data) have their own checks
+    from ..pair_lint import (is_pair_lint, lint_pair_file,  # preference pairs (DPO data) have their own checks
+                             openai_target_pair_format)
     if is_pair_lint(path, opts):
         return lint_pair_file(path, opts, counter=counter, counter_notice=counter_notice, progress=progress, tick=tick)
+    pair_format = openai_target_pair_format(path, opts)
+    if pair_format:
+        return _fatal(str(path), DatasetError(
+            f"{path}: holds preference pairs ({pair_format}), not OpenAI chat rows. For an OpenAI DPO job check it "
+            f"with `tunewiz openai validate {path} --method dpo` (OpenAI's preference format: input, "
+            f"preferred_output, non_preferred_output); to train it here, lint it without --target openai and "
+            f"train with method: dpo.", path=str(path), code="unknown-format"))
     say = progress or (lambda m: None)
     src = str(path)
     t0 = time.perf_counter()
