@@ -13,9 +13,10 @@ v1 rows into OpenAI's form (reasoning_content, tool_calls, weight 0/1).
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import orjson
 
@@ -87,6 +88,30 @@ class _NullSink:
         return len(data)
 
 
+@contextmanager
+def fix_outputs(out_p: Path, rej_p: Path, dry_run: bool) -> Iterator[tuple[Any, Any]]:
+    """(cleaned file, rejected file), binary: each written beside its final name and renamed into place only
+    when the whole pass succeeded, so an interrupted fix leaves no half file; nothing is written in a dry run.
+    An OSError (disk full, no permission) becomes a DatasetError naming `out_p`."""
+    tmp_out = out_p.with_name(f".{out_p.name}.tmp-{os.getpid()}")
+    tmp_rej = rej_p.with_name(f".{rej_p.name}.tmp-{os.getpid()}")
+    try:
+        if not dry_run:
+            out_p.parent.mkdir(parents=True, exist_ok=True)
+        with (_NullSink() if dry_run else open(tmp_out, "wb")) as fo, \
+                (_NullSink() if dry_run else open(tmp_rej, "wb")) as fr:
+            yield fo, fr
+        if not dry_run:
+            os.replace(tmp_out, out_p)
+            os.replace(tmp_rej, rej_p)
+    except OSError as e:
+        raise DatasetError(f"{out_p}: cannot be written ({e.strerror}).", code="file-unreadable") from None
+    finally:
+        for t in (() if dry_run else (tmp_out, tmp_rej)):
+            if t.exists():
+                t.unlink()
+
+
 def fix_file(path: str | Path, report: LintReport, out: str | Path, to: str | None = None,
              opts: LintOptions | None = None, *, dry_run: bool = False,
              tick: Callable[[str, int, int], None] | None = None) -> FixResult:
@@ -119,52 +144,37 @@ def fix_file(path: str | Path, report: LintReport, out: str | Path, to: str | No
     drop_openai_keys = opts.target == "openai"
     kept = rejected = rows = 0
     truncated = {f.line: (f.code, f.message) for f in report.findings if f.code == "truncated-last-line"}
-    tmp_out = out_p.with_name(f".{out_p.name}.tmp-{os.getpid()}")
-    tmp_rej = rej_p.with_name(f".{rej_p.name}.tmp-{os.getpid()}")
-    try:
-        if not dry_run:
-            out_p.parent.mkdir(parents=True, exist_ok=True)
-        with (_NullSink() if dry_run else open(tmp_out, "wb")) as fo, \
-                (_NullSink() if dry_run else open(tmp_rej, "wb")) as fr:
-            prev = place = 0
-            for n, rec in iter_records_of(info):
-                rows += 1
-                place = place + 1 if n == prev else 0  # records sharing a line (a one-line array), as the scan
-                prev = n
-                if tick is not None and not rows & 1023:
-                    tick("fix", rows, report.rows)
-                reasons: list[tuple[str, str]] = []
-                if isinstance(rec, Problem):
-                    reasons.append(truncated.get(n) or (rec.code or "json-invalid", rec.message))
-                else:
-                    # The same row checks as the lint pass, so the reasons are the findings a user saw.
-                    found = row_findings(str(src), fmt, opts.format == "auto", LintOptions(
-                        format=opts.format, target=opts.target, columns=opts.columns, tags=opts.tags, track_rows=False), n, rec)
-                    reasons += [(f.code, f.message) for f in found if f.severity == R.ERROR]
-                    reasons += [r for r in report.reject_lines.get(row_key(n, place), []) if r[0] != "error"]
-                line_out: bytes | None = None
-                if not reasons:
-                    try:
-                        line_out = _write_row(rec, n, fmt, target_fmt, str(src), opts, drop_openai_keys, plain_text,
-                                              convert_v1=to == "openai")
-                    except (ValueError, RecursionError, orjson.JSONEncodeError) as e:
-                        why = "it is nested too deeply" if isinstance(e, RecursionError) else str(e)
-                        reasons.append(("convert", f"cannot be written as {target_fmt}: {why}"))
-                if reasons:
-                    rejected += 1
-                    fr.write(rejected_line(n, rec, reasons))
-                else:
-                    kept += 1
-                    fo.write(line_out + b"\n")
-        if not dry_run:
-            os.replace(tmp_out, out_p)
-            os.replace(tmp_rej, rej_p)
-    except OSError as e:
-        raise DatasetError(f"{out_p}: cannot be written ({e.strerror}).", code="file-unreadable") from None
-    finally:
-        for t in (() if dry_run else (tmp_out, tmp_rej)):
-            if t.exists():
-                t.unlink()
+    with fix_outputs(out_p, rej_p, dry_run) as (fo, fr):
+        prev = place = 0
+        for n, rec in iter_records_of(info):
+            rows += 1
+            place = place + 1 if n == prev else 0  # records sharing a line (a one-line array), as the scan
+            prev = n
+            if tick is not None and not rows & 1023:
+                tick("fix", rows, report.rows)
+            reasons: list[tuple[str, str]] = []
+            if isinstance(rec, Problem):
+                reasons.append(truncated.get(n) or (rec.code or "json-invalid", rec.message))
+            else:
+                # The same row checks as the lint pass, so the reasons are the findings a user saw.
+                found = row_findings(str(src), fmt, opts.format == "auto", LintOptions(
+                    format=opts.format, target=opts.target, columns=opts.columns, tags=opts.tags, track_rows=False), n, rec)
+                reasons += [(f.code, f.message) for f in found if f.severity == R.ERROR]
+                reasons += [r for r in report.reject_lines.get(row_key(n, place), []) if r[0] != "error"]
+            line_out: bytes | None = None
+            if not reasons:
+                try:
+                    line_out = _write_row(rec, n, fmt, target_fmt, str(src), opts, drop_openai_keys, plain_text,
+                                          convert_v1=to == "openai")
+                except (ValueError, RecursionError, orjson.JSONEncodeError) as e:
+                    why = "it is nested too deeply" if isinstance(e, RecursionError) else str(e)
+                    reasons.append(("convert", f"cannot be written as {target_fmt}: {why}"))
+            if reasons:
+                rejected += 1
+                fr.write(rejected_line(n, rec, reasons))
+            else:
+                kept += 1
+                fo.write(line_out + b"\n")
     return FixResult(out=str(out_p), rejected_path=str(rej_p), rows=rows, kept=kept, rejected=rejected, format=target_fmt)
 
 

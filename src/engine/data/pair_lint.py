@@ -31,7 +31,7 @@ import orjson
 
 from . import rules as R
 from .canonical import Example, PreferencePair, Problem
-from .fix import FixResult, rejected_line, rejected_path_for
+from .fix import FixResult, fix_outputs, rejected_line, rejected_path_for
 from .lint.model import Finding, LintOptions, LintReport, Tick
 from .lint.quality import gate, quality_issues, text_gate_hit
 from .lint.shapes import reasoning_mix_finding, shape_findings
@@ -442,32 +442,17 @@ def fix_pair_file(path: str | Path, report: LintReport, out: str | Path, opts: L
     info = sniff(src)
     fmt = report.format
     kept = rejected = rows = 0
-    tmp_out = out_p.with_name(f".{out_p.name}.tmp-{os.getpid()}")
-    tmp_rej = rej_p.with_name(f".{rej_p.name}.tmp-{os.getpid()}")
-    try:
-        if not dry_run:
-            out_p.parent.mkdir(parents=True, exist_ok=True)
-        with (open(os.devnull, "wb") if dry_run else open(tmp_out, "wb")) as fo, \
-                (open(os.devnull, "wb") if dry_run else open(tmp_rej, "wb")) as fr:
-            for n, rec in iter_records_of(info):
-                rows += 1
-                # the lint's reasons (the reader's errors, secrets, duplicates, identical answers): what a user saw
-                reasons = list(report.reject_lines.get(n, []))
-                if isinstance(rec, Problem) and not reasons:
-                    reasons.append((rec.code or "json-invalid", rec.message))
-                if reasons:
-                    rejected += 1
-                    fr.write(rejected_line(n, rec, reasons))
-                else:
-                    kept += 1
-                    fo.write(orjson.dumps(rec) + b"\n")
-        if not dry_run:
-            os.replace(tmp_out, out_p)
-            os.replace(tmp_rej, rej_p)
-    except OSError as e:
-        raise DatasetError(f"{out_p}: cannot be written ({e.strerror}).", code="file-unreadable") from None
-    finally:
-        for t in (() if dry_run else (tmp_out, tmp_rej)):
-            if t.exists():
-                t.unlink()
+    with fix_outputs(out_p, rej_p, dry_run) as (fo, fr):
+        for n, rec in iter_records_of(info):
+            rows += 1
+            # the lint's reasons (the reader's errors, secrets, duplicates, identical answers): what a user saw
+            reasons = list(report.reject_lines.get(n, []))
+            if isinstance(rec, Problem) and not reasons:
+                reasons.append((rec.code or "json-invalid", rec.message))
+            if reasons:
+                rejected += 1
+                fr.write(rejected_line(n, rec, reasons))
+            else:
+                kept += 1
+                fo.write(orjson.dumps(rec) + b"\n")
     return FixResult(out=str(out_p), rejected_path=str(rej_p), rows=rows, kept=kept, rejected=rejected, format=fmt)
