@@ -42,3 +42,16 @@ async def answer(pilot, option: str) -> None:
     options = pilot.app.screen.query_one("#wz-options")
     options.highlighted = [o.id for o in options.options].index(option)
     await pilot.press("enter")
+
+
+async def answer_goal_questions(pilot, goal: str, examples: int, length: str = "medium", cloud: str = "no") -> None:
+    """From the goal question to the last one: the goal, how many examples, how long, whether the cloud may be used."""
+    await at_step(pilot, "goal")
+    await answer(pilot, goal)
+    await at_step(pilot, "examples")
+    pilot.app.screen.query_one("#wz-answer").value = str(examples)
+    await pilot.press("enter")
+    await at_step(pilot, "length")
+    await answer(pilot, length)
+    await at_step(pilot, "cloud")
+    await answer(pilot, cloud)

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from conftest import memorise_rows, write_jsonl
-from pilot_support import answer, at_step, step, until, visible
+from pilot_support import answer_goal_questions, at_step, step, until, visible
 from tui.app import TunewizApp
 from tui.i18n import set_language, t
 
@@ -66,15 +66,7 @@ async def test_two_24gb_cards_spread_a_14b_model_over_both_and_the_review_shows_
         await until(pilot, lambda: app.screen.state.detected is not None, what="detection")
         assert len(app.screen.state.detected.gpus) == 2
         await pilot.press("ctrl+n")
-        await at_step(pilot, "goal")
-        await answer(pilot, "task")
-        await at_step(pilot, "examples")
-        app.screen.query_one("#wz-answer").value = "2000"
-        await pilot.press("enter")
-        await at_step(pilot, "length")
-        await answer(pilot, "medium")
-        await at_step(pilot, "cloud")
-        await answer(pilot, "no")
+        await answer_goal_questions(pilot, "task", 2000)
         # today's default 8B fits one card: every card trains it with DDP, and the reasons say so
         rec = await recommendation(pilot, "Qwen/Qwen3-8B")
         assert (rec.world_size, rec.sharding) == (2, "ddp")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pilot_support import answer, at_step, until, visible
+from pilot_support import answer_goal_questions, at_step, until, visible
 from test_wizard import FakeNVML, open_wizard, recommendation, screen_text
 from tui.app import TunewizApp
 from tui.i18n import set_language, t
@@ -33,14 +33,7 @@ async def test_preference_goal_recommends_dpo_through_to_the_review(lang, size, 
         await at_step(pilot, "goal")
         options = [o.id for o in app.screen.query_one("#wz-options").options]
         assert options[-1] == "preference"
-        await answer(pilot, "preference")
-        await at_step(pilot, "examples")
-        app.screen.query_one("#wz-answer").value = "3000"
-        await pilot.press("enter")
-        await at_step(pilot, "length")
-        await answer(pilot, "medium")
-        await at_step(pilot, "cloud")
-        await answer(pilot, "no")
+        await answer_goal_questions(pilot, "preference", 3000)
         rec = await recommendation(pilot)
         assert (rec.path, rec.method, rec.model) == ("open", "dpo", "Qwen/Qwen3-8B")
         assert rec.settings["dpo"]["tuning"] == "lora"
@@ -94,15 +87,7 @@ async def test_the_catalog_list_shows_moe_sizes_and_todays_families():
         await open_wizard(pilot, nvml=FakeNVML(), env={})
         await until(pilot, lambda: app.screen.state.detected is not None, what="detection")
         await pilot.press("ctrl+n")
-        await at_step(pilot, "goal")
-        await answer(pilot, "task")
-        await at_step(pilot, "examples")
-        app.screen.query_one("#wz-answer").value = "2000"
-        await pilot.press("enter")
-        await at_step(pilot, "length")
-        await answer(pilot, "medium")
-        await at_step(pilot, "cloud")
-        await answer(pilot, "no")
+        await answer_goal_questions(pilot, "task", 2000)
         await recommendation(pilot)
         await pilot.press("ctrl+n")
         await at_step(pilot, "model")
