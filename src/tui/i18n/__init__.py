@@ -11,7 +11,8 @@ import importlib
 import locale
 import os
 
-AREAS = ("common", "home", "wizard", "openai", "dataset", "runs", "monitor", "chat")
+# `msg_<domain>`: the Chinese of the engine's coded messages (engine/messages.py), English from its registry.
+AREAS = ("common", "home", "wizard", "openai", "dataset", "runs", "monitor", "chat", "msg_lint", "msg_config")
 LANGUAGES = ("en", "zh")
 
 _tables: dict[str, dict[str, str]] = {}

@@ -1,0 +1,124 @@
+"""Messages the engine produces, stored without a language: a stable `code`, its `params` (raw JSON
+values: numbers, strings, lists, never English fragments) and the English `text` built from ONE registry
+of templates.
+
+Why: messages cross a process and a file (trainer -> events.jsonl -> `tunewiz watch` in another locale,
+`--json`), so the TUI and the plain-text commands render them in the user's language by the code
+(`tui.messages.message_text`) and fall back to the English text stored beside it.
+
+The registry: each domain keeps its English templates in a light module of pure data (no heavy imports)
+listed in `DOMAIN_MODULES`, which calls `register` at import. Codes are `<domain>.<name>`: lint findings
+`lint.<code>`, advisor rules `advice.<rule>`, run endings `end.<reason>`, config problems `config.<type>`.
+Templates use `str.format` placeholders (`{count}`, `{size:.1f}`); a list parameter is shown joined with
+", " (`render_params`). The Chinese texts live in the TUI's catalog under the same code (tui/i18n/msg_*.py);
+docs/messages.md shows both side by side and a test keeps it current.
+"""
+from __future__ import annotations
+
+import importlib
+import string
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+# The modules that register each domain's English templates (imported by `registered()`, so a listing of
+# every code is complete whichever modules the caller happened to import). Add a domain's module here.
+DOMAIN_MODULES: tuple[str, ...] = (
+    "engine.data.lint_messages",
+    "engine.train.config_messages",
+)
+
+_registry: dict[str, str] = {}
+_loaded = False
+
+
+@dataclass(frozen=True)
+class EngineMessage:
+    """One message: its stable code, raw parameters and the English text (built from the registry)."""
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+    text: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The form events.jsonl and `--json` carry: {"code", "params", "text"}."""
+        return {"code": self.code, "params": dict(self.params), "text": self.text}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "EngineMessage":
+        """Back from `to_dict` (e.g. read from events.jsonl); a missing text is rebuilt from the registry."""
+        code, params = str(data.get("code", "")), dict(data.get("params") or {})
+        return cls(code, params, str(data.get("text") or english(code, params)))
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def register(codes: Mapping[str, str]) -> None:
+    """Adds English templates by code. Registering a code again with another text is a bug (two sources
+    of truth) and raises ValueError; the same text again is harmless (a module imported twice)."""
+    for code, template in codes.items():
+        if "." not in code:
+            raise ValueError(f"message code {code!r} has no domain prefix (lint., config., advice., end., ...)")
+        old = _registry.get(code)
+        if old is not None and old != template:
+            raise ValueError(f"message code {code!r} registered twice with different English")
+        placeholders(template)   # a malformed template fails here, at import, not when a user hits it
+        _registry[code] = template
+
+
+def load_all() -> None:
+    """Imports every domain's template module (once)."""
+    global _loaded
+    if not _loaded:
+        for name in DOMAIN_MODULES:
+            importlib.import_module(name)
+        _loaded = True
+
+
+def registered() -> dict[str, str]:
+    """Every registered code -> its English template, all domains loaded."""
+    load_all()
+    return dict(_registry)
+
+
+def domain(code: str) -> str:
+    """The domain of a code: the part before the first dot (`lint.bom` -> `lint`)."""
+    return code.split(".", 1)[0]
+
+
+def placeholders(template: str) -> set[tuple[str, str]]:
+    """The (name, format spec) pairs a template uses; ZH and EN of a code must use the same ones."""
+    return {(name, spec or "") for _, name, spec, _ in string.Formatter().parse(template) if name is not None}
+
+
+def render_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Parameters ready for `str.format`: a list or tuple becomes its items joined with ", "."""
+    return {k: (", ".join(map(str, v)) if isinstance(v, (list, tuple)) else v) for k, v in params.items()}
+
+
+def format_template(template: str, params: Mapping[str, Any]) -> str:
+    """`template` filled with `params` (lists joined); raises KeyError/ValueError when they do not fit."""
+    return template.format(**render_params(params))
+
+
+def english(code: str, params: Mapping[str, Any] | None = None) -> str:
+    """The English text of a code with these parameters. An unregistered code raises KeyError."""
+    template = _registry.get(code)
+    if template is None:
+        load_all()
+        template = _registry[code]
+    return format_template(template, params or {})
+
+
+def message(code: str, **params: Any) -> EngineMessage:
+    """An `EngineMessage` for a registered code, its English built from the registry."""
+    return EngineMessage(code, params, english(code, params))
+
+
+def templates(domain_name: str) -> dict[str, str]:
+    """The registered codes of one domain (`lint`, `config`, ...) -> English template, in registration order."""
+    return {code: text for code, text in registered().items() if domain(code) == domain_name}
+
+
+def domains() -> list[str]:
+    """Every domain that has registered codes, in registration order."""
+    return list(dict.fromkeys(domain(code) for code in registered()))
