@@ -58,7 +58,8 @@ def preflight(config: RunConfig) -> list[str]:
         problems.append(f"cannot check the paths in the config: {exc}")
     if not problems:
         problems += data_shape_problems(config)
-    return problems
+    from engine.train.tracking import tracker_problems
+    return problems + tracker_problems(config.report_to)
 
 
 def data_shape_problems(config: RunConfig) -> list[str]:

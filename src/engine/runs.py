@@ -29,6 +29,11 @@ MODEL_DIR = "model"
 # How training rendered the chat template (thinking on/off, what the template supports, its hash): chat and
 # export render the same way. Fields: engine.train.template.RenderRecord.
 RENDER_FILE = "chat_template.json"
+# Experiment trackers' own files when the config's report_to names them (engine/train/tracking.py):
+# tracking/tensorboard (event files), tracking/trackio (trackio's database), tracking/wandb (W&B's local
+# files), tracking/mlruns (MLflow's file store, unless MLFLOW_TRACKING_URI names another). They copy what
+# the monitor shows; events.jsonl stays the record every tunewiz screen reads.
+TRACKING_DIR = "tracking"
 
 ACTIVE_STATES = ("starting", "running", "stopping")
 # `crashed`: the status says active but the process is gone without writing an `end` event.

@@ -22,6 +22,9 @@ from engine.methods import ADAPTER_METHODS, DEFAULT_LEARNING_RATES, Method, lear
 PRECISIONS = ("auto", "bf16", "fp16", "fp32")
 TRAIN_ON = ("assistant", "all")
 DATA_FORMATS = ("auto",) + FORMATS
+# Experiment trackers `report_to` may name (the HF Trainer's integrations; engine/train/tracking.py puts
+# their files inside the run directory and says which package each one needs).
+Tracker = Literal["tensorboard", "trackio", "wandb", "mlflow"]
 
 
 class ConfigError(ValueError):
@@ -240,6 +243,11 @@ class RunConfig(BaseModel):
                           "None = on when the data has reasoning traces. Recorded in the run, so chat and export "
                           "render the same way.")
     dpo: DpoSettings = Field(default_factory=DpoSettings, description="Settings for method: dpo.")
+    report_to: list[Tracker] = Field(
+        default_factory=list, description="Experiment trackers that also receive the metrics: tensorboard, "
+                                          "trackio (both with `pip install 'tunewiz[tracking]'`), wandb, mlflow; "
+                                          "one name or a list. Their files go to <run>/tracking/. Default: none "
+                                          "(events.jsonl is always written).")
     # -- more than one process (engine/train/distributed.py; one process when the world is 1) -------------
     nproc_per_node: int | None = Field(
         None, ge=1, le=1024, description="Training processes on this machine, one per GPU. Default: every visible "
@@ -269,6 +277,18 @@ class RunConfig(BaseModel):
             return [{"path": str(value)}]
         if isinstance(value, list):
             return [{"path": str(v)} if isinstance(v, (str, os.PathLike)) else v for v in value]
+        return value
+
+    @field_validator("report_to", mode="before")
+    @classmethod
+    def _one_tracker_or_a_list(cls, value: Any) -> Any:
+        if value is None or value == "none":
+            return []
+        if isinstance(value, str):
+            return [value]
+        if isinstance(value, list):
+            return list(dict.fromkeys(v for v in value if v != "none")) if all(
+                isinstance(v, str) for v in value) else value
         return value
 
     @field_validator("name")

@@ -20,6 +20,7 @@ from engine.train.errors import TrainingError
 from engine.train.event_callback import make_event_callback
 from engine.train.lm_head import use_fast_cpu_lm_head
 from engine.train.template import setup_run
+from engine.train.tracking import tracking_arguments
 from engine.train.tokenize import TokenizedSet, ensure_chat_template, tokenize_examples
 
 if TYPE_CHECKING:
@@ -446,7 +447,8 @@ def prepare_tokenizer(ctx: "RunContext") -> tuple[str, str, bool, Any]:
 def training_arguments(ctx: "RunContext", staging: Path, precision: str, on_gpu: bool, *,
                        has_eval: bool) -> dict[str, Any]:
     """The TrainingArguments every method shares (SFTConfig here, DPOConfig in dpo.py): schedule, logging
-    every step, checkpoints staged then renamed, eval, precision, seeds, and the multi-process settings."""
+    every step, checkpoints staged then renamed, eval, precision, seeds, the trackers (report_to) and the
+    multi-process settings."""
     config = ctx.config
     return dict(
         output_dir=str(staging),  # each checkpoint is renamed into checkpoints/ once whole (checkpoints.py)
@@ -472,7 +474,7 @@ def training_arguments(ctx: "RunContext", staging: Path, precision: str, on_gpu:
         gradient_checkpointing_kwargs={"use_reentrant": False} if config.gradient_checkpointing else None,
         seed=config.seed,
         data_seed=config.seed,
-        report_to=[],
+        **tracking_arguments(ctx.run_dir, list(config.report_to)),  # files in <run>/tracking/ (tracking.py)
         max_length=config.max_length,
         dataset_num_proc=None,
         disable_tqdm=True,
