@@ -4,14 +4,12 @@ from __future__ import annotations
 import json
 import signal
 import time
-from datetime import datetime
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 # soft_wrap: long paths and messages stay on one line in pipes and logs (easy to grep and copy).
 err = Console(stderr=True, soft_wrap=True)
@@ -68,10 +66,6 @@ def _emit_slurm(run_config, config: Optional[Path], overrides: List[str]) -> Non
     err.print(f"wrote {script}: {run_config.nnodes} node(s); submit it with: sbatch {script}", highlight=False,
               markup=False, soft_wrap=True)
     print(script)
-
-
-def _when(ts: float | None) -> str:
-    return datetime.fromtimestamp(ts).strftime("%m-%d %H:%M") if ts else "-"
 
 
 def _follow(run_dir: Path, process, only_new: bool = False) -> str:
@@ -201,18 +195,12 @@ def register(app: typer.Typer) -> None:
         if not found:
             out.print(f"No runs under {runs_dir or runs.default_runs_dir()}.")
             return
-        table = Table("name", "state", "model", "method", "step", "loss", "started", "updated")
-        for column in table.columns[:2] + table.columns[4:]:
-            column.no_wrap = True
-        colours = {"completed": "green", "running": "cyan", "starting": "cyan", "stopping": "yellow",
-                   "stopped": "yellow", "failed": "red", "oom": "red", "crashed": "red"}
-        for r in found:
-            step = f"{r.step}/{r.total_steps}" if r.step is not None else "-"
-            loss = f"{r.last_loss:.4f}" if isinstance(r.last_loss, (int, float)) else "-"
-            model = Path(r.model).name if r.model and r.model.startswith(("/", ".", "~")) else (r.model or "-")
-            table.add_row(r.name, f"[{colours.get(r.state, 'white')}]{r.state}[/]", model, r.method or "-",
-                          step, loss, _when(r.started_at), _when(r.updated_at))
-        out.print(table)
+        import os
+        from tui.runs_table import runs_table
+        # A pipe without $COLUMNS has no width to fit: every column, lines as long as they need.
+        width = out.width if out.is_terminal or os.environ.get("COLUMNS") else None
+        table, plan = runs_table(found, width)
+        (out if plan.width <= out.width else Console(soft_wrap=True, width=plan.width)).print(table)
 
     @app.command()
     def stop(
