@@ -18,7 +18,7 @@ def test_every_problem_is_reported_at_once_with_the_key_and_allowed_values():
         parse_config({"metod": "lora", "method": "qlra", "lora": {"rr": 8}, "precision": "bf32", "epochs": 0})
     text = str(caught.value)
     assert "metod: unknown key (did you mean 'method'?)" in text
-    assert "method: 'qlra' is not allowed; use one of 'lora', 'qlora', 'full', 'cpt' or 'dpo'" in text
+    assert "method: 'qlra' is not allowed; use one of 'lora', 'qlora', 'full', 'cpt', 'dpo'" in text
     assert "lora.rr: unknown key (did you mean 'r'?)" in text and "target_modules" in text
     assert "precision: 'bf32' is not allowed" in text
     assert "epochs:" in text

@@ -79,6 +79,15 @@ def model_problem_text(problem: Any) -> str:
     return problem.message if text == key else text
 
 
+def config_error_text(exc: Any) -> str:
+    """An engine ConfigError (source, coded `messages`) as its report in the current language."""
+    from engine.train.config_messages import report_text
+    texts = [message_text(m.code, m.params, m.text) for m in exc.messages]
+    shown = 30
+    more = message_text("config.more", {"count": len(texts) - shown}) if len(texts) > shown else None
+    return report_text(exc.source, texts, message_text("config.invalid", {"source": exc.source}), more, shown)
+
+
 def docs_markdown() -> str:
     """docs/messages.md: every registered code's English and Chinese side by side, one table per domain."""
     from engine.messages import domains, registered

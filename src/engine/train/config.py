@@ -14,9 +14,12 @@ from typing import Any, Literal, Union
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, ValidationInfo
+from pydantic_core import PydanticCustomError
 
 from engine.data.canonical import FORMATS
-from engine.inputs import clip, echo, number_text, path_problem
+from engine.inputs import clip, number_text, path_problem
+from engine.messages import EngineMessage
+from engine.train import config_messages as cm
 from engine.methods import ADAPTER_METHODS, DEFAULT_LEARNING_RATES, Method, learning_rate_help
 
 PRECISIONS = ("auto", "bf16", "fp16", "fp32")
@@ -28,15 +31,14 @@ Tracker = Literal["tensorboard", "trackio", "wandb", "mlflow"]
 
 
 class ConfigError(ValueError):
-    """A config that cannot be used; `problems` lists every `key: what is wrong` line."""
+    """A config that cannot be used; `problems` lists every `key: what is wrong` line (English), `messages`
+    the same problems as coded messages (`config.<type>`, engine/train/config_messages.py) for other languages."""
 
-    def __init__(self, source: str, problems: list[str]) -> None:
+    def __init__(self, source: str, problems: list[str | EngineMessage]) -> None:
         self.source = source
-        self.problems = problems
-        shown = problems[:MAX_PROBLEMS_SHOWN]
-        if len(problems) > len(shown):
-            shown = shown + [f"... and {len(problems) - len(shown):,} more problems"]
-        super().__init__(f"{source}: invalid config\n" + "\n".join(f"  - {p}" for p in shown))
+        self.messages = [p if isinstance(p, EngineMessage) else cm.unstructured(p) for p in problems]
+        self.problems = [m.text for m in self.messages]
+        super().__init__(cm.report_text(source, self.problems, shown=MAX_PROBLEMS_SHOWN))
 
 
 # -- limits of the loader ---------------------------------------------------------------------------
@@ -152,9 +154,9 @@ def safe_yaml(text: str) -> Any:
         loader.dispose()
 
 
-def _value_problems(raw: Any, where: str = "") -> list[str]:
+def _value_problems(raw: Any, where: str = "") -> list[EngineMessage]:
     """Numbers no setting can take, named by key (the YAML and --set values, before validation)."""
-    problems: list[str] = []
+    problems: list[EngineMessage] = []
     stack = [(where, raw)]
     while stack:
         key, value = stack.pop()
@@ -164,11 +166,10 @@ def _value_problems(raw: Any, where: str = "") -> list[str]:
             stack.extend((f"{key}.{i}", v) for i, v in reversed(list(enumerate(value))))
         elif isinstance(value, _HugeNumber):
             digits = sum(c.isdigit() for c in value)
-            problems.append(f"{key or '(top level)'}: a {digits:,}-digit number is far too large for any setting; "
-                            f"give a whole number up to {MAX_INT:,}")
+            problems.append(cm.problem("config.number_too_long", field=key or "(top level)", digits=digits, max=MAX_INT))
         elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT:
-            problems.append(f"{key or '(top level)'}: {number_text(value)} is too large for any setting; "
-                            f"give a whole number up to {MAX_INT:,}")
+            problems.append(cm.problem("config.number_too_large", field=key or "(top level)",
+                                       number=number_text(value), max=MAX_INT))
     return problems
 
 
@@ -295,7 +296,7 @@ class RunConfig(BaseModel):
     @classmethod
     def _name_is_a_folder_name(cls, value: str | None) -> str | None:
         if value is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}", value):
-            raise ValueError("use letters, digits, '.', '_' and '-' (it becomes a folder name)")
+            raise PydanticCustomError("name_not_folder_name", cm.VALIDATOR_TEXT["name_not_folder_name"])
         return value
 
     @field_validator("node_rank")
@@ -303,7 +304,8 @@ class RunConfig(BaseModel):
     def _node_rank_below_nnodes(cls, value: int, info: ValidationInfo) -> int:
         nnodes = info.data.get("nnodes")
         if isinstance(nnodes, int) and value >= nnodes:
-            raise ValueError(f"must be below nnodes ({nnodes}): nodes count from 0")
+            raise PydanticCustomError("node_rank_not_below_nnodes", cm.VALIDATOR_TEXT["node_rank_not_below_nnodes"],
+                                      {"nnodes": nnodes})
         return value
 
     # -- derived values -------------------------------------------------------------------------
@@ -331,9 +333,9 @@ class RunConfig(BaseModel):
         return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
 
 
-def _suggest(key: str, allowed: list[str]) -> str:
+def _suggest(key: str, allowed: list[str]) -> str | None:
     close = difflib.get_close_matches(key, allowed, n=1)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    return close[0] if close else None
 
 
 def _fields_of(loc: tuple) -> list[str]:
@@ -349,19 +351,12 @@ def _fields_of(loc: tuple) -> list[str]:
     return list(getattr(model, "model_fields", {}).keys())
 
 
-def _describe(error: dict[str, Any]) -> str:
+def _describe(error: dict[str, Any]) -> EngineMessage:
     loc = tuple(error["loc"])
-    key = ".".join(str(p) for p in loc) or "(top level)"
-    kind = error["type"]
-    if kind == "extra_forbidden":
+    if error["type"] == "extra_forbidden":
         allowed = _fields_of(loc)
-        return (f"{key}: unknown key{_suggest(str(loc[-1]), allowed)}; allowed keys: {', '.join(allowed)}")
-    if kind in ("literal_error", "enum"):
-        return f"{key}: {echo(error.get('input'))} is not allowed; use one of {clip(str(error['ctx']['expected']))}"
-    if kind == "missing":
-        return f"{key}: required"
-    # The value is echoed within bounds: an alias bomb or a megabyte string must not become the message.
-    return f"{key}: {clip(str(error['msg']))} (got {echo(error.get('input'))})"
+        return cm.describe(error, allowed, _suggest(str(loc[-1]), allowed))
+    return cm.describe(error)
 
 
 def parse_config(raw: Any, source: str = "config") -> RunConfig:
@@ -369,7 +364,7 @@ def parse_config(raw: Any, source: str = "config") -> RunConfig:
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
-        raise ConfigError(source, [f"the file must hold a YAML mapping of keys, not {type(raw).__name__}"])
+        raise ConfigError(source, [cm.problem("config.not_mapping", kind=type(raw).__name__)])
     problems = _value_problems(raw)
     if problems:
         raise ConfigError(source, problems)
@@ -383,17 +378,15 @@ def parse_config(raw: Any, source: str = "config") -> RunConfig:
     return config
 
 
-def dpo_problems(config: RunConfig) -> list[str]:
+def dpo_problems(config: RunConfig) -> list[EngineMessage]:
     """`key: why` for settings that cannot go together with method: dpo (checked without the disk)."""
     if config.method != "dpo":
         return []
     problems = []
     if config.dpo.from_adapter and config.dpo.tuning == "full":
-        problems.append("dpo.from_adapter: an adapter trains on as an adapter; use dpo.tuning lora or qlora, or "
-                        "merge it first (tunewiz export RUN) and set model to the merged folder for full tuning")
+        problems.append(cm.problem("config.dpo_adapter_full"))
     if config.packing:
-        problems.append("packing: DPO compares whole chosen and rejected answers and does not pack pairs; "
-                        "set packing: false")
+        problems.append(cm.problem("config.dpo_packing"))
     return problems
 
 
@@ -427,13 +420,12 @@ def apply_overrides(raw: dict[str, Any], overrides: list[str]) -> dict[str, Any]
     problems = []
     for item in overrides:
         if "=" not in item:
-            problems.append(f"--set {item}: expected key=value, e.g. --set max_steps=20")
+            problems.append(cm.problem("config.set_no_equals", item=item))
             continue
         key, value = item.split("=", 1)
         parts = key.strip().split(".")
         if len(parts) > MAX_DEPTH:
-            problems.append(f"--set {clip(key, 60)}: {len(parts):,} levels of keys; a config has at most 3 "
-                            "(e.g. --set lora.r=8)")
+            problems.append(cm.problem("config.set_too_deep", key=clip(key, 60), levels=len(parts)))
             continue
         target = out
         for part in parts[:-1]:
@@ -496,16 +488,15 @@ def load_config(path: str | Path | None, overrides: list[str] | None = None) -> 
             raise ConfigError(clip(source), [problem])
         try:
             if not path.is_file():
-                raise ConfigError(source, ["file not found" if not path.exists() else "not a file"])
+                raise ConfigError(source, [cm.problem("config.file_not_found" if not path.exists() else "config.not_a_file")])
             size = path.stat().st_size
             if size > MAX_CONFIG_BYTES:
-                raise ConfigError(source, [f"{size:,} bytes: a run config is a few hundred bytes; is this the right "
-                                           "file? (give the YAML config, not the dataset)"])
+                raise ConfigError(source, [cm.problem("config.file_too_large", size=size)])
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
-            raise ConfigError(source, ["not UTF-8 text; save the file as UTF-8"]) from None
+            raise ConfigError(source, [cm.problem("config.not_utf8")]) from None
         except OSError as exc:
-            raise ConfigError(source, [f"cannot read it ({exc.strerror or type(exc).__name__})"]) from None
+            raise ConfigError(source, [cm.problem("config.unreadable", reason=exc.strerror or type(exc).__name__)]) from None
         try:
             loaded = safe_yaml(text)
         except yaml.YAMLError as exc:
@@ -514,9 +505,11 @@ def load_config(path: str | Path | None, overrides: list[str] | None = None) -> 
             problem = clip(str(getattr(exc, "problem", None) or exc), 400)
             if isinstance(exc, _LimitError):
                 raise ConfigError(source, [f"{where}{problem}"]) from None
-            raise ConfigError(source, [f"{where}not valid YAML ({problem})"]) from None
+            at = {"line": mark.line + 1, "column": mark.column + 1} if mark else {}
+            raise ConfigError(source, [cm.problem("config.yaml_invalid.at" if at else "config.yaml_invalid",
+                                                  problem=problem, **at)]) from None
         if loaded is not None and not isinstance(loaded, dict):
-            raise ConfigError(source, ["the file must hold a YAML mapping of keys"])
+            raise ConfigError(source, [cm.problem("config.not_mapping.file")])
         raw = loaded or {}
         base = path.resolve().parent
     _resolve_data_paths(raw, base)

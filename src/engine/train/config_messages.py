@@ -37,6 +37,28 @@ TEMPLATES: dict[str, str] = {
     # tunewiz's own validators (RunConfig's field validators raise these types)
     "config.name_not_folder_name": "{field}: use letters, digits, '.', '_' and '-' (it becomes a folder name) (got {value})",
     "config.node_rank_not_below_nnodes": "{field}: must be below nnodes ({nnodes}): nodes count from 0 (got {value})",
+    # problems tunewiz finds before or after pydantic (engine/train/config.py)
+    "config.invalid": "{source}: invalid config",
+    "config.more": "... and {count:,} more problems",
+    "config.not_mapping": "the file must hold a YAML mapping of keys, not {kind}",
+    "config.not_mapping.file": "the file must hold a YAML mapping of keys",
+    "config.number_too_long": "{field}: a {digits:,}-digit number is far too large for any setting; "
+                              "give a whole number up to {max:,}",
+    "config.number_too_large": "{field}: {number} is too large for any setting; give a whole number up to {max:,}",
+    "config.dpo_adapter_full": "dpo.from_adapter: an adapter trains on as an adapter; use dpo.tuning lora or qlora, or "
+                               "merge it first (tunewiz export RUN) and set model to the merged folder for full tuning",
+    "config.dpo_packing": "packing: DPO compares whole chosen and rejected answers and does not pack pairs; "
+                          "set packing: false",
+    "config.set_no_equals": "--set {item}: expected key=value, e.g. --set max_steps=20",
+    "config.set_too_deep": "--set {key}: {levels:,} levels of keys; a config has at most 3 (e.g. --set lora.r=8)",
+    "config.file_not_found": "file not found",
+    "config.not_a_file": "not a file",
+    "config.file_too_large": "{size:,} bytes: a run config is a few hundred bytes; is this the right file? "
+                             "(give the YAML config, not the dataset)",
+    "config.not_utf8": "not UTF-8 text; save the file as UTF-8",
+    "config.unreadable": "cannot read it ({reason})",
+    "config.yaml_invalid": "not valid YAML ({problem})",
+    "config.yaml_invalid.at": "line {line}, column {column}: not valid YAML ({problem})",
 }
 register(TEMPLATES)
 
@@ -59,7 +81,10 @@ def expected_values(expected: str) -> list[str]:
 
 
 def json_value(value: Any) -> Any:
-    """A context value as raw JSON: numbers, strings and booleans as they are; anything else as its repr."""
+    """A context value as raw JSON: numbers, strings and booleans as they are (a whole float as an int, as
+    pydantic's own message shows it: "greater than 0"); anything else as its repr."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
     return value if isinstance(value, (int, float, str, bool)) or value is None else echo(value)
 
 
@@ -86,6 +111,20 @@ def describe(error: Mapping[str, Any], allowed: list[str] | None = None, suggest
     except (KeyError, ValueError, IndexError):
         # No template (or one that needs a context value this error lacks): pydantic's English.
         return EngineMessage(code, params, f"{params['field']}: {clip(str(error.get('msg', '')))} (got {params['value']})")
+
+
+def report_text(source: str, texts: list[str], header: str | None = None, more: str | None = None,
+                shown: int = 30) -> str:
+    """The whole report: "SOURCE: invalid config" and one "  - problem" line each, at most `shown` of them
+    (then "... and N more problems"). `header` and `more` are given already rendered (another language)."""
+    lines = texts[:shown]
+    if len(texts) > len(lines):
+        lines = lines + [more or english_text("config.more", count=len(texts) - len(lines))]
+    return (header or english_text("config.invalid", source=source)) + "\n" + "\n".join(f"  - {p}" for p in lines)
+
+
+def english_text(code: str, **params: Any) -> str:
+    return message(code, **params).text
 
 
 def problem(code: str, **params: Any) -> EngineMessage:

@@ -153,7 +153,8 @@ def register(app: typer.Typer) -> None:
         try:
             run_config = load_config(config, set_ + node_settings)
         except ConfigError as exc:
-            raise _fail(str(exc))
+            from tui.messages import config_error_text
+            raise _fail(config_error_text(exc))
         if emit == "slurm":
             return _emit_slurm(run_config, config, set_)
         problems = launch.preflight(run_config)

@@ -355,8 +355,10 @@ class ReviewStep(StepScreen):
             config = parse_config(raw, "wizard")
         except ConfigError as exc:
             config = None
-            for problem in exc.problems:
-                problems.setdefault(problem_key(problem, self.keys) or "", []).append(problem)
+            from tui.messages import message_text
+            for msg in exc.messages:   # placed by the English "key: ..." text, shown in the user's language
+                problems.setdefault(problem_key(msg.text, self.keys) or "", []).append(
+                    message_text(msg.code, msg.params, msg.text))
         if config is not None:
             for problem in preflight(config):
                 problems.setdefault(problem_key(problem, self.keys) or "", []).append(problem)
