@@ -1,0 +1,48 @@
+"""`tunewiz serve`: the app in a browser (textual-serve), on 127.0.0.1, behind a printed token.
+
+textual_serve and aiohttp are imported inside the command, so `tunewiz --help` stays light.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+DEFAULT_PORT = 8000
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def serve(
+        ctx: typer.Context,
+        port: int = typer.Option(DEFAULT_PORT, "--port", min=0, max=65535, help="Port to listen on (0: any free port)."),
+        host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on. Anything but this machine "
+                                 "(127.0.0.1, ::1, localhost) also needs --allow-remote."),
+        allow_remote: bool = typer.Option(False, "--allow-remote", help="Allow a --host other machines can reach "
+                                          "(anyone with the token then drives tunewiz, which trains on this machine)."),
+        lang: Optional[str] = typer.Option(None, "--lang", help="en or zh for the app in the browser "
+                                           "(default: tunewiz --lang, else $TUNEWIZ_LANG, else the locale)."),
+        runs_dir: Optional[Path] = typer.Option(None, "--runs-dir", help="Default: tunewiz --runs-dir, else "
+                                                "$TUNEWIZ_RUNS_DIR or ./runs"),
+    ) -> None:
+        """Serve the app to a browser: one tunewiz per tab, on 127.0.0.1, behind a token printed once.
+
+        From a laptop: ssh -L PORT:127.0.0.1:PORT USER@BOX, then open the printed URL there."""
+        from tui.serve import ServeError, TokenServer, app_command, is_loopback, serve_forever
+
+        parent = ctx.parent.params if ctx.parent is not None else {}
+        lang = lang or parent.get("lang")
+        runs_dir = runs_dir or parent.get("runs_dir")
+        if not is_loopback(host) and not allow_remote:
+            print(f"error: --host {host} lets other machines reach the app, which runs training here; "
+                  f"add --allow-remote to mean it, or keep the default 127.0.0.1 and use "
+                  f"ssh -L {port or DEFAULT_PORT}:127.0.0.1:{port or DEFAULT_PORT} from your laptop.", file=sys.stderr)
+            raise typer.Exit(2)
+        server = TokenServer(app_command(lang, runs_dir), host=host, port=port)
+        try:
+            serve_forever(server, emit=lambda line: print(line, flush=True))
+        except ServeError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            raise typer.Exit(1)
