@@ -78,3 +78,70 @@ def test_a_narrow_terminal_shortens_hub_ids_before_leaving_the_model_out(tmp_pat
     plan = layout([run], 90)
     assert plan.short_model and "model" in plan.columns and plan.width <= 90
     assert layout([run], 200).columns == ["name", "state", "model", "method", "step", "loss", "started", "updated"]
+
+
+# -- the monitor: chart ticks, ETA --------------------------------------------------------------------
+from monitor_synth import SyntheticRun  # noqa: E402
+from pilot_support import until  # noqa: E402
+
+
+def monitor_app(run_dir: Path, lang: str = "en"):
+    from tui.app import TunewizApp
+    return TunewizApp(lang=lang, runs_dir=run_dir.parent, start="monitor",
+                      start_args={"run_dir": str(run_dir), "poll_seconds": 0.05})
+
+
+def loss_axis_labels(screen) -> list[str]:
+    """The numbers printed on the loss chart's left axis, as the user sees them."""
+    import re
+    chart = screen.query_one("#chart-loss")
+    lines = chart.render().plain.splitlines()
+    found = [re.match(r"\s*(-?[\d.]+(?:e[+-]?\d+)?) *[┤├│┼┬┴─]", line) for line in lines]
+    assert any(found), "\n".join(lines)
+    return [m.group(1) for m in found if m]
+
+
+@pytest.mark.parametrize("losses", [[1.2577767372131348], [2.31, 1.92, 1.47, 1.15, 0.98, 0.83]],
+                         ids=["one-point", "a-normal-range"])
+async def test_the_loss_axis_is_labelled_to_the_datas_precision(runs_dir, losses):
+    run = SyntheticRun(runs_dir, "ticks")
+    run.start(total_steps=100)
+    for step, loss in enumerate(losses, 1):
+        run.step(step, loss=loss)
+    app = monitor_app(run.dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: type(app.screen).__name__ == "MonitorScreen", what="monitor")
+        screen = app.screen
+        await until(pilot, lambda: screen.charts_applied > 0, what="charts")
+        await pilot.pause(0.2)
+        labels = loss_axis_labels(screen)
+    assert len(labels) >= 2, labels
+    assert all(len(label.lstrip("-").replace(".", "")) <= 4 for label in labels), labels  # 1.25, not 1.2577767...
+    values = [float(label) for label in labels]
+    assert min(values) <= max(losses) + 0.5 and max(values) >= min(losses) - 0.5  # around the data
+    if len(losses) == 1:
+        assert min(values) < losses[0] < max(values)
+
+
+async def test_the_eta_shows_after_the_first_step(runs_dir):
+    run = SyntheticRun(runs_dir, "eta")
+    from engine.events import make_event
+    started = time.time() - 4.0
+    start = make_event("start", model="tiny", method="lora", world_size=1, total_steps=101, trainable_params=1,
+                       total_params=2, dataset_rows=8, dataset_tokens=64)
+    start["t"] = started
+    run.raw(json.dumps(start) + "\n")
+    run.status(state="running", step=0, total_steps=101)
+    run.step(1, t=started + 4.0)  # one step, four seconds after the start: 100 steps left, about 400 s
+    from engine.monitoring import RunWatcher
+    watcher = RunWatcher(run.dir)
+    watcher.poll()
+    snapshot = watcher.snapshot(now=started + 4.0)
+    assert snapshot.eta_s == pytest.approx(400, abs=30)  # what `tunewiz watch` shows
+    app = monitor_app(run.dir)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: type(app.screen).__name__ == "MonitorScreen", what="monitor")
+        screen = app.screen
+        await until(pilot, lambda: "1/101" in str(screen.query_one("#mon-progress").render()), what="step 1")
+        progress = str(screen.query_one("#mon-progress").render())
+    assert "ETA 6:" in progress, progress  # 6:3x, counting down

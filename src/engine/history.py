@@ -268,6 +268,7 @@ class RunHistory:
         self._segment_start: float | None = None
         self._segment_last: float | None = None
         self._rate: deque[tuple[float, int]] = deque(maxlen=ETA_WINDOW)
+        self._rate_origin: tuple[float, int] | None = None  # (start time, step): the rate after one step
 
     # ingest ------------------------------------------------------------------------------------
     def ingest_all(self, events: Iterable[dict[str, Any]]) -> None:
@@ -303,6 +304,7 @@ class RunHistory:
         self._rate.clear()
         resumed = integer(event.get("resumed_from_step"))
         self.resumed_from = resumed
+        self._rate_origin = (t, resumed or 0) if t is not None else None
         if resumed is not None:
             # Steps after the checkpoint are trained again; the chart shows the new ones.
             for series in (self.loss, self.loss_smooth, self.lr, self.tokens_per_s, self.reward_margin,
@@ -397,9 +399,13 @@ class RunHistory:
         return total
 
     def seconds_per_step(self) -> float | None:
-        if len(self._rate) < 2:
+        """Over the recent steps; after the first step, from the start event to it (the ETA shows at once)."""
+        if len(self._rate) == 1 and self._rate_origin is not None:
+            (t0, s0), (t1, s1) = self._rate_origin, self._rate[0]
+        elif len(self._rate) < 2:
             return None
-        (t0, s0), (t1, s1) = self._rate[0], self._rate[-1]
+        else:
+            (t0, s0), (t1, s1) = self._rate[0], self._rate[-1]
         if s1 <= s0 or t1 <= t0:
             return None
         return (t1 - t0) / (s1 - s0)

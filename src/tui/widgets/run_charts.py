@@ -92,6 +92,12 @@ class MetricChart(PlotextPlot):
                 ticks = value_ticks(top * 1.1, max(2, min(5, self.size.height // 3)))
                 label = (lambda v: f"{v:.1e}") if self.kind == "lr" else step_label
                 plt.yticks(ticks, [label(v) for v in ticks])
+        if self.kind in ("loss", "pref"):  # plotext's own labels print every digit (1.25777673721313499)
+            ys = [y for series in self._y_values(s) for y in series if math.isfinite(y)]
+            if ys:
+                ticks, labels, (lo, hi) = decimal_ticks(min(ys), max(ys), max(2, min(5, self.size.height // 3)))
+                plt.ylim(lo, hi)
+                plt.yticks(ticks, labels)
         xs = [x for series in self._x_extent(s) for x in series]
         if xs:
             ticks = step_ticks(min(xs), max(xs), max(2, self.size.width // 14))
@@ -106,6 +112,12 @@ class MetricChart(PlotextPlot):
                     s.reward_accuracy[0][-1:]]
         xs = (s.lr if self.kind == "lr" else s.tokens_per_s)[0]
         return [xs[:1], xs[-1:]]
+
+    def _y_values(self, s: ChartSeries) -> list[list[float]]:
+        """The values on the left axis: the losses (train, smoothed, eval), or DPO's reward margin."""
+        if self.kind == "pref":
+            return [s.reward_margin[1]]
+        return [s.loss[1], s.loss_smooth[1], s.eval[1]]
 
     def _draw_loss(self, s: ChartSeries) -> None:
         plt = self.plt
@@ -176,3 +188,22 @@ def step_label(step: float) -> str:
 def value_ticks(top: float, count: int) -> list[float]:
     """`count` + 1 evenly spaced ticks from 0 to `top`."""
     return [top * i / count for i in range(count + 1)]
+
+
+def decimal_ticks(lo: float, hi: float, count: int) -> tuple[list[float], list[str], tuple[float, float]]:
+    """Ticks at a round spacing (1, 2, 5 x 10^k) for values from `lo` to `hi`, labelled with as many
+    decimals as the spacing needs (1.20 1.25 1.30, not 1.25777673721313499), and the axis range.
+    One value (lo == hi) gets a range around it a few percent wide."""
+    if not hi - lo > 1e-12 * max(1.0, abs(hi)):
+        pad = abs(lo) * 0.05 or 0.1
+        lo, hi = lo - pad, hi + pad
+    raw = (hi - lo) / max(1, count)
+    base = 10 ** math.floor(math.log10(raw))
+    spacing = next(m * base for m in (1, 2, 5, 10) if m * base >= raw * (1 - 1e-9))
+    decimals = max(0, -math.floor(math.log10(spacing) + 1e-9))
+    first = math.ceil(lo / spacing - 1e-9)
+    ticks = [i * spacing for i in range(first, first + count + 2) if i * spacing <= hi + 1e-9 * spacing]
+    ticks = [0.0 if abs(v) < spacing * 1e-6 else v for v in ticks]  # no "-0.00"
+    if decimals > 5:  # tiny values (a reward margin near zero): 2.5e-07 is shorter than 0.00000025
+        return ticks, [f"{v:.1e}" for v in ticks], (lo, hi)
+    return ticks, [f"{v:.{decimals}f}" for v in ticks], (lo, hi)
