@@ -238,7 +238,8 @@ def test_nonsense_answers_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_recommendation_to_dict_has_the_contract_keys() -> None:
     data = run(TASK, gpu(24)).to_dict()
     assert {"path", "method", "model", "settings", "reasons"} <= set(data)
-    assert all(set(r) == {"rule", "text"} for r in data["reasons"])
+    assert all(set(r) == {"rule", "text", "code", "params"} and r["code"].startswith(f"advice.{r['rule']}")
+               for r in data["reasons"])
 
 
 # -- the rule registry (engine.advice_rules) --------------------------------------------------------

@@ -86,7 +86,7 @@ def test_advise_24gb_json() -> None:
     data = as_json(result)
     assert (data["path"], data["method"], data["model"]) == ("open", "lora", "Qwen/Qwen3-8B")
     assert data["settings"]["gradient_checkpointing"] is True
-    assert all(set(r) == {"rule", "text"} for r in data["reasons"])
+    assert all(set(r) == {"rule", "text", "code", "params"} for r in data["reasons"])
     assert "memory-fit" in [r["rule"] for r in data["reasons"]]
 
 

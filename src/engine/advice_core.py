@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from engine.advice_messages import reason_code
 from engine.advice_rules import RULES
 from engine.catalog import ModelSpec
 from engine.hardware import Hardware
 from engine.memory import Estimate, estimate
+from engine.message_parts import composed, part
 from engine.methods import ADAPTER_METHODS, DEFAULT_LEARNING_RATES
 
 Goal = Literal["knowledge", "style", "task", "domain", "preference"]
@@ -88,9 +90,15 @@ class Reason:
     rule: str
     """The id of the rule behind it (engine.advice_rules.RULES)."""
     text: str
+    """In English, built from the registry (engine.messages)."""
+    code: str = ""
+    """Its message code: `advice.<rule>` or `advice.<rule>.<variant>` (engine.advice_messages)."""
+    params: dict[str, Any] = field(default_factory=dict)
+    """Raw values and parts (engine.message_parts) the text is built from; the TUI renders them in the
+    user's language (tui.message_parts.render)."""
 
-    def to_dict(self) -> dict[str, str]:
-        return {"rule": self.rule, "text": self.text}
+    def to_dict(self) -> dict[str, Any]:
+        return {"rule": self.rule, "text": self.text, "code": self.code, "params": dict(self.params)}
 
 
 @dataclass
@@ -226,8 +234,11 @@ def run_settings(spec_id: str, method: str, e: Estimate, answers: Answers, profi
 
 
 def make_reason(rule: str, variant: str | None = None, **values: Any) -> Reason:
-    """A reason in the words registered for `rule` (engine.advice_rules; KeyError for an unregistered id)."""
-    return Reason(rule, RULES[rule].text(variant, **values))
+    """A reason in the words registered for `rule` (engine.advice_rules; KeyError for an unregistered id).
+    `values` are raw values or parts (engine.message_parts.part): never English fragments."""
+    RULES[rule].templates()[variant or ""]           # KeyError for an unknown rule or variant
+    message = composed(reason_code(rule, variant), **values)
+    return Reason(rule, message.text, message.code, message.params)
 
 
 def model_reasons(spec: ModelSpec) -> list[Reason]:
@@ -241,8 +252,17 @@ def model_reasons(spec: ModelSpec) -> list[Reason]:
     return out
 
 
-def why_not(e: Estimate, vram: float) -> str:
-    label = "full SFT" if e.method == "full" else e.method.upper() if e.method != "cpt" else "continual pretraining"
-    return f"{label} needs {e.total_gb:.1f} GB even at batch 1 with gradient checkpointing (> {vram:.0f} GB)"
+def why_not(e: Estimate, vram: float) -> dict[str, Any]:
+    """The part saying why the leanest method tried does not fit ("QLORA needs N GB even at batch 1 ...")."""
+    return part("advice.part.why-not", method=part(f"advice.part.name.{e.method}"), need=e.total_gb, vram=vram)
+
+
+def method_part(method: str) -> dict[str, Any]:
+    """A method as a reason names it ("LoRA (16-bit base)"); DPO tunings as `dpo-<tuning>`."""
+    return part(f"advice.part.method.{method}")
+
+
+def checkpointing_part(on: bool) -> dict[str, Any]:
+    return part("advice.part.checkpointing." + ("on" if on else "off"))
 
 

@@ -9,17 +9,18 @@ from typing import Any
 from engine.advice_core import (CPU_DEMO_TOKENS_PER_S, EFFECTIVE_BATCH, GUIDE_MODELS, Answers, Reason, Recommendation,
                                 TrainerProfile, best_settings, estimate_for, fits_with_headroom, make_reason,
                                 pick_epochs, smallest_rentable)
-from engine.catalog import (AZURE_FINE_TUNING, OPENAI_EPOCHS_ASSUMED, OPENAI_WIND_DOWN, ModelSpec, OpenAIModel,
+from engine.catalog import (AZURE_FINE_TUNING, OPENAI_EPOCHS_ASSUMED, OPENAI_MODELS, OPENAI_WIND_DOWN, ModelSpec, OpenAIModel,
                             default_openai_model, get_model)
 from engine.hardware import Hardware
 from engine.memory import Estimate
+from engine.message_parts import part, parts
 from engine.methods import DEFAULT_LEARNING_RATES
 
 # -- more than one GPU --------------------------------------------------------------------------------
 SHARDING_NAMES = {"fsdp": "FSDP", "zero3": "DeepSpeed ZeRO-3", "zero2": "DeepSpeed ZeRO-2", "ddp": "DDP"}
-SHARDING_DIVIDES = {"fsdp": "the weights, gradients and optimizer states",
-                    "zero3": "the weights, gradients and optimizer states",
-                    "zero2": "the gradients and optimizer states", "ddp": "nothing"}
+# What each way divides among the GPUs: the code of its words (engine.advice_messages).
+SHARDING_DIVIDES = {"fsdp": "advice.part.divides.all", "zero3": "advice.part.divides.all",
+                    "zero2": "advice.part.divides.grads", "ddp": "advice.part.divides.nothing"}
 # Methods that can be sharded: QLoRA's 4-bit weights are stored as uint8 beside bf16 ones, which FSDP
 # cannot flatten together unless the quantisation storage type matches (tunewiz's trainer leaves it).
 SHARDABLE = ("full", "cpt", "lora")
@@ -118,7 +119,8 @@ def openai_afterwards(today: date) -> list[Reason]:
     azure = [msg for msg in (s.message(today) for s in AZURE_FINE_TUNING.values())
              if msg[1]["code"] != "azure-ft-ended"]
     if azure:
-        out.append(make_reason("openai-azure", schedule=" ".join(text for text, _ in azure)))
+        out.append(make_reason("openai-azure", schedule=parts(
+            [part(f"advice.azure.{coded['code']}", **coded["params"]) for _, coded in azure], sep=" ")))
     out.append(make_reason("open-alternative"))
     return out
 
@@ -129,7 +131,7 @@ def openai_path(answers: Answers, reasons: list[Reason], alternatives: list[str]
     assert model is not None and model.fine_tunable(today)   # only called while new jobs are open
     reasons.append(make_reason("openai-path", model=model.id))
     reasons.extend(openai_eligibility(today))
-    reasons.append(make_reason("openai-wind-down", wind_down=OPENAI_WIND_DOWN.sentence(today)))
+    reasons.append(make_reason("openai-wind-down", wind_down=wind_down_part(today)))
     settings: dict[str, Any] = {"model": model.id, "epochs": "auto"}
     if answers.examples and answers.avg_tokens:
         tokens = answers.examples * answers.avg_tokens
@@ -163,8 +165,8 @@ def cpu_or_rent(answers: Answers, hardware: Hardware, reasons: list[Reason], alt
     rent = smallest_rentable(spec, methods, max_length, profile)
     if rent is not None:
         size, e = rent
-        reasons.append(make_reason("rent-gpu", model=spec.id, size=size, method=e.method.upper(), need=e.total_gb,
-                               max_length=max_length))
+        reasons.append(make_reason("rent-gpu", model=spec.id, size=size, method=part(f"advice.part.name.{e.method}"),
+                               need=e.total_gb, max_length=max_length))
         alternatives.append(f"rent a {size} GB GPU: {e.method} on {spec.id}")
     cpu_length = min(max_length, 512)
     e = estimate_for(demo, "lora", cpu_length, 2, False, hardware.ram_gb or None, profile, device="cpu")
@@ -189,12 +191,36 @@ def cpu_or_rent(answers: Answers, hardware: Hardware, reasons: list[Reason], alt
                                       "tunewiz train CONFIG.yaml"])
 
 
-def duration_text(hours: float) -> str:
+def duration_text(hours: float) -> dict[str, Any]:
+    """A rough duration as a part: minutes under an hour, hours under two days, else days."""
     if hours < 1:
-        return f"{max(1, math.ceil(hours * 60))} min"
+        return part("advice.part.minutes", minutes=max(1, math.ceil(hours * 60)))
     if hours < 48:
-        return f"{hours:.1f} h"
-    return f"{hours / 24:.0f} days"
+        return part("advice.part.hours", hours=hours)
+    return part("advice.part.days", days=hours / 24)
+
+
+def wind_down_part(today: date) -> dict[str, Any]:
+    """OpenAI's wind-down on `today` as a part: the catalog's dated facts, each in the tense `today` gives it
+    (the same facts and order as OPENAI_WIND_DOWN.sentence)."""
+    w = OPENAI_WIND_DOWN
+    jobs, shut = w.days_left(today)
+    passed = [date.fromisoformat(f.value) <= today for f in (w.never_fine_tuned_blocked, w.inactive_blocked)]
+    facts = [part("advice.wd.never-since" if passed[0] else "advice.wd.never-from", date=w.never_fine_tuned_blocked.value)]
+    if jobs > 0:
+        facts.append(part("advice.wd.inactive-since" if passed[1] else "advice.wd.inactive-from",
+                          date=w.inactive_blocked.value, days=w.inactive_days.value))
+        facts.append(part("advice.wd.jobs-end", date=w.new_jobs_end.value, days=jobs))
+    else:
+        facts.append(part("advice.wd.jobs-ended", date=w.new_jobs_end.value))
+    for m in OPENAI_MODELS:
+        if m.shut_down is not None and m.shut_down is not w.models_shut_down:
+            left = (date.fromisoformat(m.shut_down.value) - today).days
+            facts.append(part("advice.wd.model-shut-ahead", model=m.id, date=m.shut_down.value, days=left) if left > 0
+                         else part("advice.wd.model-shut", model=m.id, date=m.shut_down.value))
+    facts.append(part("advice.wd.shut-ahead", date=w.models_shut_down.value, days=shut) if shut > 0
+                 else part("advice.wd.shut-past", date=w.models_shut_down.value))
+    return part("advice.wd.sentence", notice=w.notice.value, facts=parts(facts))
 
 
 def todays_default(reasons: list[Reason], alternatives: list[str], model: str) -> None:

@@ -8,14 +8,18 @@ advice is to collect them or to do supervised fine-tuning first (engine.advisor 
 from __future__ import annotations
 
 from engine.advice_core import (DPO_ADVISED_TUNINGS, RENTABLE_GB, Answers, Reason, Recommendation, TrainerProfile,
-                                best_settings, estimate_for, fits_with_headroom, make_reason, model_reasons,
+                                best_settings, checkpointing_part, estimate_for, fits_with_headroom, make_reason, model_reasons,
                                 pick_epochs, run_settings, usable_gb)
 from engine.catalog import ModelSpec, get_model, smaller_models
 from engine.hardware import Hardware
 from engine.memory import Estimate
+from engine.message_parts import part
+from engine.messages import english
 
-TUNING_LABELS = {"lora": "DPO with LoRA (16-bit base)", "qlora": "DPO with QLoRA (4-bit base)",
-                 "full": "DPO of every weight"}
+# DPO's tunings as a reason names them (parts: engine.advice_messages), and in English for the alternatives.
+TUNING_LABELS = {tuning: part(f"advice.part.method.dpo-{tuning}") for tuning in ("lora", "qlora", "full")}
+TUNING_ENGLISH = {tuning: english(label["code"]) for tuning, label in TUNING_LABELS.items()}
+DPO_QLORA = part("advice.part.name.dpo-qlora")
 
 
 def first_dpo_fit(spec: ModelSpec, max_length: int, vram: float, profile: TrainerProfile) -> Estimate | None:
@@ -53,23 +57,23 @@ def preference_plan(answers: Answers, hardware: Hardware, reasons: list[Reason],
             chosen = first_dpo_fit(smaller, max_length, vram, profile)
             if chosen is not None:
                 reasons.append(make_reason("smaller-model", model=spec.id, gpu=gpu_name, vram=vram,
-                                           why_not=f"DPO with QLoRA needs {lean.total_gb:.1f} GB even at batch 1 "
-                                                   f"with gradient checkpointing (> {vram:.0f} GB)",
+                                           why_not=part("advice.part.why-not", method=DPO_QLORA,
+                                                        need=lean.total_gb, vram=vram),
                                            smaller=smaller.id, note=None))
                 spec = smaller
                 break
     if chosen is None:
         reasons.append(make_reason("too-small-gpu", vram=vram, max_length=max_length,
-                                   why_not=f"DPO with QLoRA needs {lean.total_gb:.1f} GB"))
+                                   why_not=part("advice.part.needs", method=DPO_QLORA, need=lean.total_gb)))
         return _cpu(answers, hardware, reasons, alternatives, spec, max_length, profile)
     fit = {"dpo": estimate_for(spec, "dpo", max_length, 1, True, vram, profile, dpo_tuning=chosen.shape)}
-    skipped = ("LoRA would need " f"{estimate_for(spec, 'dpo', max_length, 1, True, vram, profile).total_gb:.1f} GB"
-               if chosen.shape == "qlora" else "")
+    skipped = (part("advice.part.would-need", method=part("advice.part.name.lora"),
+                    need=estimate_for(spec, 'dpo', max_length, 1, True, vram, profile).total_gb)
+               if chosen.shape == "qlora" else None)
     reasons.append(make_reason("memory-fit", "skipped" if skipped else None, method=TUNING_LABELS[chosen.shape],
                                model=spec.id, need=chosen.total_gb, max_length=chosen.seq_len, batch=chosen.batch,
-                               checkpointing="with gradient checkpointing" if chosen.gradient_checkpointing
-                               else "without gradient checkpointing", vram=vram, spare=vram - chosen.total_gb,
-                               skipped=skipped))
+                               checkpointing=checkpointing_part(chosen.gradient_checkpointing), vram=vram,
+                               spare=vram - chosen.total_gb, skipped=skipped))
     if chosen.gradient_checkpointing:
         reasons.append(make_reason("gradient-checkpointing"))
     reasons.extend(model_reasons(spec))
@@ -89,13 +93,13 @@ def _cpu(answers: Answers, hardware: Hardware, reasons: list[Reason], alternativ
          max_length: int, profile: TrainerProfile) -> Recommendation:
     """No GPU (or none that holds DPO): a rented GPU sized for it, and the demo model on the CPU meanwhile."""
     if hardware.best_gpu is None:
-        reasons.append(make_reason("no-gpu", note=hardware.note or "none detected"))
+        reasons.append(make_reason("no-gpu", note=hardware.note or part("advice.part.none-detected")))
     rent = smallest_rentable_dpo(spec, max_length, profile)
     if rent is not None:
         size, e = rent
         reasons.append(make_reason("rent-gpu", model=spec.id, size=size, method=TUNING_LABELS[e.shape], need=e.total_gb,
                                    max_length=max_length))
-        alternatives.append(f"rent a {size} GB GPU: {TUNING_LABELS[e.shape]} on {spec.id}")
+        alternatives.append(f"rent a {size} GB GPU: {TUNING_ENGLISH[e.shape]} on {spec.id}")
     demo = get_model("demo")
     assert demo is not None  # a catalog constant
     length = min(max_length, 512)

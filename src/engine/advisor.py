@@ -37,15 +37,16 @@ from engine.advice_core import (  # noqa: F401  (re-exported: callers import the
     EFFECTIVE_BATCH, FEW_EXAMPLES, GOALS, HEADROOM_FRACTION, LENGTHS, OPENAI_MIN_EXAMPLES, RENTABLE_GB,
     SHORT_OUTPUT_TOKENS, TUNEWIZ_TRAINER, AdviceError, Answers, Goal, Reason, Recommendation, Route, TrainerProfile,
     best_settings, estimate_for, fits_with_headroom, make_reason, model_reasons, pick_epochs, pick_max_length,
-    run_settings, smallest_rentable, usable_gb, validate, why_not)
+    checkpointing_part, method_part, run_settings, smallest_rentable, usable_gb, validate, why_not)
 from engine.advice_preference import preference_plan
 from engine.advice_paths import (  # noqa: F401
     SHARDABLE, SHARDING_DIVIDES, SHARDING_NAMES, cards, cpu_or_rent, distributed_settings, first_fit, openai_path,
-    rag_path, sharded, stated, todays_default, world_of)
+    rag_path, sharded, stated, todays_default, wind_down_part, world_of)
 from engine.catalog import (OPENAI_WIND_DOWN, ModelConfigError, UnknownModelError, default_openai_model,  # noqa: F401
                             resolve_model_spec, smaller_models)
 from engine.hardware import Hardware
 from engine.memory import GIB, SHARDINGS  # noqa: F401
+from engine.message_parts import part, parts
 from engine.methods import ADAPTER_METHODS, WHOLE_MODEL_METHODS
 
 
@@ -112,7 +113,7 @@ def advise(answers: Answers, hardware: Hardware, *, profile: TrainerProfile = TU
 
     usable = usable_gb(hardware)
     if usable is None:
-        reasons.append(make_reason("no-gpu", note=hardware.note or "none detected"))
+        reasons.append(make_reason("no-gpu", note=hardware.note or part("advice.part.none-detected")))
         if openai_ok:
             return openai_path(answers, reasons, alternatives, today, spec, methods + fallback_methods, max_length, profile)
         return stated(cpu_or_rent(answers, hardware, reasons, alternatives, spec, methods + fallback_methods,
@@ -142,7 +143,7 @@ def advise(answers: Answers, hardware: Hardware, *, profile: TrainerProfile = TU
         chosen = one_card
         if chosen is not None:
             reasons.append(make_reason("cpt-too-big", model=spec.id, why_not=why_not(fit["cpt"], vram),
-                                   method=chosen.method.upper()))
+                                   method=part(f"advice.part.name.{chosen.method}")))
     rejected = [fit[m] for m in fit if m in methods + fallback_methods]
     if chosen is None:
         notes = [note for e in rejected for note in e.notes if "fp32" in note][:1]
@@ -168,28 +169,28 @@ def advise(answers: Answers, hardware: Hardware, *, profile: TrainerProfile = TU
                                         max_length, profile), openai_considered, today)
 
     method = chosen.method
-    order = {"full": "Full SFT", "lora": "LoRA (16-bit base)", "qlora": "QLoRA (4-bit base)", "cpt": "Continual pretraining"}
     skipped = [m for m in ("full", "lora") if m in fit and list(fit).index(m) < list(fit).index(method)
                and m in methods + fallback_methods]
-    why = "; ".join(f"{order[m]} would need {fit[m].total_gb:.1f} GB" for m in skipped)
-    checkpointing = ("with gradient checkpointing" if chosen.gradient_checkpointing
-                     else "without gradient checkpointing")
+    why = parts([part("advice.part.would-need", method=method_part(m), need=fit[m].total_gb) for m in skipped])
+    checkpointing = checkpointing_part(chosen.gradient_checkpointing)
     world, mode = world_of(hardware, chosen, shard)
     settings = run_settings(spec.id, method, chosen, answers, profile)
     if shard is not None:
         gpus, card_gb, card_name = cards(hardware)
-        reasons.append(make_reason("multi-gpu-shard", "lighter" if one_card is not None else None, method=order[method],
-                               model=chosen.model, single=fit[method].total_gb, gpu=card_name, vram=card_gb,
-                               mode=SHARDING_NAMES[mode], n=gpus, divided=SHARDING_DIVIDES[mode],
-                               need=chosen.total_gb, max_length=chosen.seq_len, batch=chosen.batch,
-                               checkpointing=checkpointing, spare=card_gb - chosen.total_gb,
-                               lighter=f"{order[one_card.method]}, {one_card.total_gb:.1f} GB" if one_card else None))
+        lighter = (part("advice.part.lighter", method=method_part(one_card.method), need=one_card.total_gb)
+                   if one_card else None)
+        reasons.append(make_reason("multi-gpu-shard", "lighter" if one_card is not None else None,
+                               method=method_part(method), model=chosen.model, single=fit[method].total_gb,
+                               gpu=card_name, vram=card_gb, mode=SHARDING_NAMES[mode], n=gpus,
+                               divided=part(SHARDING_DIVIDES[mode]), need=chosen.total_gb, max_length=chosen.seq_len,
+                               batch=chosen.batch, checkpointing=checkpointing, spare=card_gb - chosen.total_gb,
+                               lighter=lighter))
         if mode == "fsdp":
             alternatives.append("deepspeed: ZeRO-3 divides the same states (distributed: deepspeed, deepspeed_stage: "
                                 "3; install deepspeed yourself)")
     else:
-        reasons.append(make_reason("memory-fit", "skipped" if why else None, method=order[method], model=chosen.model,
-                               need=chosen.total_gb, max_length=chosen.seq_len, batch=chosen.batch,
+        reasons.append(make_reason("memory-fit", "skipped" if skipped else None, method=method_part(method),
+                               model=chosen.model, need=chosen.total_gb, max_length=chosen.seq_len, batch=chosen.batch,
                                checkpointing=checkpointing, vram=vram, spare=vram - chosen.total_gb, skipped=why))
     if world > 1:
         settings.update(distributed_settings(mode, world, chosen, answers))
@@ -206,7 +207,7 @@ def advise(answers: Answers, hardware: Hardware, *, profile: TrainerProfile = TU
         oa_model = default_openai_model(today)
         if oa_model is not None:
             alternatives.append(f"openai: {oa_model.id} is the least effort, but {OPENAI_WIND_DOWN.sentence(today)}")
-        reasons.append(make_reason("openai-wind-down", "open-path", wind_down=OPENAI_WIND_DOWN.sentence(today)))
+        reasons.append(make_reason("openai-wind-down", "open-path", wind_down=wind_down_part(today)))
     rec = Recommendation(path="open", method=method, model=spec.id,
                          settings=settings, reasons=reasons, world_size=world, sharding=mode if world > 1 else None,
                          estimate=chosen, fit=fit, device="cuda", vram_gb=vram, alternatives=alternatives,

@@ -287,8 +287,9 @@ def advise(
         from engine.advisor import SHARDING_NAMES
         headline["open"] += f" across {rec.world_size} GPUs ({SHARDING_NAMES[rec.sharding or 'ddp']})"
     out.print(f"[bold]{headline[rec.path]}[/]", highlight=False)
-    for reason in rec.reasons:
-        out.print(f"  • {reason.text} [dim]({reason.rule})[/]", highlight=False)
+    from tui.message_parts import render_item
+    for reason in rec.reasons:   # in the --lang language; --json keeps the English with code and params
+        out.print(f"  • {escape(render_item(reason))} [dim]({reason.rule})[/]", highlight=False)
     if rec.fit and rec.vram_gb:
         table = Table(title=f"Fit on {rec.vram_gb:.0f} GB (batch 1, checkpointing, max_length "
                             f"{next(iter(rec.fit.values())).seq_len})", title_justify="left")

@@ -44,13 +44,16 @@ def headline(rec: Any) -> str:
 
 
 def reasons_markup(rec: Any) -> str:
+    """Each reason with its rule's label, in the current language (its code and params; the English when
+    this version does not know the code)."""
+    from tui.message_parts import render_item
     lines = []
     sep = t("wizard.rec.sep")
     for reason in rec.reasons:
         label = t(f"wizard.rule.{reason.rule}")
         if label == f"wizard.rule.{reason.rule}":      # a rule this table does not know yet
             label = reason.rule
-        lines.append(f"• [b]{escape(label)}[/b]{sep}{escape(reason.text)} [$text-muted]({escape(reason.rule)})[/]")
+        lines.append(f"• [b]{escape(label)}[/b]{sep}{escape(render_item(reason))} [$text-muted]({escape(reason.rule)})[/]")
     return "\n".join(lines)
 
 

@@ -1,0 +1,72 @@
+"""The advisor's reasons in Chinese (issue 16): each reason carries a code and raw params (its parts
+included), `tunewiz --lang zh advise` says them in Chinese, `--json` keeps the English beside the code,
+and the English rebuilt from the code is the reason's own text, for every reason the tree gives."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from engine.advisor import advise
+from engine.message_parts import codes_in
+from engine.messages import registered
+from test_advisor import sweep_answers
+from tui.i18n import set_language
+from tui.message_parts import render_item
+
+ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "COLUMNS": "200"}
+QUOTED = {"license", "note", "gpu"}   # and a GPU's name
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.fixture(scope="module")
+def reasons():
+    out = []
+    for answers, hw, today, profile in sweep_answers():
+        out.extend(advise(answers, hw, today=today, profile=profile).reasons)
+    return out
+
+
+def tunewiz(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "tui.cli", *args], capture_output=True, text=True, env=ENV, timeout=60)
+
+
+def test_every_reason_is_a_registered_code_with_raw_params_that_survive_json(reasons):
+    codes = registered()
+    for reason in reasons:
+        data = json.loads(json.dumps(reason.to_dict()))
+        assert data["code"] in codes and all(code in codes for code in codes_in(data["params"])), data["code"]
+        # no English sentence hides in a param: strings are ids, dates, model names, numbers; only data quoted
+        # as it is (the catalog's licence text, the hardware's or the estimator's own note) may be words
+        for name, value in data["params"].items():
+            if name not in QUOTED:
+                assert not (isinstance(value, str) and len(value.split()) > 3), (data["code"], name, value)
+        set_language("en")
+        assert render_item(data) == reason.text                      # the English, rebuilt from code + params
+        set_language("zh")
+        try:
+            chinese = render_item(data)
+        finally:
+            set_language("en")
+        assert CJK.search(chinese) and "{" not in chinese, (data["code"], chinese)
+
+
+def test_advise_says_its_reasons_in_chinese_and_json_stays_english():
+    args = ("advise", "--goal", "task", "--examples", "3000", "--avg-tokens", "200", "--vram-gb", "12",
+            "--model", "Qwen/Qwen2.5-14B-Instruct")
+    zh = tunewiz("--lang", "zh", *args)
+    assert zh.returncode == 0, zh.stderr
+    assert "放不进" in zh.stdout and "QLoRA 即使 batch 为 1" in zh.stdout          # smaller-model, with its why-not part
+    assert "用 QLoRA（4 位基座） 训练 Qwen/Qwen2.5-7B-Instruct 需要" in zh.stdout    # memory-fit, its method part
+    assert "does not fit" not in zh.stdout
+    en = tunewiz(*args)
+    assert "does not fit" in en.stdout and "放不进" not in en.stdout
+    data = json.loads(tunewiz("--lang", "zh", *args, "--json").stdout)
+    smaller = next(r for r in data["reasons"] if r["rule"] == "smaller-model")
+    assert smaller["code"] == "advice.smaller-model" and "does not fit" in smaller["text"]
+    assert smaller["params"]["why_not"]["code"] == "advice.part.why-not"
+    assert smaller["params"]["why_not"]["params"]["method"] == {"code": "advice.part.name.qlora", "params": {}}
