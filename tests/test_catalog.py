@@ -72,9 +72,12 @@ TODAY_HEAD_DIM = {
     **{f"Qwen/Qwen3-{s}{b}": 128 for s in ("0.6B", "1.7B", "4B", "8B", "14B", "32B", "30B-A3B") for b in ("", "-Base")},
     "Qwen/Qwen3-235B-A22B": 128, "meta-llama/Llama-3.3-70B-Instruct": 128, "THUDM/GLM-4-9B-0414": 128,
     **{f"google/gemma-3-{s}-{k}": 128 if s == "27b" else 256 for s in ("1b", "4b", "12b", "27b") for k in ("it", "pt")},
+    # GLM-4.5-Air: 96 heads of 128 in a 4096-wide model (4096 / 96 is not even whole); Qwen3.5: 256.
+    "THUDM/GLM-4-32B-0414": 128, "zai-org/GLM-4.5-Air": 128, "Qwen/Qwen3.5-27B": 256, "Qwen/Qwen3.5-35B-A3B": 256,
 }
 # What the meta-device count needs beyond the spec's dense numbers, per model_type.
-TRANSFORMERS_TYPES = ("llama", "qwen2", "qwen3", "qwen3_moe", "gemma3_text", "glm4")
+TRANSFORMERS_TYPES = ("llama", "qwen2", "qwen3", "qwen3_moe", "gemma3_text", "glm4", "glm4_moe", "qwen3_5_text",
+                      "qwen3_5_moe_text")
 
 
 def _head_dim(spec) -> int:
@@ -89,7 +92,19 @@ def _meta_count(spec, layers: int) -> int:
     if spec.is_moe:
         extra = dict(num_experts=spec.num_experts, num_experts_per_tok=spec.num_experts_per_tok,
                      moe_intermediate_size=spec.moe_intermediate_size, norm_topk_prob=spec.norm_topk_prob)
-    if spec.model_type in ("qwen2", "glm4"):
+    if spec.model_type == "glm4_moe":
+        # GLM-4.5's config.json names: n_routed_experts, n_shared_experts (of moe_intermediate_size each)
+        extra = dict(n_routed_experts=extra.pop("num_experts"), **extra, first_k_dense_replace=spec.first_k_dense_replace,
+                     n_shared_experts=spec.shared_expert_intermediate_size // spec.moe_intermediate_size)
+    if spec.shared_expert_intermediate_size and spec.model_type != "glm4_moe":
+        extra["shared_expert_intermediate_size"] = spec.shared_expert_intermediate_size
+    if spec.is_hybrid:
+        extra.update(layer_types=["full_attention" if (i + 1) % spec.full_attention_interval == 0 else "linear_attention"
+                                  for i in range(layers)],
+                     linear_num_key_heads=spec.linear_num_key_heads, linear_num_value_heads=spec.linear_num_value_heads,
+                     linear_key_head_dim=spec.linear_key_head_dim, linear_value_head_dim=spec.linear_value_head_dim,
+                     linear_conv_kernel_dim=spec.linear_conv_kernel_dim)
+    if spec.model_type in ("qwen2", "glm4", "glm4_moe"):
         extra["attention_bias"] = spec.attention_bias
     config = AutoConfig.for_model(
         spec.model_type, num_hidden_layers=layers, hidden_size=spec.hidden_size,
@@ -115,9 +130,14 @@ def test_parameter_counts_match_transformers_exactly() -> None:
         if key in seen:
             continue
         seen.add(key)
-        one, two = _meta_count(spec, 1), _meta_count(spec, 2)
-        assert one + (spec.num_hidden_layers - 1) * (two - one) == spec.param_count() - spec.vision_params, spec.id
-    assert len(seen) >= 24
+        # The smallest model holding every kind of block once (GLM-4.5's dense first block, one period of
+        # Qwen3.5's 3 linear + 1 full attention blocks), then one more period: the rest repeats it.
+        period = spec.full_attention_interval or 1
+        one = _meta_count(spec, spec.first_k_dense_replace + period)
+        two = _meta_count(spec, spec.first_k_dense_replace + 2 * period)
+        periods = (spec.num_hidden_layers - spec.first_k_dense_replace) // period
+        assert one + (periods - 1) * (two - one) == spec.param_count() - spec.vision_params, spec.id
+    assert len(seen) >= 28
     assert {k[0] for k in seen} == set(TRANSFORMERS_TYPES)
 
 
@@ -403,10 +423,78 @@ def test_catalog_to_dict_is_json_ready() -> None:
         assert date.fromisoformat(fact["as_of"]) and "https://platform.openai.com/docs/deprecations" in fact["source"]
 
 
-def test_a_hybrid_linear_attention_config_says_it_is_not_modelled(tmp_path: Path) -> None:
-    # Qwen3.5's text_config (Qwen/Qwen3.5-27B): 3 of every 4 layers are Gated DeltaNet linear attention.
-    text = {"model_type": "qwen3_5_text", "hidden_size": 5120, "intermediate_size": 17408, "num_hidden_layers": 64,
-            "num_attention_heads": 24, "num_key_value_heads": 4, "head_dim": 256, "vocab_size": 248320,
-            "layer_types": ["linear_attention"] * 3 + ["full_attention"], "max_position_embeddings": 262144}
-    spec = resolve_model_spec(str(_write_config(tmp_path / "q35", {"model_type": "qwen3_5", "text_config": text})))
-    assert spec.head_size == 256 and any("3 of 4 layers use linear attention" in n for n in spec.notes)
+QWEN35_TEXT = {"model_type": "qwen3_5_text", "hidden_size": 5120, "intermediate_size": 17408, "num_hidden_layers": 64,
+               "num_attention_heads": 24, "num_key_value_heads": 4, "head_dim": 256, "vocab_size": 248320,
+               "layer_types": (["linear_attention"] * 3 + ["full_attention"]) * 16, "full_attention_interval": 4,
+               "linear_num_key_heads": 16, "linear_num_value_heads": 48, "linear_key_head_dim": 128,
+               "linear_value_head_dim": 128, "linear_conv_kernel_dim": 4, "attn_output_gate": True,
+               "max_position_embeddings": 262144, "tie_word_embeddings": False}
+
+
+def test_a_qwen35_config_json_is_read_with_its_linear_attention(tmp_path: Path) -> None:
+    # Qwen3.5's multimodal config.json keeps the text model under text_config: 3 of every 4 layers are
+    # Gated DeltaNet linear attention, and the count equals the catalog's (checked on the meta device above).
+    spec = resolve_model_spec(str(_write_config(tmp_path / "q35", {"model_type": "qwen3_5", "text_config": QWEN35_TEXT})))
+    assert spec.is_hybrid and spec.block_kinds() == [("linear", "dense", 48), ("full", "dense", 16)]
+    assert spec.param_count() == get_model("Qwen/Qwen3.5-27B").param_count() and not spec.notes
+    assert {"in_proj_qkv", "in_proj_z", "out_proj", "q_proj"} <= set(spec.default_lora_targets)
+    # a layout tunewiz does not model (full attention first, then linear) is estimated as full attention, saying so
+    odd = {**QWEN35_TEXT, "layer_types": ["full_attention"] + ["linear_attention"] * 63, "full_attention_interval": None}
+    spec = resolve_model_spec(str(_write_config(tmp_path / "odd", {"model_type": "qwen3_5", "text_config": odd})))
+    assert not spec.is_hybrid and any("63 of 64 layers use linear attention" in n for n in spec.notes)
+
+
+def test_a_glm45_config_json_is_read_with_its_dense_first_block_and_shared_expert(tmp_path: Path) -> None:
+    # GLM-4.5-Air's own field names: n_routed_experts, n_shared_experts, first_k_dense_replace.
+    config = {"model_type": "glm4_moe", "num_hidden_layers": 46, "hidden_size": 4096, "intermediate_size": 10944,
+              "num_attention_heads": 96, "num_key_value_heads": 8, "head_dim": 128, "vocab_size": 151552,
+              "attention_bias": True, "n_routed_experts": 128, "n_shared_experts": 1, "num_experts_per_tok": 8,
+              "moe_intermediate_size": 1408, "first_k_dense_replace": 1, "norm_topk_prob": True,
+              "max_position_embeddings": 131072, "tie_word_embeddings": False}
+    spec = resolve_model_spec(str(_write_config(tmp_path / "air", config)))
+    air = get_model("zai-org/GLM-4.5-Air")
+    assert spec.block_kinds() == [("full", "dense", 1), ("full", "moe", 45)] and not spec.notes
+    assert spec.param_count() == air.param_count() and spec.active_params() == air.active_params()
+    # peft maps every gate_proj / up_proj / down_proj target to the stacked experts, so the dense first block's
+    # MLP and the ungated shared expert get no adapter (the peft test below counts it)
+    assert set(spec.default_lora_targets) == {"q_proj", "k_proj", "v_proj", "o_proj", "gate", "gate_up_proj", "down_proj"}
+
+
+@pytest.mark.parametrize("model_type, extra", [
+    ("glm4_moe", dict(n_routed_experts=6, n_shared_experts=1, num_experts_per_tok=2, moe_intermediate_size=24,
+                      first_k_dense_replace=1, attention_bias=True)),
+    ("qwen3_5_text", dict(layer_types=["linear_attention"] * 3 + ["full_attention"], linear_num_key_heads=2,
+                          linear_num_value_heads=4, linear_key_head_dim=16, linear_value_head_dim=16,
+                          linear_conv_kernel_dim=4)),
+    ("qwen3_5_moe_text", dict(layer_types=["linear_attention"] * 3 + ["full_attention"], linear_num_key_heads=2,
+                              linear_num_value_heads=4, linear_key_head_dim=16, linear_value_head_dim=16,
+                              linear_conv_kernel_dim=4, num_experts=6, num_experts_per_tok=2, moe_intermediate_size=24,
+                              shared_expert_intermediate_size=24)),
+])
+def test_hybrid_and_glm45_lora_counts_match_peft_all_linear(model_type: str, extra: dict) -> None:
+    # peft's all-linear on tiny models of the new layouts: GLM-4.5's dense first block beside expert
+    # blocks with an ungated shared expert; Qwen3.5's Gated DeltaNet projections beside gated attention,
+    # and its MoE, whose router and expert stacks peft's all-linear leaves alone (nn.Linear modules only).
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    config = AutoConfig.for_model(model_type, num_hidden_layers=4, hidden_size=48, intermediate_size=64,
+                                  num_attention_heads=4, num_key_value_heads=2, head_dim=16, vocab_size=128,
+                                  tie_word_embeddings=False, **extra)
+    spec = catalog.spec_from_config(config.to_dict(), "tiny", "test")
+    model = AutoModelForCausalLM.from_config(config)
+    assert sum(p.numel() for p in model.parameters()) == spec.param_count()
+    peft_model = get_peft_model(model, LoraConfig(r=4, target_modules="all-linear"))
+    assert sum(p.numel() for p in peft_model.parameters() if p.requires_grad) == spec.lora_params(4, "all-linear")
+
+
+def test_todays_newest_families_are_listed_with_their_talk_flags() -> None:
+    # GLM-4-32B-0414, GLM-4.5-Air and Qwen3.5: each with a dated config.json source and what its template does.
+    for model_id, reasoning in (("THUDM/GLM-4-32B-0414", False), ("zai-org/GLM-4.5-Air", True),
+                                ("Qwen/Qwen3.5-27B", True), ("Qwen/Qwen3.5-35B-A3B", True)):
+        spec = get_model(model_id)
+        assert spec.config_source.startswith(f"https://huggingface.co/{model_id}/") and "2026-12-01" in spec.config_source
+        assert spec.reasoning == reasoning and spec.tools and spec.instruct and not spec.trust_remote_code
+    assert get_model("glm-4.5-air").size_label == "107B (13.4B active)"
+    assert get_model("qwen3.5-35b-a3b").size_label == "34.7B (3.5B active)"
+    assert get_model("glm4-32b").params == pytest.approx(32.57, abs=0.01)

@@ -5,9 +5,10 @@ Open models: the architecture numbers the memory estimator needs, copied from ea
 `ffn_hidden_size`, `multi_query_group_num`, `padded_vocab_size`; Baichuan2-13B says
 `model_max_length`). Parameter counts are computed from those numbers, not copied from model cards,
 and a test checks them against transformers' own models built on the `meta` device. The tables live
-in engine/catalog_models.py (the guide's models and today's: Qwen3 dense and MoE, Gemma 3, Llama 3.3,
-GLM-4-0414, each with its config.json source) and ModelSpec in engine/model_spec.py; this module
-indexes them and is the one entry point callers import from.
+in engine/catalog_models.py (the guide's models and today's: Qwen3 dense and MoE, Qwen3.5's hybrid
+linear attention, Gemma 3, Llama 3.3, GLM-4-0414 and GLM-4.5-Air, each with its config.json source)
+and ModelSpec in engine/model_spec.py; this module indexes them and is the one entry point callers
+import from.
 
 A model outside the catalog is described by its `config.json` alone: from a local folder, or
 fetched on its own from the hub (a few KB, never the weights).
@@ -76,7 +77,10 @@ _FIELD_NAMES: dict[str, tuple[str, ...]] = {
 _KV_NAMES = ("num_key_value_heads", "multi_query_group_num", "num_kv_heads", "n_kv_heads")
 _CTX_NAMES = ("max_position_embeddings", "seq_length", "model_max_length", "max_sequence_length", "n_positions")
 _LLAMA_LIKE = {"llama", "mistral", "qwen2", "qwen3", "qwen3_moe", "gemma", "gemma2", "gemma3_text", "internlm2",
-               "yi", "deepseek", "olmo", "olmo2", "granite", "cohere", "stablelm", "smollm3"}
+               "yi", "deepseek", "olmo", "olmo2", "granite", "cohere", "stablelm", "smollm3", "glm4_moe",
+               "qwen3_5_text", "qwen3_5_moe_text"}
+# Mixture-of-experts layouts modelled exactly (others are estimated with Qwen3-MoE's, with a note).
+_MOE_MODELLED = {"qwen3_moe", "glm4_moe", "qwen3_5_moe_text"}
 
 
 # The largest value of each field a real decoder has, times a margin (Llama-3.1-405B: 126 layers,
@@ -156,13 +160,9 @@ def spec_from_config(config: dict[str, Any], model_id: str, source: str) -> Mode
         ctx = 4096
     if model_type not in _LLAMA_LIKE | {"chatglm", "baichuan", "phi3", "glm", "glm4"}:
         notes.append(f"model_type '{model_type}' is not modelled exactly; estimated as a Llama-style decoder")
-    layer_types = config.get("layer_types")
-    if isinstance(layer_types, list) and "linear_attention" in layer_types:
-        linear = sum(1 for kind in layer_types if kind == "linear_attention")
-        notes.append(f"{linear} of {len(layer_types)} layers use linear attention (Qwen3.5 / Qwen3-Next's Gated "
-                     "DeltaNet), which tunewiz does not model: estimated as if every layer used full attention")
+    hybrid = _hybrid_fields(config, model_type, values["num_hidden_layers"], notes)
     moe = _moe_fields(config, values["hidden_size"])
-    if moe and model_type != "qwen3_moe":
+    if moe and model_type not in _MOE_MODELLED:
         notes.append(f"mixture-of-experts model_type '{model_type}' is estimated with Qwen3-MoE's layout "
                      "(router + stacked experts in every block)")
     return ModelSpec(
@@ -174,7 +174,38 @@ def spec_from_config(config: dict[str, Any], model_id: str, source: str) -> Mode
         max_position_embeddings=int(ctx), model_type=model_type,
         head_dim=int(head_dim) if isinstance(head_dim, int) and head_dim > 0 else None,
         attention_bias=bool(config.get("attention_bias") or config.get("add_qkv_bias") or model_type == "qwen2"),
-        trust_remote_code=bool(config.get("auto_map")), source=source, notes=tuple(notes), **moe)
+        trust_remote_code=bool(config.get("auto_map")), source=source, notes=tuple(notes), **moe, **hybrid)
+
+
+_LINEAR_FIELDS = ("linear_num_key_heads", "linear_num_value_heads", "linear_key_head_dim", "linear_value_head_dim",
+                  "linear_conv_kernel_dim")
+
+
+def _hybrid_fields(config: dict[str, Any], model_type: str, layers: int, notes: list[str]) -> dict[str, Any]:
+    """Qwen3.5's hybrid attention as ModelSpec fields: every Nth block full attention, the rest Gated DeltaNet
+    ({} for a model whose blocks all use full attention). Notes what is only approximated."""
+    out: dict[str, Any] = {}
+    if model_type.startswith("qwen3_5") and config.get("attn_output_gate", True):
+        out["attn_output_gate"] = True
+    layer_types = config.get("layer_types")
+    kinds = layer_types if isinstance(layer_types, list) else []
+    if "linear_attention" not in kinds and not _is_int(config.get("full_attention_interval")):
+        return out
+    linear = sum(1 for kind in kinds if kind == "linear_attention")
+    interval = config.get("full_attention_interval")
+    if not _is_int(interval) or interval < 1:
+        full = [i for i, kind in enumerate(kinds) if kind == "full_attention"]
+        interval = full[0] + 1 if full else 0
+    regular = interval > 0 and (not kinds or kinds == ["full_attention" if (i + 1) % interval == 0
+                                                       else "linear_attention" for i in range(len(kinds))])
+    geometry = {name: config.get(name) for name in _LINEAR_FIELDS}
+    known = all(_is_int(v) and 0 < v <= 65536 for v in geometry.values())
+    if not (regular and known and len(kinds) in (0, layers) and model_type.startswith("qwen3_5")):
+        notes.append(f"{linear or 'some'} of {layers} layers use linear attention (Gated DeltaNet) in a layout "
+                     f"tunewiz does not model for model_type '{model_type}': estimated as if every layer used full "
+                     "attention")
+        return out
+    return {**out, "full_attention_interval": interval, **geometry}
 
 
 def _moe_fields(config: dict[str, Any], hidden: int) -> dict[str, Any]:
@@ -186,12 +217,17 @@ def _moe_fields(config: dict[str, Any], hidden: int) -> dict[str, Any]:
     top_k = config.get("num_experts_per_tok")
     width = config.get("moe_intermediate_size") or config.get("intermediate_size")
     shared = config.get("shared_expert_intermediate_size") or 0
+    n_shared = config.get("n_shared_experts")
+    if not shared and _is_int(n_shared) and 0 < n_shared <= 64 and _is_int(width):
+        shared = n_shared * width          # GLM-4.5 / DeepSeek: n_shared_experts experts of moe_intermediate_size
+    first_dense = config.get("first_k_dense_replace")
     if not (_is_int(top_k) and 0 < top_k <= experts <= 4096 and _is_int(width) and 0 < width <= 1_048_576):
         raise ModelConfigError("config.json describes a mixture of experts but its num_experts_per_tok / "
                                "moe_intermediate_size are missing or out of range; check the file")
     return {"num_experts": experts, "num_experts_per_tok": top_k, "moe_intermediate_size": width,
             "shared_expert_intermediate_size": shared if _is_int(shared) and shared > 0 else 0,
-            "norm_topk_prob": bool(config.get("norm_topk_prob"))}
+            "norm_topk_prob": bool(config.get("norm_topk_prob")),
+            "first_k_dense_replace": first_dense if _is_int(first_dense) and first_dense > 0 else 0}
 
 
 def _is_int(value: Any) -> bool:

@@ -6,8 +6,10 @@ transformers' own models built on the `meta` device (tests/test_catalog.py). eng
 one entry point: it indexes these tables and re-exports what callers use.
 
 Two generations side by side: the guide's (Qwen2.5, GLM-4-9B-Chat, Baichuan2, Llama 3/3.1/3.2,
-SmolLM2) and today's (Qwen3 dense and MoE, Gemma 3, Llama 3.3, GLM-4-0414). The advisor recommends
-today's by default and names the guide's as alternatives.
+SmolLM2) and today's (Qwen3 dense and MoE, Qwen3.5 with hybrid linear attention, Gemma 3, Llama 3.3,
+GLM-4-0414 9B and 32B, GLM-4.5-Air). The advisor recommends today's by default and names the guide's
+as alternatives. Where the hub could not be read, `config_source` names the public copies of the
+config.json the numbers were read from.
 """
 from __future__ import annotations
 
@@ -242,14 +244,105 @@ def today_models() -> list[ModelSpec]:
     models.append(_llama("meta-llama/Llama-3.3-70B-Instruct", ("llama-3.3-70b-instruct", "llama3.3-70b", "llama-3.3-70b"),
                          80, 8192, 28672, 64, 8, 128256, False, 131072, "Llama 3.3 Community License",
                          languages=LLAMA31_LANGS, instruct=True, family="llama3.3", checked=TODAY_CHECKED))
+    models += _glm4_0414()
+    models += _glm45_air()
+    models += _qwen35()
+    return models
+
+
+GLM4_0414_TEMPLATE = "glm4-0414 ([gMASK]<sop><|user|>)"
+
+
+def _glm4_0414() -> list[ModelSpec]:
     # THUDM/GLM-4-9B-0414 (also zai-org/GLM-4-9B-0414): transformers' native glm4 (no remote code),
     # q/k/v bias, partial rotary 0.5, post-attention and post-MLP norms, 32k context.
-    models.append(ModelSpec(
+    nine = ModelSpec(
         id="THUDM/GLM-4-9B-0414", num_hidden_layers=40, hidden_size=4096, intermediate_size=13696,
         num_attention_heads=32, num_key_value_heads=2, vocab_size=151552, tie_word_embeddings=False,
         max_position_embeddings=32768, model_type="glm4", head_dim=128, attention_bias=True,
         aliases=("glm-4-9b-0414", "glm4-9b-0414", "zai-org/glm-4-9b-0414", "glm4-0414"), family="glm4-0414",
-        instruct=True, license="MIT", languages=("zh", "en"),
-        chat_template="glm4-0414 ([gMASK]<sop><|user|>)", tools=True,
-        config_source=_src("THUDM/GLM-4-9B-0414", TODAY_CHECKED)))
-    return models
+        instruct=True, license="MIT", languages=("zh", "en"), chat_template=GLM4_0414_TEMPLATE, tools=True,
+        config_source=_src("THUDM/GLM-4-9B-0414", TODAY_CHECKED))
+    # THUDM/GLM-4-32B-0414 (zai-org/GLM-4-32B-0414): glm4, 61 layers, hidden 6144, intermediate 23040,
+    # 48 heads sharing 2 key/value heads of 128, vocab 151552, untied, 32k context; unlike the 9B no
+    # q/k/v bias. Read from MindSpeed-LLM's GLM-Z1-32B-0414 scripts (the same architecture: --num-layers 61
+    # --hidden-size 6144 --ffn-hidden-size 23040 --num-attention-heads 48 --num-query-groups 2
+    # --padded-vocab-size 151552, and no --add-qkv-bias where the 9B scripts pass it).
+    thirty_two = ModelSpec(
+        id="THUDM/GLM-4-32B-0414", num_hidden_layers=61, hidden_size=6144, intermediate_size=23040,
+        num_attention_heads=48, num_key_value_heads=2, vocab_size=151552, tie_word_embeddings=False,
+        max_position_embeddings=32768, model_type="glm4", head_dim=128, attention_bias=False,
+        aliases=("glm-4-32b-0414", "glm4-32b-0414", "zai-org/glm-4-32b-0414", "glm4-32b"), family="glm4-0414",
+        instruct=True, license="MIT", languages=("zh", "en"), chat_template=GLM4_0414_TEMPLATE, tools=True,
+        config_source=_src("THUDM/GLM-4-32B-0414", TODAY_CHECKED)
+        + "; numbers as in MindSpeed-LLM's examples/mcore/glm4 GLM-Z1-32B-0414 scripts")
+    return [nine, thirty_two]
+
+
+def _glm45_air() -> list[ModelSpec]:
+    # zai-org/GLM-4.5-Air/config.json: glm4_moe, 46 layers (the first dense: first_k_dense_replace 1,
+    # intermediate_size 10944), hidden 4096, 96 heads sharing 8 key/value heads of 128 (head_dim 128,
+    # not hidden / heads), q/k/v bias (attention_bias true), partial rotary 0.5, no q/k norm; 128 routed
+    # experts (n_routed_experts) of moe_intermediate_size 1408, 8 per token, 1 shared expert, sigmoid
+    # routing with norm_topk_prob; vocab 151552, untied, 128k context; one MTP layer transformers does
+    # not load. Read from a printout of its Glm4MoeConfig (ms-swift's hf-to-mcore log of
+    # ZhipuAI/GLM-4.5-Air) and matching transformers' Glm4MoeConfig defaults.
+    hub = "zai-org/GLM-4.5-Air"
+    return [ModelSpec(
+        id=hub, num_hidden_layers=46, hidden_size=4096, intermediate_size=10944, num_attention_heads=96,
+        num_key_value_heads=8, vocab_size=151552, tie_word_embeddings=False, max_position_embeddings=131072,
+        model_type="glm4_moe", head_dim=128, attention_bias=True, num_experts=128, num_experts_per_tok=8,
+        moe_intermediate_size=1408, shared_expert_intermediate_size=1408, norm_topk_prob=True,
+        first_k_dense_replace=1, aliases=("glm-4.5-air", "glm4.5-air", "glm45-air", "thudm/glm-4.5-air"),
+        family="glm4.5", instruct=True, license="MIT", languages=("zh", "en"),
+        chat_template="glm4.5 ([gMASK]<sop><|user|>; <think> blocks, enable_thinking)", reasoning=True, tools=True,
+        config_source=_src(hub, TODAY_CHECKED) + "; numbers as printed from its Glm4MoeConfig by ms-swift",
+        notes=("Mixture of experts: all 128 experts' weights are resident (about 110B parameters in memory); "
+               "each token uses 8 of them plus the shared expert.",
+               "Its multi-token-prediction layer is not loaded by transformers and not trained."))]
+
+
+QWEN35_TEMPLATE = "qwen3.5 (ChatML; thinks by default, enable_thinking)"
+QWEN35_NOTES = ("Hybrid attention: 3 of every 4 blocks use Gated DeltaNet linear attention (memory linear in the "
+                "length); train on a GPU with flash-linear-attention and causal-conv1d installed, or transformers "
+                "falls back to a slow PyTorch path.",
+                "A multimodal checkpoint: tunewiz loads and trains its text model (the vision tower is not loaded).")
+
+
+def _qwen35() -> list[ModelSpec]:
+    # Qwen/Qwen3.5-27B/config.json, text_config: qwen3_5_text, 64 layers with full_attention_interval 4
+    # (layer_types: 3 linear_attention then 1 full_attention), hidden 5120, intermediate 17408, 24 heads
+    # sharing 4 key/value heads of head_dim 256, attn_output_gate true, partial rotary 0.25; Gated
+    # DeltaNet with 16 key heads and 48 value heads of 128, conv kernel 4; vocab 248320, untied,
+    # 262144 context. Read from a copy of the config in a public test that builds Qwen3_5Config with
+    # every field of the released one.
+    dense = ModelSpec(
+        id="Qwen/Qwen3.5-27B", num_hidden_layers=64, hidden_size=5120, intermediate_size=17408,
+        num_attention_heads=24, num_key_value_heads=4, vocab_size=248320, tie_word_embeddings=False,
+        max_position_embeddings=262144, model_type="qwen3_5_text", head_dim=256, attn_output_gate=True,
+        full_attention_interval=4, linear_num_key_heads=16, linear_num_value_heads=48, linear_key_head_dim=128,
+        linear_value_head_dim=128, linear_conv_kernel_dim=4,
+        aliases=("qwen3.5-27b", "qwen3_5-27b", "qwen3.5"), family="qwen3.5", instruct=True, license=QWEN_LICENSE,
+        languages=QWEN_LANGS, chat_template=QWEN35_TEMPLATE, reasoning=True, tools=True,
+        config_source=_src("Qwen/Qwen3.5-27B", TODAY_CHECKED) + "; numbers as in a public copy of its text_config",
+        notes=QWEN35_NOTES)
+    # Qwen/Qwen3.5-35B-A3B/config.json, text_config: qwen3_5_moe_text, 40 layers (full_attention_interval
+    # 4), hidden 2048, 16 heads sharing 2 key/value heads of 256, attn_output_gate; 256 experts of
+    # moe_intermediate_size 512, 8 per token, a gated shared expert of 512; Gated DeltaNet with 16 key
+    # and 32 value heads of 128; vocab 248320, untied, 262144 context. Read from public copies of its
+    # text_config (a config-parsing test, a comparison of Qwen3.5 / Qwen3.6-35B-A3B configs) and THUDM/slime's
+    # scripts/models/qwen3.5-35B-A3B.sh. (Qwen3.6-35B-A3B has the same architecture.)
+    moe = ModelSpec(
+        id="Qwen/Qwen3.5-35B-A3B", num_hidden_layers=40, hidden_size=2048, intermediate_size=512,
+        num_attention_heads=16, num_key_value_heads=2, vocab_size=248320, tie_word_embeddings=False,
+        max_position_embeddings=262144, model_type="qwen3_5_moe_text", head_dim=256, attn_output_gate=True,
+        full_attention_interval=4, linear_num_key_heads=16, linear_num_value_heads=32, linear_key_head_dim=128,
+        linear_value_head_dim=128, linear_conv_kernel_dim=4, num_experts=256, num_experts_per_tok=8,
+        moe_intermediate_size=512, shared_expert_intermediate_size=512, norm_topk_prob=True,
+        aliases=("qwen3.5-35b-a3b", "qwen3_5-35b-a3b"), family="qwen3.5-moe", instruct=True, license=QWEN_LICENSE,
+        languages=QWEN_LANGS, chat_template=QWEN35_TEMPLATE, reasoning=True, tools=True,
+        config_source=_src("Qwen/Qwen3.5-35B-A3B", TODAY_CHECKED) + "; numbers as in public copies of its "
+        "text_config and THUDM/slime scripts/models/qwen3.5-35B-A3B.sh",
+        notes=("Mixture of experts: all 256 experts' weights are resident; each token uses 8 of them plus the "
+               "shared expert.",) + QWEN35_NOTES)
+    return [dense, moe]

@@ -46,6 +46,13 @@ from typing import Any, Literal
 
 from engine.catalog import ModelSpec
 from engine.model_spec import NORMS_PER_BLOCK
+from engine.memory_blocks import (  # noqa: F401  (re-exported: the block-level pieces of the estimate)
+    DELTANET_CHUNK,
+    attn_out_is_new,
+    linear_attention_bytes_per_token,
+    merged_expert_bytes_per_layer,
+    moe_bytes_per_token_layer,
+)
 from engine.inputs import echo
 from engine.methods import ADAPTER_METHODS, DPO_TUNINGS, METHODS, WHOLE_MODEL_METHODS
 
@@ -197,12 +204,24 @@ def _check(spec: ModelSpec, method: str, seq_len: Any, batch: Any, lora_r: Any, 
 
 def activation_bytes_per_token_layer(spec: ModelSpec, method: str, targets: set[str], precision: str,
                                      lora_dropout: float, kbit_upcast: bool, lora_r: int = 16,
-                                     device: str = "cuda") -> float:
+                                     device: str = "cuda", block: str = "mean") -> float:
     """Bytes autograd keeps per token for one decoder block (no checkpointing, no seq^2 terms).
 
     Counted tensor by tensor from what each op saves for backward (checked on the CPU against
-    torch's saved-tensor hooks in tests/test_memory.py).
+    torch's saved-tensor hooks in tests/test_memory.py). For a model whose blocks differ (GLM-4.5's
+    dense first block, Qwen3.5's linear-attention blocks) `block="mean"` gives the average over its
+    blocks (times the layer count: all blocks) and `block="max"` the largest kind (the one block
+    recomputed under gradient checkpointing).
     """
+    sizes = [(n, _block_bytes(spec, attention, mlp, method, targets, precision, lora_dropout, kbit_upcast,
+                              lora_r, device)) for attention, mlp, n in spec.block_kinds()]
+    if block == "max":
+        return max(size for _, size in sizes)
+    return sum(n * size for n, size in sizes) / max(1, sum(n for n, _ in sizes))
+
+
+def _block_bytes(spec: ModelSpec, attention: str, mlp: str, method: str, targets: set[str], precision: str,
+                 lora_dropout: float, kbit_upcast: bool, lora_r: int, device: str) -> float:
     a = _bytes(precision)                      # compute dtype under autocast
     # After prepare_model_for_kbit_training the embeddings and norms are fp32, so the residual
     # stream is fp32; bitsandbytes casts each 4-bit linear's output back to its input's dtype, so
@@ -217,7 +236,7 @@ def activation_bytes_per_token_layer(spec: ModelSpec, method: str, targets: set[
     normed = 4 if spec.model_type.startswith("gemma") else a
     wide_norms, head_norms = NORMS_PER_BLOCK.get(spec.model_type, (0, 0))
     total += (2 + wide_norms) * (4 * h + 4 + (normed * h if trains_base else 0))
-    if head_norms:
+    if head_norms and attention == "full":
         # Qwen3 / Gemma 3 normalise q and k per head: the same fp32 copy + rsqrt per head, on q and k.
         qk = spec.q_dim + spec.kv_dim
         total += (4 * qk + 4 * (spec.num_attention_heads + spec.num_key_value_heads)
@@ -228,7 +247,7 @@ def activation_bytes_per_token_layer(spec: ModelSpec, method: str, targets: set[
     # CUDA's fused dropout keeps a 1-byte mask; the CPU kernel keeps a noise tensor in the input dtype.
     mask = 1 if device == "cuda" else lora_in
     groups: dict[str, list] = {}
-    for lin in spec.linears():
+    for lin in spec.block_linears(attention, mlp):
         if lin.experts or lin.group == "router":
             continue                           # an MoE block's router and experts: counted below
         groups.setdefault(lin.group, []).append(lin)
@@ -236,10 +255,11 @@ def activation_bytes_per_token_layer(spec: ModelSpec, method: str, targets: set[
         d_in = members[0].d_in
         if trains_base:
             # The weight gradient needs the input, once per group. o_proj's input is SDPA's output
-            # seen through a transpose (flash/efficient kernels write it in that layout): no copy.
-            total += 0 if group == "attn_out" else a * d_in
+            # seen through a transpose (flash/efficient kernels write it in that layout): no copy;
+            # a gated output (Qwen3.5) or a linear-attention block's gated norm makes a new tensor.
+            total += 0 if group == "attn_out" and not attn_out_is_new(spec, attention) else a * d_in
             continue
-        hit = [lin for lin in members if lin.name in targets]
+        hit = [lin for lin in members if lin.name in targets and lin.adaptable]
         if not hit:
             continue                           # frozen layers need only their weight for backward
         # lora_B keeps lora_A's output (r wide) for its weight gradient.
@@ -250,44 +270,23 @@ def activation_bytes_per_token_layer(spec: ModelSpec, method: str, targets: set[
             total += len(hit) * (mask + a) * d_in
         elif cast:
             total += len(hit) * a * d_in       # one bf16 cast per adapted layer
-        elif group != "attn_out":
+        elif group != "attn_out" or attn_out_is_new(spec, attention):
             total += lora_in * d_in            # lora_A keeps the very input tensor: shared by the group
         # (o_proj's uncast input is SDPA's output, which SDPA keeps anyway)
-    # SDPA keeps q, k, v, its output and the fp32 log-sum-exp. With a padding mask transformers
-    # repeats k/v to every head before SDPA (the GQA fast path needs mask=None), so k/v are full width.
-    kv = spec.q_dim if spec.num_key_value_heads < spec.num_attention_heads else spec.kv_dim
-    total += a * (2 * spec.q_dim + 2 * kv) + 4 * spec.num_attention_heads
-    if spec.is_moe:
+    if attention == "linear":
+        total += linear_attention_bytes_per_token(spec, a)
+    else:
+        # SDPA keeps q, k, v, its output and the fp32 log-sum-exp. With a padding mask transformers
+        # repeats k/v to every head before SDPA (the GQA fast path needs mask=None), so k/v are full width.
+        kv = spec.q_dim if spec.num_key_value_heads < spec.num_attention_heads else spec.kv_dim
+        total += a * (2 * spec.q_dim + 2 * kv) + 4 * spec.num_attention_heads
+        if spec.attn_output_gate:
+            total += 2 * a * spec.q_dim        # the gate's sigmoid and the attention output it multiplies
+    if mlp == "moe":
         return total + moe_bytes_per_token_layer(spec, targets, precision, s, trains_base)
     # MLP: gate output (kept by SiLU), SiLU output and up output (kept by the product): 3 x intermediate.
     total += 3 * s * inter
     return total
-
-
-def moe_bytes_per_token_layer(spec: ModelSpec, targets: set[str], precision: str, s: int, trains_base: bool) -> float:
-    """What an MoE block's router and experts keep per token for backward (transformers 5's expert
-    kernels, counted with autograd's saved-tensor hooks on the CPU in tests/test_memory.py).
-
-    The router's fp32 probabilities (4 bytes x experts) and its input when it trains; per selected
-    expert (top-k of them): the fused gate_up output (2 x moe_intermediate), the activation and the
-    product fed to down_proj (1 x each), the expert's output kept by the routing-weight product, the
-    token's hidden state gathered for the expert when the experts train, and the routing index/weight."""
-    a = _bytes(precision)
-    h, k = spec.hidden_size, spec.num_experts_per_tok
-    experts_train = trains_base or bool(targets & {lin.name for lin in spec.linears() if lin.experts})
-    router_trains = trains_base or "gate" in targets
-    total = 4 * spec.num_experts + 4 + (a * h if router_trains else 0)
-    total += k * (4 * s * spec.moe_intermediate_size + s * h + (a * h if experts_train else 0) + 14)
-    if spec.shared_expert_intermediate_size:
-        total += 3 * s * spec.shared_expert_intermediate_size + s * h
-    return total
-
-
-def merged_expert_bytes_per_layer(spec: ModelSpec, targets: set[str], expert_dtype_bytes: int) -> float:
-    """peft's LoRA on a stacked expert parameter: each forward folds the adapter into a merged copy of the
-    block's whole stack (W + B·A, in the weight's dtype), and the expert matmuls keep views of it for
-    backward. Zero when no expert stack is a LoRA target."""
-    return sum(lin.params for lin in spec.linears() if lin.experts and lin.name in targets) * expert_dtype_bytes
 
 
 def attention_bytes_per_layer(spec: ModelSpec, seq_len: int, batch: int, precision: str, padded: bool) -> float:
@@ -309,7 +308,9 @@ def _backward_working_bytes_per_token(spec: ModelSpec, precision: str, s: int) -
     # While one block runs backward, gradients of its widest tensors are alive at once: those of the
     # gate, up and SiLU outputs plus a couple of hidden-wide ones.
     a = _bytes(precision)
-    wide = spec.num_experts_per_tok * spec.moe_intermediate_size if spec.is_moe else spec.intermediate_size
+    mlps = {mlp for _, mlp, _ in spec.block_kinds()}
+    wide = max(spec.num_experts_per_tok * spec.moe_intermediate_size if "moe" in mlps else 0,
+               spec.intermediate_size if "dense" in mlps else 0)
     return 3 * s * wide + 4 * a * spec.hidden_size
 
 
@@ -362,7 +363,7 @@ def estimate(spec: ModelSpec, method: str, seq_len: int, batch: int, grad_checkp
     # -- weights --------------------------------------------------------------------------------
     largest_linear = max(lin.d_in * lin.d_out for lin in spec.linears() if lin.kind == "module")
     if method == "qlora":
-        quantised = layers * spec.quantisable_params_per_layer()
+        quantised = spec.quantisable_params()
         rest = n_params - quantised            # embeddings, lm_head, norms, biases (and MoE experts, routers)
         weights = quantised * NF4_BYTES_PER_PARAM + rest * (4 if kbit_upcast else w)
         # bitsandbytes dequantises each 4-bit weight to a bf16 copy for the matmul (forward and
@@ -394,15 +395,23 @@ def estimate(spec: ModelSpec, method: str, seq_len: int, batch: int, grad_checkp
     # -- activations ------------------------------------------------------------------------------
     per_token_layer = activation_bytes_per_token_layer(spec, method, targets, precision, lora_dropout,
                                                        kbit_upcast, lora_r, device)
+    recomputed_layer = activation_bytes_per_token_layer(spec, method, targets, precision, lora_dropout,
+                                                        kbit_upcast, lora_r, device, block="max")
     fp32_stream = method == "qlora" and kbit_upcast or precision == "fp32"
     s = 4 if fp32_stream else a
     per_layer_seq2 = attention_bytes_per_layer(spec, seq_len, batch, precision, padded)
+    # Only softmax-attention blocks keep a seq^2 mask copy; linear-attention blocks scale with seq alone.
+    full_layers = sum(n for attention, _, n in spec.block_kinds() if attention == "full")
+    if spec.is_hybrid:
+        notes.append(f"hybrid attention: {layers - full_layers} of {layers} blocks use Gated DeltaNet linear "
+                     "attention (memory linear in the length, no KV cache); their activations are an estimate "
+                     "of flash-linear-attention's kernels, not measured")
     working = tokens * _backward_working_bytes_per_token(spec, precision, s)
     if grad_checkpointing:
         # Each block's input survives the forward; one block is recomputed (fully) during backward.
-        acts = layers * tokens * s * h + tokens * per_token_layer + per_layer_seq2 + working
+        acts = layers * tokens * s * h + tokens * recomputed_layer + per_layer_seq2 + working
     else:
-        acts = layers * (tokens * per_token_layer + per_layer_seq2) + working
+        acts = layers * tokens * per_token_layer + full_layers * per_layer_seq2 + working
     # The final norm's fp32 copy and the hidden states handed to the LM head; full SFT also keeps
     # the head's input for its weight gradient.
     acts += tokens * (4 * h + s * h + (a * h if not uses_lora else 0))
@@ -417,11 +426,12 @@ def estimate(spec: ModelSpec, method: str, seq_len: int, batch: int, grad_checkp
             notes.append("peft refuses lora_dropout > 0 on expert stacks (its ParamWrapper): set lora.dropout "
                          "to 0, or target the attention layers only")
         if merged:
-            acts += merged * (1 if grad_checkpointing else layers)
+            moe_layers = sum(n for _, mlp, n in spec.block_kinds() if mlp == "moe")
+            acts += merged * (1 if grad_checkpointing else moe_layers)
             notes.append(f"LoRA on the experts: peft merges each block's expert stack with its adapter on every "
                          f"forward ({merged / GIB:.2f} GB per block, kept for backward"
                          + (", one block at a time with gradient checkpointing)" if grad_checkpointing
-                            else f", all {layers} blocks without gradient checkpointing)"))
+                            else f", all {moe_layers} expert blocks without gradient checkpointing)"))
 
     # -- logits ----------------------------------------------------------------------------------
     if loss_impl == "full":
@@ -444,7 +454,8 @@ def estimate(spec: ModelSpec, method: str, seq_len: int, batch: int, grad_checkp
         optim /= world_size
         pageable /= world_size
         if sharding in ("zero3", "fsdp"):
-            block = sum(lin.d_in * lin.d_out for lin in spec.linears())
+            block = max(sum(lin.d_in * lin.d_out for lin in spec.block_linears(att, mlp))
+                        for att, mlp, _ in spec.block_kinds())
             gathered = max(2 * block, vocab * h) * (NF4_BYTES_PER_PARAM if method == "qlora" else w)
             weights = weights / world_size + gathered
             lora_bytes /= world_size

@@ -17,6 +17,21 @@ estimator models:
   r each); `Linear.experts` and `Linear.rank` carry that;
 * bitsandbytes quantises `nn.Linear` modules only: for QLoRA the experts stay 16-bit (and
   `prepare_model_for_kbit_training` upcasts them to fp32 like every other non-quantised weight).
+
+Not every block is alike. `block_kinds()` lists each kind of decoder block with how many there are:
+
+* GLM-4.5 (`glm4_moe`) keeps a dense MLP (`intermediate_size` wide) in its first
+  `first_k_dense_replace` blocks and experts in the rest; its always-on shared expert
+  (`shared_experts`, n_shared_experts x moe_intermediate wide) has no gate, unlike Qwen's
+  (`shared_expert` + `shared_expert_gate`). The router's `e_score_correction_bias` is a buffer, not a
+  parameter. Its multi-token-prediction layer (`num_nextn_predict_layers`) is not loaded by
+  transformers' `Glm4MoeForCausalLM`, so it is not counted.
+* Qwen3.5 (`qwen3_5_text`) is a hybrid: every `full_attention_interval`-th block has gated full
+  attention (q_proj also produces an output gate, twice as wide), the others Gated DeltaNet linear
+  attention (`in_proj_qkv`, `in_proj_z`, `in_proj_b`, `in_proj_a`, `out_proj` linears, plus a
+  depthwise causal conv1d over q/k/v, `dt_bias`, `A_log` and a gated norm per value head: parameters
+  that are not linear maps, listed by `extra_params()`). Its multi-token-prediction layer and, for the
+  text model transformers' `Qwen3_5ForCausalLM` builds, the vision tower are not loaded.
 """
 from __future__ import annotations
 
@@ -25,6 +40,8 @@ from typing import Any, Literal
 
 AttentionKind = Literal["sdpa", "eager"]
 LinearKind = Literal["module", "param"]
+BlockAttention = Literal["full", "linear"]     # softmax attention, or Gated DeltaNet linear attention
+BlockMlp = Literal["dense", "moe"]
 
 
 class ModelConfigError(ValueError):
@@ -42,6 +59,7 @@ class Linear:
     experts: int = 0   # 0: one matrix; N: a stack of N experts' matrices held as one 3-D parameter
     rank: int = 1      # multiple of LoRA's r peft gives it (2 for a fused gate_up expert stack)
     kind: LinearKind = "module"   # "module": an nn.Linear (bitsandbytes quantises it); "param": a bare parameter
+    adaptable: bool = True        # peft can put LoRA on it (see PEFT_FUSED_MOE for the MoE exceptions)
 
     @property
     def params(self) -> int:
@@ -49,13 +67,25 @@ class Linear:
 
     def lora_params(self, r: int) -> int:
         """peft's A (rank x d_in) and B (d_out x rank) per matrix; an expert stack gets rank per expert."""
-        return r * self.rank * max(1, self.experts) * (self.d_in + self.d_out)
+        return r * self.rank * max(1, self.experts) * (self.d_in + self.d_out) if self.adaptable else 0
 
 
 # Norm weights per decoder block beyond the two hidden-wide RMSNorms every family has, by model_type:
 # (extra hidden-wide norms, head-wide norms). Qwen3 and Gemma 3 normalise q and k per head; Gemma 3 and
 # GLM-4-0414 ("glm4") add a norm after attention and after the MLP.
-NORMS_PER_BLOCK: dict[str, tuple[int, int]] = {"qwen3": (0, 2), "qwen3_moe": (0, 2), "gemma3_text": (2, 2), "glm4": (2, 0)}
+# Qwen3.5 normalises q and k per head in its full-attention blocks only (the linear-attention blocks'
+# gated norm is counted by ModelSpec.extra_params).
+NORMS_PER_BLOCK: dict[str, tuple[int, int]] = {"qwen3": (0, 2), "qwen3_moe": (0, 2), "gemma3_text": (2, 2), "glm4": (2, 0),
+                                               "qwen3_5_text": (0, 2), "qwen3_5_moe_text": (0, 2)}
+# model_types whose shared expert is Qwen's (`shared_expert` + a sigmoid `shared_expert_gate`); others
+# with a shared expert use GLM-4.5's ungated `shared_experts`.
+GATED_SHARED_EXPERT = ("qwen2_moe", "qwen3_next", "qwen3_5_moe_text")
+# MoE model_types whose v4 checkpoints transformers 5 converts with the qwen2_moe pattern: peft maps every
+# target named gate_proj / up_proj / down_proj to the stacked experts (gate_up_proj at rank 2r, down_proj)
+# and the router, so an nn.Linear of that name (GLM-4.5's dense first block, a shared expert) gets no
+# adapter. For other MoE model_types (Qwen3.5-MoE) peft's all-linear finds nn.Linear modules only: the
+# router and the expert stacks get none.
+PEFT_FUSED_MOE = ("qwen2_moe", "qwen3_moe", "glm4_moe", "qwen3_next")
 
 
 @dataclass(frozen=True)
@@ -92,6 +122,15 @@ class ModelSpec:
     shared_expert_intermediate_size: int = 0  # an always-on expert beside the routed ones (Qwen2-MoE style)
     norm_topk_prob: bool = False              # the top-k routing weights are renormalised to sum to 1
     # -- other architecture facts --
+    first_k_dense_replace: int = 0            # MoE: the first k blocks keep a dense MLP (GLM-4.5: 1)
+    # -- hybrid attention (Qwen3.5): every Nth block full attention, the others Gated DeltaNet --
+    full_attention_interval: int = 0          # 0: every block has full attention
+    attn_output_gate: bool = False            # q_proj also produces a gate for the attention output (2 x wide)
+    linear_num_key_heads: int = 0
+    linear_num_value_heads: int = 0
+    linear_key_head_dim: int = 0
+    linear_value_head_dim: int = 0
+    linear_conv_kernel_dim: int = 0
     sliding_window: int | None = None         # local attention span of the sliding layers (Gemma 3)
     vision_params: int = 0                    # a multimodal checkpoint's vision tower + projector, loaded frozen
     # -- how it talks --
@@ -117,9 +156,42 @@ class ModelSpec:
     def kv_dim(self) -> int:
         return self.num_key_value_heads * self.head_size
 
+    @property
+    def is_hybrid(self) -> bool:
+        """Some blocks use linear attention (Qwen3.5's Gated DeltaNet) instead of softmax attention."""
+        return self.full_attention_interval > 0
+
+    @property
+    def linear_key_dim(self) -> int:
+        return self.linear_num_key_heads * self.linear_key_head_dim
+
+    @property
+    def linear_value_dim(self) -> int:
+        return self.linear_num_value_heads * self.linear_value_head_dim
+
+    def block_kinds(self) -> list[tuple[BlockAttention, BlockMlp, int]]:
+        """Each kind of decoder block, as (attention, mlp, how many blocks), in the order they first occur."""
+        counts: dict[tuple[BlockAttention, BlockMlp], int] = {}
+        for i in range(self.num_hidden_layers):
+            attention: BlockAttention = ("full" if not self.is_hybrid or (i + 1) % self.full_attention_interval == 0
+                                         else "linear")
+            mlp: BlockMlp = "moe" if self.is_moe and i >= self.first_k_dense_replace else "dense"
+            counts[(attention, mlp)] = counts.get((attention, mlp), 0) + 1
+        return [(attention, mlp, n) for (attention, mlp), n in counts.items()]
+
     def linears(self) -> list[Linear]:
-        """The linear maps of one decoder block, with the names each architecture gives them."""
+        """Every linear map a decoder block of this model can have, each name once (the names LoRA
+        targets; for a model whose blocks differ, the union of its kinds of block)."""
+        seen: dict[str, Linear] = {}
+        for attention, mlp, _ in self.block_kinds():
+            for lin in self.block_linears(attention, mlp):
+                seen.setdefault(lin.name, lin)
+        return list(seen.values())
+
+    def block_linears(self, attention: BlockAttention = "full", mlp: BlockMlp | None = None) -> list[Linear]:
+        """The linear maps of one kind of decoder block, with the names each architecture gives them."""
         h, i, q, kv = self.hidden_size, self.intermediate_size, self.q_dim, self.kv_dim
+        mlp = mlp or ("moe" if self.is_moe else "dense")
         if self.model_type == "chatglm":
             # GLM4 fuses q, k and v into one projection and gate+up into dense_h_to_4h (2 x ffn wide).
             return [Linear("query_key_value", h, q + 2 * kv, self.attention_bias, "attn_in"),
@@ -146,33 +218,61 @@ class ModelSpec:
                     Linear("o_proj", q, h, False, "attn_out"),
                     Linear("gate_up_proj", h, 2 * i, False, "mlp_in"),
                     Linear("down_proj", i, h, False, "mlp_out")]
-        attention = [Linear("q_proj", h, q, self.attention_bias, "attn_in"),
+        if attention == "linear":
+            # Gated DeltaNet: q/k/v in one projection (read by the conv1d), the output gate z, and the
+            # per-value-head beta (b) and decay (a) inputs.
+            kd, vd, nv = self.linear_key_dim, self.linear_value_dim, self.linear_num_value_heads
+            mixer = [Linear("in_proj_qkv", h, 2 * kd + vd, False, "attn_in"),
+                     Linear("in_proj_z", h, vd, False, "attn_in"),
+                     Linear("in_proj_b", h, nv, False, "attn_in"),
+                     Linear("in_proj_a", h, nv, False, "attn_in"),
+                     Linear("out_proj", vd, h, False, "attn_out")]
+        else:
+            # Llama layout (Llama, Qwen2/3, Mistral, Gemma 3, GLM-4.5, SmolLM2 and most other decoders);
+            # a gated attention output doubles q_proj (query and gate side by side).
+            q_out = 2 * q if self.attn_output_gate else q
+            mixer = [Linear("q_proj", h, q_out, self.attention_bias, "attn_in"),
                      Linear("k_proj", h, kv, self.attention_bias, "attn_in"),
                      Linear("v_proj", h, kv, self.attention_bias, "attn_in"),
                      Linear("o_proj", q, h, False, "attn_out")]
-        if self.is_moe:
+        fused = self.is_moe and self.model_type in PEFT_FUSED_MOE     # peft: gate/up/down_proj mean the experts
+        if mlp == "moe":
             n, mi, si = self.num_experts, self.moe_intermediate_size, self.shared_expert_intermediate_size
-            moe = [Linear("gate", h, n, False, "router", kind="param"),
-                   Linear("gate_up_proj", h, 2 * mi, False, "mlp_in", experts=n, rank=2, kind="param"),
-                   Linear("down_proj", mi, h, False, "mlp_out", experts=n, kind="param")]
-            if si:
-                moe += [Linear("shared_expert.gate_proj", h, si, False, "shared_in"),
-                        Linear("shared_expert.up_proj", h, si, False, "shared_in"),
-                        Linear("shared_expert.down_proj", si, h, False, "shared_out"),
+            moe = [Linear("gate", h, n, False, "router", kind="param", adaptable=fused),
+                   Linear("gate_up_proj", h, 2 * mi, False, "mlp_in", experts=n, rank=2, kind="param", adaptable=fused),
+                   Linear("down_proj", mi, h, False, "mlp_out", experts=n, kind="param", adaptable=fused)]
+            if si and self.model_type in GATED_SHARED_EXPERT:
+                moe += [Linear("shared_expert.gate_proj", h, si, False, "shared_in", adaptable=not fused),
+                        Linear("shared_expert.up_proj", h, si, False, "shared_in", adaptable=not fused),
+                        Linear("shared_expert.down_proj", si, h, False, "shared_out", adaptable=not fused),
                         Linear("shared_expert_gate", h, 1, False, "shared_in")]
-            return attention + moe
-        # Llama layout: Llama, Qwen2/3, Mistral, Gemma 3, SmolLM2 and most other decoders.
-        return attention + [Linear("gate_proj", h, i, False, "mlp_in"),
-                            Linear("up_proj", h, i, False, "mlp_in"),
-                            Linear("down_proj", i, h, False, "mlp_out")]
+            elif si:
+                moe += [Linear("shared_experts.gate_proj", h, si, False, "shared_in", adaptable=not fused),
+                        Linear("shared_experts.up_proj", h, si, False, "shared_in", adaptable=not fused),
+                        Linear("shared_experts.down_proj", si, h, False, "shared_out", adaptable=not fused)]
+            return mixer + moe
+        # (in an MoE model's dense blocks the MLP is named mlp.*: distinct from the expert stacks' names)
+        prefix = "mlp." if self.is_moe else ""
+        return mixer + [Linear(prefix + "gate_proj", h, i, False, "mlp_in", adaptable=not fused),
+                        Linear(prefix + "up_proj", h, i, False, "mlp_in", adaptable=not fused),
+                        Linear(prefix + "down_proj", i, h, False, "mlp_out", adaptable=not fused)]
+
+    def extra_params(self, attention: BlockAttention) -> int:
+        """Parameters of one block that are neither linear maps nor the hidden-wide norms: a Gated DeltaNet
+        block's depthwise conv1d over q/k/v, its dt_bias and A_log per value head and its gated norm."""
+        if attention != "linear":
+            return 0
+        conv = (2 * self.linear_key_dim + self.linear_value_dim) * self.linear_conv_kernel_dim
+        return conv + 2 * self.linear_num_value_heads + self.linear_value_head_dim
 
     @property
     def default_lora_targets(self) -> tuple[str, ...]:
-        """Every linear map of the block: what peft's "all-linear" picks (the lm_head is excluded; for
-        an MoE model the router and every expert's projections, through peft's target_parameters)."""
+        """Every linear map of the block peft's "all-linear" adapts (the lm_head is excluded; for an MoE
+        model see PEFT_FUSED_MOE: the router and every expert's projections through target_parameters, or
+        none of them)."""
         if self.lora_targets_override is not None:
             return self.lora_targets_override
-        return tuple(lin.name for lin in self.linears())
+        return tuple(lin.name for lin in self.linears() if lin.adaptable)
 
     # -- parameter counts (exact for the modelled architectures) --------------------------------
     def embedding_params(self) -> int:
@@ -181,31 +281,41 @@ class ModelSpec:
     def head_params(self) -> int:
         return 0 if self.tie_word_embeddings else self.vocab_size * self.hidden_size
 
-    def linear_params_per_layer(self) -> int:
-        return sum(lin.params for lin in self.linears())
+    def linear_params(self) -> int:
+        """Every block's linear maps (biases included), summed over the kinds of block."""
+        return sum(n * sum(lin.params for lin in self.block_linears(att, mlp)) for att, mlp, n in self.block_kinds())
 
-    def quantisable_params_per_layer(self) -> int:
-        """The weights of one block bitsandbytes turns into NF4: its nn.Linear modules only."""
-        return sum(lin.d_in * lin.d_out * max(1, lin.experts) for lin in self.linears() if lin.kind == "module")
+    def quantisable_params(self) -> int:
+        """The weights bitsandbytes turns into NF4: every block's nn.Linear modules."""
+        return sum(n * sum(lin.d_in * lin.d_out * max(1, lin.experts) for lin in self.block_linears(att, mlp)
+                           if lin.kind == "module") for att, mlp, n in self.block_kinds())
+
+    def expert_params(self) -> int:
+        """All blocks' stacked expert weights (0 for a dense model)."""
+        return sum(n * sum(lin.params for lin in self.block_linears(att, mlp) if lin.experts)
+                   for att, mlp, n in self.block_kinds())
 
     def active_params(self) -> int:
         """Parameters one token passes through: an MoE block's top-k experts instead of all of them."""
         if not self.is_moe:
             return self.param_count()
-        idle = self.num_experts - self.num_experts_per_tok
-        per_layer = sum(lin.d_in * lin.d_out * idle for lin in self.linears() if lin.experts)
-        return self.param_count() - self.num_hidden_layers * per_layer
+        idle = self.expert_params() * (self.num_experts - self.num_experts_per_tok) // self.num_experts
+        return self.param_count() - idle
 
     def norm_params(self) -> int:
-        # Two RMSNorms per block plus the final one; Qwen3 and Gemma 3 add per-head q/k norms,
-        # Gemma 3 and GLM-4-0414 two more hidden-wide norms.
+        # Two RMSNorms per block plus the final one; Qwen3 and Gemma 3 add per-head q/k norms (Qwen3.5 in
+        # its full-attention blocks), Gemma 3 and GLM-4-0414 two more hidden-wide norms.
         wide, per_head = NORMS_PER_BLOCK.get(self.model_type, (0, 0))
-        return self.num_hidden_layers * ((2 + wide) * self.hidden_size + per_head * self.head_size) + self.hidden_size
+        total = self.hidden_size
+        for attention, _, n in self.block_kinds():
+            total += n * ((2 + wide) * self.hidden_size + (per_head * self.head_size if attention == "full" else 0))
+        return total
 
     def param_count(self) -> int:
         """Total parameters, counting tied embeddings once (as `model.parameters()` does)."""
+        extra = sum(n * self.extra_params(att) for att, _, n in self.block_kinds())
         return (self.embedding_params() + self.head_params() + self.norm_params() + self.vision_params
-                + self.num_hidden_layers * self.linear_params_per_layer())
+                + self.linear_params() + extra)
 
     @property
     def params(self) -> float:
@@ -223,8 +333,8 @@ class ModelSpec:
     def lora_params(self, r: int, targets: list[str] | tuple[str, ...] | str | None = None) -> int:
         """Trainable LoRA parameters: r x (in + out) for every targeted matrix of every block."""
         names = self.resolve_lora_targets(targets)
-        per_layer = sum(lin.lora_params(r) for lin in self.linears() if lin.name in names)
-        return per_layer * self.num_hidden_layers
+        return sum(n * sum(lin.lora_params(r) for lin in self.block_linears(att, mlp) if lin.name in names)
+                   for att, mlp, n in self.block_kinds())
 
     def resolve_lora_targets(self, targets: list[str] | tuple[str, ...] | str | None) -> set[str]:
         if targets is None or targets == "all-linear":
