@@ -58,8 +58,11 @@ async def app_output(ws: aiohttp.ClientWebSocketResponse, needle: str, timeout: 
     """What the app sent over the websocket (terminal bytes, decoded) until `needle` shows up."""
     seen = b""
     deadline = time.monotonic() + timeout
-    while needle.encode() not in seen:
-        message = await asyncio.wait_for(ws.receive(), max(0.1, deadline - time.monotonic()))
+    while needle.encode() not in seen and time.monotonic() < deadline:
+        try:
+            message = await asyncio.wait_for(ws.receive(), max(0.1, deadline - time.monotonic()))
+        except asyncio.TimeoutError:
+            break
         if message.type == aiohttp.WSMsgType.BINARY:
             seen += message.data
         elif message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR):
