@@ -145,3 +145,36 @@ async def test_the_eta_shows_after_the_first_step(runs_dir):
         await until(pilot, lambda: "1/101" in str(screen.query_one("#mon-progress").render()), what="step 1")
         progress = str(screen.query_one("#mon-progress").render())
     assert "ETA 6:" in progress, progress  # 6:3x, counting down
+
+
+# -- the monitor's log: library warnings counted, the user's lines shown ----------------------------
+LIBRARY = "/venv/lib/python3.11/site-packages/transformers"
+TRAIN_LOG = [
+    "[info] loading libraries (model demo, method lora)",
+    f"{LIBRARY}/modeling_utils.py:3312: FutureWarning: `is_gradient_checkpointing` is deprecated and will be "
+    "removed in v6. Use `is_activation_checkpointing` instead.",
+    "  warnings.warn(",
+    "[warning] 3 of 64 training examples (4.7%) are longer than max_length=64 and were truncated",
+    f"{LIBRARY}/training_args.py:1541: FutureWarning: `gradient_checkpointing` is deprecated and will be removed in v6.",
+    '  warnings.warn(f"`{old}` is deprecated and will be removed in v6.", FutureWarning)',
+    "/home/me/prepare.py:7: UserWarning: my own warning",
+    "[info] paths in use: LM head loss: tunewiz's CPU head",
+]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+async def test_library_warnings_collapse_into_one_line_and_the_users_lines_show(runs_dir, lang):
+    from tui.i18n import t
+    run = SyntheticRun(runs_dir, "noisy")
+    run.start(total_steps=10)
+    run.train_log(*TRAIN_LOG)
+    app = monitor_app(run.dir, lang=lang)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await until(pilot, lambda: type(app.screen).__name__ == "MonitorScreen", what="monitor")
+        log = app.screen.query_one("#mon-log")
+        await until(pilot, lambda: "paths in use" in log.render().plain, what="the log")
+        shown = log.render().plain.splitlines()
+    assert shown[0] == t("monitor.log.library_warnings", count=2)
+    assert ("library warnings" if lang == "en" else "条库警告") in shown[0]
+    assert shown[1:] == [TRAIN_LOG[0], TRAIN_LOG[3], TRAIN_LOG[6], TRAIN_LOG[7]]
+    assert "FutureWarning" in (run.dir / "train.log").read_text()  # the file keeps them
