@@ -86,7 +86,6 @@ class Browser:
         self.ws: aiohttp.ClientWebSocketResponse | None = None
         self.ids = itertools.count(1)
         self.pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
-        self.events: list[dict[str, Any]] = []
         self.reader: asyncio.Task[None] | None = None
 
     async def __aenter__(self) -> Browser:
@@ -137,9 +136,7 @@ class Browser:
             data = json.loads(message.data)
             future = self.pending.pop(data.get("id", -1), None)
             if future is not None and not future.done():
-                future.set_result(data)
-            elif "method" in data:
-                self.events.append(data)
+                future.set_result(data)  # a reply; events (no id) are not needed here
 
     async def send(self, method: str, params: dict[str, Any] | None = None, session: str | None = None,
                    timeout: float = 30.0) -> dict[str, Any]:

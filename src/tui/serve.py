@@ -48,6 +48,7 @@ REFUSED_BAD_TOKEN = "403 Forbidden: wrong token: open the URL tunewiz serve prin
 REFUSED_ORIGIN = "403 Forbidden: a websocket opened from another site ({origin}); open tunewiz from its own URL.\n"
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Middleware = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
 
 
 class ServeError(Exception):
@@ -78,7 +79,7 @@ def _same(a: str, b: str) -> bool:
     return secrets.compare_digest(a.encode("utf-8", "surrogateescape"), b.encode("utf-8", "surrogateescape"))
 
 
-def token_middleware(token: str, cookie_name: Callable[[], str]) -> Any:
+def token_middleware(token: str, cookie_name: Callable[[], str]) -> Middleware:
     """aiohttp middleware: the token in ?token= (then a cookie) or HTTP 403 with a one-line reason.
 
     `cookie_name()` is asked per request: the port it names is known only once the server is bound."""
