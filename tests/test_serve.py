@@ -102,6 +102,9 @@ async def test_every_request_needs_the_token_and_the_app_runs_with_the_given_lan
             async with browser.get(served.base + "/") as reload:  # the cookie carries the token
                 page = await reload.text()
                 assert reload.status == 200 and f'data-session-websocket-url="ws://127.0.0.1:{served.port}/ws"' in page
+            # Through `ssh -L 9000:127.0.0.1:PORT` the browser says Host 127.0.0.1:9000: the page's URLs follow it.
+            async with browser.get(served.base + "/", headers={"Host": "127.0.0.1:9000"}) as forwarded:
+                assert 'data-session-websocket-url="ws://127.0.0.1:9000/ws"' in await forwarded.text()
             async with browser.get(served.base + "/static/js/textual.js") as script:
                 assert script.status == 200
             with pytest.raises(aiohttp.WSServerHandshakeError) as cross_site:

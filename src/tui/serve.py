@@ -158,7 +158,9 @@ async def start(server: TokenServer) -> Started:
     server.initialize_logging()
     runner = web.AppRunner(server.make_app(), handle_signals=False, access_log=None)
     await runner.setup()
-    site = web.TCPSite(runner, server.host, server.port)
+    # "localhost" may name two addresses (IPv4 and IPv6), and with port 0 each would get its own port.
+    host = "127.0.0.1" if server.host.lower() in LOCAL_NAMES else server.host
+    site = web.TCPSite(runner, host, server.port)
     try:
         await site.start()
     except OSError as exc:
@@ -166,8 +168,8 @@ async def start(server: TokenServer) -> Started:
         raise ServeError(f"cannot listen on {server.host}:{server.port}: {exc.strerror or exc}. "
                          "Pick another port with --port N (--port 0 picks a free one).") from None
     port = server.bound_port = int(runner.addresses[0][1])
-    host = server.host if is_loopback(server.host) or not _wildcard(server.host) else _this_host()
-    shown = f"[{host}]" if ":" in host else host
+    name = _this_host() if _wildcard(server.host) else server.host  # 0.0.0.0 is no address to open
+    shown = f"[{name}]" if ":" in name else name
     return Started(port=port, url=f"http://{shown}:{port}/?{TOKEN_PARAM}={server.token}", runner=runner)
 
 
