@@ -178,3 +178,56 @@ async def test_library_warnings_collapse_into_one_line_and_the_users_lines_show(
     assert ("library warnings" if lang == "en" else "条库警告") in shown[0]
     assert shown[1:] == [TRAIN_LOG[0], TRAIN_LOG[3], TRAIN_LOG[6], TRAIN_LOG[7]]
     assert "FutureWarning" in (run.dir / "train.log").read_text()  # the file keeps them
+
+
+# -- the demo model's conversion, shown while the monitor waits for the first step --------------------
+def test_the_trainer_logs_each_part_of_the_demo_conversion_with_a_code(tmp_path, monkeypatch):
+    """resolve_model on 'demo' with an empty cache: each part of the conversion is a coded log event in
+    events.jsonl (the 30 s conversion itself is replaced by one that only reports its parts)."""
+    from engine import demo
+    from engine.events import read_events
+    from engine.train.config import parse_config
+    from engine.train.context import RunContext
+    from engine.train.trainer import resolve_model
+
+    monkeypatch.setenv("TUNEWIZ_HOME", str(tmp_path / "home"))
+    source = tmp_path / "pkg" / demo.GGUF_FILE
+    source.parent.mkdir()
+    source.write_bytes(b"GGUF")
+    monkeypatch.setattr(demo, "gguf_path", lambda: source)
+
+    def quick_conversion(source, out, say):  # the real one takes ~30 s (tests/test_demo.py runs it)
+        say("converting", "start")
+        for part in ("tokenizer", "weights", "safetensors"):
+            say(part, part)
+        out.mkdir(parents=True)
+        (out / "config.json").write_text("{}")
+    monkeypatch.setattr(demo, "_convert", quick_conversion)
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    resolved = resolve_model(RunContext(run_dir, parse_config({"model": "demo"})))
+    assert resolved == str(demo.demo_cache_dir())
+    logs = [e for e in read_events(run_dir / "events.jsonl") if e["type"] == "log"]
+    assert [(e["code"], e["params"]["part"]) for e in logs] == [
+        ("demo-convert", part) for part in ("start", "tokenizer", "weights", "safetensors", "ready")]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+async def test_the_monitor_says_which_part_of_the_demo_conversion_runs(runs_dir, lang):
+    from tui.i18n import t
+    run = SyntheticRun(runs_dir, "first-demo", model="demo", state="starting")
+    run.writer.write("log", level="info", message="converting the demo model", code="demo-convert",
+                     params={"part": "start", "seconds": 0.0})
+    app = monitor_app(run.dir, lang=lang)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: type(app.screen).__name__ == "MonitorScreen", what="monitor")
+        banner = app.screen.query_one("#mon-banner")
+        await until(pilot, lambda: t("monitor.phase.demo-convert.start") in str(banner.render()), what="start")
+        assert t("monitor.waiting") in str(banner.render())
+        run.writer.write("log", level="info", message="2/3 de-quantising the weights", code="demo-convert",
+                         params={"part": "weights", "seconds": 4.2})
+        await until(pilot, lambda: t("monitor.phase.demo-convert.weights") in str(banner.render()), what="weights")
+        assert ("2/3" in str(banner.render())) and (("de-quantising" if lang == "en" else "反量化") in str(banner.render()))
+        run.start(total_steps=10)
+        run.step(1)
+        await until(pilot, lambda: "2/3" not in str(banner.render()), what="the first step")

