@@ -28,6 +28,7 @@ from ..records import BOM, line_problem
 from ..stats import estimate_text
 from . import dupes, quality
 from .dupes import LOWER, WS_DELETE, DupStore, h64, rmtree
+from .fast_rows import simple_openai_row
 from .model import Finding, LintOptions, Tick
 from .quality import issues_at, scan_ids
 from .rows import KNOWN_TOP_KEYS, content_fields, openai_key_findings, order_findings
@@ -195,26 +196,34 @@ class Scan:
         if raw is not None and len(raw) > 2 * WRITE_DEPTH and raw.count(b"[") + raw.count(b"{") >= WRITE_DEPTH \
                 and self._unwritable(n, obj):
             return
-        ex, probs = parse_row(obj, self.fmt, self.src, n, columns=self.opts.columns, tags=self.opts.tags,
-                              file_format_detected=self.detected)
-        for p in probs:
-            self.problem(p)
-        rec_fmt = detect_record_format(obj)
-        if rec_fmt:
-            self.formats[rec_fmt] += 1
-        if ex is None:
-            return
-        self.examples += 1
-        if isinstance(obj, dict):
-            self._keys(n, obj)
-        fields = content_fields(obj, self.fmt, self.opts.columns, self.opts.tags)
+        # Tool-call rows and others of one simple shape: a fast reader builds the same Example and fields, and
+        # such a row has no key _keys reports, no v1 parts and no media (fast_rows.py).
+        simple = simple_openai_row(obj, self.src, n) if self.fmt == "openai" and type(obj) is dict else None
+        if simple is not None:
+            ex, fields = simple
+            self.formats["openai"] += 1
+            self.examples += 1
+        else:
+            ex, probs = parse_row(obj, self.fmt, self.src, n, columns=self.opts.columns, tags=self.opts.tags,
+                                  file_format_detected=self.detected)
+            for p in probs:
+                self.problem(p)
+            rec_fmt = detect_record_format(obj)
+            if rec_fmt:
+                self.formats[rec_fmt] += 1
+            if ex is None:
+                return
+            self.examples += 1
+            if isinstance(obj, dict):
+                self._keys(n, obj)
+            fields = content_fields(obj, self.fmt, self.opts.columns, self.opts.tags)
         blob = "\n".join(t for _, t in fields)
         if ex.messages is not None:
             self.turns[len(ex.messages)] += 1
             self._order(n, obj, ex)
             for code, fld, message in shape_findings(self.fmt, obj, ex, fields, self.opts.columns, self.opts.tags):
                 self.add(code, n, fld, message)
-            self._shapes(n, obj, ex)
+            self._shapes(n, obj, ex, simple is None)
             est = sum(estimate_text(m.content) + (estimate_text(m.reasoning) if m.reasoning else 0)
                       for m in ex.messages) + 4 * len(ex.messages) + 1
             calls = [c for m in ex.messages if m.tool_calls for c in m.tool_calls]
@@ -230,13 +239,14 @@ class Scan:
             est = estimate_text(ex.text or "") + 1
             roles = ("text",)
         self.tokens[int(est)] += 1
-        self._quality(n, blob, raw, obj, fields)
         b = blob.encode("utf-8", "surrogatepass")
+        self._quality(n, blob, raw, obj, fields, b)
         self._hashes(n, raw, obj, b, roles)
 
-    def _shapes(self, n: int, obj: Any, ex: Example) -> None:
-        """Counts the row's reasoning traces and media for the file-wide findings (and LLaMA-Factory v1 rows)."""
-        if self.fmt == "openai" and is_v1_row(obj):
+    def _shapes(self, n: int, obj: Any, ex: Example, maybe_v1: bool = True) -> None:
+        """Counts the row's reasoning traces and media for the file-wide findings (and LLaMA-Factory v1 rows;
+        maybe_v1 False: the row is known not to be one)."""
+        if maybe_v1 and self.fmt == "openai" and is_v1_row(obj):
             self.v1_rows += 1
         said = [m.reasoning for m in ex.messages or () if m.role == "assistant" and m.reasoning is not None]
         if any(said):
@@ -289,19 +299,16 @@ class Scan:
     def _quality(self, n: int, blob: str, raw: bytes | None, obj: Any,
                  fields: list[tuple[str | None, str]] | None = None, b: bytes | None = None) -> None:
         """The quality findings of a row: one scan of its fields' texts joined by newlines (without `fields`, a
-        fast-path row: blob is its contents joined, b that in UTF-8 when known), then the exact patterns where
+        fast-path row: blob is its contents joined), b that in UTF-8 when known, then the exact patterns where
         the scan points."""
-        if fields is not None:
-            texts = [t for _, t in fields]
-            b = "\n".join(texts).encode("utf-8", "surrogatepass")
-        elif b is None:
-            b = blob.encode("utf-8", "surrogatepass")
+        if b is None:
+            b = ("\n".join(t for _, t in fields) if fields is not None else blob).encode("utf-8", "surrogatepass")
         hits = scan_ids(b)
         if not hits:
             return
         if fields is None:
             fields = content_fields(obj, self.fmt, self.opts.columns, self.opts.tags)
-            texts = [t for _, t in fields]
+        texts = [t for _, t in fields]
         for k, code, message in issues_at(texts, hits):
             self.add(code, n, fields[k][0], message)
 
