@@ -28,6 +28,7 @@ from textual.worker import get_current_worker
 
 from engine import runs
 from engine.hardware import GpuSample, GpuSampler
+from engine.demo import CONVERSION_CODE, CONVERSION_PARTS
 from engine.monitoring import DELETED, RunWatcher, Snapshot
 from tui.formatting import format_duration, format_loss, format_rate
 from tui.i18n import t
@@ -362,6 +363,9 @@ class MonitorScreen(TunewizScreen):
             lines.append(t("monitor.banner.deleted", path=s.run_dir))
         elif s.state in ("starting", "running") and s.step_events == 0:
             lines.append(t("monitor.job.waiting") if s.backend != "local" else t("monitor.waiting"))
+            part = (s.latest_log_params or {}).get("part")
+            if s.latest_log_code == CONVERSION_CODE and part in CONVERSION_PARTS:  # the demo model, on first use
+                lines.append(t(f"monitor.phase.demo-convert.{part}"))
             severity = "info"
         if s.error and s.state != "crashed":
             lines.append(t("monitor.banner.error", error=s.error))
