@@ -308,13 +308,22 @@ def test_a_config_json_with_huge_or_absurd_numbers_names_the_field(tmp_path) -> 
 TINY_MOE = dict(num_experts=8, num_experts_per_tok=2, moe_intermediate_size=48, head_dim=16, norm_topk_prob=True)
 
 
-@pytest.mark.parametrize("method", ["full", "lora"])
-def test_moe_activation_model_matches_autograds_saved_tensors(method: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    # A tiny Qwen3-MoE: the router, the top-2 of 8 experts per token and, under LoRA (peft's all-linear
-    # reaches the expert stacks), the merged expert stack each block keeps for backward.
-    monkeypatch.setitem(globals(), "TINY", {**TINY, **TINY_MOE})
-    measured, batch, seq = _saved_bytes_per_layer("qwen3_moe", method, 0.0, "bf16")
-    _, config = _tiny("qwen3_moe", 2)
+# GLM-4.5's block: sigmoid routing over 8 experts, an ungated shared expert and q/k/v bias (every block
+# sparse here: first_k_dense_replace 0, so each measured block is an expert block).
+TINY_GLM45 = dict(n_routed_experts=8, n_shared_experts=1, num_experts_per_tok=2, moe_intermediate_size=48, head_dim=16,
+                  norm_topk_prob=True, first_k_dense_replace=0, attention_bias=True)
+
+
+@pytest.mark.parametrize("model_type, method", [("qwen3_moe", "full"), ("qwen3_moe", "lora"), ("glm4_moe", "full"),
+                                                ("glm4_moe", "lora")])
+def test_moe_activation_model_matches_autograds_saved_tensors(model_type: str, method: str,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    # A tiny Qwen3-MoE / GLM-4.5: the router, the top-2 of 8 experts per token (and GLM's shared expert)
+    # and, under LoRA (peft's all-linear reaches the expert stacks), the merged expert stack each block
+    # keeps for backward.
+    monkeypatch.setitem(globals(), "TINY", {**TINY, **(TINY_MOE if model_type == "qwen3_moe" else TINY_GLM45)})
+    measured, batch, seq = _saved_bytes_per_layer(model_type, method, 0.0, "bf16")
+    _, config = _tiny(model_type, 2)
     spec = spec_from_config(config.to_dict(), "tiny", "test")
     assert spec.is_moe and spec.num_experts_per_tok == 2
     targets = set(spec.default_lora_targets)
@@ -399,3 +408,56 @@ def test_dpo_from_an_sft_adapter_keeps_a_frozen_copy_of_that_adapter_only() -> N
 def test_dpo_tuning_must_be_known() -> None:
     with pytest.raises(EstimateError, match="dpo_tuning 'cpt' is not one of lora, qlora, full"):
         estimate(QWEN3_8B, "dpo", 512, 1, dpo_tuning="cpt")
+
+
+# -- today's newest layouts: GLM-4.5-Air (dense first block + experts), Qwen3.5 (hybrid linear attention) --------
+AIR = get_model("zai-org/GLM-4.5-Air")
+QWEN35 = get_model("Qwen/Qwen3.5-27B")
+
+
+def test_glm45_air_keeps_every_expert_resident_and_qlora_quantises_only_linear_modules() -> None:
+    lora = estimate(AIR, "lora", 1024, 1)
+    assert lora.breakdown["weights"] == pytest.approx(AIR.param_count() * 2 / GIB, rel=1e-3)   # ~199 GB in bf16
+    assert lora.fits is None and lora.total_gb > 190
+    qlora = estimate(AIR, "qlora", 1024, 1, kbit_upcast=False)
+    # NF4: attention, the dense first block's MLP and the shared experts; the stacked experts stay bf16
+    quantised = AIR.quantisable_params()
+    assert quantised == AIR.param_count() - AIR.expert_params() - AIR.num_hidden_layers * 0 - (
+        AIR.embedding_params() + AIR.head_params() + AIR.norm_params() + AIR.num_hidden_layers * (
+            (AIR.q_dim + 2 * AIR.kv_dim)) + 45 * 128 * 4096)   # minus q/k/v biases and the 45 routers
+    assert qlora.breakdown["weights"] > AIR.expert_params() * 2 / GIB
+    assert any("unquantised" in n for n in qlora.notes)
+    # peft's all-linear adapts the experts (rank 2r on gate_up), not the dense first block's MLP
+    assert lora.trainable_params == AIR.lora_params(16) == 45 * (16 * 128 * (2 * (4096 + 2816) + 1408 + 4096)
+                                                                + 16 * (4096 + 128)) + 46 * 16 * (
+        (4096 + 12288) + 2 * (4096 + 1024) + (12288 + 4096))
+
+
+def test_hybrid_linear_attention_blocks_have_no_square_term() -> None:
+    # Only Qwen3.5's 16 full-attention blocks keep a seq x seq copy of the padding mask; its 48 Gated
+    # DeltaNet blocks scale with the length alone, so padding costs a quarter of what an all-full-attention
+    # model of the same shape pays.
+    import dataclasses
+    all_full = dataclasses.replace(QWEN35, full_attention_interval=0)
+    def square(spec) -> float:
+        padded = estimate(spec, "lora", 4096, 1, grad_checkpointing=False)
+        packed = estimate(spec, "lora", 4096, 1, grad_checkpointing=False, padded=False)
+        return (padded.breakdown["activations"] - packed.breakdown["activations"]) * GIB - 4096 * 4096
+    assert square(QWEN35) == pytest.approx(16 * 4096 * 4096 * 2, rel=0.01)   # (breakdown rounds to 1 MB)
+    assert square(all_full) == pytest.approx(64 * 4096 * 4096 * 2, rel=0.01)
+    e = estimate(QWEN35, "lora", 4096, 1)
+    assert any("48 of 64 blocks use Gated DeltaNet" in n and "not measured" in n for n in e.notes)
+    # its LoRA reaches the linear-attention projections too
+    assert {"in_proj_qkv", "in_proj_z", "in_proj_b", "in_proj_a", "out_proj"} <= set(e.lora_targets)
+
+
+def test_hybrid_activations_follow_each_kind_of_block() -> None:
+    # The mean over blocks weighs 48 linear-attention and 16 full-attention blocks; with gradient
+    # checkpointing the one recomputed block is the larger kind.
+    from engine.memory import block_activation_bytes_per_token
+    args = ("lora", set(QWEN35.default_lora_targets), "bf16", 0.05, True, 16, "cuda")
+    linear = block_activation_bytes_per_token(QWEN35, "linear", "dense", *args)
+    full = block_activation_bytes_per_token(QWEN35, "full", "dense", *args)
+    assert linear != full
+    assert activation_bytes_per_token_layer(QWEN35, *args) == pytest.approx((48 * linear + 16 * full) / 64)
+    assert activation_bytes_per_token_layer(QWEN35, *args, block="max") == max(linear, full)

@@ -213,14 +213,14 @@ def activation_bytes_per_token_layer(spec: ModelSpec, method: str, targets: set[
     blocks (times the layer count: all blocks) and `block="max"` the largest kind (the one block
     recomputed under gradient checkpointing).
     """
-    sizes = [(n, _block_bytes(spec, attention, mlp, method, targets, precision, lora_dropout, kbit_upcast,
+    sizes = [(n, block_activation_bytes_per_token(spec, attention, mlp, method, targets, precision, lora_dropout, kbit_upcast,
                               lora_r, device)) for attention, mlp, n in spec.block_kinds()]
     if block == "max":
         return max(size for _, size in sizes)
     return sum(n * size for n, size in sizes) / max(1, sum(n for n, _ in sizes))
 
 
-def _block_bytes(spec: ModelSpec, attention: str, mlp: str, method: str, targets: set[str], precision: str,
+def block_activation_bytes_per_token(spec: ModelSpec, attention: str, mlp: str, method: str, targets: set[str], precision: str,
                  lora_dropout: float, kbit_upcast: bool, lora_r: int, device: str) -> float:
     a = _bytes(precision)                      # compute dtype under autocast
     # After prepare_model_for_kbit_training the embeddings and norms are fp32, so the residual
