@@ -57,8 +57,10 @@ def test_json_object_shape_and_exit_1_on_errors():
     assert set(d) == {"file", "format", "rows", "findings", "stats"}
     assert (d["format"], d["rows"]) == ("openai", 8)
     for f in d["findings"]:
-        assert set(f) == {"code", "severity", "line", "field", "message"}
+        assert set(f) == {"code", "severity", "line", "field", "message", "message_code", "params"}
         assert f["code"] in CODES and f["severity"] in ("error", "warning", "info") and f["message"]
+        # the English message plus its code and raw params, so another language can say it (issue 16)
+        assert f["message_code"].startswith(f"lint.{f['code']}") and isinstance(f["params"], dict)
     by = {(f["code"], f["line"]) for f in d["findings"]}
     assert {("system-not-first", 1), ("role-order", 2), ("role-order", 3), ("no-assistant", 4),
             ("not-ending-with-assistant", 5), ("unknown-role", 6), ("tool-order", 7), ("empty-answer", 8)} <= by

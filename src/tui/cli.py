@@ -35,6 +35,10 @@ def root(
     if ctx.invoked_subcommand is None:
         from tui.app import run_app
         run_app(lang=lang, runs_dir=runs_dir)
+        return
+    # The plain-text commands say the engine's coded messages (findings, config problems) in this language too.
+    from tui.i18n import detect_language, set_language
+    set_language(detect_language(lang)[0])
 
 
 # The command (or group) each module of COMMAND_MODULES registers, so that `tunewiz lint ...` imports only

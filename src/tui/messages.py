@@ -27,6 +27,14 @@ def message_text(code: str, params: Mapping[str, Any] | None = None, english: st
     itself, when no English was given."""
     from engine.messages import english as registry_english, format_template
     params = params or {}
+    if any(isinstance(v, Mapping) for v in params.values()):
+        # parts (engine.message_parts: "got a list"): each said in this language first
+        from engine.message_parts import resolve
+        from tui.message_parts import separator
+        try:
+            params = resolve(params, lambda c, p: message_text(c, p, None), separator)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return english or code
     if language() != "en" or not english:
         template = tables().get(language(), {}).get(code)
         if template is not None:

@@ -108,6 +108,31 @@ class Problem:
     # vocabulary. Readers only report rows they could not read, hence "error" by default.
     code: str | None = None
     severity: str = "error"
+    # The message as a coded engine message (engine/messages.py: `lint.<code>[.<variant>]` and its raw
+    # params), so the TUI can say it in the user's language; None where only the English exists.
+    message_code: str | None = None
+    params: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.message, str):   # an EngineMessage: keep its code and params beside the English
+            m = self.message
+            self.message, self.params, self.message_code = m.text, dict(m.params), m.code
+
+    @classmethod
+    def of(cls, source: str, line: int | None, field: str | None, msg: Any, code: str | None = None,
+           severity: str = "error") -> "Problem":
+        """A problem whose message is an EngineMessage (or plain English text)."""
+        if isinstance(msg, str):
+            return cls(source, line, field, msg, code=code, severity=severity)
+        return cls(source, line, field, msg.text, code=code, severity=severity, message_code=msg.code,
+                   params=msg.params)
+
+    def engine_message(self) -> Any:
+        """The message as an EngineMessage when it has a code, else the English text."""
+        if self.message_code is None:
+            return self.message
+        from engine.messages import EngineMessage
+        return EngineMessage(self.message_code, dict(self.params or {}), self.message)
 
     def __str__(self) -> str:
         where = f"{self.source}:{self.line}" if self.line else self.source

@@ -181,7 +181,7 @@ def fix_file(path: str | Path, report: LintReport, out: str | Path, to: str | No
 def rejected_line(n: int, rec: Any, reasons: list[tuple[str, str]]) -> bytes:
     """One line of a rejected file: the row's line, its reasons (code, message) and the row as read (or, for a
     row that could not be read, the reader's error); a row orjson cannot write is kept whole as ASCII JSON text."""
-    row: dict[str, Any] = {"line": n, "reasons": [{"code": c, "message": m} for c, m in reasons]}
+    row: dict[str, Any] = {"line": n, "reasons": [{"code": c, "message": str(m)} for c, m in reasons]}
     if isinstance(rec, Problem):
         row["error"] = str(rec)
     else:

@@ -30,8 +30,8 @@ from typing import Any, Iterator
 import orjson
 
 from .canonical import FORMATS, Example, Message, Problem
-from .parts import (THINK_OPEN, RowProblems, calls_from_text, json_text, media_columns, openai_calls, parse_tools,
-                    read_content, read_reasoning_field, read_weight, split_think, type_name)
+from .parts import (THINK_OPEN, RowProblems, calls_from_text, json_text, media_columns, msg, openai_calls, parse_tools,
+                    read_content, read_reasoning_field, read_weight, split_think, type_name, type_part)
 from .records import DatasetError, FileInfo, iter_records, iter_records_of, sniff
 # The writers live in writers.py; they are re-exported here, where callers have always found them.
 from .writers import to_alpaca_dict, to_format_dict, to_openai_dict, to_sharegpt_dict
@@ -161,11 +161,17 @@ _tname = type_name
 _parse_tools = parse_tools
 
 
-def _assistant_think(msg: Message) -> Message:
+def example_part(fmt: str) -> dict[str, Any]:
+    """FORMAT_HELP[fmt] as a message part (`lint.example.<fmt>`; "an object" for another format)."""
+    from engine.message_parts import part
+    return part(f"lint.example.{fmt}" if fmt in FORMAT_HELP else "lint.example.object")
+
+
+def _assistant_think(m: Message) -> Message:
     """An assistant turn whose text starts with `<think>...</think>` gets the trace lifted into `reasoning`."""
-    if msg.role == "assistant" and msg.reasoning is None and THINK_OPEN in msg.content:
-        msg.reasoning, msg.content = split_think(msg.content)
-    return msg
+    if m.role == "assistant" and m.reasoning is None and THINK_OPEN in m.content:
+        m.reasoning, m.content = split_think(m.content)
+    return m
 
 
 def _role_content_messages(row: _Row, msgs: Any, key: str, roles: dict[str, str], media: list[tuple[str, str]],
@@ -173,33 +179,32 @@ def _role_content_messages(row: _Row, msgs: Any, key: str, roles: dict[str, str]
     """Reads a list of {role, content, ...} messages (OpenAI, LLaMA-Factory v1 and `conversation`); the
     messages' media parts are added to `media`, v1 `tools` parts to `tools`."""
     if not isinstance(msgs, list):
-        row.bad(key, f"must be a list of messages, got {_tname(msgs)}.", "mistyped-key")
+        row.bad(key, msg("lint.mistyped-key.messages", got=type_part(msgs)), "mistyped-key")
         return None
     if not msgs:
-        row.bad(key, "is an empty list; a training example needs at least a user and an assistant message.",
-                "empty-conversation")
+        row.bad(key, msg("lint.empty-conversation"), "empty-conversation")
         return None
     out: list[Message] = []
     for i, m in enumerate(msgs):
         f = f"{key}[{i}]"
         if not isinstance(m, dict):
-            row.bad(f, f'must be an object with "role" and "content", got {_tname(m)}.', "mistyped-key")
+            row.bad(f, msg("lint.mistyped-key.message", got=type_part(m)), "mistyped-key")
             continue
         role = m.get("role")
         if role is None:
-            row.bad(f + ".role", 'missing "role"; use one of system, user, assistant, tool.', "missing-key")
+            row.bad(f + ".role", msg("lint.missing-key.role"), "missing-key")
             continue
         if not isinstance(role, str):
-            row.bad(f + ".role", f"must be a string, got {_tname(role)}.", "mistyped-key")
+            row.bad(f + ".role", msg("lint.mistyped-key.string", got=type_part(role)), "mistyped-key")
             continue
         canon = roles.get(role) or roles.get(role.strip().lower())
         if canon is None:
-            row.bad(f + ".role", f'unknown role "{role}"; use one of system, user, assistant, tool.', "unknown-role")
+            row.bad(f + ".role", msg("lint.unknown-role", role=role[:80]), "unknown-role")
             continue
         tool_calls = m.get("tool_calls")
         if tool_calls is not None and not (isinstance(tool_calls, list) and all(
                 isinstance(t, dict) and isinstance(t.get("function", {}), dict) for t in tool_calls)):
-            row.bad(f + ".tool_calls", f"must be a list of tool calls (objects, each function an object), got {_tname(tool_calls)}.", "mistyped-key")
+            row.bad(f + ".tool_calls", msg("lint.mistyped-key.tool-calls", got=type_part(tool_calls)), "mistyped-key")
             continue
         if m.get("function_call") and not tool_calls and isinstance(m["function_call"], dict):
             # The legacy single `function_call` is the same thing as one tool call.
@@ -207,11 +212,10 @@ def _role_content_messages(row: _Row, msgs: Any, key: str, roles: dict[str, str]
         content = m.get("content")
         if content is None:
             if "content" not in m and not tool_calls:
-                row.bad(f + ".content", 'missing "content"; add the message text as a string.', "missing-key")
+                row.bad(f + ".content", msg("lint.missing-key.content"), "missing-key")
                 continue
             if not tool_calls:
-                row.bad(f + ".content", 'is null; only an assistant message with "tool_calls" may have no content.',
-                        "mistyped-key")
+                row.bad(f + ".content", msg("lint.mistyped-key.content-null"), "mistyped-key")
                 continue
             parts = read_content(row, "", f + ".content")
         else:
@@ -226,7 +230,7 @@ def _role_content_messages(row: _Row, msgs: Any, key: str, roles: dict[str, str]
             continue
         name = m.get("name")
         if name is not None and not isinstance(name, str):
-            row.bad(f + ".name", f"must be a string, got {_tname(name)}.", "mistyped-key")
+            row.bad(f + ".name", msg("lint.mistyped-key.string", got=type_part(name)), "mistyped-key")
             continue
         if parts.tool_calls:
             tool_calls = (tool_calls or []) + parts.tool_calls
@@ -244,7 +248,7 @@ def _role_content_messages(row: _Row, msgs: Any, key: str, roles: dict[str, str]
 
 def _read_openai(row: _Row, obj: dict, key: str = "messages") -> Example | None:
     if key not in obj:
-        row.bad(key, f'missing "{key}"; each row needs a list of messages like {FORMAT_HELP["openai"]}.', "missing-key")
+        row.bad(key, msg("lint.missing-key.messages", key=key, example=example_part("openai")), "missing-key")
         return None
     media: list[tuple[str, str]] = []
     part_tools: list[dict[str, Any]] = []
@@ -259,7 +263,8 @@ def _read_openai(row: _Row, obj: dict, key: str = "messages") -> Example | None:
 
 def _read_conversation(row: _Row, obj: dict) -> Example | None:
     if "conversation" not in obj:
-        row.bad("conversation", f'missing "conversation"; expected {FORMAT_HELP["conversation"]}.', "missing-key")
+        row.bad("conversation", msg("lint.missing-key.expected", key="conversation", example=example_part("conversation")),
+                "missing-key")
         return None
     return _read_openai(row, obj, "conversation")
 
@@ -272,10 +277,9 @@ def _read_alpaca(row: _Row, obj: dict, columns: dict[str, str] | None) -> Exampl
     instruction = row.string(obj, p, p, required=False)
     query = row.string(obj, q, q, required=False)
     if p not in obj and q not in obj:
-        row.bad(p, f'missing "{p}"; an Alpaca row needs {FORMAT_HELP["alpaca"]}.', "missing-key")
+        row.bad(p, msg("lint.missing-key.alpaca", key=p, example=example_part("alpaca")), "missing-key")
     if r not in obj or obj[r] is None:
-        row.bad(r, f'missing "{r}": an Alpaca row without an answer teaches nothing. Add "{r}" or drop the row.',
-                "alpaca-no-output")
+        row.bad(r, msg("lint.alpaca-no-output", key=r), "alpaca-no-output")
         output = None
     else:
         output = row.string(obj, r, r)
@@ -284,13 +288,13 @@ def _read_alpaca(row: _Row, obj: dict, columns: dict[str, str] | None) -> Exampl
     turns: list[Message] = []
     if history:
         if not isinstance(history, list):
-            row.bad(cols["history"], f"must be a list of [user, assistant] pairs, got {_tname(history)}.", "mistyped-key")
+            row.bad(cols["history"], msg("lint.mistyped-key.history", got=type_part(history)), "mistyped-key")
         else:
             for i, pair in enumerate(history):
                 f = f"{cols['history']}[{i}]"
                 if not (isinstance(pair, (list, tuple)) and len(pair) == 2 and all(isinstance(x, str) for x in pair)):
-                    row.bad(f, f"must be a [user, assistant] pair of strings, got {_tname(pair) if not isinstance(pair, list) else f'a list of {len(pair)}'}.",
-                            "mistyped-key")
+                    row.bad(f, msg("lint.mistyped-key.history-pair", got=type_part(pair)) if not isinstance(pair, list)
+                            else msg("lint.mistyped-key.history-pair.list", count=len(pair)), "mistyped-key")
                     continue
                 turns += [Message("user", pair[0]), _assistant_think(Message("assistant", pair[1]))]
     tools = _parse_tools(row, obj.get(cols["tools"]), cols["tools"]) if cols["tools"] in obj else None
@@ -318,16 +322,15 @@ def _read_sharegpt(row: _Row, obj: dict, columns: dict[str, str] | None, tags: d
     if key not in obj:
         alt = "messages" if "messages" in obj else None
         if alt is None:
-            row.bad(key, f'missing "{key}"; expected {FORMAT_HELP["sharegpt"]}.', "missing-key")
+            row.bad(key, msg("lint.missing-key.expected", key=key, example=example_part("sharegpt")), "missing-key")
             return None
         key = alt
     conv = obj[key]
     if not isinstance(conv, list):
-        row.bad(key, f"must be a list of turns, got {_tname(conv)}.", "mistyped-key")
+        row.bad(key, msg("lint.mistyped-key.turns", got=type_part(conv)), "mistyped-key")
         return None
     if not conv:
-        row.bad(key, "is an empty list; a training example needs at least one human and one gpt turn.",
-                "empty-conversation")
+        row.bad(key, msg("lint.empty-conversation.sharegpt"), "empty-conversation")
         return None
     role_map = dict(_SHAREGPT_EXTRA_ROLES)
     role_map.update({t["user_tag"]: "user", t["assistant_tag"]: "assistant", t["observation_tag"]: "tool",
@@ -336,27 +339,28 @@ def _read_sharegpt(row: _Row, obj: dict, columns: dict[str, str] | None, tags: d
     for i, m in enumerate(conv):
         f = f"{key}[{i}]"
         if not isinstance(m, dict):
-            row.bad(f, f'must be an object with "{t["role_tag"]}" and "{t["content_tag"]}", got {_tname(m)}.', "mistyped-key")
+            row.bad(f, msg("lint.mistyped-key.turn", role_tag=t["role_tag"], content_tag=t["content_tag"], got=type_part(m)),
+                    "mistyped-key")
             continue
         rtag, ctag = t["role_tag"], t["content_tag"]
         if rtag not in m and "role" in m and "content" in m:
             rtag, ctag = "role", "content"  # role/content turns under a ShareGPT key: read them as such
         role = m.get(rtag)
         if role is None:
-            row.bad(f"{f}.{rtag}", f'missing "{rtag}"; use one of {", ".join(sorted({t["user_tag"], t["assistant_tag"], t["system_tag"], t["function_tag"], t["observation_tag"]}))}.',
-                    "missing-key")
+            row.bad(f"{f}.{rtag}", msg("lint.missing-key.role-tag", key=rtag, roles=sorted(
+                {t["user_tag"], t["assistant_tag"], t["system_tag"], t["function_tag"], t["observation_tag"]})), "missing-key")
             continue
         if not isinstance(role, str):
-            row.bad(f"{f}.{rtag}", f"must be a string, got {_tname(role)}.", "mistyped-key")
+            row.bad(f"{f}.{rtag}", msg("lint.mistyped-key.string", got=type_part(role)), "mistyped-key")
             continue
         canon = role_map.get(role)
         if canon is None:
-            row.bad(f"{f}.{rtag}", f'unknown role "{role}"; use one of {t["user_tag"]}, {t["assistant_tag"]}, {t["system_tag"]}, '
-                    f'{t["function_tag"]}, {t["observation_tag"]}.', "unknown-role")
+            row.bad(f"{f}.{rtag}", msg("lint.unknown-role.sharegpt", role=role[:80], roles=[
+                t["user_tag"], t["assistant_tag"], t["system_tag"], t["function_tag"], t["observation_tag"]]), "unknown-role")
             continue
         value = m.get(ctag)
         if value is None:
-            row.bad(f"{f}.{ctag}", f'missing "{ctag}"; add the turn text as a string.', "missing-key")
+            row.bad(f"{f}.{ctag}", msg("lint.missing-key.turn-text", key=ctag), "missing-key")
             continue
         calls = None
         if not isinstance(value, str):
@@ -365,8 +369,8 @@ def _read_sharegpt(row: _Row, obj: dict, columns: dict[str, str] | None, tags: d
                 calls = openai_calls(value)
                 value = json_text(value)
             else:
-                row.bad(f"{f}.{ctag}", f"must be a string, got {_tname(value)}"
-                        + ("; put it in quotes." if isinstance(value, (int, float)) else "."), "mistyped-key")
+                row.bad(f"{f}.{ctag}", msg("lint.mistyped-key.string" + (".quote" if isinstance(value, (int, float)) else ""),
+                                           got=type_part(value)), "mistyped-key")
                 continue
         elif role == t["function_tag"]:
             calls = calls_from_text(value)[0]
@@ -393,14 +397,14 @@ def _read_text(row: _Row, obj: Any, columns: dict[str, str] | None) -> Example |
     else:
         key = (columns or {}).get("text") or (columns or {}).get("prompt") or "text"
         if key not in obj:
-            row.bad(key, f'missing "{key}"; a raw-text row is {FORMAT_HELP["text"]}.', "missing-key")
+            row.bad(key, msg("lint.missing-key.text", key=key, example=example_part("text")), "missing-key")
             return None
         text = row.string(obj, key, key)
         fld = key
         if text is None:
             return None
     if not text.strip():
-        row.bad(fld, "the text is empty; drop this row.", "empty-content")
+        row.bad(fld, msg("lint.empty-content.text"), "empty-content")
         return None
     return Example(row.src, row.line, text=text)
 
@@ -417,8 +421,7 @@ def parse_row(obj: Any, format: str, source: str, line: int | None, *,
     if format == "text" and isinstance(obj, str):
         return _read_text(row, obj, columns), row.problems
     if not isinstance(obj, dict):
-        row.bad(None, f"the row is {_tname(obj)}, not a JSON object; expected {FORMAT_HELP.get(format, 'an object')}.",
-                "not-an-object")
+        row.bad(None, msg("lint.not-an-object", got=type_part(obj), example=example_part(format)), "not-an-object")
         return None, row.problems
     if format == "openai":
         ex = _read_openai(row, obj)
@@ -435,12 +438,9 @@ def parse_row(obj: Any, format: str, source: str, line: int | None, *,
     if ex is None and not columns:
         other = detect_record_format(obj)
         if other and other != format:
-            how = "the file's first rows are" if file_format_detected else "the file is read as"
-            row.problems = [Problem(source, line, None,
-                                    f"this row is in {other} format but {how} {format}; keep one format per file "
-                                    f"(convert this row, or split the file)." + ("" if file_format_detected else
-                                    f" Or read the file with --format {other}."),
-                                    code="mixed-formats")]
+            row.problems = [Problem.of(source, line, None, msg(
+                "lint.mixed-formats.row" if file_format_detected else "lint.mixed-formats.row-given", other=other,
+                format=format), code="mixed-formats")]
     return ex, row.problems
 
 

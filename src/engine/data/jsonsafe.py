@@ -47,13 +47,14 @@ def _deep_field(path: str) -> str | None:
     return path or None
 
 
-def unwritable(obj: Any) -> tuple[str, str | None, str] | None:
+def unwritable(obj: Any) -> tuple[str, str | None, Any] | None:
     """Why `obj` cannot be written as JSON: (lint code, field path or None, message), or None when it can."""
     try:
         orjson.dumps(obj)
         return None
     except orjson.JSONEncodeError:
         pass
+    from .parts import msg   # (parts imports this module)
     # Walk without recursion (the value may be nested about as deep as the interpreter allows).
     stack: list[tuple[Any, str, int]] = [(obj, "", 0)]
     while stack:
@@ -63,19 +64,15 @@ def unwritable(obj: Any) -> tuple[str, str | None, str] | None:
             try:
                 v.encode("utf-8")
             except UnicodeEncodeError as e:
-                return ("json-invalid", fld, f"holds a lone UTF-16 surrogate (\\u{ord(v[e.start]):04x} without its pair), "
-                        "which is not valid Unicode and cannot be written back or tokenized; fix or remove that "
-                        "character (it usually comes from text cut in the middle of an emoji).")
+                return ("json-invalid", fld, msg("lint.json-invalid.surrogate", codepoint=f"\\u{ord(v[e.start]):04x}"))
         elif isinstance(v, bool) or v is None or isinstance(v, float):
             continue
         elif isinstance(v, int):
             if not _I64_MIN <= v <= _U64_MAX:
-                return ("json-invalid", fld, f"holds an integer of {len(str(abs(v)))} digits, beyond 64 bits: "
-                        "JSONL tools (tunewiz's included) cannot keep it exactly. Write it as a string.")
+                return ("json-invalid", fld, msg("lint.json-invalid.big-int", digits=len(str(abs(v)))))
         elif isinstance(v, (list, dict)):
             if depth >= WRITE_DEPTH:
-                return ("json-too-deep", _deep_field(path), f"the JSON is nested more than {WRITE_DEPTH} levels deep, too deep to "
-                        "be a training example or to be written back; remove or flatten this value.")
+                return ("json-too-deep", _deep_field(path), msg("lint.json-too-deep.write", depth=WRITE_DEPTH))
             if isinstance(v, dict):
                 items = list(v.items())
                 for k, _ in items:

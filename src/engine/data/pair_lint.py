@@ -38,6 +38,7 @@ from .lint.shapes import reasoning_mix_finding, shape_findings
 from .pair_messages import side_text
 from .preference import PAIR_FORMATS, SIDE_KEYS, detect_pair_file, iter_pairs, looks_like_pair_file, parse_pair
 from .records import DatasetError, FileInfo, iter_lines, iter_records_of, line_problem, sniff
+from .parts import msg as coded
 from .stats import EstimateCounter, TokenCounter, distribution, histogram
 
 FEW_PAIRS = 500                 # the guide: "数据量至少 500+ 样本，否则没意义" (at least 500 examples)
@@ -103,9 +104,7 @@ def jsonl_records(path: Path, bom: bool, blank: list[int]) -> Iterator[tuple[int
             yield n, orjson.loads(body)
         except orjson.JSONDecodeError as e:
             if n == last_cut:
-                yield n, Problem(str(path), n, None, "the last line is cut off (no closing brace / newline): the file "
-                                 "was not completely written or copied. Re-export it, or drop this line.",
-                                 code="truncated-last-line")
+                yield n, Problem.of(str(path), n, None, coded("lint.truncated-last-line"), code="truncated-last-line")
             else:
                 yield n, line_problem(path, n, body, e)
 
@@ -164,7 +163,8 @@ class _State:
         self.formats: Counter = Counter()
         self.reasoning: dict[bool, list[int]] = {True: [], False: []}   # sides with / without a trace: lines
 
-    def add(self, code: str, line: int | None, fld: str | None, message: str, severity: str | None = None) -> None:
+    def add(self, code: str, line: int | None, fld: str | None, message: Any, severity: str | None = None) -> None:
+        """One finding; `message` is an EngineMessage (engine/messages.py) or, where none exists yet, English."""
         if code not in R.CODES:
             code = "json-invalid"
         sev = severity or R.CODES[code][0]
@@ -172,10 +172,10 @@ class _State:
         self.sev[sev] += 1
         if self.counts[code] <= self.max_per_code:
             self.kept_per_code[code] += 1
-            self.kept.append(Finding(code, sev, line, fld, message))
+            self.kept.append(Finding.of(code, sev, line, fld, message))
         if sev == R.ERROR and line is not None:
             self.error_lines.add(line)
-            self.reject.setdefault(line, []).append((code, message))
+            self.reject.setdefault(line, []).append((code, str(message)))
 
 
 def _pair_key(pair: PreferencePair) -> bytes:
@@ -383,10 +383,10 @@ def _file_findings(st: _State, info: FileInfo, fmt: str, counter: TokenCounter, 
     if msg:
         st.add("pref-length-bias", None, None, msg)
     mix = reasoning_mix_finding(len(st.reasoning[True]), len(st.reasoning[False]), sorted(set(st.reasoning[True])),
-                                sorted(set(st.reasoning[False])))
+                                sorted(set(st.reasoning[False])), answers=True)
     if mix:
         line, text = mix
-        st.add("reasoning-mixed", line, None, text.replace("row(s)", "answer(s)"))
+        st.add("reasoning-mixed", line, None, text)
     if not counter.exact:
         st.add("token-estimate", None, None, f"token counts are an estimate: {notice or counter.label}.")
     if opts.max_length:

@@ -42,6 +42,27 @@ MEDIA_COLUMNS: dict[str, str] = {"images": "image", "videos": "video", "audios":
 KNOWN_PARTS = ", ".join(["text", "reasoning", "tool_call", *sorted(k for k in MEDIA_PARTS if k.endswith("_url"))])
 
 
+def type_part(v: Any) -> dict[str, Any]:
+    """`type_name` as a message part (engine.message_parts): `lint.type.<kind>`, said in the user's language."""
+    from engine.message_parts import part
+    if v is None:
+        return part("lint.type.null")
+    if isinstance(v, bool):
+        return part("lint.type.bool")
+    if isinstance(v, (int, float)):
+        return part("lint.type.number", value=v)
+    for kind, cls in (("string", str), ("list", list), ("object", dict)):
+        if isinstance(v, cls):
+            return part(f"lint.type.{kind}")
+    return part("lint.type.other", name=type(v).__name__)
+
+
+def msg(code: str, **params: Any) -> Any:
+    """A coded lint message (engine/data/lint_messages.py) whose params may hold parts (`type_part`)."""
+    from engine.message_parts import composed
+    return composed(code, **params)
+
+
 def type_name(v: Any) -> str:
     """How a JSON value is named in a message to a user ("a list", "the number 3")."""
     if v is None:
@@ -68,19 +89,20 @@ class RowProblems:
         self.line = line
         self.problems: list[Problem] = []
 
-    def bad(self, fld: str | None, message: str, code: str) -> None:
-        self.problems.append(Problem(self.src, self.line, fld, message, code=code))
+    def bad(self, fld: str | None, message: Any, code: str) -> None:
+        """A problem; `message` is a coded message (`msg`) or English text."""
+        self.problems.append(Problem.of(self.src, self.line, fld, message, code=code))
 
     def string(self, obj: dict, key: str, fld: str, *, required: bool = True) -> str | None:
         """obj[key] as a string; a missing or non-string value is recorded as a problem."""
         if key not in obj or obj[key] is None:
             if required:
-                self.bad(fld, f'missing "{key}"; add it as a string.', "missing-key")
+                self.bad(fld, msg("lint.missing-key.string", key=key), "missing-key")
             return None
         v = obj[key]
         if isinstance(v, str):
             return v
-        self.bad(fld, f"must be a string, got {type_name(v)}" + ('; put it in quotes.' if isinstance(v, (int, float)) else "."),
+        self.bad(fld, msg("lint.mistyped-key.string" + (".quote" if isinstance(v, (int, float)) else ""), got=type_part(v)),
                  "mistyped-key")
         return None
 
@@ -93,15 +115,14 @@ def parse_tools(row: RowProblems, value: Any, fld: str) -> list[dict[str, Any]] 
         try:
             value = orjson.loads(value)
         except orjson.JSONDecodeError as e:
-            row.bad(fld, f"is a string but not valid JSON ({e}); tools must be a JSON list of tool definitions.",
-                    "mistyped-key")
+            row.bad(fld, msg("lint.mistyped-key.tools-json", error=str(e)), "mistyped-key")
             return None
         if value in (None, [], ""):
             return None
     if isinstance(value, dict):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(t, dict) for t in value):
-        row.bad(fld, f"must be a list of tool definitions (objects), got {type_name(value)}.", "mistyped-key")
+        row.bad(fld, msg("lint.mistyped-key.tools", got=type_part(value)), "mistyped-key")
         return None
     return value
 
@@ -148,6 +169,17 @@ def calls_from_text(text: str) -> tuple[list[dict[str, Any]] | None, str | None]
     return calls, None
 
 
+def call_problem(value: Any) -> Any:
+    """Why a tool call part's value is not a call, as a coded message (None-safe: for values `openai_calls` refuses)."""
+    if not isinstance(value, str):
+        return msg("lint.tool-args-invalid.part-not-call", got=type_part(value))
+    try:
+        orjson.loads(value)
+    except orjson.JSONDecodeError as e:
+        return msg("lint.tool-args-invalid.part-json", error=str(e))
+    return msg("lint.tool-args-invalid.part-shape")
+
+
 def split_think(text: str) -> tuple[str | None, str]:
     """(reasoning, rest) of an assistant text that starts with `<think>...</think>`; (None, text) otherwise.
     The reasoning and the rest lose the newlines that joined them (what Qwen3-style templates write)."""
@@ -178,8 +210,8 @@ def read_content(row: RowProblems, v: Any, fld: str) -> Content | None:
     if isinstance(v, str):
         return Content(v)
     if not isinstance(v, list):
-        row.bad(fld, f"must be a string or a list of content parts, got {type_name(v)}"
-                + ('; put it in quotes.' if isinstance(v, (int, float)) else "."), "mistyped-key")
+        row.bad(fld, msg("lint.mistyped-key.content" + (".quote" if isinstance(v, (int, float)) else ""), got=type_part(v)),
+                "mistyped-key")
         return None
     texts: list[str] = []
     reasoning: list[str] = []
@@ -188,8 +220,8 @@ def read_content(row: RowProblems, v: Any, fld: str) -> Content | None:
     for i, p in enumerate(v):
         f = f"{fld}[{i}]"
         if not isinstance(p, dict) or not isinstance(p.get("type"), str):
-            row.bad(f, f'each content part must be an object with a "type" ({KNOWN_PARTS}), got '
-                    + (f'an object without a type' if isinstance(p, dict) else type_name(p)) + ".", "mistyped-key")
+            row.bad(f, msg("lint.mistyped-key.part-untyped", known=KNOWN_PARTS) if isinstance(p, dict) else
+                    msg("lint.mistyped-key.part", known=KNOWN_PARTS, got=type_part(p)), "mistyped-key")
             ok = False
             continue
         kind = p["type"]
@@ -203,8 +235,7 @@ def read_content(row: RowProblems, v: Any, fld: str) -> Content | None:
             calls, why = (calls_from_text(val) if isinstance(val, str) else
                           ((c, None) if (c := openai_calls(val)) else (None, f"{type_name(val)}, not a call")))
             if calls is None:
-                row.bad(f"{f}.{key}", f'the tool call is {why}; write it as {{"name": "...", "arguments": {{...}}}}.',
-                        "tool-args-invalid")
+                row.bad(f"{f}.{key}", call_problem(val), "tool-args-invalid")
                 ok = False
                 continue
             out.tool_calls = (out.tool_calls or []) + calls
@@ -215,13 +246,11 @@ def read_content(row: RowProblems, v: Any, fld: str) -> Content | None:
                 out.tools = (out.tools or []) + tools
             continue
         if kind not in TEXT_PARTS and kind not in REASONING_PARTS:
-            row.bad(f + ".type", f'unknown content part type "{kind}"; tunewiz reads {KNOWN_PARTS} '
-                    "(and OpenAI's input_audio / file).", "unknown-part")
+            row.bad(f + ".type", msg("lint.unknown-part", kind=kind, known=KNOWN_PARTS), "unknown-part")
             ok = False
             continue
         if not isinstance(val, str):
-            row.bad(f"{f}.{key}", f'a "{kind}" part needs its text as a string under "{key}", got {type_name(val)}.',
-                    "mistyped-key")
+            row.bad(f"{f}.{key}", msg("lint.mistyped-key.part-text", kind=kind, key=key, got=type_part(val)), "mistyped-key")
             ok = False
             continue
         (texts if kind in TEXT_PARTS else reasoning).append(val)
@@ -240,7 +269,7 @@ def read_reasoning_field(row: RowProblems, m: dict, fld: str) -> tuple[bool, str
         if v is None:
             continue
         if not isinstance(v, str):
-            row.bad(f"{fld}.{key}", f"must be the reasoning text as a string, got {type_name(v)}.", "mistyped-key")
+            row.bad(f"{fld}.{key}", msg("lint.mistyped-key.reasoning", got=type_part(v)), "mistyped-key")
             return False, None
         return True, v
     return True, None
@@ -251,16 +280,14 @@ def read_weight(row: RowProblems, m: dict, fld: str, role: str) -> tuple[bool, f
     weight = m.get("weight")
     if weight is not None:
         if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight not in (0, 1):
-            row.bad(fld + ".weight", f"must be 0 or 1, got {weight!r}. 0 = do not train on this turn, 1 = train.",
-                    "bad-weight")
+            row.bad(fld + ".weight", msg("lint.bad-weight", value=repr(weight)[:80]), "bad-weight")
             return False, None
         return True, weight
     lw = m.get("loss_weight")
     if lw is None:
         return True, None
     if isinstance(lw, bool) or not isinstance(lw, (int, float)) or not math.isfinite(lw) or lw < 0:
-        row.bad(fld + ".loss_weight", f"must be a number of 0 or more, got {lw!r}. 0 = do not train on this turn, "
-                "1 = train (LLaMA-Factory v1).", "bad-weight")
+        row.bad(fld + ".loss_weight", msg("lint.bad-weight.loss", value=repr(lw)[:80]), "bad-weight")
         return False, None
     if lw == 0 and role != "assistant":
         return True, None  # v1 writes loss_weight 0 on every prompt turn: the default, not a setting

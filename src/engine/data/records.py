@@ -24,6 +24,7 @@ from typing import Any, Iterator
 import orjson
 
 from .canonical import Problem
+from .parts import msg
 
 HEAD_BYTES = 64 * 1024
 BOM = b"\xef\xbb\xbf"
@@ -32,12 +33,19 @@ BOM = b"\xef\xbb\xbf"
 class DatasetError(Exception):
     """A dataset file that cannot be read at all. `str(err)` is a message meant for the user."""
 
-    def __init__(self, message: str, *, path: str | None = None, code: str = "file-unreadable") -> None:
+    def __init__(self, message: Any, *, path: str | None = None, code: str = "file-unreadable") -> None:
+        # `message`: an EngineMessage (its code and params kept for other languages) or English text.
+        self.coded = None if isinstance(message, str) else message
+        message = message if isinstance(message, str) else message.text
         super().__init__(message)
         self.message = message
         self.path = path
         # Stable lint code for this kind of failure (see docs/lint-codes.md).
         self.code = code
+
+    def engine_message(self) -> Any:
+        """The EngineMessage when the error has a code, else the English text."""
+        return self.coded if self.coded is not None else self.message
 
     def __str__(self) -> str:
         return self.message
@@ -100,33 +108,31 @@ def sniff(path: str | Path) -> FileInfo:
     try:
         st = p.stat()
     except FileNotFoundError:
-        raise DatasetError(f"{p}: no such file. Check the path (relative paths start from {os.getcwd()}).",
-                           path=str(p), code="file-missing") from None
+        raise DatasetError(msg("lint.file-missing", path=str(p), cwd=os.getcwd()), path=str(p), code="file-missing") from None
     except OSError as e:
-        raise DatasetError(f"{p}: cannot be opened ({e.strerror}).", path=str(p), code="file-unreadable") from None
+        raise DatasetError(msg("lint.file-unreadable.open", path=str(p), error=e.strerror), path=str(p),
+                           code="file-unreadable") from None
     if p.is_dir():
         inside = sorted(x.name for x in p.iterdir() if x.suffix in (".jsonl", ".json", ".txt"))[:5]
-        hint = f" Files that look like datasets in it: {', '.join(inside)}." if inside else ""
-        raise DatasetError(f"{p}: is a folder, not a file. Give the path of a .jsonl, .json or .txt file.{hint}",
+        raise DatasetError(msg("lint.file-unreadable.folder" + (".inside" if inside else ""), path=str(p), inside=inside),
                            path=str(p), code="file-unreadable")
     try:
         with open(p, "rb") as f:
             head = f.read(HEAD_BYTES)
     except OSError as e:
-        raise DatasetError(f"{p}: cannot be read ({e.strerror}).", path=str(p), code="file-unreadable") from None
+        raise DatasetError(msg("lint.file-unreadable.read", path=str(p), error=e.strerror), path=str(p),
+                           code="file-unreadable") from None
     size = st.st_size
     if size == 0 or not head:
-        raise DatasetError(f"{p}: the file is empty (0 bytes). Point tunewiz at the file that holds your examples.",
-                           path=str(p), code="file-empty")
+        raise DatasetError(msg("lint.file-empty", path=str(p)), path=str(p), code="file-empty")
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise DatasetError(f"{p}: the file is UTF-16 (Windows 'Unicode'). Convert it: iconv -f UTF-16 -t UTF-8 '{p}' > '{p.with_suffix('.utf8' + p.suffix)}'",
+        raise DatasetError(msg("lint.encoding.utf16", path=str(p), converted=str(p.with_suffix('.utf8' + p.suffix))),
                            path=str(p), code="encoding")
     for magic, what in _MAGIC:
         if head.startswith(magic):
             raise DatasetError(f"{p}: this is {what}.", path=str(p), code="file-binary")
     if b"\x00" in head:
-        raise DatasetError(f"{p}: this is a binary file (it contains NUL bytes), not JSON, JSONL or text.",
-                           path=str(p), code="file-binary")
+        raise DatasetError(msg("lint.file-binary", path=str(p)), path=str(p), code="file-binary")
     bom = head.startswith(BOM)
     body = head[3:] if bom else head
     try:
@@ -136,8 +142,7 @@ def sniff(path: str | Path) -> FileInfo:
         raise DatasetError(encoding_message(p, body, e), path=str(p), code="encoding") from None
     stripped = body.lstrip()
     if not stripped:
-        raise DatasetError(f"{p}: the file holds only blank space. Point tunewiz at the file that holds your examples.",
-                           path=str(p), code="file-empty")
+        raise DatasetError(msg("lint.file-empty.blank", path=str(p)), path=str(p), code="file-empty")
     if p.suffix.lower() == ".txt":
         return FileInfo(p, size, "text", bom)
     first = stripped[:1]
@@ -158,10 +163,7 @@ def sniff(path: str | Path) -> FileInfo:
     if first == b'"' or first.isdigit():
         return FileInfo(p, size, "jsonl", bom)
     sample = stripped[:40].decode("utf-8", "replace").split("\n")[0]
-    raise DatasetError(
-        f"{p}: is not JSON or JSONL (it starts with {sample!r}). tunewiz reads JSONL (one JSON object per line), "
-        f"a JSON array of objects, or a .txt file with one text per line (rename it to .txt if it is raw text).",
-        path=str(p), code="not-json")
+    raise DatasetError(msg("lint.not-json", path=str(p), start=repr(sample)), path=str(p), code="not-json")
 
 
 def _starts_multiline_value(p: Path, bom: bool) -> bool:
@@ -217,28 +219,23 @@ def line_problem(path: str | Path, n: int, raw: bytes, e: Exception) -> Problem:
     except UnicodeDecodeError as ue:
         return Problem(str(path), n, None, encoding_message(path, raw, ue, base_line=n).split(": ", 1)[1],
                        code="encoding")
-    msg = str(e)
-    if "recursion" in msg.lower() or "depth limit" in msg.lower():
-        return Problem(str(path), n, None, "the JSON is nested too deeply to be a training example "
-                       "(over 1000 levels); remove or flatten this row.", code="json-too-deep")
+    why = str(e)
+    if "recursion" in why.lower() or "depth limit" in why.lower():
+        return Problem.of(str(path), n, None, msg("lint.json-too-deep"), code="json-too-deep")
     stripped = raw.strip()
     if stripped in (b"{", b"[", b"}", b"]", b"},", b"],") or stripped.endswith((b",", b"{", b"[")) and stripped[:1] in b'{["':
-        return Problem(str(path), n, None, "this line is part of a pretty-printed JSON object; JSONL needs one "
-                       "whole object per line (re-save with json.dumps(obj, ensure_ascii=False) per line, or "
-                       "`jq -c . FILE`).", code="json-pretty-printed")
-    return Problem(str(path), n, None, f"not valid JSON ({msg}). Each line must be one complete JSON object.",
-                   code="json-invalid")
+        return Problem.of(str(path), n, None, msg("lint.json-pretty-printed.line"), code="json-pretty-printed")
+    return Problem.of(str(path), n, None, msg("lint.json-invalid", error=why), code="json-invalid")
 
 
 def _value_problem(path: Path, text: str, pos: int, err: Exception, *, array: bool) -> Problem:
     line = text.count("\n", 0, pos) + 1
     if isinstance(err, RecursionError):
-        return Problem(str(path), line, None, "the JSON is nested too deeply to be a training example; remove or flatten this element.",
-                       code="json-too-deep")
-    what = "array element" if array else "JSON value"
-    msg = err.msg if isinstance(err, json.JSONDecodeError) else str(err)
+        return Problem.of(str(path), line, None, msg("lint.json-too-deep.element"), code="json-too-deep")
+    why = err.msg if isinstance(err, json.JSONDecodeError) else str(err)
     at = err.lineno if isinstance(err, json.JSONDecodeError) else line
-    return Problem(str(path), at, None, f"broken {what} ({msg}); fix the JSON here.", code="json-invalid")
+    return Problem.of(str(path), at, None, msg("lint.json-invalid.array" if array else "lint.json-invalid.value", error=why),
+                      code="json-invalid")
 
 
 def _iter_whole(p: Path, bom: bool, array: bool) -> Iterator[tuple[int, Any | Problem]]:
@@ -295,19 +292,16 @@ def _iter_whole(p: Path, bom: bool, array: bool) -> Iterator[tuple[int, Any | Pr
             elif i < n and text[i] == "]":
                 rest = skip(i + 1)
                 if rest < n:
-                    yield line_at(rest), Problem(str(p), line_at(rest), None,
-                                                 "text after the end of the JSON array is ignored; remove it.",
-                                                 code="json-invalid")
+                    yield line_at(rest), Problem.of(str(p), line_at(rest), None, msg("lint.json-invalid.after-array"),
+                                                    code="json-invalid")
                 return
             elif i >= n:
-                yield line_at(n - 1 if n else 0), Problem(str(p), line_at(n - 1 if n else 0), None,
-                                                          "the JSON array is not closed with ']' (the file is truncated?).",
-                                                          code="truncated-last-line")
+                yield line_at(n - 1 if n else 0), Problem.of(str(p), line_at(n - 1 if n else 0), None,
+                                                             msg("lint.truncated-last-line.array"), code="truncated-last-line")
                 return
             else:
-                yield line_at(i), Problem(str(p), line_at(i), None,
-                                          f"expected ',' or ']' between array elements, found {text[i]!r}.",
-                                          code="json-invalid")
+                yield line_at(i), Problem.of(str(p), line_at(i), None, msg("lint.json-invalid.separator", found=repr(text[i])),
+                                             code="json-invalid")
                 nxt = text.find(resync, i)
                 if nxt < 0:
                     return

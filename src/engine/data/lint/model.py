@@ -27,15 +27,32 @@ def key_line(key: int) -> int:
 
 @dataclass
 class Finding:
-    """One lint finding. `line` is the 1-based line in the file (None for file-wide findings)."""
+    """One lint finding. `line` is the 1-based line in the file (None for file-wide findings). `message` is
+    the English; `message_code` (`lint.<code>[.<variant>]`, engine/data/lint_messages.py) and `params` (raw
+    values) let the TUI say it in another language (tui.messages.text_of); None where only English exists."""
     code: str
     severity: str
     line: int | None
     field: str | None
     message: str
+    params: dict[str, Any] = field(default_factory=dict)
+    message_code: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.message, str):   # an EngineMessage: keep its code and params beside the English
+            m = self.message
+            self.message, self.params, self.message_code = m.text, dict(m.params), m.code
+
+    @classmethod
+    def of(cls, code: str, severity: str, line: int | None, fld: str | None, msg: Any) -> "Finding":
+        """A finding whose message is an EngineMessage (or plain English text)."""
+        if isinstance(msg, str):
+            return cls(code, severity, line, fld, msg)
+        return cls(code, severity, line, fld, msg.text, dict(msg.params), msg.code)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "severity": self.severity, "line": self.line, "field": self.field, "message": self.message}
+        return {"code": self.code, "severity": self.severity, "line": self.line, "field": self.field, "message": self.message,
+                "message_code": self.message_code, "params": self.params}
 
 
 @dataclass

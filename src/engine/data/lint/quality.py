@@ -25,6 +25,7 @@ import hyperscan
 
 from ...demo import tunewiz_home
 from .. import rules as R
+from ..parts import msg
 
 ALL_QUALITY = frozenset({"secret", "pii-email", "pii-phone", "pii-id-number", "placeholder", "markup", "mojibake",
                          "control-chars"})
@@ -145,34 +146,28 @@ def quality_issues(text: str, wanted: set[str] | frozenset[str] = ALL_QUALITY) -
     out: list[tuple[str, str]] = []
     m = R.SECRET.search(text) if "secret" in wanted else None
     if m:
-        out.append(("secret", f"looks like an API key or private key ({R.mask(m.group())}); remove it from the data "
-                    "and revoke the key — training data ends up in the model."))
+        out.append(("secret", msg("lint.secret", masked=R.mask(m.group()))))
     m = R.EMAIL.search(text) if "pii-email" in wanted else None
     if m:
-        out.append(("pii-email", f"contains an e-mail address ({R.mask(m.group())}); replace personal data with a "
-                    "placeholder the model can learn (e.g. user@example.com) or remove it."))
+        out.append(("pii-email", msg("lint.pii-email", masked=R.mask(m.group()))))
     m = (R.CN_MOBILE.search(text) or R.INTL_PHONE.search(text)) if "pii-phone" in wanted else None
     if m:
-        out.append(("pii-phone", f"contains a phone number ({R.mask(m.group())}); mask it (e.g. 138****0000) unless "
-                    "it is a public service number."))
+        out.append(("pii-phone", msg("lint.pii-phone", masked=R.mask(m.group()))))
     for m in (R.CN_ID.finditer(text) if "pii-id-number" in wanted else ()):
         if R.cn_id_valid(m.group()):
-            out.append(("pii-id-number", f"contains a Chinese resident ID number ({R.mask(m.group())}); remove it."))
+            out.append(("pii-id-number", msg("lint.pii-id-number", masked=R.mask(m.group()))))
             break
     m = R.PLACEHOLDER.search(text) if "placeholder" in wanted else None
     if m:
-        hint = (" (LLaMA-Factory's identity.json expects you to replace {{name}}/{{author}} with your model's name)"
-                if m.group().startswith("{{") else "")
-        out.append(("placeholder", f"contains template text {m.group()!r}; fill it in{hint} or drop the row."))
+        out.append(("placeholder", msg("lint.placeholder" + (".identity" if m.group().startswith("{{") else ""),
+                                       text=repr(m.group()))))
     m = R.MARKUP.search(text) if "markup" in wanted else None
     if m:
-        out.append(("markup", f"contains markup {m.group()[:30]!r} left from scraping; strip HTML tags and entities."))
+        out.append(("markup", msg("lint.markup", text=repr(m.group()[:30]))))
     m = R.MOJIBAKE.search(text) if "mojibake" in wanted else None
     if m:
-        out.append(("mojibake", f"contains garbled text {m.group()!r} (an encoding mix-up, e.g. UTF-8 read as Latin-1 or GBK); "
-                    "re-export the source as UTF-8."))
+        out.append(("mojibake", msg("lint.mojibake", text=repr(m.group()))))
     m = R.CONTROL.search(text) if "control-chars" in wanted else None
     if m:
-        out.append(("control-chars", f"contains the invisible character U+{ord(m.group()):04X}; remove it "
-                    "(it wastes tokens and can break templates)."))
+        out.append(("control-chars", msg("lint.control-chars", codepoint=f"U+{ord(m.group()):04X}")))
     return out

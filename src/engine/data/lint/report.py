@@ -9,6 +9,7 @@ from typing import Any, Callable
 
 from .. import rules as R
 from ..canonical import Problem
+from ..parts import msg
 from ..formats import FORMAT_HELP, detect_from_info, parse_row
 from ..records import DatasetError, FileInfo, iter_records_of, sniff
 from ..stats import (EstimateCounter, TokenCounter, distribution, histogram, openai_cost_stats,
@@ -95,7 +96,7 @@ def lint_file(path: str | Path, opts: LintOptions | None = None, *, counter: Tok
 
 
 def _fatal(src: str, e: DatasetError) -> LintReport:
-    fatal = Finding(e.code if e.code in R.CODES else "file-unreadable", R.ERROR, None, None, e.message)
+    fatal = Finding.of(e.code if e.code in R.CODES else "file-unreadable", R.ERROR, None, None, e.engine_message())
     return LintReport(file=src, format=None, rows=0, findings=[fatal], stats={}, fatal=fatal,
                       counts=Counter({fatal.code: 1}), severities=Counter({R.ERROR: 1}))
 
@@ -104,49 +105,38 @@ def _file_findings(scan: Scan, info: FileInfo, fmt: str, src: str) -> None:
     """Findings about the file as a whole: its encoding and layout, blank and huge lines, mixed formats,
     ignored keys, label-like answers, too few examples, and what OpenAI requires."""
     if info.bom:
-        scan.add("bom", 1, None, "the file starts with a UTF-8 byte-order mark (BOM); some loaders (and OpenAI) reject it. "
-                 "Save as 'UTF-8' without BOM, or let --fix drop it.")
+        scan.add("bom", 1, None, msg("lint.bom"))
     suffix = info.path.suffix.lower()
     if info.layout == "array":
         sev = R.ERROR if scan.openai else (R.WARNING if suffix == ".jsonl" else R.INFO)
-        scan.add("json-array", 1, None, "the file is one JSON array" + (" although it is named .jsonl" if suffix == ".jsonl" else "")
-                 + ". tunewiz reads it, but it is loaded whole into memory and OpenAI only accepts JSONL (one object per line); "
-                 "--fix OUT writes JSONL.", severity=sev)
+        scan.add("json-array", 1, None, msg("lint.json-array" + (".jsonl" if suffix == ".jsonl" else "")), severity=sev)
     if info.layout == "concatenated":
-        scan.add("json-pretty-printed", 1, None, "the file holds pretty-printed JSON objects spread over several lines; "
-                 "JSONL needs one whole object per line. tunewiz can read it, most tools cannot: re-save with one "
-                 "json.dumps(obj, ensure_ascii=False) per line, `jq -c . FILE`, or --fix OUT.")
+        scan.add("json-pretty-printed", 1, None, msg("lint.json-pretty-printed"))
     if scan.blank:
-        scan.add("blank-lines", scan.blank_first[0], None, f"{scan.blank} blank line(s) (first at line(s) "
-                 f"{', '.join(map(str, scan.blank_first))}); strict JSONL readers fail on them. Delete them or use --fix.")
+        scan.add("blank-lines", scan.blank_first[0], None, msg("lint.blank-lines", count=scan.blank, lines=list(scan.blank_first)))
     if scan.max_line > LARGE_LINE:
-        scan.add("line-too-large", scan.max_line_at, None, f"line {scan.max_line_at} is {scan.max_line / 1e6:.1f} MB: far "
-                 "beyond any model's context, so it is probably several examples (or a whole file) on one line. Split it.")
+        scan.add("line-too-large", scan.max_line_at, None, msg("lint.line-too-large", line=scan.max_line_at, mb=scan.max_line / 1e6))
     if len(scan.formats) > 1:
         main = fmt
         others = {k: v for k, v in scan.formats.items() if k != main}
         if others and not scan.counts.get("mixed-formats"):
-            scan.add("mixed-formats", None, None, f"rows of several formats: {', '.join(f'{v} {k}' for k, v in scan.formats.most_common())}; "
-                     "keep one format per file.", severity=R.WARNING)
+            scan.add("mixed-formats", None, None, msg("lint.mixed-formats", formats=[f"{v} {k}" for k, v in scan.formats.most_common()]),
+                     severity=R.WARNING)
     _shape_findings(scan, info, fmt)
     if scan.ignored:
-        keys = ", ".join(f"{k} ({v})" for k, v in scan.ignored.most_common(8))
-        scan.add("ignored-keys", None, None, f"keys no {fmt} reader uses are ignored: {keys}.")
+        keys = [f"{k} ({v})" for k, v in scan.ignored.most_common(8)]
+        scan.add("ignored-keys", None, None, msg("lint.ignored-keys", format=fmt, keys=keys))
     if scan.answers >= 20 and scan.short * 2 >= scan.answers:
         scan.add("short-answers", scan.short_first[0] if scan.short_first else None, None,
-                 f"{scan.short} of {scan.answers} answers are {SHORT_ANSWER_TOKENS} tokens or fewer (e.g. lines "
-                 f"{', '.join(map(str, scan.short_first))}): that is a labelling task, where a small classification model "
-                 "is cheaper and more reliable than fine-tuning an LLM.")
+                 msg("lint.short-answers", short=scan.short, answers=scan.answers, tokens=SHORT_ANSWER_TOKENS,
+                     lines=list(scan.short_first)))
     if scan.examples < FEW_ROWS:
-        scan.add("few-rows", None, None, f"only {scan.examples} usable example(s); with fewer than {FEW_ROWS} clean "
-                 "examples fine-tuning rarely helps (the guide's rule of thumb). Collect more, or try prompting / RAG first.")
+        scan.add("few-rows", None, None, msg("lint.few-rows", examples=scan.examples, minimum=FEW_ROWS))
     if scan.openai:
         if fmt != "openai":
-            scan.add("openai-format", None, None, f"the file is {fmt}; OpenAI fine-tuning takes only chat JSONL "
-                     f"({OPENAI_ROW}). Convert it: tunewiz lint {src} --fix OUT.jsonl --to openai.")
+            scan.add("openai-format", None, None, msg("lint.openai-format", format=fmt, row=OPENAI_ROW, file=src))
         if scan.examples < OPENAI_MIN_ROWS:
-            scan.add("openai-too-few", None, None, f"{scan.examples} usable example(s); OpenAI requires at least "
-                     f"{OPENAI_MIN_ROWS} (and suggests 50–100 to see an effect).")
+            scan.add("openai-too-few", None, None, msg("lint.openai-too-few", examples=scan.examples, minimum=OPENAI_MIN_ROWS))
 
 
 def _shape_findings(scan: Scan, info: FileInfo, fmt: str) -> None:
@@ -185,15 +175,15 @@ def _duplicate_findings(scan: Scan, dups: list[tuple[int, int, bool]],
     for key, first_key, exact in dups:
         code = "duplicate" if exact else "near-duplicate"
         line, first = key_line(key), key_line(first_key)
-        of = f"line {first}" if first != line else "an earlier row on the same line"
+        same_line = ".same-line" if first == line else ""
         if exact:
             n_exact += 1
-            msg = f"exact duplicate of {of}; duplicates over-weight one answer. Drop it (--fix does)."
+            m = msg("lint.duplicate" + same_line, first=first)
         else:
             n_near += 1
-            msg = f"same text as {of} apart from case/whitespace; drop one of them (--fix does)."
-        scan.add(code, line, None, msg)
-        reject.setdefault(key, []).append((code, msg))
+            m = msg("lint.near-duplicate" + same_line, first=first)
+        scan.add(code, line, None, m)
+        reject.setdefault(key, []).append((code, m.text))
     return n_exact, n_near
 
 
@@ -215,37 +205,32 @@ def _token_findings(scan: Scan, info: FileInfo, fmt: str, opts: LintOptions, cou
         if reasoning_lines and tokenizer is not None:
             from engine.train.template import probe_template
             if not probe_template(tokenizer).reasoning:
-                first = ", ".join(map(str, reasoning_lines[:5]))
                 scan.add("template-drops-reasoning", reasoning_lines[0], None,
-                         f"{len(reasoning_lines)} row(s) carry reasoning traces (first at line(s) {first}), but the "
-                         f"chat template of {opts.model or counter.label} does not render reasoning: they would be "
-                         "trained without it. Pick a model whose template renders reasoning (e.g. Qwen3), or strip "
-                         "the traces.")
+                         msg("lint.template-drops-reasoning", rows=len(reasoning_lines), lines=reasoning_lines[:5],
+                             model=opts.model or counter.label))
     else:
         tokens = scan.tokens
-        scan.add("token-estimate", None, None, f"token counts are an estimate: {counter_notice or counter.label}.")
+        scan.add("token-estimate", None, None, msg("lint.token-estimate", why=counter_notice or counter.label))
     over = 0
     limit_name, limit_entry = openai_model_info(opts.model) if scan.openai else (None, None)
     if token_lines is not None:
         for line, n in token_lines:
             if opts.max_length and n > opts.max_length:
                 over += 1
-                scan.add("too-long", line, None, f"{n} tokens, more than --max-length {opts.max_length}: the end would be cut "
-                         "off in training (the answer, usually). Shorten it, split it, or raise max_length.")
+                scan.add("too-long", line, None, msg("lint.too-long", tokens=n, max_length=opts.max_length))
             if limit_entry and n > limit_entry["example_limit"]:
-                scan.add("openai-token-limit", line, None, f"{n} tokens, over {limit_name}'s limit of "
-                         f"{limit_entry['example_limit']} per example; OpenAI would truncate or reject it.")
+                scan.add("openai-token-limit", line, None, msg("lint.openai-token-limit", tokens=n, model=limit_name,
+                                                                   limit=limit_entry["example_limit"]))
     elif opts.max_length or limit_entry:
         # Estimated lengths are per value, not per line: report counts, not lines.
         over = sum(c for v, c in tokens.items() if opts.max_length and v > opts.max_length)
         if over:
-            scan.add("too-long", None, None, f"about {over} example(s) are estimated longer than --max-length "
-                     f"{opts.max_length}; load a tokenizer (see token-estimate) to get their lines.")
+            scan.add("too-long", None, None, msg("lint.too-long.estimated", count=over, max_length=opts.max_length))
         if limit_entry:
             n_lim = sum(c for v, c in tokens.items() if v > limit_entry["example_limit"])
             if n_lim:
-                scan.add("openai-token-limit", None, None, f"about {n_lim} example(s) are estimated over {limit_name}'s "
-                         f"limit of {limit_entry['example_limit']} tokens per example.")
+                scan.add("openai-token-limit", None, None, msg("lint.openai-token-limit.estimated", count=n_lim,
+                                                               model=limit_name, limit=limit_entry["example_limit"]))
     return tokens, over, limit_name, limit_entry
 
 
@@ -270,19 +255,17 @@ def _overlap(scan: Scan, opts: LintOptions, ev: tuple, reject: dict[int, list[tu
     """Marks training rows whose normalised text is also in the eval file."""
     escan, efmt, hits, unreadable = ev
     if escan is None:
-        scan.add("eval-problems", None, None, f"the eval file cannot be read: {unreadable}", severity=R.ERROR)
+        scan.add("eval-problems", None, None, msg("lint.eval-problems.unreadable", error=unreadable), severity=R.ERROR)
         return {"file": opts.eval_path, "rows": 0, "overlap": 0}
     n = 0
     for key, first_eval in hits:
         n += 1
-        msg = (f"also in the eval file {opts.eval_path} (line {key_line(first_eval)}); a row in both makes the "
-               "eval loss look better than the model is. Remove it from one of them (--fix drops it from training).")
-        scan.add("train-eval-overlap", key_line(key), None, msg)
-        reject.setdefault(key, []).append(("train-eval-overlap", msg))
+        m = msg("lint.train-eval-overlap", eval_file=str(opts.eval_path), eval_line=key_line(first_eval))
+        scan.add("train-eval-overlap", key_line(key), None, m)
+        reject.setdefault(key, []).append(("train-eval-overlap", m.text))
     e_err = escan.sev.get(R.ERROR, 0)
     if e_err:
-        scan.add("eval-problems", None, None, f"the eval file {opts.eval_path} has {e_err} error(s) of its own; "
-                 f"run `tunewiz lint {opts.eval_path}` to see them.")
+        scan.add("eval-problems", None, None, msg("lint.eval-problems", eval_file=str(opts.eval_path), errors=e_err))
     return {"file": str(opts.eval_path), "format": efmt, "rows": escan.rows, "examples": escan.examples, "overlap": n,
             "errors": e_err}
 

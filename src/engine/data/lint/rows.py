@@ -8,7 +8,7 @@ from typing import Any, Callable, Iterator
 from .. import rules as R
 from ..canonical import Example
 from ..formats import SHAREGPT_TAGS
-from ..parts import MEDIA_COLUMNS, REASONING_KEYS, REASONING_PARTS, TEXT_PARTS
+from ..parts import MEDIA_COLUMNS, REASONING_KEYS, REASONING_PARTS, TEXT_PARTS, msg
 
 OPENAI_TOP_KEYS = frozenset({"messages", "tools", "parallel_tool_calls", "functions"})
 OPENAI_MSG_KEYS = frozenset({"role", "content", "name", "function_call", "weight", "tool_calls", "tool_call_id"})
@@ -23,7 +23,8 @@ KNOWN_TOP_KEYS = {
 }
 
 # (code, field, message) of one finding about a row; the scan adds the row's line and the code's severity.
-RowFinding = tuple[str, str | None, str]
+# The message is an EngineMessage (engine/data/lint_messages.py).
+RowFinding = tuple[str, str | None, Any]
 
 
 def order_findings(fmt: str, obj: Any, ex: Example, columns: dict[str, str] | None,
@@ -35,51 +36,41 @@ def order_findings(fmt: str, obj: Any, ex: Example, columns: dict[str, str] | No
     for i, m in enumerate(msgs):
         is_call = bool(m.tool_calls) or m.source_role == "function_call"
         if m.role == "system" and i > 0:
-            yield ("system-not-first", fld(i), "a system message after the first turn; chat templates "
-                   "only place the system prompt first. Move it to the start or merge it into the first system message.")
+            yield ("system-not-first", fld(i), msg("lint.system-not-first"))
         if not m.content.strip() and not is_call:
             if m.role == "assistant":
-                yield ("empty-answer", fld(i), "the assistant turn is empty: training would teach the model to "
-                       "say nothing. Write the answer or drop the row.")
+                yield ("empty-answer", fld(i), msg("lint.empty-answer"))
             else:
-                yield ("empty-content", fld(i), f"the {m.role} turn is empty; fill it in or remove the turn.")
+                yield ("empty-content", fld(i), msg("lint.empty-content", role=m.role))
         elif len(m.content) < 12 and R.ELLIPSIS_ONLY.match(m.content):
-            yield ("placeholder", fld(i), f"the {m.role} turn is only {m.content.strip()!r}: placeholder text "
-                   "left in the data. Write the real text or drop the row.")
+            yield ("placeholder", fld(i), msg("lint.placeholder.only", role=m.role, text=repr(m.content.strip())))
         if m.weight is not None and m.role != "assistant":
             key = "weight" if weight_key(obj, fmt, i) != "loss_weight" else "loss_weight"
             yield ("weight-not-assistant", fld(i) + "." + key if fld(i) else None,
-                   f"{key} on a {m.role} message has no effect (only assistant turns are trained); remove it.")
+                   msg("lint.weight-not-assistant", key=key, role=m.role))
         if m.role == "tool":
             prev = msgs[i - 1] if i else None
             if prev is None or not (prev.role == "tool" or prev.tool_calls or prev.source_role == "function_call"):
-                what = "an observation" if sharegpt else "a tool result"
-                call = "function_call" if sharegpt else "assistant message with tool_calls"
-                yield ("tool-order", fld(i), f"{what} without a preceding {call}; put the call right before it.")
+                yield ("tool-order", fld(i), msg("lint.tool-order.result-first" + (".sharegpt" if sharegpt else "")))
         if is_call and i + 1 < len(msgs) and msgs[i + 1].role != "tool":
-            what = "function_call" if sharegpt else "tool call"
-            yield ("tool-order", fld(i), f"a {what} must be followed by its result "
-                   f"({'observation' if sharegpt else 'a tool message'}), found {msgs[i + 1].source_role or msgs[i + 1].role}.")
+            yield ("tool-order", fld(i), msg("lint.tool-order.call-unanswered" + (".sharegpt" if sharegpt else ""),
+                                             found=msgs[i + 1].source_role or msgs[i + 1].role))
     body = [m for m in msgs if m.role != "system"]
     if body and body[0].role == "assistant":
-        yield ("role-order", fld(msgs.index(body[0])), "the conversation starts with the assistant; "
-               "the first turn after the system prompt should be the user's.")
+        yield ("role-order", fld(msgs.index(body[0])), msg("lint.role-order.assistant-first"))
     for i in range(1, len(msgs)):
         a, b = msgs[i - 1], msgs[i]
         if a.role == b.role and a.role in ("user", "assistant") and not (a.tool_calls or a.source_role == "function_call"):
-            yield ("role-order", fld(i), f"two {b.role} turns in a row; user and assistant should alternate "
-                   "(merge the two turns, or insert the missing one). LLaMA-Factory rejects such rows.")
+            yield ("role-order", fld(i), msg("lint.role-order.twice", role=b.role))
             break
     assistants = [m for m in msgs if m.role == "assistant"]
     if not assistants:
-        yield ("no-assistant", None, "no assistant turn: there is nothing for the model to learn from this row. "
-               "Add the answer or drop the row.")
+        yield ("no-assistant", None, msg("lint.no-assistant"))
     elif all(m.weight == 0 for m in assistants):
-        yield ("no-trainable-turn", None, "every assistant turn has weight (or loss_weight) 0, so nothing in this row is "
-               "trained. Set the answer's weight to 1, or drop the row.")
+        yield ("no-trainable-turn", None, msg("lint.no-trainable-turn"))
     if msgs and msgs[-1].role != "assistant" and assistants:
-        yield ("not-ending-with-assistant", fld(len(msgs) - 1), f"the conversation ends with a {msgs[-1].source_role or msgs[-1].role} "
-               "turn; nothing after the last assistant answer is learned. Drop the trailing turn(s) or add the answer.")
+        yield ("not-ending-with-assistant", fld(len(msgs) - 1), msg("lint.not-ending-with-assistant",
+                                                                     role=msgs[-1].source_role or msgs[-1].role))
 
 
 def weight_key(obj: Any, fmt: str, i: int) -> str:
@@ -89,20 +80,19 @@ def weight_key(obj: Any, fmt: str, i: int) -> str:
     return "loss_weight" if isinstance(m, dict) and "weight" not in m and "loss_weight" in m else "weight"
 
 
-def openai_key_findings(obj: dict) -> Iterator[tuple[str | None, str]]:
+def openai_key_findings(obj: dict) -> Iterator[tuple[str | None, Any]]:
     """(field, message) for every key of the row, or of one of its messages, that OpenAI rejects."""
     bad = [k for k in obj if k not in OPENAI_TOP_KEYS]
     if bad:
-        yield bad[0], (f"OpenAI rejects the key(s) {', '.join(map(repr, bad[:5]))}; "
-                       f"remove them (--fix does) — a row may hold only messages, tools, parallel_tool_calls.")
+        yield bad[0], msg("lint.openai-unsupported-key", keys=[repr(k)[:60] for k in bad[:5]])
     msgs = obj.get("messages")
     if isinstance(msgs, list):
         for i, m in enumerate(msgs):
             if isinstance(m, dict):
                 extra = [k for k in m if k not in OPENAI_MSG_KEYS]
                 if extra:
-                    yield f"messages[{i}].{extra[0]}", (f"OpenAI rejects message key(s) {', '.join(map(repr, extra[:5]))}; "
-                                                        f"allowed: {', '.join(sorted(OPENAI_MSG_KEYS))}.")
+                    yield f"messages[{i}].{extra[0]}", msg("lint.openai-unsupported-key.message",
+                                                           keys=[repr(k)[:60] for k in extra[:5]], allowed=sorted(OPENAI_MSG_KEYS))
 
 
 # ------------------------------------------------------------------------------------------------

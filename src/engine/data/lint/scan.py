@@ -23,7 +23,7 @@ from .. import rules as R
 from ..canonical import Example, Problem
 from ..formats import detect_record_format, parse_row
 from ..jsonsafe import WRITE_DEPTH, unwritable
-from ..parts import is_v1_row
+from ..parts import is_v1_row, msg
 from ..records import BOM, line_problem
 from ..stats import estimate_text
 from . import dupes, quality
@@ -106,7 +106,8 @@ class Scan:
         self.tmp_dirs = []
 
     # -- findings
-    def add(self, code: str, line: int | None, fld: str | None, message: str, severity: str | None = None) -> None:
+    def add(self, code: str, line: int | None, fld: str | None, message: Any, severity: str | None = None) -> None:
+        """One finding; `message` is an EngineMessage (engine/messages.py) or, where none exists yet, English."""
         sev = severity or R.CODES[code][0]
         if self.openai and code in R.OPENAI_SEVERITY and severity is None:
             sev = R.OPENAI_SEVERITY[code]
@@ -117,14 +118,14 @@ class Scan:
                 self.error_lines.append(line)
         if self.kept_per_code[code] < self.cap:
             self.kept_per_code[code] += 1
-            self.kept.append(Finding(code, sev, line, fld, message))
+            self.kept.append(Finding.of(code, sev, line, fld, message))
 
     def problem(self, p: Problem) -> None:
-        self.add(p.code or "json-invalid", p.line, p.field, p.message)
+        self.add(p.code or "json-invalid", p.line, p.field, p.engine_message())
 
     def unreadable(self, p: Problem) -> None:
         """A record that could not be read at all: always an error (--fix rejects it)."""
-        self.add(p.code or "json-invalid", p.line, p.field, p.message, R.ERROR)
+        self.add(p.code or "json-invalid", p.line, p.field, p.engine_message(), R.ERROR)
 
     # -- rows
     def blank_line(self, n: int) -> None:
@@ -426,8 +427,7 @@ def _scan_jsonl_lines(path: str, start: int, end: int, bom: bool, scan: Scan, ti
                 obj = loads(body)
             except decode_error as e:
                 if not raw.endswith(b"\n") and pos >= os.path.getsize(path):
-                    scan.add("truncated-last-line", n, None, "the last line is cut off (no closing brace / newline): "
-                             "the file was not completely written or copied. Re-export it, or drop this line.")
+                    scan.add("truncated-last-line", n, None, msg("lint.truncated-last-line"))
                 else:
                     scan.unreadable(line_problem(scan.src, n, body, e))
                 continue

@@ -18,11 +18,12 @@ from typing import Any, Callable, Iterator
 import orjson
 
 from ..canonical import Example
-from ..parts import THINK_CLOSE, THINK_OPEN
+from ..parts import THINK_CLOSE, THINK_OPEN, msg
 from .rows import RowFinding, field_namer
 
 # The most first-lines a file-wide finding names.
 FIRST_LINES = 5
+MEDIA_KINDS = ("image", "video", "audio", "file")   # the media kinds a message part names (lint.media.<kind>)
 
 
 def shape_findings(fmt: str, obj: Any, ex: Example, fields: list[tuple[str | None, str]],
@@ -32,11 +33,9 @@ def shape_findings(fmt: str, obj: Any, ex: Example, fields: list[tuple[str | Non
         if "think>" in text:
             opens, closes = text.count(THINK_OPEN), text.count(THINK_CLOSE)
             if opens > closes:
-                yield ("think-unclosed", fld, "a <think> without its </think>: the reasoning never ends, so the model "
-                       "learns to think through its answer. Close it where the reasoning ends, or remove the tag.")
+                yield ("think-unclosed", fld, msg("lint.think-unclosed.open"))
             elif closes > opens:
-                yield ("think-unclosed", fld, "a </think> without its <think>: the trace's start is missing (cut off "
-                       "in an export?). Add <think> at the start of the reasoning, or remove the tag.")
+                yield ("think-unclosed", fld, msg("lint.think-unclosed.close"))
     if ex.messages and any(m.tool_calls or m.role == "tool" or m.source_role == "function_call" for m in ex.messages):
         yield from _tool_findings(fmt, obj, ex, field_namer(fmt, obj, ex, columns, tags), tags)
 
@@ -81,16 +80,14 @@ def _tool_findings(fmt: str, obj: Any, ex: Example, fld: Callable[[int], str | N
                     pending.pop(hit)
                     continue
                 if any_ids or pending:
-                    yield ("tool-result-unmatched", fld(i), f'tool_call_id "{m.tool_call_id}" matches no earlier call'
-                           + (f" (calls waiting: {', '.join(repr(p[0]) for p in pending if p[0])})" if pending else "")
-                           + "; give the result the id of the call it answers.")
+                    waiting = [repr(p[0]) for p in pending if p[0]]
+                    yield ("tool-result-unmatched", fld(i), msg("lint.tool-result-unmatched.id" + (".waiting" if pending else ""),
+                                                              id=m.tool_call_id[:80], waiting=waiting))
                     continue
             if pending:
                 pending.pop(0)
             elif i and msgs[i - 1].role == "tool":  # (a result right after a non-call turn: tool-order says it)
-                what = "observation" if sharegpt else "tool result"
-                yield ("tool-result-unmatched", fld(i), f"one {what} more than there were calls: the calls before it "
-                       "already have their results. Remove the extra one, or add the call it answers.")
+                yield ("tool-result-unmatched", fld(i), msg("lint.tool-result-unmatched.extra" + (".sharegpt" if sharegpt else "")))
             continue
         if pending and i and msgs[i - 1].role == "tool":
             # Some results came, not all (a call followed at once by another turn is tool-order's finding).
@@ -101,11 +98,10 @@ def _tool_findings(fmt: str, obj: Any, ex: Example, fld: Callable[[int], str | N
         if m.source_role == "function_call" and not m.tool_calls:
             try:
                 orjson.loads(m.content)
-                why = 'not a {"name": ..., "arguments": {...}} object'
+                why = msg("lint.tool-args-invalid.function-call-shape")
             except orjson.JSONDecodeError as e:
-                why = f"not valid JSON ({e})"
-            yield ("tool-args-invalid", _call_field(fmt, obj, fld(i), i, 0, tags), f"the function_call is {why}; "
-                   'write it as {"name": "...", "arguments": {...}}.')
+                why = msg("lint.tool-args-invalid.function-call-json", error=str(e))
+            yield ("tool-args-invalid", _call_field(fmt, obj, fld(i), i, 0, tags), why)
             pending.append((None, i, "?"))
             continue
         if not m.tool_calls:
@@ -120,12 +116,10 @@ def _tool_findings(fmt: str, obj: Any, ex: Example, fld: Callable[[int], str | N
                     orjson.loads(args)
                 except orjson.JSONDecodeError as e:
                     yield ("tool-args-invalid", _call_field(fmt, obj, fld(i), i, j, tags),
-                           f"the arguments of the call to {name} are not valid JSON ({e}); the model would learn to "
-                           "write broken calls. Fix the JSON (keys and strings in double quotes).")
+                           msg("lint.tool-args-invalid", name=name[:80], error=str(e)))
             if known and name != "?" and name not in known:
                 yield ("tool-unknown-function", _call_field(fmt, obj, fld(i), i, j, tags),
-                       f"a call to {name}, which the row's tools do not define ({', '.join(sorted(known)[:6])}); "
-                       "add its definition to tools or correct the name.")
+                       msg("lint.tool-unknown-function", name=name[:80], known=sorted(known)[:6]))
             cid = c.get("id") if isinstance(c, dict) and isinstance(c.get("id"), str) else None
             any_ids = any_ids or cid is not None
             if not (sharegpt and j):  # a ShareGPT function_call (one call or a list) is answered by one observation
@@ -136,35 +130,31 @@ def _tool_findings(fmt: str, obj: Any, ex: Example, fld: Callable[[int], str | N
 
 def _unanswered(pending: list[tuple[str | None, int, str]], fld: Callable[[int], str | None]) -> Iterator[RowFinding]:
     for cid, i, name in pending:
-        yield ("tool-call-unanswered", fld(i), f"the call to {name}" + (f' (id "{cid}")' if cid else "")
-               + " has no result before the conversation goes on; add a tool message with its result"
-               + (" and this tool_call_id" if cid else "") + ", or remove the call.")
+        yield ("tool-call-unanswered", fld(i), msg("lint.tool-call-unanswered.id", name=name[:80], id=cid[:80]) if cid
+               else msg("lint.tool-call-unanswered", name=name[:80]))
 
 
 # ------------------------------------------------------------------------------------------------
 # file-wide findings from the scan's counts
 
 def reasoning_mix_finding(with_reasoning: int, without: int, first_with: list[int],
-                          first_without: list[int]) -> tuple[int | None, str] | None:
-    """(line, message) when some rows carry a reasoning trace and others none, else None."""
+                          first_without: list[int], answers: bool = False) -> tuple[int | None, Any] | None:
+    """(line, message) when some rows (or, for pairs, `answers`) carry a reasoning trace and others none, else None."""
     if not with_reasoning or not without:
         return None
-    def lines(xs: list[int]) -> str:
-        return ", ".join(map(str, xs[:FIRST_LINES])) or "?"
+    def lines(xs: list[int]) -> list[Any]:
+        return list(xs[:FIRST_LINES]) or ["?"]
     return (first_with[0] if first_with else None,
-            f"reasoning traces in {with_reasoning} row(s) (first: line(s) {lines(first_with)}) and none in {without} "
-            f"(first: line(s) {lines(first_without)}); trained on the mix, the model thinks only sometimes. Give every "
-            "row a trace, mark the rows meant to answer without thinking with an empty <think></think> (Qwen3's "
-            "no-thinking form), or drop the traces.")
+            msg("lint.reasoning-mixed" + (".answers" if answers else ""), with_reasoning=with_reasoning, without=without,
+                first_with=lines(first_with), first_without=lines(first_without)))
 
 
-def multimodal_finding(rows: int, kinds: Counter, first: list[tuple[int, str]]) -> tuple[int | None, str] | None:
+def multimodal_finding(rows: int, kinds: Counter, first: list[tuple[int, str]]) -> tuple[int | None, Any] | None:
     """(line, message) naming the rows whose media tunewiz drops, else None."""
     if not rows:
         return None
-    what = ", ".join(f"{n} {k}{'s' if n > 1 and k != 'audio' else ''}" for k, n in kinds.most_common())
-    where = ", ".join(f"{ln} ({f})" for ln, f in first[:FIRST_LINES])
-    return (first[0][0] if first else None,
-            f"{rows} row(s) carry media that would be dropped: {what} (first: line {where}). tunewiz trains text "
-            "models, so only these rows' text is trained; remove the media, or describe it in the text, if the "
-            "answers depend on it.")
+    from engine.message_parts import part, parts
+    what = parts([part(f"lint.media.{k if k in MEDIA_KINDS else 'other'}" + (".many" if n > 1 else ""), count=n, kind=k)
+                  for k, n in kinds.most_common()], ", ")
+    where = [f"{ln} ({f})" for ln, f in first[:FIRST_LINES]]
+    return (first[0][0] if first else None, msg("lint.multimodal", rows=rows, what=what, where=where))
