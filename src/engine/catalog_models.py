@@ -297,7 +297,7 @@ def _glm45_air() -> list[ModelSpec]:
         family="glm4.5", instruct=True, license="MIT", languages=("zh", "en"),
         chat_template="glm4.5 ([gMASK]<sop><|user|>; <think> blocks, enable_thinking)", reasoning=True, tools=True,
         config_source=_src(hub, TODAY_CHECKED) + "; numbers as printed from its Glm4MoeConfig by ms-swift",
-        notes=("Mixture of experts: all 128 experts' weights are resident (about 110B parameters in memory); "
+        notes=("Mixture of experts: all 128 experts' weights are resident (107B parameters in memory); "
                "each token uses 8 of them plus the shared expert.",
                "Its multi-token-prediction layer is not loaded by transformers and not trained."))]
 

@@ -405,7 +405,9 @@ def estimate(spec: ModelSpec, method: str, seq_len: int, batch: int, grad_checkp
     if spec.is_hybrid:
         notes.append(f"hybrid attention: {layers - full_layers} of {layers} blocks use Gated DeltaNet linear "
                      "attention (memory linear in the length, no KV cache); their activations are an estimate "
-                     "of flash-linear-attention's kernels, not measured")
+                     "of flash-linear-attention's kernels, not measured"
+                     + ("; on the CPU transformers' PyTorch fallback keeps more (about twice, measured on a tiny "
+                        "model)" if device == "cpu" else ""))
     working = tokens * _backward_working_bytes_per_token(spec, precision, s)
     if grad_checkpointing:
         # Each block's input survives the forward; one block is recomputed (fully) during backward.
