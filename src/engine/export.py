@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import time
 from dataclasses import asdict, dataclass, field
@@ -76,7 +77,8 @@ def choose_dtype(requested: str, method: str, base: str) -> str:
     return stored or "bf16"
 
 
-def _check_out(out: Path, target: RunModel, force: bool) -> None:
+def check_out(out: Path, target: RunModel, force: bool) -> None:
+    """Raises ExportError when OUT is inside or around the run or its base, a file, or not empty (without force)."""
     places = [(target.weights, "the run's weights"), (target.run_dir, "the run directory")]
     if Path(target.base).expanduser().is_dir():
         places.append((Path(target.base).expanduser(), "the base model"))
@@ -92,7 +94,8 @@ def _check_out(out: Path, target: RunModel, force: bool) -> None:
                           "Give a new folder, or add --force to replace what is there.")
 
 
-def _disk_check(out: Path, base: str, dtype: str) -> None:
+def disk_check(out: Path, base: str, dtype: str) -> None:
+    """Raises ExportError when the disk under OUT cannot hold the merged model."""
     folder = Path(base).expanduser()
     stored = stored_dtype(base)
     if not folder.is_dir() or stored not in _BYTES:
@@ -108,21 +111,44 @@ def _disk_check(out: Path, base: str, dtype: str) -> None:
                           "Free some space or export to another disk.")
 
 
+def export_tokenizer(target: RunModel) -> tuple[Any, bool | None]:
+    """The tokenizer an export writes (the run's own, else the base's; ChatML where the model had no template,
+    as training used) with the template defaulting to the run's recorded thinking setting, and that setting
+    (None when the run has no record)."""
+    from transformers import AutoTokenizer
+
+    token_source = str(target.weights) if (target.weights / "tokenizer_config.json").is_file() else target.base
+    tokenizer = AutoTokenizer.from_pretrained(token_source, trust_remote_code=target.trust_remote_code)
+    from engine.train.tokenize import ensure_chat_template
+    ensure_chat_template(tokenizer)  # training used ChatML where the model had no template: keep it
+    from engine.train.template import read_record, with_thinking_default
+    record = read_record(target.run_dir)
+    thinking = record["enable_thinking"] if record else None
+    if thinking is not None:
+        # Rendered with no `enable_thinking`, the exported template behaves as training rendered: a model
+        # trained without thinking does not start thinking once merged (a caller's explicit value still wins).
+        tokenizer.chat_template = with_thinking_default(tokenizer.chat_template, thinking)
+    return tokenizer, thinking
+
+
 def merge_adapter(run_dir: str | Path, out: str | Path, base: str | None = None, checkpoint: str | None = None,
-                  dtype: str = "auto", force: bool = False, progress: Progress | None = None) -> ExportResult:
-    """Merges the run's adapter (or re-saves its whole model) into OUT. Raises ModelLoadError/ExportError."""
+                  dtype: str = "auto", force: bool = False, progress: Progress | None = None,
+                  final: str | Path | None = None) -> ExportResult:
+    """Merges the run's adapter (or re-saves its whole model) into OUT. Raises ModelLoadError/ExportError.
+    `final`: where a caller will move OUT once its own export is whole (the README and config name it)."""
     say = progress or (lambda fraction, message: None)
     started = time.perf_counter()
     target = locate_run_model(run_dir, checkpoint=checkpoint, base=base)
     out = Path(out).expanduser().resolve()
-    _check_out(out, target, force)
+    check_out(out, target, force)
+    named = Path(final).expanduser().resolve() if final is not None else out
     source = target.base if target.kind == "adapter" else str(target.weights)
     chosen = choose_dtype(dtype, target.tuning, source)
-    _disk_check(out, source, chosen)
+    disk_check(out, source, chosen)
 
     say(0.02, "loading libraries (torch, transformers, peft)")
     import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoModelForCausalLM
 
     torch_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}[chosen]
     kwargs = {"dtype": torch_dtype, "trust_remote_code": target.trust_remote_code, "device_map": {"": "cpu"}}
@@ -155,20 +181,10 @@ def merge_adapter(run_dir: str | Path, out: str | Path, base: str | None = None,
         # The LoRA wrappers go; their base layers already hold the merged weights.
         model = peft_model.unload()
     say(0.8, "reading the tokenizer and chat template")
-    token_source = str(target.weights) if (target.weights / "tokenizer_config.json").is_file() else target.base
-    tokenizer = AutoTokenizer.from_pretrained(token_source, trust_remote_code=target.trust_remote_code)
-    from engine.train.tokenize import ensure_chat_template
-    ensure_chat_template(tokenizer)  # training used ChatML where the model had no template: keep it
-    from engine.train.template import read_record, with_thinking_default
-    record = read_record(target.run_dir)
-    thinking = record["enable_thinking"] if record else None
-    if thinking is not None:
-        # Rendered with no `enable_thinking`, the exported template behaves as training rendered: a model
-        # trained without thinking does not start thinking once merged (a caller's explicit value still wins).
-        tokenizer.chat_template = with_thinking_default(tokenizer.chat_template, thinking)
+    tokenizer, thinking = export_tokenizer(target)
     if getattr(model.config, "quantization_config", None) is not None:
         del model.config.quantization_config
-    model.config.name_or_path = str(out)
+    model.config.name_or_path = str(named)
     params = sum(p.numel() for p in model.parameters())
 
     work = out.parent / f".{out.name}.partial-{os.getpid()}"
@@ -185,7 +201,7 @@ def merge_adapter(run_dir: str | Path, out: str | Path, base: str | None = None,
             if bars:
                 hf_logging.enable_progress_bar()
         tokenizer.save_pretrained(work)
-        result = ExportResult(out=str(out), run=str(target.run_dir), base=target.base, weights=str(target.weights),
+        result = ExportResult(out=str(named), run=str(target.run_dir), base=target.base, weights=str(target.weights),
                               method=target.method, dtype=chosen, merged_layers=merged_layers, params=int(params),
                               bytes=0, seconds=0.0, enable_thinking=thinking)
         (work / "README.md").write_text(readme(result, target), encoding="utf-8")
@@ -202,6 +218,101 @@ def merge_adapter(run_dir: str | Path, out: str | Path, base: str | None = None,
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(work, out)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    say(1.0, f"done: {out}")
+    return result
+
+
+@dataclass
+class OllamaResult:
+    out: str
+    modelfile: str
+    model: str              # the merged safetensors folder the Modelfile's FROM names
+    name: str               # the name the printed `ollama create` gives the model
+    create_command: str
+    stops: list[str]
+    enable_thinking: bool | None
+    generation_prompt: str
+    notices: list[dict[str, Any]] = field(default_factory=list)
+    merged: dict[str, Any] = field(default_factory=dict)  # the merge's ExportResult
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def ollama_name(out: Path) -> str:
+    """A model name Ollama accepts, from the output folder's name."""
+    return re.sub(r"[^a-z0-9._-]+", "-", out.name.lower()).strip("-._") or "tunewiz-model"
+
+
+def _eos_ids(model_dir: Path) -> list[int]:
+    ids: list[int] = []
+    for name in ("generation_config.json", "config.json"):
+        try:
+            value = json.loads((model_dir / name).read_text()).get("eos_token_id")
+        except (OSError, ValueError, AttributeError):
+            continue
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, int) and item not in ids:
+                ids.append(item)
+    return ids
+
+
+def publish(work: Path, out: Path) -> None:
+    """Moves the finished WORK into OUT's place (replacing an old OUT only once WORK is whole)."""
+    if out.exists():
+        old = out.parent / f".{out.name}.old-{os.getpid()}"
+        os.replace(out, old)
+        os.replace(work, out)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(work, out)
+
+
+def export_ollama(run_dir: str | Path, out: str | Path, base: str | None = None, checkpoint: str | None = None,
+                  dtype: str = "auto", force: bool = False, progress: Progress | None = None,
+                  name: str | None = None) -> OllamaResult:
+    """OUT/model (the merged safetensors, as merge_adapter writes) + OUT/Modelfile whose TEMPLATE and stop
+    PARAMETERs come from the model's own chat template (engine.ollama). The template is translated first, so
+    a template Ollama cannot reproduce fails before the merge (OllamaTemplateError, with code and params)."""
+    from engine import ollama
+
+    say = progress or (lambda fraction, message: None)
+    started = time.perf_counter()
+    target = locate_run_model(run_dir, checkpoint=checkpoint, base=base)
+    out = Path(out).expanduser().resolve()
+    check_out(out, target, force)
+    say(0.01, "translating the chat template into an Ollama TEMPLATE")
+    tokenizer, thinking = export_tokenizer(target)
+    from engine.train.template import probe_template
+    abilities = probe_template(tokenizer)
+    source_dir = Path(target.base).expanduser() if target.kind == "adapter" else Path(target.weights)
+    model_file = ollama.modelfile(tokenizer, "./model", thinking, _eos_ids(source_dir) if source_dir.is_dir() else [],
+                                  tools=abilities.tools or abilities.tool_calls)
+    work = out.parent / f".{out.name}.partial-{os.getpid()}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    try:
+        merged = merge_adapter(run_dir, work / "model", base=base, checkpoint=checkpoint, dtype=dtype,
+                               progress=lambda f, m: say(0.02 + 0.93 * f, m), final=out / "model")
+        # The merged model's own eos ids (generation_config.json) may name more end-of-turn tokens.
+        model_file = ollama.modelfile(tokenizer, "./model", thinking, _eos_ids(work / "model"),
+                                      tools=abilities.tools or abilities.tool_calls)
+        (work / "Modelfile").write_text(model_file.text, encoding="utf-8")
+        model_name = name or ollama_name(out)
+        result = OllamaResult(out=str(out), modelfile=str(out / "Modelfile"), model=str(out / "model"),
+                              name=model_name, create_command=ollama.create_command(model_name, out / "Modelfile"),
+                              stops=model_file.stops, enable_thinking=thinking,
+                              generation_prompt=model_file.pieces.generation_prompt, notices=model_file.notices,
+                              merged=merged.to_dict())
+        result.seconds = round(time.perf_counter() - started, 2)
+        (work / "tunewiz-ollama.json").write_text(json.dumps(result.to_dict(), indent=1, ensure_ascii=False),
+                                                  encoding="utf-8")
+        say(0.97, "moving the finished folder into place")
+        publish(work, out)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise

@@ -1,4 +1,4 @@
-"""`tunewiz chat | export`: the headless twins of the chat pane and the export step.
+"""`tunewiz chat`: the headless twin of the chat pane (`tunewiz export` is in tui/commands/export.py).
 
 Exit codes are stable for scripts: 0 success; 1 a generation or export failed on the way (an
 endpoint that refused or timed out, out of memory); 2 bad input (no such run, no adapter yet, base
@@ -267,81 +267,6 @@ def _repl(conversation: Any, columns: dict[str, Any], sampling: Any, run_dir: Pa
         _save(conversation, columns, run_dir, runs_dir)
 
 
-def export(
-    run: str = typer.Argument(..., help="Run name or folder (see `tunewiz runs`).", show_default=False),
-    merge: Optional[Path] = typer.Option(None, "--merge", help="Merge the adapter into its base and write the "
-                                                              "standalone model to this new folder.",
-                                         show_default=False),
-    base: Optional[str] = typer.Option(None, "--base", help="The base model folder or hub id, when the run's "
-                                                           "recorded base has moved."),
-    checkpoint: Optional[str] = typer.Option(None, "--checkpoint", help="Export checkpoint N instead of the final "
-                                                                       "adapter."),
-    dtype: str = typer.Option("auto", "--dtype", help="auto (the base's own dtype; 16-bit for QLoRA) | bf16 | "
-                                                      "fp16 | fp32"),
-    force: bool = typer.Option(False, "--force", help="Replace OUT when it is not empty."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object describing the export."),
-    runs_dir: Optional[Path] = typer.Option(None, "--runs-dir", help="Default: $TUNEWIZ_RUNS_DIR or ./runs"),
-) -> None:
-    """Merge a run's adapter into its base (QLoRA: into a 16-bit copy) and save safetensors + tokenizer + chat
-    template, loadable with AutoModelForCausalLM.from_pretrained(OUT); prints OUT."""
-    from engine.chat import ChatError
-    from engine.export import merge_adapter
-    from engine.runs import RunNotFound, resolve_run
-
-    if merge is None:
-        raise _fail(ValueError("give the output folder: tunewiz export RUN --merge OUT"))
-    try:
-        run_dir = resolve_run(run, runs_dir)
-    except RunNotFound as exc:
-        raise _fail(exc)
-    progress, finish = _progress_reporter(quiet=False)
-    try:
-        result = merge_adapter(run_dir, merge, base=base, checkpoint=checkpoint, dtype=dtype, force=force,
-                               progress=progress)
-    except ChatError as exc:
-        finish()
-        raise _fail(exc)
-    except KeyboardInterrupt:
-        finish()
-        _err("tunewiz: export interrupted; nothing was left in the output folder")
-        raise typer.Exit(130)
-    finish()
-    _err(f"merged {result.merged_layers} LoRA layers into a {result.dtype} copy of {result.base}; "
-         f"{result.bytes / 2**20:.1f} MiB in {result.seconds:.1f} s. See {Path(result.out) / 'README.md'}.")
-    if as_json:
-        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
-    else:
-        print(result.out)
-
-
-def _progress_reporter(quiet: bool) -> tuple[Any, Any]:
-    """A progress callback: a live bar on a terminal, one line per stage in logs and pipes."""
-    if quiet:
-        return (lambda fraction, message: None), (lambda: None)
-    if sys.stderr.isatty():
-        from rich.console import Console
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-        bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                       TimeElapsedColumn(), console=Console(stderr=True), transient=False)
-        task = bar.add_task("export", total=1.0)
-        bar.start()
-
-        def update(fraction: float | None, message: str) -> None:
-            bar.update(task, completed=fraction if fraction is not None else None, description=message[:60])
-
-        return update, bar.stop
-    shown: set[str] = set()
-
-    def line(fraction: float | None, message: str) -> None:
-        stage = message.split(":")[0].rstrip("0123456789 of")
-        if stage not in shown:
-            shown.add(stage)
-            _err(f"[{(fraction or 0) * 100:3.0f}%] {message}")
-
-    return line, (lambda: None)
-
-
 def register(app: typer.Typer) -> None:
-    """Adds `chat` and `export` to the app."""
+    """Adds `chat` to the app (`export` lives in tui/commands/export.py)."""
     app.command("chat", help=chat.__doc__)(chat)
-    app.command("export", help=export.__doc__)(export)
