@@ -34,19 +34,30 @@ class RetryPlan:
     target_gb: float
 
     def describe(self) -> str:
-        """English, e.g. 'batch_size 4 → 2, grad_accum 4 → 8 (effective batch 16 kept): about 5.1 GB
-        instead of 7.9 GB, on a 8 GB device'."""
+        """English, e.g. 'batch_size 4 → 2, grad_accum 4 → 8 (effective batch kept): about 5.1 GB
+        instead of 7.9 GB, on a 8 GB device' (the English of `describe_part`)."""
+        import engine.train.end_messages  # noqa: F401  (registers the end.* codes)
+        from engine.message_parts import english_params
+        from engine.messages import english
+        whole = self.describe_part()
+        return english(whole["code"], english_params(whole["params"]))
+
+    def describe_part(self) -> dict[str, Any]:
+        """The same as a part (engine.message_parts) of `end.*` codes, for the `oom-retry` ending's params."""
+        from engine.message_parts import part, parts
         if not self.changes:
-            return "no setting tunewiz can change lowers the estimate"
-        text = ", ".join(f"{key} {_shown(old)} → {_shown(new)}" for key, old, new in self.changes)
+            return part("end.plan.none")
+        changes = parts([part("end.plan.change", key=key, before=_shown(old), after=_shown(new))
+                         for key, old, new in self.changes], sep=", ")
         keys = {key for key, _, _ in self.changes}
+        kept = []
         if "batch_size" in keys:
-            text += " (effective batch kept)" if self._effective_kept() else " (effective batch about the same)"
-        text += f": about {self.after.total_gb:.1f} GB instead of {self.before.total_gb:.1f} GB"
+            kept.append(part("end.plan.kept" if self._effective_kept() else "end.plan.about-same"))
+        device = []
         if self.vram_gb is not None:
-            text += f", on a {self.vram_gb:g} GB device" + ("" if self.fits else " (still too much: use a smaller "
-                                                             "model or more GPUs)")
-        return text
+            device.append(part("end.plan.device" if self.fits else "end.plan.device-too-small", vram=self.vram_gb))
+        return part("end.plan", changes=changes, kept=parts(kept, sep=""), after=self.after.total_gb,
+                    before=self.before.total_gb, device=parts(device, sep=""))
 
     def _effective_kept(self) -> bool:
         old = dict((k, v) for k, v, _ in self.changes)
@@ -62,8 +73,10 @@ class RetryPlan:
                 "target_gb": self.target_gb, "vram_gb": self.vram_gb, "fits": self.fits}
 
 
-def _shown(value: Any) -> str:
-    return ("on" if value else "off") if isinstance(value, bool) else str(value)
+def _shown(value: Any) -> Any:
+    """A setting's value as a plan shows it: a switch as the part "on" / "off", anything else as it is."""
+    from engine.message_parts import part
+    return part("end.part.on" if value else "end.part.off") if isinstance(value, bool) else value
 
 
 def propose_after_oom(spec: ModelSpec, method: str, batch_size: int, grad_accum: int, max_length: int,

@@ -2,7 +2,8 @@
 (which method, with or without gradient checkpointing, which of the OpenAI wind-down's dates have passed)
 stays a code and raw values instead of an English fragment.
 
-A part is `{"code": ..., "params": {...}}` (`part(code, **params)`); a list of parts is
+A part is `{"code": ..., "params": {...}}` (`part(code, **params)`; an EngineMessage's `to_dict()`, whose
+`text` is used where its code or params do not fit the registry); a list of parts is
 `{"parts": [...], "sep": "; "}` (`parts([...], sep)`). Both are plain JSON, so they travel inside an
 event's or a reason's `params` and are rendered again in any language: `english_params` gives the
 English (engine.messages' registry), `tui.message_parts.render` the user's language.
@@ -33,11 +34,18 @@ def is_parts(value: Any) -> bool:
 
 
 def resolve(params: Mapping[str, Any], text_of: Any, sep_of: Any = None) -> dict[str, Any]:
-    """`params` with every part (and list of parts) replaced by `text_of(code, params)` of it; a list's
+    """`params` with every part (and list of parts) replaced by `text_of(code, params, its stored English or
+    None)`; a list's
     separator goes through `sep_of` (a language's own punctuation) when given."""
     def value(v: Any) -> Any:
         if is_part(v):
-            return text_of(v["code"], resolve(v["params"], text_of, sep_of))
+            text = v.get("text") if isinstance(v.get("text"), str) else None
+            try:
+                return text_of(v["code"], resolve(v["params"], text_of, sep_of), text)
+            except (KeyError, IndexError, ValueError, TypeError):
+                if text is not None:   # a part that carries its English (an EngineMessage's dict)
+                    return text
+                raise
         if is_parts(v):
             return (sep_of(v["sep"]) if sep_of else v["sep"]).join(value(item) for item in v["parts"])
         return v
@@ -46,7 +54,7 @@ def resolve(params: Mapping[str, Any], text_of: Any, sep_of: Any = None) -> dict
 
 def english_params(params: Mapping[str, Any]) -> dict[str, Any]:
     """The parameters with their parts in English, ready for a template."""
-    return resolve(params, english)
+    return resolve(params, lambda code, values, _text: english(code, values))
 
 
 def composed(code: str, **params: Any) -> EngineMessage:

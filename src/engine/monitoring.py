@@ -132,6 +132,8 @@ class Snapshot:
     backend: str = "local"          # RunStatus.backend: "local", or the service of a remote job
     followed: bool = True           # False: a remote job that no process follows now (the state is the last seen)
     retry_settings: dict[str, Any] | None = None  # an `oom` end's next settings (RunConfig keys), to restart with
+    end_code: str | None = None     # the ending's code (events.EndEvent.code: its messages end.<code>[.advice]),
+    end_params: dict[str, Any] | None = None   # and params, so screens say `error` / `advice` in their language
     gpu_mem_per_rank_gb: tuple[float | None, ...] = ()  # the last step's GPU memory of every rank (rank 0 first)
     # method dpo: the last step's reward margin and accuracy, and what the start event said about the run
     reward_margin: float | None = None
@@ -292,6 +294,8 @@ class RunWatcher:
         end = h.end if (h.end and state in END_STATUSES) else None
         error = text((end or {}).get("error")) or (text(status.get("error")) if state in END_STATUSES else None)
         advice = text((end or {}).get("advice")) or (text(status.get("advice")) if state in END_STATUSES else None)
+        end_code = text((end or {}).get("code")) or None
+        end_params = (end or {}).get("params") if isinstance((end or {}).get("params"), dict) else None
         resumable = runs.last_checkpoint(self.run_dir) is not None if state in ("crashed", "stopped", "failed", "oom") else False
         if state == "crashed":
             advice = crash_advice(self.name, status.get("pid"), resumable, self.run_dir / runs.LOG_FILE)
@@ -302,7 +306,7 @@ class RunWatcher:
         warnings = tuple(f"{w.get('level')}: {text(w.get('message'))}" for w in h.warnings)
         return Snapshot(
             run_dir=str(self.run_dir), name=self.name, taken_at=now, state=state, active=active,
-            pid=integer(status.get("pid")), error=error, advice=advice,
+            pid=integer(status.get("pid")), error=error, advice=advice, end_code=end_code, end_params=end_params,
             model=text(start.get("model")) or text(status.get("model")),
             method=text(start.get("method")) or text(status.get("method")),
             world_size=integer(start.get("world_size")), total_steps=total, step=step, epoch=h.epoch,

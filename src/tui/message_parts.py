@@ -22,7 +22,7 @@ def render(code: str | None, params: Mapping[str, Any] | None, english: str | No
     if not code:
         return english or ""
     try:
-        flat = resolve(params or {}, lambda c, p: message_text(c, p, None), separator)
+        flat = resolve(params or {}, message_text, separator)
     except (KeyError, TypeError, ValueError, AttributeError):
         return english or code
     return message_text(code, flat, english)
@@ -33,3 +33,18 @@ def render_item(item: Any, code_field: str = "code", params_field: str = "params
     get = item.get if isinstance(item, Mapping) else (lambda name, default=None: getattr(item, name, default))
     text = get(text_field)
     return render(get(code_field) or None, get(params_field) or {}, None if text is None else str(text))
+
+
+def ending_texts(code: str | None, params: Mapping[str, Any] | None, error: str | None,
+                 advice: str | None) -> tuple[str | None, str | None]:
+    """A run's ending (the `end` event's code and params; engine.train.end_messages) as (error, advice) in
+    the current language; the stored English where there is no code (an older run) or no translation."""
+    if not code:
+        return error, advice
+    return (render(f"end.{code}", params, error) if error else None,
+            render(f"end.{code}.advice", params, advice) if advice else None)
+
+
+def snapshot_ending(s: Any) -> tuple[str | None, str | None]:
+    """`ending_texts` of an engine.monitoring.Snapshot."""
+    return ending_texts(getattr(s, "end_code", None), getattr(s, "end_params", None), s.error, s.advice)

@@ -34,16 +34,16 @@ def is_oom(exc: BaseException) -> bool:
 VRAM_HOOK: list[float] = []  # test-only (engine/train/faults.py): the GPU size in GB an OOM plans for
 
 
-def oom_levers(config: Any) -> str:
-    """The general ways to need less memory, with this run's values."""
-    tips = [f"lower batch_size (now {config.batch_size}; raise grad_accum to keep the effective batch)",
-            f"lower max_length (now {config.max_length})"]
+def oom_levers(config: Any) -> dict[str, Any]:
+    """The general ways to need less memory, with this run's values (a list of parts: end.lever.*)."""
+    from engine.message_parts import part, parts
+    tips = [part("end.lever.batch", batch_size=config.batch_size), part("end.lever.length", max_length=config.max_length)]
     if not config.gradient_checkpointing:
-        tips.append("turn on gradient_checkpointing")
+        tips.append(part("end.lever.checkpointing"))
     if config.method in ("lora", "full", "cpt"):
-        tips.append("use method: qlora (4-bit base weights)")
-    tips.append("check `tunewiz estimate` for what fits your GPU")
-    return "; ".join(tips)
+        tips.append(part("end.lever.qlora"))
+    tips.append(part("end.lever.estimate"))
+    return parts(tips)
 
 
 def gpu_size_gb() -> float | None:
@@ -59,29 +59,31 @@ def gpu_size_gb() -> float | None:
     return None
 
 
-def oom_ending(config: Any, config_file: Any) -> tuple[str, dict[str, Any]]:
-    """(advice, end-event fields) for a run that ran out of GPU memory: the estimator's next settings
+def oom_ending(config: Any, config_file: Any, detail: str = "") -> tuple[str, str, dict[str, Any]]:
+    """(error, advice, end-event fields) for a run that ran out of GPU memory: the estimator's next settings
     (engine.memory.propose_after_oom) as text and as `retry_settings` (RunConfig keys → values, what
-    `--set` takes), plus code "oom" and its params. Without a model the estimator knows, the general
-    levers only."""
-    levers = oom_levers(config)
-    fields: dict[str, Any] = {"code": "oom", "params": {"batch_size": config.batch_size,
-                                                         "max_length": config.max_length, "method": config.method}}
+    `--set` takes), plus code "oom-retry" and its params (the messages `end.oom-retry` and its advice).
+    Without a model the estimator knows, the general levers only (code "oom"). `detail`: the first line
+    of torch's message."""
+    from engine.train.end_messages import ending
+    params: dict[str, Any] = {"batch_size": config.batch_size, "max_length": config.max_length,
+                              "method": config.method, "detail": detail, "levers": oom_levers(config)}
     try:
         plan = _plan(config)
     except Exception as exc:  # no spec (a hub model offline, an odd config.json): say what is known
         print(f"[info] no estimate for the next settings: {type(exc).__name__}: {exc}", flush=True)
         plan = None
     if plan is None or not plan.settings:
-        return f"Out of GPU memory: {levers}.", fields
+        error, advice, fields = ending("oom", **params)
+        return str(error), str(advice), fields
+    from engine.message_parts import part
     sets = " ".join(f"--set {key}={str(value).lower() if isinstance(value, bool) else value}"
                     for key, value in plan.settings.items())
-    fields["code"] = "oom-retry"
-    fields["params"] = {**fields["params"], **plan.to_params()}
+    params.update(plan.to_params(), lead=part("end.part.lead-fits" if plan.fits else "end.part.lead-lightest"),
+                  plan=plan.describe_part(), config=str(config_file), sets=sets)
+    error, advice, fields = ending("oom-retry", **params)
     fields["retry_settings"] = dict(plan.settings)
-    lead = "the estimator's next settings" if plan.fits else "the lightest settings tunewiz can propose"
-    return (f"Out of GPU memory; {lead}: {plan.describe()}. Start it again with them: "
-            f"tunewiz train {config_file} {sets}. Other levers: {levers}."), fields
+    return str(error), str(advice), fields
 
 
 def _plan(config: Any) -> Any:

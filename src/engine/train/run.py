@@ -20,6 +20,7 @@ from engine.events import EventWriter
 from engine.train.config import ConfigError, load_config
 from engine.train import distributed
 from engine.train.context import RunContext
+from engine.train.end_messages import ending
 from engine.train.errors import TrainingError, is_oom, oom_ending
 
 
@@ -36,8 +37,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         # No valid config: still leave a readable ending in the run directory.
         writer = EventWriter(run_dir / runs.EVENTS_FILE)
-        writer.write("end", status="failed", error=str(exc), advice="Fix the config file and start again.")
-        runs.write_status(run_dir, state="failed", pid=os.getpid(), error=str(exc))
+        error, advice, fields = config_ending(exc)
+        writer.write("end", status="failed", error=error, advice=advice, **fields)
+        runs.write_status(run_dir, state="failed", pid=os.getpid(), error=error)
         print(exc, file=sys.stderr)
         return 1
 
@@ -47,8 +49,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             distributed.prepare_worker(ctx)
         except Exception as exc:
-            return _end(ctx, "failed", f"{type(exc).__name__}: {exc}", "The training processes could not connect; "
-                        f"see {run_dir / runs.LOG_FILE}.", exc)
+            return _coded_end(ctx, "failed", "workers-unconnected", exc, exception=type(exc).__name__,
+                              detail=str(exc), log=str(run_dir / runs.LOG_FILE))
     else:
         now = time.time()
         previous = runs.read_status(run_dir) or {}
@@ -65,17 +67,31 @@ def main(argv: list[str] | None = None) -> int:
         return _end(ctx, "failed", str(exc), exc.advice, **coded)
     except BaseException as exc:  # every ending is recorded, whatever it was
         if is_oom(exc):
-            advice, fields = oom_ending(config, run_dir / runs.CONFIG_FILE)  # with the estimator's next settings
-            return _end(ctx, "oom", f"CUDA out of memory: {str(exc).splitlines()[0]}", advice, exc, **fields)
+            first = (str(exc).splitlines() or [""])[0]
+            error, advice, fields = oom_ending(config, run_dir / runs.CONFIG_FILE, first)  # the estimator's next settings
+            return _end(ctx, "oom", error, advice, exc, **fields)
         if isinstance(exc, KeyboardInterrupt):
-            return _end(ctx, "stopped", None, "Resume with `tunewiz resume " + run_dir.name + "`.")
-        advice = ("This looks like a bug or an environment problem; the full traceback is in "
-                  f"{run_dir / runs.LOG_FILE}.")
-        return _end(ctx, "failed", f"{type(exc).__name__}: {exc}", advice, exc)
+            return _coded_end(ctx, "stopped", "interrupted", None, name=run_dir.name)
+        return _coded_end(ctx, "failed", "failed", exc, exception=type(exc).__name__, detail=str(exc),
+                          log=str(run_dir / runs.LOG_FILE))
     if outcome == "stopped":
-        return _end(ctx, "stopped", None,
-                    f"Stopped on request after a checkpoint; continue with `tunewiz resume {run_dir.name}`.")
+        return _coded_end(ctx, "stopped", "stopped", None, name=run_dir.name)
     return _end(ctx, "completed", None, None)
+
+
+def _coded_end(ctx: RunContext, status: str, code: str, exc: BaseException | None, **params: Any) -> int:
+    """Ends the run with the ending `code` (engine.train.end_messages: its error and advice from `params`)."""
+    error, advice, fields = ending(code, **params)
+    return _end(ctx, status, error.text if error else None, advice.text if advice else None, exc, **fields)
+
+
+def config_ending(exc: ConfigError) -> tuple[str, str, dict[str, Any]]:
+    """(error, advice, fields) of a run whose config cannot be used: every problem as its coded message."""
+    from engine.message_parts import part, parts
+    error, advice, fields = ending("config-invalid", header=part("config.invalid", source=exc.source),
+                                   problems=parts([m.to_dict() for m in exc.messages],
+                                                  sep="\n  - "))
+    return str(error), str(advice), fields
 
 
 def _end(ctx: RunContext, status: str, error: str | None, advice: str | None,

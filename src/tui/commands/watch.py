@@ -121,10 +121,12 @@ def summary_lines(s: Any) -> list[str]:
     lines = [line]
     if s.state == "deleted":
         lines.append(f"  error: the run directory {s.run_dir} no longer exists")
-    if s.error:
-        lines.append(f"  error: {s.error}")
-    if s.advice:
-        lines.append(f"  advice: {s.advice}")
+    from tui.message_parts import snapshot_ending
+    error, advice = snapshot_ending(s)   # in the --lang language (the English of an older run as it was stored)
+    if error:
+        lines.append(f"  error: {error}")
+    if advice:
+        lines.append(f"  advice: {advice}")
     if s.nonfinite:
         lines.append(f"  warning: the loss was not finite at {s.nonfinite} steps (first at step {s.first_nonfinite_step})")
     if s.unknown_types:

@@ -32,6 +32,7 @@ from engine.demo import CONVERSION_CODE, CONVERSION_PARTS
 from engine.monitoring import DELETED, RunWatcher, Snapshot
 from tui.formatting import format_duration, format_loss, format_rate
 from tui.i18n import t
+from tui.message_parts import snapshot_ending
 from tui.screens.base import TunewizScreen
 from tui.screens.monitor_remote import RemoteJob, remote_info
 from tui.widgets.gpu_panel import GpuPanel
@@ -367,14 +368,15 @@ class MonitorScreen(TunewizScreen):
             if s.latest_log_code == CONVERSION_CODE and part in CONVERSION_PARTS:  # the demo model, on first use
                 lines.append(t(f"monitor.phase.demo-convert.{part}"))
             severity = "info"
-        if s.error and s.state != "crashed":
-            lines.append(t("monitor.banner.error", error=s.error))
+        error, advice = snapshot_ending(s)   # the end event's code + params in the current language
+        if error and s.state != "crashed":
+            lines.append(t("monitor.banner.error", error=error))
         if s.state == "crashed":
             advice = (t("monitor.advice.resume", name=s.name) if s.resumable else
                       t("monitor.advice.restart", config=str(Path(s.run_dir) / runs.CONFIG_FILE)))
             lines.append(t("monitor.banner.advice", advice=advice))
-        elif s.advice:
-            lines.append(t("monitor.banner.advice", advice=s.advice))
+        elif advice:
+            lines.append(t("monitor.banner.advice", advice=advice))
         if s.nonfinite:
             lines.append(t("monitor.banner.nonfinite", value=s.loss_nonfinite or "nan", count=s.nonfinite,
                            step=s.first_nonfinite_step))

@@ -1,0 +1,88 @@
+"""How a run ended, in the reader's language (issue 16): the trainer stores the ending without a language
+(the `end` event's code + params beside the English), and `tunewiz watch` and the monitor say it in
+English or Chinese from the same events.jsonl; an events.jsonl written before codes shows its English.
+
+One real run on the tiny model runs out of memory at step 2 (the test-only fault hook, as in
+test_faults.py); everything else reads its run directory."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import os
+from pathlib import Path
+
+import pytest
+
+from conftest import events_of
+from engine.train.end_messages import END_MESSAGES
+from pilot_support import until
+from test_faults import faults, write_config
+from test_train import tunewiz
+from tui.app import TunewizApp
+
+TUNEWIZ = [sys.executable, "-m", "tui.cli"]
+
+
+@pytest.fixture(scope="module")
+def oom_run(tmp_path_factory, tiny_model_dir) -> Path:
+    tmp = tmp_path_factory.mktemp("oom")
+    runs_dir = tmp / "runs"
+    config = write_config(tmp, tiny_model_dir, runs_dir, "too-big", eval_split=0, batch_size=16, max_length=2048)
+    result = tunewiz("train", str(config), env=faults("oom_at_step=2,vram_gb=1.0"))
+    assert result.returncode == 1 and "Traceback" not in result.stdout + result.stderr
+    return runs_dir.resolve() / "too-big"
+
+
+def watch(run_dir: Path, *lang: str) -> subprocess.CompletedProcess:
+    return subprocess.run(TUNEWIZ + [*lang, "watch", str(run_dir)], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "COLUMNS": "200"})
+
+
+def test_the_ending_is_stored_without_a_language(oom_run):
+    end = events_of(oom_run)[-1]
+    assert end["code"] == "oom-retry" and f"end.{end['code']}.advice" in END_MESSAGES
+    # raw values and parts, never an English sentence: the plan is its changes, the levers are codes
+    plan = end["params"]["plan"]
+    assert plan["code"] == "end.plan"
+    assert [c["params"] for c in plan["params"]["changes"]["parts"]] == [
+        {"key": "batch_size", "before": 16, "after": 2}, {"key": "grad_accum", "before": 1, "after": 8}]
+    assert [lever["code"] for lever in end["params"]["levers"]["parts"]][:2] == ["end.lever.batch", "end.lever.length"]
+    assert "Out of GPU memory; the estimator's next settings: batch_size 16 → 2" in end["advice"]   # English beside
+
+
+def test_watch_says_the_ending_in_chinese_and_in_english_from_the_same_file(oom_run):
+    zh = watch(oom_run, "--lang", "zh")
+    assert zh.returncode == 4, zh.stderr                                  # oom
+    assert "CUDA 显存不足：CUDA out of memory. Tried to allocate 2.00 GiB" in zh.stdout
+    assert "GPU 显存不足；估算器给出的下一组设置：batch_size 16 → 2，grad_accum 1 → 8（有效 batch 不变）" in zh.stdout
+    assert f"tunewiz train {oom_run / 'config.yaml'} --set batch_size=2 --set grad_accum=8" in zh.stdout
+    assert "调小 max_length（现在是 2048）" in zh.stdout
+    assert "Out of GPU memory" not in zh.stdout
+    en = watch(oom_run, "--lang", "en")
+    end = events_of(oom_run)[-1]
+    assert f"  advice: {end['advice']}" in en.stdout.splitlines() and "显存" not in en.stdout
+
+
+def test_an_events_file_without_codes_shows_its_english_in_chinese_too(oom_run, tmp_path):
+    old = tmp_path / "old-run"
+    shutil.copytree(oom_run, old)
+    events = [json.loads(line) for line in (old / "events.jsonl").read_text().splitlines()]
+    for key in ("code", "params", "retry_settings"):
+        events[-1].pop(key)
+    (old / "events.jsonl").write_text("".join(json.dumps(e) + "\n" for e in events))
+    zh = watch(old, "--lang", "zh")
+    assert f"  advice: {events[-1]['advice']}" in zh.stdout.splitlines()
+
+
+async def test_the_monitor_shows_the_ending_in_chinese(oom_run):
+    app = TunewizApp(lang="zh", runs_dir=oom_run.parent, start="monitor",
+                     start_args={"run_dir": str(oom_run), "poll_seconds": 0.05})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: type(app.screen).__name__ == "MonitorScreen", what="monitor")
+        screen = app.screen
+        banner = lambda: str(screen.query_one("#mon-banner").render())  # noqa: E731
+        await until(pilot, lambda: "显存不足" in banner(), what="the Chinese ending")
+        text = banner()
+        assert "估算器给出的下一组设置" in text and "batch_size 16 → 2" in text and "Out of GPU memory" not in text
