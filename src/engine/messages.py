@@ -25,6 +25,8 @@ from typing import Any, Mapping
 DOMAIN_MODULES: tuple[str, ...] = (
     "engine.data.lint_messages",
     "engine.train.config_messages",
+    "engine.advice_messages",
+    "engine.train.end_messages",
 )
 
 _registry: dict[str, str] = {}
