@@ -86,3 +86,12 @@ async def test_the_monitor_shows_the_ending_in_chinese(oom_run):
         await until(pilot, lambda: "显存不足" in banner(), what="the Chinese ending")
         text = banner()
         assert "估算器给出的下一组设置" in text and "batch_size 16 → 2" in text and "Out of GPU memory" not in text
+
+
+async def test_the_runs_screen_explains_the_ending_in_chinese(oom_run):
+    app = TunewizApp(lang="zh", runs_dir=oom_run.parent, start="runs")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: type(app.screen).__name__ == "RunsScreen", what="the runs screen")
+        detail = lambda: str(app.screen.query_one("#runs-detail").render())  # noqa: E731
+        await until(pilot, lambda: "显存不足" in detail(), what="the Chinese ending of the only run")
+        assert "估算器给出的下一组设置" in detail() and "Out of GPU memory" not in detail()

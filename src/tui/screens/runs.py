@@ -202,10 +202,13 @@ class RunsScreen(TunewizScreen):
         lines = []
         if info is not None:
             lines.append(t("runs.detail", path=info.path))
-            if info.error:
-                lines.append(t("runs.detail_error", error=info.error))
-            if info.advice:
-                lines.append(t("runs.detail_advice", advice=info.advice))
+            from tui.message_parts import ending_texts, run_ending
+            code, params = run_ending(info.path, info.state) if info.error or info.advice else (None, None)
+            error, advice = ending_texts(code, params, info.error, info.advice)   # in the current language
+            if error:
+                lines.append(t("runs.detail_error", error=error))
+            if advice:
+                lines.append(t("runs.detail_advice", advice=advice))
         self.query_one("#runs-detail", Static).update("\n".join(lines))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
