@@ -362,8 +362,10 @@ def export_gguf(run_dir: str | Path, out: str | Path, quant: str = "q8_0", base:
             result.verify_note = "not verified (asked not to)"
         result.seconds = round(time.perf_counter() - started, 2)
         say(0.97, "moving the finished file into place")
+        written = work / report.name
+        written.write_text(json.dumps(result.to_dict(), indent=1, ensure_ascii=False), encoding="utf-8")
         os.replace(scratch, out)
-        report.write_text(json.dumps(result.to_dict(), indent=1, ensure_ascii=False), encoding="utf-8")
+        os.replace(written, report)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     say(1.0, f"done: {out}")
