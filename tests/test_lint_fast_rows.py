@@ -5,6 +5,7 @@ turns out of order, reasoning fields, weights, empty and "……" turns, persona
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 from typing import Any
 
@@ -103,8 +104,35 @@ def row(draw: Any) -> Any:
     return out
 
 
+@st.composite
+def conversation(draw: Any) -> Any:
+    """A mostly well-formed tool conversation (what real files hold), with texts that are sometimes blank, "……"
+    or personal data, and now and then an id or name that matches nothing."""
+    texts = st.sampled_from(TEXTS)
+    msgs: list[dict[str, Any]] = [{"role": "system", "content": draw(texts)}] if draw(st.booleans()) else []
+    for _ in range(draw(st.integers(1, 3))):
+        msgs.append({"role": "user", "content": draw(texts)})
+        for _ in range(draw(st.integers(0, 2))):
+            calls = [{"id": f"call_{len(msgs)}_{j}", "type": "function",
+                      "function": {"name": draw(st.sampled_from(NAMES[:3])), "arguments": draw(st.sampled_from(ARGS[:2]))}}
+                     for j in range(draw(st.integers(1, 2)))]
+            msgs.append({"role": "assistant", "tool_calls": calls})
+            for c in calls:
+                cid = c["id"] if draw(st.integers(0, 9)) else "call_x"
+                msgs.append({"role": "tool", "tool_call_id": cid, "content": draw(texts)})
+        msgs.append({"role": "assistant", "content": draw(texts)})
+    out: dict[str, Any] = {"messages": msgs}
+    if draw(st.booleans()):
+        out["tools"] = [{"type": "function", "function": {"name": n}} for n in NAMES[:draw(st.integers(1, 3))]]
+    return out
+
+
+def any_row() -> Any:
+    return st.one_of(row(), conversation())
+
+
 @SETTINGS
-@given(row())
+@given(any_row())
 def test_the_fast_reader_builds_what_the_full_reader_builds(obj: Any):
     fast = simple_openai_row(obj, "f.jsonl", 7)
     if fast is None:
@@ -138,11 +166,19 @@ def test_lint_reports_the_same_with_and_without_the_fast_reader(tmp_path: Path, 
 
     @settings(max_examples=600, deadline=None, derandomize=True, database=None,
               suppress_health_check=list(HealthCheck))
-    @given(row())
+    @given(any_row())
     def collect(obj: Any) -> None:
         rows.append(obj)
     collect()
-    # plus each row twice more with its texts swapped around (duplicates and near-duplicates)
+    # Each row again with other texts in its turns (the same turn shape: the fast path remembers shapes found
+    # clean), then some rows twice (duplicates) and upper-cased (near-duplicates or unknown roles).
+    rnd = random.Random(5)
+    for obj in list(rows):
+        for _ in range(2):
+            msgs = obj.get("messages")
+            if isinstance(msgs, list):
+                rows.append({**obj, "messages": [{**m, "content": rnd.choice(TEXTS)} if isinstance(m, dict) and
+                                                 isinstance(m.get("content"), str) else m for m in msgs]})
     path = tmp_path / "tools.jsonl"
     lines = [json.dumps(r, ensure_ascii=False) for r in rows]
     path.write_text("\n".join(lines + lines[:50] + [x.upper() for x in lines[50:80]]) + "\n", encoding="utf-8")

@@ -21,12 +21,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import rules as R
 from ..canonical import Example, Message
+from .rows import RowFinding, order_findings
 
 # Role names the reader keeps as they are (it renames "developer" and "function").
 SIMPLE_ROLES = frozenset({"system", "user", "assistant", "tool"})
 SIMPLE_MESSAGE_KEYS = frozenset({"role", "content", "tool_calls", "tool_call_id", "name"})
 SIMPLE_TOP_KEYS = frozenset({"messages", "tools"})
+# The most turn shapes `simple_order_findings` remembers as clean (a few hundred in a real file).
+CLEAN_ORDER_MAX = 4096
+_clean_order: set[tuple] = set()
 
 
 def simple_openai_row(obj: dict, src: str, line: int | None) -> tuple[Example, list[tuple[str, str]]] | None:
@@ -71,3 +76,19 @@ def simple_openai_row(obj: dict, src: str, line: int | None) -> tuple[Example, l
         tcid = m.get("tool_call_id")
         out.append(Message(role, content, None, calls or None, name, tcid if isinstance(tcid, str) else None))
     return Example(src, line, messages=out, tools=tools or None), fields
+
+
+def simple_order_findings(obj: dict, ex: Example) -> list[RowFinding]:
+    """`rows.order_findings("openai", obj, ex, ...)` for a row read by `simple_openai_row`, remembering the turn
+    shapes on which it found nothing. Of such a row's messages it reads only the role, whether there are
+    calls, whether the content is blank and whether it is a short "……" (weights and source roles are None),
+    so a row whose turns have a shape found clean before is clean."""
+    ellipsis = R.ELLIPSIS_ONLY.match
+    key = tuple([(m.role, not m.tool_calls, not m.content or m.content.isspace(),
+                  len(m.content) < 12 and ellipsis(m.content) is not None) for m in ex.messages or ()])
+    if key in _clean_order:
+        return []
+    found = list(order_findings("openai", obj, ex, None, None))
+    if not found and len(_clean_order) < CLEAN_ORDER_MAX:
+        _clean_order.add(key)
+    return found

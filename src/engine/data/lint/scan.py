@@ -28,7 +28,7 @@ from ..records import BOM, line_problem
 from ..stats import estimate_text
 from . import dupes, quality
 from .dupes import LOWER, WS_DELETE, DupStore, h64, rmtree
-from .fast_rows import simple_openai_row
+from .fast_rows import simple_openai_row, simple_order_findings
 from .model import Finding, LintOptions, Tick
 from .quality import issues_at, scan_ids
 from .rows import KNOWN_TOP_KEYS, content_fields, openai_key_findings, order_findings
@@ -221,7 +221,11 @@ class Scan:
         blob = "\n".join(t for _, t in fields)
         if ex.messages is not None:
             self.turns[len(ex.messages)] += 1
-            self._order(n, obj, ex)
+            if simple is None:
+                self._order(n, obj, ex)
+            else:
+                for code, fld, message in simple_order_findings(obj, ex):
+                    self.add(code, n, fld, message)
             for code, fld, message in shape_findings(self.fmt, obj, ex, fields, self.opts.columns, self.opts.tags):
                 self.add(code, n, fld, message)
             self._shapes(n, obj, ex, simple is None)
