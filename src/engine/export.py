@@ -336,8 +336,10 @@ def thinking_notes(thinking: bool | None) -> str:
 The run was trained with `enable_thinking={word}`. The chat template saved here defaults to it, so
 transformers and vLLM prompt the model as training did unless a request sets `enable_thinking` itself.
 Servers that build the prompt themselves need the same setting: llama.cpp (after converting to GGUF with
-its `convert_hf_to_gguf.py`): `llama-server --jinja --chat-template-kwargs '{kwargs}'`; Ollama: {ollama};
-in an Ollama Modelfile TEMPLATE, {modelfile}.
+its `convert_hf_to_gguf.py`, e.g. `tunewiz export RUN --gguf OUT.gguf`):
+`llama-server --jinja --chat-template-kwargs '{kwargs}'`; Ollama: {ollama};
+in an Ollama Modelfile TEMPLATE, {modelfile}
+(`tunewiz export RUN --ollama OUT` writes that Modelfile).
 """
 
 
