@@ -32,7 +32,7 @@ def message_text(code: str, params: Mapping[str, Any] | None = None, english: st
         from engine.message_parts import resolve
         from tui.message_parts import separator
         try:
-            params = resolve(params, lambda c, p: message_text(c, p, None), separator)
+            params = resolve(params, lambda c, p, e=None: message_text(c, p, e), separator)
         except (KeyError, TypeError, ValueError, AttributeError):
             return english or code
     if language() != "en" or not english:
@@ -52,7 +52,12 @@ def message_text(code: str, params: Mapping[str, Any] | None = None, english: st
 
 def text_of(item: Any) -> str:
     """`message_text` of anything that carries a message: an EngineMessage, its `to_dict()` form
-    ({"code", "params", "text"}), or a lint Finding (`message_code`, `params`, `message`)."""
+    ({"code", "params", "text"}), a lint Finding or Problem (`message_code`, `params`, `message`), a
+    DatasetError (`engine_message()`), or plain English text (returned as it is)."""
+    if isinstance(item, str):
+        return item
+    if hasattr(item, "engine_message") and not hasattr(item, "message_code"):
+        return text_of(item.engine_message())
     if isinstance(item, Mapping):
         code = item.get("message_code") or item.get("code") or ""
         return message_text(str(code), item.get("params") or {}, item.get("text") or item.get("message"))

@@ -92,6 +92,23 @@ TEMPLATES: dict[str, str] = {
                                  "cannot keep it exactly. Write it as a string.",
     "lint.json-too-deep.write": "the JSON is nested more than {depth} levels deep, too deep to be a training example or "
                                 "to be written back; remove or flatten this value.",
+    "lint.file-binary.gzip": "{path}: this is a gzip-compressed file: decompress it first (gunzip -k FILE).",
+    "lint.file-binary.zip": "{path}: this is a zip archive (or .xlsx/.docx): extract the JSONL file from it first.",
+    "lint.file-binary.parquet": "{path}: this is a Parquet file: convert it to JSONL, e.g. pandas.read_parquet(f).to_json("
+                                "out, orient='records', lines=True, force_ascii=False).",
+    "lint.file-binary.sqlite": "{path}: this is an SQLite database: export the rows to JSONL first.",
+    "lint.file-binary.png": "{path}: this is a PNG image, not a dataset.",
+    "lint.file-binary.pdf": "{path}: this is a PDF document: extract its text first.",
+    "lint.encoding": "{where}: the file is not UTF-8 (bytes {bytes} cannot be decoded). Save it as UTF-8 (in most "
+                     "editors: Save As -> Encoding UTF-8), or convert it with iconv -f <its encoding> -t UTF-8.",
+    "lint.encoding.gbk": "{where}: the file is not UTF-8 (bytes {bytes} cannot be decoded). it looks like GBK/GB18030 "
+                         "(common for files saved by Excel or Windows in Chinese). Convert it: iconv -f GB18030 -t "
+                         "UTF-8 '{path}' > '{converted}'.",
+    "lint.encoding.row": "the file is not UTF-8 (bytes {bytes} cannot be decoded). Save it as UTF-8 (in most editors: "
+                         "Save As -> Encoding UTF-8), or convert it with iconv -f <its encoding> -t UTF-8.",
+    "lint.encoding.gbk.row": "the file is not UTF-8 (bytes {bytes} cannot be decoded). it looks like GBK/GB18030 (common "
+                             "for files saved by Excel or Windows in Chinese). Convert it: iconv -f GB18030 -t UTF-8 "
+                             "'{path}' > '{converted}'.",
     "lint.bom": "the file starts with a UTF-8 byte-order mark (BOM); some loaders (and OpenAI) reject it. "
                 "Save as 'UTF-8' without BOM, or let --fix drop it.",
     # -- names of JSON values inside messages ("got a list"): parts (engine.message_parts) ------------------

@@ -61,13 +61,14 @@ class FileInfo:
 
 
 # Magic numbers of files people hand over by mistake, with the fix to suggest.
+# (magic bytes, kind): the message is lint.file-binary.<kind> (engine/data/lint_messages.py)
 _MAGIC: tuple[tuple[bytes, str], ...] = (
-    (b"\x1f\x8b", "a gzip-compressed file: decompress it first (gunzip -k FILE)"),
-    (b"PK\x03\x04", "a zip archive (or .xlsx/.docx): extract the JSONL file from it first"),
-    (b"PAR1", "a Parquet file: convert it to JSONL, e.g. pandas.read_parquet(f).to_json(out, orient='records', lines=True, force_ascii=False)"),
-    (b"SQLite format 3", "an SQLite database: export the rows to JSONL first"),
-    (b"\x89PNG", "a PNG image, not a dataset"),
-    (b"%PDF", "a PDF document: extract its text first"),
+    (b"\x1f\x8b", "gzip"),
+    (b"PK\x03\x04", "zip"),
+    (b"PAR1", "parquet"),
+    (b"SQLite format 3", "sqlite"),
+    (b"\x89PNG", "png"),
+    (b"%PDF", "pdf"),
 )
 
 
@@ -92,14 +93,16 @@ def gbk_hint(path: Path | str, sample: bytes) -> str | None:
             f"Convert it: iconv -f GB18030 -t UTF-8 '{p}' > '{out}'")
 
 
-def encoding_message(path: Path | str, data: bytes, err: UnicodeDecodeError, base_line: int = 1) -> str:
-    """A user-facing message for bytes that are not UTF-8, naming the line and suggesting a fix."""
+def encoding_message(path: Path | str, data: bytes, err: UnicodeDecodeError, base_line: int = 1,
+                     where: bool = True) -> Any:
+    """A user-facing message (an EngineMessage) for bytes that are not UTF-8, naming the line (`where`: the
+    text starts with "path:line: ", as for a whole file) and suggesting a fix."""
     line = base_line + data.count(b"\n", 0, err.start)
     bad = data[err.start:err.start + 4].hex(" ")
-    hint = gbk_hint(path, data)
-    return (f"{_where(path, line)}: the file is not UTF-8 (bytes {bad} cannot be decoded). "
-            + (hint + "." if hint else
-               "Save it as UTF-8 (in most editors: Save As -> Encoding UTF-8), or convert it with iconv -f <its encoding> -t UTF-8."))
+    gbk = gbk_hint(path, data) is not None
+    p = Path(path)
+    return msg("lint.encoding" + (".gbk" if gbk else "") + ("" if where else ".row"), where=_where(path, line), bytes=bad,
+               path=str(p), converted=str(p.with_name(p.stem + ".utf8" + p.suffix)))
 
 
 def sniff(path: str | Path) -> FileInfo:
@@ -128,9 +131,9 @@ def sniff(path: str | Path) -> FileInfo:
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise DatasetError(msg("lint.encoding.utf16", path=str(p), converted=str(p.with_suffix('.utf8' + p.suffix))),
                            path=str(p), code="encoding")
-    for magic, what in _MAGIC:
+    for magic, kind in _MAGIC:
         if head.startswith(magic):
-            raise DatasetError(f"{p}: this is {what}.", path=str(p), code="file-binary")
+            raise DatasetError(msg(f"lint.file-binary.{kind}", path=str(p)), path=str(p), code="file-binary")
     if b"\x00" in head:
         raise DatasetError(msg("lint.file-binary", path=str(p)), path=str(p), code="file-binary")
     bom = head.startswith(BOM)
@@ -217,7 +220,7 @@ def line_problem(path: str | Path, n: int, raw: bytes, e: Exception) -> Problem:
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError as ue:
-        return Problem(str(path), n, None, encoding_message(path, raw, ue, base_line=n).split(": ", 1)[1],
+        return Problem.of(str(path), n, None, encoding_message(path, raw, ue, base_line=n, where=False),
                        code="encoding")
     why = str(e)
     if "recursion" in why.lower() or "depth limit" in why.lower():
@@ -334,7 +337,7 @@ def iter_records_of(info: FileInfo) -> Iterator[tuple[int, Any | Problem]]:
             try:
                 yield n, raw.decode("utf-8").strip()
             except UnicodeDecodeError as e:
-                yield n, Problem(str(p), n, None, encoding_message(p, raw, e, base_line=n).split(": ", 1)[1],
+                yield n, Problem.of(str(p), n, None, encoding_message(p, raw, e, base_line=n, where=False),
                                  code="encoding")
         return
     loads = orjson.loads

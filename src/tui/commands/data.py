@@ -120,11 +120,13 @@ def _print_report(report: Any, strict: bool, fix_info: Any) -> None:
     from rich.table import Table
     from rich.text import Text
 
+    from engine.data.jsonsafe import safe_text
+    from tui.messages import text_of
     report, fix_info = _printable(report, fix_info)
 
     if report.fatal is not None:
         # Plain stderr, unwrapped: the message holds a path and a command to copy.
-        typer.echo(f"tunewiz lint: cannot read the file: {report.fatal.message}", err=True)
+        typer.echo(f"tunewiz lint: cannot read the file: {safe_text(text_of(report.fatal))}", err=True)
         return
     con = Console(highlight=False)
     st = report.stats
@@ -207,8 +209,12 @@ def _pair_rows(st: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def print_findings(con: Any, report: Any) -> None:
-    """The report's findings, grouped by code (worst first), with their first lines and message."""
+    """The report's findings, grouped by code (worst first), with their first lines and message (in the current
+    language: tui.messages.text_of)."""
     from rich.text import Text
+
+    from engine.data.jsonsafe import safe_text
+    from tui.messages import text_of
 
     groups: "OrderedDict[str, list]" = OrderedDict()
     order = {"error": 0, "warning": 1, "info": 2}
@@ -229,7 +235,7 @@ def print_findings(con: Any, report: Any) -> None:
                 row.append(f"  line{'s' if len(lines) > 1 else ''} {', '.join(lines)}{' …' if total > len(lines) else ''}",
                            style="dim")
             con.print(row)
-            con.print(Text("      " + (f"{first.field}: " if first.field else "") + first.message))
+            con.print(Text("      " + (f"{first.field}: " if first.field else "") + safe_text(text_of(first))))
         con.print()
 
 

@@ -59,6 +59,21 @@ ZH = {
                                    "无法写回或分词；请修正或删掉这个字符（它通常来自在表情符号中间被截断的文本）。",
     "lint.json-invalid.big-int": "含有一个 {digits} 位的整数，超出 64 位：JSONL 工具（包括 tunewiz）无法精确保留它。请写成字符串。",
     "lint.json-too-deep.write": "JSON 嵌套超过 {depth} 层，太深了，不可能是一条训练样本，也无法写回；请删掉或展平这个值。",
+    "lint.file-binary.gzip": "{path}：这是 gzip 压缩文件：请先解压（gunzip -k FILE）。",
+    "lint.file-binary.zip": "{path}：这是 zip 压缩包（或 .xlsx/.docx）：请先从中取出 JSONL 文件。",
+    "lint.file-binary.parquet": "{path}：这是 Parquet 文件：请转换为 JSONL，例如 pandas.read_parquet(f).to_json(out, "
+                                "orient='records', lines=True, force_ascii=False)。",
+    "lint.file-binary.sqlite": "{path}：这是 SQLite 数据库：请先把数据行导出为 JSONL。",
+    "lint.file-binary.png": "{path}：这是 PNG 图片，不是数据集。",
+    "lint.file-binary.pdf": "{path}：这是 PDF 文档：请先提取其中的文字。",
+    "lint.encoding": "{where}：文件不是 UTF-8（字节 {bytes} 无法解码）。请存为 UTF-8（多数编辑器：另存为 -> 编码 UTF-8），"
+                     "或用 iconv -f <原编码> -t UTF-8 转换。",
+    "lint.encoding.gbk": "{where}：文件不是 UTF-8（字节 {bytes} 无法解码）。看起来是 GBK/GB18030（Excel 或中文 Windows 保存的文件常见）。"
+                         "请转换：iconv -f GB18030 -t UTF-8 '{path}' > '{converted}'。",
+    "lint.encoding.row": "文件不是 UTF-8（字节 {bytes} 无法解码）。请存为 UTF-8（多数编辑器：另存为 -> 编码 UTF-8），"
+                         "或用 iconv -f <原编码> -t UTF-8 转换。",
+    "lint.encoding.gbk.row": "文件不是 UTF-8（字节 {bytes} 无法解码）。看起来是 GBK/GB18030（Excel 或中文 Windows 保存的文件常见）。"
+                             "请转换：iconv -f GB18030 -t UTF-8 '{path}' > '{converted}'。",
     "lint.bom": "文件开头有 UTF-8 字节顺序标记（BOM）；有些加载器（以及 OpenAI）会拒收。"
                 "请另存为不带 BOM 的 UTF-8，或用 --fix 去掉它。",
     "lint.type.null": "null",

@@ -31,6 +31,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Label, ProgressBar
 from textual.worker import get_current_worker
 
 from tui.i18n import t
+from tui.messages import text_of
 from tui.screens.base import TunewizScreen
 from tui.widgets.dataset.files import DatasetTree, is_dataset_file
 from tui.widgets.paths import PathSuggester
@@ -288,7 +289,7 @@ class DatasetScreen(TunewizScreen):
         except _Cancelled:
             return
         except DatasetError as e:
-            self.post_message(LoadFailed(generation, e.message, e.code))
+            self.post_message(LoadFailed(generation, text_of(e), e.code))
         except Exception as e:  # noqa: BLE001 - a bug in a rule must show up as a message, not kill the app
             self.post_message(LoadFailed(generation, t("dataset.error.unexpected", error=f"{type(e).__name__}: {e}"),
                                          "internal"))
@@ -346,7 +347,7 @@ class DatasetScreen(TunewizScreen):
         self.checking = False
         self.query_one("#progress", ProgressBar).display = False
         if report.fatal is not None:
-            self._show_error(report.fatal.message)
+            self._show_error(text_of(report.fatal))
             return
         self.report = report
         marks: dict[int, str] = {}

@@ -18,6 +18,7 @@ from textual.widgets.tree import TreeNode
 
 from engine.data import rules as R
 from tui.i18n import t
+from tui.messages import text_of
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 ICONS = {"error": "✖", "warning": "▲", "info": "●"}
@@ -87,7 +88,7 @@ class FindingsView(Vertical):
         text = Text(where, style="bold")
         if f.field:
             text.append(f" {f.field}", style="italic")
-        text.append("  " + f.message.replace("\n", " "), style="dim")
+        text.append("  " + text_of(f).replace("\n", " "), style="dim")
         return text
 
     # -- events
@@ -105,7 +106,7 @@ class FindingsView(Vertical):
         if data[0] == "finding":
             f = data[1]
             where = t("dataset.findings.line", line=f.line) if f.line is not None else t("dataset.findings.file_wide")
-            return f"{f.severity} · {f.code} · {where}" + (f" · {f.field}" if f.field else "") + f"\n{f.message}"
+            return f"{f.severity} · {f.code} · {where}" + (f" · {f.field}" if f.field else "") + f"\n{text_of(f)}"
         return t("dataset.findings.more_detail")
 
     def on_tree_node_highlighted(self, event: Tree.NodeHighlighted) -> None:

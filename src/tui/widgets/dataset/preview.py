@@ -18,6 +18,7 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from tui.i18n import t
+from tui.messages import text_of
 
 from .source import PreviewRow
 
@@ -159,7 +160,7 @@ class PreviewTable(DataTable):
         if ex is None:
             body = Text(clean(row.raw), style="dim")
             for p in row.problems[:3]:
-                body.append("\n✖ " + ((p.field + ": ") if p.field else "") + p.message,
+                body.append("\n✖ " + ((p.field + ": ") if p.field else "") + text_of(p),
                             style=self._colour("error", "red"))
             yield Text("✖", style=self._colour("error", "red")), body
             return

@@ -1,0 +1,97 @@
+"""Lint findings carry a code and raw params beside their English (engine/data/lint_messages.py), so
+`tunewiz --lang zh lint` and the dataset screen say them in Chinese, `--json` stays English plus the code
+and params, and every finding the sample files produce has both texts (issue 16)."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from engine.data.lint import lint_file
+from engine.data.lint.model import LintOptions
+from engine.data.stats import EstimateCounter
+from engine.messages import english, registered
+from tui.app import TunewizApp
+from tui.i18n import set_language, tables
+from tui.messages import text_of
+
+REPO = Path(__file__).resolve().parents[1]
+BROKEN = REPO / "sample_data" / "broken"
+CJK = lambda s: any("\u4e00" <= ch <= "\u9fff" for ch in s)  # noqa: E731
+
+
+@pytest.fixture(autouse=True)
+def english_afterwards():
+    yield
+    set_language("en")
+
+
+def lint(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "tui.cli", *args], capture_output=True, text=True, cwd=REPO,
+                          env={"PATH": "/usr/bin:/bin", "HOME": str(REPO), "LANG": "C.UTF-8"})
+
+
+def test_every_finding_of_the_broken_samples_is_coded_and_says_itself_in_chinese():
+    zh = tables()["zh"]
+    registry = registered()
+    seen = set()
+    for path in sorted(BROKEN.glob("*.json*")):
+        report = lint_file(path, LintOptions(eval_path=str(BROKEN / "duplicates_eval.jsonl")
+                                             if path.name == "duplicates.jsonl" else None),
+                           counter=EstimateCounter())
+        for f in report.findings:
+            assert f.message_code in registry, (path.name, f.code, f.message)
+            assert f.message_code == f"lint.{f.code}" or f.message_code.startswith(f"lint.{f.code}.")
+            assert english(f.message_code, f.params) == f.message      # the English is the registry's
+            assert json.loads(json.dumps(f.params)) == f.params    # raw JSON values, no objects
+            set_language("zh")
+            chinese = text_of(f)
+            set_language("en")
+            assert chinese != f.message and CJK(chinese), (f.message_code, chinese)
+            assert zh[f.message_code]
+            seen.add(f.code)
+    # the samples cover the structure, quality, duplicate and file-wide rules
+    assert {"role-order", "unknown-role", "secret", "pii-phone", "duplicate", "train-eval-overlap", "bom",
+            "blank-lines", "truncated-last-line", "few-rows", "encoding", "file-binary", "json-pretty-printed"} <= seen, seen
+
+
+def test_lint_says_findings_in_chinese_under_lang_zh_and_json_stays_english():
+    path = str(BROKEN / "role_order.jsonl")
+    zh = lint("--lang", "zh", "lint", path, "--no-tokenizer")
+    assert zh.returncode == 1
+    text = " ".join(zh.stdout.split())    # rich wraps long lines
+    for phrase in ("未知的角色 \"customer\"", "没有 assistant 轮次", "对话以 assistant 开头", "只有 7 条可用样本"):
+        assert phrase in text, (phrase, zh.stdout)
+    en = lint("lint", path, "--no-tokenizer")
+    assert 'unknown role "customer"; use one of system, user, assistant, tool.' in " ".join(en.stdout.split())
+    assert not CJK(en.stdout)
+    js = lint("--lang", "zh", "lint", path, "--no-tokenizer", "--json")
+    findings = json.loads(js.stdout)["findings"]
+    role = next(f for f in findings if f["code"] == "unknown-role")
+    assert role["message"] == 'unknown role "customer"; use one of system, user, assistant, tool.'
+    assert role["message_code"] == "lint.unknown-role" and role["params"] == {"role": "customer"}
+    assert not CJK(js.stdout)
+    missing = lint("--lang", "zh", "lint", str(BROKEN / "no_such.jsonl"))
+    assert "没有这个文件" in missing.stderr
+
+
+async def test_the_dataset_screen_shows_findings_in_chinese():
+    app = TunewizApp(lang="zh", start="dataset", start_args={"tokenizer": False, "path": str(BROKEN / "role_order.jsonl")})
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        start = time.monotonic()
+        while screen.report is None and time.monotonic() - start < 20:
+            await pilot.pause(0.05)
+        tree = screen.query_one("#findings-tree")
+        groups = {n.data[1]: n for n in tree.root.children}
+        leaf = next(n for n in groups["unknown-role"].children if n.data[0] == "finding")
+        assert '未知的角色 "customer"' in leaf.label.plain
+        await pilot.press("3")
+        tree.move_cursor(leaf)
+        await pilot.pause()
+        detail = str(screen.query_one("#finding-detail").render())
+        assert '未知的角色 "customer"；请用 system、user、assistant、tool 之一。' in detail
