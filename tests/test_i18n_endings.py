@@ -95,3 +95,25 @@ async def test_the_runs_screen_explains_the_ending_in_chinese(oom_run):
         detail = lambda: str(app.screen.query_one("#runs-detail").render())  # noqa: E731
         await until(pilot, lambda: "显存不足" in detail(), what="the Chinese ending of the only run")
         assert "估算器给出的下一组设置" in detail() and "Out of GPU memory" not in detail()
+
+
+def test_notices_a_run_logs_are_said_in_the_watchers_language(tmp_path, runs_dir):
+    from conftest import memorise_rows, write_jsonl
+    from engine.launch import create_run_dir
+    from engine.train.config import load_config
+    from engine.train.context import RunContext
+    data = write_jsonl(tmp_path / "d.jsonl", memorise_rows(2))
+    config = load_config(None, [f"data={data}", f"runs_dir={runs_dir}", "max_length=64"])
+    run_dir = create_run_dir(config)
+    ctx = RunContext(run_dir, config)
+    ctx.notice("examples-truncated", truncated=3, total=40, share=7.5, max_length=64)
+    ctx.log("a plain line without a code")
+    ctx.events.write("end", status="completed", error=None, advice=None)
+    ctx.status(state="completed")
+    ctx.events.close()
+    notice = [e for e in events_of(run_dir) if e["type"] == "log"][0]
+    assert notice["message"] == "3 of 40 training examples (7.5%) are longer than max_length=64 and were truncated"
+    zh = watch(run_dir, "--lang", "zh").stdout.splitlines()
+    assert "warning: 40 条训练样本中有 3 条（7.5%）超过 max_length=64，已被截断" in zh
+    assert "info: a plain line without a code" in zh
+    assert f"warning: {notice['message']}" in watch(run_dir, "--lang", "en").stdout.splitlines()

@@ -110,6 +110,12 @@ class RunContext:
         coded: dict[str, Any] = {"code": code, "params": params or {}} if code else {}
         self.events.write("log", level=level, message=message, **coded)
 
+    def notice(self, code: str, level: str = "warning", **params: Any) -> None:
+        """`log` of a registered notice (`log.<code>`, engine.train.end_messages): its English from the
+        registry, its code and raw params in the event, so `tunewiz watch` says it in the user's language."""
+        from engine.train.end_messages import notice_text
+        self.log(notice_text(code, **params), level, code=code, params=params)
+
     # -- what the trainer asks when more than one process trains (distributed.py) ----------------
     def training_arguments(self) -> dict[str, Any]:
         """Extra TrainingArguments for this run: the collective timeout, FSDP or DeepSpeed settings,

@@ -1,4 +1,4 @@
-"""How runs end, in the one registry (engine.messages): the `end` event's `code` names the ending, and its
+"""How runs end (and what they note on the way), in the one registry (engine.messages): the `end` event's `code` names the ending, and its
 `params` fill two messages, `end.<code>` (the error) and `end.<code>.advice` (what to do), so the monitor,
 `tunewiz watch` and `tunewiz runs` say them in the user's language (the Chinese: tui/i18n/msg_end.py) and
 an old events.jsonl without a code still shows its English `error` / `advice`.
@@ -49,6 +49,36 @@ END_MESSAGES: dict[str, str] = {
     "end.plan.device-too-small": ", on a {vram:g} GB device (still too much: use a smaller model or more GPUs)",
 }
 register(END_MESSAGES)
+
+# Notices a run logs as it goes (the `log` event's code; message `log.<code>`), e.g. what the chat template
+# cannot render (engine/train/template.py) or examples cut at max_length.
+LOG_MESSAGES: dict[str, str] = {
+    "log.template-drops-reasoning": "the chat template of {model} does not render reasoning (reasoning_content): "
+                                    "{examples} examples with reasoning traces are trained without them (only their "
+                                    "answers). Pick a model whose template renders reasoning (e.g. Qwen3), or strip "
+                                    "the traces from the data to silence this",
+    "log.thinking-off-drops-reasoning": "enable_thinking is false: the reasoning traces of {examples} examples are not "
+                                        "trained (their answers are), and chat and export render without thinking",
+    "log.template-drops-tool-calls": "the chat template of {model} does not render tool calls: {examples} examples "
+                                     "lose their calls in training. Pick a model whose template supports tools (e.g. "
+                                     "Qwen3, Qwen2.5, Llama-3.1+)",
+    "log.template-drops-tools": "the chat template of {model} does not render tool schemas (tools): {examples} "
+                                "examples are trained without them. Pick a model whose template supports tools, or "
+                                "put the schemas in the system prompt",
+    "log.lora-dropout-experts": "lora.dropout {dropout} cannot apply to this model's stacked expert weights (peft: "
+                                "{detail}); training with lora.dropout 0",
+    "log.template-generation-prompt-differs": "{examples} examples: the chat template's generation prompt differs from "
+                                              "how it opens an assistant turn; each trained span starts where the two "
+                                              "renderings part",
+    "log.examples-truncated": "{truncated} of {total} training examples ({share:.1f}%) are longer than "
+                              "max_length={max_length} and were truncated",
+}
+register(LOG_MESSAGES)
+
+
+def notice_text(code: str, **params: Any) -> str:
+    """The English of the notice `log.<code>`."""
+    return composed(f"log.{code}", **params).text
 
 
 def ending(code: str, **params: Any) -> tuple[EngineMessage | None, EngineMessage | None, dict[str, Any]]:

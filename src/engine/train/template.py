@@ -183,30 +183,19 @@ def plan_render(tokenizer: Any, examples: list[Any], requested: bool | None, mod
     thinking = resolve(requested, traits)
     notices: list[dict[str, Any]] = []
 
-    def notice(code: str, level: str, message: str, **params: Any) -> None:
-        notices.append({"code": code, "level": level, "message": message, "params": params})
+    def notice(code: str, level: str, **params: Any) -> None:
+        # the English of `log.<code>` (engine/train/end_messages.py); the code and params travel with it
+        from engine.train.end_messages import notice_text
+        notices.append({"code": code, "level": level, "message": notice_text(code, **params), "params": params})
 
     if traits.reasoning and thinking and not abilities.reasoning:
-        notice(DROPS_REASONING, "warning",
-               f"the chat template of {model} does not render reasoning (reasoning_content): {traits.reasoning} "
-               "examples with reasoning traces are trained without them (only their answers). Pick a model whose "
-               "template renders reasoning (e.g. Qwen3), or strip the traces from the data to silence this",
-               model=model, examples=traits.reasoning)
+        notice(DROPS_REASONING, "warning", model=model, examples=traits.reasoning)
     elif traits.reasoning and not thinking:
-        notice(THINKING_OFF, "info",
-               f"enable_thinking is false: the reasoning traces of {traits.reasoning} examples are not trained "
-               "(their answers are), and chat and export render without thinking",
-               model=model, examples=traits.reasoning)
+        notice(THINKING_OFF, "info", model=model, examples=traits.reasoning)
     if traits.tool_calls and not abilities.tool_calls:
-        notice(DROPS_TOOL_CALLS, "warning",
-               f"the chat template of {model} does not render tool calls: {traits.tool_calls} examples lose their "
-               "calls in training. Pick a model whose template supports tools (e.g. Qwen3, Qwen2.5, Llama-3.1+)",
-               model=model, examples=traits.tool_calls)
+        notice(DROPS_TOOL_CALLS, "warning", model=model, examples=traits.tool_calls)
     if traits.tools and not abilities.tools:
-        notice(DROPS_TOOLS, "warning",
-               f"the chat template of {model} does not render tool schemas (tools): {traits.tools} examples are "
-               "trained without them. Pick a model whose template supports tools, or put the schemas in the "
-               "system prompt", model=model, examples=traits.tools)
+        notice(DROPS_TOOLS, "warning", model=model, examples=traits.tools)
     return RenderRecord(enable_thinking=thinking, requested=requested, examples_with_reasoning=traits.reasoning,
                         reasoning_trained=thinking and abilities.reasoning and traits.reasoning > 0,
                         supports_reasoning=abilities.reasoning, thinking_switch=abilities.thinking_switch,

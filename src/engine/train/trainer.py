@@ -176,9 +176,7 @@ def load_model(ctx: "RunContext", model_path: str, precision: str, on_gpu: bool,
                 if dropout and "lora_dropout" in str(exc):
                     # peft adapts stacked expert weights (Qwen3-MoE, ...) as parameters, where an input
                     # dropout cannot be factored out: it refuses any dropout rather than train without it.
-                    ctx.log(f"lora.dropout {dropout} cannot apply to this model's stacked expert weights (peft: "
-                            f"{str(exc).splitlines()[0]}); training with lora.dropout 0", "warning",
-                            code="lora-dropout-experts", params={"dropout": dropout})
+                    ctx.notice("lora-dropout-experts", "warning", dropout=dropout, detail=str(exc).splitlines()[0])
                     dropout = 0.0
                     continue
                 raise _fail(f"lora.target_modules: {exc}",
@@ -262,13 +260,10 @@ def load_rows(ctx: "RunContext", tokenizer: Any) -> tuple[TokenizedSet, Tokenize
     if eval_set:
         ctx.log(f"eval: {eval_set.summary()}")
     if train_set.truncated:
-        share = 100 * train_set.truncated / max(1, len(train_examples))
-        ctx.log(f"{train_set.truncated} of {len(train_examples)} training examples ({share:.1f}%) are longer than "
-                f"max_length={config.max_length} and were truncated", "warning")
+        ctx.notice("examples-truncated", "warning", truncated=train_set.truncated, total=len(train_examples),
+                   share=100 * train_set.truncated / max(1, len(train_examples)), max_length=config.max_length)
     if train_set.template_fallbacks:
-        ctx.log(f"{train_set.template_fallbacks} examples: the chat template's generation prompt differs from how "
-                "it opens an assistant turn; each trained span starts where the two renderings part", "warning",
-                code="template-generation-prompt-differs", params={"examples": train_set.template_fallbacks})
+        ctx.notice("template-generation-prompt-differs", "warning", examples=train_set.template_fallbacks)
     if not train_set.rows:
         raise _fail("data: no training example has an assistant token left to learn from",
                     "Raise max_length, or check that conversations contain assistant turns.")

@@ -84,8 +84,12 @@ def event_line(event: dict[str, Any], history: Any) -> str | None:
         return line + (f"  (resumed from step {resumed})" if resumed else "")
     if kind == "checkpoint":
         return f"checkpoint  step {event.get('step')}  {text(event.get('path'))}"
-    if kind == "log":
-        return f"{text(event.get('level')) or 'info'}: {text(event.get('message'))}"
+    if kind == "log":   # a coded notice in the --lang language (log.<code>); a plain line as it was written
+        from tui.message_parts import render
+        code = text(event.get("code"))
+        message = render(f"log.{code}" if code else None, event.get("params") if isinstance(event.get("params"), dict)
+                         else {}, text(event.get("message")))
+        return f"{text(event.get('level')) or 'info'}: {message}"
     if kind == "end":
         return f"end  {text(event.get('status'))}"
     return None
