@@ -444,6 +444,17 @@ def test_a_qwen35_config_json_is_read_with_its_linear_attention(tmp_path: Path) 
     assert not spec.is_hybrid and any("63 of 64 layers use linear attention" in n for n in spec.notes)
 
 
+def test_a_qwen35_moe_config_json_without_a_dense_width_is_read(tmp_path: Path) -> None:
+    # Qwen3.5-MoE's text_config gives no intermediate_size (every block is sparse): the experts' width stands in.
+    text = {**{k: v for k, v in QWEN35_TEXT.items() if k != "intermediate_size"}, "model_type": "qwen3_5_moe_text",
+            "num_hidden_layers": 40, "hidden_size": 2048, "num_attention_heads": 16, "num_key_value_heads": 2,
+            "layer_types": (["linear_attention"] * 3 + ["full_attention"]) * 10, "linear_num_value_heads": 32,
+            "num_experts": 256, "num_experts_per_tok": 8, "moe_intermediate_size": 512,
+            "shared_expert_intermediate_size": 512, "norm_topk_prob": True}
+    spec = resolve_model_spec(str(_write_config(tmp_path / "m", {"model_type": "qwen3_5_moe", "text_config": text})))
+    assert spec.param_count() == get_model("Qwen/Qwen3.5-35B-A3B").param_count() and not spec.notes
+
+
 def test_a_glm45_config_json_is_read_with_its_dense_first_block_and_shared_expert(tmp_path: Path) -> None:
     # GLM-4.5-Air's own field names: n_routed_experts, n_shared_experts, first_k_dense_replace.
     config = {"model_type": "glm4_moe", "num_hidden_layers": 46, "hidden_size": 4096, "intermediate_size": 10944,

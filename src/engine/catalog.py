@@ -126,6 +126,8 @@ def spec_from_config(config: dict[str, Any], model_id: str, source: str) -> Mode
     values: dict[str, int] = {}
     for key, names in _FIELD_NAMES.items():
         raw = next((config[n] for n in names if config.get(n) is not None), None)
+        if raw is None and key == "intermediate_size" and _moe_fields_present(config):
+            raw = config.get("moe_intermediate_size")   # every block sparse (Qwen3.5-MoE): no dense width given
         if raw is None:
             raise ModelConfigError(
                 f"{source}: config.json has no '{key}' (also looked for {', '.join(names[1:])}); the memory "
@@ -206,6 +208,10 @@ def _hybrid_fields(config: dict[str, Any], model_type: str, layers: int, notes: 
                      "attention")
         return out
     return {**out, "full_attention_interval": interval, **geometry}
+
+
+def _moe_fields_present(config: dict[str, Any]) -> bool:
+    return any(_is_int(config.get(n)) and config[n] > 0 for n in ("num_experts", "num_local_experts", "n_routed_experts"))
 
 
 def _moe_fields(config: dict[str, Any], hidden: int) -> dict[str, Any]:
