@@ -95,3 +95,28 @@ async def test_the_dataset_screen_shows_findings_in_chinese():
         await pilot.pause()
         detail = str(screen.query_one("#finding-detail").render())
         assert '未知的角色 "customer"；请用 system、user、assistant、tool 之一。' in detail
+
+
+def test_preference_pair_findings_are_coded_too(tmp_path):
+    from engine.data.pair_lint import lint_pair_file
+    rows = [
+        {"prompt": "Q1", "chosen": "same", "rejected": "same"},                    # pref-identical
+        {"prompt": [{"role": "user", "content": "Q2"}, {"role": "assistant", "content": "A"}],
+         "chosen": "x", "rejected": "y"},                                            # pref-last-turn
+        {"prompt": "Q3", "chosen": "", "rejected": "y"},                              # pref-empty-side
+        {"prompt": "Q4", "chosen": 5, "rejected": "y"},                               # mistyped-key
+        {"prompt": "Q5", "chosen": "call me at +86 138 0013 8000", "rejected": "no"},  # pii-phone
+        {"messages": [{"role": "user", "content": "sft"}]},                           # pref-format
+    ]
+    path = tmp_path / "pairs.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n\n", encoding="utf-8")
+    report = lint_pair_file(path, LintOptions(), counter=EstimateCounter())
+    codes = {f.code for f in report.findings}
+    assert {"pref-identical", "pref-last-turn", "pref-empty-side", "mistyped-key", "pii-phone", "pref-format",
+            "blank-lines", "pref-too-few"} <= codes, codes
+    for f in report.findings:
+        assert f.message_code and english(f.message_code, f.params) == f.message, f
+        set_language("zh")
+        chinese = text_of(f)
+        set_language("en")
+        assert CJK(chinese) and chinese != f.message, (f.message_code, chinese)

@@ -8,6 +8,7 @@ Pure data: imported by engine.messages.registered() without the linter.
 from __future__ import annotations
 
 from engine.data.formats import FORMAT_HELP
+from engine.data.preference import PAIR_FORMATS
 from engine.messages import register
 
 TEMPLATES: dict[str, str] = {
@@ -252,6 +253,90 @@ TEMPLATES: dict[str, str] = {
     "lint.media.file.many": "{count} files",
     "lint.media.other": "{count} {kind}",
     "lint.media.other.many": "{count} {kind}s",
+    # -- preference pairs (pair_lint.py) ---------------------------------------------------------------
+    "lint.pref-length-bias.longer": "the chosen answer is the longer one in {count} of {pairs} pairs ({share:.0%}; median "
+                                    "length ratio chosen/rejected {ratio}): DPO will learn that longer answers are better, "
+                                    "not what makes them better. Add pairs where the better answer is the shorter one, or "
+                                    "rewrite answers so that length does not give the preference away.",
+    "lint.pref-length-bias.shorter": "the chosen answer is the shorter one in {count} of {pairs} pairs ({share:.0%}; median "
+                                     "length ratio chosen/rejected {ratio}): DPO will learn that shorter answers are "
+                                     "better, not what makes them better. Add pairs where the better answer is the longer "
+                                     "one, or rewrite answers so that length does not give the preference away.",
+    "lint.pref-length-bias.longer.openai": "the preferred answer is the longer one in {count} of {pairs} pairs ({share:.0%}; "
+                                           "median length ratio preferred/non-preferred {ratio}): DPO will learn that longer "
+                                           "answers are better, not what makes them better. Add pairs where the better "
+                                           "answer is the shorter one, or rewrite answers so that length does not give the "
+                                           "preference away.",
+    "lint.pref-length-bias.shorter.openai": "the preferred answer is the shorter one in {count} of {pairs} pairs "
+                                            "({share:.0%}; median length ratio preferred/non-preferred {ratio}): DPO will "
+                                            "learn that shorter answers are better, not what makes them better. Add pairs "
+                                            "where the better answer is the longer one, or rewrite answers so that length "
+                                            "does not give the preference away.",
+    "lint.pref-identical": "{chosen} and {rejected} are the same answer, so the pair teaches nothing; write a worse answer "
+                           "as {rejected}, or drop the pair (--fix does).",
+    "lint.duplicate.pair": "exact duplicate of the pair on line {first}; duplicates over-weight one preference. Drop it "
+                           "(--fix does).",
+    "lint.unknown-format.pairs": "{path}: no preference pairs found in the first rows; a pair file holds rows like {examples}",
+    "lint.eval-problems.unreadable-pairs": "the eval file cannot be read as preference pairs: {error}",
+    "lint.train-eval-overlap.pair": "also in the eval file {eval_file} (line {eval_line}); a pair in both makes the eval "
+                                    "metrics look better than the model is. Remove it from one of them (--fix drops it "
+                                    "from training).",
+    "lint.eval-problems.pairs": "the eval file {eval_file} has {errors} pair(s) with errors of its own; run `tunewiz lint "
+                                "{eval_file}` to see them.",
+    "lint.bom.pairs": "the file starts with a UTF-8 byte-order mark (BOM); some loaders choke on it. Save as 'UTF-8' "
+                      "without BOM, or let --fix drop it.",
+    "lint.json-array.pairs": "the file is one JSON array: tunewiz reads it (whole, into memory); --fix OUT writes JSONL.",
+    "lint.json-pretty-printed.pairs": "the file holds pretty-printed JSON objects spread over several lines; JSONL needs "
+                                      "one pair per line: re-save with `jq -c . FILE`, or --fix OUT.",
+    "lint.pref-too-few": "only {pairs} usable pair(s); with fewer than {minimum} clean examples fine-tuning rarely helps "
+                         "(the guide's rule of thumb, which holds for pairs as much as for conversations). Collect more "
+                         "pairs; OpenAI's own floor for preference jobs is 10.",
+    "lint.too-long.pair": "{tokens} tokens (prompt + the longer answer), more than --max-length {max_length}: the answer "
+                          "would be cut off in training. Shorten it, or raise max_length.",
+    "lint.too-long.pair.estimated": "about {tokens} tokens (prompt + the longer answer), more than --max-length "
+                                    "{max_length}: the answer would be cut off in training. Shorten it, or raise max_length.",
+    "lint.multimodal.pair": "the {kind} is dropped: tunewiz trains text models, so the pair is trained on its text alone. "
+                            "Remove pairs that make no sense without it.",
+    "lint.mistyped-key.pair-message": 'must be a message object {{"role": ..., "content": ...}}, got {got}.',
+    "lint.missing-key.pair-role": 'missing "{key}"; use one of system, user, assistant, tool.',
+    "lint.unknown-role.pair": 'unknown role "{role}"; use one of system, user, assistant, tool (ShareGPT: human, gpt, '
+                              'system, function_call, observation).',
+    "lint.mistyped-key.pair-tool-calls": "must be a list of tool calls (objects), got {got}.",
+    "lint.missing-key.pair-content": 'missing "{key}"; add the message text.',
+    "lint.mistyped-key.pair-messages": "must be text or a list of messages, got {got}.",
+    "lint.pref-no-prompt": "the pair has no prompt (no user turn before the answers); give the question the two answers "
+                           "reply to.",
+    "lint.pref-last-turn": "the prompt ends with a {role} turn; it must end with the user's turn (or a tool result) that "
+                           "both answers reply to. Move the answer into {chosen} / {rejected}, or drop the trailing turn.",
+    "lint.pref-output-role": "{key} starts with a {role} turn; it must hold the assistant's answer only (the "
+                             "conversation before it belongs in the prompt).",
+    "lint.pref-empty-side": "{key} has no answer (no text and no tool call); a pair needs two answers to compare. Write "
+                            "it, or drop the pair.",
+    "lint.pref-prompt-mismatch": "{chosen} and {rejected} differ before the answer: turn {turn} ({role_a} / {role_b}) is "
+                                 "not the same on both sides, so there is no shared prompt. Both sides must repeat the "
+                                 "same conversation and differ only in the assistant's final answer.",
+    "lint.pref-prompt-mismatch.first": "{chosen} and {rejected} share no prompt (they differ from the first turn); give "
+                                       "the conversation up to the user's question on both sides, or a separate prompt.",
+    "lint.pref-no-prompt.text": '{chosen} and {rejected} are plain texts with no common beginning, so there is no prompt; '
+                                'add a "prompt".',
+    "lint.missing-key.pair": 'missing "{key}"; a pair is {example}.',
+    "lint.missing-key.sharegpt-side.better": 'missing "{key}"; add the better answer as {{"from": "gpt", "value": "..."}}.',
+    "lint.missing-key.sharegpt-side.worse": 'missing "{key}"; add the worse answer as {{"from": "gpt", "value": "..."}}.',
+    "lint.missing-key.alpaca-side.better": 'missing "{key}"; add the better answer as a string.',
+    "lint.missing-key.alpaca-side.worse": 'missing "{key}"; add the worse answer as a string.',
+    "lint.mistyped-key.history-pair.plain": "must be a [user, assistant] pair of strings.",
+    "lint.missing-key.openai-input": 'missing "input"; add {{"input": {{"messages": [...]}}}} holding the conversation up '
+                                     "to the user's last turn.",
+    "lint.mistyped-key.openai-input": 'must be an object {{"messages": [...]}}, got {got}.',
+    "lint.missing-key.openai-input-messages": "'input' has no 'messages'; add the conversation up to the user's last turn.",
+    "lint.missing-key.openai-output": 'missing "{key}"; add [{{"role": "assistant", "content": "..."}}].',
+    "lint.not-an-object.pair": "the row is {got}, not a JSON object; a {format} pair is {example}.",
+    "lint.mixed-formats.pair": "this row is a {other} pair, but the file is read as {format}: {example}. Keep one format per file.",
+    "lint.pref-format.sft": "this row is a supervised (SFT) row, but the file is read as {format}: {example}. Keep one "
+                            "format per file.",
+    "lint.pref-format": "this row is not a preference pair (keys: {keys}), but the file is read as {format}: {example}. "
+                        "Keep one format per file.",
+    **{f"lint.example.pairs.{fmt}": text.replace("{", "{{").replace("}", "}}") for fmt, text in PAIR_FORMATS.items()},
     # what a row of each format looks like (formats.FORMAT_HELP; braces doubled for str.format)
     **{f"lint.example.{fmt}": text.replace("{", "{{").replace("}", "}}") for fmt, text in FORMAT_HELP.items()},
     "lint.example.object": "an object",

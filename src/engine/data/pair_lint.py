@@ -36,7 +36,7 @@ from .lint.model import Finding, LintOptions, LintReport, Tick
 from .lint.quality import gate, quality_issues, text_gate_hit
 from .lint.shapes import reasoning_mix_finding, shape_findings
 from .pair_messages import side_text
-from .preference import PAIR_FORMATS, SIDE_KEYS, detect_pair_file, iter_pairs, looks_like_pair_file, parse_pair
+from .preference import PAIR_FORMATS, SIDE_KEYS, pair_example, detect_pair_file, iter_pairs, looks_like_pair_file, parse_pair
 from .records import DatasetError, FileInfo, iter_lines, iter_records_of, line_problem, sniff
 from .parts import msg as coded
 from .stats import EstimateCounter, TokenCounter, distribution, histogram
@@ -126,17 +126,15 @@ def length_bias(lengths: list[tuple[int, int]]) -> dict[str, Any]:
             "median_ratio": round(statistics.median(ratios), 3) if ratios else None}
 
 
-def length_bias_message(bias: dict[str, Any]) -> str | None:
+def length_bias_message(bias: dict[str, Any], openai: bool = False) -> Any:
     """The pref-length-bias message when the chosen side is systematically longer (or shorter), else None."""
     share = bias["chosen_longer_share"]
     n = bias["chosen_longer"] + bias["rejected_longer"]
     if share is None or n < LENGTH_BIAS_MIN_PAIRS or LENGTH_BIAS_SHARE >= share >= 1 - LENGTH_BIAS_SHARE:
         return None
     side, k = ("longer", bias["chosen_longer"]) if share > 0.5 else ("shorter", bias["rejected_longer"])
-    return (f"the chosen answer is the {side} one in {k} of {n} pairs ({k / n:.0%}; median length ratio chosen/rejected "
-            f"{bias['median_ratio']}): DPO will learn that {side} answers are better, not what makes them better. "
-            f"Add pairs where the better answer is the {'shorter' if side == 'longer' else 'longer'} one, or rewrite "
-            "answers so that length does not give the preference away.")
+    return coded(f"lint.pref-length-bias.{side}" + (".openai" if openai else ""), count=k, pairs=n, share=k / n,
+                 ratio=bias["median_ratio"])
 
 
 # ------------------------------------------------------------------------------------------------
@@ -241,11 +239,11 @@ def _records(info: FileInfo, st: _State) -> Iterator[tuple[int, Any]]:
 
 def _check(st: _State, n: int, rec: Any, fmt: str, columns: dict | None, keys: tuple[str, str]) -> None:
     if isinstance(rec, Problem):
-        st.add(rec.code or "json-invalid", n, rec.field, rec.message)
+        st.add(rec.code or "json-invalid", n, rec.field, rec.engine_message())
         return
     pair, probs = parse_pair(rec, fmt, st.src, n, columns=columns)
     for p in probs:
-        st.add(p.code or "json-invalid", n, p.field, p.message, p.severity)
+        st.add(p.code or "json-invalid", n, p.field, p.engine_message(), p.severity)
     if pair is None:
         return
     st.formats[fmt] += 1
@@ -261,18 +259,17 @@ def _check(st: _State, n: int, rec: Any, fmt: str, columns: dict | None, keys: t
     if n in st.error_lines:  # a secret: the row is rejected
         return
     if same_answers(pair):
-        msg = (f"{keys[0]} and {keys[1]} are the same answer, so the pair teaches nothing; write a worse answer as "
-               f"{keys[1]}, or drop the pair (--fix does).")
-        st.add("pref-identical", n, keys[1], msg)
-        st.reject.setdefault(n, []).append(("pref-identical", msg))
+        m = coded("lint.pref-identical", chosen=keys[0], rejected=keys[1])
+        st.add("pref-identical", n, keys[1], m)
+        st.reject.setdefault(n, []).append(("pref-identical", m.text))
         return
     key = _pair_key(pair)
     first = st.seen.get(key)
     if first is not None:
         st.dupes += 1
-        msg = f"exact duplicate of the pair on line {first}; duplicates over-weight one preference. Drop it (--fix does)."
-        st.add("duplicate", n, None, msg)
-        st.reject.setdefault(n, []).append(("duplicate", msg))
+        m = coded("lint.duplicate.pair", first=first)
+        st.add("duplicate", n, None, m)
+        st.reject.setdefault(n, []).append(("duplicate", m.text))
         return
     st.seen[key] = n
     st.lengths.append((len(texts[1][1]), len(texts[2][1])))
@@ -294,8 +291,9 @@ def lint_pair_file(path: str | Path, opts: LintOptions | None = None, *, counter
         info = sniff(path)
         fmt = opts.format if opts.format in PAIR_FORMATS else detect_pair_file(info)
         if fmt is None:
-            raise DatasetError(f"{src}: no preference pairs found in the first rows; a pair file holds rows like "
-                               + "; or ".join(PAIR_FORMATS.values()), code="unknown-format")
+            from engine.message_parts import parts
+            raise DatasetError(coded("lint.unknown-format.pairs", path=src, examples=parts(
+                [pair_example(f) for f in PAIR_FORMATS], "; ")), code="unknown-format")
     except DatasetError as e:
         return _fatal(src, e)
     say(f"checking preference pairs in {src} ({info.size / 1e6:.1f} MB, {fmt}, {info.layout})")
@@ -336,26 +334,23 @@ def _eval_overlap(st: _State, opts: LintOptions) -> dict[str, Any]:
             if pair is not None:
                 first.setdefault(_pair_key(pair), line)
     except DatasetError as e:
-        st.add("eval-problems", None, None, f"the eval file cannot be read as preference pairs: {e.message}",
-               severity=R.ERROR)
+        st.add("eval-problems", None, None, coded("lint.eval-problems.unreadable-pairs", error=e.message), severity=R.ERROR)
         return {"file": str(opts.eval_path), "rows": 0, "overlap": 0}
     n = 0
     for key, line in st.seen.items():
         if key in first:
             n += 1
-            msg = (f"also in the eval file {opts.eval_path} (line {first[key]}); a pair in both makes the eval "
-                   "metrics look better than the model is. Remove it from one of them (--fix drops it from training).")
-            st.add("train-eval-overlap", line, None, msg)
-            st.reject.setdefault(line, []).append(("train-eval-overlap", msg))
+            m = coded("lint.train-eval-overlap.pair", eval_file=str(opts.eval_path), eval_line=first[key])
+            st.add("train-eval-overlap", line, None, m)
+            st.reject.setdefault(line, []).append(("train-eval-overlap", m.text))
     if errors:
-        st.add("eval-problems", None, None, f"the eval file {opts.eval_path} has {errors} pair(s) with errors of its "
-               f"own; run `tunewiz lint {opts.eval_path}` to see them.")
+        st.add("eval-problems", None, None, coded("lint.eval-problems.pairs", eval_file=str(opts.eval_path), errors=errors))
     return {"file": str(opts.eval_path), "format": efmt, "rows": erows, "examples": len(first), "overlap": n,
             "errors": errors}
 
 
 def _fatal(src: str, e: DatasetError) -> LintReport:
-    fatal = Finding(e.code if e.code in R.CODES else "file-unreadable", R.ERROR, None, None, e.message)
+    fatal = Finding.of(e.code if e.code in R.CODES else "file-unreadable", R.ERROR, None, None, e.engine_message())
     return LintReport(file=src, format=None, rows=0, findings=[fatal], stats={}, fatal=fatal,
                       counts=Counter({fatal.code: 1}), severities=Counter({R.ERROR: 1}))
 
@@ -363,22 +358,16 @@ def _fatal(src: str, e: DatasetError) -> LintReport:
 def _file_findings(st: _State, info: FileInfo, fmt: str, counter: TokenCounter, notice: str | None,
                    opts: LintOptions) -> None:
     if info.bom:
-        st.add("bom", 1, None, "the file starts with a UTF-8 byte-order mark (BOM); some loaders choke on it. "
-               "Save as 'UTF-8' without BOM, or let --fix drop it.")
+        st.add("bom", 1, None, coded("lint.bom.pairs"))
     if info.layout == "array":
-        st.add("json-array", 1, None, "the file is one JSON array: tunewiz reads it (whole, into memory); "
-               "--fix OUT writes JSONL.")
+        st.add("json-array", 1, None, coded("lint.json-array.pairs"))
     elif info.layout == "concatenated":
-        st.add("json-pretty-printed", 1, None, "the file holds pretty-printed JSON objects spread over several lines; "
-               "JSONL needs one pair per line: re-save with `jq -c . FILE`, or --fix OUT.")
+        st.add("json-pretty-printed", 1, None, coded("lint.json-pretty-printed.pairs"))
     if st.blank:
-        st.add("blank-lines", st.blank[0], None, f"{len(st.blank)} blank line(s) (first at line(s) "
-               f"{', '.join(map(str, st.blank[:5]))}); strict JSONL readers fail on them. Delete them or use --fix.")
+        st.add("blank-lines", st.blank[0], None, coded("lint.blank-lines", count=len(st.blank), lines=st.blank[:5]))
     pairs = len(st.lengths)
     if pairs < FEW_PAIRS:
-        st.add("pref-too-few", None, None, f"only {pairs} usable pair(s); with fewer than {FEW_PAIRS} clean examples "
-               "fine-tuning rarely helps (the guide's rule of thumb, which holds for pairs as much as for "
-               "conversations). Collect more pairs; OpenAI's own floor for preference jobs is 10.")
+        st.add("pref-too-few", None, None, coded("lint.pref-too-few", pairs=pairs, minimum=FEW_PAIRS))
     msg = length_bias_message(length_bias(st.lengths))
     if msg:
         st.add("pref-length-bias", None, None, msg)
@@ -388,13 +377,12 @@ def _file_findings(st: _State, info: FileInfo, fmt: str, counter: TokenCounter, 
         line, text = mix
         st.add("reasoning-mixed", line, None, text)
     if not counter.exact:
-        st.add("token-estimate", None, None, f"token counts are an estimate: {notice or counter.label}.")
+        st.add("token-estimate", None, None, coded("lint.token-estimate", why=notice or counter.label))
     if opts.max_length:
         over = [(line, p + max(c, r)) for line, p, c, r in st.tokens if p + max(c, r) > opts.max_length]
         for line, k in over[:opts.max_per_code]:
-            st.add("too-long", line, None, f"{'' if counter.exact else 'about '}{k} tokens (prompt + the longer answer), "
-                   f"more than --max-length {opts.max_length}: the answer would be cut off in training. Shorten it, "
-                   "or raise max_length.")
+            st.add("too-long", line, None, coded("lint.too-long.pair" + ("" if counter.exact else ".estimated"), tokens=k,
+                                                 max_length=opts.max_length))
 
 
 def _stats(st: _State, info: FileInfo, fmt: str, counter: TokenCounter, notice: str | None,

@@ -10,7 +10,8 @@ import json
 from typing import Any
 
 from .canonical import Message, Problem
-from .parts import THINK_OPEN, calls_from_text, openai_calls, read_content, read_reasoning_field, split_think, type_name
+from .parts import (THINK_OPEN, call_problem, calls_from_text, msg as coded, openai_calls, read_content, read_reasoning_field,
+                    split_think, type_name, type_part)
 
 __all__ = ["ROLES", "PairRow", "read_message", "read_messages", "side_text"]
 
@@ -31,8 +32,9 @@ class PairRow:
         self.problems: list[Problem] = []
         self.errors = 0
 
-    def bad(self, fld: str | None, message: str, code: str, severity: str = "error") -> None:
-        self.problems.append(Problem(self.src, self.line, fld, message, code=code, severity=severity))
+    def bad(self, fld: str | None, message: Any, code: str, severity: str = "error") -> None:
+        """A problem; `message` is a coded message (parts.msg) or English text."""
+        self.problems.append(Problem.of(self.src, self.line, fld, message, code=code, severity=severity))
         self.errors += severity == "error"
 
 
@@ -51,34 +53,32 @@ def _content(row: PairRow, content: Any, fld: str, msg: Message, tools_out: list
         tools_out.extend(got.tools)
     if got.media and not any(p.code == "multimodal" for p in row.problems):  # once a row (a shared prompt repeats it)
         where, kind = got.media[0]
-        row.bad(where, f"the {kind} is dropped: tunewiz trains text models, so the pair is trained on its text alone. "
-                "Remove pairs that make no sense without it.", "multimodal", "warning")
+        row.bad(where, coded("lint.multimodal.pair", kind=kind), "multimodal", "warning")
     return True
 
 
 def read_message(row: PairRow, m: Any, fld: str, tools_out: list) -> Message | None:
     """One message: {role, content} (OpenAI, TRL, v1) or {from, value} (ShareGPT)."""
     if not isinstance(m, dict):
-        row.bad(fld, f'must be a message object {{"role": ..., "content": ...}}, got {type_name(m)}.', "mistyped-key")
+        row.bad(fld, coded("lint.mistyped-key.pair-message", got=type_part(m)), "mistyped-key")
         return None
     rkey, ckey = ("role", "content") if "role" in m or "from" not in m else ("from", "value")
     role = m.get(rkey)
     if role is None:
-        row.bad(f"{fld}.{rkey}", f'missing "{rkey}"; use one of system, user, assistant, tool.', "missing-key")
+        row.bad(f"{fld}.{rkey}", coded("lint.missing-key.pair-role", key=rkey), "missing-key")
         return None
     if not isinstance(role, str):
-        row.bad(f"{fld}.{rkey}", f"must be a string, got {type_name(role)}.", "mistyped-key")
+        row.bad(f"{fld}.{rkey}", coded("lint.mistyped-key.string", got=type_part(role)), "mistyped-key")
         return None
     canon = ROLES.get(role) or ROLES.get(role.strip().lower())
     if canon is None:
-        row.bad(f"{fld}.{rkey}", f'unknown role "{role[:40]}"; use one of system, user, assistant, tool '
-                "(ShareGPT: human, gpt, system, function_call, observation).", "unknown-role")
+        row.bad(f"{fld}.{rkey}", coded("lint.unknown-role.pair", role=role[:40]), "unknown-role")
         return None
     msg = Message(role=canon, content="", source_role=role if role != canon else None)
     calls = m.get("tool_calls")
     if calls is not None:
         if not isinstance(calls, list) or not all(isinstance(c, dict) for c in calls):
-            row.bad(f"{fld}.tool_calls", f"must be a list of tool calls (objects), got {type_name(calls)}.", "mistyped-key")
+            row.bad(f"{fld}.tool_calls", coded("lint.mistyped-key.pair-tool-calls", got=type_part(calls)), "mistyped-key")
             return None
         msg.tool_calls = calls or None
     content = m.get(ckey)
@@ -86,13 +86,12 @@ def read_message(row: PairRow, m: Any, fld: str, tools_out: list) -> Message | N
         got, why = (calls_from_text(content) if isinstance(content, str) else
                     ((c, None) if (c := openai_calls(content)) else (None, f"{type_name(content)}, not a call")))
         if got is None:
-            row.bad(f"{fld}.{ckey}", f'the tool call is {why}; write it as {{"name": "...", "arguments": {{...}}}}.',
-                    "tool-args-invalid")
+            row.bad(f"{fld}.{ckey}", call_problem(content), "tool-args-invalid")
             return None
         msg.tool_calls = got
     elif content is None:
         if not msg.tool_calls:
-            row.bad(f"{fld}.{ckey}", f'missing "{ckey}"; add the message text.', "missing-key")
+            row.bad(f"{fld}.{ckey}", coded("lint.missing-key.pair-content", key=ckey), "missing-key")
             return None
     elif not _content(row, content, f"{fld}.{ckey}", msg, tools_out):
         return None
@@ -118,7 +117,7 @@ def read_messages(row: PairRow, value: Any, fld: str, tools_out: list, *, side: 
         m = read_message(row, value, fld, tools_out)
         return [m] if m else None
     if not isinstance(value, list):
-        row.bad(fld, f"must be text or a list of messages, got {type_name(value)}.", "mistyped-key")
+        row.bad(fld, coded("lint.mistyped-key.pair-messages", got=type_part(value)), "mistyped-key")
         return None
     out: list[Message] = []
     ok = True

@@ -37,7 +37,7 @@ from typing import Any, Callable, Iterator
 
 from .canonical import Message, PreferencePair, Problem
 from .pair_messages import PairRow, read_messages, side_text
-from .parts import parse_tools, type_name
+from .parts import msg as coded, parse_tools, type_part
 from .records import DatasetError, FileInfo, iter_records_of, sniff
 
 __all__ = ["PAIR_FORMATS", "PairReadResult", "detect_pair_format", "detect_pair_file", "looks_like_pair_file",
@@ -142,27 +142,29 @@ def _empty(side: list[Message]) -> bool:
     return not any(m.content.strip() or m.tool_calls for m in side if m.role == "assistant")
 
 
+def pair_example(fmt: str) -> dict[str, Any]:
+    """PAIR_FORMATS[fmt] as a message part (`lint.example.pairs.<fmt>`)."""
+    from engine.message_parts import part
+    return part(f"lint.example.pairs.{fmt}")
+
+
 def _check_sides(row: PairRow, prompt: list[Message], sides: tuple[list[Message], list[Message]],
                  keys: tuple[str, str], implicit: bool) -> bool:
     """The checks every format shares: a prompt ending with the user's turn, sides that are answers, not empty."""
     ok = True
     if not prompt or not any(m.role == "user" for m in prompt):
-        row.bad(None, "the pair has no prompt (no user turn before the answers); give the question the two answers "
-                "reply to.", "pref-no-prompt")
+        row.bad(None, coded("lint.pref-no-prompt"), "pref-no-prompt")
         ok = False
     elif prompt[-1].role not in ("user", "tool"):
-        row.bad(None if implicit else "prompt", f"the prompt ends with a {prompt[-1].role} turn; it must end with the "
-                "user's turn (or a tool result) that both answers reply to. Move the answer into "
-                f"{keys[0]} / {keys[1]}, or drop the trailing turn.", "pref-last-turn")
+        row.bad(None if implicit else "prompt", coded("lint.pref-last-turn", role=prompt[-1].role, chosen=keys[0],
+                                                      rejected=keys[1]), "pref-last-turn")
         ok = False
     for key, side in zip(keys, sides):
         if side and side[0].role != "assistant":
-            row.bad(f"{key}[0]", f"{key} starts with a {side[0].role} turn; it must hold the assistant's answer only "
-                    "(the conversation before it belongs in the prompt).", "pref-output-role")
+            row.bad(f"{key}[0]", coded("lint.pref-output-role", key=key, role=side[0].role), "pref-output-role")
             ok = False
         elif _empty(side):
-            row.bad(key, f"{key} has no answer (no text and no tool call); a pair needs two answers to compare. "
-                    "Write it, or drop the pair.", "pref-empty-side")
+            row.bad(key, coded("lint.pref-empty-side", key=key), "pref-empty-side")
             ok = False
     return ok
 
@@ -174,13 +176,11 @@ def _split_common(row: PairRow, a: list[Message], b: list[Message], keys: tuple[
     while n < min(len(a), len(b)) and a[n].to_template_dict() == b[n].to_template_dict():
         n += 1
     if n < len(a) and n < len(b) and (a[n].role != "assistant" or b[n].role != "assistant"):
-        row.bad(f"{keys[1]}[{n}]", f"{keys[0]} and {keys[1]} differ before the answer: turn {n} ({a[n].role} / {b[n].role}) "
-                "is not the same on both sides, so there is no shared prompt. Both sides must repeat the same "
-                "conversation and differ only in the assistant's final answer.", "pref-prompt-mismatch")
+        row.bad(f"{keys[1]}[{n}]", coded("lint.pref-prompt-mismatch", chosen=keys[0], rejected=keys[1], turn=n,
+                                         role_a=a[n].role, role_b=b[n].role), "pref-prompt-mismatch")
         return None
     if n == 0 and a and b:
-        row.bad(keys[0], f"{keys[0]} and {keys[1]} share no prompt (they differ from the first turn); give the "
-                "conversation up to the user's question on both sides, or a separate prompt.", "pref-prompt-mismatch")
+        row.bad(keys[0], coded("lint.pref-prompt-mismatch.first", chosen=keys[0], rejected=keys[1]), "pref-prompt-mismatch")
         return None
     # back off to the last user/tool turn: equal assistant turns after it are part of both answers
     while n and a[n - 1].role == "assistant":
@@ -199,8 +199,7 @@ def _split_text(row: PairRow, a: str, b: str, keys: tuple[str, str]) -> tuple[st
     if n and a[n - 1] == " " and n < min(len(a), len(b)):  # as TRL: the space before the answers goes with them
         n -= 1
     if not a[:n].strip():
-        row.bad(keys[0], f"{keys[0]} and {keys[1]} are plain texts with no common beginning, so there is no prompt; "
-                "add a \"prompt\".", "pref-no-prompt")
+        row.bad(keys[0], coded("lint.pref-no-prompt.text", chosen=keys[0], rejected=keys[1]), "pref-no-prompt")
         return None
     return a[:n], a[n:], b[n:]
 
@@ -216,7 +215,7 @@ def _strip_prompt(prompt: list[Message], side: list[Message]) -> list[Message]:
 def _system_first(row: PairRow, obj: dict, key: str, prompt: list[Message]) -> None:
     if key in obj and obj[key] is not None:
         if not isinstance(obj[key], str):
-            row.bad(key, f"must be a string, got {type_name(obj[key])}.", "mistyped-key")
+            row.bad(key, coded("lint.mistyped-key.string", got=type_part(obj[key])), "mistyped-key")
         elif obj[key].strip() and not (prompt and prompt[0].role == "system"):
             prompt.insert(0, Message("system", obj[key]))
 
@@ -226,7 +225,7 @@ def _read_trl(row: PairRow, obj: dict, cols: dict[str, str], tools: list) -> tup
     pkey = cols.get("trl_prompt", "prompt")
     for k in keys:
         if k not in obj or obj[k] is None:
-            row.bad(k, f'missing "{k}"; a TRL pair is {PAIR_FORMATS["trl"]}.', "missing-key")
+            row.bad(k, coded("lint.missing-key.pair", key=k, example=pair_example("trl")), "missing-key")
     if row.errors:
         return None
     a, b = obj[keys[0]], obj[keys[1]]
@@ -259,7 +258,7 @@ def _read_v1(row: PairRow, obj: dict, tools: list) -> tuple | None:
     keys = SIDE_KEYS["llamafactory-v1-pairs"]
     for k in keys:
         if k not in obj or obj[k] is None:
-            row.bad(k, f'missing "{k}"; a v1 pair is {PAIR_FORMATS["llamafactory-v1-pairs"]}.', "missing-key")
+            row.bad(k, coded("lint.missing-key.pair", key=k, example=pair_example("llamafactory-v1-pairs")), "missing-key")
     if row.errors:
         return None
     a = read_messages(row, obj[keys[0]], keys[0], tools, side=True)
@@ -276,10 +275,10 @@ def _read_sharegpt(row: PairRow, obj: dict, cols: dict[str, str], tools: list) -
     key = cols["messages"] if cols["messages"] in obj else "messages" if "messages" in obj else cols["messages"]
     keys = (cols["chosen"], cols["rejected"])
     if key not in obj:
-        row.bad(key, f'missing "{key}"; a ShareGPT pair is {PAIR_FORMATS["sharegpt-pairs"]}.', "missing-key")
+        row.bad(key, coded("lint.missing-key.pair", key=key, example=pair_example("sharegpt-pairs")), "missing-key")
     for k in keys:
         if k not in obj or obj[k] is None:
-            row.bad(k, f'missing "{k}"; add the {"better" if k == keys[0] else "worse"} answer as {{"from": "gpt", "value": "..."}}.',
+            row.bad(k, coded("lint.missing-key.sharegpt-side" + (".better" if k == keys[0] else ".worse"), key=k),
                     "missing-key")
     if row.errors:
         return None
@@ -301,26 +300,26 @@ def _read_alpaca(row: PairRow, obj: dict, cols: dict[str, str], tools: list) -> 
         if v is None:
             continue
         if not isinstance(v, str):
-            row.bad(k, f"must be a string, got {type_name(v)}.", "mistyped-key")
+            row.bad(k, coded("lint.mistyped-key.string", got=type_part(v)), "mistyped-key")
         elif v:
             texts.append(v)
     if p not in obj and q not in obj:
-        row.bad(p, f'missing "{p}"; an Alpaca pair is {PAIR_FORMATS["alpaca-pairs"]}.', "missing-key")
+        row.bad(p, coded("lint.missing-key.pair", key=p, example=pair_example("alpaca-pairs")), "missing-key")
     sides = []
     for k in keys:
         v = obj.get(k)
         if v is None:
-            row.bad(k, f'missing "{k}"; add the {"better" if k == keys[0] else "worse"} answer as a string.', "missing-key")
+            row.bad(k, coded("lint.missing-key.alpaca-side" + (".better" if k == keys[0] else ".worse"), key=k), "missing-key")
         else:
             sides.append(read_messages(row, v, k, tools, side=True))
     history: list[Message] = []
     h = obj.get(cols["history"])
     if h:
         if not isinstance(h, list):
-            row.bad(cols["history"], f"must be a list of [user, assistant] pairs, got {type_name(h)}.", "mistyped-key")
+            row.bad(cols["history"], coded("lint.mistyped-key.history", got=type_part(h)), "mistyped-key")
         for i, pair in enumerate(h if isinstance(h, list) else []):
             if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(x, str) for x in pair)):
-                row.bad(f"{cols['history']}[{i}]", "must be a [user, assistant] pair of strings.", "mistyped-key")
+                row.bad(f"{cols['history']}[{i}]", coded("lint.mistyped-key.history-pair.plain"), "mistyped-key")
                 continue
             history += [Message("user", pair[0]), Message("assistant", pair[1])]
     if row.errors or len(sides) != 2 or None in sides:
@@ -335,16 +334,14 @@ def _read_openai(row: PairRow, obj: dict, tools: list) -> tuple | None:
     keys = SIDE_KEYS["openai-preference"]
     inp = obj.get("input")
     if inp is None:
-        row.bad("input", 'missing "input"; add {"input": {"messages": [...]}} holding the conversation up to the '
-                "user's last turn.", "missing-key")
+        row.bad("input", coded("lint.missing-key.openai-input"), "missing-key")
     elif not isinstance(inp, dict):
-        row.bad("input", f"must be an object {{\"messages\": [...]}}, got {type_name(inp)}.", "mistyped-key")
+        row.bad("input", coded("lint.mistyped-key.openai-input", got=type_part(inp)), "mistyped-key")
     elif "messages" not in inp:
-        row.bad("input.messages", "'input' has no 'messages'; add the conversation up to the user's last turn.",
-                "missing-key")
+        row.bad("input.messages", coded("lint.missing-key.openai-input-messages"), "missing-key")
     for k in keys:
         if k not in obj or obj[k] is None:
-            row.bad(k, f'missing "{k}"; add [{{"role": "assistant", "content": "..."}}].', "missing-key")
+            row.bad(k, coded("lint.missing-key.openai-output", key=k), "missing-key")
     if row.errors:
         return None
     prompt = read_messages(row, inp["messages"], "input.messages", tools, side=False)
@@ -368,7 +365,7 @@ def parse_pair(obj: Any, format: str, source: str, line: int | None, *,
         raise ValueError(f"unknown pair format {format!r}; expected one of {', '.join(PAIR_FORMATS)}")
     row = PairRow(source, line)
     if not isinstance(obj, dict):
-        row.bad(None, f"the row is {type_name(obj)}, not a JSON object; a {format} pair is {PAIR_FORMATS[format]}.",
+        row.bad(None, coded("lint.not-an-object.pair", got=type_part(obj), format=format, example=pair_example(format)),
                 "not-an-object")
         return None, row.problems
     cols = dict(LF_COLUMNS)
@@ -378,10 +375,14 @@ def parse_pair(obj: Any, format: str, source: str, line: int | None, *,
             cols["trl_prompt"] = columns["prompt"]
     other = detect_pair_format(obj)
     if not columns and (other is None or other != format):  # renamed columns: the readers name what is missing
-        what = f"a {other} pair" if other else ("a supervised (SFT) row" if {"messages", "conversations", "instruction"} & set(obj)
-                                               else f"not a preference pair (keys: {', '.join(map(repr, list(obj)[:5])) or 'none'})")
-        row.bad(None, f"this row is {what}, but the file is read as {format}: {PAIR_FORMATS[format]}. Keep one format "
-                "per file.", "mixed-formats" if other else "pref-format")
+        example = pair_example(format)
+        if other:
+            m = coded("lint.mixed-formats.pair", other=other, format=format, example=example)
+        elif {"messages", "conversations", "instruction"} & set(obj):
+            m = coded("lint.pref-format.sft", format=format, example=example)
+        else:
+            m = coded("lint.pref-format", format=format, example=example, keys=[repr(k)[:60] for k in list(obj)[:5]] or ["none"])
+        row.bad(None, m, "mixed-formats" if other else "pref-format")
         return None, row.problems
     tools: list[dict[str, Any]] = []
     if format != "openai-preference" and cols["tools"] in obj:
@@ -414,8 +415,9 @@ def _resolve_format(info: FileInfo, format: str) -> str:
     if format == "auto":
         fmt = detect_pair_file(info)
         if fmt is None:
-            raise DatasetError(f"{info.path}: no preference pairs found in the first rows; a pair file holds rows like "
-                               + "; or ".join(PAIR_FORMATS.values()), path=str(info.path), code="unknown-format")
+            from engine.message_parts import parts
+            raise DatasetError(coded("lint.unknown-format.pairs", path=str(info.path), examples=parts(
+                [pair_example(f) for f in PAIR_FORMATS], "; ")), path=str(info.path), code="unknown-format")
         return fmt
     if format not in PAIR_FORMATS:
         raise DatasetError(f"unknown pair format {format!r}; use one of auto, {', '.join(PAIR_FORMATS)}.",

@@ -143,9 +143,9 @@ def lint_preference_file(path: str | Path, *, model: str | None = None, counter:
                f"{', '.join(map(str, st.blank[:5]))}); OpenAI rejects them. Delete them.")
     st.flush()
     examples = len(st.lens)
-    bias = length_bias_message(length_bias(st.side_lens))
+    bias = length_bias_message(length_bias(st.side_lens), openai=True)
     if bias:
-        st.add("pref-length-bias", None, None, bias.replace("chosen", "preferred").replace("rejected", "non-preferred"))
+        st.add("pref-length-bias", None, None, bias)
     if eval_path is not None:
         _eval_overlap(st, eval_path)
     if examples < MIN_PAIRS:

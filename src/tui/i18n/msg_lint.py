@@ -185,6 +185,68 @@ ZH = {
     "lint.media.file.many": "{count} 个文件",
     "lint.media.other": "{count} 个 {kind}",
     "lint.media.other.many": "{count} 个 {kind}",
+    "lint.pref-length-bias.longer": "在 {pairs} 对中有 {count} 对（{share:.0%}；chosen/rejected 长度比的中位数 {ratio}）chosen 是较长的回答："
+                                    "DPO 会学到“更长的回答更好”，而不是好回答好在哪里。请加入更好的回答较短的偏好对，或改写回答，让长度不再泄露偏好。",
+    "lint.pref-length-bias.shorter": "在 {pairs} 对中有 {count} 对（{share:.0%}；chosen/rejected 长度比的中位数 {ratio}）chosen 是较短的回答："
+                                     "DPO 会学到“更短的回答更好”，而不是好回答好在哪里。请加入更好的回答较长的偏好对，或改写回答，让长度不再泄露偏好。",
+    "lint.pref-length-bias.longer.openai": "在 {pairs} 对中有 {count} 对（{share:.0%}；preferred/non-preferred 长度比的中位数 {ratio}）"
+                                           "preferred 是较长的回答：DPO 会学到“更长的回答更好”，而不是好回答好在哪里。"
+                                           "请加入更好的回答较短的偏好对，或改写回答，让长度不再泄露偏好。",
+    "lint.pref-length-bias.shorter.openai": "在 {pairs} 对中有 {count} 对（{share:.0%}；preferred/non-preferred 长度比的中位数 {ratio}）"
+                                            "preferred 是较短的回答：DPO 会学到“更短的回答更好”，而不是好回答好在哪里。"
+                                            "请加入更好的回答较长的偏好对，或改写回答，让长度不再泄露偏好。",
+    "lint.pref-identical": "{chosen} 和 {rejected} 是同一个回答，这一对什么也教不了；请写一个更差的回答作为 {rejected}，或删掉这一对（--fix 会删）。",
+    "lint.duplicate.pair": "与第 {first} 行的偏好对完全重复；重复会让某个偏好的权重过高。请删掉它（--fix 会删）。",
+    "lint.unknown-format.pairs": "{path}：开头几行里找不到偏好对；偏好对文件的行形如 {examples}",
+    "lint.eval-problems.unreadable-pairs": "无法把评估文件当作偏好对读取：{error}",
+    "lint.train-eval-overlap.pair": "也出现在评估文件 {eval_file} 中（第 {eval_line} 行）；同时出现在两边会让评估指标看起来比模型实际更好。"
+                                    "请从其中一个删掉（--fix 会从训练集删掉）。",
+    "lint.eval-problems.pairs": "评估文件 {eval_file} 自身有 {errors} 对偏好对有错误；运行 `tunewiz lint {eval_file}` 查看。",
+    "lint.bom.pairs": "文件开头有 UTF-8 字节顺序标记（BOM）；有些加载器会因此出错。请另存为不带 BOM 的 UTF-8，或用 --fix 去掉它。",
+    "lint.json-array.pairs": "整个文件是一个 JSON 数组：tunewiz 能读（整个载入内存）；--fix OUT 会写成 JSONL。",
+    "lint.json-pretty-printed.pairs": "文件里是分散在多行、经过美化排版的 JSON 对象；JSONL 需要每行一对：请用 `jq -c . FILE` 重新保存，或用 --fix OUT。",
+    "lint.pref-too-few": "只有 {pairs} 对可用的偏好对；干净样本少于 {minimum} 条时，微调很少有帮助（指南的经验法则，对偏好对和对话同样适用）。"
+                         "请收集更多偏好对；OpenAI 偏好任务自己的下限是 10 对。",
+    "lint.too-long.pair": "{tokens} 个 token（提示 + 较长的回答），超过 --max-length {max_length}：训练时回答会被截掉。请缩短，或调大 max_length。",
+    "lint.too-long.pair.estimated": "约 {tokens} 个 token（提示 + 较长的回答），超过 --max-length {max_length}：训练时回答会被截掉。请缩短，或调大 max_length。",
+    "lint.multimodal.pair": "{kind} 会被丢掉：tunewiz 训练的是文本模型，这一对只用文字训练。没有它就说不通的偏好对请删掉。",
+    "lint.mistyped-key.pair-message": '应为消息对象 {{"role": ..., "content": ...}}，实际是{got}。',
+    "lint.missing-key.pair-role": '缺少 "{key}"；请用 system、user、assistant、tool 之一。',
+    "lint.unknown-role.pair": '未知的角色 "{role}"；请用 system、user、assistant、tool 之一（ShareGPT：human、gpt、system、function_call、observation）。',
+    "lint.mistyped-key.pair-tool-calls": "应为工具调用（对象）的列表，实际是{got}。",
+    "lint.missing-key.pair-content": '缺少 "{key}"；请加上消息文本。',
+    "lint.mistyped-key.pair-messages": "应为文本或消息列表，实际是{got}。",
+    "lint.pref-no-prompt": "这一对没有提示（回答之前没有 user 轮次）；请给出两个回答所回复的问题。",
+    "lint.pref-last-turn": "提示以 {role} 轮次结束；它必须以两个回答共同回复的 user 轮次（或工具结果）结束。请把回答移到 {chosen} / {rejected} 中，或删掉末尾的轮次。",
+    "lint.pref-output-role": "{key} 以 {role} 轮次开头；它只能包含 assistant 的回答（之前的对话属于提示）。",
+    "lint.pref-empty-side": "{key} 没有回答（没有文本也没有工具调用）；偏好对需要两个回答来比较。请写上，或删掉这一对。",
+    "lint.pref-prompt-mismatch": "{chosen} 和 {rejected} 在回答之前就不同：第 {turn} 轮（{role_a} / {role_b}）两边不一样，所以没有共享的提示。"
+                                 "两边必须重复同一段对话，只在 assistant 的最后回答上不同。",
+    "lint.pref-prompt-mismatch.first": "{chosen} 和 {rejected} 没有共享的提示（从第一轮就不同）；请在两边都给出直到用户提问为止的对话，或单独给出提示。",
+    "lint.pref-no-prompt.text": '{chosen} 和 {rejected} 是没有共同开头的纯文本，所以没有提示；请加上 "prompt"。',
+    "lint.missing-key.pair": '缺少 "{key}"；偏好对的格式是 {example}。',
+    "lint.missing-key.sharegpt-side.better": '缺少 "{key}"；请以 {{"from": "gpt", "value": "..."}} 加上较好的回答。',
+    "lint.missing-key.sharegpt-side.worse": '缺少 "{key}"；请以 {{"from": "gpt", "value": "..."}} 加上较差的回答。',
+    "lint.missing-key.alpaca-side.better": '缺少 "{key}"；请以字符串加上较好的回答。',
+    "lint.missing-key.alpaca-side.worse": '缺少 "{key}"；请以字符串加上较差的回答。',
+    "lint.mistyped-key.history-pair.plain": "应为由两个字符串组成的 [user, assistant] 对。",
+    "lint.missing-key.openai-input": '缺少 "input"；请加上 {{"input": {{"messages": [...]}}}}，其中是直到用户最后一轮为止的对话。',
+    "lint.mistyped-key.openai-input": '应为对象 {{"messages": [...]}}，实际是{got}。',
+    "lint.missing-key.openai-input-messages": "'input' 里没有 'messages'；请加上直到用户最后一轮为止的对话。",
+    "lint.missing-key.openai-output": '缺少 "{key}"；请加上 [{{"role": "assistant", "content": "..."}}]。',
+    "lint.not-an-object.pair": "这一行是{got}，不是 JSON 对象；{format} 偏好对的格式是 {example}。",
+    "lint.mixed-formats.pair": "这一行是 {other} 偏好对，但文件按 {format} 读取：{example}。一个文件请只用一种格式。",
+    "lint.pref-format.sft": "这一行是监督微调（SFT）的行，但文件按 {format} 读取：{example}。一个文件请只用一种格式。",
+    "lint.pref-format": "这一行不是偏好对（键：{keys}），但文件按 {format} 读取：{example}。一个文件请只用一种格式。",
+    "lint.example.pairs.trl": '{{"prompt": [...] 或 "...", "chosen": [{{"role": "assistant", "content": "..."}}] 或 "...", "rejected": ...}} '
+                              "（TRL；没有 prompt 时，chosen/rejected 是共享提示的完整对话）",
+    "lint.example.pairs.sharegpt-pairs": '{{"conversations": [{{"from": "human", "value": "..."}}], "chosen": {{"from": "gpt", "value": "..."}}, '
+                                         '"rejected": {{"from": "gpt", "value": "..."}}}}（LLaMA-Factory ShareGPT，ranking: true）',
+    "lint.example.pairs.alpaca-pairs": '{{"instruction": "...", "input": "", "chosen": "...", "rejected": "..."}}（LLaMA-Factory Alpaca，ranking: true）',
+    "lint.example.pairs.llamafactory-v1-pairs": '{{"chosen_messages": [...], "rejected_messages": [...]}}'
+                                                "（LLaMA-Factory v1：两段由 {{type, value}} 内容片段组成的完整对话）",
+    "lint.example.pairs.openai-preference": '{{"input": {{"messages": [...]}}, "preferred_output": [{{"role": "assistant", "content": "..."}}], '
+                                            '"non_preferred_output": [...]}}（OpenAI 偏好微调）',
     "lint.example.openai": '{{"messages": [{{"role": "user", "content": "..."}}, {{"role": "assistant", "content": "..."}}]}} '
                            '（content 也可以是片段列表：{{"type": "text", "text": "..."}}，或 LLaMA-Factory v1 的 '
                            '{{"type": "text", "value": "..."}}，每条消息带 "loss_weight"）',
