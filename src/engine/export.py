@@ -243,6 +243,15 @@ class OllamaResult:
         return asdict(self)
 
 
+def scaled(say: Progress, low: float, span: float) -> Progress:
+    """The progress of a merge inside a longer export: fractions mapped onto [low, low + span], and its own
+    "done" (which names a scratch folder) left out."""
+    def report(fraction: float | None, message: str) -> None:
+        if not message.startswith("done:"):
+            say(None if fraction is None else low + span * fraction, message)
+    return report
+
+
 def ollama_name(out: Path) -> str:
     """A model name Ollama accepts, from the output folder's name."""
     return re.sub(r"[^a-z0-9._-]+", "-", out.name.lower()).strip("-._") or "tunewiz-model"
@@ -297,7 +306,7 @@ def export_ollama(run_dir: str | Path, out: str | Path, base: str | None = None,
     work.mkdir(parents=True)
     try:
         merged = merge_adapter(run_dir, work / "model", base=base, checkpoint=checkpoint, dtype=dtype,
-                               progress=lambda f, m: say(0.02 + 0.93 * f, m), final=out / "model")
+                               progress=scaled(say, 0.02, 0.93), final=out / "model")
         # The merged model's own eos ids (generation_config.json) may name more end-of-turn tokens.
         model_file = ollama.modelfile(tokenizer, "./model", thinking, _eos_ids(work / "model"),
                                       tools=abilities.tools or abilities.tool_calls)

@@ -325,7 +325,7 @@ def export_gguf(run_dir: str | Path, out: str | Path, quant: str = "q8_0", base:
     """Merges the run (engine.export.merge_adapter) into a scratch folder beside OUT, converts it with llama.cpp's
     converter to OUT (type `quant`), loads OUT back and compares greedy tokens (unless `check` is False), and
     writes the comparison to OUT.json. OUT appears only when whole."""
-    from engine.export import merge_adapter
+    from engine.export import merge_adapter, scaled
 
     say = progress or (lambda fraction, message: None)
     started = time.perf_counter()
@@ -341,7 +341,7 @@ def export_gguf(run_dir: str | Path, out: str | Path, quant: str = "q8_0", base:
     report = out.with_name(out.name + ".json")
     try:
         merged = merge_adapter(run_dir, work / "merged", base=base, checkpoint=checkpoint, dtype=dtype,
-                               progress=lambda f, m: say(0.02 + 0.5 * f, m))
+                               progress=scaled(say, 0.02, 0.5))
         say(0.53, f"converting to GGUF {outtype} with llama.cpp's convert_hf_to_gguf.py")
         scratch = work / out.name
         convert(work / "merged", scratch, outtype, say, 0.55, 0.8)
