@@ -370,7 +370,8 @@ def estimate(spec: ModelSpec, method: str, seq_len: int, batch: int, grad_checkp
         # backward); one such copy of the widest linear is alive at a time.
         weights += largest_linear * a
         if kbit_upcast:
-            notes.append(f"QLoRA keeps embeddings and lm_head in fp32 ({rest * 4 / GIB:.2f} GB) because "
+            kept = "embeddings, lm_head and the stacked experts" if spec.is_moe else "embeddings and lm_head"
+            notes.append(f"QLoRA keeps {kept} in fp32 ({rest * 4 / GIB:.2f} GB) because "
                          "prepare_model_for_kbit_training upcasts them; in bf16 they would take half")
         if spec.is_moe:
             notes.append("bitsandbytes quantises nn.Linear layers only: this model's experts are stacked "
