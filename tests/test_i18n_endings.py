@@ -117,3 +117,20 @@ def test_notices_a_run_logs_are_said_in_the_watchers_language(tmp_path, runs_dir
     assert "warning: 40 条训练样本中有 3 条（7.5%）超过 max_length=64，已被截断" in zh
     assert "info: a plain line without a code" in zh
     assert f"warning: {notice['message']}" in watch(run_dir, "--lang", "en").stdout.splitlines()
+
+
+def test_a_refused_resume_ends_coded_and_watch_says_it_in_chinese(tmp_path, runs_dir, monkeypatch):
+    from conftest import memorise_rows, write_jsonl
+    from engine.launch import create_run_dir
+    from engine.train import run as trainer_main
+    from engine.train.config import load_config
+    from engine.train.context import StopFlag
+    monkeypatch.setattr(StopFlag, "install", lambda self: None)     # in-process: keep pytest's signal handlers
+    data = write_jsonl(tmp_path / "d.jsonl", memorise_rows(2))
+    run_dir = create_run_dir(load_config(None, [f"data={data}", f"runs_dir={runs_dir}"]))
+    assert trainer_main.main([str(run_dir), "--resume"]) == 1
+    end = events_of(run_dir)[-1]
+    assert end["code"] == "resume-no-checkpoint" and "holds no complete checkpoint" in end["error"]
+    zh = watch(run_dir, "--lang", "zh").stdout
+    assert f"resume：{run_dir / 'checkpoints'} 中没有完整的检查点" in zh
+    assert f"从头重新开始：tunewiz train {run_dir / 'config.yaml'}" in zh

@@ -30,6 +30,26 @@ END_MESSAGES: dict[str, str] = {
     "end.oom-retry": "CUDA out of memory: {detail}",
     "end.oom-retry.advice": "Out of GPU memory; {lead}: {plan}. Start it again with them: tunewiz train {config} "
                             "{sets}. Other levers: {levers}.",
+    # what the trainer refuses before training (engine/train/trainer.py): the model, the data, resuming
+    "end.model-path-missing": "model: the path {path} does not exist",
+    "end.model-path-missing.advice": "Give a folder with config.json and weights, a hub id such as "
+                                     "Qwen/Qwen2.5-0.5B-Instruct, or 'demo'.",
+    "end.model-no-config": "model: {path} has no config.json, so it is not a transformers model folder",
+    "end.model-no-config.advice": "Point model at the folder that holds config.json and the safetensors files.",
+    "end.data-none": "data: no dataset given",
+    "end.data-none.advice": "Set `data: path/to/file.jsonl` in the config or pass --set data=FILE.",
+    "end.data-unreadable": "data: {detail}",
+    "end.data-unreadable.advice": "Fix or convert the file; `tunewiz lint FILE` explains every problem.",
+    "end.data-bad-rows": "data: {count} rows cannot be used:\n{rows}{more}",
+    "end.data-bad-rows.advice": "Fix these rows, or write a cleaned copy with `tunewiz lint FILE --fix CLEAN.jsonl` "
+                                "and train on that (the original is never changed).",
+    "end.data-empty": "data: the dataset has no examples",
+    "end.data-empty.advice": "Give a file with at least one conversation or text row.",
+    "end.data-nothing-to-learn": "data: no training example has an assistant token left to learn from",
+    "end.data-nothing-to-learn.advice": "Raise max_length, or check that conversations contain assistant turns.",
+    "end.resume-no-checkpoint": "resume: {checkpoints} holds no complete checkpoint",
+    "end.resume-no-checkpoint.advice": "Start it again from the beginning: tunewiz train {config}",
+    "end.part.more-rows": "\n  … and {count} more",
     "end.part.lead-fits": "the estimator's next settings",
     "end.part.lead-lightest": "the lightest settings tunewiz can propose",
     "end.part.on": "on",

@@ -18,6 +18,14 @@ class TrainingError(Exception):
         self.params = params
 
 
+def coded_failure(code: str, **params: Any) -> TrainingError:
+    """A TrainingError whose message and advice are the registered `end.<code>` and `end.<code>.advice`
+    (engine/train/end_messages.py), with the code and params for the end event."""
+    from engine.train.end_messages import ending
+    error, advice, _ = ending(code, **params)
+    return TrainingError(error.text if error else code, advice.text if advice else "", code=code, params=params)
+
+
 def is_oom(exc: BaseException) -> bool:
     """Whether `exc` is running out of memory: torch's `OutOfMemoryError` (or a class of that name),
     or an error whose message says "out of memory" (older torch and some CUDA paths raise a plain

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from engine import runs, upstream
 from engine.train import checkpoints, faults
-from engine.train.errors import TrainingError
+from engine.message_parts import part, parts
+from engine.train.errors import TrainingError, coded_failure
 from engine.train.event_callback import make_event_callback
 from engine.train.lm_head import use_fast_cpu_lm_head
 from engine.train.template import setup_run
@@ -68,11 +69,9 @@ def resolve_model(ctx: "RunContext") -> str:
     if looks_like_local_path(resolved):
         path = Path(resolved).expanduser()
         if not path.exists():
-            raise _fail(f"model: the path {path} does not exist",
-                        "Give a folder with config.json and weights, a hub id such as Qwen/Qwen2.5-0.5B-Instruct, or 'demo'.")
+            raise coded_failure("model-path-missing", path=str(path))
         if not (path / "config.json").is_file():
-            raise _fail(f"model: {path} has no config.json, so it is not a transformers model folder",
-                        "Point model at the folder that holds config.json and the safetensors files.")
+            raise coded_failure("model-no-config", path=str(path))
         _check_remote_code(ctx, json.loads((path / "config.json").read_text()), str(path))
         return str(path.resolve())
     return resolved
@@ -219,26 +218,23 @@ def load_rows(ctx: "RunContext", tokenizer: Any) -> tuple[TokenizedSet, Tokenize
 
     config = ctx.config
     if not config.data:
-        raise _fail("data: no dataset given",
-                    "Set `data: path/to/file.jsonl` in the config or pass --set data=FILE.")
+        raise coded_failure("data-none")
     examples = []
     problems = []
     for source in config.data:
         try:
             result = read_examples(source.path, source.format)
         except DatasetError as exc:
-            raise _fail(f"data: {exc}", "Fix or convert the file; `tunewiz lint FILE` explains every problem.") from None
+            raise coded_failure("data-unreadable", detail=str(exc)) from None
         problems.extend(result.problems)
         examples.extend(result.examples)
         ctx.log(f"read {len(result.examples)} examples from {source.path} (format: {result.format})")
     if problems:
-        shown = "\n".join(f"  {p}" for p in problems[:10])
-        more = f"\n  … and {len(problems) - 10} more" if len(problems) > 10 else ""
-        raise _fail(f"data: {len(problems)} rows cannot be used:\n{shown}{more}",
-                    "Fix these rows, or write a cleaned copy with `tunewiz lint FILE --fix CLEAN.jsonl` "
-                    "and train on that (the original is never changed).")
+        more = [part("end.part.more-rows", count=len(problems) - 10)] if len(problems) > 10 else []
+        raise coded_failure("data-bad-rows", count=len(problems), rows="\n".join(f"  {p}" for p in problems[:10]),
+                            more=parts(more, sep=""))
     if not examples:
-        raise _fail("data: the dataset has no examples", "Give a file with at least one conversation or text row.")
+        raise coded_failure("data-empty")
     if config.method == "cpt" and any(e.is_chat for e in examples):
         ctx.log("method cpt on chat data: every token of the rendered conversations is trained", "warning")
     rng = random.Random(config.seed)
@@ -265,8 +261,7 @@ def load_rows(ctx: "RunContext", tokenizer: Any) -> tuple[TokenizedSet, Tokenize
     if train_set.template_fallbacks:
         ctx.notice("template-generation-prompt-differs", "warning", examples=train_set.template_fallbacks)
     if not train_set.rows:
-        raise _fail("data: no training example has an assistant token left to learn from",
-                    "Raise max_length, or check that conversations contain assistant turns.")
+        raise coded_failure("data-nothing-to-learn")
     return train_set, eval_set, len(train_examples)
 
 
@@ -409,8 +404,8 @@ def resume_checkpoint(ctx: "RunContext", resume: bool) -> Path | None:
         return None
     checkpoint = runs.last_checkpoint(ctx.run_dir)
     if checkpoint is None:
-        raise _fail(f"resume: {ctx.run_dir / runs.CHECKPOINTS_DIR} holds no complete checkpoint",
-                    f"Start it again from the beginning: tunewiz train {ctx.run_dir / runs.CONFIG_FILE}")
+        raise coded_failure("resume-no-checkpoint", checkpoints=str(ctx.run_dir / runs.CHECKPOINTS_DIR),
+                            config=str(ctx.run_dir / runs.CONFIG_FILE))
     ctx.log(f"resuming from {checkpoint}")
     return checkpoint
 
