@@ -284,6 +284,13 @@ class SshTerminal:
             await asyncio.wait_for(self._reader, 5)
         return self.process.exit_status
 
+    async def resize(self, columns: int, rows: int) -> None:
+        """The user resizes the window: the client says so (window-change) and its screen takes the size."""
+        self.columns, self.rows = columns, rows
+        self.screen.resize(rows, columns)
+        self.process.change_terminal_size(columns, rows)
+        await asyncio.sleep(0.2)
+
     def drop(self) -> None:
         """The link drops: the TCP connection is cut with no goodbye (no channel close, no disconnect)."""
         self.connection.abort()

@@ -76,6 +76,10 @@ async def test_home_screen_at_80x24_from_a_login_shell_and_at_120x40(server):
         await shell.wait_for(lambda text: "Hardware: " in text and "detecting" not in text
                              and f"q {t('key.quit')}" in text.splitlines()[-1], 30, "the hardware line and the footer")
         home_is_readable(shell)
+        await shell.resize(100, 30)  # the window grows: the app redraws to the new size (SIGWINCH)
+        await shell.wait_for(lambda text: len(text.splitlines()) == 30 and f"q {t('key.quit')}" in text.splitlines()[-1]
+                             and "╮" in text and len(max(text.splitlines(), key=len)) > 80, 15, "the home at 100x30")
+        home_is_readable(shell)
         await shell.press("q")  # quit: the app leaves its screen, the shell is still there
         await eventually(lambda: b"\x1b[?1049l" in shell.raw, 15, "the app to leave the alternate screen")
         await shell.type("echo still-here-$((6*7))\r")
