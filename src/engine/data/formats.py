@@ -134,14 +134,12 @@ def detect_from_info(info: FileInfo, sample: int = 50) -> str:
         return max(counts, key=lambda k: counts[k])
     p = info.path
     if first_keys is None:
-        raise DatasetError(f"{p}: none of the first rows is valid JSON, so the format cannot be detected. "
-                           f"Run `tunewiz lint {p}` to see what is wrong with each line.",
-                           path=str(p), code="unknown-format")
-    raise DatasetError(
-        f"{p}:{first_line}: the rows match no known format (first row has {', '.join(first_keys) or 'no keys'}). "
-        f"Expected one of: " + "; ".join(f"{k}: {v}" for k, v in FORMAT_HELP.items())
-        + ". If the columns have other names, register the file in a LLaMA-Factory dataset_info.json with a columns map.",
-        path=str(p), code="unknown-format")
+        raise DatasetError(msg("lint.unknown-format.no-json", path=str(p)), path=str(p), code="unknown-format")
+    from engine.message_parts import part, parts
+    expected = parts([part("lint.example.named", format=k, example=example_part(k)) for k in FORMAT_HELP], "; ")
+    raise DatasetError(msg("lint.unknown-format" if first_keys else "lint.unknown-format.no-keys", path=str(p),
+                           line=first_line, keys=[str(k)[:60] for k in first_keys[:20]], expected=expected),
+                       path=str(p), code="unknown-format")
 
 
 def detect_format(path: str | Path) -> str:
@@ -511,8 +509,8 @@ class DatasetInfoEntry:
     def read(self) -> ReadResult:
         """Reads the entry's file with its formatting, columns and tags (conversations; see `read_pairs`)."""
         if self.ranking:
-            raise DatasetError(f"{self.path}: dataset {self.name!r} is preference data (ranking: true): read it with "
-                               f"read_pairs() and train it with method: dpo.", path=str(self.path), code="bad-argument")
+            raise DatasetError(msg("lint.dataset-info.ranking", path=str(self.path), name=self.name), path=str(self.path),
+                               code="bad-argument")
         return read_examples(self.path, self.format, columns=self.columns or None, tags=self.tags or None)
 
     def read_pairs(self) -> Any:
@@ -534,29 +532,29 @@ def read_dataset_info(info_path: str | Path, name: str) -> DatasetInfoEntry:
     try:
         info = orjson.loads(ip.read_bytes())
     except FileNotFoundError:
-        raise DatasetError(f"{ip}: no such file.", path=str(ip), code="file-missing") from None
+        raise DatasetError(msg("lint.dataset-info.missing", path=str(ip)), path=str(ip), code="file-missing") from None
     except orjson.JSONDecodeError as e:
-        raise DatasetError(f"{ip}: not valid JSON ({e}).", path=str(ip), code="not-json") from None
+        raise DatasetError(msg("lint.dataset-info.not-json", path=str(ip), error=str(e)), path=str(ip), code="not-json") from None
     except OSError as e:
-        raise DatasetError(f"{ip}: cannot be read ({e.strerror}).", path=str(ip)) from None
+        raise DatasetError(msg("lint.file-unreadable.read", path=str(ip), error=e.strerror), path=str(ip)) from None
     if not isinstance(info, dict):
-        raise DatasetError(f"{ip}: expected a JSON object of dataset entries.", path=str(ip), code="not-json")
+        raise DatasetError(msg("lint.dataset-info.not-object", path=str(ip)), path=str(ip), code="not-json")
     entry = info.get(name)
     if entry is None:
         import difflib
         close = difflib.get_close_matches(name, list(info), n=3)
-        raise DatasetError(f"{ip}: no dataset named {name!r}."
-                           + (f" Did you mean {', '.join(close)}?" if close else f" It has {len(info)} entries."),
-                           path=str(ip), code="bad-argument")
+        raise DatasetError(msg("lint.dataset-info.no-name" + (".close" if close else ""), path=str(ip), name=repr(name),
+                               close=close, entries=len(info)), path=str(ip), code="bad-argument")
     if not isinstance(entry, dict):
-        raise DatasetError(f"{ip}: entry {name!r} must be an object.", path=str(ip), code="mistyped-key")
+        raise DatasetError(msg("lint.dataset-info.entry-not-object", path=str(ip), name=repr(name)), path=str(ip),
+                           code="mistyped-key")
     if "file_name" not in entry:
         hub = entry.get("hf_hub_url") or entry.get("ms_hub_url") or entry.get("script_url")
-        raise DatasetError(f"{ip}: entry {name!r} has no local file_name" + (f" (it points at the hub: {hub})" if hub else "")
-                           + "; download the data and add a file_name.", path=str(ip), code="bad-argument")
+        raise DatasetError(msg("lint.dataset-info.no-file" + (".hub" if hub else ""), path=str(ip), name=repr(name),
+                               hub=str(hub)), path=str(ip), code="bad-argument")
     formatting = entry.get("formatting", "alpaca")
     if formatting not in ("alpaca", "sharegpt"):
-        raise DatasetError(f"{ip}: entry {name!r} has formatting {formatting!r}; expected alpaca or sharegpt.",
+        raise DatasetError(msg("lint.dataset-info.formatting", path=str(ip), name=repr(name), formatting=repr(formatting)[:60]),
                            path=str(ip), code="bad-argument")
     fp = Path(entry["file_name"])
     if not fp.is_absolute():

@@ -110,6 +110,28 @@ TEMPLATES: dict[str, str] = {
     "lint.encoding.gbk.row": "the file is not UTF-8 (bytes {bytes} cannot be decoded). it looks like GBK/GB18030 (common "
                              "for files saved by Excel or Windows in Chinese). Convert it: iconv -f GB18030 -t UTF-8 "
                              "'{path}' > '{converted}'.",
+    "lint.unknown-format.no-json": "{path}: none of the first rows is valid JSON, so the format cannot be detected. Run "
+                                   "`tunewiz lint {path}` to see what is wrong with each line.",
+    "lint.unknown-format": "{path}:{line}: the rows match no known format (first row has {keys}). Expected one of: "
+                           "{expected}. If the columns have other names, register the file in a LLaMA-Factory "
+                           "dataset_info.json with a columns map.",
+    "lint.unknown-format.no-keys": "{path}:{line}: the rows match no known format (first row has no keys). Expected one "
+                                   "of: {expected}. If the columns have other names, register the file in a "
+                                   "LLaMA-Factory dataset_info.json with a columns map.",
+    "lint.example.named": "{format}: {example}",
+    # -- LLaMA-Factory dataset_info.json (formats.read_dataset_info) ----------------------------------------
+    "lint.dataset-info.ranking": "{path}: dataset {name} is preference data (ranking: true): read it with read_pairs() "
+                                 "and train it with method: dpo.",
+    "lint.dataset-info.missing": "{path}: no such file.",
+    "lint.dataset-info.not-json": "{path}: not valid JSON ({error}).",
+    "lint.dataset-info.not-object": "{path}: expected a JSON object of dataset entries.",
+    "lint.dataset-info.no-name": "{path}: no dataset named {name}. It has {entries} entries.",
+    "lint.dataset-info.no-name.close": "{path}: no dataset named {name}. Did you mean {close}?",
+    "lint.dataset-info.entry-not-object": "{path}: entry {name} must be an object.",
+    "lint.dataset-info.no-file": "{path}: entry {name} has no local file_name; download the data and add a file_name.",
+    "lint.dataset-info.no-file.hub": "{path}: entry {name} has no local file_name (it points at the hub: {hub}); download "
+                                     "the data and add a file_name.",
+    "lint.dataset-info.formatting": "{path}: entry {name} has formatting {formatting}; expected alpaca or sharegpt.",
     "lint.bom": "the file starts with a UTF-8 byte-order mark (BOM); some loaders (and OpenAI) reject it. "
                 "Save as 'UTF-8' without BOM, or let --fix drop it.",
     # -- names of JSON values inside messages ("got a list"): parts (engine.message_parts) ------------------

@@ -74,6 +74,22 @@ ZH = {
                          "或用 iconv -f <原编码> -t UTF-8 转换。",
     "lint.encoding.gbk.row": "文件不是 UTF-8（字节 {bytes} 无法解码）。看起来是 GBK/GB18030（Excel 或中文 Windows 保存的文件常见）。"
                              "请转换：iconv -f GB18030 -t UTF-8 '{path}' > '{converted}'。",
+    "lint.unknown-format.no-json": "{path}：开头几行都不是有效的 JSON，无法判断格式。运行 `tunewiz lint {path}` 查看每一行的问题。",
+    "lint.unknown-format": "{path}:{line}：这些行不符合任何已知格式（第一行的键是 {keys}）。应为以下之一：{expected}。"
+                           "如果列名不同，请在 LLaMA-Factory 的 dataset_info.json 里登记这个文件并写上 columns 映射。",
+    "lint.unknown-format.no-keys": "{path}:{line}：这些行不符合任何已知格式（第一行没有键）。应为以下之一：{expected}。"
+                                   "如果列名不同，请在 LLaMA-Factory 的 dataset_info.json 里登记这个文件并写上 columns 映射。",
+    "lint.example.named": "{format}：{example}",
+    "lint.dataset-info.ranking": "{path}：数据集 {name} 是偏好数据（ranking: true）：请用 read_pairs() 读取，并用 method: dpo 训练。",
+    "lint.dataset-info.missing": "{path}：没有这个文件。",
+    "lint.dataset-info.not-json": "{path}：不是有效的 JSON（{error}）。",
+    "lint.dataset-info.not-object": "{path}：应为由数据集条目组成的 JSON 对象。",
+    "lint.dataset-info.no-name": "{path}：没有名为 {name} 的数据集。它共有 {entries} 个条目。",
+    "lint.dataset-info.no-name.close": "{path}：没有名为 {name} 的数据集。是不是想写 {close}？",
+    "lint.dataset-info.entry-not-object": "{path}：条目 {name} 必须是对象。",
+    "lint.dataset-info.no-file": "{path}：条目 {name} 没有本地的 file_name；请下载数据并加上 file_name。",
+    "lint.dataset-info.no-file.hub": "{path}：条目 {name} 没有本地的 file_name（它指向模型仓库：{hub}）；请下载数据并加上 file_name。",
+    "lint.dataset-info.formatting": "{path}：条目 {name} 的 formatting 是 {formatting}；应为 alpaca 或 sharegpt。",
     "lint.bom": "文件开头有 UTF-8 字节顺序标记（BOM）；有些加载器（以及 OpenAI）会拒收。"
                 "请另存为不带 BOM 的 UTF-8，或用 --fix 去掉它。",
     "lint.type.null": "null",
