@@ -78,10 +78,11 @@ def go_render(tmp_path_factory):
                            env={**__import__("os").environ, "GO111MODULE": "off", "GOCACHE": str(folder / "cache")})
     assert build.returncode == 0, build.stderr
 
-    def render(template: str, messages: list[dict[str, str]]) -> str:
+    def render(template: str, messages: list[dict[str, str]], **legacy: str) -> str:
+        """Ollama's chat path (.Messages), or with no messages its generate path (.System, .Prompt)."""
         path = folder / "template.tmpl"
         path.write_text(template, encoding="utf-8")
-        data = {"Messages": [{"Role": m["role"], "Content": m["content"]} for m in messages]}
+        data = {"Messages": [{"Role": m["role"], "Content": m["content"]} for m in messages], **legacy}
         done = subprocess.run([str(binary), str(path)], input=json.dumps(data), capture_output=True, text=True,
                               timeout=60)
         assert done.returncode == 0, done.stderr
@@ -113,6 +114,11 @@ def test_the_modelfile_template_renders_what_the_jinja_template_renders(go_rende
     for name, messages in CONVERSATIONS.items():
         want = ollama.jinja_prompt(tokenizer, messages, thinking)
         assert go_render(made.template, messages) == want, name
+    # Ollama's generate path (.System / .Prompt) renders a one-question conversation the same way.
+    want = ollama.jinja_prompt(tokenizer, CONVERSATIONS["system and question"], thinking)
+    assert go_render(made.template, [], System="You are the parcel desk.", Prompt="Where is order 42?") == want
+    want = ollama.jinja_prompt(tokenizer, CONVERSATIONS["question only"], thinking)
+    assert go_render(made.template, [], Prompt="Hi") == want
     assert made.stops[0] == stop  # the end-of-turn token first: the model stops where training ended answers
     assert f'PARAMETER stop "{stop}"' in made.text and "FROM ./model" in made.text
     prompt = go_render(made.template, CONVERSATIONS["question only"])
