@@ -108,7 +108,11 @@ def english(code: str, params: Mapping[str, Any] | None = None) -> str:
     if template is None:
         load_all()
         template = _registry[code]
-    return format_template(template, params or {})
+    params = params or {}
+    if any(isinstance(v, Mapping) for v in params.values()):   # parts (engine.message_parts): their English first
+        from engine.message_parts import english_params
+        params = english_params(params)
+    return format_template(template, params)
 
 
 def message(code: str, **params: Any) -> EngineMessage:
