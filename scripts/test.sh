@@ -3,12 +3,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-# The browser test (tests/test_serve.py) drives a headless Chromium: install Debian's when absent
-# (quietly; if it cannot, that one test is skipped and pytest prints why).
-if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+# Two tests need programs from Debian, installed quietly when absent (if that fails, only those tests
+# skip and pytest prints why): Chromium for the browser test (tests/test_serve.py), Go for rendering
+# the exported Ollama Modelfile's TEMPLATE with Go's own text/template (tests/test_export_serving.py).
+MISSING=()
+command -v chromium >/dev/null 2>&1 || MISSING+=(chromium)
+command -v go >/dev/null 2>&1 || MISSING+=(golang-go)
+if [ ${#MISSING[@]} -gt 0 ] && command -v apt-get >/dev/null 2>&1; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo -n"
-  { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium; } >/dev/null 2>&1 \
-    || echo "test.sh: could not install chromium; the browser test will be skipped" >&2
+  { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${MISSING[@]}"; } >/dev/null 2>&1 \
+    || echo "test.sh: could not install ${MISSING[*]}; the tests that need them will be skipped" >&2
 fi
 . .venv/bin/activate
 python -m pytest -q "$@"
