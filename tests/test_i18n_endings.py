@@ -134,3 +134,16 @@ def test_a_refused_resume_ends_coded_and_watch_says_it_in_chinese(tmp_path, runs
     zh = watch(run_dir, "--lang", "zh").stdout
     assert f"resume：{run_dir / 'checkpoints'} 中没有完整的检查点" in zh
     assert f"从头重新开始：tunewiz train {run_dir / 'config.yaml'}" in zh
+
+
+def test_a_crashed_trainer_is_explained_in_chinese_by_watch(runs_dir):
+    from monitor_synth import SyntheticRun, dead_pid
+    run = SyntheticRun(runs_dir, "ghost", pid=dead_pid())        # a trainer that vanished without an end event
+    run.start(total_steps=10)
+    run.step(1)
+    zh = watch(run.dir, "--lang", "zh")
+    assert zh.returncode == 5, zh.stderr                          # crashed
+    assert f"训练进程（pid {run.pid}）没有写出结束事件就退出了" in zh.stdout
+    assert f"没有可恢复的检查点；用 `tunewiz train {run.dir / 'config.yaml'}` 重新开始" in zh.stdout
+    en = watch(run.dir, "--lang", "en")
+    assert f"The trainer (pid {run.pid}) ended without writing an end event" in en.stdout

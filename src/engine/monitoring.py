@@ -169,13 +169,11 @@ class Snapshot:
 
 
 def crash_advice(name: str, pid: Any, resumable: bool, log_file: Path) -> str:
-    """English advice for a trainer that vanished without an end event (the TUI has its own text)."""
-    what = f"The trainer (pid {pid}) ended without writing an end event" if pid else \
-        "The trainer ended without writing an end event"
-    where = f"; it was killed (e.g. by the kernel's OOM killer, a reboot or kill -9). See the end of {log_file}."
-    then = (f" Continue from the last checkpoint with `tunewiz resume {name}`." if resumable else
-            f" There is no checkpoint to resume from; start it again with `tunewiz train {log_file.parent / runs.CONFIG_FILE}`.")
-    return what + where + then
+    """English advice for a trainer that vanished without an end event: `end.crashed.advice` with
+    `crash_params` (engine/train/end_messages.py), which screens render in their language."""
+    from engine.train.end_messages import crash_params, ending
+    _, advice, _ = ending("crashed", **crash_params(name, pid, resumable, log_file, log_file.parent / runs.CONFIG_FILE))
+    return str(advice)
 
 
 class RunWatcher:
@@ -299,6 +297,9 @@ class RunWatcher:
         resumable = runs.last_checkpoint(self.run_dir) is not None if state in ("crashed", "stopped", "failed", "oom") else False
         if state == "crashed":
             advice = crash_advice(self.name, status.get("pid"), resumable, self.run_dir / runs.LOG_FILE)
+            from engine.train.end_messages import crash_params
+            end_code, end_params = "crashed", crash_params(self.name, status.get("pid"), resumable,
+                                                           self.run_dir / runs.LOG_FILE, self.run_dir / runs.CONFIG_FILE)
         last = h.last_step
         start = h.start
         total = h.total_steps if h.total_steps is not None else integer(status.get("total_steps"))

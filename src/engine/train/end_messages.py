@@ -49,6 +49,13 @@ END_MESSAGES: dict[str, str] = {
     "end.data-nothing-to-learn.advice": "Raise max_length, or check that conversations contain assistant turns.",
     "end.resume-no-checkpoint": "resume: {checkpoints} holds no complete checkpoint",
     "end.resume-no-checkpoint.advice": "Start it again from the beginning: tunewiz train {config}",
+    # a trainer that vanished without an end event (engine.monitoring: the state `crashed`)
+    "end.crashed.advice": "{what}; it was killed (e.g. by the kernel's OOM killer, a reboot or kill -9). See the end "
+                          "of {log}. {then}",
+    "end.part.trainer-pid": "The trainer (pid {pid}) ended without writing an end event",
+    "end.part.trainer": "The trainer ended without writing an end event",
+    "end.part.crash-resume": "Continue from the last checkpoint with `tunewiz resume {name}`.",
+    "end.part.crash-restart": "There is no checkpoint to resume from; start it again with `tunewiz train {config}`.",
     "end.part.more-rows": "\n  … and {count} more",
     "end.part.lead-fits": "the estimator's next settings",
     "end.part.lead-lightest": "the lightest settings tunewiz can propose",
@@ -99,6 +106,15 @@ register(LOG_MESSAGES)
 def notice_text(code: str, **params: Any) -> str:
     """The English of the notice `log.<code>`."""
     return composed(f"log.{code}", **params).text
+
+
+def crash_params(name: str, pid: Any, resumable: bool, log_file: Any, config_file: Any) -> dict[str, Any]:
+    """The params of the `crashed` advice (`end.crashed.advice`)."""
+    from engine.message_parts import part
+    return {"what": part("end.part.trainer-pid", pid=pid) if pid else part("end.part.trainer"), "log": str(log_file),
+            "then": part("end.part.crash-resume", name=name) if resumable else
+            part("end.part.crash-restart", config=str(config_file)),
+            "pid": pid, "resumable": resumable}
 
 
 def ending(code: str, **params: Any) -> tuple[EngineMessage | None, EngineMessage | None, dict[str, Any]]:
