@@ -34,6 +34,19 @@ async def server(tmp_path, runs_dir):
     await ssh.stop()
 
 
+@pytest.fixture
+def reaper(runs_dir):
+    """At the end, ends every trainer the test's runs started (detached: they outlive the app on purpose)."""
+    yield
+    for status_file in runs_dir.glob("*/status.json"):
+        pid = (read_status(status_file.parent) or {}).get("pid")
+        if pid_alive(pid):
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
 async def login(server: SshServer, command: str | None, columns: int = 80, rows: int = 24) -> SshTerminal:
     return await SshTerminal(server, command, columns, rows).open()
 
@@ -116,7 +129,8 @@ def shown_step(text: str) -> int | None:
     return int(found.group(1)) if found else None
 
 
-async def test_wizard_to_start_by_keys_drop_the_link_reattach_and_watch(server, tmp_path, runs_dir, tiny_model_dir):
+async def test_wizard_to_start_by_keys_drop_the_link_reattach_and_watch(server, reaper, tmp_path, runs_dir,
+                                                                        tiny_model_dir):
     data = write_jsonl(tmp_path / "chat.jsonl", memorise_rows(80))
     run_dir = runs_dir / RUN
     terminal = await login(server, "tunewiz", 80, 24)
@@ -190,26 +204,20 @@ async def test_wizard_to_start_by_keys_drop_the_link_reattach_and_watch(server, 
     finally:
         await again.close()
 
+    # `tunewiz watch RUN` over the same server: the live panel, as on a local terminal; Ctrl-C ends the
+    # watch with 130 and the run goes on.
+    watch = await login(server, f"tunewiz watch {RUN} --interval 0.2", WATCH_COLUMNS, 30)
     try:
-        # `tunewiz watch RUN` over the same server: the live panel, as on a local terminal; Ctrl-C ends
-        # the watch with 130 and the run goes on.
-        watch = await login(server, f"tunewiz watch {RUN} --interval 0.2", WATCH_COLUMNS, 30)
-        try:
-            panel = await watch.wait_for(lambda text: one_panel(text.splitlines()), 60, "one whole watch panel")
-            panel = one_panel(panel.splitlines())
-            assert panel[0].startswith(f"● running  {RUN}") and re.search(r"step \d+/\d+ · epoch", panel[1]), panel
-            await watch.press("ctrl+c")
-            assert await watch.exit_status() == 130
-            assert f"stopped watching; {RUN} is running and keeps running" in watch.text()
-            assert "Traceback" not in watch.text()
-        finally:
-            await watch.close()
-        assert pid_alive(trainer)
+        panel = await watch.wait_for(lambda text: one_panel(text.splitlines()), 60, "one whole watch panel")
+        panel = one_panel(panel.splitlines())
+        assert panel[0].startswith(f"● running  {RUN}") and re.search(r"step \d+/\d+ · epoch", panel[1]), panel
+        await watch.press("ctrl+c")
+        assert await watch.exit_status() == 130
+        assert f"stopped watching; {RUN} is running and keeps running" in watch.text()
+        assert "Traceback" not in watch.text()
     finally:
-        try:
-            os.killpg(trainer, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        await watch.close()
+    assert pid_alive(trainer)
 
 
 async def test_watch_of_a_finished_run_over_ssh_is_the_local_panel(server, runs_dir):
@@ -229,3 +237,11 @@ async def test_watch_of_a_finished_run_over_ssh_is_the_local_panel(server, runs_
         assert b"step 1/3  epoch" not in watch.raw  # the live view, not the plain lines of a pipe
     finally:
         await watch.close()
+
+
+async def test_only_the_authorized_key_logs_in(server):
+    import asyncssh
+    stranger = asyncssh.generate_private_key("ssh-ed25519")
+    with pytest.raises(asyncssh.PermissionDenied):
+        await asyncssh.connect("127.0.0.1", server.port, username="tester", client_keys=[stranger],
+                               known_hosts=None, agent_path=None, config=[])
