@@ -11,6 +11,7 @@ import signal
 import time
 from pathlib import Path
 
+import asyncssh
 import pytest
 
 from conftest import memorise_rows, write_jsonl
@@ -240,7 +241,6 @@ async def test_watch_of_a_finished_run_over_ssh_is_the_local_panel(server, runs_
 
 
 async def test_only_the_authorized_key_logs_in(server):
-    import asyncssh
     stranger = asyncssh.generate_private_key("ssh-ed25519")
     with pytest.raises(asyncssh.PermissionDenied):
         await asyncssh.connect("127.0.0.1", server.port, username="tester", client_keys=[stranger],
