@@ -214,6 +214,7 @@ def print_findings(con: Any, report: Any) -> None:
     from rich.text import Text
 
     from engine.data.jsonsafe import safe_text
+    from tui.i18n import language
     from tui.messages import text_of
 
     groups: "OrderedDict[str, list]" = OrderedDict()
@@ -235,7 +236,10 @@ def print_findings(con: Any, report: Any) -> None:
                 row.append(f"  line{'s' if len(lines) > 1 else ''} {', '.join(lines)}{' …' if total > len(lines) else ''}",
                            style="dim")
             con.print(row)
-            con.print(Text("      " + (f"{first.field}: " if first.field else "") + safe_text(text_of(first))))
+            # Chinese has no spaces to wrap at: let the terminal wrap it by character (rich would move the whole
+            # sentence to the next line as one long word).
+            con.print(Text("      " + (f"{first.field}: " if first.field else "") + safe_text(text_of(first))),
+                      soft_wrap=language() == "zh")
         con.print()
 
 
