@@ -147,3 +147,25 @@ def test_a_crashed_trainer_is_explained_in_chinese_by_watch(runs_dir):
     assert f"没有可恢复的检查点；用 `tunewiz train {run.dir / 'config.yaml'}` 重新开始" in zh.stdout
     en = watch(run.dir, "--lang", "en")
     assert f"The trainer (pid {run.pid}) ended without writing an end event" in en.stdout
+
+
+def test_a_disk_too_small_for_one_checkpoint_reads_in_both_languages(tmp_path, monkeypatch):
+    from engine.train import checkpoints
+    from engine.train.errors import TrainingError
+    from tui.i18n import set_language
+    from tui.message_parts import ending_texts
+    size = checkpoints.CheckpointSize(weights=100 << 20, optimizer=200 << 20, other=1 << 20)
+    monkeypatch.setattr(checkpoints, "FREE_BYTES_HOOK", [4096])
+    with pytest.raises(TrainingError) as refused:
+        checkpoints.check_free_space(tmp_path, size, keep=2, best=True)
+    exc = json.loads(json.dumps({"code": refused.value.code, "params": refused.value.params}))   # as stored
+    assert str(refused.value) == (f"checkpoints: {tmp_path} has 4.0 KB free; one checkpoint of this run needs about "
+                                  "301.0 MB (weights 100.0 MB, optimizer state 200.0 MB, tokenizer and trainer state 1.0 MB)")
+    set_language("zh")
+    try:
+        error, advice = ending_texts(exc["code"], exc["params"], str(refused.value), refused.value.advice)
+    finally:
+        set_language("en")
+    assert error == (f"checkpoints：{tmp_path} 只剩 4.0 KB 空闲；这个训练的一个检查点需要约 301.0 MB（权重 100.0 MB，"
+                     "优化器状态 200.0 MB，分词器和训练器状态 1.0 MB）")
+    assert advice.startswith("请在该磁盘上至少腾出 301.0 MB")

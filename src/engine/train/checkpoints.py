@@ -36,7 +36,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
 from engine import runs
-from engine.train.errors import TrainingError
+from engine.message_parts import part, parts
+from engine.train.errors import TrainingError, coded_failure
 
 if TYPE_CHECKING:
     from engine.train.context import RunContext
@@ -97,8 +98,14 @@ class CheckpointSize:
         return self.weights + self.optimizer + self.other
 
     def describe(self) -> str:
-        return (f"about {human(self.total)} (weights {human(self.weights)}, optimizer state "
-                f"{human(self.optimizer)}, tokenizer and trainer state {human(self.other)})")
+        from engine.message_parts import english_params
+        return english_params({"size": self.part()})["size"]
+
+    def part(self) -> dict[str, Any]:
+        """describe() as a part (engine.message_parts) of the end.* messages."""
+        from engine.message_parts import part
+        return part("end.part.checkpoint-size", total=human(self.total), weights=human(self.weights),
+                    optimizer=human(self.optimizer), other=human(self.other))
 
 
 def checkpoint_size(model: Any, model_path: str) -> CheckpointSize:
@@ -133,13 +140,8 @@ def check_free_space(checkpoints_dir: Path, size: CheckpointSize, keep: int, bes
     written. None when there is room."""
     free = free_bytes(checkpoints_dir)
     if free < size.total:
-        raise TrainingError(
-            f"checkpoints: {checkpoints_dir} has {human(free)} free; one checkpoint of this run needs "
-            f"{size.describe()}",
-            f"Free at least {human(size.total - free)} on that disk, or set runs_dir to a disk with room, "
-            "then start the run again.",
-            code="checkpoint-no-space", params={"path": str(checkpoints_dir), "free_bytes": free,
-                                                "needed_bytes": size.total})
+        raise coded_failure("checkpoint-no-space", path=str(checkpoints_dir), free_bytes=free, needed_bytes=size.total,
+                            free=human(free), size=size.part(), short=human(size.total - free))
     most = keep + (1 if best else 0) + 1
     if free < most * size.total:
         return (f"checkpoints: {checkpoints_dir} has {human(free)} free; this run holds up to {most} checkpoints "
@@ -240,18 +242,17 @@ def disk_full_error(exc: OSError, run_dir: Path, size: CheckpointSize | None) ->
     partial = sorted(p.name for p in staging.glob(f"{PREFIX}*")) if staging.is_dir() else []
     if not shared_staging():
         shutil.rmtree(staging, ignore_errors=True)
-    what = f"{partial[0]} into {checkpoints_dir}" if partial else str(exc.filename or run_dir)
+    what = (part("end.part.writing-into", checkpoint=partial[0], path=str(checkpoints_dir)) if partial
+            else str(exc.filename or run_dir))
     free = free_bytes(checkpoints_dir if checkpoints_dir.is_dir() else run_dir)
-    need = f"; a checkpoint of this run needs {size.describe()}" if size and partial else ""
+    need = [part("end.part.checkpoint-needs", size=size.part())] if size and partial else []
     last = runs.last_checkpoint(run_dir)
-    kept = (f"{last.name} is intact" if last else "no earlier checkpoint exists")
-    message = f"disk full while writing {what} ({exc.strerror or exc}): {human(free)} free now{need}; {kept}"
+    kept = part("end.part.intact", checkpoint=last.name) if last else part("end.part.no-earlier")
     short = max(0, size.total - free) if size else None
-    room = f"Free at least {human(short)} on that disk" if short else "Free space on that disk"
-    advice = (f"{room}, then continue from step {last.name[len(PREFIX):]} with `tunewiz resume {run_dir.name}`."
-              if last else f"{room}, then start again: tunewiz train {run_dir / runs.CONFIG_FILE}")
-    return TrainingError(message, advice, code="disk-full",
-                         params={"path": str(checkpoints_dir if partial else exc.filename or run_dir),
-                                 "file": exc.filename, "free_bytes": free,
-                                 "needed_bytes": size.total if size else None,
-                                 "last_checkpoint": str(last) if last else None})
+    room = part("end.part.free-at-least", size=human(short)) if short else part("end.part.free-space")
+    then = (part("end.part.continue-from", step=last.name[len(PREFIX):], name=run_dir.name) if last
+            else part("end.part.start-again", config=str(run_dir / runs.CONFIG_FILE)))
+    return coded_failure("disk-full", path=str(checkpoints_dir if partial else exc.filename or run_dir),
+                         file=exc.filename, free_bytes=free, needed_bytes=size.total if size else None,
+                         last_checkpoint=str(last) if last else None, what=what, reason=str(exc.strerror or exc),
+                         free=human(free), need=parts(need, sep=""), kept=kept, room=room, then=then)

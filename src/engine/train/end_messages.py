@@ -56,6 +56,22 @@ END_MESSAGES: dict[str, str] = {
     "end.part.trainer": "The trainer ended without writing an end event",
     "end.part.crash-resume": "Continue from the last checkpoint with `tunewiz resume {name}`.",
     "end.part.crash-restart": "There is no checkpoint to resume from; start it again with `tunewiz train {config}`.",
+    # the disk (engine/train/checkpoints.py); sizes come as people read them ("4.0 KB")
+    "end.checkpoint-no-space": "checkpoints: {path} has {free} free; one checkpoint of this run needs {size}",
+    "end.checkpoint-no-space.advice": "Free at least {short} on that disk, or set runs_dir to a disk with room, then "
+                                      "start the run again.",
+    "end.disk-full": "disk full while writing {what} ({reason}): {free} free now{need}; {kept}",
+    "end.disk-full.advice": "{room}, then {then}",
+    "end.part.checkpoint-size": "about {total} (weights {weights}, optimizer state {optimizer}, tokenizer and "
+                                "trainer state {other})",
+    "end.part.writing-into": "{checkpoint} into {path}",
+    "end.part.checkpoint-needs": "; a checkpoint of this run needs {size}",
+    "end.part.intact": "{checkpoint} is intact",
+    "end.part.no-earlier": "no earlier checkpoint exists",
+    "end.part.free-at-least": "Free at least {size} on that disk",
+    "end.part.free-space": "Free space on that disk",
+    "end.part.continue-from": "continue from step {step} with `tunewiz resume {name}`.",
+    "end.part.start-again": "start again: tunewiz train {config}",
     "end.part.more-rows": "\n  … and {count} more",
     "end.part.lead-fits": "the estimator's next settings",
     "end.part.lead-lightest": "the lightest settings tunewiz can propose",
