@@ -155,7 +155,8 @@ class _LogFields(EventBase):
 class LogEvent(_LogFields, total=False):
     remote_id: str                       # as StepEvent.remote_id
     code: str                            # what the line is about, stable, for screens that word it themselves
-                                         # (e.g. "template-drops-reasoning"); absent on plain progress lines
+                                         # (e.g. "template-drops-reasoning": message log.<code>,
+                                         # engine/train/end_messages.py); absent on plain progress lines
     params: dict[str, Any]               # the figures of that code (model, rows, ...)
 
 
@@ -167,8 +168,11 @@ class _EndFields(EventBase):
 
 class EndEvent(_EndFields, total=False):
     code: str                            # what the ending is, stable for screens that word it themselves:
-                                         # "oom" | "oom-retry" | "disk-full" | "checkpoint-no-space" | ...
-    params: dict[str, Any]               # the figures of that code (paths, bytes free and needed, the changes)
+                                         # "oom" | "oom-retry" | "disk-full" | "checkpoint-no-space" | ...; its
+                                         # messages end.<code> (error) and end.<code>.advice are registered in
+                                         # engine/train/end_messages.py (English; Chinese: tui/i18n/msg_end.py)
+    params: dict[str, Any]               # the figures of that code (paths, bytes free and needed, the changes):
+                                         # raw values and parts (engine/message_parts.py), never English
     retry_settings: dict[str, Any]       # oom: RunConfig keys -> values the estimator says fit (what
                                          # `tunewiz train CONFIG --set key=value` takes), to restart with
 

@@ -47,6 +47,10 @@ END_MESSAGES: dict[str, str] = {
     "end.data-empty.advice": "Give a file with at least one conversation or text row.",
     "end.data-nothing-to-learn": "data: no training example has an assistant token left to learn from",
     "end.data-nothing-to-learn.advice": "Raise max_length, or check that conversations contain assistant turns.",
+    "end.template-rejects-row": "{where}: the model's chat template refuses this conversation: {detail}",
+    "end.template-rejects-row.advice": "Fix or drop the row (many templates want user and assistant turns to "
+                                       "alternate, or have no system or tool role), or pick a model whose template "
+                                       "accepts it.",
     "end.resume-no-checkpoint": "resume: {checkpoints} holds no complete checkpoint",
     "end.resume-no-checkpoint.advice": "Start it again from the beginning: tunewiz train {config}",
     # a trainer that vanished without an end event (engine.monitoring: the state `crashed`)

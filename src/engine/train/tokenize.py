@@ -91,12 +91,9 @@ def render_chat(tokenizer: Any, example: Example, train_on: str = "assistant",
     try:
         return _render_chat(tokenizer, example, train_on, enable_thinking)
     except Exception as exc:  # noqa: BLE001 - jinja2 errors, TypeError/KeyError from the template's own code
-        from engine.train.errors import TrainingError
+        from engine.train.errors import coded_failure
         detail = (str(exc).splitlines() or [type(exc).__name__])[0]
-        raise TrainingError(f"{example.where()}: the model's chat template refuses this conversation: {detail}",
-                            "Fix or drop the row (many templates want user and assistant turns to alternate, or "
-                            "have no system or tool role), or pick a model whose template accepts it.",
-                            code="template-rejects-row", params={"where": example.where(), "detail": detail}) from None
+        raise coded_failure("template-rejects-row", where=example.where(), detail=detail) from None
 
 
 def _render_chat(tokenizer: Any, example: Example, train_on: str, enable_thinking: bool | None) -> ChatRendering:

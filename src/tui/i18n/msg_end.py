@@ -34,6 +34,9 @@ ZH = {
     "end.data-empty.advice": "请给出至少包含一段对话或一行文本的文件。",
     "end.data-nothing-to-learn": "data：没有任何训练样本还剩下可学习的助手 token",
     "end.data-nothing-to-learn.advice": "请调大 max_length，或检查对话中是否有助手回合。",
+    "end.template-rejects-row": "{where}：模型的聊天模板拒绝这段对话：{detail}",
+    "end.template-rejects-row.advice": "请修正或删掉这一行（很多模板要求用户和助手回合交替出现，或不接受 system / tool "
+                                       "角色），或换一个模板接受它的模型。",
     "end.resume-no-checkpoint": "resume：{checkpoints} 中没有完整的检查点",
     "end.resume-no-checkpoint.advice": "从头重新开始：tunewiz train {config}",
     "end.crashed.advice": "{what}；它被杀掉了（例如内核的 OOM killer、重启或 kill -9）。请看 {log} 的末尾。{then}",
