@@ -156,3 +156,75 @@ async def test_the_dataset_panes_switch_by_the_keys_their_tabs_show(runs_dir, re
             await pilot.press(key)
             await pilot.pause(0.2)
             assert f"show_pane('{screen.active_pane}')" in action, (key, action, screen.active_pane)
+
+
+async def test_every_wizard_step_at_80x24_offers_every_action_by_key(tmp_path, monkeypatch):
+    """The local path from the hardware question to the review, then back to the goal and on to the
+    retrieval (RAG) ending: each step checked as it shows."""
+    from engine.hardware import Hardware
+    from pilot_support import answer, at_step, step
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    data = tmp_path / "chat.jsonl"
+    data.write_text('{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}\n')
+    no_gpu = Hardware(gpus=[], cpu_cores=2, ram_gb=7.8, ram_available_gb=5.0, note="no NVIDIA GPU (test)")
+    app = TunewizApp(lang="en", runs_dir=tmp_path / "runs")
+    problems: list[str] = []
+    seen: list[str] = []
+
+    async def check(name: str) -> None:
+        await at_step(pilot, name)
+        await until(pilot, lambda: app.screen.query(Footer).first().query("FooterKey"), what=f"{name}'s footer")
+        await pilot.pause(0.2)
+        seen.append(step(app))
+        problems.extend(f"wizard step {name}: {problem}" for problem in check_keys(app))
+
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.open_screen("wizard", hardware=no_gpu)
+        await check("hardware")
+        await pilot.press("ctrl+n")
+        await check("goal")
+        await answer(pilot, "task")
+        await check("examples")
+        app.screen.query_one("#wz-answer").value = "300"
+        await pilot.press("enter")
+        await check("length")
+        await answer(pilot, "short")
+        await check("cloud")
+        await answer(pilot, "no")
+        await check("recommend")
+        await until(pilot, lambda: app.screen.state.rec is not None, what="the recommendation")
+        await pilot.press("ctrl+n")
+        await check("model")
+        await until(pilot, lambda: app.screen.spec is not None, what="the model")
+        await pilot.press("ctrl+n")
+        await check("dataset")
+        app.screen.query_one("#wz-data-path").value = str(data)
+        await until(pilot, lambda: app.screen.state.data is not None, what="the quick check")
+        await pilot.press("ctrl+n")
+        await check("review")
+        for _ in range(8):  # back to the goal question, answers kept
+            if step(app) == "goal":
+                break
+            await pilot.press("escape")
+            await pilot.pause(0.2)
+        await check("goal")
+        await answer(pilot, "knowledge")  # new knowledge: the wizard ends on retrieval, not fine-tuning
+        await answer_goal_questions_rest(pilot)
+        await check("recommend")
+        await pilot.press("ctrl+n")
+        await pilot.pause(0.5)
+        seen.append(step(app))
+        problems.extend(f"wizard step {step(app)}: {problem}" for problem in check_keys(app))
+    assert seen == ["hardware", "goal", "examples", "length", "cloud", "recommend", "model", "dataset", "review",
+                    "goal", "recommend", "rag_end"], seen
+    assert problems == []
+
+
+async def answer_goal_questions_rest(pilot) -> None:
+    """After the goal: the examples, length and cloud questions, as answered before (Enter keeps each)."""
+    from pilot_support import at_step
+    for name in ("examples", "length", "cloud"):
+        await at_step(pilot, name)
+        await pilot.press("enter")
