@@ -120,3 +120,34 @@ def test_preference_pair_findings_are_coded_too(tmp_path):
         chinese = text_of(f)
         set_language("en")
         assert CJK(chinese) and chinese != f.message, (f.message_code, chinese)
+
+
+def english_findings(root: Path) -> list[str]:
+    """Where engine/data builds a finding, problem or file error from English text instead of a coded message:
+    `.add(code, line, field, "...")`, `.bad(field, "...", code)`, `Problem(src, line, field, "...")`,
+    `DatasetError("...")`, `Finding(code, sev, line, field, "...")` with a literal or f-string message."""
+    import ast
+
+    def is_text(node: ast.AST) -> bool:
+        return (isinstance(node, ast.JoinedStr) or (isinstance(node, ast.Constant) and isinstance(node.value, str))
+                or (isinstance(node, ast.BinOp) and (is_text(node.left) or is_text(node.right))))
+    where = {"add": 3, "bad": 1, "Problem": 3, "DatasetError": 0, "Finding": 4}
+    hits = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                f = node.func
+                name = f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", None)
+                k = where.get(name)
+                if k is not None and len(node.args) > k and is_text(node.args[k]):
+                    hits.append(f"{path.relative_to(root.parent)}:{node.lineno}")
+    return hits
+
+
+def test_no_finding_is_built_from_english_text_alone(tmp_path):
+    found = english_findings(REPO / "src" / "engine" / "data")
+    assert not found, "give these a code in engine/data/lint_messages.py (and Chinese in tui/i18n/msg_lint.py):\n" + "\n".join(found)
+    # the check can fail: a finding written the old way is named
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "old.py").write_text('scan.add("bom", 1, None, f"a BOM in {p}")\nrow.bad(fld, "bad", "x")\n')
+    assert len(english_findings(tmp_path / "data")) == 2

@@ -23,7 +23,7 @@ import orjson
 from . import rules as R
 from .canonical import Problem
 from .formats import parse_row
-from .parts import is_v1_row
+from .parts import is_v1_row, msg as coded
 from .jsonsafe import scrub, to_json_text
 from .writers import to_format_dict
 from .lint import OPENAI_MSG_KEYS, OPENAI_TOP_KEYS, LintOptions, LintReport, row_findings, row_key
@@ -105,7 +105,7 @@ def fix_outputs(out_p: Path, rej_p: Path, dry_run: bool) -> Iterator[tuple[Any, 
             os.replace(tmp_out, out_p)
             os.replace(tmp_rej, rej_p)
     except OSError as e:
-        raise DatasetError(f"{out_p}: cannot be written ({e.strerror}).", code="file-unreadable") from None
+        raise DatasetError(coded("lint.fix.unwritable", path=str(out_p), error=e.strerror), code="file-unreadable") from None
     finally:
         for t in (() if dry_run else (tmp_out, tmp_rej)):
             if t.exists():
@@ -127,18 +127,17 @@ def fix_file(path: str | Path, report: LintReport, out: str | Path, to: str | No
     out_p = Path(out)
     rej_p = rejected_path_for(out_p)
     if report.fatal is not None or report.format is None:
-        raise DatasetError(f"{src}: cannot be read, so there is nothing to fix ({report.fatal.message if report.fatal else ''}).",
+        raise DatasetError(coded("lint.fix.unreadable", path=str(src), error=report.fatal.message if report.fatal else ""),
                            code="file-unreadable")
     for p in (out_p, rej_p):
         if p.resolve() == src.resolve():
-            raise DatasetError(f"{p}: --fix would overwrite the input file; write the cleaned copy elsewhere.",
-                               code="bad-argument")
+            raise DatasetError(coded("lint.fix.overwrite", path=str(p)), code="bad-argument")
     if to is not None and to not in WRITE_FORMATS:
-        raise DatasetError(f"--to {to}: use one of {', '.join(WRITE_FORMATS)}.", code="bad-argument")
+        raise DatasetError(coded("lint.fix.bad-to", to=to, formats=list(WRITE_FORMATS)), code="bad-argument")
     fmt = report.format
     target_fmt = to or fmt
     if target_fmt == "text" and to is not None:
-        raise DatasetError("raw text cannot be converted to a chat format.", code="bad-argument")
+        raise DatasetError(coded("lint.fix.text-to-chat"), code="bad-argument")
     plain_text = target_fmt == "text" and out_p.suffix.lower() == ".txt"
     info = sniff(src)
     drop_openai_keys = opts.target == "openai"

@@ -450,7 +450,8 @@ def _iter_parsed(path: str | Path, format: str, columns: dict[str, str] | None,
     if detected:
         fmt = detect_from_info(info)
     elif fmt not in FORMATS:
-        raise DatasetError(f"unknown format {format!r}; use one of auto, {', '.join(FORMATS)}.", code="bad-argument")
+        raise DatasetError(msg("lint.unknown-format.option", format=repr(format)[:60], formats=list(FORMATS)),
+                           code="bad-argument")
     src = str(path)
 
     def gen() -> Iterator[tuple[int, Any, Example | None, list[Problem]]]:

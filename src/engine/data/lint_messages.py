@@ -132,6 +132,19 @@ TEMPLATES: dict[str, str] = {
     "lint.dataset-info.no-file.hub": "{path}: entry {name} has no local file_name (it points at the hub: {hub}); download "
                                      "the data and add a file_name.",
     "lint.dataset-info.formatting": "{path}: entry {name} has formatting {formatting}; expected alpaca or sharegpt.",
+    # -- --fix and --format arguments (fix.py, pair_lint.py, report.py) ------------------------------------
+    "lint.fix.unwritable": "{path}: cannot be written ({error}).",
+    "lint.fix.unreadable": "{path}: cannot be read, so there is nothing to fix ({error}).",
+    "lint.fix.unreadable-pairs": "{path}: not a readable pair file, so there is nothing to fix.",
+    "lint.fix.overwrite": "{path}: --fix would overwrite the input file; write the cleaned copy elsewhere.",
+    "lint.fix.bad-to": "--to {to}: use one of {formats}.",
+    "lint.fix.text-to-chat": "raw text cannot be converted to a chat format.",
+    "lint.unknown-format.option": "unknown format {format}; use one of auto, {formats}.",
+    "lint.unknown-format.pair-option": "unknown pair format {format}; use one of auto, {formats}.",
+    "lint.unknown-format.pairs-for-openai": "{path}: holds preference pairs ({format}), not OpenAI chat rows. For an "
+                                            "OpenAI DPO job check it with `tunewiz openai validate {path} --method dpo` "
+                                            "(OpenAI's preference format: input, preferred_output, non_preferred_output); "
+                                            "to train it here, lint it without --target openai and train with method: dpo.",
     "lint.bom": "the file starts with a UTF-8 byte-order mark (BOM); some loaders (and OpenAI) reject it. "
                 "Save as 'UTF-8' without BOM, or let --fix drop it.",
     # -- names of JSON values inside messages ("got a list"): parts (engine.message_parts) ------------------

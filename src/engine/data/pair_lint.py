@@ -422,11 +422,10 @@ def fix_pair_file(path: str | Path, report: LintReport, out: str | Path, opts: L
     src = Path(path)
     out_p, rej_p = Path(out), rejected_path_for(out)
     if report.fatal is not None or report.format not in PAIR_FORMATS:
-        raise DatasetError(f"{src}: not a readable pair file, so there is nothing to fix.", code="file-unreadable")
+        raise DatasetError(coded("lint.fix.unreadable-pairs", path=str(src)), code="file-unreadable")
     for p in (out_p, rej_p):
         if p.resolve() == src.resolve():
-            raise DatasetError(f"{p}: --fix would overwrite the input file; write the cleaned copy elsewhere.",
-                               code="bad-argument")
+            raise DatasetError(coded("lint.fix.overwrite", path=str(p)), code="bad-argument")
     info = sniff(src)
     fmt = report.format
     kept = rejected = rows = 0

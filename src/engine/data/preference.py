@@ -420,7 +420,7 @@ def _resolve_format(info: FileInfo, format: str) -> str:
                 [pair_example(f) for f in PAIR_FORMATS], "; ")), path=str(info.path), code="unknown-format")
         return fmt
     if format not in PAIR_FORMATS:
-        raise DatasetError(f"unknown pair format {format!r}; use one of auto, {', '.join(PAIR_FORMATS)}.",
+        raise DatasetError(coded("lint.unknown-format.pair-option", format=repr(format)[:60], formats=list(PAIR_FORMATS)),
                            code="bad-argument")
     return format
 

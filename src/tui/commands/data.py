@@ -82,7 +82,8 @@ def lint(
         try:
             fix_info = fix_pair_file(file, report, fix, opts) if pairs else fix_file(file, report, fix, to, opts)
         except DatasetError as e:
-            typer.echo(f"tunewiz lint: {e}", err=True)
+            from tui.messages import text_of
+            typer.echo(f"tunewiz lint: {text_of(e)}", err=True)
             raise typer.Exit(2)
         report.stats["fix"] = fix_info.to_dict()
 

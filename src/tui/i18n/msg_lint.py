@@ -90,6 +90,17 @@ ZH = {
     "lint.dataset-info.no-file": "{path}：条目 {name} 没有本地的 file_name；请下载数据并加上 file_name。",
     "lint.dataset-info.no-file.hub": "{path}：条目 {name} 没有本地的 file_name（它指向模型仓库：{hub}）；请下载数据并加上 file_name。",
     "lint.dataset-info.formatting": "{path}：条目 {name} 的 formatting 是 {formatting}；应为 alpaca 或 sharegpt。",
+    "lint.fix.unwritable": "{path}：无法写入（{error}）。",
+    "lint.fix.unreadable": "{path}：无法读取，所以没有可修复的内容（{error}）。",
+    "lint.fix.unreadable-pairs": "{path}：不是可读的偏好对文件，所以没有可修复的内容。",
+    "lint.fix.overwrite": "{path}：--fix 会覆盖输入文件；请把清理后的副本写到别处。",
+    "lint.fix.bad-to": "--to {to}：请用 {formats} 之一。",
+    "lint.fix.text-to-chat": "纯文本无法转换为对话格式。",
+    "lint.unknown-format.option": "未知的格式 {format}；请用 auto、{formats} 之一。",
+    "lint.unknown-format.pair-option": "未知的偏好对格式 {format}；请用 auto、{formats} 之一。",
+    "lint.unknown-format.pairs-for-openai": "{path}：里面是偏好对（{format}），不是 OpenAI 对话行。若用于 OpenAI DPO 任务，请用 "
+                                            "`tunewiz openai validate {path} --method dpo` 检查（OpenAI 的偏好格式：input、preferred_output、"
+                                            "non_preferred_output）；若在本机训练，请去掉 --target openai 再检查，并用 method: dpo 训练。",
     "lint.bom": "文件开头有 UTF-8 字节顺序标记（BOM）；有些加载器（以及 OpenAI）会拒收。"
                 "请另存为不带 BOM 的 UTF-8，或用 --fix 去掉它。",
     "lint.type.null": "null",

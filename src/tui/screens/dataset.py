@@ -576,7 +576,7 @@ class DatasetScreen(TunewizScreen):
                 else:
                     result = fix_file(path, report, out, to, opts)
         except DatasetError as e:
-            self.post_message(FixWritten(None, e.message))
+            self.post_message(FixWritten(None, text_of(e)))
             return
         except Exception as e:  # noqa: BLE001
             self.post_message(FixWritten(None, f"{type(e).__name__}: {e}"))

@@ -45,11 +45,8 @@ def lint_file(path: str | Path, opts: LintOptions | None = None, *, counter: Tok
         return lint_pair_file(path, opts, counter=counter, counter_notice=counter_notice, progress=progress, tick=tick)
     pair_format = openai_target_pair_format(path, opts)
     if pair_format:
-        return _fatal(str(path), DatasetError(
-            f"{path}: holds preference pairs ({pair_format}), not OpenAI chat rows. For an OpenAI DPO job check it "
-            f"with `tunewiz openai validate {path} --method dpo` (OpenAI's preference format: input, "
-            f"preferred_output, non_preferred_output); to train it here, lint it without --target openai and "
-            f"train with method: dpo.", path=str(path), code="unknown-format"))
+        return _fatal(str(path), DatasetError(msg("lint.unknown-format.pairs-for-openai", path=str(path), format=pair_format),
+                                              path=str(path), code="unknown-format"))
     say = progress or (lambda m: None)
     src = str(path)
     t0 = time.perf_counter()
@@ -58,7 +55,8 @@ def lint_file(path: str | Path, opts: LintOptions | None = None, *, counter: Tok
         detected = opts.format == "auto"
         fmt = detect_from_info(info) if detected else opts.format
         if fmt not in FORMAT_HELP:
-            raise DatasetError(f"unknown format {opts.format!r}; use one of auto, {', '.join(FORMAT_HELP)}.", code="unknown-format")
+            raise DatasetError(msg("lint.unknown-format.option", format=repr(opts.format)[:60], formats=list(FORMAT_HELP)),
+                               code="unknown-format")
     except DatasetError as e:
         return _fatal(src, e)
     say(f"scanning {src} ({info.size / 1e6:.1f} MB, {fmt}, {info.layout})")
