@@ -55,6 +55,25 @@ def test_every_reason_is_a_registered_code_with_raw_params_that_survive_json(rea
         assert CJK.search(chinese) and "{" not in chinese, (data["code"], chinese)
 
 
+def test_every_alternative_is_coded_and_reads_in_both_languages():
+    seen = set()
+    for answers, hw, today, profile in sweep_answers():
+        rec = advise(answers, hw, today=today, profile=profile)
+        data = json.loads(json.dumps(rec.to_dict()))
+        assert [m["text"] for m in data["alternative_messages"]] == data["alternatives"]
+        for alt in data["alternative_messages"]:
+            assert alt["code"].startswith("advice.alt."), alt
+            seen.add(alt["code"])
+            set_language("en")
+            assert render_item(alt) == alt["text"]
+            set_language("zh")
+            try:
+                assert CJK.search(render_item(alt)), alt
+            finally:
+                set_language("en")
+    assert seen == {code for code in registered() if code.startswith("advice.alt.")}
+
+
 def test_advise_says_its_reasons_in_chinese_and_json_stays_english():
     args = ("advise", "--goal", "task", "--examples", "3000", "--avg-tokens", "200", "--vram-gb", "12",
             "--model", "Qwen/Qwen2.5-14B-Instruct")

@@ -24,11 +24,12 @@ DEFAULT_MODEL = "Qwen/Qwen3-8B"              # today's default: Qwen's current d
                                              # Chinese and English, thinks on request, tools in its template
 DEFAULT_CPT_MODEL = "Qwen/Qwen3-8B-Base"     # continual pretraining starts from a base model
 # The guide's models stay available by name (`--model`), each with why one might still pick it.
+# (model, the code of why one might still pick it: its words are in engine.advice_messages)
 GUIDE_MODELS: tuple[tuple[str, str], ...] = (
-    ("Qwen/Qwen2.5-7B-Instruct", "the guide's first choice; no thinking mode, so no reasoning traces to manage"),
-    ("THUDM/glm-4-9b-chat", "the guide's GLM4 (remote code); THUDM/GLM-4-9B-0414 is its native successor"),
-    ("baichuan-inc/Baichuan2-7B-Chat", "the guide's Baichuan2 (remote code, 4k context)"),
-    ("meta-llama/Meta-Llama-3-8B-Instruct", "the guide's Llama-3, English first (gated)"),
+    ("Qwen/Qwen2.5-7B-Instruct", "advice.alt.guide.qwen2.5"),
+    ("THUDM/glm-4-9b-chat", "advice.alt.guide.glm4"),
+    ("baichuan-inc/Baichuan2-7B-Chat", "advice.alt.guide.baichuan2"),
+    ("meta-llama/Meta-Llama-3-8B-Instruct", "advice.alt.guide.llama3"),
 )
 # DPO trains an adapter: 16-bit base first, then 4-bit when that does not fit (full DPO only when asked).
 DPO_ADVISED_TUNINGS: tuple[str, ...] = ("lora", "qlora")
@@ -85,6 +86,27 @@ class TrainerProfile:
 TUNEWIZ_TRAINER = TrainerProfile()
 
 
+class Coded(str):
+    """An English text (an alternative) that keeps its message code and params, so the TUI can say it in
+    the user's language (tui.message_parts.render_item); everywhere else it is the plain English string."""
+
+    code: str
+    params: dict[str, Any]
+
+    def __new__(cls, code: str, **params: Any) -> "Coded":
+        message = composed(code, **params)
+        text = str.__new__(cls, message.text)
+        text.code, text.params = code, message.params
+        return text
+
+    @property
+    def text(self) -> str:
+        return str.__str__(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "params": dict(self.params), "text": self.text}
+
+
 @dataclass(frozen=True)
 class Reason:
     rule: str
@@ -126,7 +148,10 @@ class Recommendation:
                 "estimate": self.estimate.to_dict() if self.estimate else None,
                 "fit": {m: {"total_gb": e.total_gb, "fits": e.fits, "margin_gb": e.margin_gb, "verdict": e.verdict}
                         for m, e in self.fit.items()},
-                "alternatives": list(self.alternatives), "next_steps": list(self.next_steps),
+                "alternatives": [str(a) for a in self.alternatives],
+                "alternative_messages": [a.to_dict() if isinstance(a, Coded) else {"code": "", "params": {}, "text": a}
+                                         for a in self.alternatives],
+                "next_steps": list(self.next_steps),
                 "world_size": self.world_size, "sharding": self.sharding}
 
 

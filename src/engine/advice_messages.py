@@ -63,6 +63,22 @@ ADVICE_PARTS: dict[str, str] = {
                                                      "{training_until} on (Azure's retirement page as of {as_of}), so "
                                                      "check whether it still trains; their fine-tuned deployments run "
                                                      "until {deployments_until}.",
+    # the alternatives a recommendation names (Recommendation.alternatives)
+    "advice.alt.classifier": "classifier: fine-tune a small encoder (e.g. bert-base-chinese / xlm-roberta) as a "
+                             "classifier",
+    "advice.alt.rag-style": "style + facts: fine-tune (LoRA) for tone and format, and keep the facts in RAG",
+    "advice.alt.deepspeed": "deepspeed: ZeRO-3 divides the same states (distributed: deepspeed, deepspeed_stage: 3; "
+                            "install deepspeed yourself)",
+    "advice.alt.openai": "openai: {model} is the least effort, but {wind_down}",
+    "advice.alt.own-weights": "own weights: rent a {size} GB GPU and run {method} on {model} (needs {need:.1f} GB)",
+    "advice.alt.rent": "rent a {size} GB GPU: {method} on {model}",
+    "advice.alt.full-dpo": "full DPO (dpo.tuning: full) trains every weight and keeps a frozen reference copy: "
+                           "{need:.0f} GB at batch 1",
+    # the guide's models, named beside today's default (engine.advice_core.GUIDE_MODELS)
+    "advice.alt.guide.qwen2.5": "{model}: the guide's first choice; no thinking mode, so no reasoning traces to manage",
+    "advice.alt.guide.glm4": "{model}: the guide's GLM4 (remote code); THUDM/GLM-4-9B-0414 is its native successor",
+    "advice.alt.guide.baichuan2": "{model}: the guide's Baichuan2 (remote code, 4k context)",
+    "advice.alt.guide.llama3": "{model}: the guide's Llama-3, English first (gated)",
 }
 
 

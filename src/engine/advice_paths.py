@@ -6,7 +6,7 @@ import math
 from datetime import date
 from typing import Any
 
-from engine.advice_core import (CPU_DEMO_TOKENS_PER_S, EFFECTIVE_BATCH, GUIDE_MODELS, Answers, Reason, Recommendation,
+from engine.advice_core import (CPU_DEMO_TOKENS_PER_S, Coded, EFFECTIVE_BATCH, GUIDE_MODELS, Answers, Reason, Recommendation,
                                 TrainerProfile, best_settings, estimate_for, fits_with_headroom, make_reason,
                                 pick_epochs, smallest_rentable)
 from engine.catalog import (AZURE_FINE_TUNING, OPENAI_EPOCHS_ASSUMED, OPENAI_MODELS, OPENAI_WIND_DOWN, ModelSpec, OpenAIModel,
@@ -90,7 +90,7 @@ def rag_path(answers: Answers) -> Recommendation:
     reasons = [make_reason("knowledge-goal"), make_reason("no-reliable-facts")]
     return Recommendation(
         path="rag", method=None, model=None, settings={}, reasons=reasons,
-        alternatives=["style + facts: fine-tune (LoRA) for tone and format, and keep the facts in RAG"],
+        alternatives=[Coded("advice.alt.rag-style")],
         next_steps=[
             "Split the documents into ~300-800 token chunks with some overlap, keeping titles and source ids.",
             "Embed the chunks with a multilingual embedding model (e.g. BAAI/bge-m3 for Chinese and English).",
@@ -147,8 +147,8 @@ def openai_path(answers: Answers, reasons: list[Reason], alternatives: list[str]
     rent = smallest_rentable(spec, methods, max_length, profile)
     if rent is not None:
         size, e = rent
-        alternatives.append(f"own weights: rent a {size} GB GPU and run {e.method.upper()} on {spec.id} "
-                            f"(needs {e.total_gb:.1f} GB)")
+        alternatives.append(Coded("advice.alt.own-weights", size=size, method=part(f"advice.part.name.{e.method}"),
+                                  model=spec.id, need=e.total_gb))
     refused, _ = OPENAI_WIND_DOWN.training_not_available(today)
     return Recommendation(path="openai", method=None, model=model.id, settings=settings, reasons=reasons,
                           alternatives=alternatives,
@@ -167,7 +167,7 @@ def cpu_or_rent(answers: Answers, hardware: Hardware, reasons: list[Reason], alt
         size, e = rent
         reasons.append(make_reason("rent-gpu", model=spec.id, size=size, method=part(f"advice.part.name.{e.method}"),
                                need=e.total_gb, max_length=max_length))
-        alternatives.append(f"rent a {size} GB GPU: {e.method} on {spec.id}")
+        alternatives.append(Coded("advice.alt.rent", size=size, method=e.method, model=spec.id))
     cpu_length = min(max_length, 512)
     e = estimate_for(demo, "lora", cpu_length, 2, False, hardware.ram_gb or None, profile, device="cpu")
     ram = hardware.ram_available_gb or hardware.ram_gb
@@ -227,4 +227,4 @@ def todays_default(reasons: list[Reason], alternatives: list[str], model: str) -
     """No model was asked for: say that today's default was used, and name the guide's models with why each
     might still be the one to pick."""
     reasons.append(make_reason("todays-default", model=model))
-    alternatives.extend(f"{guide_model}: {why}" for guide_model, why in GUIDE_MODELS)
+    alternatives.extend(Coded(why, model=guide_model) for guide_model, why in GUIDE_MODELS)

@@ -7,18 +7,16 @@ advice is to collect them or to do supervised fine-tuning first (engine.advisor 
 """
 from __future__ import annotations
 
-from engine.advice_core import (DPO_ADVISED_TUNINGS, RENTABLE_GB, Answers, Reason, Recommendation, TrainerProfile,
+from engine.advice_core import (DPO_ADVISED_TUNINGS, Coded, RENTABLE_GB, Answers, Reason, Recommendation, TrainerProfile,
                                 best_settings, checkpointing_part, estimate_for, fits_with_headroom, make_reason, model_reasons,
                                 pick_epochs, run_settings, usable_gb)
 from engine.catalog import ModelSpec, get_model, smaller_models
 from engine.hardware import Hardware
 from engine.memory import Estimate
 from engine.message_parts import part
-from engine.messages import english
 
-# DPO's tunings as a reason names them (parts: engine.advice_messages), and in English for the alternatives.
+# DPO's tunings as a reason names them (parts: engine.advice_messages).
 TUNING_LABELS = {tuning: part(f"advice.part.method.dpo-{tuning}") for tuning in ("lora", "qlora", "full")}
-TUNING_ENGLISH = {tuning: english(label["code"]) for tuning, label in TUNING_LABELS.items()}
 DPO_QLORA = part("advice.part.name.dpo-qlora")
 
 
@@ -78,9 +76,8 @@ def preference_plan(answers: Answers, hardware: Hardware, reasons: list[Reason],
         reasons.append(make_reason("gradient-checkpointing"))
     reasons.extend(model_reasons(spec))
     reasons.append(make_reason("forgetting", epochs=pick_epochs(answers.examples, "dpo")))
-    alternatives.append("full DPO (dpo.tuning: full) trains every weight and keeps a frozen reference copy: "
-                        f"{estimate_for(spec, 'dpo', max_length, 1, True, vram, profile, dpo_tuning='full').total_gb:.0f}"
-                        " GB at batch 1")
+    alternatives.append(Coded("advice.alt.full-dpo", need=estimate_for(spec, 'dpo', max_length, 1, True, vram,
+                                                                      profile, dpo_tuning='full').total_gb))
     return Recommendation(path="open", method="dpo", model=spec.id,
                           settings=run_settings(spec.id, "dpo", chosen, answers, profile), reasons=reasons,
                           estimate=chosen, fit=fit, device="cuda", vram_gb=vram, alternatives=alternatives,
@@ -99,7 +96,7 @@ def _cpu(answers: Answers, hardware: Hardware, reasons: list[Reason], alternativ
         size, e = rent
         reasons.append(make_reason("rent-gpu", model=spec.id, size=size, method=TUNING_LABELS[e.shape], need=e.total_gb,
                                    max_length=max_length))
-        alternatives.append(f"rent a {size} GB GPU: {TUNING_ENGLISH[e.shape]} on {spec.id}")
+        alternatives.append(Coded("advice.alt.rent", size=size, method=TUNING_LABELS[e.shape], model=spec.id))
     demo = get_model("demo")
     assert demo is not None  # a catalog constant
     length = min(max_length, 512)

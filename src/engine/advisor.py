@@ -37,7 +37,7 @@ from engine.advice_core import (  # noqa: F401  (re-exported: callers import the
     EFFECTIVE_BATCH, FEW_EXAMPLES, GOALS, HEADROOM_FRACTION, LENGTHS, OPENAI_MIN_EXAMPLES, RENTABLE_GB,
     SHORT_OUTPUT_TOKENS, TUNEWIZ_TRAINER, AdviceError, Answers, Goal, Reason, Recommendation, Route, TrainerProfile,
     best_settings, estimate_for, fits_with_headroom, make_reason, model_reasons, pick_epochs, pick_max_length,
-    checkpointing_part, method_part, run_settings, smallest_rentable, usable_gb, validate, why_not)
+    Coded, checkpointing_part, method_part, run_settings, smallest_rentable, usable_gb, validate, why_not)
 from engine.advice_preference import preference_plan
 from engine.advice_paths import (  # noqa: F401
     SHARDABLE, SHARDING_DIVIDES, SHARDING_NAMES, cards, cpu_or_rent, distributed_settings, first_fit, openai_path,
@@ -89,7 +89,7 @@ def advise(answers: Answers, hardware: Hardware, *, profile: TrainerProfile = TU
     short = (answers.avg_output_tokens is not None and answers.avg_output_tokens <= SHORT_OUTPUT_TOKENS)
     if short:
         reasons.append(make_reason("short-texts", tokens=answers.avg_output_tokens))
-        alternatives.append("classifier: fine-tune a small encoder (e.g. bert-base-chinese / xlm-roberta) as a classifier")
+        alternatives.append(Coded("advice.alt.classifier"))
 
     preference = answers.goal == "preference"
     if preference and answers.pairs is False:
@@ -186,8 +186,7 @@ def advise(answers: Answers, hardware: Hardware, *, profile: TrainerProfile = TU
                                batch=chosen.batch, checkpointing=checkpointing, spare=card_gb - chosen.total_gb,
                                lighter=lighter))
         if mode == "fsdp":
-            alternatives.append("deepspeed: ZeRO-3 divides the same states (distributed: deepspeed, deepspeed_stage: "
-                                "3; install deepspeed yourself)")
+            alternatives.append(Coded("advice.alt.deepspeed"))
     else:
         reasons.append(make_reason("memory-fit", "skipped" if skipped else None, method=method_part(method),
                                model=chosen.model, need=chosen.total_gb, max_length=chosen.seq_len, batch=chosen.batch,
@@ -206,7 +205,7 @@ def advise(answers: Answers, hardware: Hardware, *, profile: TrainerProfile = TU
     if openai_ok:
         oa_model = default_openai_model(today)
         if oa_model is not None:
-            alternatives.append(f"openai: {oa_model.id} is the least effort, but {OPENAI_WIND_DOWN.sentence(today)}")
+            alternatives.append(Coded("advice.alt.openai", model=oa_model.id, wind_down=wind_down_part(today)))
         reasons.append(make_reason("openai-wind-down", "open-path", wind_down=wind_down_part(today)))
     rec = Recommendation(path="open", method=method, model=spec.id,
                          settings=settings, reasons=reasons, world_size=world, sharding=mode if world > 1 else None,

@@ -312,7 +312,7 @@ def advise(
         for key, value in rec.settings.items():
             out.print(f"  {key}: {json.dumps(value)}", highlight=False)
     for alt in rec.alternatives:
-        out.print(f"[cyan]alternative:[/] {alt}", highlight=False)
+        out.print(f"[cyan]alternative:[/] {escape(render_item(alt))}", highlight=False)
     if rec.next_steps:
         out.print("[bold]Next[/]:")
         for i, step in enumerate(rec.next_steps, 1):

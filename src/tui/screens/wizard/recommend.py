@@ -14,6 +14,7 @@ from textual.widgets import Static
 from engine.methods import ADAPTER_METHODS, PREFERENCE_METHODS, SFT_METHODS
 from tui.i18n import t
 from tui.screens.wizard.base import StepScreen
+from tui.message_parts import render_item
 from tui.screens.wizard.texts import method_long, method_short, wind_down_text
 from tui.widgets.wizard.fitbar import FitBar, gb_text
 
@@ -46,7 +47,6 @@ def headline(rec: Any) -> str:
 def reasons_markup(rec: Any) -> str:
     """Each reason with its rule's label, in the current language (its code and params; the English when
     this version does not know the code)."""
-    from tui.message_parts import render_item
     lines = []
     sep = t("wizard.rec.sep")
     for reason in rec.reasons:
@@ -130,7 +130,7 @@ class RecommendStep(StepScreen):
         self.query_one("#wz-rec-reasons-title").display = True
         if rec.alternatives:
             alt = self.query_one("#wz-rec-alternatives", Static)
-            alt.update(t("wizard.rec.alternatives") + "\n" + "\n".join(f"  – {a}" for a in rec.alternatives))
+            alt.update(t("wizard.rec.alternatives") + "\n" + "\n".join(f"  – {render_item(a)}" for a in rec.alternatives))
             alt.display = True
         self.query_one("#wz-rec-next", Static).update(t(f"wizard.rec.next.{rec.path}"))
 
