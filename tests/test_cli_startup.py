@@ -46,7 +46,7 @@ def test_the_command_table_names_the_module_of_every_command():
         # A command several modules register (the last wins in the full app) must not be in the table.
         assert owners.get(name) == [home], f"{name!r}: registered by {owners.get(name)}, table says {home!r}"
     # Every command of a single module is in the table (a missing one would still work, only slower), but for
-    # one named like a module of COMMAND_MODULES that is not written yet (e.g. export: it will move there).
+    # one named like a module of COMMAND_MODULES that is not written yet (its command will move there).
     planned = set(cli.COMMAND_MODULES) - set(per_module)
     missing = sorted(n for n, mods in owners.items() if len(mods) == 1 and n not in cli.COMMAND_HOME
                      and n not in planned)

@@ -43,15 +43,15 @@ def root(
 
 # The command (or group) each module of COMMAND_MODULES registers, so that `tunewiz lint ...` imports only
 # tui.commands.data and not every group (start-up time). A name missing here still works: every module is
-# then registered, as for `tunewiz --help` (so "export", which tui.commands.chat registers today and the
-# planned tui.commands.export will, is left out). tests/test_cli_startup.py checks this table against what
-# the modules register.
+# then registered, as for `tunewiz --help`. tests/test_cli_startup.py checks this table against what the
+# modules register.
 COMMAND_HOME = {
     "train": "train", "runs": "train", "stop": "train", "resume": "train",
     "lint": "data",
     "hardware": "advise", "estimate": "advise", "advise": "advise", "models": "advise",
     "watch": "watch",
     "chat": "chat",
+    "export": "export",
     "openai": "openai",
     "serve": "serve",
 }

@@ -2,9 +2,9 @@
 tool calls (`tools`, assistant `tool_calls`, `tool` results), a `name`, a `tools` list beside plain chats.
 
 `simple_openai_row(obj, src, line)` builds the `Example` that `formats.parse_row(obj, "openai", ...)`
-would build, without its per-field validation, and the row's texts as `rows.content_fields` names them, for rows whose every key and value has the one simple
-shape the reader accepts as it is; for anything else it returns None and the caller reads the row with
-`parse_row`. The row's checks (turn order, tool calls and results, quality) then run on that `Example`
+would build, without its per-field validation, and the row's texts as `rows.content_fields` names them,
+for rows whose every key and value has the one simple shape the reader accepts as it is; for anything
+else it returns None and the caller reads the row with `parse_row`. The row's checks (turn order, tool calls and results, quality) then run on that `Example`
 exactly as for a row read by `parse_row` (lint/rows.py, lint/shapes.py), so the findings are the same;
 tests/test_lint_fast_rows.py checks that both build equal examples and fields on generated rows, and that
 lint reports the same with and without this reader. Such a row has no keys the report names (OpenAI

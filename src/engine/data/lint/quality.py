@@ -106,10 +106,11 @@ def codes_of(hits: list[tuple[int, int]]) -> set[str]:
     return out
 
 
-def issues_at(texts: list[str], hits: list[tuple[int, int]]) -> list[tuple[int, str, str]]:
+def issues_at(texts: list[str], hits: list[tuple[int, int]], lazy: bool = False) -> list[tuple[int, str, Any]]:
     """(text index, code, message) for a row whose texts, joined by newlines, were scanned with these hits:
     each hit is placed in the text it ends in, and each such text gets the exact patterns of the rules its
-    hits name. (A match of an exact pattern inside one text is also a scanner match ending inside it.)"""
+    hits name. (A match of an exact pattern inside one text is also a scanner match ending inside it.)
+    `lazy`: the messages are LazyMessages (the scan makes those of the findings it keeps)."""
     ends: list[int] = []  # byte offset where each text ends in the joined bytes
     pos = -1
     for t in texts:
@@ -120,7 +121,8 @@ def issues_at(texts: list[str], hits: list[tuple[int, int]]) -> list[tuple[int, 
     for i, end in hits:
         k = min(bisect_left(ends, end), last)
         wanted.setdefault(k, set()).update(ID_CODES[i])
-    return [(k, code, message) for k in sorted(wanted) for code, message in quality_issues(texts[k], wanted[k])]
+    issues = lazy_quality_issues if lazy else quality_issues
+    return [(k, code, message) for k in sorted(wanted) for code, message in issues(texts[k], wanted[k])]
 
 
 def gate(text: str) -> set[str]:
@@ -141,33 +143,50 @@ def field_issues(fields: list[tuple[str | None, str]], space: Any | None = None)
     return [(fields[k][0], code, message) for k, code, message in issues_at(texts, hits)] if hits else []
 
 
-def quality_issues(text: str, wanted: set[str] | frozenset[str] = ALL_QUALITY) -> list[tuple[str, str]]:
+class LazyMessage:
+    """A finding's coded message, made (`make()`) only when the finding is kept: most counted findings of a
+    large file are not (LintOptions.max_per_code), and making a message costs more than finding it."""
+    __slots__ = ("code", "params")
+
+    def __init__(self, code: str, **params: Any) -> None:
+        self.code, self.params = code, params
+
+    def make(self) -> Any:
+        return msg(self.code, **self.params)
+
+
+def quality_issues(text: str, wanted: set[str] | frozenset[str] = ALL_QUALITY) -> list[tuple[str, Any]]:
     """The quality findings (code, message) for one string, at most one per code; `wanted` limits the rules run."""
-    out: list[tuple[str, str]] = []
+    return [(code, m.make()) for code, m in lazy_quality_issues(text, wanted)]
+
+
+def lazy_quality_issues(text: str, wanted: set[str] | frozenset[str] = ALL_QUALITY) -> list[tuple[str, LazyMessage]]:
+    """`quality_issues` with each message still to be made (LazyMessage)."""
+    out: list[tuple[str, LazyMessage]] = []
     m = R.SECRET.search(text) if "secret" in wanted else None
     if m:
-        out.append(("secret", msg("lint.secret", masked=R.mask(m.group()))))
+        out.append(("secret", LazyMessage("lint.secret", masked=R.mask(m.group()))))
     m = R.EMAIL.search(text) if "pii-email" in wanted else None
     if m:
-        out.append(("pii-email", msg("lint.pii-email", masked=R.mask(m.group()))))
+        out.append(("pii-email", LazyMessage("lint.pii-email", masked=R.mask(m.group()))))
     m = (R.CN_MOBILE.search(text) or R.INTL_PHONE.search(text)) if "pii-phone" in wanted else None
     if m:
-        out.append(("pii-phone", msg("lint.pii-phone", masked=R.mask(m.group()))))
+        out.append(("pii-phone", LazyMessage("lint.pii-phone", masked=R.mask(m.group()))))
     for m in (R.CN_ID.finditer(text) if "pii-id-number" in wanted else ()):
         if R.cn_id_valid(m.group()):
-            out.append(("pii-id-number", msg("lint.pii-id-number", masked=R.mask(m.group()))))
+            out.append(("pii-id-number", LazyMessage("lint.pii-id-number", masked=R.mask(m.group()))))
             break
     m = R.PLACEHOLDER.search(text) if "placeholder" in wanted else None
     if m:
-        out.append(("placeholder", msg("lint.placeholder" + (".identity" if m.group().startswith("{{") else ""),
-                                       text=repr(m.group()))))
+        out.append(("placeholder", LazyMessage("lint.placeholder" + (".identity" if m.group().startswith("{{") else ""),
+                                               text=repr(m.group()))))
     m = R.MARKUP.search(text) if "markup" in wanted else None
     if m:
-        out.append(("markup", msg("lint.markup", text=repr(m.group()[:30]))))
+        out.append(("markup", LazyMessage("lint.markup", text=repr(m.group()[:30]))))
     m = R.MOJIBAKE.search(text) if "mojibake" in wanted else None
     if m:
-        out.append(("mojibake", msg("lint.mojibake", text=repr(m.group()))))
+        out.append(("mojibake", LazyMessage("lint.mojibake", text=repr(m.group()))))
     m = R.CONTROL.search(text) if "control-chars" in wanted else None
     if m:
-        out.append(("control-chars", msg("lint.control-chars", codepoint=f"U+{ord(m.group()):04X}")))
+        out.append(("control-chars", LazyMessage("lint.control-chars", codepoint=f"U+{ord(m.group()):04X}")))
     return out

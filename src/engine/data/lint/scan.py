@@ -30,7 +30,7 @@ from . import dupes, quality
 from .dupes import LOWER, WS_DELETE, DupStore, h64, rmtree
 from .fast_rows import simple_openai_row, simple_order_findings
 from .model import Finding, LintOptions, Tick
-from .quality import issues_at, scan_ids
+from .quality import LazyMessage, issues_at, scan_ids
 from .rows import KNOWN_TOP_KEYS, content_fields, openai_key_findings, order_findings
 from .shapes import shape_findings
 
@@ -107,7 +107,8 @@ class Scan:
 
     # -- findings
     def add(self, code: str, line: int | None, fld: str | None, message: Any, severity: str | None = None) -> None:
-        """One finding; `message` is an EngineMessage (engine/messages.py) or, where none exists yet, English."""
+        """One finding; `message` is an EngineMessage (engine/messages.py), a LazyMessage (made only if the finding
+        is kept) or, where none exists yet, English."""
         sev = severity or R.CODES[code][0]
         if self.openai and code in R.OPENAI_SEVERITY and severity is None:
             sev = R.OPENAI_SEVERITY[code]
@@ -118,7 +119,7 @@ class Scan:
                 self.error_lines.append(line)
         if self.kept_per_code[code] < self.cap:
             self.kept_per_code[code] += 1
-            self.kept.append(Finding.of(code, sev, line, fld, message))
+            self.kept.append(Finding.of(code, sev, line, fld, message.make() if type(message) is LazyMessage else message))
 
     def problem(self, p: Problem) -> None:
         self.add(p.code or "json-invalid", p.line, p.field, p.engine_message())
@@ -226,9 +227,14 @@ class Scan:
             else:
                 for code, fld, message in simple_order_findings(obj, ex):
                     self.add(code, n, fld, message)
-            for code, fld, message in shape_findings(self.fmt, obj, ex, fields, self.opts.columns, self.opts.tags):
+            # (a simple row's texts hold no think tag, so its fields need no look: [] skips them)
+            for code, fld, message in shape_findings(self.fmt, obj, ex, fields if simple is None else [],
+                                                     self.opts.columns, self.opts.tags):
                 self.add(code, n, fld, message)
-            self._shapes(n, obj, ex, simple is None)
+            if simple is None:
+                self._shapes(n, obj, ex)
+            elif len(self.no_reasoning_first) < 5:  # a simple row: no reasoning, no media, not v1 (fast_rows.py)
+                self.no_reasoning_first.append(n)
             est = sum(estimate_text(m.content) + (estimate_text(m.reasoning) if m.reasoning else 0)
                       for m in ex.messages) + 4 * len(ex.messages) + 1
             calls = [c for m in ex.messages if m.tool_calls for c in m.tool_calls]
@@ -248,10 +254,9 @@ class Scan:
         self._quality(n, blob, raw, obj, fields, b)
         self._hashes(n, raw, obj, b, roles)
 
-    def _shapes(self, n: int, obj: Any, ex: Example, maybe_v1: bool = True) -> None:
-        """Counts the row's reasoning traces and media for the file-wide findings (and LLaMA-Factory v1 rows;
-        maybe_v1 False: the row is known not to be one)."""
-        if maybe_v1 and self.fmt == "openai" and is_v1_row(obj):
+    def _shapes(self, n: int, obj: Any, ex: Example) -> None:
+        """Counts the row's reasoning traces and media for the file-wide findings (and LLaMA-Factory v1 rows)."""
+        if self.fmt == "openai" and is_v1_row(obj):
             self.v1_rows += 1
         said = [m.reasoning for m in ex.messages or () if m.role == "assistant" and m.reasoning is not None]
         if any(said):
@@ -314,7 +319,7 @@ class Scan:
         if fields is None:
             fields = content_fields(obj, self.fmt, self.opts.columns, self.opts.tags)
         texts = [t for _, t in fields]
-        for k, code, message in issues_at(texts, hits):
+        for k, code, message in issues_at(texts, hits, lazy=True):
             self.add(code, n, fields[k][0], message)
 
 
@@ -460,7 +465,7 @@ def _scan_jsonl_lines(path: str, start: int, end: int, bom: bool, scan: Scan, ti
                         hits: list[tuple[int, int]] = []
                         hs_scan(b, match_event_handler=on_match, context=hits, scratch=space)
                         if hits:
-                            for k, code, message in issues_at(contents, hits):
+                            for k, code, message in issues_at(contents, hits, lazy=True):
                                 scan.add(code, n, f"messages[{k}].content", message)
                         nb, nc = len(b), len(blob)
                         non_ascii = (nb - nc) / 2
