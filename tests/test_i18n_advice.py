@@ -17,6 +17,7 @@ from engine.messages import registered
 from test_advisor import sweep_answers
 from tui.i18n import set_language
 from tui.message_parts import render_item
+from pilot_support import until
 
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "COLUMNS": "200"}
 QUOTED = {"license", "note", "gpu"}   # and a GPU's name
@@ -89,3 +90,22 @@ def test_advise_says_its_reasons_in_chinese_and_json_stays_english():
     assert smaller["code"] == "advice.smaller-model" and "does not fit" in smaller["text"]
     assert smaller["params"]["why_not"]["code"] == "advice.part.why-not"
     assert smaller["params"]["why_not"]["params"]["method"] == {"code": "advice.part.name.qlora", "params": {}}
+
+
+async def test_the_wizards_recommendation_gives_its_reasons_and_alternatives_in_chinese():
+    from pilot_support import answer_goal_questions
+    from test_wizard import FakeNVML, open_wizard, recommendation
+    from tui.app import TunewizApp
+    app = TunewizApp(lang="zh")
+    async with app.run_test(size=(120, 60)) as pilot:
+        await open_wizard(pilot, nvml=FakeNVML(), env={})
+        await until(pilot, lambda: app.screen.state.detected is not None, what="detection")
+        await pilot.press("ctrl+n")
+        await answer_goal_questions(pilot, "task", 2000, length="long")
+        rec = await recommendation(pilot)
+        reasons = str(app.screen.query_one("#wz-rec-reasons").render())
+        alternatives = str(app.screen.query_one("#wz-rec-alternatives").render())
+    fit = next(r for r in rec.reasons if r.rule == "memory-fit")
+    assert f"用 LoRA（16 位基座） 训练 {rec.model} 需要 {fit.params['need']:.1f} GB" in reasons
+    assert "梯度检查点已打开" in reasons and "needs" not in reasons
+    assert "Qwen/Qwen2.5-7B-Instruct：指南的首选" in alternatives and "the guide's" not in alternatives
