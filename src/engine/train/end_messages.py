@@ -117,6 +117,9 @@ LOG_MESSAGES: dict[str, str] = {
     "log.template-generation-prompt-differs": "{examples} examples: the chat template's generation prompt differs from "
                                               "how it opens an assistant turn; each trained span starts where the two "
                                               "renderings part",
+    "log.stop-received": "{signal} received: writing a checkpoint at step {step}, then stopping{where}",
+    "log.part.mid-step": " (the micro-batches of the unfinished step are redone on resume)",
+    "log.resuming": "resuming from {checkpoint}",
     "log.examples-truncated": "{truncated} of {total} training examples ({share:.1f}%) are longer than "
                               "max_length={max_length} and were truncated",
 }

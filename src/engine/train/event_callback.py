@@ -67,9 +67,9 @@ def make_event_callback(ctx: "RunContext", counter: "TokenCounter", dataset_rows
             if ctx.stop.requested and not control.should_training_stop:
                 # Mid-accumulation the half-summed gradients are dropped: the checkpoint holds the
                 # last optimizer step, and resume replays this step's micro-batches from the start.
-                where = " (the micro-batches of the unfinished step are redone on resume)" if mid_step else ""
-                ctx.log(f"{ctx.stop.signal_name or 'stop'} received: writing a checkpoint at step "
-                        f"{state.global_step}, then stopping{where}")
+                from engine.message_parts import part, parts
+                ctx.notice("stop-received", "info", signal=ctx.stop.signal_name or "stop", step=state.global_step,
+                           where=parts([part("log.part.mid-step")] if mid_step else [], sep=""))
                 ctx.status(state="stopping")
                 control.should_save = True
                 control.should_training_stop = True

@@ -406,7 +406,7 @@ def resume_checkpoint(ctx: "RunContext", resume: bool) -> Path | None:
     if checkpoint is None:
         raise coded_failure("resume-no-checkpoint", checkpoints=str(ctx.run_dir / runs.CHECKPOINTS_DIR),
                             config=str(ctx.run_dir / runs.CONFIG_FILE))
-    ctx.log(f"resuming from {checkpoint}")
+    ctx.notice("resuming", "info", checkpoint=str(checkpoint))
     return checkpoint
 
 

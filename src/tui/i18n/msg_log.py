@@ -17,5 +17,8 @@ ZH = {
                                 "改用 lora.dropout 0 训练",
     "log.template-generation-prompt-differs": "{examples} 条样本：聊天模板的生成提示与它开启助手回合的方式不同；"
                                               "每段训练内容从两种渲染开始不同的地方算起",
+    "log.stop-received": "收到 {signal}：在第 {step} 步写入检查点，然后停止{where}",
+    "log.part.mid-step": "（未完成那一步的微批次会在恢复时重做）",
+    "log.resuming": "从 {checkpoint} 恢复",
     "log.examples-truncated": "{total} 条训练样本中有 {truncated} 条（{share:.1f}%）超过 max_length={max_length}，已被截断",
 }
