@@ -81,10 +81,11 @@ def _run_dir(run: str, runs_dir: Optional[Path]) -> tuple[Path, dict]:
 
 def _print_validation(v: Any) -> None:
     from tui.commands.data import print_findings
+    from tui.messages import text_of
     out = Console(highlight=False, soft_wrap=True)
     report = v.report
     if report.fatal is not None:
-        err.print(f"tunewiz openai validate: cannot read the file: {escape(report.fatal.message)}")
+        err.print(f"tunewiz openai validate: cannot read the file: {escape(text_of(report.fatal))}")
         return
     sev = report.severities
     out.print(f"[bold]{escape(str(report.file))}[/]  {v.method} for {escape(v.model)} · {report.rows} rows · "

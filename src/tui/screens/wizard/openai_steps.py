@@ -24,7 +24,7 @@ from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Select,
 from tui.i18n import t
 from tui.screens.wizard.base import StepScreen, WizardHost, message_row, show_message
 from tui.screens.wizard.state import OpenAISession, absolute_path, parse_epochs, sample_data_path
-from tui.messages import fine_tune_error_text, model_problem_text
+from tui.messages import fine_tune_error_text, model_problem_text, text_of
 from tui.screens.wizard.texts import openai_facts_text
 
 MAX_FINDINGS = 5
@@ -421,7 +421,7 @@ class OpenAIFileStep(OpenAIStep):
             warnings += v.validation_report.severities.get("warning", 0)
         lines = []
         if report.fatal is not None:
-            lines.append(t("openai.file.fatal", error=report.fatal.message))
+            lines.append(t("openai.file.fatal", error=text_of(report.fatal)))
         else:
             lines.append(t("openai.file.summary", rows=report.rows, examples=v.examples, errors=errors,
                            warnings=warnings))
@@ -439,7 +439,7 @@ class OpenAIFileStep(OpenAIStep):
             mark = "✖" if f.severity == "error" else "▲"
             where = t("openai.file.line", line=f.line) if f.line else ""
             field = f" [{f.field}]" if f.field else ""
-            findings.append(f"{mark} {where}{field} {f.code}: {f.message}".replace("  ", " "))
+            findings.append(f"{mark} {where}{field} {f.code}: {text_of(f)}".replace("  ", " "))
         more = errors + warnings - len(shown)
         if more > 0:
             findings.append(t("openai.file.more", n=more))
