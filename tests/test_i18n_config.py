@@ -93,3 +93,43 @@ def test_file_and_yaml_problems_are_coded_too(tmp_path):
         assert f"第 {msg.params['line']} 行第 {msg.params['column']} 列：不是有效的 YAML" in config_error_text(caught.value)
     finally:
         set_language("en")
+
+
+async def test_the_wizards_review_says_a_bad_value_in_chinese(tmp_path, monkeypatch):
+    from conftest import memorise_rows, write_jsonl
+    from engine.hardware import Hardware
+    from pilot_support import answer_goal_questions, at_step, until
+    from tui.app import TunewizApp
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    data = write_jsonl(tmp_path / "chat.jsonl", memorise_rows(8))
+    cpu = Hardware(gpus=[], cpu_cores=2, ram_gb=7.8, ram_available_gb=5.0, note="no NVIDIA GPU (test)")
+    app = TunewizApp(lang="zh", runs_dir=tmp_path / "runs")
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            app.open_screen("wizard", hardware=cpu)
+            await at_step(pilot, "hardware")
+            await pilot.press("ctrl+n")
+            await answer_goal_questions(pilot, "task", 300, "short")
+            await at_step(pilot, "recommend")
+            await until(pilot, lambda: app.screen.state.rec is not None, what="the recommendation")
+            await pilot.press("ctrl+n")
+            await at_step(pilot, "model")
+            await until(pilot, lambda: app.screen.spec is not None, what="the model's spec")
+            await pilot.press("ctrl+n")
+            await at_step(pilot, "dataset")
+            app.screen.query_one("#wz-data-path").value = str(data)
+            await until(pilot, lambda: app.screen.state.data is not None, what="the quick check")
+            await pilot.press("ctrl+n")
+            await at_step(pilot, "review")
+            review = app.screen
+            review.row("epochs").value = "-1"
+            await until(pilot, lambda: "epochs" in review.problems, what="the epochs problem")
+            assert review.problems["epochs"] == ["epochs: 应大于 0（实际为 -1）"]
+            assert review.row("epochs").has_class("-invalid") and review.config is None
+            await pilot.pause()
+            shown = " ".join(str(w.render()) for w in review.query("Static") if w.display)
+            assert "应大于 0（实际为 -1）" in shown
+    finally:
+        set_language("en")
