@@ -32,6 +32,7 @@ def lint_gate(run_config) -> list[str]:
     Fast: the linter runs with the labelled token estimate, never a tokenizer. Warnings pass."""
     from engine.data.lint import LintOptions, lint_file
     from engine.data.stats import EstimateCounter
+    from tui.messages import text_of
 
     lines: list[str] = []
     for source in run_config.data:
@@ -46,7 +47,7 @@ def lint_gate(run_config) -> list[str]:
                      f"{'' if report.fatal is None else ' (the file cannot be read)'}:")
         for finding in sorted(errors, key=lambda f: (f.line or 0))[:GATE_ERRORS_SHOWN]:
             where = f"{source.path}:{finding.line}" if finding.line else str(source.path)
-            lines.append(f"  {where}: [{finding.code}] {finding.message}")
+            lines.append(f"  {where}: [{finding.code}] {text_of(finding)}")
         lines.append(f"  see them all: tunewiz lint {source.path}   (write a clean copy: tunewiz lint "
                      f"{source.path} --fix CLEAN.jsonl)")
     if lines:
