@@ -151,3 +151,12 @@ def test_no_finding_is_built_from_english_text_alone(tmp_path):
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "old.py").write_text('scan.add("bom", 1, None, f"a BOM in {p}")\nrow.bad(fld, "bad", "x")\n')
     assert len(english_findings(tmp_path / "data")) == 2
+
+
+def test_train_refuses_lint_errors_in_chinese(tmp_path):
+    config = tmp_path / "run.yaml"
+    config.write_text(f"model: demo\ndata: {BROKEN / 'role_order.jsonl'}\nmax_steps: 1\nruns_dir: {tmp_path / 'runs'}\n")
+    refused = lint("--lang", "zh", "train", str(config))
+    assert refused.returncode == 2, refused.stderr
+    assert '[unknown-role] 未知的角色 "customer"；请用 system、user、assistant、tool 之一。' in refused.stderr
+    assert not (tmp_path / "runs").exists()
