@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 from engine import runs
 from engine.train import checkpoints, faults
-from engine.train.errors import TrainingError
+from engine.message_parts import english_params, part, parts
+from engine.train.errors import TrainingError, coded_failure
 from engine.train.trainer import (MIN_EVAL_ROWS, TokenCounter, load_model, make_event_callback, prepare_tokenizer,
                                   resume_checkpoint, training_arguments)
 
@@ -33,9 +34,8 @@ if TYPE_CHECKING:
     from engine.train.config import RunConfig
     from engine.train.context import RunContext
 
-PAIR_SHAPES = ("TRL's prompt / chosen / rejected (plain text or message lists), ShareGPT or Alpaca rows with "
-               "chosen / rejected (LLaMA-Factory), LLaMA-Factory v1 chosen_messages / rejected_messages, or "
-               "OpenAI's preference JSONL (input / preferred_output / non_preferred_output)")
+PAIR_SHAPES_PART = part("end.part.pair-shapes")   # its words: engine/train/end_messages.py
+PAIR_SHAPES = english_params({"shapes": PAIR_SHAPES_PART})["shapes"]
 """The pair shapes method: dpo reads (engine.data.preference detects them), for messages."""
 
 REFERENCES = {
@@ -74,21 +74,20 @@ def read_pairs_of(config: "RunConfig", log: Any = None) -> list["PreferencePair"
         try:
             result = read_pairs(source.path, fmt if fmt in PAIR_FORMATS else "auto")
         except DatasetError as exc:
-            raise _fail(f"data: {source.path} is not preference data that method dpo can read ({exc})",
-                        f"Give pairs: {PAIR_SHAPES}. `tunewiz lint {source.path}` shows what the file holds.") from None
+            raise coded_failure("pairs-unreadable", path=str(source.path), detail=str(exc),
+                                shapes=PAIR_SHAPES_PART) from None
         except ValueError as exc:
-            raise _fail(f"data: {source.path}: {exc}", f"method dpo reads {PAIR_SHAPES}.") from None
+            raise coded_failure("pairs-invalid", path=str(source.path), detail=str(exc), shapes=PAIR_SHAPES_PART) from None
         problems.extend(result.problems)
         pairs.extend(result.pairs)
         if log is not None:
             log(f"read {len(result.pairs)} preference pairs from {source.path} (format: {result.format})")
     if problems:
-        shown = "\n".join(f"  {p}" for p in problems[:10])
-        more = f"\n  … and {len(problems) - 10} more" if len(problems) > 10 else ""
-        raise _fail(f"data: {len(problems)} rows cannot be used as preference pairs:\n{shown}{more}",
-                    "Fix these rows (`tunewiz lint FILE` explains each) or leave them out of a copy of the file.")
+        more = [part("end.part.more-rows", count=len(problems) - 10)] if len(problems) > 10 else []
+        raise coded_failure("pairs-bad-rows", count=len(problems), rows="\n".join(f"  {p}" for p in problems[:10]),
+                            more=parts(more, sep=""))
     if not pairs:
-        raise _fail("data: the dataset has no preference pairs", f"Give a file of pairs: {PAIR_SHAPES}.")
+        raise coded_failure("pairs-empty", shapes=PAIR_SHAPES_PART)
     return pairs
 
 
@@ -153,7 +152,7 @@ def load_pairs(ctx: "RunContext", tokenizer: Any) -> tuple[PairTokens, PairToken
     """Reads, splits off the eval pairs (config.eval_split, seeded) and tokenizes. Fails on unusable data."""
     config = ctx.config
     if not config.data:
-        raise _fail("data: no dataset given", "Set `data: path/to/pairs.jsonl` in the config or pass --set data=FILE.")
+        raise coded_failure("pairs-none")
     pairs = read_pairs_of(config, ctx.log)
     order = list(range(len(pairs)))
     random.Random(config.seed).shuffle(order)
@@ -182,8 +181,7 @@ def load_pairs(ctx: "RunContext", tokenizer: Any) -> tuple[PairTokens, PairToken
         ctx.log(f"{train_set.prompt_moved} pairs: the chat template renders the prompt differently once an answer "
                 "follows; the answers start where the renderings part", "warning")
     if not train_set.rows:
-        raise _fail("data: no preference pair has an answer left to compare within max_length",
-                    "Raise max_length, or shorten the prompts.")
+        raise coded_failure("pairs-nothing-to-compare")
     return train_set, eval_set, len(train_set.rows)
 
 

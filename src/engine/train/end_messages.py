@@ -51,6 +51,38 @@ END_MESSAGES: dict[str, str] = {
     "end.template-rejects-row.advice": "Fix or drop the row (many templates want user and assistant turns to "
                                        "alternate, or have no system or tool role), or pick a model whose template "
                                        "accepts it.",
+    "end.remote-code": "model: {where} ships its own Python code (auto_map in config.json) and trust_remote_code is "
+                       "false",
+    "end.remote-code.advice": "Read that code, then set `trust_remote_code: true` in the config (or --set "
+                              "trust_remote_code=true).",
+    "end.remote-code-needed": "model: {path} needs its own Python code and trust_remote_code is false",
+    "end.remote-code-needed.advice": "Set `trust_remote_code: true` once you have read that code.",
+    "end.model-unloadable": "model: cannot load {path!r}: {detail}",
+    "end.model-unloadable.advice": "Check the hub id or path; offline, download the model first and give its local "
+                                   "folder.",
+    "end.adapter-unloadable": "dpo.from_adapter: cannot load the adapter {adapter} onto {path}: {detail}",
+    "end.adapter-unloadable.advice": "Give the adapter/ folder of an SFT run on this same base model (it holds "
+                                     "adapter_config.json), or remove dpo.from_adapter to start from the base.",
+    "end.lora-targets": "lora.target_modules: {detail}",
+    "end.lora-targets.advice": "Use 'all-linear' or module names that exist in this model (e.g. q_proj, v_proj).",
+    # method dpo's data (engine/train/dpo.py); {shapes}: the pair shapes it reads
+    "end.pairs-unreadable": "data: {path} is not preference data that method dpo can read ({detail})",
+    "end.pairs-unreadable.advice": "Give pairs: {shapes}. `tunewiz lint {path}` shows what the file holds.",
+    "end.pairs-invalid": "data: {path}: {detail}",
+    "end.pairs-invalid.advice": "method dpo reads {shapes}.",
+    "end.pairs-bad-rows": "data: {count} rows cannot be used as preference pairs:\n{rows}{more}",
+    "end.pairs-bad-rows.advice": "Fix these rows (`tunewiz lint FILE` explains each) or leave them out of a copy of "
+                                 "the file.",
+    "end.pairs-empty": "data: the dataset has no preference pairs",
+    "end.pairs-empty.advice": "Give a file of pairs: {shapes}.",
+    "end.pairs-none": "data: no dataset given",
+    "end.pairs-none.advice": "Set `data: path/to/pairs.jsonl` in the config or pass --set data=FILE.",
+    "end.pairs-nothing-to-compare": "data: no preference pair has an answer left to compare within max_length",
+    "end.pairs-nothing-to-compare.advice": "Raise max_length, or shorten the prompts.",
+    "end.part.pair-shapes": "TRL's prompt / chosen / rejected (plain text or message lists), ShareGPT or Alpaca rows "
+                            "with chosen / rejected (LLaMA-Factory), LLaMA-Factory v1 chosen_messages / "
+                            "rejected_messages, or OpenAI's preference JSONL (input / preferred_output / "
+                            "non_preferred_output)",
     "end.resume-no-checkpoint": "resume: {checkpoints} holds no complete checkpoint",
     "end.resume-no-checkpoint.advice": "Start it again from the beginning: tunewiz train {config}",
     # a trainer that vanished without an end event (engine.monitoring: the state `crashed`)

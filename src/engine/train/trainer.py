@@ -79,9 +79,7 @@ def resolve_model(ctx: "RunContext") -> str:
 
 def _check_remote_code(ctx: "RunContext", config_json: dict, where: str) -> None:
     if config_json.get("auto_map") and not ctx.config.trust_remote_code:
-        raise _fail(f"model: {where} ships its own Python code (auto_map in config.json) and "
-                    "trust_remote_code is false",
-                    "Read that code, then set `trust_remote_code: true` in the config (or --set trust_remote_code=true).")
+        raise coded_failure("remote-code", where=where)
 
 
 def pick_precision(requested: str) -> tuple[str, bool]:
@@ -134,12 +132,10 @@ def load_model(ctx: "RunContext", model_path: str, precision: str, on_gpu: bool,
         model = AutoModelForCausalLM.from_pretrained(model_path, **kwargs)
     except ValueError as exc:
         if "trust_remote_code" in str(exc):
-            raise _fail(f"model: {model_path} needs its own Python code and trust_remote_code is false",
-                        "Set `trust_remote_code: true` once you have read that code.") from None
+            raise coded_failure("remote-code-needed", path=model_path) from None
         raise
     except OSError as exc:
-        raise _fail(f"model: cannot load {model_path!r}: {str(exc).splitlines()[0]}",
-                    "Check the hub id or path; offline, download the model first and give its local folder.") from None
+        raise coded_failure("model-unloadable", path=model_path, detail=str(exc).splitlines()[0]) from None
     if config.gradient_checkpointing:
         model.config.use_cache = False
     if config.tuning == "qlora":
@@ -158,9 +154,7 @@ def load_model(ctx: "RunContext", model_path: str, precision: str, on_gpu: bool,
             model = PeftModel.from_pretrained(model, adapter_from, is_trainable=True)
         except (OSError, ValueError, RuntimeError, KeyError) as exc:
             detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise _fail(f"dpo.from_adapter: cannot load the adapter {adapter_from} onto {model_path}: {detail}",
-                        "Give the adapter/ folder of an SFT run on this same base model (it holds "
-                        "adapter_config.json), or remove dpo.from_adapter to start from the base.") from None
+            raise coded_failure("adapter-unloadable", adapter=str(adapter_from), path=model_path, detail=detail) from None
     elif config.uses_lora:
         from peft import LoraConfig, get_peft_model
         lora = config.lora
@@ -178,8 +172,7 @@ def load_model(ctx: "RunContext", model_path: str, precision: str, on_gpu: bool,
                     ctx.notice("lora-dropout-experts", "warning", dropout=dropout, detail=str(exc).splitlines()[0])
                     dropout = 0.0
                     continue
-                raise _fail(f"lora.target_modules: {exc}",
-                            "Use 'all-linear' or module names that exist in this model (e.g. q_proj, v_proj).") from None
+                raise coded_failure("lora-targets", detail=str(exc)) from None
         if not on_gpu:
             from engine.train.lora_dropout import use_cpu_lora_dropout
             use_cpu_lora_dropout(model)  # torch's CPU dropout was the costliest part of a LoRA step
