@@ -51,6 +51,15 @@ END_MESSAGES: dict[str, str] = {
     "end.template-rejects-row.advice": "Fix or drop the row (many templates want user and assistant turns to "
                                        "alternate, or have no system or tool role), or pick a model whose template "
                                        "accepts it.",
+    "end.tokenizer-files-missing": "model: {path} has no tokenizer files (none of {expected}); the folder holds: "
+                                   "{present}{more}",
+    "end.tokenizer-files-missing.advice": "Copy the tokenizer files from the model's original release into this "
+                                          "folder (merged or exported checkpoints often lack them), or set model to "
+                                          "the folder that has them.",
+    "end.tokenizer-unloadable": "model: cannot load the tokenizer of {path!r}: {detail}",
+    "end.tokenizer-unloadable.advice": "Check the hub id or path (offline: download the model and give its folder).",
+    "end.part.nothing": "nothing",
+    "end.part.and-more": " and {count} more",
     "end.remote-code": "model: {where} ships its own Python code (auto_map in config.json) and trust_remote_code is "
                        "false",
     "end.remote-code.advice": "Read that code, then set `trust_remote_code: true` in the config (or --set "

@@ -45,16 +45,13 @@ def tokenizer_failure(model_path: str, exc: Exception) -> TrainingError:
     folder = Path(model_path)
     if folder.is_dir() and not any((folder / name).is_file() for name in TOKENIZER_FILES):
         present = sorted(p.name for p in folder.iterdir())
-        shown = ", ".join(present[:8]) + (f" and {len(present) - 8} more" if len(present) > 8 else "")
-        return _fail(f"model: {model_path} has no tokenizer files (none of {', '.join(TOKENIZER_FILES)}); "
-                     f"the folder holds: {shown or 'nothing'}",
-                     "Copy the tokenizer files from the model's original release into this folder (merged or "
-                     "exported checkpoints often lack them), or set model to the folder that has them.")
+        more = [part("end.part.and-more", count=len(present) - 8)] if len(present) > 8 else []
+        return coded_failure("tokenizer-files-missing", path=model_path, expected=list(TOKENIZER_FILES),
+                             present=present[:8] or part("end.part.nothing"), more=parts(more, sep=""))
     detail = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
     if len(detail) > 400:
         detail = detail[:400] + " ..."
-    return _fail(f"model: cannot load the tokenizer of {model_path!r}: {detail or type(exc).__name__}",
-                 "Check the hub id or path (offline: download the model and give its folder).")
+    return coded_failure("tokenizer-unloadable", path=model_path, detail=detail or type(exc).__name__)
 
 
 def resolve_model(ctx: "RunContext") -> str:

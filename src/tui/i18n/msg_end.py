@@ -37,6 +37,13 @@ ZH = {
     "end.template-rejects-row": "{where}：模型的聊天模板拒绝这段对话：{detail}",
     "end.template-rejects-row.advice": "请修正或删掉这一行（很多模板要求用户和助手回合交替出现，或不接受 system / tool "
                                        "角色），或换一个模板接受它的模型。",
+    "end.tokenizer-files-missing": "model：{path} 中没有分词器文件（{expected} 都没有）；文件夹里有：{present}{more}",
+    "end.tokenizer-files-missing.advice": "请从模型的原始发布中把分词器文件复制到这个文件夹（合并或导出的检查点常常缺少它们），"
+                                          "或把 model 设为有这些文件的文件夹。",
+    "end.tokenizer-unloadable": "model：无法加载 {path!r} 的分词器：{detail}",
+    "end.tokenizer-unloadable.advice": "请检查 Hub 上的 id 或路径（离线时：先下载模型，再给出它的文件夹）。",
+    "end.part.nothing": "空",
+    "end.part.and-more": " 等另外 {count} 个",
     "end.remote-code": "model：{where} 自带 Python 代码（config.json 中的 auto_map），而 trust_remote_code 为 false",
     "end.remote-code.advice": "请先阅读那些代码，再在配置中设置 `trust_remote_code: true`（或 --set trust_remote_code=true）。",
     "end.remote-code-needed": "model：{path} 需要运行自带的 Python 代码，而 trust_remote_code 为 false",
