@@ -2,7 +2,7 @@
 (the `end` event's code + params beside the English), and `tunewiz watch` and the monitor say it in
 English or Chinese from the same events.jsonl; an events.jsonl written before codes shows its English.
 
-One real run on the tiny model runs out of memory at step 2 (the test-only fault hook, as in
+One real run on the tiny model runs out of memory at its first step (the test-only fault hook, as in
 test_faults.py); everything else reads its run directory."""
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def oom_run(tmp_path_factory, tiny_model_dir) -> Path:
     tmp = tmp_path_factory.mktemp("oom")
     runs_dir = tmp / "runs"
     config = write_config(tmp, tiny_model_dir, runs_dir, "too-big", eval_split=0, batch_size=16, max_length=2048)
-    result = tunewiz("train", str(config), env=faults("oom_at_step=2,vram_gb=1.0"))
+    result = tunewiz("train", str(config), env=faults("oom_at_step=1,vram_gb=1.0"))
     assert result.returncode == 1 and "Traceback" not in result.stdout + result.stderr
     return runs_dir.resolve() / "too-big"
 
