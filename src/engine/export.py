@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from engine.export_messages import texts
 from engine.run_model import LoadProgress, ModelLoadError, Progress, RunModel, attach_adapter, locate_run_model
 
 DTYPES = ("auto", "bf16", "fp16", "fp32")
@@ -29,7 +30,14 @@ _STORED = {"bfloat16": "bf16", "float16": "fp16", "float32": "fp32"}
 
 
 class ExportError(ModelLoadError):
-    """An export that cannot be done; `advice` says what to do instead."""
+    """An export that cannot be done: `code` and `params` (engine/export_messages.py `export.*`), the English
+    `message` and `advice` (what to do instead) built from the registry."""
+
+    def __init__(self, code: str, params: dict[str, Any]) -> None:
+        super().__init__(*texts(code, params))
+        self.code = code
+        self.message_code = code
+        self.params = params
 
 
 @dataclass
@@ -66,7 +74,7 @@ def stored_dtype(model_dir: str) -> str | None:
 def choose_dtype(requested: str, method: str, base: str) -> str:
     """auto = the base checkpoint's own dtype; for QLoRA a 16-bit one (bf16 unless the base is fp16)."""
     if requested not in DTYPES:
-        raise ExportError(f"--dtype {requested!r} is not one of {', '.join(DTYPES)}.", "Use auto, bf16, fp16 or fp32.")
+        raise ExportError("export.bad-dtype", {"dtype": requested, "allowed": list(DTYPES)})
     if method == "qlora" and requested == "fp32":
         return "fp32"  # an explicit wish for full precision is honoured; it is still not 4-bit
     if requested != "auto":
@@ -79,19 +87,17 @@ def choose_dtype(requested: str, method: str, base: str) -> str:
 
 def check_out(out: Path, target: RunModel, force: bool) -> None:
     """Raises ExportError when OUT is inside or around the run or its base, a file, or not empty (without force)."""
-    places = [(target.weights, "the run's weights"), (target.run_dir, "the run directory")]
+    places = [(target.weights, "weights"), (target.run_dir, "run")]
     if Path(target.base).expanduser().is_dir():
-        places.append((Path(target.base).expanduser(), "the base model"))
+        places.append((Path(target.base).expanduser(), "base"))
     for protected, what in places:
         protected = protected.resolve()
         if out == protected or protected in out.parents or out in protected.parents:
-            raise ExportError(f"{out} is inside or around {what} ({protected}).",
-                              "Export to a new folder elsewhere, e.g. exports/<run>-merged.")
+            raise ExportError(f"export.out-overlaps-{what}", {"out": str(out), "protected": str(protected)})
     if out.exists() and not out.is_dir():
-        raise ExportError(f"{out} exists and is a file.", "Give a folder path for the merged model.")
+        raise ExportError("export.out-is-file", {"out": str(out)})
     if out.is_dir() and any(out.iterdir()) and not force:
-        raise ExportError(f"{out} exists and is not empty.",
-                          "Give a new folder, or add --force to replace what is there.")
+        raise ExportError("export.out-not-empty", {"out": str(out)})
 
 
 def disk_check(out: Path, base: str, dtype: str) -> None:
@@ -106,9 +112,8 @@ def disk_check(out: Path, base: str, dtype: str) -> None:
     parent = out if out.exists() else next((p for p in out.parents if p.exists()), Path("/"))
     free = shutil.disk_usage(parent).free
     if need > free:
-        raise ExportError(f"The merged model needs about {need / 2**30:.1f} GiB and {parent} has "
-                          f"{free / 2**30:.1f} GiB free.",
-                          "Free some space or export to another disk.")
+        raise ExportError("export.no-space", {"need_gib": need / 2**30, "parent": str(parent),
+                                              "free_gib": free / 2**30})
 
 
 def export_tokenizer(target: RunModel) -> tuple[Any, bool | None]:
@@ -158,8 +163,8 @@ def merge_adapter(run_dir: str | Path, out: str | Path, base: str | None = None,
         with LoadProgress(0.05, 0.5, say, f"loading {Path(source).name}"):
             model = AutoModelForCausalLM.from_pretrained(source, **kwargs)
     except (OSError, ValueError) as exc:
-        raise ExportError(f"Cannot load {source}: {str(exc).splitlines()[0]}",
-                          "Point --base at the base model folder the run was trained from.") from None
+        raise ExportError("export.base-unloadable", {"source": str(source),
+                                                     "detail": str(exc).splitlines()[0]}) from None
     merged_layers = 0
     if target.kind == "adapter":
         say(0.5, f"attaching the adapter {target.weights}")
@@ -172,9 +177,7 @@ def merge_adapter(run_dir: str | Path, out: str | Path, base: str | None = None,
                 # safe_merge checks the merged weights for NaN/inf before writing them in place.
                 layer.merge(safe_merge=True)
             except ValueError as exc:
-                raise ExportError(f"Merging produced broken weights: {exc}",
-                                  "The adapter holds NaN/inf values (training diverged?); pick an earlier "
-                                  "checkpoint with --checkpoint.") from None
+                raise ExportError("export.broken-weights", {"detail": str(exc)}) from None
             merged_layers += 1
             if index % step == 0:
                 say(0.55 + 0.25 * index / len(layers), f"merging layer {index + 1} of {len(layers)}")

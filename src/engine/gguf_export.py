@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.demo import tunewiz_home
+from engine.export_messages import texts
 from engine.run_model import ModelLoadError, Progress, locate_run_model
 
 # The pinned source of the converter: the llama-cpp-python sdist (vendor/llama.cpp inside it).
@@ -53,16 +54,16 @@ CONVERTER_TYPES = ("f32", "f16", "bf16", "q8_0", "tq1_0", "tq2_0", "auto")
 QUANTIZE_TYPES = ("q4_0", "q4_1", "q5_0", "q5_1", "q2_k", "q3_k_s", "q3_k_m", "q3_k_l", "q4_k_s", "q4_k_m",
                   "q5_k_s", "q5_k_m", "q6_k", "iq4_xs", "iq4_nl")
 
-# Stable codes (GGUFError.code).
+# Stable codes (GGUFError.code); their English (and `.advice`) in engine/export_messages.py.
 CONVERTER_MISSING = "gguf.converter-missing"          # params: path, command
 NEEDS_LLAMA_QUANTIZE = "gguf.quant-needs-llama-quantize"  # params: quant, available
 UNKNOWN_QUANT = "gguf.unknown-quant"                  # params: quant, available
-BAD_OUT = "gguf.bad-output"                           # params: out, reason
+BAD_OUT = "gguf.bad-output"                           # params: out, reason (not-gguf, folder, exists, inside-run)
 UNKNOWN_PRETOKENIZER = "gguf.unknown-pre-tokenizer"   # params: model
 UNSUPPORTED_ARCH = "gguf.unsupported-architecture"    # params: architecture
 MISSING_MODULE = "gguf.converter-needs-module"        # params: module
 CONVERTER_FAILED = "gguf.converter-failed"            # params: line, log
-INSTALL_FAILED = "gguf.install-failed"                # params: reason
+INSTALL_FAILED = "gguf.install-failed"                # params: reason (pip's stderr, sha256, no converter)
 
 PROMPTS = ("Hello! Who are you?", "What is 2 + 2?", "Write one sentence about the sea.")
 
@@ -70,8 +71,9 @@ PROMPTS = ("Hello! Who are you?", "What is 2 + 2?", "Write one sentence about th
 class GGUFError(ModelLoadError):
     """A GGUF export that cannot be done; `code` and `params` say why, `advice` what to do."""
 
-    def __init__(self, code: str, params: dict[str, Any], message: str, advice: str = "") -> None:
-        super().__init__(message, advice)
+    def __init__(self, code: str, params: dict[str, Any], message_code: str | None = None) -> None:
+        self.message_code = message_code or code   # the registry's text (engine/export_messages.py)
+        super().__init__(*texts(self.message_code, params))
         self.code = code
         self.params = params
 
@@ -91,9 +93,7 @@ def find_converter() -> Path:
     script = converter_dir() / "convert_hf_to_gguf.py"
     if script.is_file() and (converter_dir() / "tunewiz-converter.json").is_file():
         return script
-    raise GGUFError(CONVERTER_MISSING, {"path": str(converter_dir()), "command": install_command()},
-                    f"llama.cpp's GGUF converter is not installed (looked in {converter_dir()}).",
-                    f"Install it (about 80 MB download, nothing compiled): {install_command()}")
+    raise GGUFError(CONVERTER_MISSING, {"path": str(converter_dir()), "command": install_command()})
 
 
 def _sha256(path: Path) -> str:
@@ -119,14 +119,13 @@ def install_converter(sdist: str | Path | None = None, say: Any = print) -> Path
             done = subprocess.run(command, capture_output=True, text=True)
             found = sorted(Path(tmp).glob("*.tar.gz"))
             if done.returncode != 0 or not found:
-                raise GGUFError(INSTALL_FAILED, {"reason": done.stderr.strip()[-500:]},
-                                f"pip could not download {SOURCE_PACKAGE}=={SOURCE_VERSION}: "
-                                f"{done.stderr.strip()[-300:]}", "Check the network, then run it again.")
+                raise GGUFError(INSTALL_FAILED, {"reason": done.stderr.strip()[-500:], "package": SOURCE_PACKAGE,
+                                                 "version": SOURCE_VERSION}, f"{INSTALL_FAILED}.download")
             sdist = found[0]
         sdist = Path(sdist)
         if _sha256(sdist) != SOURCE_SHA256:
-            raise GGUFError(INSTALL_FAILED, {"reason": "sha256"}, f"{sdist} is not the pinned {SOURCE_PACKAGE} "
-                            f"{SOURCE_VERSION} sdist (sha256 differs).", "Download it again.")
+            raise GGUFError(INSTALL_FAILED, {"reason": "sha256", "sdist": str(sdist), "package": SOURCE_PACKAGE,
+                                             "version": SOURCE_VERSION}, f"{INSTALL_FAILED}.sha256")
         work = target.parent / f".{target.name}.partial-{os.getpid()}"
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True)
@@ -148,8 +147,8 @@ def install_converter(sdist: str | Path | None = None, say: Any = print) -> Path
                     assert handle is not None
                     destination.write_bytes(handle.read())
             if not (work / "convert_hf_to_gguf.py").is_file():
-                raise GGUFError(INSTALL_FAILED, {"reason": "no converter"},
-                                f"{sdist} holds no vendor/llama.cpp/convert_hf_to_gguf.py.", "Report this.")
+                raise GGUFError(INSTALL_FAILED, {"reason": "no converter", "sdist": str(sdist)},
+                                f"{INSTALL_FAILED}.no-converter")
             (work / "tunewiz-converter.json").write_text(json.dumps(
                 {"package": SOURCE_PACKAGE, "version": SOURCE_VERSION, "sha256": SOURCE_SHA256}, indent=1))
             shutil.rmtree(target, ignore_errors=True)
@@ -166,16 +165,10 @@ def check_quant(quant: str) -> str:
     wanted = quant.lower()
     if wanted in CONVERTER_TYPES:
         return wanted
-    available = ", ".join(CONVERTER_TYPES)
     if wanted in QUANTIZE_TYPES:
-        raise GGUFError(NEEDS_LLAMA_QUANTIZE, {"quant": wanted, "available": list(CONVERTER_TYPES)},
-                        f"--quant {wanted} needs llama.cpp's C++ tool llama-quantize; the converter writes "
-                        f"{available}.",
-                        f"Export --quant f16 (or bf16), then: llama-quantize OUT.gguf OUT-{wanted}.gguf "
-                        f"{wanted.upper()}  (llama-quantize comes with llama.cpp's releases and packages, "
-                        "e.g. `brew install llama.cpp`).")
-    raise GGUFError(UNKNOWN_QUANT, {"quant": wanted, "available": list(CONVERTER_TYPES)},
-                    f"--quant {quant!r} is not a GGUF type tunewiz knows.", f"Use one of {available}.")
+        raise GGUFError(NEEDS_LLAMA_QUANTIZE, {"quant": wanted, "available": list(CONVERTER_TYPES),
+                                               "type": wanted.upper()})
+    raise GGUFError(UNKNOWN_QUANT, {"quant": quant, "available": list(CONVERTER_TYPES)})
 
 
 @dataclass
@@ -211,24 +204,15 @@ def _classify(lines: list[str], merged_dir: Path) -> GGUFError:
     log = "\n".join(lines[-30:])
     text = "\n".join(lines)
     if "BPE pre-tokenizer was not recognized" in text:
-        return GGUFError(UNKNOWN_PRETOKENIZER, {"model": str(merged_dir)},
-                         "llama.cpp's converter does not know this model's tokenizer (its BPE pre-tokenizer is "
-                         "not in the converter's list), so llama.cpp could not tokenize like transformers.",
-                         "Models from the catalog convert; a custom tokenizer needs support added to llama.cpp "
-                         "(convert_hf_to_gguf_update.py). The safetensors export (--merge) still works.")
+        return GGUFError(UNKNOWN_PRETOKENIZER, {"model": str(merged_dir)})
     match = re.search(r"Model (\S+) is not supported", text)
     if match:
-        return GGUFError(UNSUPPORTED_ARCH, {"architecture": match.group(1)},
-                         f"llama.cpp's converter does not support the architecture {match.group(1)}.",
-                         "Export safetensors with --merge and serve with vLLM or transformers.")
+        return GGUFError(UNSUPPORTED_ARCH, {"architecture": match.group(1)})
     match = re.search(r"No module named '([^']+)'", text)
     if match:
-        return GGUFError(MISSING_MODULE, {"module": match.group(1)},
-                         f"The converter needs the Python module {match.group(1)!r}.",
-                         f"Install it: {sys.executable} -m pip install {match.group(1)}")
+        return GGUFError(MISSING_MODULE, {"module": match.group(1), "python": sys.executable})
     last = next((line for line in reversed(lines) if line.strip()), "")
-    return GGUFError(CONVERTER_FAILED, {"line": last, "log": log},
-                     f"llama.cpp's converter failed: {last}", "The converter's last lines:\n" + log)
+    return GGUFError(CONVERTER_FAILED, {"line": last, "log": log})
 
 
 def convert(merged_dir: Path, outfile: Path, outtype: str, say: Progress, low: float, high: float) -> None:
@@ -306,17 +290,17 @@ def verify(merged_dir: Path, gguf_file: Path, prompts: tuple[str, ...] = PROMPTS
 
 
 def _check_gguf_out(out: Path, force: bool, run_dir: Path) -> None:
-    def bad(reason: str, advice: str) -> GGUFError:
-        return GGUFError(BAD_OUT, {"out": str(out), "reason": reason}, f"{out}: {reason}.", advice)
+    def bad(reason: str) -> GGUFError:   # reason: the last part of the message code (gguf.bad-output.<reason>)
+        return GGUFError(BAD_OUT, {"out": str(out), "reason": reason}, f"{BAD_OUT}.{reason}")
 
     if out.suffix.lower() != ".gguf":
-        raise bad("not a .gguf file name", "Give the file to write, e.g. exports/my-model-q8_0.gguf.")
+        raise bad("not-gguf")
     if out.is_dir():
-        raise bad("is a folder", "Give a file name ending in .gguf.")
+        raise bad("folder")
     if out.exists() and not force:
-        raise bad("exists", "Give a new file name, or add --force to replace it.")
+        raise bad("exists")
     if run_dir.resolve() in out.parents:
-        raise bad("is inside the run directory", "Write it elsewhere, e.g. exports/.")
+        raise bad("inside-run")
 
 
 def export_gguf(run_dir: str | Path, out: str | Path, quant: str = "q8_0", base: str | None = None,

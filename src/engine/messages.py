@@ -27,6 +27,7 @@ DOMAIN_MODULES: tuple[str, ...] = (
     "engine.train.config_messages",
     "engine.advice_messages",
     "engine.train.end_messages",
+    "engine.export_messages",
 )
 
 _registry: dict[str, str] = {}

@@ -29,6 +29,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from engine.export_messages import texts
+from engine.messages import english
 from engine.run_model import ModelLoadError
 
 # Stable codes of what can go wrong or be noted (OllamaTemplateError.code, OllamaResult.notices).
@@ -46,8 +48,9 @@ _S, _U1, _A1, _U2, _A2, _U3 = ("TWSYSa7f3", "TWUSRb1c9", "TWASTc4d2", "TWUSRd8e5
 class OllamaTemplateError(ModelLoadError):
     """The chat template cannot be written as a faithful Ollama TEMPLATE; `code` and `params` say why."""
 
-    def __init__(self, code: str, params: dict[str, Any], message: str, advice: str = "") -> None:
-        super().__init__(message, advice)
+    def __init__(self, code: str, params: dict[str, Any], message_code: str | None = None) -> None:
+        self.message_code = message_code or code   # the registry's text (engine/export_messages.py)
+        super().__init__(*texts(self.message_code, params))
         self.code = code
         self.params = params
 
@@ -76,42 +79,33 @@ def _render(tokenizer: Any, messages: list[dict[str, str]], generation: bool, th
         return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=generation, **extra)
     except Exception as exc:  # noqa: BLE001 - a template raises what it likes (TemplateError, ValueError...)
         raise OllamaTemplateError(
-            RENDER_FAILED, {"conversation": name, "error": str(exc).splitlines()[0] if str(exc) else type(exc).__name__},
-            f"The chat template failed to render the {name} conversation: {exc}",
-            "Export without --ollama (the safetensors folder works with transformers and vLLM).") from None
+            RENDER_FAILED, {"conversation": name, "error": str(exc).splitlines()[0] if str(exc) else type(exc).__name__}
+        ) from None
 
 
 def _between(text: str, start: str | None, end: str | None, part: str) -> str:
     begin = 0 if start is None else text.find(start)
     if begin < 0:
-        raise OllamaTemplateError(NO_SENTINEL, {"role": part}, f"The chat template does not render a {part} "
-                                  "message's content as given, so its turns cannot be cut into Ollama pieces.",
-                                  "Export without --ollama.")
+        raise OllamaTemplateError(NO_SENTINEL, {"role": part})
     begin = 0 if start is None else begin + len(start)
     if end is None:
         return text[begin:]
     stop = text.find(end, begin)
     if stop < 0:
-        raise OllamaTemplateError(NO_SENTINEL, {"role": part}, f"The chat template does not render a {part} "
-                                  "message's content as given (or reorders turns).", "Export without --ollama.")
+        raise OllamaTemplateError(NO_SENTINEL, {"role": part})
     return text[begin:stop]
 
 
 def _strip_prefix(text: str, prefix: str, part: str) -> str:
     if not text.startswith(prefix):
         raise OllamaTemplateError(NOT_SEPARABLE, {"part": part, "expected": prefix, "found": text},
-                                  f"The chat template's {part} does not start with {prefix!r} (found {text!r}): "
-                                  "its turns are not the same text in every position.", "Export without --ollama.")
+                                  f"{NOT_SEPARABLE}.prefix")
     return text[len(prefix):]
 
 
 def _strip_suffix(text: str, suffix: str, part: str) -> str:
     if not text.endswith(suffix):
-        raise OllamaTemplateError(NOT_SEPARABLE, {"part": part, "expected": suffix, "found": text},
-                                  f"The chat template's {part} does not end with {suffix!r} (found {text!r}): "
-                                  "it folds one turn into another (e.g. the system prompt into the first user "
-                                  "turn), which a per-message Ollama TEMPLATE cannot reproduce.",
-                                  "Export without --ollama.")
+        raise OllamaTemplateError(NOT_SEPARABLE, {"part": part, "expected": suffix, "found": text})
     return text[:len(text) - len(suffix)] if suffix else text
 
 
@@ -188,12 +182,7 @@ def check(tokenizer: Any, pieces: ChatPieces) -> None:
             at = next((i for i, (a, b) in enumerate(zip(got, want)) if a != b), min(len(got), len(want)))
             params = {"conversation": name, "position": at, "jinja": want[max(0, at - 20):at + 40],
                       "modelfile": got[max(0, at - 20):at + 40]}
-            raise OllamaTemplateError(MISMATCH, params,
-                                      f"An Ollama TEMPLATE cut from this chat template renders the {name!r} "
-                                      f"conversation differently from the template itself (from character {at}: "
-                                      f"template {params['jinja']!r}, Modelfile {params['modelfile']!r}).",
-                                      "The template renders turns depending on their position or content; "
-                                      "export without --ollama, or write the TEMPLATE by hand.")
+            raise OllamaTemplateError(MISMATCH, params)
 
 
 def _lit(text: str) -> str:
@@ -255,10 +244,7 @@ def stop_tokens(tokenizer: Any, pieces: ChatPieces, eos_ids: list[int] | None = 
         if token and token not in stops:
             stops.append(str(token))
     if not stops:
-        raise OllamaTemplateError(NO_STOP, {"assistant_suffix": pieces.assistant_suffix},
-                                  "The model has no end-of-turn token (no eos token, and the template closes an "
-                                  "answer with nothing), so an Ollama model would never stop.",
-                                  "Set eos_token in the tokenizer config, or export without --ollama.")
+        raise OllamaTemplateError(NO_STOP, {"assistant_suffix": pieces.assistant_suffix})
     return stops
 
 
@@ -281,15 +267,11 @@ def modelfile(tokenizer: Any, source: str, thinking: bool | None, eos_ids: list[
     pieces = derive_pieces(tokenizer, thinking)
     template = go_template(pieces)
     if '"""' in template:
-        raise OllamaTemplateError(TRIPLE_QUOTE, {}, 'The chat template holds """, which ends a Modelfile '
-                                  "TEMPLATE block.", "Export without --ollama.")
+        raise OllamaTemplateError(TRIPLE_QUOTE, {})
     stops = stop_tokens(tokenizer, pieces, eos_ids)
     notices = []
     if tools:
-        notices.append({"code": TOOLS_NOT_TRANSLATED, "params": {},
-                        "message": "The model's template renders tools; this Modelfile does not pass tool schemas "
-                                   "or tool calls (Ollama writes them as JSON differently from the template). "
-                                   "Plain chat works as trained."})
+        notices.append({"code": TOOLS_NOT_TRANSLATED, "params": {}, "message": english(TOOLS_NOT_TRANSLATED)})
     lines = [f"# Made by tunewiz from the model's own chat template (enable_thinking="
              f"{'unset' if thinking is None else str(thinking).lower()}).",
              f"FROM {source}", "", f'TEMPLATE """{template}"""', ""]

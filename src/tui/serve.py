@@ -39,6 +39,8 @@ import jinja2
 from aiohttp import web
 from textual_serve.server import Server
 
+from tui.i18n import t   # the printed lines in the current language (tui/i18n/serve.py)
+
 TOKEN_PARAM = "token"
 COOKIE_PREFIX = "tunewiz-token-"  # + the port: two servers on one host keep their own cookies
 LOCAL_NAMES = ("localhost",)
@@ -165,8 +167,8 @@ async def start(server: TokenServer) -> Started:
         await site.start()
     except OSError as exc:
         await runner.cleanup()
-        raise ServeError(f"cannot listen on {server.host}:{server.port}: {exc.strerror or exc}. "
-                         "Pick another port with --port N (--port 0 picks a free one).") from None
+        raise ServeError(t("serve.cannot-listen", host=server.host, port=server.port,
+                           reason=exc.strerror or exc)) from None
     port = server.bound_port = int(runner.addresses[0][1])
     name = _this_host() if _wildcard(server.host) else server.host  # 0.0.0.0 is no address to open
     shown = f"[{name}]" if ":" in name else name
@@ -184,19 +186,15 @@ def _this_host() -> str:
 
 def instructions(started: Started, host: str) -> list[str]:
     """What `tunewiz serve` prints once: the URL with its token, and how to reach it from a laptop."""
-    lines = [f"tunewiz is served at {started.url}",
-             "Open that URL in a browser; the token in it is printed only here (a cookie keeps it after the first visit)."]
+    lines = [t("serve.served-at", url=started.url), t("serve.open")]
     if is_loopback(host):
-        lines += ["It listens on this machine only. From your laptop, forward the port over SSH, then open the same URL there:",
-                  f"    ssh -L {started.port}:127.0.0.1:{started.port} USER@THIS_BOX"]
-    lines.append("Each browser tab runs its own tunewiz; Ctrl+C here stops the server and those apps (runs keep training).")
+        lines += [t("serve.local-only"), f"    ssh -L {started.port}:127.0.0.1:{started.port} USER@THIS_BOX"]
+    lines.append(t("serve.tabs"))
     return lines
 
 
 def remote_warning(host: str) -> str:
-    return (f"WARNING: listening on {host}, not only on this machine. Anyone who can reach this port and has the "
-            "token drives tunewiz, which starts training and reads and writes files here as this user; "
-            "the connection is plain HTTP (not encrypted). Prefer the default (127.0.0.1) with `ssh -L`.")
+    return t("serve.remote-warning", host=host)
 
 
 def serve_forever(server: TokenServer, emit: Callable[[str], None] = print) -> None:
@@ -216,7 +214,7 @@ def serve_forever(server: TokenServer, emit: Callable[[str], None] = print) -> N
         try:
             await stop.wait()
         finally:
-            emit("stopping: closing the browser sessions")
+            emit(t("serve.stopping"))
             await started.runner.cleanup()
 
     asyncio.run(main())

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from engine import runs
+from engine.messages import EngineMessage, message
 
 # tracker -> (the package it needs, how to install it)
 TRACKER_PACKAGES: dict[str, tuple[str, str]] = {
@@ -39,10 +40,18 @@ def missing_trackers(report_to: Iterable[str]) -> list[tuple[str, str, str]]:
     return missing
 
 
+def tracker_messages(report_to: Iterable[str]) -> list[EngineMessage]:
+    """`tracking.package-missing` (code + params + English, engine/export_messages.py) for each tracker that
+    cannot run here; the TUI says them in the user's language (tui.messages.text_of)."""
+    import engine.export_messages  # noqa: F401 - registers the `tracking.*` English
+    return [message("tracking.package-missing", tracker=name, package=package, install=install)
+            for name, package, install in missing_trackers(report_to)]
+
+
 def tracker_problems(report_to: Iterable[str]) -> list[str]:
-    """`report_to: why` for each tracker that cannot run here (launch.preflight: before a run directory exists)."""
-    return [f"report_to: {name} needs the Python package '{package}', which is not installed; {install} "
-            f"(or remove {name} from report_to)" for name, package, install in missing_trackers(report_to)]
+    """`report_to: why` in English for each tracker that cannot run here (launch.preflight: before a run
+    directory exists); `tracker_messages` gives the same with their codes."""
+    return [m.text for m in tracker_messages(report_to)]
 
 
 def tracking_arguments(run_dir: Path, report_to: list[str]) -> dict[str, Any]:

@@ -19,15 +19,24 @@ from typing import Any, Optional
 
 import typer
 
+from tui.i18n import t
+
 
 def _err(message: str) -> None:
     typer.echo(message, err=True)
 
 
 def _fail(exc: Any, code: int = 2) -> "typer.Exit":
+    """The error on stderr in the current language (by its message code, engine/export_messages.py; the
+    English where it has none), with its stable code in brackets."""
+    from tui.messages import message_text
     message = getattr(exc, "message", None) or str(exc)
     advice = getattr(exc, "advice", "")
     tag = getattr(exc, "code", None)
+    key, params = getattr(exc, "message_code", None), getattr(exc, "params", None) or {}
+    if key:
+        message = message_text(key, params, message)
+        advice = message_text(f"{key}.advice", params, advice) if advice else advice
     _err(f"tunewiz: {message}" + (f" [{tag}]" if tag else ""))
     if advice:
         _err(f"  {advice}")
@@ -94,8 +103,8 @@ def export(
 
     chosen = [flag for flag, value in (("--merge", merge), ("--ollama", ollama), ("--gguf", gguf)) if value]
     if len(chosen) != 1:
-        raise _fail(ValueError("give one of --merge OUT, --ollama OUT or --gguf OUT.gguf"
-                               + (f" (not {' and '.join(chosen)})" if chosen else "")))
+        raise _fail(ValueError(t("export_cli.not-both", flags=" + ".join(chosen)) if chosen
+                               else t("export_cli.choose-one")))
     try:
         run_dir = resolve_run(run, runs_dir)
     except RunNotFound as exc:
@@ -116,7 +125,7 @@ def export(
             _gguf(run_dir, gguf, quant, base, checkpoint, dtype, force, progress, finish, as_json, not no_verify)
     except KeyboardInterrupt:
         finish()
-        _err("tunewiz: export interrupted; nothing half-written was left")
+        _err(t("export_cli.interrupted"))
         raise typer.Exit(130)
 
 
@@ -131,8 +140,8 @@ def _merge(run_dir: Path, out: Path, base: Optional[str], checkpoint: Optional[s
         finish()
         raise _fail(exc)
     finish()
-    _err(f"merged {result.merged_layers} LoRA layers into a {result.dtype} copy of {result.base}; "
-         f"{result.bytes / 2**20:.1f} MiB in {result.seconds:.1f} s. See {Path(result.out) / 'README.md'}.")
+    _err(t("export_cli.merged", layers=result.merged_layers, dtype=result.dtype, base=result.base,
+           mib=result.bytes / 2**20, seconds=result.seconds, readme=Path(result.out) / "README.md"))
     print(json.dumps(result.to_dict(), ensure_ascii=False, indent=1) if as_json else result.out)
 
 
@@ -140,6 +149,7 @@ def _ollama(run_dir: Path, out: Path, base: Optional[str], checkpoint: Optional[
             progress: Any, finish: Any, as_json: bool, name: Optional[str]) -> None:
     from engine.export import export_ollama
     from engine.run_model import ModelLoadError
+    from tui.messages import message_text
     try:
         result = export_ollama(run_dir, out, base=base, checkpoint=checkpoint, dtype=dtype, force=force,
                                progress=progress, name=name)
@@ -147,12 +157,13 @@ def _ollama(run_dir: Path, out: Path, base: Optional[str], checkpoint: Optional[
         finish()
         raise _fail(exc)
     finish()
-    thinking = {None: "not recorded", True: "on", False: "off"}[result.enable_thinking]
-    _err(f"Modelfile: {result.modelfile} (FROM ./model; stops {', '.join(result.stops)}; thinking {thinking}, "
-         f"the answer starts after {result.generation_prompt!r})")
+    thinking = t("export_cli.thinking." + {None: "none", True: "on", False: "off"}[result.enable_thinking])
+    _err(t("export_cli.modelfile", modelfile=result.modelfile, stops=", ".join(result.stops), thinking=thinking,
+           prompt=repr(result.generation_prompt)))
     for notice in result.notices:
-        _err(f"note: {notice['message']} [{notice['code']}]")
-    _err("Create the Ollama model with:")
+        _err(t("export.note", text=message_text(notice["code"], notice.get("params"), notice["message"]),
+               code=notice["code"]))
+    _err(t("export_cli.create"))
     if as_json:
         _err(f"  {result.create_command}")
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
@@ -171,10 +182,10 @@ def _gguf(run_dir: Path, out: Path, quant: str, base: Optional[str], checkpoint:
         finish()
         raise _fail(exc)
     finish()
-    _err(f"GGUF {result.quant}: {result.bytes / 2**20:.1f} MiB in {result.seconds:.1f} s; {summary(result)}. "
-         f"Details: {result.out}.json")
+    _err(t("export_cli.gguf-done", quant=result.quant, mib=result.bytes / 2**20, seconds=result.seconds,
+           summary=summary(result), details=f"{result.out}.json"))
     if result.verified and not result.tokens_equal:
-        _err("  (a quantised file may drift from the merged model after some tokens; f16/bf16 should not)")
+        _err(t("export_cli.drift"))
     print(json.dumps(result.to_dict(), ensure_ascii=False, indent=1) if as_json else result.out)
 
 

@@ -30,19 +30,18 @@ def register(app: typer.Typer) -> None:
         """Serve the app to a browser: one tunewiz per tab, on 127.0.0.1, behind a token printed once.
 
         From a laptop: ssh -L PORT:127.0.0.1:PORT USER@BOX, then open the printed URL there."""
+        from tui.i18n import t
         from tui.serve import ServeError, TokenServer, app_command, is_loopback, serve_forever
 
         parent = ctx.parent.params if ctx.parent is not None else {}
         lang = lang or parent.get("lang")
         runs_dir = runs_dir or parent.get("runs_dir")
         if not is_loopback(host) and not allow_remote:
-            print(f"error: --host {host} lets other machines reach the app, which runs training here; "
-                  f"add --allow-remote to mean it, or keep the default 127.0.0.1 and use "
-                  f"ssh -L {port or DEFAULT_PORT}:127.0.0.1:{port or DEFAULT_PORT} from your laptop.", file=sys.stderr)
+            print(t("serve.needs-allow-remote", host=host, port=port or DEFAULT_PORT), file=sys.stderr)
             raise typer.Exit(2)
         server = TokenServer(app_command(lang, runs_dir), host=host, port=port)
         try:
             serve_forever(server, emit=lambda line: print(line, flush=True))
         except ServeError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            print(t("serve.error", error=exc), file=sys.stderr)
             raise typer.Exit(1)
