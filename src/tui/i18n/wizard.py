@@ -221,6 +221,7 @@ EN = {
     "wizard.model.flag.remote": "remote code",
     "wizard.model.flag.gated": "gated",
     "wizard.model.flag.thinks": "thinks",
+    "wizard.model.flag.tools": "tools",
     "wizard.model.moe_size": "{total:.1f}B ({active:.1f}B active)",
     "wizard.model.flag.recommended": "★ recommended",
     "wizard.model.method": "Method",
@@ -343,6 +344,7 @@ EN = {
     "wizard.field.distributed": "ddp: a whole model copy per GPU; fsdp: weights, gradients and optimizer states sharded over the GPUs; deepspeed: ZeRO (deepspeed_stage).",
     "wizard.field.deepspeed_stage": "ZeRO stage with distributed: deepspeed. 2 shards gradients and optimizer states; 3 shards the weights too.",
     "wizard.field.collective_timeout": "Seconds a process waits for the others in a collective (all-reduce, barrier) before the run fails (the NCCL/gloo timeout).",
+    "wizard.field.report_to": "Experiment trackers that also receive the metrics: tensorboard, trackio (both with `pip install 'tunewiz[tracking]'`), wandb, mlflow; one name or a list. Their files go to <run>/tracking/. Default: none (events.jsonl is always written).",
 
     # more than one GPU (model step, recommendation, review)
     "wizard.rule.multi-gpu-shard": "Sharded across the GPUs",
@@ -570,6 +572,7 @@ ZH = {
     "wizard.model.flag.remote": "远程代码",
     "wizard.model.flag.gated": "需授权",
     "wizard.model.flag.thinks": "可思考",
+    "wizard.model.flag.tools": "工具调用",
     "wizard.model.moe_size": "{total:.1f}B（激活 {active:.1f}B）",
     "wizard.model.flag.recommended": "★ 推荐",
     "wizard.model.method": "方法",
@@ -689,6 +692,7 @@ ZH = {
     "wizard.field.distributed": "ddp：每张 GPU 一份完整模型；fsdp：权重、梯度和优化器状态分片到各 GPU；deepspeed：ZeRO（见 deepspeed_stage）。",
     "wizard.field.deepspeed_stage": "distributed 为 deepspeed 时的 ZeRO 阶段。2 分片梯度和优化器状态；3 连权重也分片。",
     "wizard.field.collective_timeout": "一个进程在集合通信（all-reduce、barrier）中等待其他进程的秒数，超时则训练失败（即 NCCL/gloo 超时）。",
+    "wizard.field.report_to": "同时接收指标的实验跟踪工具：tensorboard、trackio（两者都需 `pip install 'tunewiz[tracking]'`）、wandb、mlflow；一个名字或一个列表。它们的文件放在 <run>/tracking/。默认：不用（events.jsonl 总会写）。",
 
     "wizard.rule.multi-gpu-shard": "一张卡放不下：分片到多张 GPU",
     "wizard.rule.multi-gpu-ddp": "每张 GPU 都参与训练（DDP）",

@@ -38,6 +38,8 @@ def catalog_prompt(spec: Any, recommended: bool) -> Text:
         flags.append(t("wizard.model.flag.recommended"))
     if spec.reasoning:
         flags.append(t("wizard.model.flag.thinks"))
+    if spec.tools:
+        flags.append(t("wizard.model.flag.tools"))
     ctx = f"{spec.max_position_embeddings // 1024}k"
     # A mixture of experts shows total and active parameters: "30.5B (3.4B active)".
     size = f"{spec.params:6.2f}B" if not spec.is_moe else t("wizard.model.moe_size", total=spec.params,
@@ -120,12 +122,21 @@ class ModelStep(StepScreen):
 
     # -- model --------------------------------------------------------------------------------------
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        """The list writes its choice into the model field only when the user moves in the list: the list
+        follows typed text (use_spec moves its cursor), never the reverse. A fast typist's keys can be
+        handled before this event of an earlier cursor move, so a move the list did not have the focus
+        for (ours, following the text) never rewrites the field."""
+        from engine.catalog import get_model
         event.stop()
         if event.option_index != event.option_list.highlighted:
             return      # a stale event (the list's initial highlight), not where the cursor is now
+        if not event.option_list.has_focus:
+            return      # the list following typed text, not the user moving in it
         model_id = event.option.id
-        if model_id and model_id != self.plan.model:
-            self.query_one("#wz-model-id", Input).value = model_id
+        field = self.query_one("#wz-model-id", Input)
+        named = get_model(field.value)
+        if model_id and model_id != self.plan.model and (named is None or named.id != model_id):
+            field.value = model_id
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

