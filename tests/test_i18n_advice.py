@@ -25,11 +25,14 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 @pytest.fixture(scope="module")
-def reasons():
-    out = []
-    for answers, hw, today, profile in sweep_answers():
-        out.extend(advise(answers, hw, today=today, profile=profile).reasons)
-    return out
+def recommendations():
+    """Every recommendation of the advisor's sweep (enough answers to reach every rule)."""
+    return [advise(answers, hw, today=today, profile=profile) for answers, hw, today, profile in sweep_answers()]
+
+
+@pytest.fixture(scope="module")
+def reasons(recommendations):
+    return [reason for rec in recommendations for reason in rec.reasons]
 
 
 def tunewiz(*args: str) -> subprocess.CompletedProcess:
@@ -56,10 +59,9 @@ def test_every_reason_is_a_registered_code_with_raw_params_that_survive_json(rea
         assert CJK.search(chinese) and "{" not in chinese, (data["code"], chinese)
 
 
-def test_every_alternative_is_coded_and_reads_in_both_languages():
+def test_every_alternative_is_coded_and_reads_in_both_languages(recommendations):
     seen = set()
-    for answers, hw, today, profile in sweep_answers():
-        rec = advise(answers, hw, today=today, profile=profile)
+    for rec in recommendations:
         data = json.loads(json.dumps(rec.to_dict()))
         assert [m["text"] for m in data["alternative_messages"]] == data["alternatives"]
         for alt in data["alternative_messages"]:
