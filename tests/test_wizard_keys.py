@@ -4,6 +4,8 @@ estimate is still being worked out is never swallowed, the stop dialog shows its
 list's flags (tools, thinks) fit at 80x24 in both languages."""
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from engine.hardware import Hardware
@@ -80,3 +82,51 @@ async def test_text_typed_quickly_into_the_model_field_is_never_rewritten_by_the
         await pilot.press("down")
         await pilot.pause(0.3)
         assert field.value == ids[(before or 0) + 1] and screen.plan.model == field.value
+
+
+def gated(monkeypatch, module, name: str) -> threading.Event:
+    """Makes `module.name` wait until the returned event is set: the engine still working it out, for
+    as long as the test wants (a slow disk, a big catalog, a busy CPU)."""
+    gate, real = threading.Event(), getattr(module, name)
+
+    def slow(*args, **kwargs):
+        assert gate.wait(30), "the test never let it finish"
+        return real(*args, **kwargs)
+    monkeypatch.setattr(module, name, slow)
+    return gate
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+async def test_next_pressed_while_it_is_still_worked_out_says_so_and_goes_on(lang, monkeypatch, tiny_model_dir):
+    import engine.advisor
+    import engine.catalog
+    app = TunewizApp(lang=lang)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        advice = gated(monkeypatch, engine.advisor, "advise")
+        app.open_screen("wizard", hardware=NO_GPU)
+        await at_step(pilot, "hardware")
+        await pilot.press("ctrl+n")
+        await answer_goal_questions(pilot, "task", 2000)
+        await at_step(pilot, "recommend")
+        await pilot.press("ctrl+n")                    # the recommendation is still being worked out
+        await pilot.pause(0.3)
+        assert step(app) == "recommend"
+        assert t("wizard.next_pending") in str(app.screen.query_one("#wz-rec-next").render())
+        advice.set()                                   # ready: the wizard goes on by itself
+        await at_step(pilot, "model")
+        screen = app.screen
+        await until(pilot, lambda: screen.spec is not None, what="the model's spec")
+        lookup = gated(monkeypatch, engine.catalog, "resolve_model_spec")
+        field = screen.query_one("#wz-model-id")
+        field.value = str(tiny_model_dir)
+        field.focus()
+        await pilot.press("enter")                     # looking the folder up (held back by the test)
+        await pilot.press("ctrl+n")
+        await pilot.pause(0.3)
+        assert step(app) == "model"
+        message = str(screen.query_one("#wz-model-msg").render())
+        assert t("wizard.model.next_pending", model=str(tiny_model_dir)) == message
+        lookup.set()
+        await at_step(pilot, "dataset")
+        assert app.screen.state.plan.model == str(tiny_model_dir)

@@ -72,6 +72,8 @@ class ModelStep(StepScreen):
         self.resolving: str | None = None
         self.estimates: dict[str, Any] = {}
         self.input_errors: dict[str, str] = {}
+        self.next_pending = False
+        """Ctrl+N was pressed while the model was being looked up: go on once it is found."""
 
     @property
     def plan(self) -> Any:
@@ -144,6 +146,7 @@ class ModelStep(StepScreen):
 
     @on(Input.Changed, "#wz-model-id")
     def model_text_changed(self, event: Input.Changed) -> None:
+        self.next_pending = False       # typed on: Next waits for the user again
         self.apply_model_text(event.value, lookup=False)
 
     @on(Input.Submitted, "#wz-model-id")
@@ -192,6 +195,7 @@ class ModelStep(StepScreen):
         self.resolving = None
         if message.text != self.query_one("#wz-model-id", Input).value.strip():
             return   # typed on since
+        advance, self.next_pending = message.advance or self.next_pending, False
         if message.error is not None:
             show_message(self.query_one("#wz-model-msg", Static), message.error)
             self.query_one("#wz-model-info", Static).update("")
@@ -200,7 +204,7 @@ class ModelStep(StepScreen):
             return
         self.state.specs[message.text] = message.spec
         self.use_spec(message.text, message.spec)
-        if message.advance:
+        if advance:
             self.action_next()
 
     def use_spec(self, text: str, spec: Any) -> None:
@@ -370,6 +374,10 @@ class ModelStep(StepScreen):
             text = self.query_one("#wz-model-id", Input).value
             if self.resolving is None and text.strip():
                 self.apply_model_text(text, lookup=True, advance=True)
+            elif self.resolving is not None:    # still looking it up: say so, and go on when it is found
+                self.next_pending = True
+                show_message(self.query_one("#wz-model-msg", Static),
+                             t("wizard.model.next_pending", model=self.resolving), "info")
             else:
                 self.query_one("#wz-model-id", Input).focus()
             return False

@@ -73,6 +73,11 @@ class RecommendStep(StepScreen):
         yield Static("", id="wz-rec-alternatives", classes="wz-muted", markup=False)
         yield Static("", id="wz-rec-next", classes="wz-plan", markup=False)
 
+    next_pending = False
+    """Ctrl+N was pressed while the recommendation was being worked out: go on once it is shown."""
+    failed = False
+    """The recommendation could not be worked out (the message says why)."""
+
     def on_mount(self) -> None:
         for widget_id in ("#wz-rec-winddown", "#wz-rec-fit", "#wz-rec-reasons-title", "#wz-rec-alternatives",
                           "#wz-rec-chosen"):
@@ -111,6 +116,7 @@ class RecommendStep(StepScreen):
         head = self.query_one("#wz-rec-head", Static)
         if message.error is not None:
             self.state.rec = None
+            self.failed, self.next_pending = True, False
             head.update(t("wizard.rec.error", error=message.error))
             head.add_class("-error")
             self.query_one("#wz-rec-next", Static).update(t("wizard.rec.error_hint"))
@@ -133,6 +139,9 @@ class RecommendStep(StepScreen):
             alt.update(t("wizard.rec.alternatives") + "\n" + "\n".join(f"  – {render_item(a)}" for a in rec.alternatives))
             alt.display = True
         self.query_one("#wz-rec-next", Static).update(t(f"wizard.rec.next.{rec.path}"))
+        if self.next_pending:
+            self.next_pending = False
+            self.action_next()
 
     def show_fit(self, rec: Any) -> None:
         box = self.query_one("#wz-rec-fit")
@@ -173,6 +182,10 @@ class RecommendStep(StepScreen):
 
     def ready_for_next(self) -> bool:
         if self.state.rec is None:
-            self.notify(t("wizard.rec.not_ready"), severity="warning")
+            if self.failed:
+                self.notify(t("wizard.rec.not_ready"), severity="warning")
+            else:       # still working it out: say so, and go on by itself when it is ready
+                self.next_pending = True
+                self.query_one("#wz-rec-next", Static).update(t("wizard.next_pending"))
             return False
         return True
