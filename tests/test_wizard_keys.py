@@ -130,3 +130,34 @@ async def test_next_pressed_while_it_is_still_worked_out_says_so_and_goes_on(lan
         lookup.set()
         await at_step(pilot, "dataset")
         assert app.screen.state.plan.model == str(tiny_model_dir)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+async def test_the_stop_dialog_shows_its_keys_and_they_do_what_it_says(lang, tmp_path):
+    from tui.widgets.confirm import ConfirmScreen, ask_and_stop
+    app = TunewizApp(lang=lang)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        home = app.screen
+        ask_and_stop(home, tmp_path / "run-1")         # a run that is not running: "y" says it cannot stop
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the dialog")
+        await pilot.pause()
+        dialog = app.screen
+        keys, box = dialog.query_one("#confirm-keys"), dialog.query_one("#confirm-box").region
+        assert str(keys.render()) == t("confirm.keys") and "y" in t("confirm.keys") and "Esc" in t("confirm.keys")
+        for widget in (keys, dialog.query_one("#confirm-yes"), dialog.query_one("#confirm-no")):
+            region = widget.region     # drawn inside the dialog, inside 80x24
+            assert region.height > 0 and box.x <= region.x and region.right <= box.right <= 80 and region.bottom <= 24
+        assert str(dialog.query_one("#confirm-yes").label).endswith("(y)")
+        assert str(dialog.query_one("#confirm-no").label).endswith("(n)")
+        await pilot.press("n")
+        await until(pilot, lambda: app.screen is home, what="the dialog closed by n")
+        # a dialog whose caller wrote no keys into its labels gets them on its buttons too
+        answers = []
+        app.push_screen(ConfirmScreen(t("monitor.retry.title"), "body", t("monitor.retry.yes"), t("monitor.retry.no")),
+                        answers.append)
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the second dialog")
+        assert str(app.screen.query_one("#confirm-yes").label) == f"{t('monitor.retry.yes')} (y)"
+        assert str(app.screen.query_one("#confirm-no").label) == f"{t('monitor.retry.no')} (n)"
+        await pilot.press("y")
+        await until(pilot, lambda: answers == [True], what="y answering yes")

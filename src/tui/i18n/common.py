@@ -29,9 +29,11 @@ EN.update({
     "key.quit": "Quit",
     "key.back": "Back",
     "key.home": "Home",
+    "confirm.keys": "y: yes · n or Esc: no · Tab, Enter: the buttons",
 })
 ZH.update({
     "key.quit": "退出",
     "key.back": "返回",
     "key.home": "首页",
+    "confirm.keys": "y：是 · n 或 Esc：否 · Tab、回车：按钮",
 })

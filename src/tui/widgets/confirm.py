@@ -10,8 +10,17 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from tui.i18n import t
+
+
+def with_key(label: str, key: str) -> str:
+    """A button's label with the key that presses it, "Start (y)" (as given when the caller wrote it in)."""
+    return label if f"({key})" in label else f"{label} ({key})"
+
 
 class ConfirmScreen(ModalScreen[bool]):
+    """The keys are on the buttons and on a line below them (a modal has no footer)."""
+
     CSS_PATH = "../styles/confirm.tcss"
     BINDINGS = [
         Binding("y", "answer(True)", show=False),
@@ -28,8 +37,9 @@ class ConfirmScreen(ModalScreen[bool]):
             yield Static(self._title, id="confirm-title", markup=False)
             yield Static(self._body, id="confirm-body", markup=False)
             with Horizontal(id="confirm-buttons"):
-                yield Button(self._yes, id="confirm-yes", variant="error")
-                yield Button(self._no, id="confirm-no", variant="primary")
+                yield Button(with_key(self._yes, "y"), id="confirm-yes", variant="error")
+                yield Button(with_key(self._no, "n"), id="confirm-no", variant="primary")
+            yield Static(t("confirm.keys"), id="confirm-keys", markup=False)
 
     def on_mount(self) -> None:
         # The safe answer has the focus: Enter keeps the run going.
@@ -45,8 +55,6 @@ class ConfirmScreen(ModalScreen[bool]):
 def ask_and_stop(screen: Any, run_dir: Path) -> None:
     """Asks "stop this run?" and, on yes, asks its trainer to stop gracefully (SIGTERM: it writes a
     checkpoint, then ends as `stopped`). Shared by the runs and monitor screens."""
-    from tui.i18n import t
-
     name = run_dir.name
 
     def answered(confirmed: bool | None) -> None:
