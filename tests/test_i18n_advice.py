@@ -59,22 +59,26 @@ def test_every_reason_is_a_registered_code_with_raw_params_that_survive_json(rea
         assert CJK.search(chinese) and "{" not in chinese, (data["code"], chinese)
 
 
-def test_every_alternative_is_coded_and_reads_in_both_languages(recommendations):
+def test_every_alternative_and_next_step_is_coded_and_reads_in_both_languages(recommendations):
+    from tui.i18n import tables
     seen = set()
     for rec in recommendations:
         data = json.loads(json.dumps(rec.to_dict()))
         assert [m["text"] for m in data["alternative_messages"]] == data["alternatives"]
-        for alt in data["alternative_messages"]:
-            assert alt["code"].startswith("advice.alt."), alt
-            seen.add(alt["code"])
+        assert [m["text"] for m in data["next_step_messages"]] == data["next_steps"]
+        for item in data["alternative_messages"] + data["next_step_messages"]:
+            assert item["code"].startswith(("advice.alt.", "advice.next.")), item
+            seen.add(item["code"])
             set_language("en")
-            assert render_item(alt) == alt["text"]
+            assert render_item(item) == item["text"]
             set_language("zh")
             try:
-                assert CJK.search(render_item(alt)), alt
+                chinese = render_item(item)
             finally:
                 set_language("en")
-    assert seen == {code for code in registered() if code.startswith("advice.alt.")}
+            # a bare command (tunewiz lint FILE) reads the same in both; every sentence reads in Chinese
+            assert CJK.search(chinese) or not CJK.search(tables()["zh"][item["code"]]), item
+    assert seen == {code for code in registered() if code.startswith(("advice.alt.", "advice.next."))}
 
 
 def test_advise_says_its_reasons_in_chinese_and_json_stays_english():

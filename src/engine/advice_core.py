@@ -151,7 +151,9 @@ class Recommendation:
                 "alternatives": [str(a) for a in self.alternatives],
                 "alternative_messages": [a.to_dict() if isinstance(a, Coded) else {"code": "", "params": {}, "text": a}
                                          for a in self.alternatives],
-                "next_steps": list(self.next_steps),
+                "next_steps": [str(s) for s in self.next_steps],
+                "next_step_messages": [s.to_dict() if isinstance(s, Coded) else {"code": "", "params": {}, "text": s}
+                                       for s in self.next_steps],
                 "world_size": self.world_size, "sharding": self.sharding}
 
 

@@ -74,6 +74,29 @@ ADVICE_PARTS: dict[str, str] = {
     "advice.alt.rent": "rent a {size} GB GPU: {method} on {model}",
     "advice.alt.full-dpo": "full DPO (dpo.tuning: full) trains every weight and keeps a frozen reference copy: "
                            "{need:.0f} GB at batch 1",
+    # the next steps a recommendation lists (Recommendation.next_steps)
+    "advice.next.rag-chunks": "Split the documents into ~300-800 token chunks with some overlap, keeping titles and "
+                              "source ids.",
+    "advice.next.rag-embed": "Embed the chunks with a multilingual embedding model (e.g. BAAI/bge-m3 for Chinese and "
+                             "English).",
+    "advice.next.rag-index": "Store them in a vector index (FAISS, Chroma, pgvector) and retrieve the top 3-8 chunks "
+                             "per question.",
+    "advice.next.rag-prompt": "Put the retrieved chunks in the prompt and ask the model to answer only from them, "
+                              "citing the source.",
+    "advice.next.rag-measure": "Write 30-50 real questions with known answers and measure retrieval hits and answer "
+                               "accuracy.",
+    "advice.next.rag-style": "If the tone or format is still wrong, fine-tune for style afterwards: `tunewiz advise "
+                             "--goal style`.",
+    "advice.next.lint": "tunewiz lint {data}",
+    "advice.next.lint-model": "tunewiz lint {data} --model {model}",
+    "advice.next.lint-pairs": "tunewiz lint {data} --model {model}  (chosen/rejected pairs)",
+    "advice.next.lint-openai": "tunewiz lint {data} --target openai --model {model}  (OpenAI's rules, token count, "
+                               "cost)",
+    "advice.next.config": "put these settings and `data: {data}` in CONFIG.yaml, then tunewiz train CONFIG.yaml",
+    "advice.next.config-detach": "put these settings and `data: {data}` in CONFIG.yaml, then tunewiz train "
+                                 "CONFIG.yaml --detach",
+    "advice.next.openai-before": "create the fine-tuning job before {date}",
+    "advice.next.openai-403": "if that fails with 403 training_not_available: {refused}",
     # the guide's models, named beside today's default (engine.advice_core.GUIDE_MODELS)
     "advice.alt.guide.qwen2.5": "{model}: the guide's first choice; no thinking mode, so no reasoning traces to manage",
     "advice.alt.guide.glm4": "{model}: the guide's GLM4 (remote code); THUDM/GLM-4-9B-0414 is its native successor",

@@ -91,14 +91,7 @@ def rag_path(answers: Answers) -> Recommendation:
     return Recommendation(
         path="rag", method=None, model=None, settings={}, reasons=reasons,
         alternatives=[Coded("advice.alt.rag-style")],
-        next_steps=[
-            "Split the documents into ~300-800 token chunks with some overlap, keeping titles and source ids.",
-            "Embed the chunks with a multilingual embedding model (e.g. BAAI/bge-m3 for Chinese and English).",
-            "Store them in a vector index (FAISS, Chroma, pgvector) and retrieve the top 3-8 chunks per question.",
-            "Put the retrieved chunks in the prompt and ask the model to answer only from them, citing the source.",
-            "Write 30-50 real questions with known answers and measure retrieval hits and answer accuracy.",
-            "If the tone or format is still wrong, fine-tune for style afterwards: `tunewiz advise --goal style`.",
-        ])
+        next_steps=[Coded(f"advice.next.rag-{name}") for name in ("chunks", "embed", "index", "prompt", "measure", "style")])
 
 
 def openai_eligibility(today: date) -> list[Reason]:
@@ -149,13 +142,16 @@ def openai_path(answers: Answers, reasons: list[Reason], alternatives: list[str]
         size, e = rent
         alternatives.append(Coded("advice.alt.own-weights", size=size, method=part(f"advice.part.name.{e.method}"),
                                   model=spec.id, need=e.total_gb))
-    refused, _ = OPENAI_WIND_DOWN.training_not_available(today)
+    refused, coded = OPENAI_WIND_DOWN.training_not_available(today)
     return Recommendation(path="openai", method=None, model=model.id, settings=settings, reasons=reasons,
                           alternatives=alternatives,
-                          next_steps=[f"tunewiz lint YOUR_DATA.jsonl --target openai --model {model.id}  "
-                                      "(OpenAI's rules, token count, cost)",
-                                      f"create the fine-tuning job before {OPENAI_WIND_DOWN.new_jobs_end.value}",
-                                      f"if that fails with 403 training_not_available: {refused}"])
+                          next_steps=[Coded("advice.next.lint-openai", data="YOUR_DATA.jsonl", model=model.id),
+                                      Coded("advice.next.openai-before", date=OPENAI_WIND_DOWN.new_jobs_end.value),
+                                      # the refusal's words are the OpenAI area's (openai.err.<code>), its English
+                                      # the catalog's: a part that carries its text
+                                      Coded("advice.next.openai-403", refused={"code": f"openai.err.{coded['code']}",
+                                                                               "params": coded["params"],
+                                                                               "text": refused})])
 
 
 def cpu_or_rent(answers: Answers, hardware: Hardware, reasons: list[Reason], alternatives: list[str],
@@ -186,9 +182,8 @@ def cpu_or_rent(answers: Answers, hardware: Hardware, reasons: list[Reason], alt
                 "lora": {"r": profile.lora_r, "alpha": profile.lora_alpha}}
     return Recommendation(path="open", method="lora", model="demo", settings=settings, reasons=reasons, estimate=e,
                           device="cpu", alternatives=alternatives,
-                          next_steps=["tunewiz lint YOUR_DATA.jsonl",
-                                      "put these settings and `data: YOUR_DATA.jsonl` in CONFIG.yaml, then "
-                                      "tunewiz train CONFIG.yaml"])
+                          next_steps=[Coded("advice.next.lint", data="YOUR_DATA.jsonl"),
+                                      Coded("advice.next.config", data="YOUR_DATA.jsonl")])
 
 
 def duration_text(hours: float) -> dict[str, Any]:

@@ -81,9 +81,8 @@ def preference_plan(answers: Answers, hardware: Hardware, reasons: list[Reason],
     return Recommendation(path="open", method="dpo", model=spec.id,
                           settings=run_settings(spec.id, "dpo", chosen, answers, profile), reasons=reasons,
                           estimate=chosen, fit=fit, device="cuda", vram_gb=vram, alternatives=alternatives,
-                          next_steps=[f"tunewiz lint YOUR_PAIRS.jsonl --model {spec.id}  (chosen/rejected pairs)",
-                                      "put these settings and `data: YOUR_PAIRS.jsonl` in CONFIG.yaml, then "
-                                      "tunewiz train CONFIG.yaml --detach"])
+                          next_steps=[Coded("advice.next.lint-pairs", data="YOUR_PAIRS.jsonl", model=spec.id),
+                                      Coded("advice.next.config-detach", data="YOUR_PAIRS.jsonl")])
 
 
 def _cpu(answers: Answers, hardware: Hardware, reasons: list[Reason], alternatives: list[str], spec: ModelSpec,
@@ -106,6 +105,5 @@ def _cpu(answers: Answers, hardware: Hardware, reasons: list[Reason], alternativ
     settings.update(grad_accum=4, gradient_checkpointing=False)
     return Recommendation(path="open", method="dpo", model="demo", settings=settings, reasons=reasons, estimate=e,
                           device="cpu", alternatives=alternatives,
-                          next_steps=["tunewiz lint YOUR_PAIRS.jsonl",
-                                      "put these settings and `data: YOUR_PAIRS.jsonl` in CONFIG.yaml, then "
-                                      "tunewiz train CONFIG.yaml"])
+                          next_steps=[Coded("advice.next.lint", data="YOUR_PAIRS.jsonl"),
+                                      Coded("advice.next.config", data="YOUR_PAIRS.jsonl")])

@@ -210,9 +210,8 @@ def advise(answers: Answers, hardware: Hardware, *, profile: TrainerProfile = TU
     rec = Recommendation(path="open", method=method, model=spec.id,
                          settings=settings, reasons=reasons, world_size=world, sharding=mode if world > 1 else None,
                          estimate=chosen, fit=fit, device="cuda", vram_gb=vram, alternatives=alternatives,
-                         next_steps=[f"tunewiz lint YOUR_DATA.jsonl --model {spec.id}",
-                                     "put these settings and `data: YOUR_DATA.jsonl` in CONFIG.yaml, then "
-                                     "tunewiz train CONFIG.yaml --detach"])
+                         next_steps=[Coded("advice.next.lint-model", data="YOUR_DATA.jsonl", model=spec.id),
+                                     Coded("advice.next.config-detach", data="YOUR_DATA.jsonl")])
     return stated(rec, openai_considered, today)
 
 

@@ -315,8 +315,8 @@ def advise(
         out.print(f"[cyan]alternative:[/] {escape(render_item(alt))}", highlight=False)
     if rec.next_steps:
         out.print("[bold]Next[/]:")
-        for i, step in enumerate(rec.next_steps, 1):
-            out.print(f"  {i}. {step}", highlight=False)
+        for i, step in enumerate(map(render_item, rec.next_steps), 1):
+            out.print(f"  {i}. {escape(step)}", highlight=False)
 
 
 def _with_gpu_count(hardware: Any, count: int) -> Any:
