@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import tempfile
 import sys
 import time
 from pathlib import Path
@@ -30,9 +31,13 @@ def english_afterwards():
     set_language("en")
 
 
+# A home of its own: lint caches its scanner database under ~/.cache, which must not land in the repository.
+HOME = tempfile.mkdtemp(prefix="tunewiz-test-home-")
+
+
 def lint(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "tui.cli", *args], capture_output=True, text=True, cwd=REPO,
-                          env={"PATH": "/usr/bin:/bin", "HOME": str(REPO), "LANG": "C.UTF-8"})
+                          env={"PATH": "/usr/bin:/bin", "HOME": HOME, "LANG": "C.UTF-8"})
 
 
 def test_every_finding_of_the_broken_samples_is_coded_and_says_itself_in_chinese():
