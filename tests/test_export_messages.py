@@ -98,3 +98,22 @@ def test_serve_refuses_a_remote_host_in_chinese():
     assert result.returncode == 2
     assert "会让其他机器访问这个应用" in result.stderr and "--allow-remote" in result.stderr
     assert "ssh -L 8123:127.0.0.1:8123" in result.stderr
+
+
+def test_train_refuses_before_starting_in_chinese(tmp_path):
+    """launch.preflight's problems (engine/launch_messages.py) under --lang zh: a missing data file, and
+    conversations given to method dpo (the pair shapes, a part, said in Chinese too); no run is made."""
+    chat = tmp_path / "chat.jsonl"
+    chat.write_text(json.dumps({"messages": [{"role": "user", "content": "hi"},
+                                             {"role": "assistant", "content": "hello"}]}) + "\n")
+    runs = tmp_path / "runs"
+    missing = tunewiz("--lang", "zh", "train", "--set", f"data={tmp_path / 'nope.jsonl'}", "--set", "model=demo",
+                      "--set", f"runs_dir={runs}")
+    assert missing.returncode != 0
+    assert f"data：找不到文件：{tmp_path / 'nope.jsonl'}" in missing.stderr, missing.stderr
+    dpo = tunewiz("--lang", "zh", "train", "--set", f"data={chat}", "--set", "model=demo", "--set", "method=dpo",
+                  "--set", f"runs_dir={runs}")
+    assert dpo.returncode != 0
+    assert "不是偏好数据" in dpo.stderr and "OpenAI 的偏好 JSONL" in dpo.stderr, dpo.stderr
+    assert "is not preference data" not in dpo.stderr
+    assert not runs.exists() or not list(runs.iterdir())

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.export_messages import texts
+from engine.messages import english
 from engine.run_model import LoadProgress, ModelLoadError, Progress, RunModel, attach_adapter, locate_run_model
 
 DTYPES = ("auto", "bf16", "fp16", "fp32")
@@ -34,7 +34,7 @@ class ExportError(ModelLoadError):
     `message` and `advice` (what to do instead) built from the registry."""
 
     def __init__(self, code: str, params: dict[str, Any]) -> None:
-        super().__init__(*texts(code, params))
+        super().__init__(english(code, params), english(f"{code}.advice", params))
         self.code = code
         self.message_code = code
         self.params = params

@@ -7,9 +7,7 @@ Chinese (tui/i18n/msg_export.py) and `--json` / stderr keep the code. Pure data:
 """
 from __future__ import annotations
 
-from typing import Any
-
-from engine.messages import english, register
+from engine.messages import register
 
 EXPORT_MESSAGES: dict[str, str] = {
     # engine/ollama.py: OllamaTemplateError (code = the first part of these codes)
@@ -99,9 +97,4 @@ EXPORT_MESSAGES: dict[str, str] = {
     "tracking.package-missing": "report_to: {tracker} needs the Python package '{package}', which is not "
                                 "installed; {install} (or remove {tracker} from report_to)",
 }
-register(EXPORT_MESSAGES)
-
-
-def texts(code: str, params: dict[str, Any]) -> tuple[str, str]:
-    """(message, advice) in English for a code that has both `<code>` and `<code>.advice`."""
-    return english(code, params), english(f"{code}.advice", params)
+register(EXPORT_MESSAGES)   # imported by engine.messages.load_all (DOMAIN_MODULES), not by the modules using it

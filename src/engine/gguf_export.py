@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.demo import tunewiz_home
-from engine.export_messages import texts
+from engine.messages import english
 from engine.run_model import ModelLoadError, Progress, locate_run_model
 
 # The pinned source of the converter: the llama-cpp-python sdist (vendor/llama.cpp inside it).
@@ -73,7 +73,7 @@ class GGUFError(ModelLoadError):
 
     def __init__(self, code: str, params: dict[str, Any], message_code: str | None = None) -> None:
         self.message_code = message_code or code   # the registry's text (engine/export_messages.py)
-        super().__init__(*texts(self.message_code, params))
+        super().__init__(english(self.message_code, params), english(f"{self.message_code}.advice", params))
         self.code = code
         self.params = params
 

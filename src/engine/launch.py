@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from engine import runs
+from engine.messages import EngineMessage, message
 from engine.train.config import RunConfig, config_path_problems
 
 
@@ -28,41 +29,52 @@ def looks_like_local_path(model: str) -> bool:
 
 
 def preflight(config: RunConfig) -> list[str]:
-    """Problems that are certain before any heavy import: caught here, no run directory is made."""
+    """Problems that are certain before any heavy import, in English (`preflight_messages` gives them with
+    their codes, for the user's language): caught here, no run directory is made."""
+    return [m.text for m in preflight_messages(config)]
+
+
+def preflight_messages(config: RunConfig) -> list[EngineMessage]:
+    """`preflight` as coded messages (engine/launch_messages.py `preflight.*`, `tracking.*`)."""
     # Paths that cannot exist (NUL byte, unknown ~user, a name over 255 bytes) are named first: the file
     # system calls below would raise on them. A RunConfig built in code skips load_config's check.
-    problems = config_path_problems(config)
+    problems = [message("preflight.path", key=key, problem=problem)
+                for key, problem in (p.split(": ", 1) for p in config_path_problems(config))]
     if problems:
         return problems
     if not config.data:
-        problems.append("data: no dataset given; set `data:` in the config or pass --set data=FILE")
+        problems.append(message("preflight.data-none"))
     try:
         for source in config.data:
             path = Path(source.path).expanduser()
             if not path.exists():
-                problems.append(f"data: file not found: {path}")
+                problems.append(message("preflight.data-not-found", path=str(path)))
             elif path.is_dir():
-                problems.append(f"data: {path} is a folder; give the dataset file inside it")
+                problems.append(message("preflight.data-is-folder", path=str(path)))
         if config.model != "demo" and looks_like_local_path(config.model):
             model = Path(config.model).expanduser()
             if not model.exists():
-                problems.append(f"model: the path {model} does not exist; give a local model folder, a hub id "
-                                "(e.g. Qwen/Qwen2.5-0.5B-Instruct) or 'demo'")
+                problems.append(message("preflight.model-path-missing", path=str(model)))
             elif not (model / "config.json").is_file():
-                problems.append(f"model: {model} has no config.json, so it is not a transformers model folder")
+                problems.append(message("preflight.model-no-config", path=str(model)))
             else:
                 problems += _remote_code_problems(config, model)
         elif not config.trust_remote_code:
             problems += _remote_code_problems(config, None)
     except (OSError, ValueError, RuntimeError) as exc:   # permissions, loops: named, not a traceback
-        problems.append(f"cannot check the paths in the config: {exc}")
+        problems.append(message("preflight.paths-unreadable", detail=str(exc)))
     if not problems:
-        problems += data_shape_problems(config)
-    from engine.train.tracking import tracker_problems
-    return problems + tracker_problems(config.report_to)
+        problems += data_shape_messages(config)
+    from engine.train.tracking import tracker_messages
+    return problems + tracker_messages(config.report_to)
 
 
 def data_shape_problems(config: RunConfig) -> list[str]:
+    """`data_shape_messages` in English."""
+    return [m.text for m in data_shape_messages(config)]
+
+
+def data_shape_messages(config: RunConfig) -> list[EngineMessage]:
     """method dpo on data that is not pairs, or a supervised method on pairs: said before a run directory
     exists, from the first records of each file (engine.data.preference decides; unreadable files are left
     to the lint gate and the trainer)."""
@@ -78,17 +90,14 @@ def data_shape_problems(config: RunConfig) -> list[str]:
             except (DatasetError, OSError, ValueError):
                 continue
         if config.method == "dpo" and not pairs:
-            from engine.train.dpo import PAIR_SHAPES
-            problems.append(f"data: {source.path} is not preference data (its first rows have no chosen and "
-                            f"rejected answers), and method dpo trains on pairs: {PAIR_SHAPES}. For "
-                            "conversations or text, use method lora, qlora, full or cpt")
+            from engine.train.dpo import PAIR_SHAPES_PART
+            problems.append(message("preflight.not-pairs", path=str(source.path), shapes=PAIR_SHAPES_PART))
         elif config.method != "dpo" and pairs:
-            problems.append(f"data: {source.path} is preference data (chosen and rejected answers): use method: dpo "
-                            f"(--set method=dpo); method {config.method} learns from conversations or text")
+            problems.append(message("preflight.pairs-need-dpo", path=str(source.path), method=config.method))
     return problems
 
 
-def _remote_code_problems(config: RunConfig, folder: Path | None) -> list[str]:
+def _remote_code_problems(config: RunConfig, folder: Path | None) -> list[EngineMessage]:
     """trust_remote_code is an explicit opt-in: a model that ships its own Python code is refused without it."""
     if config.trust_remote_code:
         return []
@@ -105,8 +114,7 @@ def _remote_code_problems(config: RunConfig, folder: Path | None) -> list[str]:
         folder = spec.id if spec else None
     if not remote:
         return []
-    return [f"model: {folder} ships its own Python code (auto_map in its config.json), which training would run; "
-            "read that code, then set `trust_remote_code: true` in the config (or --set trust_remote_code=true)"]
+    return [message("preflight.remote-code", where=str(folder))]
 
 
 def create_run_dir(config: RunConfig) -> Path:

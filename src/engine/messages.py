@@ -28,6 +28,7 @@ DOMAIN_MODULES: tuple[str, ...] = (
     "engine.advice_messages",
     "engine.train.end_messages",
     "engine.export_messages",
+    "engine.launch_messages",
 )
 
 _registry: dict[str, str] = {}

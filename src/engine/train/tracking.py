@@ -43,7 +43,6 @@ def missing_trackers(report_to: Iterable[str]) -> list[tuple[str, str, str]]:
 def tracker_messages(report_to: Iterable[str]) -> list[EngineMessage]:
     """`tracking.package-missing` (code + params + English, engine/export_messages.py) for each tracker that
     cannot run here; the TUI says them in the user's language (tui.messages.text_of)."""
-    import engine.export_messages  # noqa: F401 - registers the `tracking.*` English
     return [message("tracking.package-missing", tracker=name, package=package, install=install)
             for name, package, install in missing_trackers(report_to)]
 

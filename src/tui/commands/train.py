@@ -158,7 +158,8 @@ def register(app: typer.Typer) -> None:
             raise _fail(config_error_text(exc))
         if emit == "slurm":
             return _emit_slurm(run_config, config, set_)
-        problems = launch.preflight(run_config)
+        from tui.messages import text_of
+        problems = [text_of(m) for m in launch.preflight_messages(run_config)]   # in the --lang language
         if problems:
             raise _fail("\n  ".join([f"{config or '--set'}: cannot start"] + problems))
         if not force:

@@ -346,8 +346,9 @@ class ReviewStep(StepScreen):
 
     # -- validation ---------------------------------------------------------------------------------
     def validate(self) -> None:
-        from engine.launch import preflight
+        from engine.launch import preflight_messages
         from engine.train.config import ConfigError, parse_config
+        from tui.messages import text_of
         problems: dict[str, list[str]] = {}
         warnings: dict[str, list[str]] = {}
         raw = build_raw(self.fields, self.values)
@@ -360,8 +361,8 @@ class ReviewStep(StepScreen):
                 problems.setdefault(problem_key(msg.text, self.keys) or "", []).append(
                     message_text(msg.code, msg.params, msg.text))
         if config is not None:
-            for problem in preflight(config):
-                problems.setdefault(problem_key(problem, self.keys) or "", []).append(problem)
+            for problem in preflight_messages(config):   # placed by the English, shown in the user's language
+                problems.setdefault(problem_key(problem.text, self.keys) or "", []).append(text_of(problem))
         self.config = config if not problems else None
         spec = self.model_spec(raw.get("model"))
         if spec is not None and spec.trust_remote_code and not (config and config.trust_remote_code):
@@ -544,8 +545,9 @@ class ReviewStep(StepScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="wizard-start")
     def start(self, config: Any) -> None:
-        from engine.launch import preflight, start_run
-        problems = preflight(config)
+        from engine.launch import preflight_messages, start_run
+        from tui.messages import text_of
+        problems = [text_of(m) for m in preflight_messages(config)]
         if problems:
             self.post_message(Started(None, None, problems))
             return
