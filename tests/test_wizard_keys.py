@@ -161,3 +161,31 @@ async def test_the_stop_dialog_shows_its_keys_and_they_do_what_it_says(lang, tmp
         assert str(app.screen.query_one("#confirm-no").label) == f"{t('monitor.retry.no')} (n)"
         await pilot.press("y")
         await until(pilot, lambda: answers == [True], what="y answering yes")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+async def test_the_model_list_flags_thinking_and_tools_and_every_row_fits_at_80x24(lang):
+    app = TunewizApp(lang=lang)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_model_step(pilot)
+        catalog = app.screen.query_one("#wz-catalog")
+        ids = [o.id for o in catalog.options]
+        width = catalog.scrollable_content_region.width
+        rows = {"Qwen/Qwen3.5-35B-A3B": ("thinks", "tools"), "zai-org/GLM-4.5-Air": ("thinks", "tools"),
+                "meta-llama/Llama-3.3-70B-Instruct": ("gated", "tools"), "Qwen/Qwen2.5-7B": ()}
+        for model, flags in rows.items():
+            catalog.highlighted = ids.index(model)
+            catalog.scroll_to_highlight(top=True)
+            await pilot.pause(0.2)
+            shown = [catalog.render_line(y).text for y in range(catalog.size.height)]
+            first = next(i for i, line in enumerate(shown) if model in line)
+            # its flags, whole, on its own line or the one under it (before the next model's row)
+            below = shown[first + 1] if first + 1 < len(shown) else ""
+            rest = below if below[:20].strip() == "" else ""     # indented: the same row's second line
+            text = shown[first] + "\n" + rest
+            for flag in flags:
+                assert t(f"wizard.model.flag.{flag}") in text, (model, flag, text)
+            assert t("wizard.model.flag.tools") in text if "tools" in flags else t("wizard.model.flag.tools") not in text
+            # nothing runs past the list: every prompt line fits the width it is drawn at
+            prompt = catalog.options[ids.index(model)].prompt
+            assert all(line.cell_len <= width for line in prompt.split("\n")), (model, prompt)

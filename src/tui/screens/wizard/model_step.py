@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.containers import Container, Horizontal, Vertical
@@ -28,7 +29,14 @@ class ModelResolved(Message):
         self.advance = advance
 
 
-def catalog_prompt(spec: Any, recommended: bool) -> Text:
+ID_WIDTH = 36
+"""The id column of the catalog list: the longest id in the catalog (35 cells) and a space."""
+
+
+def catalog_prompt(spec: Any, recommended: bool, width: int | None = None) -> Text:
+    """A catalog row: id, size, context, then its flags (remote code, gated, recommended, thinks, tools).
+    Given the list's `width`, a row whose flags would run past it puts them on a second line under the
+    size, so no row is cut or wrapped mid-column (80 columns: a mixture of experts that thinks and calls tools)."""
     flags = []
     if spec.trust_remote_code:
         flags.append(t("wizard.model.flag.remote"))
@@ -44,8 +52,12 @@ def catalog_prompt(spec: Any, recommended: bool) -> Text:
     # A mixture of experts shows total and active parameters: "30.5B (3.4B active)".
     size = f"{spec.params:6.2f}B" if not spec.is_moe else t("wizard.model.moe_size", total=spec.params,
                                                              active=spec.active_params() / 1e9)
-    return Text.assemble((f"{spec.id:<36}", "bold" if recommended else ""), f" {size} {ctx:>5} ",
-                         (" · ".join(flags), "dim"))
+    head = Text.assemble((f"{spec.id:<{ID_WIDTH}}", "bold" if recommended else ""), f" {size} {ctx:>5} ")
+    tail = " · ".join(flags)
+    if width is not None and tail and head.cell_len + cell_len(tail) > width:
+        head.rstrip()
+        return Text.assemble(head, "\n", " " * (ID_WIDTH + 1), (tail, "dim"))
+    return Text.assemble(head, (tail, "dim"))
 
 
 def params_text(spec: Any) -> str:
@@ -56,6 +68,24 @@ def params_text(spec: Any) -> str:
     if n >= 1e6:
         return f"{n / 1e6:.0f}M"
     return f"{max(1, round(n / 1e3))}K"
+
+
+class CatalogList(OptionList):
+    """The catalog's models, each row laid out for the list's width (catalog_prompt) again on every resize."""
+
+    def __init__(self, specs: Iterable[Any], recommended: str | None, id: str) -> None:
+        self.specs = list(specs)
+        self.recommended = recommended
+        self.laid_out_for: int | None = None
+        super().__init__(*[Option(catalog_prompt(s, s.id == recommended), id=s.id) for s in self.specs], id=id)
+
+    def on_resize(self) -> None:
+        width = self.scrollable_content_region.width
+        if width <= 0 or width == self.laid_out_for:
+            return
+        self.laid_out_for = width
+        for index, spec in enumerate(self.specs):
+            self.replace_option_prompt_at_index(index, catalog_prompt(spec, spec.id == self.recommended, width))
 
 
 class ModelStep(StepScreen):
@@ -91,8 +121,7 @@ class ModelStep(StepScreen):
                                 compact=True, select_on_focus=False)
                 yield message_row("wz-model-msg")
                 yield Static("", id="wz-model-info", classes="wz-muted", markup=False)
-                yield OptionList(*[Option(catalog_prompt(s, s.id == rec_model), id=s.id) for s in models()],
-                                 id="wz-catalog")
+                yield CatalogList(models(), rec_model, id="wz-catalog")
             with Vertical(id="wz-model-est"):
                 with Horizontal(classes="wz-row", id="wz-controls"):
                     yield Label(t("wizard.model.method"), classes="wz-inline-label")
