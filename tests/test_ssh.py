@@ -150,7 +150,8 @@ async def test_wizard_to_start_by_keys_drop_the_link_reattach_and_watch(server, 
         await terminal.choose(t("wizard.q.length.short")[:30])
         await terminal.wait_for(t("wizard.q.cloud.title")[:40], 15)
         await terminal.choose(t("wizard.q.cloud.no")[:30])
-        # Ctrl+N waits for the recommendation to be drawn (its memory bar): pressed earlier, it is ignored.
+        # Wait for the recommendation to be drawn (its memory bar), as a user reading it would; Ctrl+N pressed
+        # earlier says it is still working and goes on by itself (tests/test_wizard_keys.py).
         await terminal.wait_for(lambda text: t("wizard.step.recommend") in text and "▶ " in text, 30,
                                 "the recommendation")
         await terminal.press("ctrl+n")
