@@ -117,3 +117,17 @@ def test_train_refuses_before_starting_in_chinese(tmp_path):
     assert "不是偏好数据" in dpo.stderr and "OpenAI 的偏好 JSONL" in dpo.stderr, dpo.stderr
     assert "is not preference data" not in dpo.stderr
     assert not runs.exists() or not list(runs.iterdir())
+
+
+def test_lint_says_its_header_statistics_and_next_steps_in_chinese():
+    """`tunewiz --lang zh lint`: not only the findings (msg_lint) but the counts, the statistics' labels and
+    the next steps (tui/i18n/lint_cli.py) are Chinese; --lang en keeps the English."""
+    path = str(REPO / "sample_data" / "broken" / "pii_placeholders.jsonl")
+    zh = tunewiz("--lang", "zh", "lint", path, "--no-tokenizer")
+    text = " ".join(zh.stdout.split())
+    for phrase in ("个错误", "个警告", "统计", "行数", "重复", "下一步：", "训练前请删除或遮蔽个人数据和密钥",
+                   "请填写模板文本（{{name}}、XXX、TODO）"):
+        assert phrase in text, (phrase, zh.stdout)
+    assert "Statistics" not in text and "next:" not in text
+    en = " ".join(tunewiz("--lang", "en", "lint", path, "--no-tokenizer").stdout.split())
+    assert "Statistics" in en and "next:" in en and "fill in the template text ({{name}}, XXX, TODO)" in en

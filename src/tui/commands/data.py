@@ -122,23 +122,25 @@ def _print_report(report: Any, strict: bool, fix_info: Any) -> None:
     from rich.text import Text
 
     from engine.data.jsonsafe import safe_text
+    from tui.i18n import language, t
     from tui.messages import text_of
     report, fix_info = _printable(report, fix_info)
 
     if report.fatal is not None:
         # Plain stderr, unwrapped: the message holds a path and a command to copy.
-        typer.echo(f"tunewiz lint: cannot read the file: {safe_text(text_of(report.fatal))}", err=True)
+        typer.echo(t("lint_cli.cannot-read", detail=safe_text(text_of(report.fatal))), err=True)
         return
     con = Console(highlight=False)
     st = report.stats
     sev = report.severities
     head = Text()
     head.append(f"{report.file}", style="bold")
-    head.append(f"  {report.format} · {st['layout']} · {report.rows} rows · {st['examples']} usable\n")
-    head.append(f"{sev.get('error', 0)} error(s)", style=SEV_STYLE["error"] if sev.get("error") else "green")
-    head.append(", ")
-    head.append(f"{sev.get('warning', 0)} warning(s)", style=SEV_STYLE["warning"] if sev.get("warning") else "green")
-    head.append(f", {sev.get('info', 0)} note(s)")
+    head.append(t("lint_cli.head", format=report.format, layout=st["layout"], rows=report.rows, examples=st["examples"]))
+    head.append(t("lint_cli.errors", count=sev.get("error", 0)), style=SEV_STYLE["error"] if sev.get("error") else "green")
+    head.append(", " if language() == "en" else "，")
+    head.append(t("lint_cli.warnings", count=sev.get("warning", 0)),
+                style=SEV_STYLE["warning"] if sev.get("warning") else "green")
+    head.append(t("lint_cli.notes", count=sev.get("info", 0)))
     con.print(head)
 
     print_findings(con, report)
@@ -146,47 +148,52 @@ def _print_report(report: Any, strict: bool, fix_info: Any) -> None:
     tok = st["tokens"]
     dist = tok["per_example"]
     turns = st["turns"]
-    s = Table(title="Statistics", title_justify="left", show_header=False, box=None)
+    est = "" if tok["exact"] else " " + t("lint_cli.estimate")
+    s = Table(title=t("lint_cli.statistics"), title_justify="left", show_header=False, box=None)
     s.add_column(style="bold")
     s.add_column()
-    s.add_row("rows", f"{st['rows']} ({st['examples']} usable, {st['rejected_rows']} with errors, {st['blank_lines']} blank lines)")
+    s.add_row(t("lint_cli.rows"), t("lint_cli.rows-value", rows=st["rows"], examples=st["examples"],
+                                    rejected=st["rejected_rows"], blank=st["blank_lines"]))
     for label, value in _pair_rows(st):
         s.add_row(label, value)
     if turns["max"] is not None:
-        s.add_row("turns / example", f"min {turns['min']} · median {turns['median']} · p95 {turns['p95']} · max {turns['max']}")
+        s.add_row(t("lint_cli.turns"), f"min {turns['min']} · median {turns['median']} · p95 {turns['p95']} · max {turns['max']}")
     if dist["max"] is not None:
-        s.add_row("tokens / example", f"min {dist['min']} · median {dist['median']} · p95 {dist['p95']} · max {dist['max']}"
-                  + ("" if tok["exact"] else "  (estimate)"))
-        s.add_row("total tokens", f"{tok['total']:,}" + ("" if tok["exact"] else " (estimate)"))
-    s.add_row("counted with", tok["counter"])
-    s.add_row("duplicates", f"{st['duplicates']['exact']} exact, {st['duplicates']['near']} near")
+        s.add_row(t("lint_cli.tokens"), f"min {dist['min']} · median {dist['median']} · p95 {dist['p95']} · max {dist['max']}"
+                  + (" " + est if est else ""))
+        s.add_row(t("lint_cli.total-tokens"), f"{tok['total']:,}" + est)
+    s.add_row(t("lint_cli.counted-with"), tok["counter"])
+    s.add_row(t("lint_cli.duplicates"), t("lint_cli.duplicates-value", exact=st["duplicates"]["exact"],
+                                          near=st["duplicates"]["near"]))
     if "eval" in st:
         e = st["eval"]
-        s.add_row("eval file", f"{e.get('file')}: {e.get('rows')} rows, {e.get('overlap')} also in training")
+        s.add_row(t("lint_cli.eval"), t("lint_cli.eval-value", file=e.get("file"), rows=e.get("rows"),
+                                        overlap=e.get("overlap")))
     oa = st.get("openai")
     if oa:
         if "cost_per_epoch_usd" in oa:
-            s.add_row("OpenAI cost", f"{oa['model']}: ${oa['cost_per_epoch_usd']:.2f} per epoch, "
-                      f"${oa['cost_default_epochs_usd']:.2f} for the default {oa['default_epochs']} epochs "
-                      f"({oa['billed_tokens_per_epoch']:,} billed tokens/epoch at ${oa['price_per_1m_tokens_usd']}/1M"
-                      + (", estimated" if oa.get("estimated") else "") + ")")
+            s.add_row(t("lint_cli.openai-cost"), t(
+                "lint_cli.openai-cost-value", model=oa["model"], per_epoch=oa["cost_per_epoch_usd"],
+                total=oa["cost_default_epochs_usd"], epochs=oa["default_epochs"], billed=oa["billed_tokens_per_epoch"],
+                price=oa["price_per_1m_tokens_usd"], estimated=t("lint_cli.estimated") if oa.get("estimated") else ""))
         else:
-            s.add_row("OpenAI cost", oa.get("note", ""))
+            s.add_row(t("lint_cli.openai-cost"), oa.get("note", ""))
         if oa.get("wind_down"):
-            s.add_row("note", oa["wind_down"])
+            s.add_row(t("lint_cli.note"), oa["wind_down"])
     con.print(s)
     hist = tok.get("histogram") or []
     if hist:
         peak = max(b["count"] for b in hist) or 1
-        con.print(Text("tokens per example", style="bold"))
+        con.print(Text(t("lint_cli.histogram"), style="bold"))
         for b in hist:
             label = f"{b['from']:>6}–{b['to'] - 1:<6}" if b["to"] else f"{b['from']:>6}+      "
             bar = "█" * max(1 if b["count"] else 0, round(30 * b["count"] / peak))
             con.print(f"  {label} {bar} {b['count']}")
     if fix_info is not None:
-        con.print(Text(f"fix: kept {fix_info.kept} of {fix_info.rows} rows → {fix_info.out} ({fix_info.format}); "
-                       f"{fix_info.rejected} removed → {fix_info.rejected_path}", style="green"))
-    con.print(Text("next:", style="bold"))
+        con.print(Text(t("lint_cli.fixed", kept=fix_info.kept, rows=fix_info.rows, out=fix_info.out,
+                         format=fix_info.format, rejected=fix_info.rejected, rejected_path=fix_info.rejected_path),
+                       style="green"))
+    con.print(Text(t("lint_cli.next"), style="bold"))
     for step in _next_steps(report, strict, fix_info):
         con.print(f"  • {step}")
 
@@ -195,17 +202,20 @@ def _pair_rows(st: dict[str, Any]) -> list[tuple[str, str]]:
     """The statistics only a preference-pair file has: tokens of each part and the length-bias figures."""
     if "pairs" not in st:
         return []
+    from tui.i18n import t
     tok = st["tokens"]
-    est = "" if tok["exact"] else "  (estimate)"
-    out = [("pairs", f"{st['pairs']} ({st.get('identical', 0)} with identical answers)")]
+    est = "" if tok["exact"] else "  " + t("lint_cli.estimate")
+    out = [(t("lint_cli.pairs"), t("lint_cli.pairs-value", pairs=st["pairs"], identical=st.get("identical", 0)))]
     for part in ("prompt", "chosen", "rejected"):
         d = tok.get(part) or {}
         if d.get("max") is not None:
-            out.append((f"{part} tokens", f"min {d['min']} · median {d['median']} · p95 {d['p95']} · max {d['max']}{est}"))
+            out.append((t(f"lint_cli.part-tokens.{part}"),
+                        f"min {d['min']} · median {d['median']} · p95 {d['p95']} · max {d['max']}{est}"))
     lb = st.get("length_bias") or {}
     if lb.get("chosen_longer_share") is not None:
-        out.append(("length bias", f"chosen longer in {lb['chosen_longer']} of {lb['chosen_longer'] + lb['rejected_longer']} "
-                    f"pairs ({lb['chosen_longer_share']:.0%}), median length ratio chosen/rejected {lb['median_ratio']}"))
+        out.append((t("lint_cli.length-bias"), t(
+            "lint_cli.length-bias-value", longer=lb["chosen_longer"], pairs=lb["chosen_longer"] + lb["rejected_longer"],
+            share=lb["chosen_longer_share"], ratio=lb["median_ratio"])))
     return out
 
 
@@ -215,7 +225,7 @@ def print_findings(con: Any, report: Any) -> None:
     from rich.text import Text
 
     from engine.data.jsonsafe import safe_text
-    from tui.i18n import language
+    from tui.i18n import language, t
     from tui.messages import text_of
 
     groups: "OrderedDict[str, list]" = OrderedDict()
@@ -224,7 +234,7 @@ def print_findings(con: Any, report: Any) -> None:
         groups.setdefault(f.code, []).append(f)
     if groups:
         # Blocks rather than a table: a long message stays readable at 80 columns over SSH.
-        con.print(Text("\nFindings", style="bold"))
+        con.print(Text(t("lint_cli.findings"), style="bold"))
         for code, fs in groups.items():
             lines = [str(f.line) for f in fs if f.line is not None][:5]
             total = report.counts.get(code, len(fs))
@@ -245,33 +255,34 @@ def print_findings(con: Any, report: Any) -> None:
 
 
 def _next_steps(report: Any, strict: bool, fix_info: Any) -> list[str]:
+    """What to do next, in the current language (tui/i18n/lint_cli.py)."""
+    from tui.i18n import t
     c = report.counts
     steps = []
     if c.get("encoding"):
-        steps.append("convert the file to UTF-8 (the iconv command is in the finding).")
+        steps.append(t("lint_cli.step.encoding"))
     row_errors = report.stats.get("rejected_rows", 0)
     dups = report.stats["duplicates"]["exact"] + report.stats["duplicates"]["near"]
     if (row_errors or dups) and fix_info is None:
-        steps.append(f"run `tunewiz lint {report.file} --fix CLEAN.jsonl` to drop the {row_errors} row(s) with errors and "
-                     f"{dups} duplicate(s); removed rows go to CLEAN.jsonl.rejected.jsonl with the reason.")
+        steps.append(t("lint_cli.step.fix", file=report.file, errors=row_errors, dups=dups))
     if c.get("secret") or c.get("pii-email") or c.get("pii-phone") or c.get("pii-id-number"):
-        steps.append("remove or mask personal data and secrets before training: models can repeat them verbatim.")
+        steps.append(t("lint_cli.step.private"))
     if c.get("placeholder"):
-        steps.append("fill in the template text ({{name}}, XXX, TODO) or the model will learn to say it.")
+        steps.append(t("lint_cli.step.placeholder", example="{{name}}"))
     if c.get("pref-length-bias"):
-        steps.append("balance the pairs so that the better answer is not simply the longer (or shorter) one.")
+        steps.append(t("lint_cli.step.length-bias"))
     if c.get("pref-identical"):
-        steps.append("pairs with identical answers teach nothing: write a worse answer or drop them (--fix does).")
+        steps.append(t("lint_cli.step.identical"))
     if c.get("few-rows") or c.get("openai-too-few") or c.get("pref-too-few"):
-        steps.append("collect more examples (500+ clean ones), or try prompting / RAG first.")
+        steps.append(t("lint_cli.step.few"))
     if c.get("short-answers"):
-        steps.append("answers are labels: consider a classification model instead of an LLM fine-tune.")
+        steps.append(t("lint_cli.step.short"))
     if c.get("too-long"):
-        steps.append("shorten or split the long examples, or raise max_length (memory grows with it).")
+        steps.append(t("lint_cli.step.too-long"))
     if c.get("token-estimate"):
-        steps.append("token counts are estimates; install/cache the tokenizer for exact numbers.")
+        steps.append(t("lint_cli.step.estimate"))
     if not report.severities.get("error") and not (strict and report.severities.get("warning")):
-        steps.append("the data is ready to train on" + (" (warnings are worth a look)." if report.severities.get("warning") else "."))
+        steps.append(t("lint_cli.step.ready-warnings" if report.severities.get("warning") else "lint_cli.step.ready"))
     return steps
 
 
