@@ -128,5 +128,5 @@ def templates(domain_name: str) -> dict[str, str]:
 
 
 def domains() -> list[str]:
-    """Every domain that has registered codes, in registration order."""
-    return list(dict.fromkeys(domain(code) for code in registered()))
+    """Every domain that has registered codes, sorted (registration order depends on what a process imported first)."""
+    return sorted({domain(code) for code in registered()})
