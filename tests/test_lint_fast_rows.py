@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 from engine.data.formats import parse_row
 from engine.data.lint import LintOptions, lint_file
 from engine.data.lint import scan as scan_module
-from engine.data.lint.fast_rows import simple_openai_row
+from engine.data.lint.fast_rows import order_key, read_simple_row, simple_openai_row
 from engine.data.lint.rows import content_fields
+from engine.data.stats import estimate_text
 
 TEXTS = ["你好，我想查一下订单。", "Please check order 4423478 for me.", "a@b.co", "13812345678", "", " ", "……", "...",
          "<think>hm</think>ok", "好的", "{\"age\": 19}", "sk-" + "a" * 24, "谢谢，再见。", "{{name}}", "\u200b"]
@@ -141,6 +142,16 @@ def test_the_fast_reader_builds_what_the_full_reader_builds(obj: Any):
     assert not probs, probs
     assert fast[0] == ex
     assert fast[1] == content_fields(obj, "openai")
+    # What the same pass learns for the scan equals what the scan would derive from the full reader's Example.
+    row = read_simple_row(obj, "f.jsonl", 7)
+    msgs = ex.messages
+    assert row.order_key == order_key(ex)
+    assert row.estimates == [estimate_text(m.content) for m in msgs]
+    assert row.calls == [c for m in msgs if m.tool_calls for c in m.tool_calls]
+    answers = [m.content for m in msgs if m.role == "assistant" and not m.tool_calls]
+    assert row.answer == (answers[-1] if answers else None)
+    assert row.roles == tuple(m.role for m in msgs)
+    assert row.tool_turns == any(m.tool_calls or m.role == "tool" for m in msgs)
 
 
 def test_the_fast_reader_takes_tool_call_rows():
@@ -186,5 +197,5 @@ def test_lint_reports_the_same_with_and_without_the_fast_reader(tmp_path: Path, 
     fast = _key(lint_file(path, opts))
     taken = sum(simple_openai_row(r, "f", 1) is not None for r in rows)
     assert taken > 50  # the fast reader took part
-    monkeypatch.setattr(scan_module, "simple_openai_row", lambda obj, src, line: None)
+    monkeypatch.setattr(scan_module, "read_simple_row", lambda obj, src, line: None)
     assert _key(lint_file(path, opts)) == fast

@@ -104,16 +104,35 @@ def format_template(template: str, params: Mapping[str, Any]) -> str:
     return template.format(**render_params(params))
 
 
+def plain_params(params: Mapping[str, Any]) -> bool:
+    """True when every value is exactly a str, int or float (no list to join, no part to resolve): such params
+    go into a template as they are. (Cheap: findings are made by the thousand.)"""
+    for v in params.values():
+        t = type(v)
+        if t is not str and t is not int and t is not float:
+            return False
+    return True
+
+
+_english_params: Any = None   # engine.message_parts.english_params, imported on first use (it imports this module)
+
+
 def english(code: str, params: Mapping[str, Any] | None = None) -> str:
     """The English text of a code with these parameters. An unregistered code raises KeyError."""
+    global _english_params
     template = _registry.get(code)
     if template is None:
         load_all()
         template = _registry[code]
-    params = params or {}
+    if not params:
+        return template.format()
+    if plain_params(params):
+        return template.format(**params)
     if any(isinstance(v, Mapping) for v in params.values()):   # parts (engine.message_parts): their English first
-        from engine.message_parts import english_params
-        params = english_params(params)
+        if _english_params is None:
+            from engine.message_parts import english_params
+            _english_params = english_params
+        params = _english_params(params)
     return format_template(template, params)
 
 

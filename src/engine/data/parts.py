@@ -20,6 +20,8 @@ from typing import Any
 
 import orjson
 
+from engine.messages import EngineMessage, english, plain_params
+
 from .canonical import Problem
 from .jsonsafe import to_json_text
 
@@ -58,7 +60,10 @@ def type_part(v: Any) -> dict[str, Any]:
 
 
 def msg(code: str, **params: Any) -> Any:
-    """A coded lint message (engine/data/lint_messages.py) whose params may hold parts (`type_part`)."""
+    """A coded lint message (engine/data/lint_messages.py) whose params may hold parts (`type_part`).
+    Params of plain strings and numbers (most findings) skip the parts' resolution: the same message."""
+    if plain_params(params):
+        return EngineMessage(code, params, english(code, params))
     from engine.message_parts import composed
     return composed(code, **params)
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from .. import rules as R
 from ..canonical import Example, Message
+from ..stats import estimate_text
 from .rows import RowFinding, order_findings
 
 # Role names the reader keeps as they are (it renames "developer" and "function").
@@ -32,11 +33,34 @@ SIMPLE_TOP_KEYS = frozenset({"messages", "tools"})
 # The most turn shapes `simple_order_findings` remembers as clean (a few hundred in a real file).
 CLEAN_ORDER_MAX = 4096
 _clean_order: set[tuple] = set()
+# The field names of the first contents, made once ("messages[3].content").
+FIELD_NAMES_MAX = 256
+CONTENT_FIELDS = tuple(f"messages[{i}].content" for i in range(FIELD_NAMES_MAX))
+
+
+class SimpleRow:
+    """What `read_simple_row` learns about a row in its one pass: the `Example` and fields, and what the scan
+    needs of its messages (each also derivable from the Example; tests/test_lint_fast_rows.py compares)."""
+    __slots__ = ("ex", "fields", "order_key", "estimates", "calls", "answer", "roles", "tool_turns")
+
+    def __init__(self, ex: Example, fields: list[tuple[str, str]], order_key: tuple, estimates: list[float],
+                 calls: list[dict], answer: str | None, roles: tuple[str, ...], tool_turns: bool) -> None:
+        self.ex, self.fields, self.order_key, self.estimates = ex, fields, order_key, estimates
+        self.calls, self.answer, self.roles, self.tool_turns = calls, answer, roles, tool_turns
 
 
 def simple_openai_row(obj: dict, src: str, line: int | None) -> tuple[Example, list[tuple[str, str]]] | None:
     """(the Example `parse_row(obj, "openai", src, line)` would return with no problems, `content_fields(obj,
     "openai")`), or None when the row is not in the simple shape (read it with `parse_row`). `obj`: a dict."""
+    row = read_simple_row(obj, src, line)
+    return None if row is None else (row.ex, row.fields)
+
+
+def read_simple_row(obj: dict, src: str, line: int | None) -> SimpleRow | None:
+    """`simple_openai_row` and, from the same pass over the messages: the turn-shape key of
+    `simple_order_findings`, each message's `stats.estimate_text` (reasoning: none), the calls of all turns in
+    order, the last answer's text (an assistant turn without calls; None: none), the roles, and whether any
+    turn has calls or is a tool result (else the tool-call checks have nothing to look at)."""
     if not obj.keys() <= SIMPLE_TOP_KEYS:
         return None
     msgs = obj.get("messages")
@@ -48,20 +72,31 @@ def simple_openai_row(obj: dict, src: str, line: int | None) -> tuple[Example, l
             return None  # a JSON string (LLaMA-Factory), one object, or something the reader reports
     out: list[Message] = []
     fields: list[tuple[str, str]] = []
+    key: list[tuple] = []
+    estimates: list[float] = []
+    all_calls: list[dict] = []
+    roles_seen: list[str] = []
+    answer: str | None = None
+    tool_turns = False
+    keys, roles, names, ellipsis = SIMPLE_MESSAGE_KEYS, SIMPLE_ROLES, CONTENT_FIELDS, R.ELLIPSIS_ONLY.match
     for i, m in enumerate(msgs):
-        if type(m) is not dict or not m.keys() <= SIMPLE_MESSAGE_KEYS:
+        if type(m) is not dict:
             return None
-        role = m.get("role")
-        if type(role) is not str or role not in SIMPLE_ROLES:
+        # (a plain turn has just role and content: two lookups instead of comparing key sets)
+        if not (len(m) == 2 and "content" in m and "role" in m) and not m.keys() <= keys:
             return None
-        calls = m.get("tool_calls")
+        get = m.get
+        role = get("role")
+        if type(role) is not str or role not in roles:
+            return None
+        calls = get("tool_calls")
         if calls is not None:
             if type(calls) is not list:
                 return None
             for c in calls:
                 if type(c) is not dict or not isinstance(c.get("function", {}), dict):
                     return None
-        content = m.get("content")
+        content = get("content")
         if content is None:
             if not calls:
                 return None  # a missing or null content without calls: the reader reports it
@@ -69,13 +104,26 @@ def simple_openai_row(obj: dict, src: str, line: int | None) -> tuple[Example, l
         elif type(content) is not str or "think>" in content:
             return None
         else:
-            fields.append((f"messages[{i}].content", content))
-        name = m.get("name")
+            fields.append((names[i] if i < FIELD_NAMES_MAX else f"messages[{i}].content", content))
+        name = get("name")
         if name is not None and type(name) is not str:
             return None
-        tcid = m.get("tool_call_id")
+        tcid = get("tool_call_id")
         out.append(Message(role, content, None, calls or None, name, tcid if isinstance(tcid, str) else None))
-    return Example(src, line, messages=out, tools=tools or None), fields
+        # (what the scan reads of the turn: as simple_order_findings, stats.estimate_text, Scan._generic)
+        n = len(content)
+        key.append((role, not calls, not content or content.isspace(), n < 12 and ellipsis(content) is not None))
+        estimates.append(n / 3.5 if content.isascii() else estimate_text(content))
+        roles_seen.append(role)
+        if calls:
+            all_calls.extend(calls)
+            tool_turns = True
+        elif role == "assistant":
+            answer = content
+        elif role == "tool":
+            tool_turns = True
+    return SimpleRow(Example(src, line, messages=out, tools=tools or None), fields, tuple(key), estimates,
+                     all_calls, answer, tuple(roles_seen), tool_turns)
 
 
 def simple_order_findings(obj: dict, ex: Example) -> list[RowFinding]:
@@ -83,9 +131,18 @@ def simple_order_findings(obj: dict, ex: Example) -> list[RowFinding]:
     shapes on which it found nothing. Of such a row's messages it reads only the role, whether there are
     calls, whether the content is blank and whether it is a short "……" (weights and source roles are None),
     so a row whose turns have a shape found clean before is clean."""
+    return order_findings_by_key(obj, ex, order_key(ex))
+
+
+def order_key(ex: Example) -> tuple:
+    """The turn shape `simple_order_findings` remembers (what `order_findings` reads of a simple row's turns)."""
     ellipsis = R.ELLIPSIS_ONLY.match
-    key = tuple([(m.role, not m.tool_calls, not m.content or m.content.isspace(),
-                  len(m.content) < 12 and ellipsis(m.content) is not None) for m in ex.messages or ()])
+    return tuple([(m.role, not m.tool_calls, not m.content or m.content.isspace(),
+                   len(m.content) < 12 and ellipsis(m.content) is not None) for m in ex.messages or ()])
+
+
+def order_findings_by_key(obj: dict, ex: Example, key: tuple) -> list[RowFinding]:
+    """`simple_order_findings` with the row's turn-shape key already made (`SimpleRow.order_key`)."""
     if key in _clean_order:
         return []
     found = list(order_findings("openai", obj, ex, None, None))

@@ -111,16 +111,25 @@ def issues_at(texts: list[str], hits: list[tuple[int, int]], lazy: bool = False)
     each hit is placed in the text it ends in, and each such text gets the exact patterns of the rules its
     hits name. (A match of an exact pattern inside one text is also a scanner match ending inside it.)
     `lazy`: the messages are LazyMessages (the scan makes those of the findings it keeps)."""
-    ends: list[int] = []  # byte offset where each text ends in the joined bytes
-    pos = -1
-    for t in texts:
-        pos += 1 + (len(t) if t.isascii() else len(t.encode("utf-8", "surrogatepass")))
-        ends.append(pos)
+    if not hits:
+        return []
     wanted: dict[int, set[str]] = {}
     last = len(texts) - 1
-    for i, end in hits:
-        k = min(bisect_left(ends, end), last)
-        wanted.setdefault(k, set()).update(ID_CODES[i])
+    if not last:  # one text: every hit is in it
+        codes = wanted[0] = set()
+        for i, _ in hits:
+            codes.update(ID_CODES[i])
+    else:
+        ends: list[int] = []  # byte offset where each text ends in the joined bytes (up to the last hit)
+        pos, top = -1, max(end for _, end in hits)
+        for t in texts:
+            pos += 1 + (len(t) if t.isascii() else len(t.encode("utf-8", "surrogatepass")))
+            ends.append(pos)
+            if pos >= top:
+                break
+        for i, end in hits:
+            k = min(bisect_left(ends, end), last)
+            wanted.setdefault(k, set()).update(ID_CODES[i])
     issues = lazy_quality_issues if lazy else quality_issues
     return [(k, code, message) for k in sorted(wanted) for code, message in issues(texts[k], wanted[k])]
 
@@ -145,13 +154,22 @@ def field_issues(fields: list[tuple[str | None, str]], space: Any | None = None)
 
 class LazyMessage:
     """A finding's coded message, made (`make()`) only when the finding is kept: most counted findings of a
-    large file are not (LintOptions.max_per_code), and making a message costs more than finding it."""
-    __slots__ = ("code", "params")
+    large file are not (LintOptions.max_per_code), and making a message costs more than finding it.
+    `masked(code, text)`: the message's one param is `masked=rules.mask(text)`, masked when made."""
+    __slots__ = ("code", "params", "to_mask")
 
     def __init__(self, code: str, **params: Any) -> None:
-        self.code, self.params = code, params
+        self.code, self.params, self.to_mask = code, params, None
+
+    @classmethod
+    def masked(cls, code: str, text: str) -> "LazyMessage":
+        m = cls(code)
+        m.to_mask = text
+        return m
 
     def make(self) -> Any:
+        if self.to_mask is not None:
+            return msg(self.code, masked=R.mask(self.to_mask))
         return msg(self.code, **self.params)
 
 
@@ -165,16 +183,16 @@ def lazy_quality_issues(text: str, wanted: set[str] | frozenset[str] = ALL_QUALI
     out: list[tuple[str, LazyMessage]] = []
     m = R.SECRET.search(text) if "secret" in wanted else None
     if m:
-        out.append(("secret", LazyMessage("lint.secret", masked=R.mask(m.group()))))
+        out.append(("secret", LazyMessage.masked("lint.secret", m.group())))
     m = R.EMAIL.search(text) if "pii-email" in wanted else None
     if m:
-        out.append(("pii-email", LazyMessage("lint.pii-email", masked=R.mask(m.group()))))
+        out.append(("pii-email", LazyMessage.masked("lint.pii-email", m.group())))
     m = (R.CN_MOBILE.search(text) or R.INTL_PHONE.search(text)) if "pii-phone" in wanted else None
     if m:
-        out.append(("pii-phone", LazyMessage("lint.pii-phone", masked=R.mask(m.group()))))
+        out.append(("pii-phone", LazyMessage.masked("lint.pii-phone", m.group())))
     for m in (R.CN_ID.finditer(text) if "pii-id-number" in wanted else ()):
         if R.cn_id_valid(m.group()):
-            out.append(("pii-id-number", LazyMessage("lint.pii-id-number", masked=R.mask(m.group()))))
+            out.append(("pii-id-number", LazyMessage.masked("lint.pii-id-number", m.group())))
             break
     m = R.PLACEHOLDER.search(text) if "placeholder" in wanted else None
     if m:

@@ -28,11 +28,11 @@ from ..records import BOM, line_problem
 from ..stats import estimate_text
 from . import dupes, quality
 from .dupes import LOWER, WS_DELETE, DupStore, h64, rmtree
-from .fast_rows import simple_openai_row, simple_order_findings
+from .fast_rows import SimpleRow, order_findings_by_key, read_simple_row
 from .model import Finding, LintOptions, Tick
 from .quality import LazyMessage, issues_at, scan_ids
 from .rows import KNOWN_TOP_KEYS, content_fields, openai_key_findings, order_findings
-from .shapes import shape_findings
+from .shapes import shape_findings, tool_findings
 
 TICK_EVERY = 1023               # lines between two progress ticks (a mask: n & TICK_EVERY == 0)
 SHORT_ANSWER_TOKENS = 3         # an answer this short is a label: a classifier fits better
@@ -194,47 +194,37 @@ class Scan:
     def _generic(self, n: int, raw: bytes | None, obj: Any) -> None:
         """Full checks through the reader: structure, order, quality, counts."""
         # A JSONL row (read by orjson) nested deeper than orjson writes: see `record`. Being too deep
-        # takes as many brackets as levels, so the check is two counts for a row that long.
-        if raw is not None and len(raw) > 2 * WRITE_DEPTH and raw.count(b"[") + raw.count(b"{") >= WRITE_DEPTH \
+        # takes as many brackets as levels, so the check counts them for a row that long (one pass: the bytes
+        # left when they are deleted).
+        if raw is not None and len(raw) > 2 * WRITE_DEPTH and len(raw) - len(raw.translate(None, b"[{")) >= WRITE_DEPTH \
                 and self._unwritable(n, obj):
             return
         # Tool-call rows and others of one simple shape: a fast reader builds the same Example and fields, and
         # such a row has no key _keys reports, no v1 parts and no media (fast_rows.py).
-        simple = simple_openai_row(obj, self.src, n) if self.fmt == "openai" and type(obj) is dict else None
+        simple = read_simple_row(obj, self.src, n) if self.fmt == "openai" and type(obj) is dict else None
         if simple is not None:
-            ex, fields = simple
-            self.formats["openai"] += 1
-            self.examples += 1
-        else:
-            ex, probs = parse_row(obj, self.fmt, self.src, n, columns=self.opts.columns, tags=self.opts.tags,
-                                  file_format_detected=self.detected)
-            for p in probs:
-                self.problem(p)
-            rec_fmt = detect_record_format(obj)
-            if rec_fmt:
-                self.formats[rec_fmt] += 1
-            if ex is None:
-                return
-            self.examples += 1
-            if isinstance(obj, dict):
-                self._keys(n, obj)
-            fields = content_fields(obj, self.fmt, self.opts.columns, self.opts.tags)
+            self._simple(n, raw, obj, simple)
+            return
+        ex, probs = parse_row(obj, self.fmt, self.src, n, columns=self.opts.columns, tags=self.opts.tags,
+                              file_format_detected=self.detected)
+        for p in probs:
+            self.problem(p)
+        rec_fmt = detect_record_format(obj)
+        if rec_fmt:
+            self.formats[rec_fmt] += 1
+        if ex is None:
+            return
+        self.examples += 1
+        if isinstance(obj, dict):
+            self._keys(n, obj)
+        fields = content_fields(obj, self.fmt, self.opts.columns, self.opts.tags)
         blob = "\n".join(t for _, t in fields)
         if ex.messages is not None:
             self.turns[len(ex.messages)] += 1
-            if simple is None:
-                self._order(n, obj, ex)
-            else:
-                for code, fld, message in simple_order_findings(obj, ex):
-                    self.add(code, n, fld, message)
-            # (a simple row's texts hold no think tag, so its fields need no look: [] skips them)
-            for code, fld, message in shape_findings(self.fmt, obj, ex, fields if simple is None else [],
-                                                     self.opts.columns, self.opts.tags):
+            self._order(n, obj, ex)
+            for code, fld, message in shape_findings(self.fmt, obj, ex, fields, self.opts.columns, self.opts.tags):
                 self.add(code, n, fld, message)
-            if simple is None:
-                self._shapes(n, obj, ex)
-            elif len(self.no_reasoning_first) < 5:  # a simple row: no reasoning, no media, not v1 (fast_rows.py)
-                self.no_reasoning_first.append(n)
+            self._shapes(n, obj, ex)
             est = sum(estimate_text(m.content) + (estimate_text(m.reasoning) if m.reasoning else 0)
                       for m in ex.messages) + 4 * len(ex.messages) + 1
             calls = [c for m in ex.messages if m.tool_calls for c in m.tool_calls]
@@ -253,6 +243,33 @@ class Scan:
         b = blob.encode("utf-8", "surrogatepass")
         self._quality(n, blob, raw, obj, fields, b)
         self._hashes(n, raw, obj, b, roles)
+
+    def _simple(self, n: int, raw: bytes | None, obj: dict, row: SimpleRow) -> None:
+        """`_generic` for a row read by `fast_rows.read_simple_row`: the same checks and counts, from what that
+        reader learned in its pass (turn shape, estimates, calls, last answer, roles)."""
+        ex, fields = row.ex, row.fields
+        self.formats["openai"] += 1
+        self.examples += 1
+        nm = len(row.roles)
+        self.turns[nm] += 1
+        for code, fld, message in order_findings_by_key(obj, ex, row.order_key):
+            self.add(code, n, fld, message)
+        if row.tool_turns:  # (shape_findings' other checks look for think tags, which such a row's texts lack)
+            for code, fld, message in tool_findings("openai", obj, ex, self.opts.columns, self.opts.tags):
+                self.add(code, n, fld, message)
+        if len(self.no_reasoning_first) < 5:  # no reasoning, no media, not v1 (fast_rows.py)
+            self.no_reasoning_first.append(n)
+        est = sum(row.estimates) + 4 * nm + 1
+        if row.calls:
+            est += len(orjson.dumps(row.calls)) / 3.5
+        if ex.tools:
+            est += len(orjson.dumps(ex.tools)) / 3.5
+        if row.answer is not None:
+            self._answer(n, row.answer)
+        self.tokens[int(est)] += 1
+        b = "\n".join([t for _, t in fields]).encode("utf-8", "surrogatepass")
+        self._quality(n, "", raw, obj, fields, b)
+        self._hashes(n, raw, obj, b, row.roles)
 
     def _shapes(self, n: int, obj: Any, ex: Example) -> None:
         """Counts the row's reasoning traces and media for the file-wide findings (and LLaMA-Factory v1 rows)."""

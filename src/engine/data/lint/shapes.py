@@ -37,7 +37,13 @@ def shape_findings(fmt: str, obj: Any, ex: Example, fields: list[tuple[str | Non
             elif closes > opens:
                 yield ("think-unclosed", fld, msg("lint.think-unclosed.close"))
     if ex.messages and any(m.tool_calls or m.role == "tool" or m.source_role == "function_call" for m in ex.messages):
-        yield from _tool_findings(fmt, obj, ex, field_namer(fmt, obj, ex, columns, tags), tags)
+        yield from tool_findings(fmt, obj, ex, columns, tags)
+
+
+def tool_findings(fmt: str, obj: Any, ex: Example, columns: dict[str, str] | None = None,
+                  tags: dict[str, str] | None = None) -> Iterator[RowFinding]:
+    """The tool-call findings of `shape_findings`, for a conversation known to have calls or results."""
+    return _tool_findings(fmt, obj, ex, field_namer(fmt, obj, ex, columns, tags), tags)
 
 
 def _call_field(fmt: str, obj: Any, fld: str | None, i: int, j: int, tags: dict[str, str] | None) -> str | None:
@@ -75,7 +81,9 @@ def _tool_findings(fmt: str, obj: Any, ex: Example, fld: Callable[[int], str | N
     for i, m in enumerate(msgs):
         if m.role == "tool":
             if m.tool_call_id:
-                hit = next((k for k, p in enumerate(pending) if p[0] == m.tool_call_id), None)
+                # (the first pending call is the usual answer: looked at before the search)
+                hit = 0 if pending and pending[0][0] == m.tool_call_id else \
+                    next((k for k, p in enumerate(pending) if p[0] == m.tool_call_id), None)
                 if hit is not None:
                     pending.pop(hit)
                     continue
