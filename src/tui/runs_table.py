@@ -17,6 +17,8 @@ from rich.cells import cell_len
 from rich.markup import escape
 from rich.table import Table
 
+from tui.i18n import t
+
 # What each column shows, in the order they appear.
 COLUMNS = ("name", "state", "model", "method", "step", "loss", "started", "updated")
 # Which columns stay when the terminal is narrow: the first ones always, then each in turn while it fits.
@@ -41,6 +43,11 @@ def _model(model: Any, short: bool) -> str:
     return model.rsplit("/", 1)[-1] if short else model
 
 
+def header(column: str) -> str:
+    """A column's heading in the current language (i18n area `runs`)."""
+    return t(f"runs.col.{column}")
+
+
 def _cells(run: Any, short_model: bool) -> dict[str, str]:
     step = f"{run.step}/{run.total_steps}" if run.step is not None else "-"
     loss = f"{run.last_loss:.4f}" if isinstance(run.last_loss, (int, float)) else "-"
@@ -57,7 +64,7 @@ class RunsLayout:
 
 
 def _widths(rows: list[dict[str, str]]) -> dict[str, int]:
-    return {c: max([cell_len(c)] + [cell_len(row[c]) for row in rows]) for c in COLUMNS}
+    return {c: max([cell_len(header(c))] + [cell_len(row[c]) for row in rows]) for c in COLUMNS}
 
 
 def _table_width(widths: dict[str, int], columns: Sequence[str]) -> int:
@@ -88,7 +95,7 @@ def layout(found: Sequence[Any], width: int | None) -> RunsLayout:
 def runs_table(found: Sequence[Any], width: int | None) -> tuple[Table, RunsLayout]:
     """The table of `found` runs (engine.runs.RunInfo) for a terminal `width` cells wide (None: no limit)."""
     plan = layout(found, width)
-    table = Table(*plan.columns)
+    table = Table(*(header(c) for c in plan.columns))
     for column in table.columns:
         column.no_wrap = True
     for run in found:

@@ -306,12 +306,11 @@ def is_communication_error(exc: BaseException) -> bool:
     return bool(COMMUNICATION.search(f"{type(exc).__name__}: {exc}"))
 
 
-def timeout_advice(config: RunConfig) -> str:
-    return (f"A collective operation (the gradients' all-reduce, a barrier) waited collective_timeout "
-            f"({config.collective_timeout} s) for another process: that process had died, hung, or was busy alone "
-            "for longer (a long checkpoint save or evaluation on rank 0, a stalled data read, a node that lost "
-            "its network). NCCL and gloo report this as a timeout on every rank that was waiting; the cause is "
-            "in the one that was not. If a long save or evaluation is the reason, raise collective_timeout.")
+def coded(status: str, code: str, **params: Any) -> Ending:
+    """The ending `code` (engine.train.end_messages: `end.<code>` and `end.<code>.advice` from `params`)."""
+    from engine.train.end_messages import ending
+    error, advice, fields = ending(code, **params)
+    return status, error.text if error else None, advice.text if advice else None, fields
 
 
 # -- per step: stop agreement, global tokens, every rank's memory -------------------------------------
@@ -468,34 +467,27 @@ def ending_of(config: RunConfig, run_dir: Path, returncode: int, stop_requested:
     first = records.get(world.node_rank * world.nproc_per_node) or {}
     if returncode == 0 and first.get("outcome") in ("completed", "stopped"):
         if first["outcome"] == "stopped":
-            return ("stopped", None, f"Stopped on request after a checkpoint; continue with `tunewiz resume "
-                                     f"{run_dir.name}`" + (" on every node." if world.nnodes > 1 else "."), {})
+            return coded("stopped", "stopped-nodes" if world.nnodes > 1 else "stopped", name=run_dir.name)
         return "completed", None, None, {}
     failed = [r for r in records.values() if r and r.get("outcome") in ("failed", "oom")]
     for record in sorted(failed, key=lambda r: (r.get("communication", False), r.get("ended_at") or 0)):
         if record["outcome"] == "oom" or not record.get("communication"):
+            # the rank's own coded ending (its fields carry code and params), named with the rank that had it
             where = f"rank {record.get('rank')} ({record.get('host')})" if world.nnodes > 1 else f"rank {record.get('rank')}"
             return record["outcome"], f"{where}: {record.get('error')}", record.get("advice"), record.get("fields") or {}
     signalled = _signalled_pids(log_text)
+    from engine.message_parts import part
     for rank, record in records.items():
         if record and not record.get("outcome"):
-            how = (f"was killed by {signalled[record['pid']]}" if record.get("pid") in signalled
-                   else "died without a Python error")
-            return ("failed", f"rank {rank} (pid {record.get('pid')}) {how}; torchrun then ended the other ranks",
-                    "A rank killed from outside: by a person, a job scheduler's time or memory limit, or the kernel's "
-                    "out-of-memory killer (see `dmesg`). Its last lines are in train.log; resume with "
-                    f"`tunewiz resume {run_dir.name}`.", {})
+            how = (part("end.part.killed-by", signal=signalled[record["pid"]]) if record.get("pid") in signalled
+                   else part("end.part.died-silently"))
+            return coded("failed", "rank-killed", rank=rank, pid=record.get("pid"), how=how, name=run_dir.name)
     if stop_requested and not failed:
-        return ("stopped", None, "Stopped on request before the first checkpoint; start it again with "
-                                 f"`tunewiz train {run_dir / runs.CONFIG_FILE}`.", {})
+        return coded("stopped", "stopped-early", config=str(run_dir / runs.CONFIG_FILE))
     if failed:  # only communication errors here: the cause is on another node
         record = failed[0]
         timed_out = re.search(r"time(?:d)? ?out", str(record.get("error")), re.IGNORECASE)
-        advice = timeout_advice(config) if timed_out else (
-            "The processes here lost their connection to the others: another node's process failed or its "
-            "network went away; its reason is in that node's train.log.")
-        return "failed", f"rank {record.get('rank')}: {record.get('error')}", advice, {}
+        return coded("failed", "collective-timeout" if timed_out else "connection-lost", rank=record.get("rank"),
+                     detail=str(record.get("error")), timeout=config.collective_timeout)
     tail = " | ".join(line.strip() for line in log_text.strip().splitlines()[-3:])[-500:]
-    return ("failed", f"torchrun exited with code {returncode} before the training processes reported: {tail}",
-            "Check that every node can reach master_addr:master_port (firewall, address), that every node runs "
-            "the same config with its own --node-rank, and train.log for the launcher's message.", {})
+    return coded("failed", "launch-failed", returncode=returncode, tail=tail)

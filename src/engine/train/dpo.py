@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from engine import runs
 from engine.train import checkpoints, faults
 from engine.message_parts import english_params, part, parts
-from engine.train.errors import TrainingError, coded_failure
+from engine.train.errors import coded_failure
 from engine.train.trainer import (MIN_EVAL_ROWS, TokenCounter, load_model, make_event_callback, prepare_tokenizer,
                                   resume_checkpoint, training_arguments)
 
@@ -56,10 +56,6 @@ def reference_of(config: "RunConfig") -> tuple[str, str]:
 
 
 # -- data ---------------------------------------------------------------------------------------
-def _fail(message: str, advice: str) -> TrainingError:
-    return TrainingError(message, advice)
-
-
 def read_pairs_of(config: "RunConfig", log: Any = None) -> list["PreferencePair"]:
     """Every pair of every data source; fails (naming the file and the shapes accepted) when a file is
     not preference data or has rows that cannot be read."""
@@ -272,8 +268,7 @@ def train_dpo(ctx: "RunContext", resume: bool = False) -> str:
     try:
         check_trl_dpo()
     except UpstreamMismatch as exc:
-        raise _fail(f"method dpo: {exc}", "Install the TRL version tunewiz was tested with (constraints.txt: "
-                    "pip install -c constraints.txt trl), or train with an SFT method.") from None
+        raise coded_failure("trl-mismatch", detail=str(exc)) from None
     from trl import DPOConfig
 
     model_path, precision, on_gpu, tokenizer = prepare_tokenizer(ctx)

