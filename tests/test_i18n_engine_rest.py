@@ -124,3 +124,21 @@ def test_no_run_ending_in_the_trainer_is_built_from_a_bare_english_sentence():
                 found += [f"{path.name}:{r.lineno}: {s}" for r in ast.walk(node) if isinstance(r, ast.Return)
                           for s in english_sentences(r)]
     assert found == []
+
+
+def test_estimate_says_its_notes_in_chinese_and_keeps_their_codes_in_json():
+    args = ["estimate", "-m", "Qwen/Qwen2.5-7B-Instruct", "--method", "dpo", "--dpo-tuning", "full",
+            "--optimizer", "paged_adamw_8bit", "--vram-gb", "80", "--seq-len", "40000"]
+    zh = cli("--lang", "zh", *args)
+    notes = [line for line in zh.stdout.splitlines() if line.startswith("note:")]
+    assert notes == ["note: DPO 参考模型：模型的一份冻结的 16-bit 副本（14.2 GB，没有梯度和优化器状态）",
+                     "note: DPO：每步 1 对 = 2 条序列（chosen 和 rejected 一起）",
+                     "note: seq_len 40000 超过了模型的上下文长度（32768）",
+                     "note: GPU 满时，分页的优化器状态可以移到 CPU 内存（更慢，但不会显存不足）"], zh.stdout
+    en = cli("--lang", "en", *args)
+    assert "note: seq_len 40000 is longer than the model's context (32768)" in en.stdout.splitlines()
+    import json
+    data = json.loads(cli("--lang", "zh", *args, "--json").stdout)
+    est = data.get("estimate", data)
+    assert {"code": "estimate.seq-too-long", "params": {"seq_len": 40000, "context": 32768},
+            "text": "seq_len 40000 is longer than the model's context (32768)"} in est["note_messages"]

@@ -53,7 +53,9 @@ from engine.memory_blocks import (  # noqa: F401  (re-exported: the block-level 
     merged_expert_bytes_per_layer,
     moe_bytes_per_token_layer,
 )
+from engine.estimate_messages import note
 from engine.inputs import echo
+from engine.message_parts import part
 from engine.methods import ADAPTER_METHODS, DPO_TUNINGS, METHODS, WHOLE_MODEL_METHODS
 
 Optimizer = Literal["adamw", "adamw_8bit", "paged_adamw_8bit"]
@@ -166,6 +168,8 @@ class Estimate:
                 "vram_gb": self.vram_gb, "margin_gb": self.margin_gb, "verdict": self.verdict,
                 "cuda_context_gb": self.cuda_context_gb, "allocator_gb": self.allocator_gb,
                 "pageable_gb": self.pageable_gb, "device": self.device, "notes": list(self.notes),
+                "note_messages": [n.to_dict() if hasattr(n, "to_dict") else {"code": "", "params": {}, "text": n}
+                                  for n in self.notes],
                 "assumptions": dict(self.assumptions), "dpo_tuning": self.dpo_tuning, "reference": self.reference}
 
 
@@ -370,12 +374,10 @@ def estimate(spec: ModelSpec, method: str, seq_len: int, batch: int, grad_checkp
         # backward); one such copy of the widest linear is alive at a time.
         weights += largest_linear * a
         if kbit_upcast:
-            kept = "embeddings, lm_head and the stacked experts" if spec.is_moe else "embeddings and lm_head"
-            notes.append(f"QLoRA keeps {kept} in fp32 ({rest * 4 / GIB:.2f} GB) because "
-                         "prepare_model_for_kbit_training upcasts them; in bf16 they would take half")
+            notes.append(note("qlora-fp32-kept", size=rest * 4 / GIB,
+                              kept=part("estimate.part.kept-moe" if spec.is_moe else "estimate.part.kept")))
         if spec.is_moe:
-            notes.append("bitsandbytes quantises nn.Linear layers only: this model's experts are stacked "
-                         "parameters, so QLoRA leaves them unquantised (most of its weights)")
+            notes.append(note("qlora-moe-unquantised"))
     else:
         weights = n_params * w
 
@@ -404,11 +406,8 @@ def estimate(spec: ModelSpec, method: str, seq_len: int, batch: int, grad_checkp
     # Only softmax-attention blocks keep a seq^2 mask copy; linear-attention blocks scale with seq alone.
     full_layers = sum(n for attention, _, n in spec.block_kinds() if attention == "full")
     if spec.is_hybrid:
-        notes.append(f"hybrid attention: {layers - full_layers} of {layers} blocks use Gated DeltaNet linear "
-                     "attention (memory linear in the length, no KV cache); their activations are an estimate "
-                     "of flash-linear-attention's kernels, not measured"
-                     + ("; on the CPU transformers' PyTorch fallback keeps more (about twice, measured on a tiny "
-                        "model)" if device == "cpu" else ""))
+        notes.append(note("hybrid", linear=layers - full_layers, layers=layers,
+                          cpu=part("estimate.part.hybrid-cpu") if device == "cpu" else ""))
     working = tokens * _backward_working_bytes_per_token(spec, precision, s)
     if grad_checkpointing:
         # Each block's input survives the forward; one block is recomputed (fully) during backward.
@@ -426,15 +425,12 @@ def estimate(spec: ModelSpec, method: str, seq_len: int, batch: int, grad_checkp
         expert_dtype = 4 if method == "qlora" and kbit_upcast or precision == "fp32" else w
         merged = merged_expert_bytes_per_layer(spec, targets, expert_dtype)
         if merged and lora_dropout > 0:
-            notes.append("peft refuses lora_dropout > 0 on expert stacks (its ParamWrapper): set lora.dropout "
-                         "to 0, or target the attention layers only")
+            notes.append(note("moe-dropout"))
         if merged:
             moe_layers = sum(n for _, mlp, n in spec.block_kinds() if mlp == "moe")
             acts += merged * (1 if grad_checkpointing else moe_layers)
-            notes.append(f"LoRA on the experts: peft merges each block's expert stack with its adapter on every "
-                         f"forward ({merged / GIB:.2f} GB per block, kept for backward"
-                         + (", one block at a time with gradient checkpointing)" if grad_checkpointing
-                            else f", all {moe_layers} expert blocks without gradient checkpointing)"))
+            notes.append(note("moe-merged", size=merged / GIB, how=part("estimate.part.merged-checkpointing")
+                              if grad_checkpointing else part("estimate.part.merged-all", layers=moe_layers)))
 
     # -- logits ----------------------------------------------------------------------------------
     if loss_impl == "full":
@@ -462,28 +458,23 @@ def estimate(spec: ModelSpec, method: str, seq_len: int, batch: int, grad_checkp
             gathered = max(2 * block, vocab * h) * (NF4_BYTES_PER_PARAM if method == "qlora" else w)
             weights = weights / world_size + gathered
             lora_bytes /= world_size
-            notes.append(f"{sharding} over {world_size} processes: each holds 1/{world_size} of the weights, "
-                         f"gradients and optimizer states, plus {gathered / GIB:.2f} GB of weights gathered "
-                         "for the block computing")
+            notes.append(note("sharded", sharding=sharding, world_size=world_size, gathered=gathered / GIB))
         else:
-            notes.append(f"ZeRO-2 over {world_size} processes: each holds 1/{world_size} of the gradients and "
-                         "optimizer states and all the weights")
+            notes.append(note("zero2", world_size=world_size))
     reference = None
     if requested == "dpo":
         if uses_lora and dpo_from_adapter:
             reference, ref_bytes = "frozen adapter", float(lora_n * 4)
-            notes.append("DPO reference: the base with a frozen copy of the SFT adapter it starts from "
-                         f"({ref_bytes / GIB:.2f} GB; no second copy of the base)")
+            notes.append(note("dpo-frozen-adapter", size=ref_bytes / GIB))
         elif uses_lora:
             reference, ref_bytes = "adapter disabled", 0.0
-            notes.append("DPO reference: the same weights with the adapter switched off (no second copy)")
+            notes.append(note("dpo-adapter-off"))
         else:
             reference, ref_bytes = "frozen copy", float(n_params * w)
             if world_size > 1 and sharding in ("zero3", "fsdp"):
                 ref_bytes /= world_size
-            notes.append(f"DPO reference: a frozen {'fp32' if w == 4 else '16-bit'} copy of the model "
-                         f"({ref_bytes / GIB:.1f} GB, no gradients or optimizer states)")
-        notes.append(f"DPO: {pairs} pair(s) per step = {batch} sequences (chosen and rejected together)")
+            notes.append(note("dpo-frozen-copy", dtype="fp32" if w == 4 else "16-bit", size=ref_bytes / GIB))
+        notes.append(note("dpo-pairs", pairs=pairs, batch=batch))
     static = weights + lora_bytes + gradients + optim + (ref_bytes if reference else 0.0)
     dynamic = acts + logits
     dynamic_factor = FRAGMENTATION_DYNAMIC if device == "cuda" else FRAGMENTATION_DYNAMIC_CPU
@@ -505,20 +496,18 @@ def estimate(spec: ModelSpec, method: str, seq_len: int, batch: int, grad_checkp
     total = round(sum(gib.values()), 2)
 
     if seq_len > spec.max_position_embeddings:
-        notes.append(f"seq_len {seq_len} is longer than the model's context ({spec.max_position_embeddings})")
+        notes.append(note("seq-too-long", seq_len=seq_len, context=spec.max_position_embeddings))
     if optimizer == "paged_adamw_8bit":
-        notes.append("paged optimizer states can move to CPU RAM when the GPU is full (slower, but no OOM)")
+        notes.append(note("paged"))
     if device == "cpu" and grad_checkpointing:
         # Measured: glibc's dynamic mmap threshold keeps the memory that recomputation frees and
         # re-allocates, so peak RSS reached 1.4-2.5x this estimate; MALLOC_MMAP_THRESHOLD_=131072
         # in the trainer's environment brought it back within ~25% of the live tensors.
-        notes.append("on the CPU with gradient checkpointing, peak RSS can reach 1.4-2.5x this estimate "
-                     "(glibc keeps freed memory); checkpointing saves little RAM there")
+        notes.append(note("cpu-checkpointing"))
     if method in WHOLE_MODEL_METHODS and precision == "fp16":
-        notes.append("full fine-tuning of fp16 weights fails in the HF Trainer (it cannot unscale fp16 "
-                     "gradients); use bf16 on Ampere or newer, or fp32")
+        notes.append(note("fp16-full"))
     if method == "qlora" and precision == "fp32":
-        notes.append("QLoRA computes in fp32 here (CPU); on a GPU it computes in bf16")
+        notes.append(note("qlora-cpu-fp32"))
 
     fits, margin = None, None
     if vram_gb is not None:

@@ -29,6 +29,7 @@ DOMAIN_MODULES: tuple[str, ...] = (
     "engine.train.end_messages",
     "engine.export_messages",
     "engine.launch_messages",
+    "engine.estimate_messages",
 )
 
 _registry: dict[str, str] = {}
