@@ -82,6 +82,24 @@ class _EveryRule:
                 match_event_handler(i, 0, end, 0, context)
 
 
+def test_the_email_rule_finds_the_first_address_when_it_starts_its_search_near_the_first_at():
+    # quality looks for an address from 64 characters before the first "@" (the longest local part): the same
+    # first match as a search of the whole text, also with local parts of 63-66 characters, a look-behind
+    # character just before where the search starts, and "@"s that begin no address.
+    assert "]{1,%d}@" % Q.EMAIL_LOCAL_MAX in R.EMAIL.pattern
+    rnd = random.Random(3)
+    alphabet = ["a", "B", "7", ".", "+", "-", "%", "_", "@", " ", "你", "x.io", "@b.co", "\n"]
+    for n in range(3000):
+        local = "".join(rnd.choice("ab.+-%_9") for _ in range(rnd.choice([1, 5, 62, 63, 64, 65, 66, 70, 130])))
+        text = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 12))) + local + "@mail.example.com" + \
+            "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 12)))
+        if n % 3 == 0:
+            text = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 40))) + text
+        want = R.EMAIL.search(text)
+        got = [m for code, m in Q.lazy_quality_issues(text, {"pii-email"})]
+        assert [m.make().params["masked"] for m in got] == ([R.mask(want.group())] if want else []), text
+
+
 def test_lint_with_the_scanner_equals_lint_with_every_rule_on_every_field(tricky, reference, monkeypatch):
     # The scanner only decides which exact patterns run, never what they find: the report is the same
     # as with every rule run on every field of every row (fast path and full path, 1 and 3 workers).

@@ -152,6 +152,10 @@ def field_issues(fields: list[tuple[str | None, str]], space: Any | None = None)
     return [(fields[k][0], code, message) for k, code, message in issues_at(texts, hits)] if hits else []
 
 
+# The longest local part rules.EMAIL takes ("{1,64}" before its "@"): tests/test_lint_speed.py checks it.
+EMAIL_LOCAL_MAX = 64
+
+
 class LazyMessage:
     """A finding's coded message, made (`make()`) only when the finding is kept: most counted findings of a
     large file are not (LintOptions.max_per_code), and making a message costs more than finding it.
@@ -184,7 +188,11 @@ def lazy_quality_issues(text: str, wanted: set[str] | frozenset[str] = ALL_QUALI
     m = R.SECRET.search(text) if "secret" in wanted else None
     if m:
         out.append(("secret", LazyMessage.masked("lint.secret", m.group())))
-    m = R.EMAIL.search(text) if "pii-email" in wanted else None
+    m = None
+    if "pii-email" in wanted and (at := text.find("@")) >= 0:
+        # Every match holds an "@" within 64 characters of its start (the local part is 1-64 characters), so the
+        # first match starts at most 64 before the first "@"; the look-behind still sees the text before `pos`.
+        m = R.EMAIL.search(text, at - EMAIL_LOCAL_MAX if at > EMAIL_LOCAL_MAX else 0)
     if m:
         out.append(("pii-email", LazyMessage.masked("lint.pii-email", m.group())))
     m = (R.CN_MOBILE.search(text) or R.INTL_PHONE.search(text)) if "pii-phone" in wanted else None
