@@ -142,3 +142,37 @@ def test_estimate_says_its_notes_in_chinese_and_keeps_their_codes_in_json():
     est = data.get("estimate", data)
     assert {"code": "estimate.seq-too-long", "params": {"seq_len": 40000, "context": 32768},
             "text": "seq_len 40000 is longer than the model's context (32768)"} in est["note_messages"]
+
+
+BAD_PAIRS = [
+    '{"input": {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "x"}]}, '
+    '"preferred_output": [{"role": "assistant", "content": "a"}], '
+    '"non_preferred_output": [{"role": "assistant", "content": "b"}], "extra": 1}',
+    '{"input": {"messages": [{"role": "robot", "content": "hi"}]}, '
+    '"preferred_output": {"role": "assistant", "content": "a"}}',
+    '{"messages": [{"role": "user", "content": "hi"}]}',
+    '[1, 2]',
+    '{"input": [], "preferred_output": [], "non_preferred_output": [{"role": "user", "content": "b"}]}',
+]
+
+
+def test_openai_validate_says_the_preference_file_rules_in_chinese(tmp_path):
+    path = tmp_path / "pairs.jsonl"
+    path.write_text("\n".join(BAD_PAIRS) + "\n\n", encoding="utf-8")
+    zh = cli("--lang", "zh", "openai", "validate", str(path), "--method", "dpo")
+    out = zh.stdout
+    assert "角色 'robot' 在这里不被 OpenAI 接受；请使用 system, developer, user, assistant, tool 之一。" in out, out
+    assert "'preferred_output' 是单个对象；OpenAI 需要只含一条消息的列表：用 [ ] 包起来。" in out
+    assert "输入以 assistant 回合结尾" in out and "可用的偏好对只有 0 个；OpenAI 至少需要 10 个" in out
+    assert "这是带 'messages' 的监督（SFT）对话行，不是偏好对" in out and "OpenAI 会拒绝它们。请删除。" in out
+    en = cli("--lang", "en", "openai", "validate", str(path), "--method", "dpo")
+    assert "role 'robot' is not one OpenAI accepts here; use one of system, developer, user, assistant, tool." in en.stdout
+
+
+def test_every_preference_finding_carries_a_code(tmp_path):
+    from engine.openai_ft.preference import lint_preference_file
+    path = tmp_path / "pairs.jsonl"
+    path.write_text("\ufeff" + "\n".join(BAD_PAIRS) + "\n\n", encoding="utf-8")
+    report = lint_preference_file(path, model="gpt-4o-mini-2024-07-18")
+    assert len(report.findings) >= 10
+    assert [f.message for f in report.findings if not f.message_code] == []

@@ -30,6 +30,7 @@ DOMAIN_MODULES: tuple[str, ...] = (
     "engine.export_messages",
     "engine.launch_messages",
     "engine.estimate_messages",
+    "engine.openai_pref_messages",
 )
 
 _registry: dict[str, str] = {}

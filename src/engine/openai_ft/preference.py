@@ -40,6 +40,13 @@ from engine.data.pair_messages import PairRow, read_message, side_text
 from engine.data.records import DatasetError, iter_records_of, sniff
 from engine.data.stats import (EstimateCounter, TokenCounter, distribution, histogram, openai_cost_stats,
                                openai_model_info)
+from engine.message_parts import composed
+from engine import openai_pref_messages  # noqa: F401  (registers this check's messages)
+
+
+def _say(code: str, **params: Any) -> Any:
+    """The coded message `lint.<code>` (engine/openai_pref_messages.py): English text, code and params."""
+    return composed(f"lint.{code}", **params)
 
 FORMAT = "openai-preference"
 TOP_KEYS = ("input", "preferred_output", "non_preferred_output")
@@ -84,7 +91,7 @@ class _Pairs:
         self.lens.extend(zip((n for n, _, _ in self.pending), _count(self.pending, self.counter)))
         self.pending.clear()
 
-    def add(self, code: str, line: int | None, fld: str | None, message: str) -> None:
+    def add(self, code: str, line: int | None, fld: str | None, message: Any) -> None:
         sev = R.OPENAI_SEVERITY.get(code) or R.CODES[code][0]
         self.counts[code] += 1
         self.sev[sev] += 1
@@ -92,7 +99,7 @@ class _Pairs:
             self.kept.append(Finding(code, sev, line, fld, message))
         if sev == R.ERROR and line is not None:
             self.error_lines.add(line)
-            self.reject.setdefault(line, []).append((code, message))
+            self.reject.setdefault(line, []).append((code, str(message)))
 
     def problem(self, p: Problem) -> None:
         code = p.code if p.code in R.CODES else "json-invalid"
@@ -117,15 +124,12 @@ def lint_preference_file(path: str | Path, *, model: str | None = None, counter:
     say(f"counting tokens with {counter.label}")
     st = _Pairs(src, max_per_code, counter)
     if info.bom:
-        st.add("bom", 1, None, "the file starts with a UTF-8 byte-order mark (BOM), which OpenAI rejects. "
-               "Save it as 'UTF-8' without BOM.")
+        st.add("bom", 1, None, _say("bom.openai-pref"))
     if info.layout in ("array", "concatenated"):
         if info.layout == "array":
-            st.add("json-array", 1, None, "the file is one JSON array; OpenAI only accepts JSONL (one pair per line). "
-                   "Re-save it with one json.dumps(pair, ensure_ascii=False) per line, or `jq -c '.[]' FILE`.")
+            st.add("json-array", 1, None, _say("json-array.openai-pref"))
         else:
-            st.add("json-pretty-printed", 1, None, "the file holds pretty-printed JSON objects spread over several lines; "
-                   "OpenAI needs one whole pair per line: re-save with `jq -c . FILE`.")
+            st.add("json-pretty-printed", 1, None, _say("json-pretty-printed.openai-pref"))
         records = iter_records_of(info)
     else:
         records = jsonl_records(info.path, info.bom, st.blank)
@@ -139,8 +143,8 @@ def lint_preference_file(path: str | Path, *, model: str | None = None, counter:
     except DatasetError as e:  # an array file that turns out not to be UTF-8 past the sniffed head
         return _unreadable(src, e)
     if st.blank:
-        st.add("blank-lines", st.blank[0], None, f"{len(st.blank)} blank line(s) (first at line(s) "
-               f"{', '.join(map(str, st.blank[:5]))}); OpenAI rejects them. Delete them.")
+        st.add("blank-lines", st.blank[0], None, _say("blank-lines.openai-pref", count=len(st.blank),
+                                                     lines=st.blank[:5]))
     st.flush()
     examples = len(st.lens)
     bias = length_bias_message(length_bias(st.side_lens), openai=True)
@@ -149,18 +153,17 @@ def lint_preference_file(path: str | Path, *, model: str | None = None, counter:
     if eval_path is not None:
         _eval_overlap(st, eval_path)
     if examples < MIN_PAIRS:
-        st.add("openai-too-few", None, None, f"{examples} usable preference pair(s); OpenAI requires at least {MIN_PAIRS} "
-               "(and suggests far more to see an effect). Add pairs, or fix the rows with errors.")
+        st.add("openai-too-few", None, None, _say("openai-too-few.openai-pref", examples=examples, minimum=MIN_PAIRS))
     if not counter.exact:
-        st.add("token-estimate", None, None, f"token counts are an estimate: {counter_notice or counter.label}.")
+        st.add("token-estimate", None, None, _say("token-estimate", why=counter_notice or counter.label))
     limit_name, entry = openai_model_info(model)
     if entry:
         cap = entry["example_limit"]
         for line, k in st.lens:
             if k > cap:
-                about = "" if counter.exact else "about "
-                st.add("openai-token-limit", line, None, f"{about}{k} tokens (input + both outputs), over {limit_name}'s "
-                       f"limit of {cap} per example; OpenAI would reject or truncate it. Shorten the input or the outputs.")
+                variant = "openai-pref" if counter.exact else "openai-pref-estimated"
+                st.add("openai-token-limit", line, None, _say(f"openai-token-limit.{variant}", tokens=k,
+                                                              model=limit_name, limit=cap))
     tokens = Counter(k for _, k in st.lens)
     stats = _stats(st, info, tokens, counter, counter_notice, limit_name, entry)
     stats["seconds"] = round(time.perf_counter() - t0, 3)
@@ -185,14 +188,13 @@ def _eval_overlap(st: _Pairs, eval_path: str | Path) -> None:
             if isinstance(obj, dict):
                 first.setdefault(_row_key(obj), n)
     except DatasetError as e:
-        st.add("eval-problems", None, None, f"the validation file cannot be read: {e.message}")
+        st.add("eval-problems", None, None, _say("eval-problems.openai-pref", error=e.engine_message().to_dict()))
         return
     for key, line in st.seen.items():
         if key in first:
-            msg = (f"also in the validation file {eval_path} (line {first[key]}); a pair in both makes the validation "
-                   "loss look better than the model is. Remove it from one of them.")
+            msg = _say("train-eval-overlap.openai-pref", eval_file=str(eval_path), eval_line=first[key])
             st.add("train-eval-overlap", line, None, msg)
-            st.reject.setdefault(line, []).append(("train-eval-overlap", msg))
+            st.reject.setdefault(line, []).append(("train-eval-overlap", msg.text))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -201,21 +203,21 @@ def _eval_overlap(st: _Pairs, eval_path: str | Path) -> None:
 def _check_pair(st: _Pairs, n: int, obj: Any) -> None:
     before = st.sev[R.ERROR]
     if not isinstance(obj, dict):
-        st.add("not-an-object", n, None, f"the line is a JSON {type(obj).__name__ if obj is not None else 'null'}, "
-               f"not an object; each line must be one preference pair: {SHAPE}.")
+        st.add("not-an-object", n, None, _say("not-an-object.openai-pref", shape=SHAPE,
+                                              got=type(obj).__name__ if obj is not None else "null"))
         return
     if "input" not in obj and "preferred_output" not in obj and "non_preferred_output" not in obj:
         if "messages" in obj:
-            st.add("pref-format", n, None, "this is a supervised (SFT) chat row with 'messages', not a preference pair; "
-                   f"use --method supervised for this file, or write pairs as {SHAPE}.")
+            st.add("pref-format", n, None, _say("pref-format.openai-pref-sft", shape=SHAPE))
         else:
-            keys = ", ".join(map(repr, list(obj)[:5])) or "no keys"
-            st.add("pref-format", n, None, f"not a preference pair (it has {keys}); each line must be {SHAPE}.")
+            keys = [repr(k) for k in list(obj)[:5]]
+            st.add("pref-format", n, None, _say("pref-format.openai-pref" if keys else "pref-format.openai-pref-empty",
+                                                keys=keys, shape=SHAPE))
         return
     extra = [k for k in obj if k not in TOP_KEYS]
     if extra:
-        st.add("openai-unsupported-key", n, str(extra[0])[:80], f"OpenAI rejects the key(s) {', '.join(map(repr, extra[:5]))} "
-               "in a preference pair; remove them — a pair holds only input, preferred_output, non_preferred_output.")
+        st.add("openai-unsupported-key", n, str(extra[0])[:80], _say("openai-unsupported-key.openai-pref",
+                                                                     keys=[repr(k) for k in extra[:5]]))
     texts: list[tuple[str, str]] = []
     conv = _check_input(st, n, obj, texts)
     outs = [_check_output(st, n, obj, key, texts) for key in OUTPUTS]
@@ -224,9 +226,7 @@ def _check_pair(st: _Pairs, n: int, obj: Any) -> None:
         tools = obj["input"].get("tools") or None
         pair = PreferencePair(st.src, n, conv, [outs[0]], [outs[1]], tools=tools)
     if pair is not None and same_answers(pair):
-        st.add("pref-identical", n, "non_preferred_output[0].content", "the preferred and non-preferred outputs are "
-               "the same, so the pair teaches nothing (and is billed); write a worse answer as non_preferred_output, "
-               "or drop the pair.")
+        st.add("pref-identical", n, "non_preferred_output[0].content", _say("pref-identical.openai-pref"))
     for fld, text in texts:
         if text and text_gate_hit(text):
             for code, msg in quality_issues(text, gate(text)):
@@ -237,9 +237,8 @@ def _check_pair(st: _Pairs, n: int, obj: Any) -> None:
     first = st.seen.get(key)
     if first is not None:
         st.dupes += 1
-        st.add("duplicate", n, None, f"exact duplicate of the pair on line {first}; duplicates over-weight one "
-               "preference (and are billed twice). Drop it.")
-        st.reject.setdefault(n, []).append(("duplicate", f"duplicate of line {first}"))
+        st.add("duplicate", n, None, _say("duplicate.openai-pref", first=first))
+        st.reject.setdefault(n, []).append(("duplicate", _say("duplicate.openai-pref-short", first=first).text))
         return
     st.seen[key] = n
     if pair is not None:
@@ -270,34 +269,30 @@ def _counted(m: Message) -> dict[str, Any]:
 def _check_input(st: _Pairs, n: int, obj: dict, texts: list[tuple[str, str]]) -> list[Message] | None:
     """The input conversation, or None when it has errors (reported)."""
     if "input" not in obj:
-        st.add("missing-key", n, "input", f"the pair has no 'input'; add {{\"input\": {{\"messages\": [...]}}}} "
-               "holding the conversation up to the user's last turn.")
+        st.add("missing-key", n, "input", _say("missing-key.openai-pref-input"))
         return None
     inp = obj["input"]
     if not isinstance(inp, dict):
-        hint = (" — the messages go inside an object: {\"input\": {\"messages\": [...]}}" if isinstance(inp, list)
-                else "")
-        st.add("mistyped-key", n, "input", f"'input' is a {_kind(inp)}, not an object{hint}.")
+        st.add("mistyped-key", n, "input", _say("mistyped-key.openai-pref-input-list") if isinstance(inp, list)
+               else _say("mistyped-key.openai-pref-input", got=_kind(inp)))
         return None
     extra = [k for k in inp if k not in INPUT_KEYS]
     if extra:
-        st.add("openai-unsupported-key", n, f"input.{str(extra[0])[:80]}", f"OpenAI rejects the key(s) "
-               f"{', '.join(map(repr, extra[:5]))} in 'input'; it may hold only messages, tools, parallel_tool_calls.")
+        st.add("openai-unsupported-key", n, f"input.{str(extra[0])[:80]}",
+               _say("openai-unsupported-key.openai-pref-input", keys=[repr(k) for k in extra[:5]]))
     if "tools" in inp and not isinstance(inp["tools"], list):
-        st.add("mistyped-key", n, "input.tools", f"'tools' is a {_kind(inp['tools'])}; it must be a list of tool definitions.")
+        st.add("mistyped-key", n, "input.tools", _say("mistyped-key.openai-pref-tools", got=_kind(inp["tools"])))
     if "parallel_tool_calls" in inp and not isinstance(inp["parallel_tool_calls"], bool):
-        st.add("mistyped-key", n, "input.parallel_tool_calls", "'parallel_tool_calls' must be true or false.")
+        st.add("mistyped-key", n, "input.parallel_tool_calls", _say("mistyped-key.openai-pref-parallel"))
     if "messages" not in inp:
-        st.add("missing-key", n, "input.messages", "'input' has no 'messages'; add the conversation up to the user's "
-               "last turn as a list of {\"role\": ..., \"content\": ...}.")
+        st.add("missing-key", n, "input.messages", _say("missing-key.openai-pref-messages"))
         return None
     msgs = inp["messages"]
     if not isinstance(msgs, list):
-        st.add("mistyped-key", n, "input.messages", f"'messages' is a {_kind(msgs)}; it must be a list of messages.")
+        st.add("mistyped-key", n, "input.messages", _say("mistyped-key.openai-pref-messages", got=_kind(msgs)))
         return None
     if not msgs:
-        st.add("empty-conversation", n, "input.messages", "'messages' is empty; put the conversation up to the user's "
-               "last turn in it.")
+        st.add("empty-conversation", n, "input.messages", _say("empty-conversation.openai-pref"))
         return None
     ok = True
     conv: list[Message] = []
@@ -311,9 +306,8 @@ def _check_input(st: _Pairs, n: int, obj: dict, texts: list[tuple[str, str]]) ->
     if ok:
         last = conv[-1].role
         if last not in LAST_INPUT_ROLES:
-            st.add("pref-last-turn", n, f"input.messages[{len(conv) - 1}].role", f"the input ends with a {last} turn; "
-                   "it must end with the user's turn (or a tool result) that the outputs answer. Move the assistant's "
-                   "answer into preferred_output, or drop the trailing turn.")
+            st.add("pref-last-turn", n, f"input.messages[{len(conv) - 1}].role",
+                   _say("pref-last-turn.openai-pref", role=last))
             ok = False
     return conv if ok else None
 
@@ -323,30 +317,28 @@ def _message(st: _Pairs, n: int, fld: str, m: Any, roles: tuple[str, ...],
     """One message checked against OpenAI's rules (keys, roles) and read by the shared pair reader, or None
     when it has errors (reported)."""
     if not isinstance(m, dict):
-        st.add("mistyped-key", n, fld, f"a message is a {_kind(m)}; each must be an object "
-               "{\"role\": ..., \"content\": ...}.")
+        st.add("mistyped-key", n, fld, _say("mistyped-key.openai-pref-message", got=_kind(m)))
         return None
     extra = [k for k in m if k not in OPENAI_MSG_KEYS or k == "weight"]
     if extra:
-        st.add("openai-unsupported-key", n, f"{fld}.{str(extra[0])[:80]}", f"OpenAI rejects the message key(s) "
-               f"{', '.join(map(repr, extra[:5]))} here; remove them.")
+        st.add("openai-unsupported-key", n, f"{fld}.{str(extra[0])[:80]}",
+               _say("openai-unsupported-key.openai-pref-message", keys=[repr(k) for k in extra[:5]]))
     role = m.get("role")
     if "role" not in m:
-        st.add("missing-key", n, f"{fld}.role", f"the message has no 'role'; use one of {', '.join(roles)}.")
+        st.add("missing-key", n, f"{fld}.role", _say("missing-key.openai-pref-role", roles=list(roles)))
         return None
     if role not in roles:
-        st.add("unknown-role", n, f"{fld}.role", f"role {str(role)[:40]!r} is not one OpenAI accepts here; use one of "
-               f"{', '.join(roles)}.")
+        st.add("unknown-role", n, f"{fld}.role", _say("unknown-role.openai-pref", role=str(role)[:40], roles=list(roles)))
         return None
     calls = m.get("tool_calls")
     if calls is not None and not isinstance(calls, list):
-        st.add("mistyped-key", n, f"{fld}.tool_calls", "'tool_calls' must be a list of calls.")
+        st.add("mistyped-key", n, f"{fld}.tool_calls", _say("mistyped-key.openai-pref-tool-calls"))
         return None
     if m.get("content") is None and not (role == "assistant" and calls):
         if "content" not in m:
-            st.add("missing-key", n, f"{fld}.content", f"the {role} message has no 'content'; add its text.")
+            st.add("missing-key", n, f"{fld}.content", _say("missing-key.openai-pref-content", role=role))
         else:
-            st.add("mistyped-key", n, f"{fld}.content", f"the {role} message's content is null; give its text as a string.")
+            st.add("mistyped-key", n, f"{fld}.content", _say("mistyped-key.openai-pref-content-null", role=role))
         return None
     row = PairRow(st.src, n)
     msg = read_message(row, m, fld, [])
@@ -358,39 +350,35 @@ def _message(st: _Pairs, n: int, fld: str, m: Any, roles: tuple[str, ...],
     text = _counted(msg)["content"]
     texts.append((f"{fld}.content", text))
     if not text.strip() and not calls and role != "assistant":
-        st.add("empty-content", n, f"{fld}.content", f"the {role} turn has no text; fill it in or drop the turn.")
+        st.add("empty-content", n, f"{fld}.content", _say("empty-content.openai-pref", role=role))
     return msg
 
 
 def _check_output(st: _Pairs, n: int, obj: dict, key: str, texts: list[tuple[str, str]]) -> Message | None:
     """The one assistant message of `preferred_output` / `non_preferred_output`, or None (reported)."""
     if key not in obj:
-        st.add("missing-key", n, key, f"the pair has no {key!r}; add [{{\"role\": \"assistant\", \"content\": \"...\"}}].")
+        st.add("missing-key", n, key, _say("missing-key.openai-pref-output", key=key))
         return None
     out = obj[key]
     if isinstance(out, dict):
-        st.add("mistyped-key", n, key, f"{key!r} is one object; OpenAI wants a list of one message: wrap it in [ ].")
+        st.add("mistyped-key", n, key, _say("mistyped-key.openai-pref-output-object", key=key))
         return None
     if not isinstance(out, list):
-        st.add("mistyped-key", n, key, f"{key!r} is a {_kind(out)}; it must be a list of one assistant message "
-               "[{\"role\": \"assistant\", \"content\": \"...\"}].")
+        st.add("mistyped-key", n, key, _say("mistyped-key.openai-pref-output", key=key, got=_kind(out)))
         return None
     if len(out) != 1:
-        st.add("pref-output-count", n, key, f"{key!r} holds {len(out)} messages; it must hold exactly one assistant "
-               "message (a multi-turn answer cannot be compared). Keep only the answer to the input's last turn.")
+        st.add("pref-output-count", n, key, _say("pref-output-count.openai-pref", key=key, count=len(out)))
         return None
     fld = f"{key}[0]"
     m = out[0]
     if isinstance(m, dict) and "role" in m and m["role"] != "assistant" and m["role"] in INPUT_ROLES:
-        st.add("pref-output-role", n, f"{fld}.role", f"the output message is from {m['role']!r}; it must be the "
-               "assistant's answer (role \"assistant\").")
+        st.add("pref-output-role", n, f"{fld}.role", _say("pref-output-role.openai-pref", role=m["role"]))
         return None
     msg = _message(st, n, fld, m, ("assistant",), texts)
     if msg is None:
         return None
     if not msg.content.strip() and not msg.tool_calls:
-        st.add("empty-answer", n, f"{fld}.content", "the output has no text; write the answer (an empty answer "
-               "cannot be preferred or rejected).")
+        st.add("empty-answer", n, f"{fld}.content", _say("empty-answer.openai-pref"))
         return None
     return msg
 
