@@ -176,3 +176,34 @@ def test_every_preference_finding_carries_a_code(tmp_path):
     report = lint_preference_file(path, model="gpt-4o-mini-2024-07-18")
     assert len(report.findings) >= 10
     assert [f.message for f in report.findings if not f.message_code] == []
+
+
+async def test_the_wizards_model_step_shows_the_estimators_note_in_chinese(tmp_path, monkeypatch):
+    """No GPU here: the estimate is for the CPU, and its note on gradient checkpointing reads in Chinese."""
+    from conftest import memorise_rows, write_jsonl
+    from pilot_support import answer_goal_questions, at_step, until
+    from tui.app import TunewizApp
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    write_jsonl(tmp_path / "chat.jsonl", memorise_rows(8))
+    app = TunewizApp(lang="zh", runs_dir=tmp_path / "runs")
+    try:
+        async with app.run_test(size=(100, 40)) as pilot:
+            await pilot.pause()
+            app.open_screen("wizard", env={})
+            await at_step(pilot, "hardware")
+            await until(pilot, lambda: app.screen.state.detected is not None, what="detection")
+            await pilot.press("ctrl+n")
+            await answer_goal_questions(pilot, "task", 2000)
+            await at_step(pilot, "recommend")
+            await until(pilot, lambda: app.screen.state.rec is not None, what="the advice")
+            await pilot.press("ctrl+n")
+            await at_step(pilot, "model")
+            screen = app.screen
+            await until(pilot, lambda: screen.spec is not None, what="the model's spec")
+            screen.query_one("#wz-ckpt").value = True     # the user turns gradient checkpointing on
+            notes = lambda: str(screen.query_one("#wz-model-notes").render())  # noqa: E731
+            await until(pilot, lambda: "在 CPU 上开启梯度检查点时，峰值 RSS 可达本估算的 1.4-2.5 倍" in notes(),
+                        what="the estimator's note in Chinese")
+            assert "peak RSS" not in notes()
+    finally:
+        set_language("en")
