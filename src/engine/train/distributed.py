@@ -409,15 +409,14 @@ def supervise(ctx: "RunContext", resume: bool) -> Ending:
         old.unlink()  # a resume's ranks report afresh
     files = write_launch_files(run_dir, config, resume)
     command = launcher_command(config, run_dir, resume)
-    ctx.log(f"{world.world_size} processes ({world.nnodes} node(s) x {world.nproc_per_node}), distributed: "
-            f"{config.distributed}; launch files: {', '.join(p.name for p in files)}")
-    ctx.log(f"launching: {shlex.join(command)}")
+    ctx.notice("distributed-world", "info", world_size=world.world_size, nnodes=world.nnodes,
+               nproc=world.nproc_per_node, distributed=config.distributed, files=[p.name for p in files])
+    ctx.notice("distributed-launching", "info", command=shlex.join(command))
     if world.node_rank > 0:
-        ctx.log(f"node {world.node_rank} of {world.nnodes}: steps and the final model are reported by node 0 "
-                f"({config.master_addr})")
+        ctx.notice("distributed-other-node", "info", node=world.node_rank, nnodes=world.nnodes,
+                   master=config.master_addr)
     if config.distributed != "ddp" and not visible_gpus():
-        ctx.log(f"distributed: {config.distributed} shards on GPUs only (accelerate); on the CPU every process holds "
-                "the whole model, as with ddp", "warning")
+        ctx.notice("distributed-cpu-shards", distributed=config.distributed)
     log_path = run_dir / runs.LOG_FILE
     log_start = log_path.stat().st_size if log_path.exists() else 0
     sys.stdout.flush()

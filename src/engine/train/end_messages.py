@@ -194,6 +194,13 @@ LOG_MESSAGES: dict[str, str] = {
     "log.stop-received": "{signal} received: writing a checkpoint at step {step}, then stopping{where}",
     "log.part.mid-step": " (the micro-batches of the unfinished step are redone on resume)",
     "log.resuming": "resuming from {checkpoint}",
+    # a multi-process run's supervisor (engine/train/distributed.py)
+    "log.distributed-world": "{world_size} processes ({nnodes} node(s) x {nproc}), distributed: {distributed}; launch "
+                             "files: {files}",
+    "log.distributed-launching": "launching: {command}",
+    "log.distributed-other-node": "node {node} of {nnodes}: steps and the final model are reported by node 0 ({master})",
+    "log.distributed-cpu-shards": "distributed: {distributed} shards on GPUs only (accelerate); on the CPU every "
+                                  "process holds the whole model, as with ddp",
     "log.examples-truncated": "{truncated} of {total} training examples ({share:.1f}%) are longer than "
                               "max_length={max_length} and were truncated",
 }

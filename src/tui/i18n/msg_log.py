@@ -20,5 +20,10 @@ ZH = {
     "log.stop-received": "收到 {signal}：在第 {step} 步写入检查点，然后停止{where}",
     "log.part.mid-step": "（未完成那一步的微批次会在恢复时重做）",
     "log.resuming": "从 {checkpoint} 恢复",
+    "log.distributed-world": "{world_size} 个进程（{nnodes} 个节点 x {nproc}），distributed：{distributed}；启动文件：{files}",
+    "log.distributed-launching": "正在启动：{command}",
+    "log.distributed-other-node": "节点 {node}（共 {nnodes} 个）：步数和最终模型由节点 0（{master}）报告",
+    "log.distributed-cpu-shards": "distributed：{distributed} 只在 GPU 上分片（accelerate）；在 CPU 上每个进程都持有整个模型，"
+                                  "和 ddp 一样",
     "log.examples-truncated": "{total} 条训练样本中有 {truncated} 条（{share:.1f}%）超过 max_length={max_length}，已被截断",
 }
