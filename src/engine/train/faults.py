@@ -17,6 +17,8 @@ nothing here touches the trainer.
   (for HANG_LIMIT_S at most, then it exits without an end event).
 - hang_in_checkpoint=N: the first file this process writes into checkpoint-N (with torch.save: rank 0's
   optimizer state, another rank's RNG state) is not written; the process waits to be killed there.
+- step_delay_s=S: every optimizer step takes S seconds longer (a slow GPU), so a test can act while a tiny
+  model's run is still going (tests/test_ssh.py drops and re-attaches mid-run).
 - only_rank=R: with several processes (tests/test_faults_distributed.py), the faults above happen on
   global rank R only (torchrun's RANK); without it, on every rank.
 """
@@ -30,7 +32,7 @@ from typing import Any
 ENV = "TUNEWIZ_TEST_FAULTS"
 HANG_LIMIT_S = 300  # a frozen trainer nobody killed exits after this
 KEYS = {"enospc_at_checkpoint": int, "free_bytes": int, "oom_at_step": int, "vram_gb": float, "hang_after_step": int,
-        "hang_in_checkpoint": int, "only_rank": int}
+        "hang_in_checkpoint": int, "only_rank": int, "step_delay_s": float}
 
 
 def parse(text: str) -> dict[str, Any]:
@@ -65,7 +67,7 @@ def install() -> Any:
         _fill_disk_at(faults["enospc_at_checkpoint"])
     if "hang_in_checkpoint" in faults:
         _hang_in_checkpoint(faults["hang_in_checkpoint"])
-    return _callback(faults.get("oom_at_step"), faults.get("hang_after_step"))
+    return _callback(faults.get("oom_at_step"), faults.get("hang_after_step"), faults.get("step_delay_s"))
 
 
 def _checkpoint_step(path: str) -> int | None:
@@ -113,8 +115,8 @@ def _wait_to_be_killed(where: str) -> None:
     os._exit(3)  # never killed (the test failed early): do not stay behind forever
 
 
-def _callback(oom_at: int | None, hang_after: int | None) -> Any:
-    if oom_at is None and hang_after is None:
+def _callback(oom_at: int | None, hang_after: int | None, step_delay: float | None = None) -> Any:
+    if oom_at is None and hang_after is None and not step_delay:
         return None
     from transformers import TrainerCallback
 
@@ -125,6 +127,8 @@ def _callback(oom_at: int | None, hang_after: int | None) -> Any:
                 raise torch.OutOfMemoryError(
                     "CUDA out of memory. Tried to allocate 2.00 GiB. GPU 0 has a total capacity of "
                     "1.00 GiB of which 0 bytes is free. (simulated by TUNEWIZ_TEST_FAULTS)")
+            if step_delay:
+                time.sleep(step_delay)
 
         def on_save(self, args, state, control, **kwargs):
             self._maybe_hang(state)
