@@ -55,3 +55,13 @@ async def answer_goal_questions(pilot, goal: str, examples: int, length: str = "
     await answer(pilot, length)
     await at_step(pilot, "cloud")
     await answer(pilot, cloud)
+
+
+async def data_to_review(pilot, path) -> None:
+    """On the dataset step: types PATH, waits for its quick check, goes on to the review and waits for its estimate."""
+    app = pilot.app
+    app.screen.query_one("#wz-data-path").value = str(path)
+    await until(pilot, lambda: app.screen.state.data is not None, what="the quick check")
+    await pilot.press("ctrl+n")
+    await at_step(pilot, "review")
+    await until(pilot, lambda: app.screen.estimate is not None, what="the review's estimate")

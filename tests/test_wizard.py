@@ -17,7 +17,7 @@ from engine.hardware import Hardware
 from tui.app import TunewizApp
 from tui.i18n import set_language, t
 from tui.screens.wizard.state import parse_count, parse_vram
-from pilot_support import answer, at_step, step, until, visible
+from pilot_support import answer, at_step, data_to_review, step, until, visible
 
 GIB = 1024 ** 3
 NO_GPU = Hardware(gpus=[], cpu_cores=2, ram_gb=7.8, ram_available_gb=5.0,
@@ -276,12 +276,8 @@ async def test_open_model_on_a_24gb_gpu_lora_7b_with_checkpointing_at_80x24(lang
         assert visible(app, "#wz-data-path")
         assert {t("wizard.key.lint"), t("wizard.key.next")} <= set(footer_keys(app))
         data = write_jsonl(tmp_path / "chat.jsonl", memorise_rows(4))
-        app.screen.query_one("#wz-data-path").value = str(data)
-        await until(pilot, lambda: app.screen.state.data is not None, what="the quick check")
-        await pilot.press("ctrl+n")
-        await at_step(pilot, "review")
+        await data_to_review(pilot, data)
         review = app.screen
-        await until(pilot, lambda: review.estimate is not None, what="the review's estimate")
         for selector in ("#wz-form", "#wz-review-fit", "#wz-review-time", "#wz-help"):
             assert visible(app, selector), selector
         expected = "Qwen/Qwen2.5-1.5B-Instruct" if lang == "en" else "Qwen/Qwen3-8B"

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from conftest import memorise_rows, write_jsonl
-from pilot_support import answer_goal_questions, at_step, step, until, visible
+from pilot_support import answer_goal_questions, at_step, data_to_review, step, until, visible
 from tui.app import TunewizApp
 from tui.i18n import set_language, t
 
@@ -116,12 +116,8 @@ async def test_two_24gb_cards_spread_a_14b_model_over_both_and_the_review_shows_
             assert screen.plan.distributed == "fsdp" and screen.plan.nproc_per_node == 2
         await pilot.press("ctrl+n")
         await at_step(pilot, "dataset")
-        app.screen.query_one("#wz-data-path").value = str(data)
-        await until(pilot, lambda: app.screen.state.data is not None, what="the quick check")
-        await pilot.press("ctrl+n")
-        await at_step(pilot, "review")
+        await data_to_review(pilot, data)
         review = app.screen
-        await until(pilot, lambda: review.estimate is not None, what="the review's estimate")
         assert review.row("distributed").value == "fsdp" and review.row("nproc_per_node").value == "2"
         assert review.estimate.total_gb == per_gpu                       # per GPU, as the recommendation said
         assert t("wizard.review.per_gpu", n=2, mode="FSDP") in text_of(app, "#wz-est-title")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pilot_support import answer_goal_questions, at_step, until, visible
+from pilot_support import answer_goal_questions, at_step, data_to_review, until, visible
 from test_wizard import FakeNVML, open_wizard, recommendation, screen_text
 from tui.app import TunewizApp
 from tui.i18n import set_language, t
@@ -55,12 +55,8 @@ async def test_preference_goal_recommends_dpo_through_to_the_review(lang, size, 
 
         await pilot.press("ctrl+n")
         await at_step(pilot, "dataset")
-        app.screen.query_one("#wz-data-path").value = str(PAIRS)
-        await until(pilot, lambda: app.screen.state.data is not None, what="the quick check")
-        await pilot.press("ctrl+n")
-        await at_step(pilot, "review")
+        await data_to_review(pilot, PAIRS)
         review = app.screen
-        await until(pilot, lambda: review.estimate is not None, what="the review's estimate")
         assert review.config is not None and review.config.method == "dpo"
         assert (review.values["dpo.tuning"], review.values["dpo.beta"], review.values["dpo.loss_type"]) == \
             ("lora", "0.1", "sigmoid")

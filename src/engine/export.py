@@ -214,13 +214,7 @@ def merge_adapter(run_dir: str | Path, out: str | Path, base: str | None = None,
         (work / "tunewiz-export.json").write_text(json.dumps(result.to_dict(), indent=1), encoding="utf-8")
         result.files = sorted(p.name for p in work.iterdir())
         say(0.97, "moving the finished folder into place")
-        if out.exists():
-            old = out.parent / f".{out.name}.old-{os.getpid()}"
-            os.replace(out, old)
-            os.replace(work, out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(work, out)
+        publish(work, out)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
