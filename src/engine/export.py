@@ -17,9 +17,10 @@ import os
 import re
 import shutil
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from engine.messages import english
 from engine.run_model import LoadProgress, ModelLoadError, Progress, RunModel, attach_adapter, locate_run_model
@@ -190,10 +191,7 @@ def merge_adapter(run_dir: str | Path, out: str | Path, base: str | None = None,
     model.config.name_or_path = str(named)
     params = sum(p.numel() for p in model.parameters())
 
-    work = out.parent / f".{out.name}.partial-{os.getpid()}"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    try:
+    with staged_folder(out) as work:
         say(0.82, f"writing safetensors to {out}")
         from transformers.utils import logging as hf_logging
         bars = hf_logging.is_progress_bar_enabled()
@@ -215,9 +213,6 @@ def merge_adapter(run_dir: str | Path, out: str | Path, base: str | None = None,
         result.files = sorted(p.name for p in work.iterdir())
         say(0.97, "moving the finished folder into place")
         publish(work, out)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
     say(1.0, f"done: {out}")
     return result
 
@@ -267,6 +262,20 @@ def _eos_ids(model_dir: Path) -> list[int]:
     return ids
 
 
+@contextmanager
+def staged_folder(out: Path) -> Iterator[Path]:
+    """A fresh scratch folder beside OUT (`.OUT.partial-<pid>`) to build the export in; removed if the body
+    fails, so nothing half-written is ever left looking like a model. The body calls `publish` when whole."""
+    work = out.parent / f".{out.name}.partial-{os.getpid()}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    try:
+        yield work
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+
+
 def publish(work: Path, out: Path) -> None:
     """Moves the finished WORK into OUT's place (replacing an old OUT only once WORK is whole)."""
     if out.exists():
@@ -298,10 +307,7 @@ def export_ollama(run_dir: str | Path, out: str | Path, base: str | None = None,
     source_dir = Path(target.base).expanduser() if target.kind == "adapter" else Path(target.weights)
     model_file = ollama.modelfile(tokenizer, "./model", thinking, _eos_ids(source_dir) if source_dir.is_dir() else [],
                                   tools=abilities.tools or abilities.tool_calls)
-    work = out.parent / f".{out.name}.partial-{os.getpid()}"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    try:
+    with staged_folder(out) as work:
         merged = merge_adapter(run_dir, work / "model", base=base, checkpoint=checkpoint, dtype=dtype,
                                progress=scaled(say, 0.02, 0.93), final=out / "model")
         # The merged model's own eos ids (generation_config.json) may name more end-of-turn tokens.
@@ -319,9 +325,6 @@ def export_ollama(run_dir: str | Path, out: str | Path, base: str | None = None,
                                                   encoding="utf-8")
         say(0.97, "moving the finished folder into place")
         publish(work, out)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
     say(1.0, f"done: {out}")
     return result
 
