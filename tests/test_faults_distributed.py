@@ -111,19 +111,33 @@ def assert_resume_joins(run_dir: Path, runs_dir: Path, reference: Path, from_ste
     return events
 
 
+REFERENCE_SEEN: dict[str, bool] = {}  # what the reference run showed while it ran
+
+
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory, tiny_model_dir) -> Path:
-    """One uninterrupted two-process run: the loss curve the faulted runs must join."""
+    """One uninterrupted two-process run: the loss curve the faulted runs must join. Rank 0 ends training
+    three seconds late (after HF's last collective), so rank 1 leaves trainer.train() first; whether the
+    staging folder is still there then is kept for the test below (rank 1 removed it under rank 0's Trainer,
+    which was still listing it, and such runs failed now and then)."""
     folder = tmp_path_factory.mktemp("reference")
-    result = tunewiz("train", str(write_config(folder, tiny_model_dir, "reference")), runs_dir=folder / "runs")
-    return Path(result.stdout.strip().splitlines()[-1])
+    result = tunewiz("train", str(write_config(folder, tiny_model_dir, "reference")), "--detach",
+                     runs_dir=folder / "runs", faults="train_end_delay_s=3,only_rank=0")
+    run_dir = Path(result.stdout.strip().splitlines()[-1])
+    wait_for(lambda: "training ends 3 s late" in (run_dir / "train.log").read_text(), run_dir, "rank 0's late end")
+    time.sleep(1.5)  # rank 1 has left trainer.train()
+    REFERENCE_SEEN["staging kept while rank 0 ends"] = (run_dir / "checkpoints" / checkpoints.STAGING).is_dir()
+    assert wait_for_end(run_dir, timeout=120, poll=0.2) == "completed", (run_dir / "train.log").read_text()[-3000:]
+    return run_dir
 
 
 # -- checkpoints written by several ranks -------------------------------------------------------------
 def test_two_ranks_checkpoints_are_published_whole_once_and_rotated(reference):
     events = events_of(reference)
     assert next(e for e in events if e["type"] == "start")["world_size"] == 2
-    # Rank 0 alone publishes: one checkpoint event per save, and nothing left in the staging folder.
+    # Rank 0 alone publishes and removes the staging folder: rank 1, done first, left it alone.
+    assert REFERENCE_SEEN["staging kept while rank 0 ends"]
+    # One checkpoint event per save, and nothing left in the staging folder.
     assert [e["step"] for e in events if e["type"] == "checkpoint"] == [2, 4, 6, 8]
     assert not (reference / "checkpoints" / checkpoints.STAGING).exists()
     evals = {e["step"]: e["eval_loss"] for e in events if e["type"] == "eval"}

@@ -77,6 +77,15 @@ def remove_staging(staging: Path) -> None:
     shutil.rmtree(staging, ignore_errors=True)
 
 
+def finish_staging(staging: Path, saves: bool) -> None:
+    """After trainer.train(): the staging folder removed by the process that publishes (`saves`:
+    TrainingArguments.should_save). Another rank leaves the final barrier while that one is still renaming
+    the last checkpoint out of the folder (and TRL writing its model card into it): removing it there
+    failed the run. The supervisor removes whatever is left once every rank has exited."""
+    if saves or not shared_staging():
+        remove_staging(staging)
+
+
 def shared_staging() -> bool:
     """Whether this process is one of several ranks writing into one staging folder (torchrun sets
     WORLD_SIZE for each rank it starts)."""

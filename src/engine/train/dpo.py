@@ -302,7 +302,7 @@ def train_dpo(ctx: "RunContext", resume: bool = False) -> str:
         trainer.add_callback(injected)
     with checkpoints.disk_full_ends_run(run_dir, size):
         trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
-    checkpoints.remove_staging(staging)
+    checkpoints.finish_staging(staging, trainer.args.should_save)  # every checkpoint in it was published
 
     if ctx.stop.requested:
         return "stopped"

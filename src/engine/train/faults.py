@@ -19,6 +19,9 @@ nothing here touches the trainer.
   optimizer state, another rank's RNG state) is not written; the process waits to be killed there.
 - step_delay_s=S: every optimizer step takes S seconds longer (a slow GPU), so a test can act while a tiny
   model's run is still going (tests/test_ssh.py drops and re-attaches mid-run).
+- train_end_delay_s=S: the training summary's log (HF's last collective of trainer.train() is just before
+  it) waits S seconds, so the other ranks leave trainer.train() first (the race tests/test_faults_distributed.py
+  guards: another rank removed the staging folder while this one still listed it).
 - only_rank=R: with several processes (tests/test_faults_distributed.py), the faults above happen on
   global rank R only (torchrun's RANK); without it, on every rank.
 """
@@ -32,7 +35,8 @@ from typing import Any
 ENV = "TUNEWIZ_TEST_FAULTS"
 HANG_LIMIT_S = 300  # a frozen trainer nobody killed exits after this
 KEYS = {"enospc_at_checkpoint": int, "free_bytes": int, "oom_at_step": int, "vram_gb": float, "hang_after_step": int,
-        "hang_in_checkpoint": int, "only_rank": int, "step_delay_s": float}
+        "hang_in_checkpoint": int, "only_rank": int, "step_delay_s": float,
+        "train_end_delay_s": float}
 
 
 def parse(text: str) -> dict[str, Any]:
@@ -67,7 +71,8 @@ def install() -> Any:
         _fill_disk_at(faults["enospc_at_checkpoint"])
     if "hang_in_checkpoint" in faults:
         _hang_in_checkpoint(faults["hang_in_checkpoint"])
-    return _callback(faults.get("oom_at_step"), faults.get("hang_after_step"), faults.get("step_delay_s"))
+    return _callback(faults.get("oom_at_step"), faults.get("hang_after_step"), faults.get("step_delay_s"),
+                     faults.get("train_end_delay_s"))
 
 
 def _checkpoint_step(path: str) -> int | None:
@@ -115,8 +120,9 @@ def _wait_to_be_killed(where: str) -> None:
     os._exit(3)  # never killed (the test failed early): do not stay behind forever
 
 
-def _callback(oom_at: int | None, hang_after: int | None, step_delay: float | None = None) -> Any:
-    if oom_at is None and hang_after is None and not step_delay:
+def _callback(oom_at: int | None, hang_after: int | None, step_delay: float | None = None,
+              train_end_delay: float | None = None) -> Any:
+    if oom_at is None and hang_after is None and not step_delay and not train_end_delay:
         return None
     from transformers import TrainerCallback
 
@@ -137,6 +143,9 @@ def _callback(oom_at: int | None, hang_after: int | None, step_delay: float | No
             # After the step event (and the checkpoint, when this step saves: on_save runs later).
             if not control.should_save:
                 self._maybe_hang(state)
+            if train_end_delay and logs and "train_runtime" in logs:
+                print(f"[warning] test fault: training ends {train_end_delay:g} s late on this rank", flush=True)
+                time.sleep(train_end_delay)
 
         def _maybe_hang(self, state):
             if hang_after is not None and state.global_step == hang_after:

@@ -502,7 +502,7 @@ def train(ctx: "RunContext", resume: bool = False) -> str:
         trainer.add_callback(injected)
     with checkpoints.disk_full_ends_run(run_dir, size):
         trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
-    checkpoints.remove_staging(staging)  # every checkpoint in it was published (TRL's model card stays behind)
+    checkpoints.finish_staging(staging, trainer.args.should_save)  # every checkpoint in it was published
 
     if ctx.stop.requested:
         return "stopped"
