@@ -108,8 +108,10 @@ async def open_and_check(app: TunewizApp, *screens: tuple[str, str | None]) -> l
         for screen_name, leave in screens:
             await until(pilot, lambda: type(app.screen).__name__ == screen_name and app.screen.is_mounted,
                         what=screen_name)
+            # Back from a dialog the footer is composed afresh: wait until it draws its keys again.
             await until(pilot, lambda: not app.screen.query(Footer)
-                        or app.screen.query(Footer).first().query("FooterKey"), what=f"{screen_name}'s footer")
+                        or any(key.display for key in app.screen.query(Footer).first().query("FooterKey")),
+                        what=f"{screen_name}'s footer")
             await pilot.pause(0.3)
             problems += [f"{screen_name}: {problem}" for problem in check_keys(app)]
             if leave:

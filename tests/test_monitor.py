@@ -52,8 +52,8 @@ async def test_live_run_fills_charts_advances_progress_and_shows_the_end(runs_di
         assert footer_keys(screen)["s"] is True and footer_keys(screen)["c"] is False
         for step in range(21, 51):
             run.step(step)
+        run.status(output=str(run.dir / "adapter"))  # the trainer records where it saved before it ends
         run.end("completed")
-        run.status(output=str(run.dir / "adapter"))
         await until(pilot, lambda: screen._snapshot.state == "completed", what="completed")
         await pilot.pause(0.2)
         assert "100%" in text_of(screen, "mon-progress") and "step 50/50" in text_of(screen, "mon-progress")
