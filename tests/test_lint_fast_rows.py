@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from engine.data.formats import parse_row
 from engine.data.lint import LintOptions, lint_file
 from engine.data.lint import scan as scan_module
-from engine.data.lint.fast_rows import order_key, read_simple_row, simple_openai_row
+from engine.data.lint.fast_rows import order_key, read_simple_row, simple_openai_row, tool_turns_clean
+from engine.data.lint.shapes import tool_findings
 from engine.data.lint.rows import content_fields
 from engine.data.stats import estimate_text
 
@@ -152,6 +153,60 @@ def test_the_fast_reader_builds_what_the_full_reader_builds(obj: Any):
     assert row.answer == (answers[-1] if answers else None)
     assert row.roles == tuple(m.role for m in msgs)
     assert row.tool_turns == any(m.tool_calls or m.role == "tool" for m in msgs)
+    # The tool-call walk over the row's dicts agrees with the one over the Example.
+    assert tool_turns_clean(obj) == (not list(tool_findings("openai", obj, ex)))
+
+
+def _call(cid: str | None, name: str = "search", args: str = "{}") -> dict:
+    c: dict[str, Any] = {"type": "function", "function": {"name": name, "arguments": args}}
+    if cid is not None:
+        c["id"] = cid
+    return c
+
+
+def _turns(*spec: Any) -> list[dict]:
+    """u: a user turn; a: an answer; ("c", call, ...): an assistant turn with calls; ("t", id or None): a result."""
+    out: list[dict] = []
+    for s in spec:
+        if s == "u":
+            out.append({"role": "user", "content": "Where is parcel 3?"})
+        elif s == "a":
+            out.append({"role": "assistant", "content": "On its way."})
+        elif s[0] == "c":
+            out.append({"role": "assistant", "tool_calls": list(s[1:])})
+        else:
+            out.append({"role": "tool", "content": "{}", **({"tool_call_id": s[1]} if s[1] is not None else {})})
+    return out
+
+
+TOOLS = [{"type": "function", "function": {"name": "search"}}, {"name": "lookup"}]
+
+
+@pytest.mark.parametrize("msgs, tools", [
+    (_turns("u", ("c", _call("1")), ("t", "1"), "a"), TOOLS),                                    # clean
+    (_turns("u", ("c", _call("1"), _call("2")), ("t", "2"), ("t", "1"), "a"), TOOLS),             # results out of order
+    (_turns("u", ("c", _call(None)), ("t", None), ("t", None), "a"), None),                       # one result too many
+    (_turns("u", ("t", None), "a"), None),                                                         # a result, no call
+    (_turns("u", ("c", _call("1")), ("t", "9"), "a"), None),                                      # an id matching nothing
+    (_turns("u", ("c", _call(None)), ("t", "9"), "a"), None),                                     # an id, calls without
+    (_turns("u", ("c", _call("1"), _call("2")), ("t", "1"), "u", "a"), None),                     # one result of two
+    (_turns("u", ("c", _call("1")), "u", "a"), None),                                              # no result at all
+    (_turns("u", ("c", _call("1"), _call("2")), ("t", "1")), None),                               # ends awaiting one
+    (_turns("u", ("c", _call("1", args='{"a": 1')), ("t", "1"), "a"), None),                      # broken arguments
+    (_turns("u", ("c", _call("1", args="  ")), ("t", "1"), "a"), None),                           # blank arguments
+    (_turns("u", ("c", _call("1", name="weather")), ("t", "1"), "a"), TOOLS),                     # unknown function
+    (_turns("u", ("c", _call("1", name="lookup")), ("t", "1"), "a"), TOOLS),                      # known by a bare tool
+    (_turns("u", ("c", _call("1", name="?")), ("t", "1"), "a"), TOOLS),                           # a "?" name
+    (_turns("u", ("c", {"id": "1", "name": "weather", "arguments": "x"}), ("t", "1"), "a"), TOOLS),  # no "function"
+    (_turns("u", ("c", _call("1"), _call("1")), ("t", "1"), ("t", "1"), "a"), None),              # a repeated id
+    (_turns("u", ("c", _call("1")), ("t", "1"), ("t", None), "a"), None),                         # an extra, no id
+])
+def test_the_tool_call_walk_over_dicts_finds_what_the_full_check_finds(msgs: list[dict], tools: Any):
+    obj: dict[str, Any] = {"messages": msgs, **({"tools": tools} if tools else {})}
+    row = read_simple_row(obj, "f", 1)
+    assert row is not None and row.tool_turns
+    expected = list(tool_findings("openai", obj, row.ex))
+    assert tool_turns_clean(obj) == (not expected), expected
 
 
 def test_the_fast_reader_takes_tool_call_rows():

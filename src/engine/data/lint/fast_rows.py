@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
 from .. import rules as R
 from ..canonical import Example, Message
 from ..stats import estimate_text
@@ -39,14 +41,31 @@ CONTENT_FIELDS = tuple(f"messages[{i}].content" for i in range(FIELD_NAMES_MAX))
 
 
 class SimpleRow:
-    """What `read_simple_row` learns about a row in its one pass: the `Example` and fields, and what the scan
-    needs of its messages (each also derivable from the Example; tests/test_lint_fast_rows.py compares)."""
-    __slots__ = ("ex", "fields", "order_key", "estimates", "calls", "answer", "roles", "tool_turns")
+    """What `read_simple_row` learns about a row in its one pass: the fields and what the scan needs of its
+    messages (each also derivable from the Example; tests/test_lint_fast_rows.py compares), and the `Example`
+    itself, made only when asked for (`ex`): the scan needs it only for a row with something to report."""
+    __slots__ = ("obj", "src", "line", "_ex", "fields", "order_key", "estimates", "calls", "answer", "roles",
+                 "tool_turns")
 
-    def __init__(self, ex: Example, fields: list[tuple[str, str]], order_key: tuple, estimates: list[float],
-                 calls: list[dict], answer: str | None, roles: tuple[str, ...], tool_turns: bool) -> None:
-        self.ex, self.fields, self.order_key, self.estimates = ex, fields, order_key, estimates
+    def __init__(self, obj: dict, src: str, line: int | None, fields: list[tuple[str, str]], order_key: tuple,
+                 estimates: list[float], calls: list[dict], answer: str | None, roles: tuple[str, ...],
+                 tool_turns: bool) -> None:
+        self.obj, self.src, self.line, self._ex = obj, src, line, None
+        self.fields, self.order_key, self.estimates = fields, order_key, estimates
         self.calls, self.answer, self.roles, self.tool_turns = calls, answer, roles, tool_turns
+
+    @property
+    def ex(self) -> Example:
+        """The Example `formats.parse_row(obj, "openai", src, line)` builds (the row is known to be simple)."""
+        if self._ex is None:
+            out = []
+            for m in self.obj["messages"]:
+                get = m.get
+                calls, tcid = get("tool_calls"), get("tool_call_id")
+                out.append(Message(m["role"], get("content") or "", None, calls or None, get("name"),
+                                   tcid if isinstance(tcid, str) else None))
+            self._ex = Example(self.src, self.line, messages=out, tools=self.obj.get("tools") or None)
+        return self._ex
 
 
 def simple_openai_row(obj: dict, src: str, line: int | None) -> tuple[Example, list[tuple[str, str]]] | None:
@@ -70,7 +89,6 @@ def read_simple_row(obj: dict, src: str, line: int | None) -> SimpleRow | None:
     if tools is not None and tools != []:
         if type(tools) is not list or not all(type(t) is dict for t in tools):
             return None  # a JSON string (LLaMA-Factory), one object, or something the reader reports
-    out: list[Message] = []
     fields: list[tuple[str, str]] = []
     key: list[tuple] = []
     estimates: list[float] = []
@@ -108,8 +126,6 @@ def read_simple_row(obj: dict, src: str, line: int | None) -> SimpleRow | None:
         name = get("name")
         if name is not None and type(name) is not str:
             return None
-        tcid = get("tool_call_id")
-        out.append(Message(role, content, None, calls or None, name, tcid if isinstance(tcid, str) else None))
         # (what the scan reads of the turn: as simple_order_findings, stats.estimate_text, Scan._generic)
         n = len(content)
         key.append((role, not calls, not content or content.isspace(), n < 12 and ellipsis(content) is not None))
@@ -122,8 +138,65 @@ def read_simple_row(obj: dict, src: str, line: int | None) -> SimpleRow | None:
             answer = content
         elif role == "tool":
             tool_turns = True
-    return SimpleRow(Example(src, line, messages=out, tools=tools or None), fields, tuple(key), estimates,
-                     all_calls, answer, tuple(roles_seen), tool_turns)
+    return SimpleRow(obj, src, line, fields, tuple(key), estimates, all_calls, answer, tuple(roles_seen), tool_turns)
+
+
+def tool_turns_clean(obj: dict) -> bool:
+    """Whether `shapes.tool_findings("openai", obj, ex)` finds nothing in a row `read_simple_row` read, read off
+    the row's dicts without the Example (True: nothing to report; False: run `tool_findings` for the findings).
+    The same walk as `shapes._tool_findings` for such a row (OpenAI: no ShareGPT function_call turns, every
+    call a dict whose `function`, when present, is a dict); tests/test_lint_fast_rows.py compares the two."""
+    known: set[str] = set()
+    for t in obj.get("tools") or ():
+        fn = t.get("function")
+        fn = fn if isinstance(fn, dict) else t
+        name = fn.get("name")
+        if isinstance(name, str):
+            known.add(name)
+    pending: list[str | None] = []  # the ids of the calls awaiting a result
+    any_ids = False
+    loads, decode_error = orjson.loads, orjson.JSONDecodeError
+    previous = None
+    for m in obj["messages"]:
+        role = m["role"]
+        if role == "tool":
+            tcid = m.get("tool_call_id")
+            if isinstance(tcid, str) and tcid:
+                if tcid in pending:
+                    pending.remove(tcid)  # (the first equal one, as _tool_findings pops)
+                    previous = role
+                    continue
+                if any_ids or pending:
+                    return False
+            if pending:
+                pending.pop(0)
+            elif previous == "tool":
+                return False
+            previous = role
+            continue
+        if pending and previous == "tool":
+            return False  # some results came, not all
+        pending = []
+        previous = role
+        calls = m.get("tool_calls")
+        if not calls:
+            continue
+        for c in calls:
+            fn = c.get("function", c)
+            args = fn.get("arguments")
+            if isinstance(args, str) and args.strip():
+                try:
+                    loads(args)
+                except decode_error:
+                    return False
+            name = fn.get("name")
+            if known and isinstance(name, str) and name != "?" and name not in known:
+                return False
+            cid = c.get("id")
+            cid = cid if isinstance(cid, str) else None
+            any_ids = any_ids or cid is not None
+            pending.append(cid)
+    return not (pending and previous == "tool")
 
 
 def simple_order_findings(obj: dict, ex: Example) -> list[RowFinding]:
@@ -139,6 +212,13 @@ def order_key(ex: Example) -> tuple:
     ellipsis = R.ELLIPSIS_ONLY.match
     return tuple([(m.role, not m.tool_calls, not m.content or m.content.isspace(),
                    len(m.content) < 12 and ellipsis(m.content) is not None) for m in ex.messages or ()])
+
+
+def row_order_findings(row: SimpleRow) -> list[RowFinding]:
+    """`simple_order_findings` of a row read by `read_simple_row` (its Example made only for a new shape)."""
+    if row.order_key in _clean_order:
+        return []
+    return order_findings_by_key(row.obj, row.ex, row.order_key)
 
 
 def order_findings_by_key(obj: dict, ex: Example, key: tuple) -> list[RowFinding]:

@@ -28,7 +28,7 @@ from ..records import BOM, line_problem
 from ..stats import estimate_text
 from . import dupes, quality
 from .dupes import LOWER, WS_DELETE, DupStore, h64, rmtree
-from .fast_rows import SimpleRow, order_findings_by_key, read_simple_row
+from .fast_rows import SimpleRow, read_simple_row, row_order_findings, tool_turns_clean
 from .model import Finding, LintOptions, Tick
 from .quality import LazyMessage, issues_at, scan_ids
 from .rows import KNOWN_TOP_KEYS, content_fields, openai_key_findings, order_findings
@@ -247,23 +247,25 @@ class Scan:
     def _simple(self, n: int, raw: bytes | None, obj: dict, row: SimpleRow) -> None:
         """`_generic` for a row read by `fast_rows.read_simple_row`: the same checks and counts, from what that
         reader learned in its pass (turn shape, estimates, calls, last answer, roles)."""
-        ex, fields = row.ex, row.fields
+        fields = row.fields
         self.formats["openai"] += 1
         self.examples += 1
         nm = len(row.roles)
         self.turns[nm] += 1
-        for code, fld, message in order_findings_by_key(obj, ex, row.order_key):
+        for code, fld, message in row_order_findings(row):
             self.add(code, n, fld, message)
-        if row.tool_turns:  # (shape_findings' other checks look for think tags, which such a row's texts lack)
-            for code, fld, message in tool_findings("openai", obj, ex, self.opts.columns, self.opts.tags):
+        # (shape_findings' other checks look for think tags, which such a row's texts lack)
+        if row.tool_turns and not tool_turns_clean(obj):
+            for code, fld, message in tool_findings("openai", obj, row.ex, self.opts.columns, self.opts.tags):
                 self.add(code, n, fld, message)
         if len(self.no_reasoning_first) < 5:  # no reasoning, no media, not v1 (fast_rows.py)
             self.no_reasoning_first.append(n)
         est = sum(row.estimates) + 4 * nm + 1
         if row.calls:
             est += len(orjson.dumps(row.calls)) / 3.5
-        if ex.tools:
-            est += len(orjson.dumps(ex.tools)) / 3.5
+        tools = obj.get("tools")
+        if tools:
+            est += len(orjson.dumps(tools)) / 3.5
         if row.answer is not None:
             self._answer(n, row.answer)
         self.tokens[int(est)] += 1
