@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from engine.data.formats import parse_row
 from engine.data.lint import LintOptions, lint_file
 from engine.data.lint import scan as scan_module
-from engine.data.lint.fast_rows import order_key, read_simple_row, simple_openai_row, tool_turns_clean
+from engine.data.lint.fast_rows import order_key, read_simple_row, simple_openai_row
 from engine.data.lint.shapes import tool_findings
 from engine.data.lint.rows import content_fields
 from engine.data.stats import estimate_text
@@ -147,14 +147,14 @@ def test_the_fast_reader_builds_what_the_full_reader_builds(obj: Any):
     row = read_simple_row(obj, "f.jsonl", 7)
     msgs = ex.messages
     assert row.order_key == order_key(ex)
-    assert row.estimates == [estimate_text(m.content) for m in msgs]
+    assert row.estimate == sum(estimate_text(m.content) for m in msgs)
     assert row.calls == [c for m in msgs if m.tool_calls for c in m.tool_calls]
     answers = [m.content for m in msgs if m.role == "assistant" and not m.tool_calls]
     assert row.answer == (answers[-1] if answers else None)
     assert row.roles == tuple(m.role for m in msgs)
     assert row.tool_turns == any(m.tool_calls or m.role == "tool" for m in msgs)
     # The tool-call walk over the row's dicts agrees with the one over the Example.
-    assert tool_turns_clean(obj) == (not list(tool_findings("openai", obj, ex)))
+    assert row.tools_clean == (not list(tool_findings("openai", obj, ex)))
 
 
 def _call(cid: str | None, name: str = "search", args: str = "{}") -> dict:
@@ -200,13 +200,15 @@ TOOLS = [{"type": "function", "function": {"name": "search"}}, {"name": "lookup"
     (_turns("u", ("c", {"id": "1", "name": "weather", "arguments": "x"}), ("t", "1"), "a"), TOOLS),  # no "function"
     (_turns("u", ("c", _call("1"), _call("1")), ("t", "1"), ("t", "1"), "a"), None),              # a repeated id
     (_turns("u", ("c", _call("1")), ("t", "1"), ("t", None), "a"), None),                         # an extra, no id
+    ([*_turns("u", ("c", _call("1"))), {"role": "tool", "tool_call_id": "1", "content": "{}",
+                                        "tool_calls": [_call("2")]}, *_turns("a")], None),         # calls on a result
 ])
 def test_the_tool_call_walk_over_dicts_finds_what_the_full_check_finds(msgs: list[dict], tools: Any):
     obj: dict[str, Any] = {"messages": msgs, **({"tools": tools} if tools else {})}
     row = read_simple_row(obj, "f", 1)
     assert row is not None and row.tool_turns
     expected = list(tool_findings("openai", obj, row.ex))
-    assert tool_turns_clean(obj) == (not expected), expected
+    assert row.tools_clean == (not expected), expected
 
 
 def test_the_fast_reader_takes_tool_call_rows():

@@ -44,15 +44,16 @@ class SimpleRow:
     """What `read_simple_row` learns about a row in its one pass: the fields and what the scan needs of its
     messages (each also derivable from the Example; tests/test_lint_fast_rows.py compares), and the `Example`
     itself, made only when asked for (`ex`): the scan needs it only for a row with something to report."""
-    __slots__ = ("obj", "src", "line", "_ex", "fields", "order_key", "estimates", "calls", "answer", "roles",
-                 "tool_turns")
+    __slots__ = ("obj", "src", "line", "_ex", "fields", "order_key", "estimate", "calls", "answer", "roles",
+                 "tool_turns", "tools_clean")
 
     def __init__(self, obj: dict, src: str, line: int | None, fields: list[tuple[str, str]], order_key: tuple,
-                 estimates: list[float], calls: list[dict], answer: str | None, roles: tuple[str, ...],
-                 tool_turns: bool) -> None:
+                 estimate: float, calls: list[dict], answer: str | None, roles: tuple[str, ...],
+                 tool_turns: bool, tools_clean: bool) -> None:
         self.obj, self.src, self.line, self._ex = obj, src, line, None
-        self.fields, self.order_key, self.estimates = fields, order_key, estimates
-        self.calls, self.answer, self.roles, self.tool_turns = calls, answer, roles, tool_turns
+        self.fields, self.order_key, self.estimate = fields, order_key, estimate
+        self.calls, self.answer, self.roles = calls, answer, roles
+        self.tool_turns, self.tools_clean = tool_turns, tools_clean
 
     @property
     def ex(self) -> Example:
@@ -75,11 +76,27 @@ def simple_openai_row(obj: dict, src: str, line: int | None) -> tuple[Example, l
     return None if row is None else (row.ex, row.fields)
 
 
+def _tool_names(tools: list[dict]) -> set[str]:
+    """The function names a row's `tools` define (as shapes._tool_names reads them)."""
+    known: set[str] = set()
+    for t in tools:
+        fn = t.get("function")
+        fn = fn if isinstance(fn, dict) else t
+        name = fn.get("name")
+        if isinstance(name, str):
+            known.add(name)
+    return known
+
+
 def read_simple_row(obj: dict, src: str, line: int | None) -> SimpleRow | None:
     """`simple_openai_row` and, from the same pass over the messages: the turn-shape key of
-    `simple_order_findings`, each message's `stats.estimate_text` (reasoning: none), the calls of all turns in
-    order, the last answer's text (an assistant turn without calls; None: none), the roles, and whether any
-    turn has calls or is a tool result (else the tool-call checks have nothing to look at)."""
+    `simple_order_findings`, the sum of the messages' `stats.estimate_text` (reasoning: none), the calls of all
+    turns in order, the last answer's text (an assistant turn without calls; None: none), the roles, whether any
+    turn has calls or is a tool result (else the tool-call checks have nothing to look at), and whether
+    `shapes.tool_findings("openai", ...)` would find nothing (`tools_clean`: then the scan skips it).
+
+    The tool-call walk is `shapes._tool_findings` for such a row (no ShareGPT function_call turns; every call a
+    dict whose `function`, when present, is a dict), stopping at its first finding."""
     if not obj.keys() <= SIMPLE_TOP_KEYS:
         return None
     msgs = obj.get("messages")
@@ -91,12 +108,20 @@ def read_simple_row(obj: dict, src: str, line: int | None) -> SimpleRow | None:
             return None  # a JSON string (LLaMA-Factory), one object, or something the reader reports
     fields: list[tuple[str, str]] = []
     key: list[tuple] = []
-    estimates: list[float] = []
+    estimate = 0.0
     all_calls: list[dict] = []
     roles_seen: list[str] = []
     answer: str | None = None
     tool_turns = False
+    # The tool-call walk: the ids of the calls awaiting a result, whether any call had an id, the function
+    # names `tools` defines (read at the first call), and whether it has found nothing so far.
+    pending: list[str | None] = []
+    any_ids = False
+    known: set[str] | None = None
+    clean = True
+    previous = None
     keys, roles, names, ellipsis = SIMPLE_MESSAGE_KEYS, SIMPLE_ROLES, CONTENT_FIELDS, R.ELLIPSIS_ONLY.match
+    loads, decode_error = orjson.loads, orjson.JSONDecodeError
     for i, m in enumerate(msgs):
         if type(m) is not dict:
             return None
@@ -129,74 +154,56 @@ def read_simple_row(obj: dict, src: str, line: int | None) -> SimpleRow | None:
         # (what the scan reads of the turn: as simple_order_findings, stats.estimate_text, Scan._generic)
         n = len(content)
         key.append((role, not calls, not content or content.isspace(), n < 12 and ellipsis(content) is not None))
-        estimates.append(n / 3.5 if content.isascii() else estimate_text(content))
+        estimate += n / 3.5 if content.isascii() else estimate_text(content)
         roles_seen.append(role)
+        if role == "tool":  # (a result: calls on it are counted, never walked, as _tool_findings does)
+            tool_turns = True
+            if calls:
+                all_calls.extend(calls)
+            if clean:
+                tcid = get("tool_call_id")
+                if isinstance(tcid, str) and tcid and tcid in pending:
+                    pending.remove(tcid)  # (the first equal one, as _tool_findings pops)
+                elif isinstance(tcid, str) and tcid and (any_ids or pending):
+                    clean = False  # an id no waiting call has
+                elif pending:
+                    pending.pop(0)
+                elif previous == "tool":
+                    clean = False  # one result more than there were calls
+            previous = role
+            continue
+        if pending:
+            if previous == "tool":
+                clean = False  # some results came, not all
+            pending = []
+        previous = role
         if calls:
             all_calls.extend(calls)
             tool_turns = True
+            if clean:
+                if known is None:
+                    known = _tool_names(tools) if tools else set()
+                for c in calls:
+                    fn = c.get("function", c)
+                    args = fn.get("arguments")
+                    if isinstance(args, str) and args.strip():
+                        try:
+                            loads(args)
+                        except decode_error:
+                            clean = False
+                    fname = fn.get("name")
+                    if known and isinstance(fname, str) and fname != "?" and fname not in known:
+                        clean = False
+                    cid = c.get("id")
+                    cid = cid if isinstance(cid, str) else None
+                    any_ids = any_ids or cid is not None
+                    pending.append(cid)
         elif role == "assistant":
             answer = content
-        elif role == "tool":
-            tool_turns = True
-    return SimpleRow(obj, src, line, fields, tuple(key), estimates, all_calls, answer, tuple(roles_seen), tool_turns)
-
-
-def tool_turns_clean(obj: dict) -> bool:
-    """Whether `shapes.tool_findings("openai", obj, ex)` finds nothing in a row `read_simple_row` read, read off
-    the row's dicts without the Example (True: nothing to report; False: run `tool_findings` for the findings).
-    The same walk as `shapes._tool_findings` for such a row (OpenAI: no ShareGPT function_call turns, every
-    call a dict whose `function`, when present, is a dict); tests/test_lint_fast_rows.py compares the two."""
-    known: set[str] = set()
-    for t in obj.get("tools") or ():
-        fn = t.get("function")
-        fn = fn if isinstance(fn, dict) else t
-        name = fn.get("name")
-        if isinstance(name, str):
-            known.add(name)
-    pending: list[str | None] = []  # the ids of the calls awaiting a result
-    any_ids = False
-    loads, decode_error = orjson.loads, orjson.JSONDecodeError
-    previous = None
-    for m in obj["messages"]:
-        role = m["role"]
-        if role == "tool":
-            tcid = m.get("tool_call_id")
-            if isinstance(tcid, str) and tcid:
-                if tcid in pending:
-                    pending.remove(tcid)  # (the first equal one, as _tool_findings pops)
-                    previous = role
-                    continue
-                if any_ids or pending:
-                    return False
-            if pending:
-                pending.pop(0)
-            elif previous == "tool":
-                return False
-            previous = role
-            continue
-        if pending and previous == "tool":
-            return False  # some results came, not all
-        pending = []
-        previous = role
-        calls = m.get("tool_calls")
-        if not calls:
-            continue
-        for c in calls:
-            fn = c.get("function", c)
-            args = fn.get("arguments")
-            if isinstance(args, str) and args.strip():
-                try:
-                    loads(args)
-                except decode_error:
-                    return False
-            name = fn.get("name")
-            if known and isinstance(name, str) and name != "?" and name not in known:
-                return False
-            cid = c.get("id")
-            cid = cid if isinstance(cid, str) else None
-            any_ids = any_ids or cid is not None
-            pending.append(cid)
-    return not (pending and previous == "tool")
+    if pending and previous == "tool":
+        clean = False  # the conversation ends awaiting results
+    return SimpleRow(obj, src, line, fields, tuple(key), estimate, all_calls, answer, tuple(roles_seen),
+                     tool_turns, clean)
 
 
 def simple_order_findings(obj: dict, ex: Example) -> list[RowFinding]:

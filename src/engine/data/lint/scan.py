@@ -28,7 +28,7 @@ from ..records import BOM, line_problem
 from ..stats import estimate_text
 from . import dupes, quality
 from .dupes import LOWER, WS_DELETE, DupStore, h64, rmtree
-from .fast_rows import SimpleRow, read_simple_row, row_order_findings, tool_turns_clean
+from .fast_rows import SimpleRow, read_simple_row, row_order_findings
 from .model import Finding, LintOptions, Tick
 from .quality import LazyMessage, issues_at, scan_ids
 from .rows import KNOWN_TOP_KEYS, content_fields, openai_key_findings, order_findings
@@ -255,12 +255,12 @@ class Scan:
         for code, fld, message in row_order_findings(row):
             self.add(code, n, fld, message)
         # (shape_findings' other checks look for think tags, which such a row's texts lack)
-        if row.tool_turns and not tool_turns_clean(obj):
+        if not row.tools_clean:
             for code, fld, message in tool_findings("openai", obj, row.ex, self.opts.columns, self.opts.tags):
                 self.add(code, n, fld, message)
         if len(self.no_reasoning_first) < 5:  # no reasoning, no media, not v1 (fast_rows.py)
             self.no_reasoning_first.append(n)
-        est = sum(row.estimates) + 4 * nm + 1
+        est = row.estimate + 4 * nm + 1
         if row.calls:
             est += len(orjson.dumps(row.calls)) / 3.5
         tools = obj.get("tools")
