@@ -121,7 +121,7 @@ def issues_at(texts: list[str], hits: list[tuple[int, int]], lazy: bool = False)
             codes.update(ID_CODES[i])
     else:
         ends: list[int] = []  # byte offset where each text ends in the joined bytes (up to the last hit)
-        pos, top = -1, max(end for _, end in hits)
+        pos, top = -1, hits[0][1] if len(hits) == 1 else max([end for _, end in hits])
         for t in texts:
             pos += 1 + (len(t) if t.isascii() else len(t.encode("utf-8", "surrogatepass")))
             ends.append(pos)
@@ -167,8 +167,8 @@ class LazyMessage:
 
     @classmethod
     def masked(cls, code: str, text: str) -> "LazyMessage":
-        m = cls(code)
-        m.to_mask = text
+        m = cls.__new__(cls)  # (one per PII finding of a large file: without __init__'s keyword packing)
+        m.code, m.params, m.to_mask = code, None, text
         return m
 
     def make(self) -> Any:
