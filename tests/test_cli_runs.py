@@ -243,6 +243,15 @@ def test_stop_of_an_unknown_run(runs_dir):
     assert_clean_failure(tunewiz("stop", "nope"), 2, "No run 'nope'", f"There are no runs under {runs_dir}.")
 
 
+@pytest.mark.parametrize("command", ["stop", "resume", "watch"])
+def test_an_unknown_run_is_said_in_chinese_under_lang_zh(runs_dir, command):
+    SyntheticRun(runs_dir, "other").end("stopped")
+    result = tunewiz("--lang", "zh", command, "nope")
+    assert_clean_failure(result, 2, f"没有名为 'nope' 的运行：它既不是运行目录，也不是 {runs_dir} 下的运行名。",
+                         f"{runs_dir} 下的运行：other。")
+    assert "No run" not in result.stderr
+
+
 @pytest.mark.parametrize("ending", ["completed", "failed", "stopped"])
 def test_stop_of_a_finished_run(runs_dir, ending):
     run = SyntheticRun(runs_dir, "finished")

@@ -31,6 +31,7 @@ DOMAIN_MODULES: tuple[str, ...] = (
     "engine.launch_messages",
     "engine.estimate_messages",
     "engine.openai_pref_messages",
+    "engine.run_messages",
 )
 
 _registry: dict[str, str] = {}

@@ -41,7 +41,16 @@ ALL_STATES = ACTIVE_STATES + END_STATUSES + ("crashed",)
 
 
 class RunNotFound(LookupError):
-    pass
+    """No run by that name or path. Carries its coded message (`message_code`, `params`; engine/run_messages.py)
+    so the commands and the monitor say it in the user's language; str() is the English."""
+
+    def __init__(self, run: str, root: Path, known: list[str]) -> None:
+        import engine.run_messages  # noqa: F401 - registers the run.* codes
+        from engine.messages import english
+        self.message_code = "run.not-found" if known else "run.not-found.none"
+        self.params: dict[str, Any] = {"run": run, "root": str(root), **({"runs": known[:10]} if known else {})}
+        self.message = english(self.message_code, self.params)
+        super().__init__(self.message)
 
 
 def default_runs_dir() -> Path:
@@ -258,9 +267,7 @@ def resolve_run(run: str, runs_dir: str | Path | None = None) -> Path:
     named = root / run
     if is_run_dir(named):
         return named.resolve()
-    known = [r.name for r in list_runs(root)]
-    hint = f" Runs under {root}: {', '.join(known[:10])}." if known else f" There are no runs under {root}."
-    raise RunNotFound(f"No run '{run}': not a run directory and not a run name under {root}.{hint}")
+    raise RunNotFound(run, root, [r.name for r in list_runs(root)])
 
 
 def last_checkpoint(run_dir: str | Path) -> Path | None:

@@ -23,7 +23,11 @@ def _err(message: str) -> None:
 
 
 def _fail(exc: Any, code: int = 2) -> "typer.Exit":
-    message = getattr(exc, "message", None) or str(exc)
+    if getattr(exc, "message_code", None):  # a coded message (engine.messages): in the user's language
+        from tui.messages import text_of
+        message = text_of(exc)
+    else:
+        message = getattr(exc, "message", None) or str(exc)
     advice = getattr(exc, "advice", "")
     _err(f"tunewiz: {message}")
     if advice:

@@ -68,7 +68,8 @@ def _run_dir(run: str, runs_dir: Optional[Path]) -> tuple[Path, dict]:
     try:
         run_dir = runs.resolve_run(run, runs_dir)
     except runs.RunNotFound as exc:
-        raise _fail(str(exc))
+        from tui.messages import text_of
+        raise _fail(text_of(exc))
     job = read_job(run_dir)
     if job is None and (run_dir / runs.REMOTE_JOB_FILE).exists():
         raise _fail(f"{run_dir / runs.REMOTE_JOB_FILE} cannot be read (not a JSON object): the job's record is damaged.",

@@ -218,7 +218,10 @@ def register(app: typer.Typer) -> None:
         try:
             run_dir = runs.resolve_run(run, runs_dir)
             pid = launch.request_stop(run_dir)
-        except (runs.RunNotFound, launch.LaunchError) as exc:
+        except runs.RunNotFound as exc:
+            from tui.messages import text_of
+            raise _fail(text_of(exc))
+        except launch.LaunchError as exc:
             raise _fail(str(exc))
         err.print(f"sent SIGTERM to trainer {pid}; it writes a checkpoint, then stops")
         if wait:
@@ -238,7 +241,10 @@ def register(app: typer.Typer) -> None:
         try:
             run_dir = runs.resolve_run(run, runs_dir)
             process = launch.resume_run(run_dir)
-        except (runs.RunNotFound, launch.LaunchError) as exc:
+        except runs.RunNotFound as exc:
+            from tui.messages import text_of
+            raise _fail(text_of(exc))
+        except launch.LaunchError as exc:
             raise _fail(str(exc))
         err.print(f"resuming {run_dir.name} from {runs.last_checkpoint(run_dir)} (pid {process.pid})", highlight=False,
                   markup=False)

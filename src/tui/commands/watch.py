@@ -313,7 +313,8 @@ def register(app: typer.Typer) -> None:
         try:
             run_dir = runs.resolve_run(run, runs_dir)
         except runs.RunNotFound as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            from tui.messages import text_of
+            print(f"error: {text_of(exc)}", file=sys.stderr)
             raise typer.Exit(EXIT_NOT_FOUND)
         if runs.is_remote(runs.read_status(run_dir)):
             from tui.commands.openai import ensure_followed

@@ -33,6 +33,7 @@ from engine.monitoring import DELETED, RunWatcher, Snapshot
 from tui.formatting import format_duration, format_loss, format_rate
 from tui.i18n import t
 from tui.message_parts import snapshot_ending
+from tui.messages import text_of
 from tui.screens.base import TunewizScreen
 from tui.screens.monitor_remote import RemoteJob, remote_info
 from tui.widgets.gpu_panel import GpuPanel
@@ -158,7 +159,7 @@ class MonitorScreen(TunewizScreen):
             try:
                 self.run_dir = runs.resolve_run(self._run_name, getattr(self.app, "runs_dir", None))
             except runs.RunNotFound as exc:
-                self._show_banner([escape(str(exc))], "error")
+                self._show_banner([escape(text_of(exc))], "error")
                 return
         if self.run_dir is None:
             self._show_banner([escape(t("monitor.no_run"))], "error")
