@@ -7,8 +7,11 @@ import json
 import os
 import random
 import re
+import subprocess
+import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 import orjson
@@ -249,6 +252,30 @@ def test_a_failing_worker_is_replaced_by_scanning_its_range_here(tricky, referen
     assert _key(lint_file(tricky, LintOptions(workers=3, parallel_min_bytes=1, max_per_code=100000))) == reference
 
 
+def _burn(seconds: float) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        pass
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/stat"), reason="busy_elsewhere reads Linux's /proc/stat")
+def test_a_cpu_busy_in_another_process_counts_and_this_process_s_own_does_not():
+    P.busy_elsewhere()  # the window starts now
+    _burn(0.4)          # this process: not "elsewhere"
+    own = P.busy_elsewhere()
+    child = subprocess.Popen([sys.executable, "-c", "import time\nend = time.monotonic() + 0.6\n"
+                              "while time.monotonic() < end: pass"])
+    time.sleep(0.5)     # another process burns a CPU meanwhile
+    other = P.busy_elsewhere()
+    child.wait()
+    assert own is not None and other is not None
+    # (Other tests may keep CPUs busy too: the child's CPU shows as the difference.)
+    assert other >= own + 0.1, (own, other)
+    P.busy_elsewhere()
+    time.sleep(0.001)
+    assert P.busy_elsewhere() is None  # a millisecond is too short to tell
+
+
 def test_forking_only_when_it_is_safe_and_useful(monkeypatch):
     opts = LintOptions()
     big = opts.parallel_min_bytes
@@ -256,6 +283,13 @@ def test_forking_only_when_it_is_safe_and_useful(monkeypatch):
     # In a full test run other tests may leave threads behind (Textual, chat workers): pretend this
     # process has only its main thread, then add one explicitly below.
     monkeypatch.setattr(threading, "active_count", lambda: 1)
+    # What other processes keep busy now decides (busy_elsewhere, from /proc/stat) ...
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    for elsewhere, workers in ((0.0, 4), (0.3, 4), (1.0, 3), (2.6, 1), (3.9, 1)):
+        monkeypatch.setattr(P, "busy_elsewhere", lambda: elsewhere)
+        assert P.plan_workers(opts, big, None) == workers, elsewhere
+    # ... and where it cannot tell (too short a time, no /proc/stat), the 1-minute load average.
+    monkeypatch.setattr(P, "busy_elsewhere", lambda: None)
     monkeypatch.setattr(os, "getloadavg", lambda: (0.2, 0.2, 0.2))
     assert P.plan_workers(opts, big, None) == 4
     monkeypatch.setattr(os, "getloadavg", lambda: (2.2, 2.0, 2.0))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from typing import Callable
 
 import orjson
@@ -59,16 +60,55 @@ def usable_cpus() -> int:
     return n
 
 
+# /proc/stat's first line: cpu user nice system idle iowait irq softirq steal (in clock ticks, all CPUs)
+_IDLE_FIELDS = (3, 4)   # idle, iowait: what a CPU does when nothing wants it
+MIN_TICKS = 6           # fewer ticks seen (10 ms each on Linux) are too few to tell a busy CPU from an idle one
+
+
+def _cpu_sample() -> tuple[float, float, int, int] | None:
+    """(monotonic time, this process's CPU seconds, busy ticks, all ticks of every CPU) now; None without
+    /proc/stat (not Linux)."""
+    try:
+        with open("/proc/stat", "rb") as f:
+            ticks = [int(x) for x in f.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    own = os.times()
+    idle = sum(ticks[i] for i in _IDLE_FIELDS)
+    return time.monotonic(), own.user + own.system, sum(ticks) - idle, sum(ticks)
+
+
+_last_sample = _cpu_sample()  # taken at import: `tunewiz lint` plans its workers ~50 ms later
+
+
+def busy_elsewhere() -> float | None:
+    """How many CPUs other processes kept busy (steal included) since the last call, or since this module was
+    imported: the machine's busy ticks (/proc/stat) less this process's own CPU time. None when too little
+    time has passed to tell, or without /proc/stat. Unlike the 1-minute load average it says what is busy now,
+    not what ran (or what this command's previous run did) in the last minute."""
+    global _last_sample
+    start, now = _last_sample, _cpu_sample()
+    if now is None:
+        return None
+    _last_sample = now
+    if start is None or now[3] - start[3] < MIN_TICKS or now[0] <= start[0]:
+        return None
+    cpus = os.cpu_count() or 1   # /proc/stat's line sums every online CPU
+    busy = (now[2] - start[2]) / (now[3] - start[3]) * cpus
+    own = (now[1] - start[1]) / (now[0] - start[0])
+    return max(0.0, busy - own)
+
+
 def plan_workers(opts: LintOptions, size: int, tick: Tick | None) -> int:
     """How many processes scan a JSONL file of `size` bytes (1: this one alone).
 
     Automatic (opts.workers None), for a file of at least opts.parallel_min_bytes: one process per
-    CPU that looks idle (usable CPUs minus the 1-minute load average, plus this one; at most 8), and
-    only when forking is safe: no other thread in this process (a fork copies locks held by other
-    threads). Measured on a shared 2-CPU box: with a CPU idle, two processes nearly halve the wall
-    time; with the CPUs busy they gain nothing (the kernel shares CPU time between sessions, not
-    processes) and cost 3-20% more CPU. With a progress callback the scan stays in this process
-    (forked workers cannot report back)."""
+    CPU that other processes leave idle (`busy_elsewhere`; where it cannot tell, the usable CPUs minus the
+    1-minute load average, plus this one; at most 8), and only when forking is safe: no other thread in this
+    process (a fork copies locks held by other threads). Measured on a shared 2-CPU box: with a CPU idle,
+    two processes nearly halve the wall time; with the CPUs busy they gain nothing (the kernel shares CPU
+    time between sessions, not processes) and cost 3-20% more CPU. With a progress callback the scan stays
+    in this process (forked workers cannot report back)."""
     if tick is not None or size < opts.parallel_min_bytes or not hasattr(os, "fork"):
         return 1
     if opts.workers is not None:
@@ -76,6 +116,9 @@ def plan_workers(opts: LintOptions, size: int, tick: Tick | None) -> int:
     if threading.active_count() > 1:
         return 1
     cpus = usable_cpus()
+    elsewhere = busy_elsewhere()
+    if elsewhere is not None:
+        return max(1, min(8, cpus, int((os.cpu_count() or 1) - elsewhere + 0.5)))
     try:
         busy = os.getloadavg()[0]
     except (AttributeError, OSError):
