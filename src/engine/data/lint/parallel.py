@@ -61,28 +61,30 @@ def usable_cpus() -> int:
 
 
 # /proc/stat's first line: cpu user nice system idle iowait irq softirq steal (in clock ticks, all CPUs)
-_IDLE_FIELDS = (3, 4)   # idle, iowait: what a CPU does when nothing wants it
-MIN_TICKS = 6           # fewer ticks seen (10 ms each on Linux) are too few to tell a busy CPU from an idle one
+_BUSY_FIELDS = (0, 1, 2, 5, 6)   # user, nice, system, irq, softirq: what processes and the kernel ran
+_IDLE_FIELDS = (3, 4)            # idle, iowait. (Steal, the hypervisor's, is left out: it comes in bursts.)
+MIN_TICKS = 6                    # fewer ticks seen (10 ms each on Linux) are too few to tell busy from idle
 
 
 def _cpu_sample() -> tuple[float, float, int, int] | None:
-    """(monotonic time, this process's CPU seconds, busy ticks, all ticks of every CPU) now; None without
-    /proc/stat (not Linux)."""
+    """(monotonic time, this process's CPU seconds, busy ticks, busy + idle ticks of every CPU) now; None
+    without /proc/stat (not Linux)."""
     try:
         with open("/proc/stat", "rb") as f:
             ticks = [int(x) for x in f.readline().split()[1:9]]
-    except (OSError, ValueError):
+        busy = sum(ticks[i] for i in _BUSY_FIELDS)
+        idle = sum(ticks[i] for i in _IDLE_FIELDS)
+    except (OSError, ValueError, IndexError):
         return None
-    own = os.times()
-    idle = sum(ticks[i] for i in _IDLE_FIELDS)
-    return time.monotonic(), own.user + own.system, sum(ticks) - idle, sum(ticks)
+    # (this process's CPU time to the nanosecond: only the machine's side is counted in 10 ms ticks)
+    return time.monotonic(), time.process_time(), busy, busy + idle
 
 
 _last_sample = _cpu_sample()  # taken at import: `tunewiz lint` plans its workers ~50 ms later
 
 
 def busy_elsewhere() -> float | None:
-    """How many CPUs other processes kept busy (steal included) since the last call, or since this module was
+    """How many CPUs other processes kept busy since the last call, or since this module was
     imported: the machine's busy ticks (/proc/stat) less this process's own CPU time. None when too little
     time has passed to tell, or without /proc/stat. Unlike the 1-minute load average it says what is busy now,
     not what ran (or what this command's previous run did) in the last minute."""
