@@ -41,7 +41,7 @@ def lint(
     to: Optional[str] = typer.Option(None, "--to", help="With --fix: convert to openai | alpaca | sharegpt."),
     strict: bool = typer.Option(False, "--strict", help="Exit 1 on warnings too."),
     no_tokenizer: bool = typer.Option(False, "--no-tokenizer", help="Do not load a tokenizer; use the labelled estimate (fastest)."),
-    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Processes for large JSONL files (default: one per CPU)."),
+    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Processes for large JSONL files (default: one per CPU that other processes leave idle)."),
 ) -> None:
     """Check a dataset before spending GPU hours or API money: structure, quality, personal data, length, cost."""
     if format not in FORMAT_CHOICES and format not in PAIR_FORMAT_CHOICES:
