@@ -83,12 +83,21 @@ def test_no_nvml_library_is_a_clean_no_gpu_result() -> None:
         pass
     gpus, note = detect_gpus(FakeNVML([], init_error=LibraryNotFound("NVML Shared Library Not Found")), env={})
     assert gpus == []
-    assert "libnvidia-ml.so" in note
+    assert "libnvidia-ml.so" in str(note)
+    # Coded (engine/hardware_messages.py): the wizard, `advise` and the monitor say it in the user's language.
+    from tui.i18n import set_language
+    from tui.messages import text_of
+    set_language("zh")
+    try:
+        assert text_of(note) == "没有 NVIDIA GPU：NVML 不可用（没有安装 NVIDIA 驱动库 libnvidia-ml.so）"
+    finally:
+        set_language("en")
+    assert text_of(note) == str(note)
 
 
 def test_driver_without_devices_says_so() -> None:
     gpus, note = detect_gpus(FakeNVML([]), env={})
-    assert gpus == [] and "no devices" in note
+    assert gpus == [] and "no devices" in str(note)
 
 
 @pytest.mark.parametrize("visible, expected", [
@@ -105,18 +114,18 @@ def test_cuda_visible_devices_selects_and_orders(visible: str, expected: list[st
 
 def test_cuda_visible_devices_empty_hides_every_gpu() -> None:
     gpus, note = detect_gpus(FakeNVML([H100]), env={"CUDA_VISIBLE_DEVICES": ""})
-    assert gpus == [] and "empty" in note
+    assert gpus == [] and "empty" in str(note)
 
 
 def test_cuda_visible_devices_minus_one_hides_every_gpu() -> None:
     gpus, note = detect_gpus(FakeNVML([H100]), env={"CUDA_VISIBLE_DEVICES": "-1"})
-    assert gpus == [] and "-1" in note
+    assert gpus == [] and "-1" in str(note)
 
 
 def test_a_broken_gpu_is_left_out_and_named() -> None:
     gpus, note = detect_gpus(FakeNVML([H100, {**T4, "broken": True}]), env={})
     assert [g.name for g in gpus] == ["NVIDIA H100 80GB HBM3"]
-    assert "GPU 1" in note
+    assert "GPU 1" in str(note)
 
 
 def test_detect_uses_the_largest_gpu_as_best() -> None:

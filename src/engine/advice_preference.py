@@ -13,7 +13,7 @@ from engine.advice_core import (DPO_ADVISED_TUNINGS, Coded, RENTABLE_GB, Answers
 from engine.catalog import ModelSpec, get_model, smaller_models
 from engine.hardware import Hardware
 from engine.memory import Estimate
-from engine.message_parts import part
+from engine.message_parts import as_part, part
 
 # DPO's tunings as a reason names them (parts: engine.advice_messages).
 TUNING_LABELS = {tuning: part(f"advice.part.method.dpo-{tuning}") for tuning in ("lora", "qlora", "full")}
@@ -89,7 +89,7 @@ def _cpu(answers: Answers, hardware: Hardware, reasons: list[Reason], alternativ
          max_length: int, profile: TrainerProfile) -> Recommendation:
     """No GPU (or none that holds DPO): a rented GPU sized for it, and the demo model on the CPU meanwhile."""
     if hardware.best_gpu is None:
-        reasons.append(make_reason("no-gpu", note=hardware.note or part("advice.part.none-detected")))
+        reasons.append(make_reason("no-gpu", note=as_part(hardware.note) or part("advice.part.none-detected")))
     rent = smallest_rentable_dpo(spec, max_length, profile)
     if rent is not None:
         size, e = rent

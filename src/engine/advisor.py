@@ -46,7 +46,7 @@ from engine.catalog import (OPENAI_WIND_DOWN, ModelConfigError, UnknownModelErro
                             resolve_model_spec, smaller_models)
 from engine.hardware import Hardware
 from engine.memory import GIB, SHARDINGS  # noqa: F401
-from engine.message_parts import part, parts
+from engine.message_parts import as_part, part, parts
 from engine.methods import ADAPTER_METHODS, WHOLE_MODEL_METHODS
 
 
@@ -113,7 +113,7 @@ def advise(answers: Answers, hardware: Hardware, *, profile: TrainerProfile = TU
 
     usable = usable_gb(hardware)
     if usable is None:
-        reasons.append(make_reason("no-gpu", note=hardware.note or part("advice.part.none-detected")))
+        reasons.append(make_reason("no-gpu", note=as_part(hardware.note) or part("advice.part.none-detected")))
         if openai_ok:
             return openai_path(answers, reasons, alternatives, today, spec, methods + fallback_methods, max_length, profile)
         return stated(cpu_or_rent(answers, hardware, reasons, alternatives, spec, methods + fallback_methods,

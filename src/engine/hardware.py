@@ -19,6 +19,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Protocol
 
+import engine.hardware_messages  # noqa: F401 - registers the hardware.* codes
+from engine.message_parts import part
+from engine.messages import EngineMessage, message
+
 GIB = 1024 ** 3
 
 
@@ -51,7 +55,9 @@ class Hardware:
     cpu_cores: int = 1
     ram_gb: float = 0.0               # GiB of RAM this process may use (cgroup limit if lower than MemTotal)
     ram_available_gb: float | None = None
-    note: str | None = None           # why there is no GPU (or what to be careful about)
+    # Why there is no GPU (or what to be careful about): a coded message (engine/hardware_messages.py), its
+    # str() the English; plain text where a caller built the Hardware by hand.
+    note: EngineMessage | str | None = None
 
     @property
     def has_gpu(self) -> bool:
@@ -64,7 +70,10 @@ class Hardware:
 
     def to_dict(self) -> dict[str, Any]:
         return {"gpus": [g.to_dict() for g in self.gpus], "cpu_cores": self.cpu_cores,
-                "ram_gb": self.ram_gb, "ram_available_gb": self.ram_available_gb, "note": self.note}
+                "ram_gb": self.ram_gb, "ram_available_gb": self.ram_available_gb,
+                "note": str(self.note) if self.note else None,
+                **({"note_code": self.note.code, "note_params": self.note.params}
+                   if isinstance(self.note, EngineMessage) else {})}
 
 
 class NvmlLike(Protocol):
@@ -94,7 +103,7 @@ def _load_pynvml() -> NvmlLike | None:
     return pynvml  # type: ignore[return-value]
 
 
-def _visible(entries: str | None, devices: list[tuple[int, str]]) -> tuple[list[tuple[int, int]], str | None]:
+def _visible(entries: str | None, devices: list[tuple[int, str]]) -> tuple[list[tuple[int, int]], EngineMessage | None]:
     """Maps CUDA_VISIBLE_DEVICES onto NVML devices.
 
     Returns ([(cuda_index, nvml_index)], note). `devices` is [(nvml_index, uuid)].
@@ -105,7 +114,7 @@ def _visible(entries: str | None, devices: list[tuple[int, str]]) -> tuple[list[
     note = None
     raw = [e.strip() for e in entries.split(",")]
     if raw == [""]:
-        return [], "CUDA_VISIBLE_DEVICES is set to an empty value, which hides every GPU"
+        return [], message("hardware.cvd-empty")
     for entry in raw:
         match: int | None = None
         if entry.lstrip("-").isdigit():
@@ -117,30 +126,29 @@ def _visible(entries: str | None, devices: list[tuple[int, str]]) -> tuple[list[
             if len(hits) == 1:
                 match = hits[0]
             if entry.upper().startswith("MIG-") and match is None:
-                note = (f"CUDA_VISIBLE_DEVICES names MIG instance {entry}; MIG slices are not listed "
-                        "separately here, check `nvidia-smi -L`")
+                note = message("hardware.cvd-mig", entry=entry)
         if match is None:
             # The CUDA runtime stops at the first entry it cannot resolve: later entries are invisible too.
-            note = note or (f"CUDA_VISIBLE_DEVICES={entries!r}: entry {entry!r} matches no GPU, "
-                            "so it and every entry after it are hidden")
+            note = note or message("hardware.cvd-unmatched", entries=entries, entry=entry)
             break
         if match in [n for _, n in chosen]:
-            note = f"CUDA_VISIBLE_DEVICES={entries!r} lists a GPU twice; the CUDA runtime refuses that"
+            note = message("hardware.cvd-twice", entries=entries)
             return [], note
         chosen.append((len(chosen), match))
     return chosen, note
 
 
-def detect_gpus(nvml: NvmlLike | None = None, env: Mapping[str, str] | None = None) -> tuple[list[GPU], str | None]:
+def detect_gpus(nvml: NvmlLike | None = None, env: Mapping[str, str] | None = None
+                ) -> tuple[list[GPU], EngineMessage | None]:
     """NVIDIA GPUs visible to a CUDA program started with `env`, and a note when there are none."""
     env = os.environ if env is None else env
     lib = nvml if nvml is not None else _load_pynvml()
     if lib is None:
-        return [], "no NVIDIA GPU: the nvidia-ml-py package is not installed, so NVML cannot be asked"
+        return [], message("hardware.no-nvml-package")
     try:
         lib.nvmlInit()
     except Exception as exc:  # NVMLError_LibraryNotFound, _DriverNotLoaded, ... all mean "no usable GPU"
-        return [], f"no NVIDIA GPU: NVML is unavailable ({_nvml_reason(exc)})"
+        return [], message("hardware.nvml-unavailable", reason=_nvml_reason(exc))
     try:
         try:
             driver = _text(lib.nvmlSystemGetDriverVersion())
@@ -148,9 +156,9 @@ def detect_gpus(nvml: NvmlLike | None = None, env: Mapping[str, str] | None = No
             handles = [lib.nvmlDeviceGetHandleByIndex(i) for i in range(count)]
             uuids = [_text(lib.nvmlDeviceGetUUID(h)) for h in handles]
         except Exception as exc:
-            return [], f"no NVIDIA GPU: NVML failed to list devices ({_nvml_reason(exc)})"
+            return [], message("hardware.nvml-list-failed", reason=_nvml_reason(exc))
         if count == 0:
-            return [], "no NVIDIA GPU: the driver is loaded but reports no devices"
+            return [], message("hardware.no-devices")
         visible, note = _visible(env.get("CUDA_VISIBLE_DEVICES"), list(enumerate(uuids)))
         gpus = []
         for cuda_index, nvml_index in visible:
@@ -161,18 +169,17 @@ def detect_gpus(nvml: NvmlLike | None = None, env: Mapping[str, str] | None = No
                 name = _text(lib.nvmlDeviceGetName(handle))
             except Exception as exc:
                 # A GPU that fell off the bus or is in a bad state: skip it, say so, keep the others.
-                note = f"GPU {nvml_index} could not be read ({_nvml_reason(exc)}) and is left out"
+                note = message("hardware.gpu-unreadable", index=nvml_index, reason=_nvml_reason(exc))
                 continue
             gpus.append(GPU(index=cuda_index, nvml_index=nvml_index, name=name, uuid=uuids[nvml_index],
                             total_gb=round(mem.total / GIB, 2), free_gb=round(mem.free / GIB, 2),
                             driver=driver, compute_capability=(int(major), int(minor))))
         if not gpus and note is None:
-            note = "no NVIDIA GPU is visible to this process"
+            note = message("hardware.none-visible")
         if gpus and env.get("CUDA_VISIBLE_DEVICES") and env.get("CUDA_DEVICE_ORDER") != "PCI_BUS_ID" and count > 1:
             # NVML numbers GPUs in PCI bus order; CUDA numbers them fastest-first unless told otherwise,
             # so indices in CUDA_VISIBLE_DEVICES can mean different cards on mixed machines.
-            note = note or ("indices in CUDA_VISIBLE_DEVICES follow CUDA's fastest-first order unless "
-                            "CUDA_DEVICE_ORDER=PCI_BUS_ID; set it (or use GPU- UUIDs) to be sure which card is meant")
+            note = note or message("hardware.device-order")
         return gpus, note
     finally:
         try:
@@ -181,12 +188,13 @@ def detect_gpus(nvml: NvmlLike | None = None, env: Mapping[str, str] | None = No
             pass
 
 
-def _nvml_reason(exc: Exception) -> str:
+def _nvml_reason(exc: Exception) -> dict[str, Any] | str:
+    """Why NVML failed: a part (engine.message_parts) for the two common causes, else NVML's own words."""
     text = str(exc) or type(exc).__name__
     if "LibraryNotFound" in type(exc).__name__ or "NVML Shared Library Not Found" in text:
-        return "the NVIDIA driver library libnvidia-ml.so is not installed"
+        return part("hardware.reason.no-library")
     if "DriverNotLoaded" in type(exc).__name__ or "Driver Not Loaded" in text:
-        return "the NVIDIA kernel driver is not loaded"
+        return part("hardware.reason.no-driver")
     return text
 
 
@@ -230,7 +238,7 @@ class GpuSampler:
         self._env = env
         self._devices: list[tuple[int, str, Any]] | None = None  # (cuda index, name, handle)
         self._initialised = False
-        self.note: str | None = None
+        self.note: EngineMessage | None = None
 
     def _open(self) -> None:
         lib = self._nvml if self._nvml is not None else _load_pynvml()
@@ -245,7 +253,7 @@ class GpuSampler:
             self._nvml = lib
             self._devices = [(g.index, g.name, lib.nvmlDeviceGetHandleByIndex(g.nvml_index)) for g in gpus]
         except Exception as exc:  # NVML went away between detection and now
-            self.note = f"NVML failed: {exc}"
+            self.note = message("hardware.nvml-failed", error=str(exc))
             self._devices = []
 
     def sample(self) -> list[GpuSample]:
@@ -358,7 +366,7 @@ def assumed(vram_gb: float | None, base: Hardware | None = None, name: str = "as
     base = base or Hardware()
     if not vram_gb:
         return Hardware(gpus=[], cpu_cores=base.cpu_cores, ram_gb=base.ram_gb,
-                        ram_available_gb=base.ram_available_gb, note="no GPU assumed (--vram-gb 0)")
+                        ram_available_gb=base.ram_available_gb, note=message("hardware.assumed-none"))
     gpu = GPU(index=0, nvml_index=0, name=name, uuid="", total_gb=float(vram_gb), free_gb=float(vram_gb),
               driver="", compute_capability=(8, 0))
     return Hardware(gpus=[gpu], cpu_cores=base.cpu_cores, ram_gb=base.ram_gb,

@@ -25,6 +25,11 @@ def parts(items: Iterable[Mapping[str, Any]], sep: str = "; ") -> dict[str, Any]
     return {"parts": [dict(item) for item in items], "sep": sep}
 
 
+def as_part(value: Any) -> Any:
+    """An EngineMessage as a part, so another message can carry it as a parameter; anything else as it is."""
+    return part(value.code, **value.params) if isinstance(value, EngineMessage) else value
+
+
 def is_part(value: Any) -> bool:
     return isinstance(value, Mapping) and isinstance(value.get("code"), str) and isinstance(value.get("params"), Mapping)
 

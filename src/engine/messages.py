@@ -32,6 +32,7 @@ DOMAIN_MODULES: tuple[str, ...] = (
     "engine.estimate_messages",
     "engine.openai_pref_messages",
     "engine.run_messages",
+    "engine.hardware_messages",
 )
 
 _registry: dict[str, str] = {}

@@ -91,7 +91,8 @@ def hardware(as_json: bool = typer.Option(False, "--json", help="Print one JSON 
     else:
         out.print("[bold]No NVIDIA GPU[/]: CPU only.", highlight=False)
     if hw.note:
-        out.print(f"[yellow]note:[/] {hw.note}", highlight=False)
+        from tui.messages import text_of
+        out.print(f"[yellow]note:[/] {escape(text_of(hw.note))}", highlight=False)
     ram = f"{hw.ram_gb:.1f} GB RAM" + (f" ({hw.ram_available_gb:.1f} GB available)" if hw.ram_available_gb else "")
     out.print(f"CPU: {hw.cpu_cores} cores, {ram}", highlight=False)
 

@@ -8,6 +8,7 @@ from textual.widgets import Static
 from engine.hardware import GpuSample
 from engine.monitoring import Snapshot
 from tui.i18n import t
+from tui.messages import text_of
 
 
 def gauge(fraction: float | None, width: int) -> str:
@@ -52,7 +53,7 @@ class GpuPanel(Static):
         if not samples:
             lines.append("[$text-muted]" + escape(t("monitor.gpu.none")) + "[/]")
             if note and self.size.width >= 50:  # the why, where there is room for it
-                lines.append("[$text-muted]" + escape(t("monitor.gpu.note", note=note)) + "[/]")
+                lines.append("[$text-muted]" + escape(t("monitor.gpu.note", note=text_of(note))) + "[/]")
         if snapshot is not None and snapshot.gpu_mem_reserved_gb is not None:
             lines.append(escape(t("monitor.gpu.trainer", alloc=_fmt(snapshot.gpu_mem_alloc_gb),
                                   reserved=_fmt(snapshot.gpu_mem_reserved_gb), peak=_fmt(snapshot.gpu_mem_peak_gb))))

@@ -12,6 +12,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui.i18n import t
+from tui.messages import text_of
 from tui.screens.wizard.base import StepScreen, WizardHost, message_row, show_message
 from tui.widgets.wizard.fitbar import gb_text
 from tui.screens.wizard.state import CLOUD, CORPUS, GOALS, LENGTHS, parse_count, parse_vram
@@ -38,7 +39,7 @@ def describe_hardware(hardware: Any) -> tuple[str, str]:
     else:
         lines = [t("wizard.hw.no_gpu")]
     if hardware.note:
-        lines.append(t("wizard.hw.note", note=hardware.note))
+        lines.append(t("wizard.hw.note", note=text_of(hardware.note)))
     if hardware.ram_available_gb:
         cpu = t("wizard.hw.cpu_avail", cores=hardware.cpu_cores, ram=hardware.ram_gb, avail=hardware.ram_available_gb)
     else:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from engine.hardware import Hardware, assumed
+from engine.messages import message
 from engine.methods import ADAPTER_METHODS, WHOLE_MODEL_METHODS
 
 # No single GPU has more than this (B300: 288 GB); a bigger figure is a typo (MB for GB, a sum of GPUs).
@@ -267,7 +268,7 @@ class WizardState:
 
     def hardware(self) -> Hardware:
         """The hardware to plan for: the detected one, or one assumed GPU of the typed size."""
-        base = self.detected or Hardware(note="hardware not detected yet")
+        base = self.detected or Hardware(note=message("hardware.not-detected"))
         gb, error = parse_vram(self.vram_text)
         if gb is None or error:
             return base
