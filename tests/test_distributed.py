@@ -95,6 +95,9 @@ def test_step_events_sum_every_ranks_tokens_and_list_every_ranks_memory(two_proc
         assert step["tokens"] == 2 * 2 * per_row  # two ranks x batch 2 (rank 0 alone would be half)
         assert step["gpu_mem_per_rank_gb"] == [None, None]  # CPU: no GPU figure invented, one per rank
     assert any(e["type"] == "log" and e["message"].startswith("2 processes training: DDP") for e in events)
+    # coded, so `tunewiz --lang zh watch` says it in Chinese
+    sharding = next(e for e in events if e["type"] == "log" and e.get("code") == "processes-training")
+    assert sharding["params"] == {"world_size": 2, "what": {"code": "log.part.sharding-ddp", "params": {}}}
 
 
 def test_two_nodes_on_one_machine_train_one_run(tmp_path, tiny_model_dir):

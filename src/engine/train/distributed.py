@@ -331,7 +331,7 @@ def RankSyncCallback(ctx: "RunContext", counter: Any) -> Any:  # noqa: N802 - a 
 
         def on_train_begin(self, args, state, control, model=None, **kwargs):
             what, as_asked = sharding_of(model, ctx.config)
-            ctx.log(f"{args.world_size} processes training: {what}", "info" if as_asked else "warning")
+            ctx.notice("processes-training", "info" if as_asked else "warning", world_size=args.world_size, what=what)
 
         def _agree(self, args) -> None:
             flag = torch.tensor([1 if ctx.stop.pending else 0], device=args.device)
@@ -361,23 +361,22 @@ def RankSyncCallback(ctx: "RunContext", counter: Any) -> Any:  # noqa: N802 - a 
     return _RankSync()
 
 
-def sharding_of(model: Any, config: RunConfig) -> tuple[str, bool]:
-    """What the processes hold, read from the model the trainer prepared (not from the config), and
-    whether that is what the config asked for."""
+def sharding_of(model: Any, config: RunConfig) -> tuple[dict[str, Any], bool]:
+    """What the processes hold, read from the model the trainer prepared (not from the config), as a part
+    (engine.message_parts: `log.part.sharding-*`), and whether that is what the config asked for."""
+    from engine.message_parts import part
     try:
         from torch.distributed.fsdp import FSDPModule
         sharded = sum(isinstance(m, FSDPModule) for m in model.modules()) if model is not None else 0
     except ImportError:
         sharded = 0
     if sharded:
-        return (f"FSDP, {sharded} modules sharded (weights, gradients and optimizer states divided among the "
-                "processes)"), config.distributed == "fsdp"
+        return part("log.part.sharding-fsdp", modules=sharded), config.distributed == "fsdp"
     if config.distributed == "deepspeed":
-        return f"DeepSpeed ZeRO-{config.deepspeed_stage}", True
-    whole = "DDP: every process holds the whole model; gradients are averaged at each step"
+        return part("log.part.sharding-deepspeed", stage=config.deepspeed_stage), True
     if config.distributed == "fsdp":
-        return whole + " (FSDP was asked for, but nothing is sharded: accelerate shards on GPUs only)", False
-    return whole, True
+        return part("log.part.sharding-fsdp-unsharded"), False
+    return part("log.part.sharding-ddp"), True
 
 
 # -- the supervisor ---------------------------------------------------------------------------------

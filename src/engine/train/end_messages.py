@@ -201,6 +201,14 @@ LOG_MESSAGES: dict[str, str] = {
     "log.distributed-other-node": "node {node} of {nnodes}: steps and the final model are reported by node 0 ({master})",
     "log.distributed-cpu-shards": "distributed: {distributed} shards on GPUs only (accelerate); on the CPU every "
                                   "process holds the whole model, as with ddp",
+    # each rank at the start of training: what the processes hold, read from the prepared model ({what}: a part)
+    "log.processes-training": "{world_size} processes training: {what}",
+    "log.part.sharding-fsdp": "FSDP, {modules} modules sharded (weights, gradients and optimizer states divided among "
+                              "the processes)",
+    "log.part.sharding-deepspeed": "DeepSpeed ZeRO-{stage}",
+    "log.part.sharding-ddp": "DDP: every process holds the whole model; gradients are averaged at each step",
+    "log.part.sharding-fsdp-unsharded": "DDP: every process holds the whole model; gradients are averaged at each step "
+                                        "(FSDP was asked for, but nothing is sharded: accelerate shards on GPUs only)",
     "log.examples-truncated": "{truncated} of {total} training examples ({share:.1f}%) are longer than "
                               "max_length={max_length} and were truncated",
 }

@@ -19,6 +19,12 @@ ZH = {
                                               "每段训练内容从两种渲染开始不同的地方算起",
     "log.stop-received": "收到 {signal}：在第 {step} 步写入检查点，然后停止{where}",
     "log.part.mid-step": "（未完成那一步的微批次会在恢复时重做）",
+    "log.processes-training": "{world_size} 个进程在训练：{what}",
+    "log.part.sharding-fsdp": "FSDP，{modules} 个模块已分片（权重、梯度和优化器状态分摊到各进程）",
+    "log.part.sharding-deepspeed": "DeepSpeed ZeRO-{stage}",
+    "log.part.sharding-ddp": "DDP：每个进程都持有整个模型；每一步对梯度取平均",
+    "log.part.sharding-fsdp-unsharded": "DDP：每个进程都持有整个模型；每一步对梯度取平均（要求了 FSDP，但什么也没有分片："
+                                        "accelerate 只在 GPU 上分片）",
     "log.resuming": "从 {checkpoint} 恢复",
     "log.distributed-world": "{world_size} 个进程（{nnodes} 个节点 x {nproc}），distributed：{distributed}；启动文件：{files}",
     "log.distributed-launching": "正在启动：{command}",
