@@ -62,6 +62,14 @@ def test_estimate_that_does_not_fit_exits_1_for_pipelines() -> None:
     assert data["fits"] is False and "does not fit" in data["verdict"]
 
 
+def test_the_estimate_s_verdict_is_said_in_chinese_under_lang_zh() -> None:
+    args = ("estimate", "--model", "qwen2.5-7b", "--seq-len", "1024", "--vram-gb", "24")
+    full = tunewiz("--lang", "zh", *args, "--method", "full")
+    assert full.returncode == 1 and "放不进 24 GB：需要 61.7 GB（超出 37.7 GB）；改用 LoRA" in full.stdout, full.stdout
+    lora = tunewiz("--lang", "zh", *args, "--method", "lora")
+    assert lora.returncode == 0 and "放得进 24 GB，还剩" in lora.stdout and "fits in" not in lora.stdout
+
+
 def test_estimate_flags_change_the_numbers() -> None:
     def total(*extra: str) -> float:
         return as_json(tunewiz("estimate", "--model", "demo", "--method", "lora", "--seq-len", "2048", "--batch", "4",

@@ -47,6 +47,23 @@ ESTIMATE_MESSAGES: dict[str, str] = {
     "estimate.fp16-full": "full fine-tuning of fp16 weights fails in the HF Trainer (it cannot unscale fp16 "
                           "gradients); use bf16 on Ampere or newer, or fp32",
     "estimate.qlora-cpu-fp32": "QLoRA computes in fp32 here (CPU); on a GPU it computes in bf16",
+    # the verdict beside the number (Estimate.verdict); {where}: estimate.part.of-ram / on-one-gpu
+    "estimate.verdict.needs": "needs about {total:.1f} GB {where}",
+    "estimate.part.of-ram": "of RAM",
+    "estimate.part.on-one-gpu": "on one GPU",
+    "estimate.verdict.fits": "fits in {vram:g} GB with {margin:.1f} GB to spare ({used:.0%} used)",
+    "estimate.verdict.fits-paging": "fits in {vram:g} GB only by paging {paged:.1f} GB of optimizer state to CPU RAM "
+                                    "(slower)",
+    # {tips}: estimate.part.tips-one / tips-two of the estimate.part.tip-* parts
+    "estimate.verdict.no-fit": "does not fit in {vram:g} GB: needs {total:.1f} GB ({over:.1f} GB over); {tips}",
+    "estimate.part.tips-one": "{first}",
+    "estimate.part.tips-two": "{first} or {second}",
+    "estimate.part.tip-checkpointing": "turn on gradient checkpointing",
+    "estimate.part.tip-batch": "use batch 1 with more gradient accumulation",
+    "estimate.part.tip-full": "use LoRA",
+    "estimate.part.tip-cpt": "use LoRA on the raw text",
+    "estimate.part.tip-lora": "use QLoRA",
+    "estimate.part.tip-qlora": "use a shorter --seq-len or a smaller model",
 }
 register(ESTIMATE_MESSAGES)
 

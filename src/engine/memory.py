@@ -53,7 +53,7 @@ from engine.memory_blocks import (  # noqa: F401  (re-exported: the block-level 
     merged_expert_bytes_per_layer,
     moe_bytes_per_token_layer,
 )
-from engine.estimate_messages import note
+from engine.estimate_messages import Note, note
 from engine.inputs import echo
 from engine.message_parts import part
 from engine.methods import ADAPTER_METHODS, DPO_TUNINGS, METHODS, WHOLE_MODEL_METHODS
@@ -141,7 +141,7 @@ class Estimate:
     vram_gb: float | None
     fits: bool | None
     margin_gb: float | None
-    verdict: str
+    verdict: str                  # a Note (engine.estimate_messages): English, with its code and params
     device: str = "cuda"
     notes: list[str] = field(default_factory=list)
     assumptions: dict[str, Any] = field(default_factory=dict)
@@ -530,23 +530,26 @@ def estimate(spec: ModelSpec, method: str, seq_len: int, batch: int, grad_checkp
 
 
 def _verdict(total: float, vram: float | None, margin: float | None, fits: bool | None, pageable: float,
-             method: str, ckpt: bool, batch: int, device: str) -> str:
-    where = "of RAM" if device == "cpu" else "on one GPU"
+             method: str, ckpt: bool, batch: int, device: str) -> Note:
+    """The verdict beside the number: a Note (its English; code `estimate.verdict.*` and params for the TUI)."""
+    from engine.message_parts import part
     if vram is None or margin is None:
-        return f"needs about {total:.1f} GB {where}"
+        return note("verdict.needs", total=total, where=part("estimate.part.of-ram" if device == "cpu"
+                                                              else "estimate.part.on-one-gpu"))
     if fits and margin >= 0:
-        return f"fits in {vram:g} GB with {margin:.1f} GB to spare ({total / vram:.0%} used)"
+        return note("verdict.fits", vram=vram, margin=margin, used=total / vram)
     if fits:
-        return (f"fits in {vram:g} GB only by paging {min(pageable, -margin):.1f} GB of optimizer state "
-                "to CPU RAM (slower)")
+        return note("verdict.fits-paging", vram=vram, paged=min(pageable, -margin))
     tips = []
     if not ckpt:
-        tips.append("turn on gradient checkpointing")
+        tips.append(part("estimate.part.tip-checkpointing"))
     if batch > 1:
-        tips.append("use batch 1 with more gradient accumulation")
-    tips.append({"full": "use LoRA", "cpt": "use LoRA on the raw text", "lora": "use QLoRA",
-                 "qlora": "use a shorter --seq-len or a smaller model"}[method])
-    return f"does not fit in {vram:g} GB: needs {total:.1f} GB ({-margin:.1f} GB over); {' or '.join(tips[:2])}"
+        tips.append(part("estimate.part.tip-batch"))
+    tips.append(part(f"estimate.part.tip-{method}"))
+    tips = tips[:2]
+    shown = (part("estimate.part.tips-two", first=tips[0], second=tips[1]) if len(tips) == 2
+             else part("estimate.part.tips-one", first=tips[0]))
+    return note("verdict.no-fit", vram=vram, total=total, over=-margin, tips=shown)
 
 
 def estimate_methods(spec: ModelSpec, seq_len: int, batch: int, vram_gb: float | None = None,

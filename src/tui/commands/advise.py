@@ -208,8 +208,8 @@ def estimate(
     out.print(params, highlight=False)
     where = f" ({detected_from})" if detected_from else ""
     style = "green" if e.fits else "red" if e.fits is False else "default"
-    out.print(f"[{style}]{e.verdict}[/]{where}", highlight=False)
     from tui.estimate_notes import note_text
+    out.print(f"[{style}]{escape(note_text(e.verdict))}[/]{where}", highlight=False)
     for note in e.notes:
         out.print(f"[yellow]note:[/] {escape(note_text(note))}", highlight=False)
     # A pipeline can gate on the exit code: 1 means "this configuration will not fit".

@@ -33,4 +33,18 @@ ZH = {
     "estimate.fp16-full": "在 HF Trainer 中对 fp16 权重做全量微调会失败（它无法对 fp16 梯度做 unscale）；请在 Ampere 或更新的"
                           " GPU 上用 bf16，或用 fp32",
     "estimate.qlora-cpu-fp32": "QLoRA 在这里（CPU）用 fp32 计算；在 GPU 上用 bf16 计算",
+    "estimate.verdict.needs": "{where}约需 {total:.1f} GB",
+    "estimate.part.of-ram": "内存",
+    "estimate.part.on-one-gpu": "单块 GPU 上",
+    "estimate.verdict.fits": "放得进 {vram:g} GB，还剩 {margin:.1f} GB（占用 {used:.0%}）",
+    "estimate.verdict.fits-paging": "只有把 {paged:.1f} GB 优化器状态换页到 CPU 内存才放得进 {vram:g} GB（较慢）",
+    "estimate.verdict.no-fit": "放不进 {vram:g} GB：需要 {total:.1f} GB（超出 {over:.1f} GB）；{tips}",
+    "estimate.part.tips-one": "{first}",
+    "estimate.part.tips-two": "{first}，或{second}",
+    "estimate.part.tip-checkpointing": "打开梯度检查点",
+    "estimate.part.tip-batch": "批大小用 1，加大梯度累积",
+    "estimate.part.tip-full": "改用 LoRA",
+    "estimate.part.tip-cpt": "在原始文本上改用 LoRA",
+    "estimate.part.tip-lora": "改用 QLoRA",
+    "estimate.part.tip-qlora": "缩短 --seq-len 或换更小的模型",
 }
