@@ -144,6 +144,22 @@ def test_estimate_says_its_notes_in_chinese_and_keeps_their_codes_in_json():
             "text": "seq_len 40000 is longer than the model's context (32768)"} in est["note_messages"]
 
 
+def test_a_model_config_s_approximations_are_said_in_chinese(english_afterwards):
+    from engine.catalog import spec_from_config
+    from tui.estimate_notes import note_text
+    config = {"model_type": "mystery_moe", "hidden_size": 256, "intermediate_size": 512, "num_hidden_layers": 4,
+              "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 1000, "num_experts": 8,
+              "num_experts_per_tok": 2, "moe_intermediate_size": 128, "max_position_embeddings": 10**9}
+    spec = spec_from_config(config, "org/mystery", "test")
+    assert [n.code for n in spec.notes] == ["estimate.spec-context", "estimate.spec-type", "estimate.spec-moe"]
+    assert spec.notes[1] == "model_type 'mystery_moe' is not modelled exactly; estimated as a Llama-style decoder"
+    set_language("zh")
+    assert [note_text(n) for n in spec.notes] == [
+        "config.json 给出的上下文长度是 1e+09 个词元，没有模型有这么长；按 4096 估算",
+        "model_type 'mystery_moe' 没有精确建模；按 Llama 式解码器估算",
+        "混合专家模型 model_type 'mystery_moe' 按 Qwen3-MoE 的结构估算（每个块都有路由器和堆叠的专家）"]
+
+
 BAD_PAIRS = [
     '{"input": {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "x"}]}, '
     '"preferred_output": [{"role": "assistant", "content": "a"}], '

@@ -33,6 +33,7 @@ from engine.catalog_models import (  # noqa: F401  (re-exported: callers import 
     build_catalog,
 )
 from engine.model_spec import AttentionKind, Linear, ModelConfigError, ModelSpec  # noqa: F401
+from engine.estimate_messages import note
 
 
 class UnknownModelError(LookupError):
@@ -158,15 +159,14 @@ def spec_from_config(config: dict[str, Any], model_id: str, source: str) -> Mode
                                f"{', head_dim' if _is_int(head_dim) and head_dim > 0 else ''}); it must be 1 to "
                                f"{_MAX_HEAD_DIM:,}. Check the file")
     if ctx > _MAX_CONTEXT:
-        notes.append(f"config.json gives a context of {ctx:.3g} tokens, which no model has; estimated with 4096")
+        notes.append(note("spec-context", context=ctx))
         ctx = 4096
     if model_type not in _LLAMA_LIKE | {"chatglm", "baichuan", "phi3", "glm", "glm4"}:
-        notes.append(f"model_type '{model_type}' is not modelled exactly; estimated as a Llama-style decoder")
+        notes.append(note("spec-type", model_type=model_type))
     hybrid = _hybrid_fields(config, model_type, values["num_hidden_layers"], notes)
     moe = _moe_fields(config, values["hidden_size"])
     if moe and model_type not in _MOE_MODELLED:
-        notes.append(f"mixture-of-experts model_type '{model_type}' is estimated with Qwen3-MoE's layout "
-                     "(router + stacked experts in every block)")
+        notes.append(note("spec-moe", model_type=model_type))
     return ModelSpec(
         id=model_type if not model_id else model_id, num_hidden_layers=values["num_hidden_layers"],
         hidden_size=values["hidden_size"], intermediate_size=values["intermediate_size"],
@@ -203,9 +203,8 @@ def _hybrid_fields(config: dict[str, Any], model_type: str, layers: int, notes: 
     geometry = {name: config.get(name) for name in _LINEAR_FIELDS}
     known = all(_is_int(v) and 0 < v <= 65536 for v in geometry.values())
     if not (regular and known and len(kinds) in (0, layers) and model_type.startswith("qwen3_5")):
-        notes.append(f"{linear or 'some'} of {layers} layers use linear attention (Gated DeltaNet) in a layout "
-                     f"tunewiz does not model for model_type '{model_type}': estimated as if every layer used full "
-                     "attention")
+        notes.append(note("spec-linear", linear=linear, layers=layers, model_type=model_type) if linear
+                     else note("spec-linear-some", layers=layers, model_type=model_type))
         return out
     return {**out, "full_attention_interval": interval, **geometry}
 

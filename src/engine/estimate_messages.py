@@ -47,6 +47,17 @@ ESTIMATE_MESSAGES: dict[str, str] = {
     "estimate.fp16-full": "full fine-tuning of fp16 weights fails in the HF Trainer (it cannot unscale fp16 "
                           "gradients); use bf16 on Ampere or newer, or fp32",
     "estimate.qlora-cpu-fp32": "QLoRA computes in fp32 here (CPU); on a GPU it computes in bf16",
+    # what a model's config.json leaves to an approximation (engine/catalog.py: ModelSpec.notes)
+    "estimate.spec-context": "config.json gives a context of {context:.3g} tokens, which no model has; estimated with "
+                             "4096",
+    "estimate.spec-type": "model_type '{model_type}' is not modelled exactly; estimated as a Llama-style decoder",
+    "estimate.spec-moe": "mixture-of-experts model_type '{model_type}' is estimated with Qwen3-MoE's layout (router + "
+                         "stacked experts in every block)",
+    "estimate.spec-linear": "{linear} of {layers} layers use linear attention (Gated DeltaNet) in a layout tunewiz does "
+                            "not model for model_type '{model_type}': estimated as if every layer used full attention",
+    "estimate.spec-linear-some": "some of {layers} layers use linear attention (Gated DeltaNet) in a layout tunewiz "
+                                 "does not model for model_type '{model_type}': estimated as if every layer used full "
+                                 "attention",
     # the verdict beside the number (Estimate.verdict); {where}: estimate.part.of-ram / on-one-gpu
     "estimate.verdict.needs": "needs about {total:.1f} GB {where}",
     "estimate.part.of-ram": "of RAM",

@@ -114,7 +114,7 @@ class ModelSpec:
     source: str = "catalog"                   # catalog | local config.json | hub config.json
     params_stated: float | None = None        # billions, only where the structure is not modelled exactly
     lora_targets_override: tuple[str, ...] | None = None
-    notes: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()   # engine.estimate_messages.Note: English, with code and params (estimate.spec-*)
     # -- mixture of experts (0: a dense model) --
     num_experts: int = 0
     num_experts_per_tok: int = 0
