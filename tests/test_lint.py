@@ -364,6 +364,28 @@ def test_a_value_no_writer_can_hold_is_a_row_error_and_the_rejected_file_keeps_t
     assert lint_file(tmp_path / "clean.jsonl").severities.get("error", 0) == 0 or "few-rows" in codes(r)
 
 
+@pytest.mark.parametrize("where", ["tools", "call"])
+@pytest.mark.parametrize("levels", [248, 249, 250, 251, 252, 253])
+def test_a_tool_row_is_too_deep_exactly_when_no_writer_can_hold_it(tmp_path, where, levels):
+    """Tool-call rows take the fast reader, whose depth check is bounded by the calls and the tools: around
+    the limit it reports exactly the rows orjson cannot write (jsonsafe.unwritable decides)."""
+    from engine.data.jsonsafe import unwritable
+    nest = "[" * levels + "]" * levels
+    call = '{"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}%s}' % (
+        ', "x": %s' % nest if where == "call" else "")
+    tools = '[{"type": "function", "function": {"name": "f", "parameters": %s}}]' % (nest if where == "tools" else "{}")
+    row = ('{"messages": [{"role": "user", "content": "a question"}, {"role": "assistant", "tool_calls": [%s]}, '
+           '{"role": "tool", "tool_call_id": "c1", "content": "42"}, {"role": "assistant", "content": "it is 42"}], '
+           '"tools": %s}' % (call, tools))
+    obj = json.loads(row)
+    from engine.data.lint.fast_rows import read_simple_row
+    assert read_simple_row(obj, "f", 2) is not None  # the fast reader's row
+    src = tmp_path / "d.jsonl"
+    src.write_text(json.dumps(chat("a question", "an answer")) + "\n" + row + "\n", encoding="utf-8")
+    deep = [(f.code, f.line) for f in lint_file(src).findings if f.code == "json-too-deep"]
+    assert deep == ([("json-too-deep", 2)] if unwritable(obj) else []), (levels, unwritable(obj))
+
+
 def test_deep_jsonl_row_within_orjsons_read_limit_is_an_error_not_a_crash(tmp_path):
     src = tmp_path / "d.jsonl"
     src.write_text(json.dumps(chat("a question", "an answer")) + "\n" + UNWRITABLE_ROWS["deep row"][0] + "\n", encoding="utf-8")

@@ -193,17 +193,16 @@ class Scan:
 
     def _generic(self, n: int, raw: bytes | None, obj: Any) -> None:
         """Full checks through the reader: structure, order, quality, counts."""
+        # Tool-call rows and others of one simple shape: a fast reader builds the same Example and fields, and
+        # such a row has no key _keys reports, no v1 parts and no media (fast_rows.py).
+        simple = read_simple_row(obj, self.src, n) if self.fmt == "openai" and type(obj) is dict else None
+        if simple is not None and self._simple(n, raw, obj, simple):
+            return
         # A JSONL row (read by orjson) nested deeper than orjson writes: see `record`. Being too deep
         # takes as many brackets as levels, so the check counts them for a row that long (one pass: the bytes
         # left when they are deleted).
         if raw is not None and len(raw) > 2 * WRITE_DEPTH and len(raw) - len(raw.translate(None, b"[{")) >= WRITE_DEPTH \
                 and self._unwritable(n, obj):
-            return
-        # Tool-call rows and others of one simple shape: a fast reader builds the same Example and fields, and
-        # such a row has no key _keys reports, no v1 parts and no media (fast_rows.py).
-        simple = read_simple_row(obj, self.src, n) if self.fmt == "openai" and type(obj) is dict else None
-        if simple is not None:
-            self._simple(n, raw, obj, simple)
             return
         ex, probs = parse_row(obj, self.fmt, self.src, n, columns=self.opts.columns, tags=self.opts.tags,
                               file_format_detected=self.detected)
@@ -244,9 +243,22 @@ class Scan:
         self._quality(n, blob, raw, obj, fields, b)
         self._hashes(n, raw, obj, b, roles)
 
-    def _simple(self, n: int, raw: bytes | None, obj: dict, row: SimpleRow) -> None:
+    def _simple(self, n: int, raw: bytes | None, obj: dict, row: SimpleRow) -> bool:
         """`_generic` for a row read by `fast_rows.read_simple_row`: the same checks and counts, from what that
-        reader learned in its pass (turn shape, estimates, calls, last answer, roles)."""
+        reader learned in its pass (turn shape, estimates, calls, last answer, roles). False (nothing counted):
+        the row is for the full path after all."""
+        # Too deep for orjson to write (`_generic`'s check, bounded more cheaply): only the calls and the tools
+        # can nest, and the token estimate writes both anyway. A row is at most 3 levels above its calls' list
+        # and 1 above its tools, and each level is a bracket of theirs; a tool list recurs from row to row.
+        tools = obj.get("tools")
+        try:
+            calls_json = orjson.dumps(row.calls) if row.calls else b""
+            tools_json = orjson.dumps(tools) if tools else b""
+        except orjson.JSONEncodeError:  # nested deeper than orjson writes
+            return self._unwritable(n, obj)
+        if raw is not None and max(3 + _brackets(calls_json), 1 + _tool_brackets(tools_json)) >= WRITE_DEPTH \
+                and self._unwritable(n, obj):
+            return True
         fields = row.fields
         self.formats["openai"] += 1
         self.examples += 1
@@ -261,17 +273,17 @@ class Scan:
         if len(self.no_reasoning_first) < 5:  # no reasoning, no media, not v1 (fast_rows.py)
             self.no_reasoning_first.append(n)
         est = row.estimate + 4 * nm + 1
-        if row.calls:
-            est += len(orjson.dumps(row.calls)) / 3.5
-        tools = obj.get("tools")
-        if tools:
-            est += len(orjson.dumps(tools)) / 3.5
+        if calls_json:
+            est += len(calls_json) / 3.5
+        if tools_json:
+            est += len(tools_json) / 3.5
         if row.answer is not None:
             self._answer(n, row.answer)
         self.tokens[int(est)] += 1
         b = "\n".join([t for _, t in fields]).encode("utf-8", "surrogatepass")
         self._quality(n, "", raw, obj, fields, b)
         self._hashes(n, raw, obj, b, row.roles)
+        return True
 
     def _shapes(self, n: int, obj: Any, ex: Example) -> None:
         """Counts the row's reasoning traces and media for the file-wide findings (and LLaMA-Factory v1 rows)."""
@@ -340,6 +352,23 @@ class Scan:
         texts = [t for _, t in fields]
         for k, code, message in issues_at(texts, hits, lazy=True):
             self.add(code, n, fields[k][0], message)
+
+
+def _brackets(json_bytes: bytes) -> int:
+    """The "[" and "{" in written JSON: at least as many as its levels of nesting."""
+    return len(json_bytes) - len(json_bytes.translate(None, b"[{"))
+
+
+_tool_bracket_counts: dict[bytes, int] = {}   # a file's rows share a few tool lists
+
+
+def _tool_brackets(tools_json: bytes) -> int:
+    count = _tool_bracket_counts.get(tools_json)
+    if count is None:
+        count = _brackets(tools_json)
+        if len(_tool_bracket_counts) < 4096:
+            _tool_bracket_counts[tools_json] = count
+    return count
 
 
 def row_findings(src: str, fmt: str, detected: bool, opts: LintOptions, line: int, obj: Any) -> list[Finding]:
