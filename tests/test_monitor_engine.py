@@ -316,7 +316,7 @@ def test_gpu_sampler_honours_cuda_visible_devices_and_no_nvml_is_a_note():
             raise RuntimeError("Driver Not Loaded")
 
     sampler = GpuSampler(NoDriver(), env={})
-    assert sampler.sample() == [] and "no NVIDIA GPU" in sampler.note
+    assert sampler.sample() == [] and "no NVIDIA GPU" in str(sampler.note)
 
 
 def test_engine_monitoring_is_headless_and_light():

@@ -11,6 +11,8 @@ import json
 from typing import Any, Optional
 
 import typer
+
+from tui.cli_args import whole_number
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -114,11 +116,11 @@ def estimate(
                                                         "--dpo-tuning)"),
     dpo_tuning: str = typer.Option("lora", "--dpo-tuning", help="With --method dpo: " + " | ".join(DPO_TUNINGS) +
                                    " (full keeps a frozen reference copy; an adapter needs none)."),
-    seq_len: int = typer.Option(1024, "--seq-len", help="Tokens per example (max_length)."),
-    batch: int = typer.Option(1, "--batch", help="Examples per step on the GPU (batch_size)."),
+    seq_len: int = typer.Option(1024, "--seq-len", parser=whole_number, help="Tokens per example (max_length)."),
+    batch: int = typer.Option(1, "--batch", parser=whole_number, help="Examples per step on the GPU (batch_size)."),
     grad_checkpointing: bool = typer.Option(True, "--grad-checkpointing/--no-grad-checkpointing",
                                             help="Recompute activations in backward to save memory."),
-    lora_r: int = typer.Option(16, "--lora-r", help="LoRA rank."),
+    lora_r: int = typer.Option(16, "--lora-r", parser=whole_number, help="LoRA rank."),
     lora_targets: Optional[str] = typer.Option(None, "--lora-targets",
                                                help="Comma-separated module names (default: every linear layer)."),
     optimizer: str = typer.Option("adamw", "--optimizer", help="adamw | adamw_8bit | paged_adamw_8bit"),
@@ -126,7 +128,7 @@ def estimate(
                                                                     "Default: the largest detected GPU."),
     plain_trainer: bool = typer.Option(False, "--plain-trainer", help="Estimate for a plain transformers Trainer "
                                                                       "(full logits in memory), not tunewiz's trainer."),
-    world_size: Optional[int] = typer.Option(None, "--world-size", help="GPUs training together, one process each "
+    world_size: Optional[int] = typer.Option(None, "--world-size", parser=whole_number, help="GPUs training together, one process each "
                                              "(--batch is per GPU). Default: the detected GPUs; 1 with --vram-gb or "
                                              "without a GPU."),
     sharding: str = typer.Option("ddp", "--sharding", help=SHARDING_HELP),
@@ -225,9 +227,9 @@ def advise(
     pairs: Optional[bool] = typer.Option(None, "--pairs/--no-pairs",
                                          help="Preference goal: the data is chosen/rejected pairs (default: "
                                               "assumed); --no-pairs: single answers only."),
-    examples: Optional[int] = typer.Option(None, "--examples", help="How many clean training examples you have."),
-    avg_tokens: Optional[int] = typer.Option(None, "--avg-tokens", help="Average tokens per example."),
-    avg_output_tokens: Optional[int] = typer.Option(None, "--avg-output-tokens",
+    examples: Optional[int] = typer.Option(None, "--examples", parser=whole_number, help="How many clean training examples you have."),
+    avg_tokens: Optional[int] = typer.Option(None, "--avg-tokens", parser=whole_number, help="Average tokens per example."),
+    avg_output_tokens: Optional[int] = typer.Option(None, "--avg-output-tokens", parser=whole_number,
                                                     help="Average tokens per answer (labels: 1-3)."),
     cloud_ok: bool = typer.Option(False, "--cloud-ok/--no-cloud",
                                   help="The data may go to OpenAI and your organisation can still create "
@@ -239,7 +241,7 @@ def advise(
                                                                     "instead of detecting; 0 = no GPU."),
     model: Optional[str] = typer.Option(None, "--model", "-m", help="The model you want (catalog id, local folder "
                                                                    "or hub id). Default: Qwen/Qwen2.5-7B-Instruct."),
-    world_size: Optional[int] = typer.Option(None, "--world-size", help="GPUs to train on together (like the "
+    world_size: Optional[int] = typer.Option(None, "--world-size", parser=whole_number, help="GPUs to train on together (like the "
                                              "largest one). Default: every detected GPU; 1 with --vram-gb."),
     sharding: Optional[str] = typer.Option(None, "--sharding", help="How GPUs divide a model one cannot hold: fsdp "
                                            "(default), zero3 or zero2; ddp never divides it."),

@@ -14,6 +14,8 @@ from typing import Any, Optional
 
 import typer
 
+from tui.cli_args import whole_number
+
 REPL_HELP = ("commands: /clear (forget the conversation)  /system TEXT (set the system prompt)  "
              "/save (write the transcript)  /quit (or Ctrl-D)   Ctrl-C stops an answer")
 
@@ -122,8 +124,8 @@ def chat(
     system: str = typer.Option("", "--system", help="System prompt."),
     temperature: float = typer.Option(0.7, "--temperature", "-t", help="0 = greedy (deterministic)."),
     top_p: float = typer.Option(0.9, "--top-p", help="Nucleus sampling threshold (0-1]."),
-    max_new_tokens: int = typer.Option(256, "--max-new-tokens", "-n", help="Longest answer, in tokens."),
-    seed: Optional[int] = typer.Option(None, "--seed", help="Sampling seed (default: a new one per prompt, "
+    max_new_tokens: int = typer.Option(256, "--max-new-tokens", "-n", parser=whole_number, help="Longest answer, in tokens."),
+    seed: Optional[int] = typer.Option(None, "--seed", parser=whole_number, help="Sampling seed (default: a new one per prompt, "
                                                            "shared by both sides)."),
     base: Optional[str] = typer.Option(None, "--base", help="The base model folder or hub id, when the run's "
                                                            "recorded base has moved."),

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any, Optional
 
 import typer
+
+from tui.cli_args import whole_number
 from rich.console import Console
 from rich.markup import escape
 
@@ -307,7 +309,7 @@ def chat(
     deployment: Optional[str] = typer.Option(None, "--deployment", help="Azure: the fine-tuned model's deployment name."),
     base_deployment: Optional[str] = typer.Option(None, "--base-deployment", help="Azure: the base model's deployment name."),
     temperature: float = typer.Option(0.7, "--temperature", "-t", help="0 = greedy."),
-    max_new_tokens: int = typer.Option(256, "--max-new-tokens", "-n", help="Longest answer, in tokens."),
+    max_new_tokens: int = typer.Option(256, "--max-new-tokens", "-n", parser=whole_number, help="Longest answer, in tokens."),
     as_json: bool = typer.Option(False, "--json", help="With --prompt: one JSON object per column."),
     runs_dir: Optional[Path] = typer.Option(None, "--runs-dir"),
 ) -> None:

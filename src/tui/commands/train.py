@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
+
+from tui.cli_args import whole_number
 from rich.console import Console
 from rich.markup import escape
 
@@ -133,7 +135,7 @@ def register(app: typer.Typer) -> None:
         set_: List[str] = typer.Option([], "--set", help="Override a key: --set max_steps=20 --set lora.r=8"),
         detach: bool = typer.Option(False, "--detach", help="Return at once; the trainer keeps running on its own."),
         force: bool = typer.Option(False, "--force", help="Train even when the dataset has lint errors."),
-        node_rank: Optional[int] = typer.Option(None, "--node-rank", help="This machine's number in a run over "
+        node_rank: Optional[int] = typer.Option(None, "--node-rank", parser=whole_number, help="This machine's number in a run over "
                                                 "nnodes machines (node 0 prints the command for the others)."),
         master_addr: Optional[str] = typer.Option(None, "--master-addr", help="Address of node 0, reachable from "
                                                   "every node (with --node-rank)."),

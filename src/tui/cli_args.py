@@ -1,0 +1,32 @@
+"""How the command line reads a whole-number option (typer's `parser=`), so that a bad value gets one short
+message: click's own int type echoes the whole value back ("'999…' is not a valid integer", all 5,000
+characters of it), and Python refuses to read more than 4,300 digits at all."""
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import typer
+
+from engine.inputs import clip
+
+
+def whole_number(value: Any) -> int:
+    """An integer option's value. A digit string longer than Python reads by default is read all the same, so
+    the command's own check says what is wrong with it ("a 4,400-digit number is more than any run takes");
+    anything else that is not a whole number is refused, quoted at most 200 characters long."""
+    if isinstance(value, int):
+        return value  # a default
+    text = str(value).strip()
+    try:
+        return int(text)
+    except ValueError:
+        body = text[1:] if text[:1] in "+-" else text
+        if body.isascii() and body.isdigit():
+            limit = sys.get_int_max_str_digits()
+            sys.set_int_max_str_digits(0)
+            try:
+                return int(text)
+            finally:
+                sys.set_int_max_str_digits(limit)
+    raise typer.BadParameter(f"{clip(text)!r} is not a whole number.")
