@@ -41,7 +41,6 @@ def root(
     set_language(detect_language(lang)[0])
 
 
-
 # The command (or group) each module of COMMAND_MODULES registers, so that `tunewiz lint ...` imports only
 # tui.commands.data and not every group (start-up time). A name missing here still works: every module is
 # then registered, as for `tunewiz --help`. tests/test_cli_startup.py checks this table against what the

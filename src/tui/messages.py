@@ -53,7 +53,8 @@ def message_text(code: str, params: Mapping[str, Any] | None = None, english: st
 def text_of(item: Any) -> str:
     """`message_text` of anything that carries a message: an EngineMessage, its `to_dict()` form
     ({"code", "params", "text"}), a lint Finding or Problem (`message_code`, `params`, `message`), a
-    DatasetError (`engine_message()`), or plain English text (returned as it is)."""
+    DatasetError (`engine_message()`), an exception without any of those (its str()), or plain English text
+    (returned as it is)."""
     if isinstance(item, str):
         return item
     if hasattr(item, "engine_message") and not hasattr(item, "message_code"):
@@ -63,6 +64,8 @@ def text_of(item: Any) -> str:
         return message_text(str(code), item.get("params") or {}, item.get("text") or item.get("message"))
     code = getattr(item, "message_code", None) or getattr(item, "code", "") or ""
     english = getattr(item, "text", None) or getattr(item, "message", None)
+    if english is None and isinstance(item, BaseException):
+        english = str(item)  # an uncoded error says what it says
     return message_text(str(code), getattr(item, "params", None) or {}, english if english is None else str(english))
 
 

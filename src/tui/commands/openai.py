@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any, Optional
 
 import typer
-
-from tui.cli_args import whole_number
 from rich.console import Console
 from rich.markup import escape
+
+from tui.cli_args import whole_number
 
 err = Console(stderr=True, soft_wrap=True, highlight=False)
 

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
-
-from tui.cli_args import whole_number
 from rich.console import Console
 from rich.markup import escape
+
+from tui.cli_args import whole_number
 
 # soft_wrap: long paths and messages stay on one line in pipes and logs (easy to grep and copy).
 err = Console(stderr=True, soft_wrap=True)
@@ -220,11 +220,9 @@ def register(app: typer.Typer) -> None:
         try:
             run_dir = runs.resolve_run(run, runs_dir)
             pid = launch.request_stop(run_dir)
-        except runs.RunNotFound as exc:
+        except (runs.RunNotFound, launch.LaunchError) as exc:
             from tui.messages import text_of
-            raise _fail(text_of(exc))
-        except launch.LaunchError as exc:
-            raise _fail(str(exc))
+            raise _fail(text_of(exc))  # (RunNotFound is coded: said in the user's language)
         err.print(f"sent SIGTERM to trainer {pid}; it writes a checkpoint, then stops")
         if wait:
             state = launch.wait_for_end(run_dir, timeout)
@@ -243,11 +241,9 @@ def register(app: typer.Typer) -> None:
         try:
             run_dir = runs.resolve_run(run, runs_dir)
             process = launch.resume_run(run_dir)
-        except runs.RunNotFound as exc:
+        except (runs.RunNotFound, launch.LaunchError) as exc:
             from tui.messages import text_of
-            raise _fail(text_of(exc))
-        except launch.LaunchError as exc:
-            raise _fail(str(exc))
+            raise _fail(text_of(exc))  # (RunNotFound is coded: said in the user's language)
         err.print(f"resuming {run_dir.name} from {runs.last_checkpoint(run_dir)} (pid {process.pid})", highlight=False,
                   markup=False)
         if detach:
