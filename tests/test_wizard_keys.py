@@ -175,8 +175,13 @@ async def test_the_model_list_flags_thinking_and_tools_and_every_row_fits_at_80x
         for model, flags in rows.items():
             catalog.highlighted = ids.index(model)
             catalog.scroll_to_highlight(top=True)
-            await pilot.pause(0.2)
-            shown = [catalog.render_line(y).text for y in range(catalog.size.height)]
+
+            def drawn() -> list[str]:
+                return [catalog.render_line(y).text for y in range(catalog.size.height)]
+
+            # the scroll lands on a later frame; a loaded CI machine may need more than one
+            await until(pilot, lambda: any(model in line for line in drawn()), what=f"{model} drawn in the list")
+            shown = drawn()
             first = next(i for i, line in enumerate(shown) if model in line)
             # its flags, whole, on its own line or the one under it (before the next model's row)
             below = shown[first + 1] if first + 1 < len(shown) else ""
