@@ -66,7 +66,8 @@ async def test_lists_every_run_with_state_step_loss_and_attaches(runs_dir, lang)
         # the detail line under the table explains a failure
         table = screen.query_one("#runs-table")
         table.move_cursor(row=list(rows(screen)).index(str(oom.dir.resolve())))
-        await pilot.pause(0.1)
+        await until(pilot, lambda: "CUDA out of memory" in str(screen.query_one("#runs-detail").render()),
+                    what="the detail of the highlighted run")
         detail = str(screen.query_one("#runs-detail").render())
         assert "CUDA out of memory" in detail and "qlora" in detail
         keys = {b.binding.key: b.enabled for b in screen.active_bindings.values() if b.binding.show}
@@ -115,8 +116,7 @@ async def test_stop_key_asks_first_then_the_trainer_checkpoints_and_the_list_sho
             await pilot.pause(0.2)
             assert app.screen is screen
             table.move_cursor(row=list(rows(screen)).index(key))
-            await pilot.pause(0.1)
-            assert footer_keys(screen)["s"] is True
+            await until(pilot, lambda: footer_keys(screen)["s"] is True, what="stop offered for the running run")
             await pilot.press("s")
             await until(pilot, lambda: type(app.screen).__name__ == "ConfirmScreen", what="the question")
             assert "stoppable" in str(app.screen.query_one("#confirm-title").render())
@@ -152,8 +152,7 @@ async def test_chat_key_opens_the_chat_on_the_highlighted_finished_run(runs_dir)
         await pilot.pause(0.2)
         assert app.screen is screen
         table.move_cursor(row=list(rows(screen)).index(str(done.dir.resolve())))
-        await pilot.pause(0.1)
-        assert footer_keys(screen)["c"] is True
+        await until(pilot, lambda: footer_keys(screen)["c"] is True, what="chat offered for the finished run")
         await pilot.press("c")
         await until(pilot, lambda: type(app.screen).__name__ == "ChatScreen", what="the chat screen")
         chat = app.screen

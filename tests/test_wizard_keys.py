@@ -80,8 +80,8 @@ async def test_text_typed_quickly_into_the_model_field_is_never_rewritten_by_the
         assert app.focused is catalog
         before = catalog.highlighted
         await pilot.press("down")
-        await pilot.pause(0.3)
-        assert field.value == ids[(before or 0) + 1] and screen.plan.model == field.value
+        await until(pilot, lambda: field.value == ids[(before or 0) + 1], what="the next model written into the field")
+        assert screen.plan.model == field.value
 
 
 def gated(monkeypatch, module, name: str) -> threading.Event:
