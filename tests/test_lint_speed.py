@@ -308,16 +308,24 @@ def test_forking_only_when_it_is_safe_and_useful(monkeypatch):
     assert P.plan_workers(opts, big, None) == 1
 
 
-def test_duplicate_exactness_compares_the_lines_bytes(tmp_path):
+@pytest.mark.parametrize("mapped", [True, False], ids=["mapped", "file-that-cannot-be-mapped"])
+def test_duplicate_exactness_compares_the_lines_bytes(tmp_path, monkeypatch, mapped):
+    if not mapped:  # (some file systems refuse mmap): the lines are read instead, with the same result
+        import mmap
+
+        def refuse(*args, **kwargs):
+            raise OSError(19, "No such device")
+        monkeypatch.setattr(mmap, "mmap", refuse)
     a = json.dumps({"messages": [{"role": "user", "content": "Hello  World"}, {"role": "assistant", "content": "好的"}]},
                    ensure_ascii=False)
     b = a.replace("Hello  World", "hello world")
     p = tmp_path / "d.jsonl"
-    p.write_text("\n".join([a, b, a, "  " + a + " ", b]) + "\n", encoding="utf-8")
+    p.write_text("\n".join([a, b, a, "  " + a + " ", b, a]), encoding="utf-8")  # the last line without its newline
     r = lint_file(p, LintOptions(workers=1))
     got = [(f.code, f.line, re.search(r"line (\d+)", f.message).group(1)) for f in r.findings if "duplicate" in f.code]
     # Every later copy points at line 1, the first of the group; exact = the same bytes (surrounding blanks aside).
-    assert got == [("near-duplicate", 2, "1"), ("duplicate", 3, "1"), ("duplicate", 4, "1"), ("near-duplicate", 5, "1")]
+    assert got == [("near-duplicate", 2, "1"), ("duplicate", 3, "1"), ("duplicate", 4, "1"), ("near-duplicate", 5, "1"),
+                   ("duplicate", 6, "1")]
 
 
 def test_no_room_for_a_worker_means_this_process_scans_its_range(tricky, reference, monkeypatch):

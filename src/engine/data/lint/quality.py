@@ -14,14 +14,13 @@ check one text at a time (e.g. OpenAI preference files).
 """
 from __future__ import annotations
 
-import hashlib
 import os
-from bisect import bisect_left
-import platform
 import threading
+from bisect import bisect_left
 from typing import Any
 
 import hyperscan
+from xxhash import xxh3_128_hexdigest
 
 from ...demo import tunewiz_home
 from .. import rules as R
@@ -50,12 +49,18 @@ def _expressions() -> tuple[list[bytes], list[int], tuple[tuple[str, ...], ...]]
     return expressions, flags, tuple(codes)
 
 
+def _machine() -> str:
+    """The CPU architecture (what platform.machine() says, without importing platform)."""
+    return os.uname().machine if hasattr(os, "uname") else os.environ.get("PROCESSOR_ARCHITECTURE", "")
+
+
 def _build() -> tuple[Any, tuple[tuple[str, ...], ...]]:
     """The compiled scanner and its id -> codes table. Compiling takes ~0.2 s, so the compiled database is
     kept in tunewiz's cache folder (keyed by the expressions, the Hyperscan build and the machine) and
     loaded from there (~0.1 ms) on later runs; a missing, stale or unreadable copy is compiled again."""
     expressions, flags, codes = _expressions()
-    key = hashlib.sha256(repr((expressions, flags, hyperscan.__version__, platform.machine())).encode()).hexdigest()[:20]
+    # (xxh3, not hashlib: importing hashlib's OpenSSL costs ~7 ms, paid by every `tunewiz lint`)
+    key = xxh3_128_hexdigest(repr((expressions, flags, hyperscan.__version__, _machine())).encode())[:20]
     path = tunewiz_home() / "lint" / f"quality-{key}.hsdb"
     try:
         return hyperscan.loadb(path.read_bytes(), hyperscan.HS_MODE_BLOCK), codes
