@@ -252,6 +252,66 @@ def test_a_failing_worker_is_replaced_by_scanning_its_range_here(tricky, referen
     assert _key(lint_file(tricky, LintOptions(workers=3, parallel_min_bytes=1, max_per_code=100000))) == reference
 
 
+def _ranges_by_process(monkeypatch, slow_child: float = 0.0, fail_child_after: int | None = None) -> dict[int, list]:
+    """Records which process scans which range (and can slow the children down or make them fail after
+    some ranges): {pid: [range start, ...]} written by every process into a pipe the test reads."""
+    real = P.scan_jsonl_range
+    parent = os.getpid()
+    r, w = os.pipe()
+    done_here: list[int] = []
+
+    def recorded(path, start, end, bom, scan, tick=None):
+        if os.getpid() != parent:
+            if fail_child_after is not None and len(done_here) >= fail_child_after:
+                raise MemoryError("worker out of memory")
+            time.sleep(slow_child)
+        out = real(path, start, end, bom, scan, tick)
+        done_here.append(start)
+        os.write(w, f"{os.getpid()} {start}\n".encode())
+        return out
+    monkeypatch.setattr(P, "scan_jsonl_range", recorded)
+
+    def read() -> dict[int, list]:
+        os.close(w)
+        with os.fdopen(r) as f:
+            seen: dict[int, list] = {}
+            for line in f:
+                pid, start = map(int, line.split())
+                seen.setdefault(pid, []).append(start)
+            return seen
+    return read
+
+
+def test_workers_take_ranges_from_a_queue_so_a_slow_one_takes_fewer(tricky, reference, monkeypatch):
+    ranges = P._chunks(str(tricky), tricky.stat().st_size, 2)
+    assert len(ranges) > 4 and ranges[0][0] == 0 and ranges[-1][1] == tricky.stat().st_size
+    assert all(a < b == c for (a, b), (c, _) in zip(ranges, ranges[1:]))          # consecutive, no gaps
+    assert [b - a for a, b in ranges[:3]] == sorted([b - a for a, b in ranges[:3]], reverse=True)  # large first
+    seen = _ranges_by_process(monkeypatch, slow_child=0.3)
+    assert _key(lint_file(tricky, LintOptions(workers=2, parallel_min_bytes=1, max_per_code=100000))) == reference
+    by_pid = seen()
+    here = by_pid.pop(os.getpid())
+    (child,) = by_pid.values()
+    assert len(here) > len(child) >= 1, (here, child)     # the child, 0.3 s late per range, took fewer
+    assert sorted(here + child) == [a for a, _ in ranges]  # each range scanned once
+
+
+def test_a_worker_that_fails_midway_has_its_remaining_ranges_scanned_here(tricky, reference, monkeypatch):
+    seen = _ranges_by_process(monkeypatch, slow_child=0.05, fail_child_after=1)
+    assert _key(lint_file(tricky, LintOptions(workers=2, parallel_min_bytes=1, max_per_code=100000))) == reference
+    by_pid = seen()
+    assert sum(len(v) for pid, v in by_pid.items() if pid != os.getpid()) == 1   # the child did one, then failed
+
+
+@pytest.mark.parametrize("workers,cap", [(2, 7), (2, 40), (3, 40)])
+def test_findings_kept_per_code_are_the_first_in_the_file_whatever_the_workers(tricky, workers, cap):
+    # Each process's ranges share one budget of kept findings: the report keeps the file's first `cap` per code
+    # (with 40, some codes' first ones lie in several ranges scanned by different processes).
+    one = lint_file(tricky, LintOptions(workers=1, max_per_code=cap))
+    many = lint_file(tricky, LintOptions(workers=workers, parallel_min_bytes=1, max_per_code=cap))
+    assert any(0 < n < cap * 2 for n in one.counts.values()) and _key(many) == _key(one)
+
+
 def _burn(seconds: float) -> None:
     end = time.monotonic() + seconds
     while time.monotonic() < end:

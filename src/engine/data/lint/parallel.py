@@ -1,5 +1,5 @@
-"""Scanning a whole file: in this process, or, for a large JSONL file, split at line boundaries over
-forked workers whose scans are merged.
+"""Scanning a whole file: in this process, or, for a large JSONL file, cut at line boundaries into ranges
+that this process and forked workers take from a shared queue, their scans merged in file order.
 
 Forking is automatic only where it is safe and pays: a single-threaded process, no progress
 callback, a large file, and CPUs that look idle (`plan_workers`). A worker that cannot be started
@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections import Counter
 from typing import Callable
 
 import orjson
@@ -19,21 +20,6 @@ from ..records import FileInfo, iter_records_of
 from .dupes import partition_bits, rmtree
 from .model import LintOptions, Tick
 from .scan import TICK_EVERY, Scan, merge, scan_jsonl_range
-
-
-def _split(path: str, size: int, parts: int) -> list[tuple[int, int]]:
-    """Byte ranges that start at line starts."""
-    bounds = [0]
-    with open(path, "rb") as f:
-        for k in range(1, parts):
-            f.seek(size * k // parts)
-            f.readline()
-            p = f.tell()
-            if p > bounds[-1] and p < size:
-                bounds.append(p)
-    bounds.append(size)
-    return [(bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1)]
-
 
 
 def _count_lines(path: str) -> int:
@@ -128,45 +114,99 @@ def plan_workers(opts: LintOptions, size: int, tick: Tick | None) -> int:
     return max(1, min(8, cpus, int(cpus - busy + 1.5)))
 
 
-def _scan_forked(path: str, bom: bool, ranges: list[tuple[int, int]], new_scan: Callable[[], Scan]) -> list[Scan]:
-    """Scans ranges[0] here and every other range in a forked child, which sends its pickled scan
-    back through a pipe. A range whose child cannot be started or fails is scanned here: same result.
-    (Temp files of the scans live under the caller's folder, which it removes on an exception.)"""
+def _chunks(path: str, size: int, workers: int) -> list[tuple[int, int]]:
+    """Byte ranges, starting at line starts, for `workers` processes that take them in turn from a queue:
+    large first, then smaller (each a 2*workers-th of what is left, down to a 16*workers-th of the file), so
+    the processes end together even when one runs slower (rows of different cost, a busy CPU): the last
+    ranges are short. At most MAX_CHUNKS."""
+    cuts, pos, floor = [], 0, max(1, size // (16 * workers))
+    while True:
+        pos += max((size - pos) // (2 * workers), floor)
+        if pos >= size or len(cuts) >= MAX_CHUNKS - 1:
+            break
+        cuts.append(pos)
+    bounds = [0]
+    with open(path, "rb") as f:
+        for cut in cuts:
+            if cut <= bounds[-1]:
+                continue
+            f.seek(cut)
+            f.readline()
+            p = f.tell()
+            if bounds[-1] < p < size:
+                bounds.append(p)
+    bounds.append(size)
+    return [(bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1)]
+
+
+MAX_CHUNKS = 255   # the queue hands out one byte per range
+
+
+def _scan_shared(path: str, bom: bool, ranges: list[tuple[int, int]], workers: int,
+                 new_scan: Callable[[], Scan]) -> list[Scan]:
+    """Scans `ranges` in this process and `workers - 1` forked children, each taking the next range from a
+    shared queue (a pipe holding one byte per range index: a read of one byte takes one range) until it is
+    empty; a child sends its pickled scans back through a pipe of its own. A range whose scan does not come
+    back (no pipe or fork available, a child that failed) is scanned here: the result is the same. (Temp
+    files of the scans live under the caller's folder, which it removes on an exception.)"""
     import pickle
-    children: list[tuple[int, int, int, int]] = []
-    here: list[tuple[int, int]] = []  # ranges this process scans after all (no pipe or fork available)
+    assert len(ranges) <= MAX_CHUNKS
+    done: dict[int, Scan] = {}
+
+    def take_all(queue: int, into: dict[int, Scan]) -> None:
+        # A process takes its ranges in file order, so once its earlier ranges keep `cap` findings of a code, no
+        # later range of its own can add one to the merged report: its ranges share one budget of kept findings
+        # (fewer to send back), and each range's own count is set after its scan, for `merge`.
+        kept_here: Counter = Counter()
+        while token := os.read(queue, 1):
+            a, b = ranges[token[0]]
+            scan = new_scan()
+            scan.kept_per_code = kept_here
+            into[token[0]] = scan = scan_jsonl_range(path, a, b, bom, scan)
+            scan.kept_per_code = Counter(f.code for f in scan.kept)
+
+    children: list[tuple[int, int]] = []
+    queue = -1
     try:
-        for a, b in ranges[1:]:
+        try:
+            queue, fill = os.pipe()
+            os.write(fill, bytes(range(len(ranges))))   # at most 255 bytes: one write, never blocks
+            os.close(fill)
+        except OSError:  # no pipe: every range is scanned here below
+            if queue >= 0:
+                os.close(queue)
+            queue = -1
+        for _ in range(workers - 1 if queue >= 0 else 0):
             try:
                 r, w = os.pipe()
             except OSError:
-                here.append((a, b))
-                continue
+                break
             try:
                 pid = os.fork()
-            except OSError:  # no room for another process: this one scans the range
+            except OSError:  # no room for another process: those here take more ranges
                 os.close(r)
                 os.close(w)
-                here.append((a, b))
-                continue
+                break
             if pid == 0:  # the child: never returns, never runs the parent's cleanup
                 code = 1
                 try:
                     os.close(r)
-                    scan = new_scan()
-                    data = pickle.dumps(scan_jsonl_range(path, a, b, bom, scan), pickle.HIGHEST_PROTOCOL)
+                    mine: dict[int, Scan] = {}
+                    take_all(queue, mine)
+                    data = pickle.dumps(mine, pickle.HIGHEST_PROTOCOL)
                     with os.fdopen(w, "wb") as fw:
                         fw.write(data)
                     code = 0
-                except BaseException:  # noqa: BLE001 - reported by the exit code; the parent redoes the range
+                except BaseException:  # noqa: BLE001 - reported by the exit code; the parent redoes its ranges
                     pass
                 finally:
                     os._exit(code)
             os.close(w)
-            children.append((pid, r, a, b))
-        parts = {ranges[0]: scan_jsonl_range(path, ranges[0][0], ranges[0][1], bom, new_scan())}
+            children.append((pid, r))
+        if queue >= 0:
+            take_all(queue, done)
         while children:
-            pid, r, a, b = children[0]
+            pid, r = children[0]
             with os.fdopen(r, "rb") as fr:
                 data = fr.read()
             children.pop(0)
@@ -174,18 +214,19 @@ def _scan_forked(path: str, bom: bool, ranges: list[tuple[int, int]], new_scan: 
                 status = os.waitpid(pid, 0)[1]
             except ChildProcessError:  # already reaped (SIGCHLD ignored): the data tells
                 status = 0
-            part = None
             if status == 0 and data:
                 try:
-                    part = pickle.loads(data)
-                except Exception:  # noqa: BLE001
-                    part = None
-            parts[(a, b)] = part if part is not None else scan_jsonl_range(path, a, b, bom, new_scan())
-        for a, b in here:
-            parts[(a, b)] = scan_jsonl_range(path, a, b, bom, new_scan())
-        return [parts[rg] for rg in ranges]
+                    done.update(pickle.loads(data))
+                except Exception:  # noqa: BLE001 - its ranges are scanned below
+                    pass
+        for i, (a, b) in enumerate(ranges):
+            if i not in done:
+                done[i] = scan_jsonl_range(path, a, b, bom, new_scan())
+        return [done[i] for i in range(len(ranges))]
     finally:
-        for pid, r, _, _ in children:  # only after an exception here: stop and reap the children
+        if queue >= 0:
+            os.close(queue)
+        for pid, r in children:  # only after an exception here: stop and reap the children
             try:
                 os.kill(pid, 15)
             except OSError:
@@ -209,12 +250,12 @@ def scan_file(info: FileInfo, fmt: str, detected: bool, opts: LintOptions, src: 
     if info.layout == "jsonl":
         workers = plan_workers(opts, info.size, tick)
         if workers > 1:
-            ranges = _split(path, info.size, workers)
+            ranges = _chunks(path, info.size, workers)
             if len(ranges) > 1:
                 import tempfile
                 base = tempfile.mkdtemp(prefix="tunewiz-lint-")
                 try:
-                    parts = _scan_forked(path, info.bom, ranges,
+                    parts = _scan_shared(path, info.bom, ranges, workers,
                                          lambda: Scan(src, fmt, detected, opts, bits, by_offset=True, tmp_base=base))
                 except BaseException:
                     rmtree(base)
