@@ -368,9 +368,9 @@ def test_forking_only_when_it_is_safe_and_useful(monkeypatch):
     assert P.plan_workers(opts, big, None) == 1
 
 
-@pytest.mark.parametrize("mapped", [True, False], ids=["mapped", "file-that-cannot-be-mapped"])
-def test_duplicate_exactness_compares_the_lines_bytes(tmp_path, monkeypatch, mapped):
-    if not mapped:  # (some file systems refuse mmap): the lines are read instead, with the same result
+@pytest.mark.parametrize("how", ["mapped", "file-that-cannot-be-mapped"])
+def test_duplicate_exactness_compares_the_lines_bytes(tmp_path, monkeypatch, how):
+    if how == "file-that-cannot-be-mapped":  # (some file systems refuse mmap): the lines are read, same result
         import mmap
 
         def refuse(*args, **kwargs):
@@ -378,14 +378,15 @@ def test_duplicate_exactness_compares_the_lines_bytes(tmp_path, monkeypatch, map
         monkeypatch.setattr(mmap, "mmap", refuse)
     a = json.dumps({"messages": [{"role": "user", "content": "Hello  World"}, {"role": "assistant", "content": "好的"}]},
                    ensure_ascii=False)
-    b = a.replace("Hello  World", "hello world")
+    b = a.replace("Hello  World", "hello world")        # one character shorter
+    c = a.replace("Hello  World", "HELLO  WORLD")       # as long as a: only its bytes tell
     p = tmp_path / "d.jsonl"
-    p.write_text("\n".join([a, b, a, "  " + a + " ", b, a]), encoding="utf-8")  # the last line without its newline
+    p.write_text("\n".join([a, b, a, "  " + a + " ", b, c, a]), encoding="utf-8")  # the last line without its newline
     r = lint_file(p, LintOptions(workers=1))
     got = [(f.code, f.line, re.search(r"line (\d+)", f.message).group(1)) for f in r.findings if "duplicate" in f.code]
     # Every later copy points at line 1, the first of the group; exact = the same bytes (surrounding blanks aside).
     assert got == [("near-duplicate", 2, "1"), ("duplicate", 3, "1"), ("duplicate", 4, "1"), ("near-duplicate", 5, "1"),
-                   ("duplicate", 6, "1")]
+                   ("near-duplicate", 6, "1"), ("duplicate", 7, "1")]
 
 
 def test_no_room_for_a_worker_means_this_process_scans_its_range(tricky, reference, monkeypatch):
