@@ -70,6 +70,39 @@ def test_the_estimate_s_verdict_is_said_in_chinese_under_lang_zh() -> None:
     assert lora.returncode == 0 and "放得进 24 GB，还剩" in lora.stdout and "fits in" not in lora.stdout
 
 
+def test_the_plain_text_commands_frame_their_output_in_chinese_under_lang_zh() -> None:
+    # Not only the engine's sentences: the titles, headings, labels and refusals of hardware / estimate /
+    # advise / models too (tui/i18n/advise_cli.py); lists enumerate with "、". English stays as it was.
+    est = ("estimate", "--model", "qwen3-8b", "--method", "qlora", "--world-size", "2", "--sharding", "fsdp",
+           "--vram-gb", "24")
+    zh, en = tunewiz("--lang", "zh", *est), tunewiz("--lang", "en", *est)
+    assert zh.returncode == en.returncode == 0, zh.stderr
+    for line in ("序列 1024 × batch 1 · 开梯度检查点 · fsdp × 2 块 GPU，每块 GPU", "含义", "合计",
+                 "÷2：加载后的基座模型（bf16；QLoRA 为 NF4）", "除以 2 的有 weights、lora_params、gradients、optimizer",
+                 "8.19B 参数，其中可训练", "注意：QLoRA"):
+        assert line in zh.stdout, (line, zh.stdout)
+    for english in ("B params", "trainable", "note:", "what", "per GPU", "the base model as loaded"):
+        assert english not in zh.stdout, (english, zh.stdout)
+    assert "8.19B params, 43,646,976 trainable" in en.stdout and "÷2: the base model as loaded" in en.stdout
+    assert "divided by 2: weights, lora_params, gradients, optimizer" in en.stdout
+    bad = tunewiz("--lang", "zh", "estimate", "--model", "demo", "--method", "nope")
+    assert bad.returncode == 2 and "错误：--method 'nope' 不是 lora、qlora、full、cpt、dpo 之一" in bad.stderr, bad.stderr
+    bad = tunewiz("--lang", "zh", "estimate", "--model", "demo", "--batch", "5000")
+    assert bad.returncode == 2 and "最多给 4,096 条样本每步" in bad.stderr, bad.stderr
+    adv = tunewiz("--lang", "zh", "advise", "--goal", "task", "--examples", "2000", "--vram-gb", "24")
+    assert adv.returncode == 0, adv.stderr
+    for line in ("24 GB 上放不放得下", "设置（RunConfig 的键）：", "备选：", "下一步："):
+        assert line in adv.stdout, (line, adv.stdout)
+    for english in ("Fit on", "Settings", "alternative:", "Next", " on Qwen"):
+        assert english not in adv.stdout, (english, adv.stdout)
+    hw = subprocess.run([sys.executable, "-m", "tui.cli", "--lang", "zh", "hardware"], capture_output=True, text=True,
+                        env={**ENV, "CUDA_VISIBLE_DEVICES": ""}, timeout=60)
+    assert "没有 NVIDIA GPU：只用 CPU。" in hw.stdout and "CPU：" in hw.stdout and " 核，内存 " in hw.stdout, hw.stdout
+    models = tunewiz("--lang", "zh", "models")
+    assert "开源模型" in models.stdout and "OpenAI 可微调的模型" in models.stdout and "OpenAI 正在关停" in models.stdout
+    assert "fine-tunable" not in models.stdout and "Open models" not in models.stdout
+
+
 def test_estimate_flags_change_the_numbers() -> None:
     def total(*extra: str) -> float:
         return as_json(tunewiz("estimate", "--model", "demo", "--method", "lora", "--seq-len", "2048", "--batch", "4",

@@ -29,7 +29,7 @@ def test_train_with_a_bad_config_says_every_problem_in_chinese_and_in_english(tm
     path.write_text(BAD, encoding="utf-8")
     zh = train("--lang", "zh", "train", str(path), cwd=tmp_path)
     assert zh.returncode == 2, zh.stderr
-    for line in ("bad.yaml: 配置无效", "metod: 未知的键（是不是想写 'method'？）", "method: 不能取 'qlra'；可选值：'lora', 'qlora'",
+    for line in ("bad.yaml: 配置无效", "metod: 未知的键（是不是想写 'method'？）", "method: 不能取 'qlra'；可选值：'lora'、'qlora'",
                  "epochs: 应大于 0（实际为 -1）", "lora.r: 应为整数，而给的数带小数部分（实际为 0.5）",
                  "name: 只能用字母、数字", "master_addr: 至少要 1 个字符（实际为 ''）",
                  "node_rank: 必须小于 nnodes（1）"):

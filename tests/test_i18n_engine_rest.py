@@ -130,11 +130,11 @@ def test_estimate_says_its_notes_in_chinese_and_keeps_their_codes_in_json():
     args = ["estimate", "-m", "Qwen/Qwen2.5-7B-Instruct", "--method", "dpo", "--dpo-tuning", "full",
             "--optimizer", "paged_adamw_8bit", "--vram-gb", "80", "--seq-len", "40000"]
     zh = cli("--lang", "zh", *args)
-    notes = [line for line in zh.stdout.splitlines() if line.startswith("note:")]
-    assert notes == ["note: DPO 参考模型：模型的一份冻结的 16-bit 副本（14.2 GB，没有梯度和优化器状态）",
-                     "note: DPO：每步 1 对 = 2 条序列（chosen 和 rejected 一起）",
-                     "note: seq_len 40000 超过了模型的上下文长度（32768）",
-                     "note: GPU 满时，分页的优化器状态可以移到 CPU 内存（更慢，但不会显存不足）"], zh.stdout
+    notes = [line for line in zh.stdout.splitlines() if line.startswith("注意：")]
+    assert notes == ["注意：DPO 参考模型：模型的一份冻结的 16-bit 副本（14.2 GB，没有梯度和优化器状态）",
+                     "注意：DPO：每步 1 对 = 2 条序列（chosen 和 rejected 一起）",
+                     "注意：seq_len 40000 超过了模型的上下文长度（32768）",
+                     "注意：GPU 满时，分页的优化器状态可以移到 CPU 内存（更慢，但不会显存不足）"], zh.stdout
     en = cli("--lang", "en", *args)
     assert "note: seq_len 40000 is longer than the model's context (32768)" in en.stdout.splitlines()
     import json
@@ -177,7 +177,7 @@ def test_openai_validate_says_the_preference_file_rules_in_chinese(tmp_path):
     path.write_text("\n".join(BAD_PAIRS) + "\n\n", encoding="utf-8")
     zh = cli("--lang", "zh", "openai", "validate", str(path), "--method", "dpo")
     out = zh.stdout
-    assert "角色 'robot' 在这里不被 OpenAI 接受；请使用 system, developer, user, assistant, tool 之一。" in out, out
+    assert "角色 'robot' 在这里不被 OpenAI 接受；请使用 system、developer、user、assistant、tool 之一。" in out, out
     assert "'preferred_output' 是单个对象；OpenAI 需要只含一条消息的列表：用 [ ] 包起来。" in out
     assert "输入以 assistant 回合结尾" in out and "可用的偏好对只有 0 个；OpenAI 至少需要 10 个" in out
     assert "这是带 'messages' 的监督（SFT）对话行，不是偏好对" in out and "OpenAI 会拒绝它们。请删除。" in out

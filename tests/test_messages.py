@@ -65,7 +65,7 @@ def test_lists_are_joined_and_the_dict_form_round_trips(zh):
     data = json.loads(json.dumps(msg.to_dict()))
     assert data["code"] == "config.extra_forbidden.suggest" and data["params"]["allowed"] == ["r", "alpha"]
     assert EngineMessage.from_dict(data) == msg
-    assert text_of(data) == "lora.rr: 未知的键（是不是想写 'r'？）；可用的键：r, alpha"
+    assert text_of(data) == "lora.rr: 未知的键（是不是想写 'r'？）；可用的键：r、alpha"   # Chinese enumerates with 、
     set_language("en")
     assert text_of(data) == msg.text
 

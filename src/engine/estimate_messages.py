@@ -75,6 +75,18 @@ ESTIMATE_MESSAGES: dict[str, str] = {
     "estimate.part.tip-cpt": "use LoRA on the raw text",
     "estimate.part.tip-lora": "use QLoRA",
     "estimate.part.tip-qlora": "use a shorter --seq-len or a smaller model",
+    # what each term of the breakdown holds (engine/memory.py: TERM_HELP; `tunewiz estimate`'s table)
+    "estimate.term.weights": "the base model as loaded (bf16, or NF4 for QLoRA)",
+    "estimate.term.lora_params": "the LoRA adapter matrices (fp32, plus autocast's bf16 copy)",
+    "estimate.term.gradients": "one gradient per trainable parameter",
+    "estimate.term.optimizer": "AdamW's two moment estimates per trainable parameter",
+    "estimate.term.activations": "tensors the forward pass keeps for the backward pass",
+    "estimate.term.logits": "the vocabulary projection and the loss",
+    "estimate.term.cuda_overhead": "CUDA context and allocator fragmentation",
+    "estimate.term.runtime_overhead": "the Python process with torch imported, and malloc's unreturned memory (CPU)",
+    "estimate.term.reference": "DPO's reference model: a frozen 16-bit copy for full DPO; with an adapter, the same "
+                               "weights with the adapter switched off (no second copy), or with a frozen copy of the SFT "
+                               "adapter it starts from",
 }
 register(ESTIMATE_MESSAGES)
 

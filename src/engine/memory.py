@@ -53,7 +53,7 @@ from engine.memory_blocks import (  # noqa: F401  (re-exported: the block-level 
     merged_expert_bytes_per_layer,
     moe_bytes_per_token_layer,
 )
-from engine.estimate_messages import Note, note
+from engine.estimate_messages import ESTIMATE_MESSAGES, Note, note
 from engine.inputs import echo
 from engine.message_parts import part
 from engine.methods import ADAPTER_METHODS, DPO_TUNINGS, METHODS, WHOLE_MODEL_METHODS
@@ -97,19 +97,9 @@ CPU_RUNTIME_GB = 0.5
 LM_HEAD_TOKEN_TILE = 4096
 LM_HEAD_VOCAB_TILE = 32768
 
-TERM_HELP: dict[str, str] = {
-    "weights": "the base model as loaded (bf16, or NF4 for QLoRA)",
-    "lora_params": "the LoRA adapter matrices (fp32, plus autocast's bf16 copy)",
-    "gradients": "one gradient per trainable parameter",
-    "optimizer": "AdamW's two moment estimates per trainable parameter",
-    "activations": "tensors the forward pass keeps for the backward pass",
-    "logits": "the vocabulary projection and the loss",
-    "cuda_overhead": "CUDA context and allocator fragmentation",
-    "runtime_overhead": "the Python process with torch imported, and malloc's unreturned memory (CPU)",
-    "reference": "DPO's reference model: a frozen 16-bit copy for full DPO; with an adapter, the same "
-                 "weights with the adapter switched off (no second copy), or with a frozen copy of the SFT "
-                 "adapter it starts from",
-}
+# What each breakdown term holds, in English: the codes estimate.term.<term> (engine/estimate_messages.py).
+TERM_HELP: dict[str, str] = {k[len("estimate.term."):]: v for k, v in ESTIMATE_MESSAGES.items()
+                              if k.startswith("estimate.term.")}
 
 
 # The largest batch a RunConfig takes (batch_size le=4096); beyond it the arithmetic leaves float range.

@@ -14,6 +14,16 @@ def separator(sep: str) -> str:
     return SEPARATORS.get(language(), {}).get(sep, sep)
 
 
+# Items of a list (names, formats, keys) in a sentence; Chinese enumerates with the ideographic comma.
+LIST_SEPARATORS = {"zh": "、"}
+
+
+def join_list(items: Any) -> str:
+    """A list's items joined as the current language enumerates them ("a, b, c"; Chinese "a、b、c")."""
+    from tui.i18n import language
+    return LIST_SEPARATORS.get(language(), ", ").join(map(str, items))
+
+
 def render(code: str | None, params: Mapping[str, Any] | None, english: str | None) -> str:
     """`code` with `params` (parts included) in the current language; `english` (the stored text) when
     there is no code, or when the code or its params do not fit this version's catalog."""

@@ -38,6 +38,9 @@ def message_text(code: str, params: Mapping[str, Any] | None = None, english: st
     if language() != "en" or not english:
         template = tables().get(language(), {}).get(code)
         if template is not None:
+            if language() != "en":   # lists as this language enumerates them (format_template joins with ", ")
+                from tui.message_parts import join_list
+                params = {k: join_list(v) if isinstance(v, (list, tuple)) else v for k, v in params.items()}
             try:
                 return format_template(template, params)
             except (KeyError, IndexError, ValueError, TypeError):

@@ -13,6 +13,7 @@ from typing import Any, Optional
 import typer
 
 from tui.cli_args import whole_number
+from tui.i18n import t
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -36,22 +37,26 @@ SHARDED_TERMS = ("weights", "lora_params", "gradients", "optimizer")
 
 def _fail(message: str, code: int = 2) -> "typer.Exit":
     # Messages quote what was typed (a model path, a number): escaped, so `[x]` in one is text, not markup.
-    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+    err.print(f"[bold red]{t('advise_cli.error')}[/]{escape(message)}", highlight=False)
     return typer.Exit(code)
 
 
 def _check_range(name: str, value: Optional[int], low: int, high: int, unit: str) -> None:
+    """`unit`: the advise_cli.unit.* key naming what the number counts."""
     from engine.inputs import number_text
     if value is not None and value < low:
-        raise _fail(f"{name} must be {'0 or more' if low == 0 else f'at least {low}'}, not {number_text(value)}")
+        raise _fail(t("advise_cli.zero-or-more" if low == 0 else "advise_cli.at-least", name=name, low=low,
+                      value=number_text(value)))
     if value is not None and value > high:
-        raise _fail(f"{name} {number_text(value)} is more than any run takes: give at most {high:,} {unit}")
+        raise _fail(t("advise_cli.too-large", name=name, value=number_text(value), high=high,
+                      unit=t(f"advise_cli.unit.{unit}")))
 
 
 def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> str:
     lowered = value.strip().lower()
     if lowered not in choices:
-        raise _fail(f"{name} {value!r} is not one of {', '.join(choices)}")
+        from tui.message_parts import join_list
+        raise _fail(t("advise_cli.not-one-of", name=name, value=repr(value), choices=join_list(choices)))
     return lowered
 
 
@@ -59,12 +64,16 @@ def _check_vram(vram_gb: Optional[float], allow_zero: bool = False) -> Optional[
     if vram_gb is None:
         return None
     if vram_gb != vram_gb or vram_gb < 0 or (vram_gb == 0 and not allow_zero):
-        raise _fail(f"--vram-gb {vram_gb:g} makes no sense: give the memory of one GPU in GB, e.g. --vram-gb 24"
-                    + (" (0 means no GPU)" if allow_zero else ""))
+        raise _fail(t("advise_cli.vram-nonsense-zero" if allow_zero else "advise_cli.vram-nonsense", value=f"{vram_gb:g}"))
     if vram_gb > MAX_VRAM_GB:
-        raise _fail(f"--vram-gb {vram_gb:g}: no single GPU has that much memory; give one GPU's memory in GB "
-                    "(tunewiz estimates one GPU), e.g. --vram-gb 80")
+        raise _fail(t("advise_cli.vram-too-large", value=f"{vram_gb:g}"))
     return vram_gb
+
+
+def t_en(key: str) -> str:
+    """The English of a key: `--json` stays English in every language."""
+    from tui.i18n import tables
+    return tables()["en"][key]
 
 
 def _print_json(data: Any) -> None:
@@ -82,21 +91,23 @@ def hardware(as_json: bool = typer.Option(False, "--json", help="Print one JSON 
         _print_json(hw.to_dict())
         return
     if hw.gpus:
-        table = Table(title="GPUs", title_justify="left")
+        table = Table(title=t("advise_cli.hw.gpus"), title_justify="left")
         for col in ("#", "name", "memory", "free", "compute", "bf16", "driver"):
-            table.add_column(col, justify="right" if col in ("#", "memory", "free") else "left")
+            table.add_column(t(f"advise_cli.hw.{col}") if col not in ("#", "bf16") else col,
+                             justify="right" if col in ("#", "memory", "free") else "left")
         for g in hw.gpus:
             table.add_row(str(g.index), g.name, f"{g.total_gb:.1f} GB", f"{g.free_gb:.1f} GB",
-                          f"{g.compute_capability[0]}.{g.compute_capability[1]}", "yes" if g.bf16 else "no (fp16)",
-                          g.driver)
+                          f"{g.compute_capability[0]}.{g.compute_capability[1]}",
+                          t("advise_cli.hw.yes") if g.bf16 else t("advise_cli.hw.no-fp16"), g.driver)
         out.print(table)
     else:
-        out.print("[bold]No NVIDIA GPU[/]: CPU only.", highlight=False)
+        out.print(f"[bold]{t('advise_cli.hw.no-gpu')}[/]{t('advise_cli.hw.cpu-only')}", highlight=False)
     if hw.note:
         from tui.messages import text_of
-        out.print(f"[yellow]note:[/] {escape(text_of(hw.note))}", highlight=False)
-    ram = f"{hw.ram_gb:.1f} GB RAM" + (f" ({hw.ram_available_gb:.1f} GB available)" if hw.ram_available_gb else "")
-    out.print(f"CPU: {hw.cpu_cores} cores, {ram}", highlight=False)
+        out.print(f"[yellow]{t('advise_cli.note')}[/]{escape(text_of(hw.note))}", highlight=False)
+    ram = t("advise_cli.hw.ram-available", ram=hw.ram_gb, available=hw.ram_available_gb) if hw.ram_available_gb \
+        else t("advise_cli.hw.ram", ram=hw.ram_gb)
+    out.print(t("advise_cli.hw.cpu", cores=hw.cpu_cores, ram=ram), highlight=False)
 
 
 # -- estimate -------------------------------------------------------------------------------------
@@ -144,17 +155,16 @@ def estimate(
     dpo_tuning = _check_choice("--dpo-tuning", dpo_tuning, DPO_TUNINGS)
     optimizer = _check_choice("--optimizer", optimizer, OPTIMIZERS)
     sharding = _check_choice("--sharding", sharding, SHARDINGS)
-    _check_range("--world-size", world_size, 1, MAX_WORLD_SIZE, "GPUs")
+    _check_range("--world-size", world_size, 1, MAX_WORLD_SIZE, "gpus")
     from engine.memory import MAX_BATCH, MAX_SEQ_LEN
     _check_range("--seq-len", seq_len, 1, MAX_SEQ_LEN, "tokens")
-    _check_range("--batch", batch, 1, MAX_BATCH, "examples per step")
-    _check_range("--lora-r", lora_r, 1, 65_536, "(the LoRA rank, e.g. 16)")
+    _check_range("--batch", batch, 1, MAX_BATCH, "batch")
+    _check_range("--lora-r", lora_r, 1, 65_536, "lora-r")
     if lora_targets is not None and len(lora_targets) > MAX_TARGETS_CHARS:
-        raise _fail(f"--lora-targets is {len(lora_targets):,} characters long; give a few module names, e.g. "
-                    "q_proj,v_proj")
+        raise _fail(t("advise_cli.targets-too-long", length=len(lora_targets)))
     vram_gb = _check_vram(vram_gb)
     detected_from = None
-    world_source = "--world-size" if world_size is not None else "default"
+    world_source = "option" if world_size is not None else "default"   # advise_cli.est.source.*
     if vram_gb is None or world_size is None:
         from engine.hardware import detect
         hw = detect()
@@ -162,7 +172,7 @@ def estimate(
         if gpu is not None and vram_gb is None:
             vram_gb, detected_from = gpu.total_gb, gpu.name
             if world_size is None:
-                world_size, world_source = len(hw.gpus), "detected GPUs"
+                world_size, world_source = len(hw.gpus), "detected"
     world_size = world_size or 1
     spec = _resolve(model)
 
@@ -181,39 +191,43 @@ def estimate(
         data = e.to_dict()
         data["vram_source"] = detected_from or ("--vram-gb" if vram_gb is not None else None)
         data["model_params_b"] = spec.params
-        data.update(world_size=world_size, world_size_source=world_source, sharding=sharding, divided=divided,
+        data.update(world_size=world_size, world_size_source=t_en(f"advise_cli.est.source.{world_source}"),
+                    sharding=sharding, divided=divided,
                     per_gpu=True, one_gpu_total_gb=one.total_gb)
         _print_json(data)
         raise typer.Exit(1 if e.fits is False else 0)
-    shown = f"dpo ({dpo_tuning}, {batch} pair{'s' if batch > 1 else ''} = {2 * batch} sequences)" \
-        if method == "dpo" else method
-    title = (f"{spec.id} · {shown} · seq {seq_len} × batch {batch} · "
-             f"{'checkpointing' if grad_checkpointing else 'no checkpointing'}")
+    from tui.messages import message_text
+    shown = t("advise_cli.est.dpo" if batch > 1 else "advise_cli.est.dpo-one", tuning=dpo_tuning, batch=batch,
+              sequences=2 * batch) if method == "dpo" else method
+    title = t("advise_cli.est.title", model=spec.id, method=shown, seq_len=seq_len, batch=batch,
+              checkpointing=t("advise_cli.checkpointing" if grad_checkpointing else "advise_cli.no-checkpointing"))
     if world_size > 1:
-        title += f" · {sharding} × {world_size} GPUs, per GPU"
+        title += t("advise_cli.est.per-gpu", sharding=sharding, world=world_size)
     table = Table(title=title, title_justify="left")
-    table.add_column("term")
+    table.add_column(t("advise_cli.est.term"))
     table.add_column("GB", justify="right")
-    table.add_column("what")
+    table.add_column(t("advise_cli.est.what"))
     for key, value in e.breakdown.items():
-        what = TERM_HELP.get(key, "")
-        table.add_row(key, f"{value:.2f}", f"÷{world_size}: {what}" if key in divided else what)
-    table.add_row("[bold]total[/]", f"[bold]{e.total_gb:.2f}[/]", "")
+        what = message_text(f"estimate.term.{key}", {}, TERM_HELP.get(key, ""))
+        table.add_row(key, f"{value:.2f}", t("advise_cli.est.divided", world=world_size, what=what) if key in divided
+                      else what)
+    table.add_row(f"[bold]{t('advise_cli.est.total')}[/]", f"[bold]{e.total_gb:.2f}[/]", "")
     out.print(table)
     if world_size > 1:
-        shared = ", ".join(divided) if divided else "nothing (every GPU holds a whole copy)"
-        out.print(f"{sharding} over {world_size} GPUs ({world_source}): divided by {world_size}: {shared}; "
-                  f"{e.total_gb:.1f} GB per GPU, {one.total_gb:.1f} GB on one GPU alone", highlight=False)
+        from tui.message_parts import join_list
+        shared = join_list(divided) if divided else t("advise_cli.est.nothing-divided")
+        out.print(t("advise_cli.est.sharded", sharding=sharding, world=world_size,
+                    source=t(f"advise_cli.est.source.{world_source}"), shared=shared, per_gpu=e.total_gb,
+                    one=one.total_gb), highlight=False)
     elif sharding != "ddp":
-        out.print(f"[yellow]note:[/] {sharding} over 1 GPU divides nothing: give --world-size", highlight=False)
-    params = f"{e.params / 1e9:.2f}B params, {e.trainable_params:,} trainable"
-    out.print(params, highlight=False)
+        out.print(f"[yellow]{t('advise_cli.note')}[/]{t('advise_cli.est.one-gpu', sharding=sharding)}", highlight=False)
+    out.print(t("advise_cli.est.params", params=e.params / 1e9, trainable=e.trainable_params), highlight=False)
     where = f" ({detected_from})" if detected_from else ""
     style = "green" if e.fits else "red" if e.fits is False else "default"
     from tui.estimate_notes import note_text
     out.print(f"[{style}]{escape(note_text(e.verdict))}[/]{where}", highlight=False)
     for note in e.notes:
-        out.print(f"[yellow]note:[/] {escape(note_text(note))}", highlight=False)
+        out.print(f"[yellow]{t('advise_cli.note')}[/]{escape(note_text(note))}", highlight=False)
     # A pipeline can gate on the exit code: 1 means "this configuration will not fit".
     raise typer.Exit(1 if e.fits is False else 0)
 
@@ -258,21 +272,20 @@ def advise(
     goal = _check_choice("--goal", goal, GOALS)
     if sharding is not None:
         sharding = _check_choice("--sharding", sharding, SHARDINGS)
-    _check_range("--world-size", world_size, 1, MAX_WORLD_SIZE, "GPUs")
+    _check_range("--world-size", world_size, 1, MAX_WORLD_SIZE, "gpus")
     from engine.memory import MAX_SEQ_LEN
     _check_range("--examples", examples, 0, MAX_EXAMPLES, "examples")
-    _check_range("--avg-tokens", avg_tokens, 1, MAX_SEQ_LEN, "tokens per example")
-    _check_range("--avg-output-tokens", avg_output_tokens, 0, MAX_SEQ_LEN, "tokens per answer")
+    _check_range("--avg-tokens", avg_tokens, 1, MAX_SEQ_LEN, "avg-tokens")
+    _check_range("--avg-output-tokens", avg_output_tokens, 0, MAX_SEQ_LEN, "answer-tokens")
     vram_gb = _check_vram(vram_gb, allow_zero=True)
     hw = detect()
     if vram_gb is not None:
         hw = assumed(vram_gb, hw)
-    world_source = "detected GPUs" if vram_gb is None else "--vram-gb (one GPU)"
+    world_source = "detected" if vram_gb is None else "vram"   # advise_cli.est.source.*
     if world_size is not None:
         if world_size > 1 and not hw.gpus:
-            raise _fail(f"--world-size {world_size}: there is no GPU to have {world_size} of; give the memory of "
-                        "one with --vram-gb, e.g. --vram-gb 24")
-        hw, world_source = _with_gpu_count(hw, world_size), "--world-size"
+            raise _fail(t("advise_cli.world-without-gpu", world=world_size))
+        hw, world_source = _with_gpu_count(hw, world_size), "option"
     answers = Answers(goal=goal, examples=examples, avg_tokens=avg_tokens, avg_output_tokens=avg_output_tokens,
                       raw_corpus=raw_corpus, cloud_ok=cloud_ok, needs_weights=own_weights, model=model, pairs=pairs)
     try:
@@ -280,45 +293,48 @@ def advise(
     except (AdviceError, UnknownModelError, ModelConfigError, EstimateError) as exc:
         raise _fail(str(exc)) from None
     if as_json:
-        _print_json({**rec.to_dict(), "gpus": len(hw.gpus), "world_size_source": world_source})
+        _print_json({**rec.to_dict(), "gpus": len(hw.gpus),
+                     "world_size_source": t_en(f"advise_cli.est.source.{world_source}")})
         return
-    headline = {"rag": "Use retrieval (RAG), not fine-tuning",
-                "openai": f"Fine-tune on OpenAI: {rec.model}",
-                "open": f"{(rec.method or '').upper()}" + (f" ({rec.estimate.dpo_tuning.upper()})" if rec.method == "dpo"
-                                                            and rec.estimate is not None else "")
-                        + f" on {rec.model}" + (" (CPU)" if rec.device == "cpu" else "")}
+    shown = (rec.method or "").upper() + (f" ({rec.estimate.dpo_tuning.upper()})" if rec.method == "dpo"
+                                          and rec.estimate is not None else "")
+    headline = {"rag": t("advise_cli.adv.rag"), "openai": t("advise_cli.adv.openai", model=rec.model),
+                "open": t("advise_cli.adv.open", method=shown, model=rec.model)
+                + (t("advise_cli.adv.cpu") if rec.device == "cpu" else "")}
     if rec.world_size > 1:
         from engine.advisor import SHARDING_NAMES
-        headline["open"] += f" across {rec.world_size} GPUs ({SHARDING_NAMES[rec.sharding or 'ddp']})"
+        headline["open"] += t("advise_cli.adv.across", world=rec.world_size, sharding=SHARDING_NAMES[rec.sharding or "ddp"])
     out.print(f"[bold]{headline[rec.path]}[/]", highlight=False)
     from tui.message_parts import render_item
     for reason in rec.reasons:   # in the --lang language; --json keeps the English with code and params
         out.print(f"  • {escape(render_item(reason))} [dim]({reason.rule})[/]", highlight=False)
     if rec.fit and rec.vram_gb:
-        table = Table(title=f"Fit on {rec.vram_gb:.0f} GB (batch 1, checkpointing, max_length "
-                            f"{next(iter(rec.fit.values())).seq_len})", title_justify="left")
-        table.add_column("method")
-        table.add_column("needs", justify="right")
+        table = Table(title=t("advise_cli.adv.fit", vram=rec.vram_gb, seq_len=next(iter(rec.fit.values())).seq_len),
+                      title_justify="left")
+        table.add_column(t("advise_cli.adv.method"))
+        table.add_column(t("advise_cli.adv.needs"), justify="right")
         table.add_column("")
         for method, e in rec.fit.items():
             share = min(1.0, e.total_gb / rec.vram_gb)
             bar = "█" * round(share * 20) + "░" * (20 - round(share * 20))
             style = "green" if e.fits else "red"
-            table.add_row(method, f"{e.total_gb:.1f} GB", f"[{style}]{bar}[/]" + ("" if e.fits else " too big"))
+            table.add_row(method, f"{e.total_gb:.1f} GB", f"[{style}]{bar}[/]" + ("" if e.fits else t("advise_cli.adv.too-big")))
         out.print(table)
         if rec.world_size > 1 and rec.estimate is not None:
             e = rec.estimate
-            out.print(f"Across {rec.world_size} GPUs with {rec.sharding}: {e.method} needs {e.total_gb:.1f} GB per GPU "
-                      f"(batch {e.batch} per GPU, {'checkpointing' if e.gradient_checkpointing else 'no checkpointing'})",
+            out.print(t("advise_cli.adv.sharded", world=rec.world_size, sharding=rec.sharding, method=e.method,
+                        total=e.total_gb, batch=e.batch, checkpointing=t("advise_cli.checkpointing" if e.gradient_checkpointing
+                                                                         else "advise_cli.no-checkpointing")),
                       highlight=False)
     if rec.settings:
-        out.print("[bold]Settings[/] (RunConfig keys):" if rec.path == "open" else "[bold]Settings[/]:")
+        out.print(f"[bold]{t('advise_cli.adv.settings')}[/]"
+                  + (t("advise_cli.adv.settings-keys") if rec.path == "open" else t("advise_cli.colon")))
         for key, value in rec.settings.items():
             out.print(f"  {key}: {json.dumps(value)}", highlight=False)
     for alt in rec.alternatives:
-        out.print(f"[cyan]alternative:[/] {escape(render_item(alt))}", highlight=False)
+        out.print(f"[cyan]{t('advise_cli.adv.alternative')}[/]{escape(render_item(alt))}", highlight=False)
     if rec.next_steps:
-        out.print("[bold]Next[/]:")
+        out.print(f"[bold]{t('advise_cli.adv.next')}[/]{t('advise_cli.colon')}")
         for i, step in enumerate(map(render_item, rec.next_steps), 1):
             out.print(f"  {i}. {escape(step)}", highlight=False)
 
@@ -346,32 +362,36 @@ def models(as_json: bool = typer.Option(False, "--json", help="Print one JSON li
         _print_json({"open": [s.to_dict() for s in specs], "openai": [m.to_dict() for m in openai_models()],
                      "openai_wind_down": OPENAI_WIND_DOWN.to_dict()})
         return
-    table = Table(title="Open models", title_justify="left")
+    table = Table(title=t("advise_cli.models.open"), title_justify="left")
     table.add_column("id", no_wrap=True)
-    table.add_column("size", justify="right", no_wrap=True)
-    table.add_column("ctx", justify="right", no_wrap=True)
-    table.add_column("licence / access", overflow="ellipsis", no_wrap=True)
+    table.add_column(t("advise_cli.models.size"), justify="right", no_wrap=True)
+    table.add_column(t("advise_cli.models.ctx"), justify="right", no_wrap=True)
+    table.add_column(t("advise_cli.models.licence"), overflow="ellipsis", no_wrap=True)
     for s in specs:
         # Short licence names so the table fits 80 columns; `--json` has the full text.
         licence = s.license.split(" (")[0].replace("Meta ", "").replace(" Community License", "").replace(" License", "").replace(" licence", "")
-        flags = " · remote code" if s.trust_remote_code else " · gated" if s.gated else ""
-        flags += " · thinks" if s.reasoning else ""
+        flags = t("advise_cli.models.remote-code") if s.trust_remote_code else t("advise_cli.models.gated") if s.gated else ""
+        flags += t("advise_cli.models.thinks") if s.reasoning else ""
         # Mixture of experts: total and active parameters, "30.5B (3.4B active)".
         table.add_row(s.id, s.size_label, f"{s.max_position_embeddings // 1024}k", licence + flags)
     out.print(table)
-    table = Table(title="OpenAI fine-tuning models", title_justify="left")
+    table = Table(title=t("advise_cli.models.openai"), title_justify="left")
     table.add_column("id", no_wrap=True)
-    for col in ("context", "per example", "$/1M train", "as of"):
-        table.add_column(col, justify="right")
-    table.add_column("today")
+    for col in ("context", "per-example", "price", "as-of"):
+        table.add_column(t(f"advise_cli.models.{col}"), justify="right")
+    table.add_column(t("advise_cli.models.today"))
     for m in openai_models():
         # A model stays listed after its shut-down (ft: names made from it still resolve), marked as such.
-        today = "fine-tunable" if m.fine_tunable() else (f"[red]shut {m.shut_down.value}[/]" if m.shut_down and
-                                                         m.shut_down.value <= date.today().isoformat() else "[yellow]no new jobs[/]")
+        today = t("advise_cli.models.fine-tunable") if m.fine_tunable() else (
+            f"[red]{t('advise_cli.models.shut', date=m.shut_down.value)}[/]" if m.shut_down and
+            m.shut_down.value <= date.today().isoformat() else f"[yellow]{t('advise_cli.models.no-new-jobs')}[/]")
         table.add_row(m.id, f"{m.context_tokens.value:,}", f"{m.example_tokens.value:,}",
                       f"{m.training_price_per_1m.value:.2f}", m.training_price_per_1m.as_of, today)
     out.print(table)
-    out.print(f"[yellow]{OPENAI_WIND_DOWN.sentence()}[/]", highlight=False)
+    from tui.i18n import language
+    from tui.screens.wizard.texts import wind_down_text   # the wizard's words, in the current language
+    out.print(f"[yellow]{escape(OPENAI_WIND_DOWN.sentence() if language() == 'en' else wind_down_text())}[/]",
+              highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -54,4 +54,14 @@ ZH = {
                             "'{model_type}' 建模：按每层都用完整注意力估算",
     "estimate.spec-linear-some": "{layers} 层中有一些使用线性注意力（Gated DeltaNet），其结构 tunewiz 没有为 model_type "
                                  "'{model_type}' 建模：按每层都用完整注意力估算",
+    "estimate.term.weights": "加载后的基座模型（bf16；QLoRA 为 NF4）",
+    "estimate.term.lora_params": "LoRA 适配器矩阵（fp32，另加 autocast 的 bf16 副本）",
+    "estimate.term.gradients": "每个可训练参数一个梯度",
+    "estimate.term.optimizer": "AdamW 为每个可训练参数保存的两个矩估计",
+    "estimate.term.activations": "前向传播为反向传播保留的张量",
+    "estimate.term.logits": "词表投影和损失",
+    "estimate.term.cuda_overhead": "CUDA 上下文和显存分配器碎片",
+    "estimate.term.runtime_overhead": "导入 torch 后的 Python 进程，以及 malloc 没有归还的内存（CPU）",
+    "estimate.term.reference": "DPO 的参考模型：全参数 DPO 是一份冻结的 16 位副本；用适配器时是同一份权重关闭适配器（没有第二份副本），"
+                               "或加上它起步时那个 SFT 适配器的冻结副本",
 }
