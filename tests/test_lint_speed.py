@@ -362,6 +362,7 @@ def test_forking_only_when_it_is_safe_and_useful(monkeypatch):
     assert P.plan_workers(opts, big, lambda *a: None) == 1           # a progress callback: stay in this process
     assert P.plan_workers(LintOptions(workers=1), big, None) == 1
     assert P.plan_workers(LintOptions(workers=3), big, None) == 3
+    assert P.plan_workers(LintOptions(workers=10 ** 6), big, None) == 256            # asked for, but not a fork bomb
     monkeypatch.setattr(threading, "active_count", lambda: 2)
     assert P.plan_workers(opts, big, None) == 1                      # another thread: no automatic fork
     monkeypatch.setattr(P, "usable_cpus", lambda: 1)

@@ -13,6 +13,9 @@ from typing import Any, Optional
 
 import typer
 
+from engine.data.lint.model import MAX_WORKERS
+from tui.cli_args import whole_number_in
+
 FORMAT_CHOICES = ("auto", "openai", "alpaca", "sharegpt", "conversation", "text")
 # Preference-pair (DPO) formats: engine.data.preference.PAIR_FORMATS (spelled out so --help stays light).
 PAIR_FORMAT_CHOICES = ("trl", "sharegpt-pairs", "alpaca-pairs", "llamafactory-v1-pairs", "openai-preference")
@@ -35,13 +38,13 @@ def lint(
     target: str = typer.Option("open", "--target", help="open (train locally) | openai (OpenAI's fine-tuning rules, tiktoken, cost)"),
     model: Optional[str] = typer.Option(None, "--model", help="Tokenizer to count with: demo (default), a local folder or hub id; "
                                         "with --target openai the OpenAI model (price and per-example limit)."),
-    max_length: Optional[int] = typer.Option(None, "--max-length", min=1, help="Report examples longer than this many tokens (truncated in training)."),
+    max_length: Optional[int] = typer.Option(None, "--max-length", parser=whole_number_in(1), help="Report examples longer than this many tokens (truncated in training; at least 1)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object (file, format, rows, findings, stats)."),
     fix: Optional[Path] = typer.Option(None, "--fix", help="Write a cleaned copy to OUT and every removed row to OUT.rejected.jsonl."),
     to: Optional[str] = typer.Option(None, "--to", help="With --fix: convert to openai | alpaca | sharegpt."),
     strict: bool = typer.Option(False, "--strict", help="Exit 1 on warnings too."),
     no_tokenizer: bool = typer.Option(False, "--no-tokenizer", help="Do not load a tokenizer; use the labelled estimate (fastest)."),
-    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Processes for large JSONL files (default: one per CPU that other processes leave idle)."),
+    workers: Optional[int] = typer.Option(None, "--workers", parser=whole_number_in(1, MAX_WORKERS), help="Processes for large JSONL files, 1-256 (default: one per CPU that other processes leave idle)."),
 ) -> None:
     """Check a dataset before spending GPU hours or API money: structure, quality, personal data, length, cost."""
     if format not in FORMAT_CHOICES and format not in PAIR_FORMAT_CHOICES:

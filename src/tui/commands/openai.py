@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any, Optional
 
 import typer
+
+from tui.cli_args import whole_number_in
 from rich.console import Console
 from rich.markup import escape
 
@@ -119,7 +121,7 @@ def validate(
     file: Path = typer.Argument(..., help="Training file: OpenAI chat JSONL (or preference JSONL with --method dpo)."),
     model: Optional[str] = typer.Option(None, "--model", help="The model to fine-tune (default: the catalog's default on today's date)."),
     method: str = typer.Option("supervised", "--method", help="supervised | dpo"),
-    epochs: Optional[int] = typer.Option(None, "--epochs", min=1, max=50, help="Epochs for the cost (default: OpenAI's rule for the file's size)."),
+    epochs: Optional[int] = typer.Option(None, "--epochs", parser=whole_number_in(1, 50), help="Epochs for the cost, 1-50 (default: OpenAI's rule for the file's size)."),
     validation: Optional[Path] = typer.Option(None, "--validation", help="A validation file, checked the same way (and for overlap)."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object."),
     strict: bool = typer.Option(False, "--strict", help="Exit 1 on warnings too."),
@@ -139,7 +141,7 @@ def start(
     model: str = typer.Option(..., "--model", help="The model to fine-tune, e.g. gpt-4o-mini-2024-07-18 (or an ft: model to continue)."),
     validation: Optional[Path] = typer.Option(None, "--validation", help="A validation file (its loss becomes the eval curve)."),
     method: str = typer.Option("supervised", "--method", help="supervised | dpo"),
-    epochs: Optional[int] = typer.Option(None, "--epochs", min=1, max=50, help="Default: the service picks (auto)."),
+    epochs: Optional[int] = typer.Option(None, "--epochs", parser=whole_number_in(1, 50), help="1-50. Default: the service picks (auto)."),
     suffix: Optional[str] = typer.Option(None, "--suffix", help="Up to 64 characters in the fine-tuned model's name."),
     name: Optional[str] = typer.Option(None, "--name", help="The run's name (default: openai-MODEL-DATE-TIME)."),
     detach: bool = typer.Option(False, "--detach", help="Return once the job exists; a background process follows it."),
@@ -261,7 +263,7 @@ def cancel(
 
 @openai_app.command("list")
 def list_jobs(
-    limit: int = typer.Option(20, "--limit", min=1, max=100),
+    limit: int = typer.Option(20, "--limit", parser=whole_number_in(1, 100), help="How many jobs, 1-100."),
     as_json: bool = typer.Option(False, "--json"),
     runs_dir: Optional[Path] = typer.Option(None, "--runs-dir"),
     service: Optional[str] = typer.Option(None, "--service", help=SERVICE_HELP),

@@ -10,6 +10,8 @@ from typing import Optional
 
 import typer
 
+from tui.cli_args import whole_number_in
+
 DEFAULT_PORT = 8000
 
 
@@ -17,7 +19,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def serve(
         ctx: typer.Context,
-        port: int = typer.Option(DEFAULT_PORT, "--port", min=0, max=65535, help="Port to listen on (0: any free port)."),
+        port: int = typer.Option(DEFAULT_PORT, "--port", parser=whole_number_in(0, 65535), help="Port to listen on, 0-65535 (0: any free port)."),
         host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on. Anything but this machine "
                                  "(127.0.0.1, ::1, localhost) also needs --allow-remote."),
         allow_remote: bool = typer.Option(False, "--allow-remote", help="Allow a --host other machines can reach "

@@ -8,6 +8,7 @@ from typing import Any, Callable
 from .. import rules as R
 
 PARALLEL_MIN_BYTES = 48 << 20   # below this, forking workers costs more than it saves
+MAX_WORKERS = 256               # processes one lint forks at most, even when asked for more
 
 # Progress callback: (phase, done, total); total 0 means unknown. It may raise to abandon the lint.
 Tick = Callable[[str, int, int], None]
@@ -67,7 +68,7 @@ class LintOptions:
     tags: dict[str, str] | None = None
     # Findings kept per code (all are counted); the JSON report lists the kept ones.
     max_per_code: int = 1000
-    # Worker processes for large JSONL files (None = one per CPU, at most 8; 1 = no workers).
+    # Worker processes for large JSONL files (None = one per CPU, at most 8; 1 = no workers; at most MAX_WORKERS).
     workers: int | None = None
     parallel_min_bytes: int = PARALLEL_MIN_BYTES
     # Collect every erroring line (needed by --fix); cheap, on by default.

@@ -18,7 +18,7 @@ import orjson
 from ..canonical import Problem
 from ..records import FileInfo, iter_records_of
 from .dupes import partition_bits, rmtree
-from .model import LintOptions, Tick
+from .model import MAX_WORKERS, LintOptions, Tick
 from .scan import TICK_EVERY, Scan, merge, scan_jsonl_range
 
 
@@ -100,7 +100,7 @@ def plan_workers(opts: LintOptions, size: int, tick: Tick | None) -> int:
     if tick is not None or size < opts.parallel_min_bytes or not hasattr(os, "fork"):
         return 1
     if opts.workers is not None:
-        return max(1, opts.workers)
+        return max(1, min(opts.workers, MAX_WORKERS))
     if threading.active_count() > 1:
         return 1
     cpus = usable_cpus()
@@ -176,7 +176,7 @@ def _scan_shared(path: str, bom: bool, ranges: list[tuple[int, int]], workers: i
             if queue >= 0:
                 os.close(queue)
             queue = -1
-        for _ in range(workers - 1 if queue >= 0 else 0):
+        for _ in range(min(workers, len(ranges)) - 1 if queue >= 0 else 0):   # (more would find the queue empty)
             try:
                 r, w = os.pipe()
             except OSError:
