@@ -156,6 +156,24 @@ def test_training_not_available_explains_the_date_rule_and_the_open_model_way(fa
     assert run_info(run_dir).state == "failed"  # recorded, with the upload's file id: nothing lost
 
 
+def test_the_openai_commands_speak_chinese_under_lang_zh(fake, env, tmp_path):
+    # The service's refusal (coded), the command's own words, and no key of the app (Ctrl+O) on a command line.
+    fake.training_not_available = True
+    result = tunewiz("--lang", "zh", "openai", "start", str(small_file(tmp_path)), "--model", MODEL, env=env)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    text = " ".join(result.stderr.split())
+    assert "错误：" in text and "2027-01-06" in text and "tunewiz advise" in text and "Ctrl+O" not in text, text
+    assert "来自 $OPENAI_API_KEY 的密钥" in text or "的密钥 sk-" in text, text       # the key check, said in Chinese
+    assert "refuses" not in text and "error:" not in text, text
+    out = tunewiz("--lang", "zh", "openai", "validate", str(small_file(tmp_path)), "--model", MODEL, "--epochs", "2",
+                  env=env)
+    assert out.returncode == 0, out.stderr
+    assert "12 行可用 · 0 个错误，1 个警告" in out.stdout and "费用 $" in out.stdout and "× 2 轮" in out.stdout, out.stdout
+    assert "billed" not in out.stdout and "usable" not in out.stdout
+    bad = tunewiz("--lang", "zh", "openai", "list", "--service", "nope", env=env)
+    assert bad.returncode == 2 and "--service 'nope'：请用 openai、azure、compatible 之一。" in bad.stderr, bad.stderr
+
+
 def test_validate_exit_codes_match_lint(env, tmp_path):
     good = tunewiz("openai", "validate", str(small_file(tmp_path)), "--model", MODEL, "--epochs", "2", env=env)
     assert good.returncode == 0, good.stdout + good.stderr

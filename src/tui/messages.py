@@ -72,9 +72,10 @@ def text_of(item: Any) -> str:
     return message_text(str(code), getattr(item, "params", None) or {}, english if english is None else str(english))
 
 
-def fine_tune_error_text(err: Any) -> str:
+def fine_tune_error_text(err: Any, cli: bool = False) -> str:
     """An engine FineTuneError in the current language: translated by its code where a text exists,
-    else the engine's English message and advice."""
+    else the engine's English message and advice. `cli`: for the command line, whose texts name commands
+    where the app's name a key (`openai.err.<code>.cli`, tui/i18n/openai_cli.py)."""
     from tui.i18n import language
     code, params = getattr(err, "code", ""), dict(getattr(err, "params", {}) or {})
     english = f"{getattr(err, 'message', err)}\n{getattr(err, 'advice', '')}".strip()
@@ -83,6 +84,8 @@ def fine_tune_error_text(err: Any) -> str:
     if code == "training-not-available" and params.get("rule"):
         code = params["rule"]
     key = f"openai.err.{code}"
+    if cli and f"{key}.cli" in tables().get(language(), {}):
+        key = f"{key}.cli"
     text = t(key, **params)
     return english if text == key else text
 

@@ -16,11 +16,11 @@ from typing import Any, Optional
 
 import typer
 
-from tui.cli_args import whole_number_in
 from rich.console import Console
 from rich.markup import escape
 
-from tui.cli_args import whole_number
+from tui.cli_args import whole_number, whole_number_in
+from tui.i18n import t
 
 err = Console(stderr=True, soft_wrap=True, highlight=False)
 
@@ -31,17 +31,28 @@ SERVICE_HELP = "openai | azure | compatible (default: azure when --azure-endpoin
 
 
 def _fail(message: str, advice: str | None = None, code: int = 2) -> "typer.Exit":
-    err.print(f"[bold red]error:[/] {escape(message)}")
+    err.print(f"[bold red]{t('openai_cli.error')}[/]{escape(message)}")
     if advice:
         err.print(f"  {escape(advice)}")
     return typer.Exit(code)
+
+
+def _fail_with(error: Any, code: int = 2) -> "typer.Exit":
+    """A FineTuneError in the --lang language (its code and params), or its English message and advice."""
+    from tui.i18n import language
+    if language() == "en":
+        return _fail(error.message, error.advice, code)
+    from tui.messages import fine_tune_error_text
+    first, _, rest = fine_tune_error_text(error, cli=True).partition("\n")
+    return _fail(first, rest or None, code)
 
 
 def _service(service: Optional[str], base_url: Optional[str], azure_endpoint: Optional[str],
              api_version: Optional[str]) -> Any:
     from engine.openai_ft import SERVICE_KINDS, Service
     if service is not None and service not in SERVICE_KINDS:
-        raise _fail(f"--service {service!r}: use one of {', '.join(SERVICE_KINDS)}.")
+        from tui.message_parts import join_list
+        raise _fail(t("openai_cli.bad-service", value=repr(service), choices=join_list(SERVICE_KINDS)))
     found = Service.from_env(service, base_url=base_url, azure_endpoint=azure_endpoint, api_version=api_version)
     problems = found.problems()
     if problems:
@@ -54,15 +65,14 @@ def _client(service: Any, check: bool = True) -> Any:
     from engine.openai_ft import FineTuneError, check_key, make_client, no_key_error
     key = service.key()
     if key is None:
-        error = no_key_error(service)
-        raise _fail(error.message, error.advice)
+        raise _fail_with(no_key_error(service))
     client = make_client(service, key)
     if check:
         try:
             check_key(client, service)
         except FineTuneError as error:
-            raise _fail(error.message, error.advice)
-        err.print(f"key {key.masked()} from {key.source} works with {service.label}")
+            raise _fail_with(error)
+        err.print(t("openai_cli.key-works", masked=key.masked(), source=key.source, service=service.label))
     return client
 
 
@@ -76,37 +86,39 @@ def _run_dir(run: str, runs_dir: Optional[Path]) -> tuple[Path, dict]:
         raise _fail(text_of(exc))
     job = read_job(run_dir)
     if job is None and (run_dir / runs.REMOTE_JOB_FILE).exists():
-        raise _fail(f"{run_dir / runs.REMOTE_JOB_FILE} cannot be read (not a JSON object): the job's record is damaged.",
-                    "The job itself is safe at the service: tunewiz openai list shows its id and state.")
+        raise _fail(t("openai_cli.job-record-damaged", path=run_dir / runs.REMOTE_JOB_FILE),
+                    t("openai_cli.job-record-damaged-advice"))
     if job is None:
-        raise _fail(f"{run_dir.name} is a local run, not an OpenAI / Azure job.",
-                    f"Use tunewiz watch / chat / stop {run_dir.name} for it.")
+        raise _fail(t("openai_cli.local-run", run=run_dir.name), t("openai_cli.local-run-advice", run=run_dir.name))
     return run_dir, job
 
 
 def _print_validation(v: Any) -> None:
     from tui.commands.data import print_findings
-    from tui.messages import text_of
+    from tui.messages import model_problem_text, text_of
     out = Console(highlight=False, soft_wrap=True)
     report = v.report
     if report.fatal is not None:
-        err.print(f"tunewiz openai validate: cannot read the file: {escape(text_of(report.fatal))}")
+        err.print(t("openai_cli.cannot-read", detail=escape(text_of(report.fatal))))
         return
     sev = report.severities
-    out.print(f"[bold]{escape(str(report.file))}[/]  {v.method} for {escape(v.model)} · {report.rows} rows · "
-              f"{v.examples} usable · {sev.get('error', 0)} error(s), {sev.get('warning', 0)} warning(s)")
+    out.print(f"[bold]{escape(str(report.file))}[/]  " + escape(t(
+        "openai_cli.head", method=v.method, model=v.model, rows=report.rows, examples=v.examples,
+        errors=sev.get("error", 0), warnings=sev.get("warning", 0))))
     print_findings(out, report)
     if v.validation_report is not None:
         vr = v.validation_report
-        out.print(f"[bold]validation file[/] {escape(str(vr.file))}: {vr.rows} rows, "
-                  f"{vr.severities.get('error', 0)} error(s), {vr.severities.get('warning', 0)} warning(s)")
+        out.print(f"[bold]{t('openai_cli.validation-file')}[/] {escape(str(vr.file))}" + t(
+            "openai_cli.validation-value", rows=vr.rows, errors=vr.severities.get("error", 0),
+            warnings=vr.severities.get("warning", 0)))
         print_findings(out, vr)
     for problem in v.problems:
-        out.print(f"[red]error[/] [bold]{problem.code}[/]: {escape(problem.message)}")
+        out.print(f"[red]{t('openai_cli.problem')}[/] [bold]{problem.code}[/]: {escape(model_problem_text(problem))}")
     if v.cost_usd is not None:
-        tokens = "tokens" if v.exact else "tokens (estimate)"
-        out.print(f"[bold]cost[/] ${v.cost_usd:,.2f}: {v.tokens_per_epoch:,} billed {tokens} per epoch × {v.epochs} "
-                  f"epoch(s) at ${v.price.value}/1M ({escape(v.price.source)}, as of {v.price.as_of})")
+        out.print(f"[bold]{t('openai_cli.cost')}[/]" + escape(t(
+            "openai_cli.cost-value" if v.exact else "openai_cli.cost-value-estimate", cost=v.cost_usd,
+            tokens=v.tokens_per_epoch, epochs=v.epochs, price=v.price.value, source=v.price.source,
+            as_of=v.price.as_of)))
 
 
 def _validate(file: Path, model: Optional[str], method: str, epochs: Optional[int],
@@ -156,16 +168,15 @@ def start(
     from engine.openai_ft import FineTuneError, retry_notices, spawn_follower, start_job
 
     if suffix is not None and not (0 < len(suffix) <= 64):
-        raise _fail("--suffix: 1 to 64 characters.")
+        raise _fail(t("openai_cli.suffix"))
     svc = _service(service, base_url, azure_endpoint, api_version)
     v = _validate(file, model, method, epochs, validation)
     if v.exit_code() != 0:
         _print_validation(v)
-        raise _fail(f"{file}: not sent: it has errors the service would reject (above).",
-                    f"Fix them (tunewiz lint {file} --target openai --fix CLEAN.jsonl drops bad rows), then start again.", 1)
+        raise _fail(t("openai_cli.not-sent", file=file), t("openai_cli.not-sent-advice", file=file), 1)
     if v.cost_usd is not None:
-        err.print(f"estimated cost ${v.cost_usd:,.2f} ({v.examples} examples, {v.tokens_per_epoch:,} tokens/epoch × "
-                  f"{v.epochs} epochs{'' if v.exact else ', tokens estimated'})")
+        err.print(escape(t("openai_cli.estimated-cost" if v.exact else "openai_cli.estimated-cost-estimate",
+                           cost=v.cost_usd, examples=v.examples, tokens=v.tokens_per_epoch, epochs=v.epochs)))
     client = _client(svc)
     say = lambda m: err.print(f"… {escape(m)}")  # noqa: E731
     last = {"pct": -1}
@@ -174,7 +185,7 @@ def start(
         pct = 100 * sent // max(total, 1)
         if pct >= last["pct"] + 10 or sent >= total:
             last["pct"] = pct
-            err.print(f"  {escape(label)}: {sent / 1e6:.1f} of {total / 1e6:.1f} MB ({pct}%)")
+            err.print(escape(t("openai_cli.uploaded", label=label, sent=sent / 1e6, total=total / 1e6, pct=pct)))
     estimate = {"examples": v.examples, "tokens_per_epoch": v.tokens_per_epoch, "epochs": v.epochs,
                 "cost_usd": v.cost_usd, "exact": v.exact}
     try:
@@ -183,10 +194,10 @@ def start(
                                      validation=validation, model=model, method=method, epochs=epochs, suffix=suffix,
                                      name=name, estimate=estimate, say=say, upload_progress=uploaded)
     except FineTuneError as error:
-        raise _fail(error.message, error.advice, 1 if error.code in ("file-rejected",) else 2)
-    err.print(f"run {run_dir.name}: job {job.id} ({job.status}) at {svc.label}")
+        raise _fail_with(error, 1 if error.code in ("file-rejected",) else 2)
+    err.print(t("openai_cli.job", run=run_dir.name, job=job.id, status=job.status, service=svc.label))
     process = spawn_follower(run_dir)
-    err.print(f"following it in the background (pid {process.pid}, log {run_dir / runs.LOG_FILE})")
+    err.print(t("openai_cli.following", pid=process.pid, log=run_dir / runs.LOG_FILE))
     if detach:
         print(run_dir)
         return
@@ -218,10 +229,9 @@ def ensure_followed(run_dir: Path) -> None:
     svc = Service.from_record(job.get("service") or {})
     if svc.key() is None:
         from engine.openai_ft import no_key_error
-        error = no_key_error(svc)
-        raise _fail(error.message, error.advice)
+        raise _fail_with(no_key_error(svc))
     process = spawn_follower(run_dir)
-    err.print(f"following job {job['job_id']} again (pid {process.pid}); it resumes from the last event seen")
+    err.print(t("openai_cli.following-again", job=job["job_id"], pid=process.pid))
 
 
 @openai_app.command("watch")
@@ -236,7 +246,7 @@ def watch(
     run_dir, job = _run_dir(run, runs_dir)
     ensure_followed(run_dir)
     for ckpt in job.get("checkpoints") or []:
-        err.print(f"checkpoint step {ckpt.get('step')}: {ckpt.get('model')}")
+        err.print(t("openai_cli.checkpoint", step=ckpt.get("step"), model=ckpt.get("model")))
     raise typer.Exit(_watch(run_dir, plain, interval, timeout))
 
 
@@ -249,13 +259,13 @@ def cancel(
     from engine.openai_ft import FineTuneError, Service, cancel as cancel_job
     run_dir, job = _run_dir(run, runs_dir)
     if not job.get("job_id"):
-        raise _fail(f"{run_dir.name} has no job at the service (it never got that far).")
+        raise _fail(t("openai_cli.no-job", run=run_dir.name))
     svc = Service.from_record(job.get("service") or {})
     client = _client(svc, check=False)
     try:
         result = cancel_job(client, svc, job["job_id"])
     except FineTuneError as error:
-        raise _fail(error.message, error.advice, 1)
+        raise _fail_with(error, 1)
     err.print(f"{job['job_id']}: {result.status}")
     ensure_followed(run_dir)  # the follower records the end (`stopped`) with the service's events
     print(run_dir)
@@ -281,7 +291,7 @@ def list_jobs(
     try:
         jobs = jobs_of(client, svc, limit)
     except FineTuneError as error:
-        raise _fail(error.message, error.advice)
+        raise _fail_with(error)
     local = {}
     for info in runs.list_runs(runs_dir):
         record = read_job(info.path) or {}
@@ -293,9 +303,9 @@ def list_jobs(
         print(json.dumps(rows, ensure_ascii=False, indent=1))
         return
     if not rows:
-        Console().print(f"No fine-tuning jobs at {svc.label}.")
+        Console().print(t("openai_cli.no-jobs", service=svc.label))
         return
-    table = Table("job", "status", "model", "fine-tuned model", "run")
+    table = Table(*(t(f"openai_cli.col.{col}") for col in ("job", "status", "model", "fine-tuned", "run")))
     for r in rows:
         table.add_row(r["id"], r["status"], r["model"], r["fine_tuned_model"] or "-", r["run"] or "-")
     Console(soft_wrap=True).print(table)
