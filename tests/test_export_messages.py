@@ -49,7 +49,7 @@ def test_a_k_quant_refusal_is_said_in_chinese_with_its_code(bare_run):
     assert zh.returncode == 2, zh.stderr
     assert "需要 llama.cpp 的 C++ 工具 llama-quantize" in zh.stderr and "[gguf.quant-needs-llama-quantize]" in zh.stderr
     assert "先用 --quant f16" in zh.stderr and "OUT-q4_k_m.gguf Q4_K_M" in zh.stderr   # what to do, in Chinese
-    assert "f16, bf16" in zh.stderr and "needs llama.cpp" not in zh.stderr
+    assert "f16、bf16" in zh.stderr and "needs llama.cpp" not in zh.stderr   # (Chinese enumerates with 、)
     en = tunewiz("--lang", "en", "export", str(bare_run), "--gguf", str(out), "--quant", "q4_k_m")
     assert en.returncode == 2 and "needs llama.cpp's C++ tool llama-quantize" in en.stderr
     assert not out.exists()

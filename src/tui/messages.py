@@ -72,6 +72,18 @@ def text_of(item: Any) -> str:
     return message_text(str(code), getattr(item, "params", None) or {}, english if english is None else str(english))
 
 
+def error_parts(exc: Any) -> tuple[str, str]:
+    """(message, advice) of an engine error in the current language: by its message code where it has one
+    (an export, Ollama or GGUF error: `message_code`, `params`), else its English `message` and `advice`."""
+    message = getattr(exc, "message", None) or str(exc)
+    advice = getattr(exc, "advice", "") or ""
+    key, params = getattr(exc, "message_code", None), getattr(exc, "params", None) or {}
+    if key:
+        message = message_text(key, params, message)
+        advice = message_text(f"{key}.advice", params, advice) if advice else advice
+    return message, advice
+
+
 def fine_tune_error_text(err: Any, cli: bool = False) -> str:
     """An engine FineTuneError in the current language: translated by its code where a text exists,
     else the engine's English message and advice. `cli`: for the command line, whose texts name commands

@@ -29,14 +29,9 @@ def _err(message: str) -> None:
 def _fail(exc: Any, code: int = 2) -> "typer.Exit":
     """The error on stderr in the current language (by its message code, engine/export_messages.py; the
     English where it has none), with its stable code in brackets."""
-    from tui.messages import message_text
-    message = getattr(exc, "message", None) or str(exc)
-    advice = getattr(exc, "advice", "")
+    from tui.messages import error_parts
+    message, advice = error_parts(exc)
     tag = getattr(exc, "code", None)
-    key, params = getattr(exc, "message_code", None), getattr(exc, "params", None) or {}
-    if key:
-        message = message_text(key, params, message)
-        advice = message_text(f"{key}.advice", params, advice) if advice else advice
     _err(f"tunewiz: {message}" + (f" [{tag}]" if tag else ""))
     if advice:
         _err(f"  {advice}")

@@ -79,15 +79,31 @@ EN = {
     "chat.pick.checkpoint": "{checkpoint} (training goes on)",
     "chat.pick.nothing": "nothing to chat with yet",
     # export
-    "chat.export.title": "Merge and export {run}",
+    "chat.export.title": "Export {run}",
     "chat.export.out": "Output folder",
-    "chat.export.explain": "Merges the adapter into its base (QLoRA: a 16-bit copy of the base) and writes "
-                           "safetensors, tokenizer, chat template and a README on serving it.",
+    "chat.export.explain.merged": "Merges the adapter into its base (QLoRA: a 16-bit copy of the base) and writes "
+                                  "safetensors, tokenizer, chat template and a README on serving it.",
+    "chat.export.explain.ollama": "The merged model plus an Ollama Modelfile whose template, stops and thinking "
+                                  "setting come from the model's own chat template; the dialog shows the `ollama "
+                                  "create` command.",
+    "chat.export.explain.gguf": "One GGUF file for llama.cpp, LM Studio or Ollama, written by llama.cpp's own "
+                                "converter from the merged model, then loaded back and compared with it.",
+    "chat.export.format.merged": "merged model",
+    "chat.export.format.ollama": "Ollama",
+    "chat.export.format.gguf": "GGUF",
+    "chat.export.quant": "type ",
+    "chat.export.done.ollama": "Exported to {out} (model {size:.1f} MiB, {seconds:.1f} s). Create it in Ollama with: "
+                               "{command}",
+    "chat.export.done.gguf": "Exported {out} ({quant}, {size:.1f} MiB, {seconds:.1f} s): {summary}.",
+    "chat.export.gguf.equal": "the same greedy answers as the merged model on every test prompt",
+    "chat.export.gguf.differ": "greedy answers differ from the merged model on some test prompt (a quantised file "
+                               "may; f16/bf16 should not)",
     "chat.export.memory": "This loads a second copy of the base model while the chat keeps its own.",
-    "chat.export.enter": "Enter starts the merge.",
-    "chat.export.running": "Merging…",
+    "chat.export.enter": "Enter starts the export. Shift+Tab reaches the choice above: ←→ and Enter pick what to write.",
+    "chat.export.running": "Exporting…",
     "chat.export.done": "Exported to {out} ({size:.1f} MiB, {seconds:.1f} s). See README.md there.",
     "chat.export.failed": "Export failed",
+    "chat.export.failed-with": "Export failed: {error}",
     "chat.export.no_run": "Pick a run first (Ctrl+R): there is nothing to export.",
     "chat.export.busy": "The export is still running.",
     # engine stages (shown as they come in English; these tables cover the other languages)
@@ -182,15 +198,28 @@ ZH = {
     "chat.pick.model": "完整模型",
     "chat.pick.checkpoint": "{checkpoint}（仍在训练）",
     "chat.pick.nothing": "还没有可对话的权重",
-    "chat.export.title": "合并并导出 {run}",
+    "chat.export.title": "导出 {run}",
     "chat.export.out": "输出目录",
-    "chat.export.explain": "把适配器合并进基座（QLoRA：合并进 16 位的基座副本），写出 safetensors、分词器、"
-                           "对话模板和部署说明 README。",
+    "chat.export.explain.merged": "把适配器合并进基座（QLoRA：合并进 16 位的基座副本），写出 safetensors、分词器、"
+                                  "对话模板和部署说明 README。",
+    "chat.export.explain.ollama": "合并后的模型，加上一个 Ollama Modelfile：其模板、停止符和思考模式都取自模型自己的对话模板；"
+                                  "完成后对话框会给出 `ollama create` 命令。",
+    "chat.export.explain.gguf": "一个 GGUF 文件（llama.cpp、LM Studio、Ollama 可用），由 llama.cpp 自己的转换脚本从合并后的"
+                                "模型写出，再加载回来与合并模型比对。",
+    "chat.export.format.merged": "合并后的模型",
+    "chat.export.format.ollama": "Ollama",
+    "chat.export.format.gguf": "GGUF",
+    "chat.export.quant": "类型 ",
+    "chat.export.done.ollama": "已导出到 {out}（模型 {size:.1f} MiB，{seconds:.1f} 秒）。在 Ollama 中创建：{command}",
+    "chat.export.done.gguf": "已导出 {out}（{quant}，{size:.1f} MiB，{seconds:.1f} 秒）：{summary}。",
+    "chat.export.gguf.equal": "在每个测试提示上，贪心解码的回答都与合并模型相同",
+    "chat.export.gguf.differ": "在某些测试提示上，贪心解码的回答与合并模型不同（量化文件可能如此；f16/bf16 不应如此）",
     "chat.export.memory": "这会再加载一份基座模型，对话中的模型保持不变。",
-    "chat.export.enter": "回车开始合并。",
-    "chat.export.running": "正在合并…",
+    "chat.export.enter": "回车开始导出。Shift+Tab 回到上面的选项：用 ←→ 和回车选择导出什么。",
+    "chat.export.running": "正在导出…",
     "chat.export.done": "已导出到 {out}（{size:.1f} MiB，{seconds:.1f} 秒）。部署方法见其中的 README.md。",
     "chat.export.failed": "导出失败",
+    "chat.export.failed-with": "导出失败：{error}",
     "chat.export.no_run": "请先选择训练任务（Ctrl+R）：没有可导出的内容。",
     "chat.export.busy": "导出仍在进行。",
     "chat.stage.libraries": "正在加载库（torch、transformers、peft）",
