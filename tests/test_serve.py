@@ -102,6 +102,8 @@ async def test_every_request_needs_the_token_and_the_app_runs_with_the_given_lan
             async with browser.get(served.base + "/") as reload:  # the cookie carries the token
                 page = await reload.text()
                 assert reload.status == 200 and f'data-session-websocket-url="ws://127.0.0.1:{served.port}/ws"' in page
+                # Nothing from another site: textual-serve's link to Google Fonts is left out (local fonts instead).
+                assert "googleapis" not in page and "textual.js" in page, page
             # Through `ssh -L 9000:127.0.0.1:PORT` the browser says Host 127.0.0.1:9000: the page's URLs follow it.
             async with browser.get(served.base + "/", headers={"Host": "127.0.0.1:9000"}) as forwarded:
                 assert 'data-session-websocket-url="ws://127.0.0.1:9000/ws"' in await forwarded.text()
@@ -149,12 +151,17 @@ def test_textual_serve_still_offers_what_the_server_builds_on():
     from jinja2 import meta
     from textual_serve.server import Server
 
+    import tui.serve as serve_module
     from tui.serve import TokenServer
 
     for name in ("handle_websocket", "handle_download", "initialize_logging"):
         assert callable(getattr(Server, name, None)), name
     server = TokenServer("true", port=0)
+    upstream = (server.upstream_templates / "app_index.html").read_text()
     template = (Path(server.templates_path) / "app_index.html").read_text()
+    # the page is textual-serve's own, less its remote font link (which the upstream page still has)
+    assert "fonts.googleapis.com" in upstream and "fonts.googleapis.com" not in template
+    assert template == serve_module._REMOTE_FONT_LINK.sub("", upstream)
     assert (Path(server.statics_path) / "js" / "textual.js").is_file()
     asked = meta.find_undeclared_variables(jinja2.Environment().parse(template))
     # ping_url is optional upstream too (textual-serve never fills it: an empty attribute).

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import os
+import re
 import secrets
 import shlex
 import signal
@@ -113,13 +115,39 @@ def token_middleware(token: str, cookie_name: Callable[[], str]) -> Middleware:
     return check_token
 
 
+# textual-serve's page asks Google Fonts for "Roboto Mono": on a GPU box's browser tab that is a request to a
+# third party on every load (and a stall where there is no internet); its CSS falls back to the local
+# monospace fonts. The page is served without that link (`offline_templates`).
+_REMOTE_FONT_LINK = re.compile(r"\s*<link\b[^>]*https://fonts\.googleapis\.com[^>]*>", re.IGNORECASE)
+
+
+def offline_templates(upstream: Path) -> Path:
+    """A templates folder with textual-serve's own app_index.html (from `upstream`, so it stays in step with
+    the installed version) less its links to Google Fonts, in tunewiz's cache folder."""
+    from engine.demo import tunewiz_home
+    page = _REMOTE_FONT_LINK.sub("", (upstream / "app_index.html").read_text(encoding="utf-8"))
+    folder = tunewiz_home() / "serve-templates"
+    target = folder / "app_index.html"
+    try:
+        if not target.is_file() or target.read_text(encoding="utf-8") != page:
+            folder.mkdir(parents=True, exist_ok=True)
+            tmp = folder / f".app_index.{os.getpid()}.tmp"
+            tmp.write_text(page, encoding="utf-8")
+            os.replace(tmp, target)
+    except OSError:   # a read-only cache: textual-serve's page as it is
+        return upstream
+    return folder
+
+
 class TokenServer(Server):
-    """textual-serve's server with a token in front of every route."""
+    """textual-serve's server with a token in front of every route (and its page without remote fonts)."""
 
     def __init__(self, command: str, host: str = "127.0.0.1", port: int = 8000, token: str | None = None) -> None:
         super().__init__(command, host=host, port=port, title="tunewiz")
         self.token = token or secrets.token_urlsafe(24)
         self.bound_port = port  # the port listened on, once started (port 0 asks the system for a free one)
+        self.upstream_templates = Path(self.templates_path)
+        self.templates_path = offline_templates(self.upstream_templates)
 
     def make_app(self) -> web.Application:
         """The web application: textual-serve's routes and templates, the token middleware in front."""
