@@ -141,6 +141,30 @@ def test_dpo_from_an_sft_adapter_compares_with_a_frozen_copy_of_it(tmp_path, tin
         assert drift < 0.5 * float(before[key].norm()), key
 
 
+def test_qlora_dpo_from_an_sft_adapter_trains_on_nf4_weights_from_where_the_adapter_is(tmp_path, tiny_model_dir,
+                                                                                      runs_dir, dpo_run):
+    # The guide's QLoRA with preference data: the base in 4-bit NF4 (bitsandbytes runs on the CPU too), the
+    # adapter trained on from the given one, its frozen copy the reference.
+    config = dpo_config(tmp_path, tiny_model_dir, runs_dir, "qlora-from-adapter", max_steps=2,
+                        dpo={"tuning": "qlora", "from_adapter": str(dpo_run / "adapter")})
+    run_dir = run_dir_of(tunewiz("train", str(config), check=True))
+    events = read_events(run_dir / "events.jsonl")
+    assert events[-1]["status"] == "completed"
+    start = next(e for e in events if e["type"] == "start")
+    assert start["reference"] == "adapter"
+    assert start["quantization"]["quant_type"] == "nf4" and start["quantization"]["layers"] == 14
+    first = steps(run_dir)[0]
+    # The policy and its reference start equal (the same adapter on the same NF4 base; bf16 compute leaves a
+    # trace), while a fresh adapter against that reference would start at minus what the adapter learnt.
+    learnt = steps(dpo_run)[-1]["reward_margin"]
+    assert abs(learnt) > 0.02 and first["reward_margin"] == pytest.approx(0.0, abs=2e-3), (learnt, first)
+    assert first["loss"] == pytest.approx(0.6931, abs=1e-3)
+    from safetensors.torch import load_file
+    before = load_file(dpo_run / "adapter" / "adapter_model.safetensors")
+    after = load_file(run_dir / "adapter" / "adapter_model.safetensors")
+    assert before.keys() == after.keys() and not (run_dir / "adapter" / "ref").exists()
+
+
 def test_a_stopped_dpo_run_resumes_where_it_stopped(tmp_path, tiny_model_dir, runs_dir):
     config = dpo_config(tmp_path, tiny_model_dir, runs_dir, "resumable", max_steps=400, save_steps=1000)
     run_dir = run_dir_of(tunewiz("train", str(config), "--detach", check=True))
