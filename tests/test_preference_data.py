@@ -234,6 +234,16 @@ def test_lint_finds_identical_duplicate_and_too_few_pairs_and_fix_drops_them(tmp
     assert hashlib.sha256(f.read_bytes()).hexdigest() == before
 
 
+def test_a_pair_line_too_large_to_be_one_example_is_named_as_in_chat_files(tmp_path):
+    rows = pair_rows(30, 15)
+    rows.insert(7, {"prompt": "Summarise: " + "word " * 250_000, "chosen": "Short.", "rejected": "No."})  # line 8
+    report = lint_file(write_jsonl(tmp_path / "huge.jsonl", rows), LintOptions())
+    found = [x for x in report.findings if x.code == "line-too-large"]
+    assert [(x.line, x.severity) for x in found] == [(8, "warning")], found
+    assert "line 8 is 1.3 MB" in found[0].message
+    assert "line-too-large" not in lint_file(write_jsonl(tmp_path / "fine.jsonl", pair_rows(30, 15)), LintOptions()).counts
+
+
 def test_length_bias_is_reported_with_its_share_and_ratio(tmp_path):
     biased = lint_file(write_jsonl(tmp_path / "biased.jsonl", pair_rows(40, 36)), LintOptions())
     lb = biased.stats["length_bias"]

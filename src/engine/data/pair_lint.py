@@ -31,7 +31,7 @@ from xxhash import xxh3_128_digest
 from . import rules as R
 from .canonical import Example, PreferencePair, Problem
 from .fix import FixResult, fix_outputs, rejected_line, rejected_path_for
-from .lint.model import Finding, LintOptions, LintReport, Tick
+from .lint.model import LARGE_LINE, Finding, LintOptions, LintReport, Tick
 from .lint.quality import gate, quality_issues, text_gate_hit
 from .lint.shapes import reasoning_mix_finding, shape_findings
 from .pair_messages import side_text
@@ -91,10 +91,14 @@ def cut_last_line(path: Path) -> int | None:
         return sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b"")) + 1
 
 
-def jsonl_records(path: Path, bom: bool, blank: list[int]) -> Iterator[tuple[int, Any]]:
-    """(line, value or Problem) for each non-blank JSONL line; the numbers of blank lines go to `blank`."""
+def jsonl_records(path: Path, bom: bool, blank: list[int], largest: list[int] | None = None
+                  ) -> Iterator[tuple[int, Any]]:
+    """(line, value or Problem) for each non-blank JSONL line; the numbers of blank lines go to `blank`, and
+    `largest` (when given) holds [bytes, line] of the longest line."""
     last_cut = cut_last_line(path)
     for n, raw in iter_lines(path, bom):
+        if largest is not None and len(raw) > largest[0]:
+            largest[:] = [len(raw), n]
         body = raw.strip()
         if not body:
             blank.append(n)
@@ -152,6 +156,7 @@ class _State:
         self.reject: dict[int, list[tuple[str, str]]] = {}
         self.rows = 0
         self.blank: list[int] = []
+        self.largest = [0, 0]   # [bytes, line] of the longest JSONL line
         self.seen: dict[bytes, int] = {}
         self.dupes = 0
         self.lengths: list[tuple[int, int]] = []
@@ -233,7 +238,7 @@ def _count(st: _State, counter: TokenCounter) -> None:
 
 def _records(info: FileInfo, st: _State) -> Iterator[tuple[int, Any]]:
     if info.layout == "jsonl":
-        return jsonl_records(info.path, info.bom, st.blank)
+        return jsonl_records(info.path, info.bom, st.blank, st.largest)
     return iter_records_of(info)
 
 
@@ -365,6 +370,9 @@ def _file_findings(st: _State, info: FileInfo, fmt: str, counter: TokenCounter, 
         st.add("json-pretty-printed", 1, None, coded("lint.json-pretty-printed.pairs"))
     if st.blank:
         st.add("blank-lines", st.blank[0], None, coded("lint.blank-lines", count=len(st.blank), lines=st.blank[:5]))
+    size, line = st.largest
+    if size > LARGE_LINE:
+        st.add("line-too-large", line, None, coded("lint.line-too-large", line=line, mb=size / 1e6))
     pairs = len(st.lengths)
     if pairs < FEW_PAIRS:
         st.add("pref-too-few", None, None, coded("lint.pref-too-few", pairs=pairs, minimum=FEW_PAIRS))

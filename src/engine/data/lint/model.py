@@ -9,6 +9,7 @@ from .. import rules as R
 
 PARALLEL_MIN_BYTES = 48 << 20   # below this, forking workers costs more than it saves
 MAX_WORKERS = 256               # processes one lint forks at most, even when asked for more
+LARGE_LINE = 1_000_000          # bytes: one example this large is almost surely several, or a whole file
 
 # Progress callback: (phase, done, total); total 0 means unknown. It may raise to abandon the lint.
 Tick = Callable[[str, int, int], None]

@@ -15,13 +15,12 @@ from ..records import DatasetError, FileInfo, iter_records_of, sniff
 from ..stats import (EstimateCounter, TokenCounter, distribution, histogram, openai_cost_stats,
                      openai_model_info)
 from .dupes import duplicate_pairs, overlap_pairs
-from .model import Finding, LintOptions, LintReport, Tick, key_line
+from .model import LARGE_LINE, Finding, LintOptions, LintReport, Tick, key_line
 from .parallel import scan_file
 from .scan import SHORT_ANSWER_TOKENS, Scan
 from .shapes import FIRST_LINES, multimodal_finding, reasoning_mix_finding
 from .tokens import count_tokens
 
-LARGE_LINE = 1_000_000          # bytes: one example this large is almost surely several, or a whole file
 FEW_ROWS = 500                  # the guide's minimum for fine-tuning to help
 OPENAI_MIN_ROWS = 10
 OPENAI_ROW = '{"messages": [{"role": "user", "content": "..."}, {"role": "assistant", "content": "..."}]}'
