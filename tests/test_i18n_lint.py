@@ -165,3 +165,19 @@ def test_train_refuses_lint_errors_in_chinese(tmp_path):
     assert refused.returncode == 2, refused.stderr
     assert '[unknown-role] 未知的角色 "customer"；请用 system、user、assistant、tool 之一。' in refused.stderr
     assert not (tmp_path / "runs").exists()
+
+
+def test_lint_says_what_it_is_doing_in_chinese_too(tmp_path):
+    # The progress lines on stderr are coded (engine.messages.Coded): Chinese under --lang zh, English otherwise.
+    import subprocess
+    import sys
+    from pathlib import Path
+    sample = Path(__file__).resolve().parents[1] / "sample_data"
+    run = lambda *a: subprocess.run([sys.executable, "-m", "tui.cli", *a], capture_output=True, text=True,  # noqa: E731
+                                    timeout=120)
+    zh = run("--lang", "zh", "lint", str(sample / "support_openai.jsonl"), "--no-tokenizer")
+    assert f"… 正在扫描 {sample / 'support_openai.jsonl'}（0.8 MB，openai，jsonl）" in zh.stderr, zh.stderr
+    pairs = run("--lang", "zh", "lint", str(sample / "support_preference.jsonl"), "--no-tokenizer")
+    assert "中的偏好对（0.1 MB，trl，jsonl）" in pairs.stderr and "checking" not in pairs.stderr, pairs.stderr
+    en = run("--lang", "en", "lint", str(sample / "support_openai.jsonl"), "--no-tokenizer")
+    assert f"… scanning {sample / 'support_openai.jsonl'} (0.8 MB, openai, jsonl)" in en.stderr, en.stderr

@@ -145,6 +145,19 @@ def message(code: str, **params: Any) -> EngineMessage:
     return EngineMessage(code, params, english(code, params))
 
 
+class Coded(str):
+    """A registered message as its English text (a str: progress callbacks, printing and `in` keep working) that
+    also carries its `code` and raw `params`, so a screen or command says it in the user's language
+    (tui.messages.text_of). For what the engine reports while it works (`progress` / `say` callbacks)."""
+    code: str
+    params: dict[str, Any]
+
+    def __new__(cls, code: str, **params: Any) -> "Coded":
+        text = super().__new__(cls, english(code, params))
+        text.code, text.params = code, params
+        return text
+
+
 def templates(domain_name: str) -> dict[str, str]:
     """The registered codes of one domain (`lint`, `config`, ...) -> English template, in registration order."""
     return {code: text for code, text in registered().items() if domain(code) == domain_name}

@@ -59,6 +59,9 @@ def text_of(item: Any) -> str:
     DatasetError (`engine_message()`), an exception without any of those (its str()), or plain English text
     (returned as it is)."""
     if isinstance(item, str):
+        code, params = getattr(item, "code", None), getattr(item, "params", None)
+        if isinstance(code, str) and isinstance(params, dict):   # English that carries its code (engine Coded)
+            return message_text(code, params, str(item))
         return item
     if hasattr(item, "engine_message") and not hasattr(item, "message_code"):
         return text_of(item.engine_message())

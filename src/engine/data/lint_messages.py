@@ -375,5 +375,11 @@ TEMPLATES: dict[str, str] = {
     # what a row of each format looks like (formats.FORMAT_HELP; braces doubled for str.format)
     **{f"lint.example.{fmt}": text.replace("{", "{{").replace("}", "}}") for fmt, text in FORMAT_HELP.items()},
     "lint.example.object": "an object",
+    # what lint reports while it works (its `progress` callback: `tunewiz lint` prints them on stderr)
+    "lint.progress.scanning": "scanning {file} ({mb:.1f} MB, {format}, {layout})",
+    "lint.progress.tokens": "counting tokens with {counter}",
+    "lint.progress.pairs": "checking preference pairs in {file} ({mb:.1f} MB, {format}, {layout})",
+    "lint.progress.pairs-openai": "checking preference pairs in {file} ({mb:.1f} MB)",
+    "lint.progress.demo-tokenizer": "reading the demo model's tokenizer from its GGUF file",
 }
 register(TEMPLATES)

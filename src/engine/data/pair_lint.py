@@ -38,6 +38,7 @@ from .pair_messages import side_text
 from .preference import PAIR_FORMATS, SIDE_KEYS, pair_example, detect_pair_file, iter_pairs, looks_like_pair_file, parse_pair
 from .records import DatasetError, FileInfo, iter_lines, iter_records_of, line_problem, sniff
 from .parts import msg as coded
+from ..messages import Coded
 from .stats import EstimateCounter, TokenCounter, distribution, histogram
 
 FEW_PAIRS = 500                 # the guide: "数据量至少 500+ 样本，否则没意义" (at least 500 examples)
@@ -301,7 +302,7 @@ def lint_pair_file(path: str | Path, opts: LintOptions | None = None, *, counter
                 [pair_example(f) for f in PAIR_FORMATS], "; ")), code="unknown-format")
     except DatasetError as e:
         return _fatal(src, e)
-    say(f"checking preference pairs in {src} ({info.size / 1e6:.1f} MB, {fmt}, {info.layout})")
+    say(Coded("lint.progress.pairs", file=src, mb=info.size / 1e6, format=fmt, layout=info.layout))
     counter = counter or EstimateCounter("no tokenizer requested")
     st = _State(src, opts.max_per_code)
     keys = (opts.columns or {}).get("chosen", SIDE_KEYS[fmt][0]), (opts.columns or {}).get("rejected", SIDE_KEYS[fmt][1])

@@ -236,7 +236,8 @@ def _load_hf_tokenizer(name: str, say: Callable[[str], None]) -> tuple[Any, str]
         if demo.is_demo_cached():
             return AutoTokenizer.from_pretrained(str(demo.demo_model_dir())), f"{demo.DEMO_REAL_NAME} tokenizer (demo model)"
         # Reading the tokenizer straight from the GGUF file avoids converting the whole model.
-        say("reading the demo model's tokenizer from its GGUF file")
+        from engine.messages import Coded
+        say(Coded("lint.progress.demo-tokenizer"))
         g = demo.gguf_path()
         return AutoTokenizer.from_pretrained(str(g.parent), gguf_file=g.name), f"{demo.DEMO_REAL_NAME} tokenizer (demo model)"
     if os.path.isdir(name):

@@ -41,6 +41,7 @@ from engine.data.records import DatasetError, iter_records_of, sniff
 from engine.data.stats import (EstimateCounter, TokenCounter, distribution, histogram, openai_cost_stats,
                                openai_model_info)
 from engine.message_parts import composed
+from engine.messages import Coded
 from engine import openai_pref_messages  # noqa: F401  (registers this check's messages)
 
 
@@ -119,9 +120,9 @@ def lint_preference_file(path: str | Path, *, model: str | None = None, counter:
         info = sniff(path)
     except DatasetError as e:
         return _unreadable(src, e)
-    say(f"checking preference pairs in {src} ({info.size / 1e6:.1f} MB)")
+    say(Coded("lint.progress.pairs-openai", file=src, mb=info.size / 1e6))
     counter = counter or EstimateCounter("no tokenizer requested")
-    say(f"counting tokens with {counter.label}")
+    say(Coded("lint.progress.tokens", counter=counter.label))
     st = _Pairs(src, max_per_code, counter)
     if info.bom:
         st.add("bom", 1, None, _say("bom.openai-pref"))

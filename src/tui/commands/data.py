@@ -58,8 +58,9 @@ def lint(
 
     from engine.data.lint import LintOptions, lint_file
     from engine.data.stats import EstimateCounter, load_counter
+    from tui.messages import text_of
 
-    say = (lambda m: typer.echo(f"… {m}", err=True)) if not as_json else (lambda m: None)
+    say = (lambda m: typer.echo(f"… {text_of(m)}", err=True)) if not as_json else (lambda m: None)
     opts = LintOptions(format=format, target=target, model=model, max_length=max_length,
                        eval_path=str(eval_file) if eval_file else None, workers=workers)
     notice = None
@@ -85,7 +86,6 @@ def lint(
         try:
             fix_info = fix_pair_file(file, report, fix, opts) if pairs else fix_file(file, report, fix, to, opts)
         except DatasetError as e:
-            from tui.messages import text_of
             typer.echo(f"tunewiz lint: {text_of(e)}", err=True)
             raise typer.Exit(2)
         report.stats["fix"] = fix_info.to_dict()

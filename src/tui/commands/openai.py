@@ -124,7 +124,8 @@ def _print_validation(v: Any) -> None:
 def _validate(file: Path, model: Optional[str], method: str, epochs: Optional[int],
               validation: Optional[Path], quiet: bool = False) -> Any:
     from engine.openai_ft.validate import validate_file
-    say = (lambda m: None) if quiet else (lambda m: err.print(f"… {escape(m)}"))
+    from tui.messages import text_of
+    say = (lambda m: None) if quiet else (lambda m: err.print(f"… {escape(text_of(m))}"))
     return validate_file(file, model=model, method=method, epochs=epochs, validation=validation, progress=say)
 
 

@@ -282,4 +282,9 @@ ZH = {
     "lint.example.conversation": '{{"conversation": [{{"role": "user", "content": "..."}}, {{"role": "assistant", "content": "..."}}]}}',
     "lint.example.text": '{{"text": "..."}}（或 .txt 文件，每行一段文本）',
     "lint.example.object": "一个对象",
+    "lint.progress.scanning": "正在扫描 {file}（{mb:.1f} MB，{format}，{layout}）",
+    "lint.progress.tokens": "正在用 {counter} 计数 token",
+    "lint.progress.pairs": "正在检查 {file} 中的偏好对（{mb:.1f} MB，{format}，{layout}）",
+    "lint.progress.pairs-openai": "正在检查 {file} 中的偏好对（{mb:.1f} MB）",
+    "lint.progress.demo-tokenizer": "正在从 GGUF 文件读取演示模型的分词器",
 }

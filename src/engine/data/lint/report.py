@@ -9,6 +9,7 @@ from typing import Any, Callable
 
 from .. import rules as R
 from ..canonical import Problem
+from ...messages import Coded
 from ..parts import msg
 from ..formats import FORMAT_HELP, detect_from_info, parse_row
 from ..records import DatasetError, FileInfo, iter_records_of, sniff
@@ -58,7 +59,7 @@ def lint_file(path: str | Path, opts: LintOptions | None = None, *, counter: Tok
                                code="unknown-format")
     except DatasetError as e:
         return _fatal(src, e)
-    say(f"scanning {src} ({info.size / 1e6:.1f} MB, {fmt}, {info.layout})")
+    say(Coded("lint.progress.scanning", file=src, mb=info.size / 1e6, format=fmt, layout=info.layout))
     try:
         scan = scan_file(info, fmt, detected, opts, src, tick)
     except DatasetError as e:  # an array read whole with a given format: bad UTF-8 past the sniffed head
@@ -192,7 +193,7 @@ def _token_findings(scan: Scan, info: FileInfo, fmt: str, opts: LintOptions, cou
     the OpenAI model's name and catalog entry)."""
     token_lines: list[tuple[int, int]] | None = None
     if counter.exact:
-        say(f"counting tokens with {counter.label}")
+        say(Coded("lint.progress.tokens", counter=counter.label))
         skip = set(scan.error_lines)
         token_tick = (lambda k: tick("tokens", k, scan.examples)) if tick is not None else None
         reasoning_lines: list[int] = []
