@@ -135,6 +135,8 @@ def test_train_without_a_config_says_what_is_missing(tmp_path):
     assert_clean_failure(result, 2, "--set: cannot start",
                          "data: no dataset given; set `data:` in the config or pass --set data=FILE")
     assert list(tmp_path.iterdir()) == []  # no runs/ made
+    zh = tunewiz("--lang", "zh", "train", cwd=tmp_path, env={"TUNEWIZ_RUNS_DIR": ""})
+    assert zh.returncode == 2 and "错误：--set：无法开始" in zh.stderr and "cannot start" not in zh.stderr, zh.stderr
 
 
 # -- Ctrl-C --------------------------------------------------------------------------------------
@@ -270,6 +272,8 @@ def test_runs_on_an_empty_and_on_a_missing_runs_directory(tmp_path):
     for folder in (empty, missing):
         table = tunewiz("runs", "--runs-dir", str(folder))
         assert table.returncode == 0 and table.stdout.strip() == f"No runs under {folder}.", table.stderr
+        zh = tunewiz("--lang", "zh", "runs", "--runs-dir", str(folder))
+        assert zh.stdout.strip() == f"{folder} 下没有训练任务。", zh.stdout
         listed = tunewiz("runs", "--json", env={"TUNEWIZ_RUNS_DIR": str(folder)})
         assert listed.returncode == 0 and json.loads(listed.stdout) == [], listed.stderr
         assert "Traceback" not in table.stderr + listed.stderr

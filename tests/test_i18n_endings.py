@@ -59,7 +59,7 @@ def test_watch_says_the_ending_in_chinese_and_in_english_from_the_same_file(oom_
     assert "GPU 显存不足；估算器给出的下一组设置：batch_size 16 → 2，grad_accum 1 → 8（有效 batch 不变）" in zh.stdout
     assert f"tunewiz train {oom_run / 'config.yaml'} --set batch_size=2 --set grad_accum=8" in zh.stdout
     assert "调小 max_length（现在是 2048）" in zh.stdout
-    assert "Out of GPU memory" not in zh.stdout
+    assert "Out of GPU memory" not in zh.stdout and "  错误：CUDA 显存不足" in zh.stdout and "advice:" not in zh.stdout
     en = watch(oom_run, "--lang", "en")
     end = events_of(oom_run)[-1]
     assert f"  advice: {end['advice']}" in en.stdout.splitlines() and "显存" not in en.stdout
@@ -73,7 +73,7 @@ def test_an_events_file_without_codes_shows_its_english_in_chinese_too(oom_run, 
         events[-1].pop(key)
     (old / "events.jsonl").write_text("".join(json.dumps(e) + "\n" for e in events))
     zh = watch(old, "--lang", "zh")
-    assert f"  advice: {events[-1]['advice']}" in zh.stdout.splitlines()
+    assert f"  建议：{events[-1]['advice']}" in zh.stdout.splitlines()       # the stored English, a Chinese label
 
 
 async def test_the_monitor_shows_the_ending_in_chinese(oom_run):

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from tui.cli_args import whole_number
+from tui.i18n import t
 
 # soft_wrap: long paths and messages stay on one line in pipes and logs (easy to grep and copy).
 err = Console(stderr=True, soft_wrap=True)
@@ -20,7 +21,7 @@ out = Console(soft_wrap=True)
 
 def _fail(message: str, code: int = 2) -> "typer.Exit":
     # Messages quote paths and names as typed: `[old]` in one is text, not rich markup (was lost, or a traceback).
-    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+    err.print(f"[bold red]{t('train_cli.error')}[/]{escape(message)}", highlight=False)
     return typer.Exit(code)
 
 
@@ -62,12 +63,12 @@ def _emit_slurm(run_config, config: Optional[Path], overrides: List[str]) -> Non
     from engine.train.distributed import slurm_script
 
     if config is None:
-        raise _fail("--emit slurm needs a config file: every node reads the same one (a path on a shared disk)")
+        raise _fail(t("train_cli.emit-needs-config"))
     name = run_config.name or run_config.default_name()
     script = Path.cwd() / f"{name}.sbatch"
     script.write_text(slurm_script(run_config, str(config), overrides, name), encoding="utf-8")
-    err.print(f"wrote {script}: {run_config.nnodes} node(s); submit it with: sbatch {script}", highlight=False,
-              markup=False, soft_wrap=True)
+    err.print(t("train_cli.wrote-sbatch", script=script, nodes=run_config.nnodes), highlight=False, markup=False,
+              soft_wrap=True)
     print(script)
 
 
@@ -87,10 +88,13 @@ def _follow(run_dir: Path, process, only_new: bool = False) -> str:
             line = event_line(event, history)
             if line:
                 err.print(line, highlight=False, markup=False)
-            if event.get("type") == "end":
-                for field in ("error", "advice"):
-                    if event.get(field):
-                        err.print(f"  {field}: {event[field]}", highlight=False, markup=False)
+            if event.get("type") == "end":   # in the --lang language (by its code; an older run's English as stored)
+                from tui.message_parts import ending_texts
+                params = event.get("params") if isinstance(event.get("params"), dict) else None
+                for label, said in zip(("error", "advice"), ending_texts(event.get("code"), params,
+                                                                        event.get("error"), event.get("advice"))):
+                    if said:
+                        err.print(t(f"train_cli.ending.{label}", text=said), highlight=False, markup=False)
 
     if only_new:  # a resumed run: what earlier sessions of it printed is history
         reader.skip_existing()
@@ -99,8 +103,7 @@ def _follow(run_dir: Path, process, only_new: bool = False) -> str:
     def on_interrupt(signum, frame):
         interrupts["count"] += 1
         if interrupts["count"] == 1:
-            err.print("stopping: the trainer writes a checkpoint first (Ctrl-C again to stop waiting; it "
-                      "finishes stopping in the background)", soft_wrap=True)
+            err.print(t("train_cli.stopping"), soft_wrap=True)
             try:
                 process.send_signal(signal.SIGTERM)
             except ProcessLookupError:
@@ -119,8 +122,7 @@ def _follow(run_dir: Path, process, only_new: bool = False) -> str:
                 break
             time.sleep(0.3)
     except KeyboardInterrupt:
-        err.print(f"no longer waiting: the trainer finishes its checkpoint and stops in the background; follow "
-                  f"it with `tunewiz watch {run_dir.name}` (pid {process.pid})", highlight=False, markup=False,
+        err.print(t("train_cli.left-running", run=run_dir.name, pid=process.pid), highlight=False, markup=False,
                   soft_wrap=True)
         state = "running"
     finally:
@@ -152,7 +154,7 @@ def register(app: typer.Typer) -> None:
         node_settings = ([f"node_rank={node_rank}"] if node_rank is not None else []) + (
             [f"master_addr={master_addr}"] if master_addr is not None else [])
         if emit not in (None, "slurm"):
-            raise _fail(f"--emit {emit}: the one script tunewiz writes is `--emit slurm`")
+            raise _fail(t("train_cli.emit-unknown", emit=emit))
         try:
             run_config = load_config(config, set_ + node_settings)
         except ConfigError as exc:
@@ -163,18 +165,17 @@ def register(app: typer.Typer) -> None:
         from tui.messages import text_of
         problems = [text_of(m) for m in launch.preflight_messages(run_config)]   # in the --lang language
         if problems:
-            raise _fail("\n  ".join([f"{config or '--set'}: cannot start"] + problems))
+            raise _fail("\n  ".join([t("train_cli.cannot-start", config=config or "--set")] + problems))
         if not force:
             refusal = lint_gate(run_config)
             if refusal:
-                raise _fail("\n  ".join([f"{config or '--set'}: not starting: the dataset has lint errors"] + refusal))
+                raise _fail("\n  ".join([t("train_cli.lint-errors", config=config or "--set")] + refusal))
         run_dir, process = launch.start_run(run_config)
-        err.print(f"run {run_dir.name}: trainer pid {process.pid}, log {run_dir / runs.LOG_FILE}", highlight=False,
-                  markup=False)
+        err.print(t("train_cli.started", run=run_dir.name, pid=process.pid, log=run_dir / runs.LOG_FILE),
+                  highlight=False, markup=False)
         if run_config.nnodes > 1 and run_config.node_rank == 0:
             from engine.train.distributed import other_node_commands
-            err.print(f"this is node 0 of {run_config.nnodes}; it waits for the others. On each other node, run:",
-                      highlight=False, markup=False)
+            err.print(t("train_cli.node-zero", nodes=run_config.nnodes), highlight=False, markup=False)
             for line in other_node_commands(run_config, str(config) if config else None, set_):
                 err.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
         if detach:
@@ -198,7 +199,7 @@ def register(app: typer.Typer) -> None:
             print(json.dumps([r.to_dict() for r in found], ensure_ascii=False, indent=1))
             return
         if not found:
-            out.print(f"No runs under {runs_dir or runs.default_runs_dir()}.")
+            out.print(t("train_cli.no-runs", folder=runs_dir or runs.default_runs_dir()), highlight=False, markup=False)
             return
         import os
         from tui.runs_table import runs_table
@@ -223,7 +224,7 @@ def register(app: typer.Typer) -> None:
         except (runs.RunNotFound, launch.LaunchError) as exc:
             from tui.messages import text_of
             raise _fail(text_of(exc))  # (RunNotFound is coded: said in the user's language)
-        err.print(f"sent SIGTERM to trainer {pid}; it writes a checkpoint, then stops")
+        err.print(t("train_cli.sent-stop", pid=pid))
         if wait:
             state = launch.wait_for_end(run_dir, timeout)
             err.print(f"{run_dir.name}: {state}", highlight=False, markup=False)
@@ -244,8 +245,8 @@ def register(app: typer.Typer) -> None:
         except (runs.RunNotFound, launch.LaunchError) as exc:
             from tui.messages import text_of
             raise _fail(text_of(exc))  # (RunNotFound is coded: said in the user's language)
-        err.print(f"resuming {run_dir.name} from {runs.last_checkpoint(run_dir)} (pid {process.pid})", highlight=False,
-                  markup=False)
+        err.print(t("train_cli.resuming", run=run_dir.name, checkpoint=runs.last_checkpoint(run_dir), pid=process.pid),
+                  highlight=False, markup=False)
         if detach:
             print(run_dir)
             return

@@ -127,10 +127,11 @@ def summary_lines(s: Any) -> list[str]:
         lines.append(f"  error: the run directory {s.run_dir} no longer exists")
     from tui.message_parts import snapshot_ending
     error, advice = snapshot_ending(s)   # in the --lang language (the English of an older run as it was stored)
+    from tui.i18n import t
     if error:
-        lines.append(f"  error: {error}")
+        lines.append(t("train_cli.ending.error", text=error))
     if advice:
-        lines.append(f"  advice: {advice}")
+        lines.append(t("train_cli.ending.advice", text=advice))
     if s.nonfinite:
         lines.append(f"  warning: the loss was not finite at {s.nonfinite} steps (first at step {s.first_nonfinite_step})")
     if s.unknown_types:
