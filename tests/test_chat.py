@@ -379,6 +379,26 @@ def test_cli_repl_keeps_history_clears_and_saves(memorised_run):
     saved.unlink()
 
 
+def test_cli_repl_speaks_chinese_under_lang_zh(memorised_run):
+    from typer.testing import CliRunner
+
+    from tui.cli import app
+    from tui.i18n import set_language
+    script = f"/system {SYSTEM}\n{QUESTION}\n/clear\n/save\n/quit\n"
+    try:
+        result = CliRunner(env={"TUNEWIZ_RUNS_DIR": str(memorised_run.parent)}).invoke(
+            app, ["--lang", "zh", "chat", memorised_run.name, "-t", "0", "-n", "16"], input=script,
+            catch_exceptions=False)
+        empty = CliRunner().invoke(app, ["--lang", "zh", "chat", memorised_run.name, "-p", " "], catch_exceptions=False)
+    finally:
+        set_language("en")
+    assert result.exit_code == 0, result.stderr
+    for said in ("命令：/clear（清空对话）", "已设置系统提示词", "对话已清空", "对话记录：", "… 正在加载"):
+        assert said in result.stderr, (said, result.stderr)
+    assert "conversation cleared" not in result.stderr and "loading the base model" not in result.stderr
+    assert empty.exit_code == 2 and "提示词是空的" in empty.stderr
+
+
 def test_a_full_fine_tune_run_compares_two_whole_models(tmp_path, tiny_model_dir):
     import shutil
 

@@ -321,7 +321,7 @@ async def test_layout_fits_80x24_and_200x60_in_both_languages(tmp_path, lang, si
 
 def test_engine_stages_are_shown_in_the_users_language():
     from tui.i18n import set_language
-    from tui.widgets.chat_dialogs import stage_text
+    from tui.chat_stages import stage_text
     try:
         set_language("zh")
         assert stage_text("merging layer 3 of 14") == "正在合并第 3 / 14 层"

@@ -15,9 +15,7 @@ from typing import Any, Optional
 import typer
 
 from tui.cli_args import whole_number
-
-REPL_HELP = ("commands: /clear (forget the conversation)  /system TEXT (set the system prompt)  "
-             "/save (write the transcript)  /quit (or Ctrl-D)   Ctrl-C stops an answer")
+from tui.i18n import t
 
 
 def _err(message: str) -> None:
@@ -45,11 +43,9 @@ def _columns(run: Optional[str], runs_dir: Optional[Path], checkpoint: Optional[
     from engine.runs import RunNotFound, resolve_run
 
     if run and model:
-        raise _fail(ValueError("give a RUN (local adapter) or --model (an endpoint), not both; "
-                               "compare a run with an endpoint in the app's chat pane"))
+        raise _fail(ValueError(t("chat_cli.run-and-model")))
     if not run and not model:
-        raise _fail(ValueError("give a RUN (name or folder, see `tunewiz runs`) or --model NAME for an "
-                               "OpenAI-compatible endpoint"))
+        raise _fail(ValueError(t("chat_cli.run-or-model")))
     if model:
         tuned = engine_chat.RemoteBackend(model, base_url, api_key_env, timeout)
         problems = tuned.problems()
@@ -58,8 +54,7 @@ def _columns(run: Optional[str], runs_dir: Optional[Path], checkpoint: Optional[
         columns: dict[str, Any] = {"tuned": tuned}
         if compare:
             if not compare_model:
-                raise _fail(ValueError("--compare with --model needs --compare-model NAME (the base model the "
-                                       "endpoint also serves, e.g. gpt-4o-mini-2024-07-18)"))
+                raise _fail(ValueError(t("chat_cli.compare-model")))
             columns = {"base": engine_chat.RemoteBackend(compare_model, base_url, api_key_env, timeout), **columns}
         return columns, None, None
     try:
@@ -75,19 +70,21 @@ def _columns(run: Optional[str], runs_dir: Optional[Path], checkpoint: Optional[
         raise _fail(exc)
     warning = engine_chat.gpu_sharing_warning(runs_dir)
     if warning:
-        _err(f"warning: {warning}")
+        _err(t("chat_cli.warning", text=warning))
     local = engine_chat.LocalChat(target)
     shown: set[str] = set()
+
+    from tui.chat_stages import stage_text
 
     def progress(fraction: float | None, message: str) -> None:
         stage = message.split(":")[0]
         if not quiet and stage not in shown:  # one line per stage, not one per percent
             shown.add(stage)
-            _err(f"… {message}")
+            _err(f"… {stage_text(message)}")
 
     try:
         for note in local.load(progress):
-            _err(f"note: {note}")
+            _err(t("chat_cli.note", text=note))
     except engine_chat.ChatError as exc:
         raise _fail(exc)
     columns = {"tuned": engine_chat.LocalBackend(local, adapter=True)}
@@ -106,7 +103,7 @@ def remote_columns(run_dir: Path, compare: bool, checkpoint: Optional[str], depl
     if job is None:
         return None
     if checkpoint is not None and not str(checkpoint).isdigit():
-        raise _fail(ValueError(f"--checkpoint {checkpoint!r}: give the checkpoint's step (tunewiz openai watch lists them)"))
+        raise _fail(ValueError(t("chat_cli.checkpoint-step", checkpoint=repr(checkpoint))))
     try:
         return chat_backends(job, compare=compare, checkpoint=int(checkpoint) if checkpoint is not None else None,
                              deployment=deployment, base_deployment=base_deployment)
@@ -151,11 +148,11 @@ def chat(
     if problems:
         raise _fail(ValueError("; ".join(problems)))
     if as_json and prompt is None:
-        raise _fail(ValueError("--json needs --prompt (the interactive chat prints text)"))
+        raise _fail(ValueError(t("chat_cli.json-needs-prompt")))
     if prompt == "-":
         prompt = sys.stdin.read()
     if prompt is not None and not prompt.strip():
-        raise _fail(ValueError("the prompt is empty"))
+        raise _fail(ValueError(t("chat_cli.empty-prompt")))
     columns, run_dir, local = _columns(run, runs_dir, checkpoint, base, model, base_url, compare_model,
                                        api_key_env, timeout, compare, quiet=as_json)
     converse(columns, run_dir, runs_dir, prompt, sampling, system, as_json, save, local)
@@ -218,9 +215,9 @@ def _answer(conversation: Any, columns: dict[str, Any], prompt: str, sampling: A
             if echo:
                 print(flush=True)
                 if reply.stopped:
-                    _err("(stopped)")
+                    _err(t("chat_cli.stopped"))
                 if reply.note:
-                    _err(f"note: {reply.note}")
+                    _err(t("chat_cli.note", text=reply.note))
     finally:
         signal.signal(signal.SIGINT, previous)
     conversation.add(prompt, replies, sampling, {column: backend.describe() for column, backend in columns.items()})
@@ -231,13 +228,13 @@ def _save(conversation: Any, columns: dict[str, Any], run_dir: Path | None, runs
     from engine import chat as engine_chat
     path = engine_chat.transcript_path(run_dir, conversation.started, runs_dir)
     engine_chat.save_transcript(path, conversation, {c: b.describe() for c, b in columns.items()})
-    _err(f"transcript: {path}")
+    _err(t("chat_cli.transcript", path=path))
     return path
 
 
 def _repl(conversation: Any, columns: dict[str, Any], sampling: Any, run_dir: Path | None,
           runs_dir: Optional[Path], save: bool) -> None:
-    _err(REPL_HELP)
+    _err(t("chat_cli.help"))
     while True:
         try:
             line = input("you> ")
@@ -250,18 +247,18 @@ def _repl(conversation: Any, columns: dict[str, Any], sampling: Any, run_dir: Pa
         if text in ("/quit", "/exit"):
             break
         if text == "/help":
-            _err(REPL_HELP)
+            _err(t("chat_cli.help"))
             continue
         if text == "/clear":
             conversation.clear()
-            _err("conversation cleared")
+            _err(t("chat_cli.cleared"))
             continue
         if text == "/save":
             _save(conversation, columns, run_dir, runs_dir)
             continue
         if text.startswith("/system"):
             conversation.system = text[len("/system"):].strip()
-            _err(f"system prompt {'set' if conversation.system else 'cleared'}")
+            _err(t("chat_cli.system-set" if conversation.system else "chat_cli.system-cleared"))
             continue
         replies = _answer(conversation, columns, line, sampling, echo=True)
         for column, reply in replies.items():

@@ -26,7 +26,8 @@ from engine import chat as engine_chat
 from tui.i18n import t
 from tui.screens.base import TunewizScreen
 from tui.widgets.chat_column import ChatColumn
-from tui.widgets.chat_dialogs import NO_RUN, ExportScreen, RunPickerScreen, stage_text
+from tui.chat_stages import stage_text
+from tui.widgets.chat_dialogs import NO_RUN, ExportScreen, RunPickerScreen
 from tui.widgets.chat_settings import ENDPOINT, LOCAL, NONE, ChatSettings, ChatSettingsScreen, ColumnChoice
 
 COLUMNS = ("base", "tuned")  # left, right
