@@ -184,6 +184,43 @@ def test_an_unknown_model_and_an_overlong_prompt_are_clear_errors(server):
     assert "longer than tiny-context's context" in caught.value.message and "Clear" in caught.value.advice
 
 
+def test_the_endpoint_errors_are_coded_and_said_in_chinese_too(server, monkeypatch):
+    # The same errors as above, by their codes (engine/load_messages.py): the English stays the message, the
+    # chat pane and `tunewiz chat` say them in the user's language.
+    from tui.i18n import set_language
+    from tui.messages import error_parts
+    monkeypatch.setenv("TUNEWIZ_ENDPOINT_KEY", "sk-wrong")
+    caught = []
+    for backend in (RemoteBackend("secure", server.url, api_key_env="TUNEWIZ_ENDPOINT_KEY"),
+                    RemoteBackend("gpt-nonexistent", server.url), RemoteBackend("tiny-context", server.url),
+                    RemoteBackend("slow", server.url, timeout=0.5)):
+        with pytest.raises(ChatError) as error:
+            stream(backend)
+        caught.append(error.value)
+    assert [e.message_code for e in caught] == ["load.refused-401", "load.no-model", "load.remote-context",
+                                                "load.timeout"]
+    set_language("zh")
+    try:
+        said = [error_parts(e) for e in caught]
+    finally:
+        set_language("en")
+    assert "拒绝了请求：API 密钥不被接受（401）" in said[0][0] and "TUNEWIZ_ENDPOINT_KEY" in said[0][1]
+    assert "没有模型 'gpt-nonexistent'（404）" in said[1][0] and "ft:" in said[1][1]
+    assert "超过了 tiny-context 的上下文长度" in said[2][0] and "0.5 秒内没有回答" in said[3][0]
+
+
+def test_every_coded_chat_error_is_registered_with_its_advice():
+    import re
+    from pathlib import Path
+
+    from engine import load_messages
+    src = Path(__file__).resolve().parents[1] / "src" / "engine"
+    names = {m for path in src.rglob("*.py") for m in re.findall(r"\.coded\(\s*\"([a-z0-9-]+)\"", path.read_text())}
+    assert len(names) >= 15, names
+    for name in names:
+        assert f"load.{name}" in load_messages.LOAD_MESSAGES and f"load.{name}.advice" in load_messages.LOAD_MESSAGES, name
+
+
 def test_stop_closes_a_stalled_stream_at_once(server):
     stopper = Stopper()
     backend = RemoteBackend("stall", server.url, timeout=30)

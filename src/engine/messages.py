@@ -33,6 +33,7 @@ DOMAIN_MODULES: tuple[str, ...] = (
     "engine.openai_pref_messages",
     "engine.run_messages",
     "engine.hardware_messages",
+    "engine.load_messages",
 )
 
 _registry: dict[str, str] = {}

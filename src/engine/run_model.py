@@ -37,6 +37,16 @@ class ModelLoadError(Exception):
     def __str__(self) -> str:
         return f"{self.message}\n{self.advice}" if self.advice else self.message
 
+    @classmethod
+    def coded(cls, name: str, **params: Any) -> "ModelLoadError":
+        """The registered message `load.<name>` and its advice `load.<name>.advice` (engine/load_messages.py): the
+        English as `message` and `advice`, and `message_code` + `params` for the user's language."""
+        from engine import load_messages  # noqa: F401  (registers the load.* codes)
+        from engine.messages import english
+        error = cls(english(f"load.{name}", params), english(f"load.{name}.advice", params))
+        error.message_code, error.params = f"load.{name}", params
+        return error
+
 
 # -- which weights, which base ----------------------------------------------------------------
 @dataclass

@@ -129,9 +129,7 @@ def render_messages(tokenizer: Any, messages: list[dict[str, str]],
         return messages, None
     except Exception as exc:  # jinja2 TemplateError, raised by the template's own raise_exception
         if not messages or messages[0]["role"] != "system" or len(messages) < 2:
-            raise ChatError(f"The model's chat template rejected the conversation: {exc}",
-                            "Clear the conversation; if it persists the template needs alternating "
-                            "user/assistant turns.") from None
+            raise ChatError.coded("template-rejected", error=str(exc)) from None
         system, rest = messages[0]["content"], [dict(m) for m in messages[1:]]
         rest[0]["content"] = f"{system}\n\n{rest[0]['content']}"
         return rest, "this chat template has no system role; the system prompt was put before the first message"
@@ -267,9 +265,7 @@ class LocalChat:
                                                      return_dict=True, return_tensors="pt", **self.template_kwargs)
         length = int(encoded["input_ids"].shape[1])
         if self.context_length and length >= self.context_length:
-            raise ChatError(f"The conversation is {length} tokens; this model reads at most "
-                            f"{self.context_length}.",
-                            "Clear the conversation, or shorten the prompt or the system prompt.")
+            raise ChatError.coded("context", tokens=length, context=self.context_length)
         return {"input_ids": encoded["input_ids"], "attention_mask": encoded["attention_mask"]}, note
 
     def logits(self, messages: list[dict[str, str]], adapter: bool = True) -> Any:
@@ -309,7 +305,7 @@ class LocalChat:
         Raises ChatError for a prompt that does not fit, running out of memory, or a generation error.
         """
         if not self.loaded:
-            raise ChatError("The model is not loaded.", "Wait for loading to finish, or pick a run.")
+            raise ChatError.coded("not-loaded")
         import torch
         stopper = stopper or Stopper()
         reply = reply if reply is not None else Reply()
@@ -417,10 +413,9 @@ def _generation_error(exc: BaseException, chat: LocalChat) -> ChatError:
     if isinstance(exc, ChatError):
         return exc
     if is_oom(exc):
-        return ChatError(f"Out of memory while generating on the {chat.device.upper()}.",
-                         "Lower max new tokens, clear the conversation, or free the GPU (a training run?).")
-    return ChatError(f"Generation failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
-                     "Clear the conversation and try again; the log has details.")
+        return ChatError.coded("oom-generating", device=chat.device.upper())
+    return ChatError.coded("generation-failed",
+                           error=f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
 
 
 class LocalBackend:

@@ -70,16 +70,12 @@ class RemoteBackend:
         key = self._typed_key.reveal() if self._typed_key is not None else os.environ.get(self.api_key_env)
         if self.azure_endpoint:
             if not key:
-                raise ChatError(f"{self.api_key_env} is not set, and Azure OpenAI needs an API key.",
-                                f"Export it in the shell that starts tunewiz: export {self.api_key_env}=... "
-                                "(tunewiz reads it from the environment and never stores it).")
+                raise ChatError.coded("no-key-azure", key_env=self.api_key_env)
             return AzureOpenAI(api_key=key, azure_endpoint=self.azure_endpoint, api_version=self.api_version,
                                timeout=self.timeout, max_retries=0)
         if not key:
             if self.base_url is None:
-                raise ChatError(f"{self.api_key_env} is not set, and OpenAI needs an API key.",
-                                f"Export it in the shell that starts tunewiz: export {self.api_key_env}=sk-... "
-                                "(tunewiz reads it from the environment and never stores it).")
+                raise ChatError.coded("no-key-openai", key_env=self.api_key_env)
             key = "unused"  # local servers (vLLM, Ollama, llama.cpp) accept any key unless started with one
         return OpenAI(api_key=key, base_url=self.base_url, timeout=self.timeout, max_retries=0)
 
@@ -87,8 +83,7 @@ class RemoteBackend:
                reply: Reply) -> Iterator[str]:
         problems = self.problems()
         if problems:
-            raise ChatError("The endpoint settings are incomplete: " + "; ".join(problems),
-                            "Fix them in Settings (or the --model / --base-url options).")
+            raise ChatError.coded("endpoint-incomplete", problems="; ".join(problems))
         client = self._client()
         started = time.perf_counter()
         params: dict[str, Any] = {"model": self.model, "messages": messages, "stream": True,
@@ -170,39 +165,26 @@ def remote_error(exc: BaseException, where: str, model: str, timeout: float, key
     # newer openai releases) unwrapped; they are recognised by class name so either works.
     names = {cls.__name__ for cls in type(exc).__mro__}
     if isinstance(exc, (openai.APITimeoutError, TimeoutError)) or any("Timeout" in n for n in names):
-        return ChatError(f"{where} did not answer within {timeout:g} s (timed out).",
-                         "Check that the server is up and not overloaded, or raise the timeout "
-                         "(Settings, or --timeout).")
+        return ChatError.coded("timeout", where=where, timeout=timeout)
     if isinstance(exc, (openai.APIConnectionError, ConnectionError)) or names & {"TransportError", "NetworkError"}:
         cause = exc.__cause__ or exc.__context__ or exc
-        return ChatError(f"Cannot connect to {where}: {short_error(cause)}.",
-                         "Is the server running and the base URL right? vLLM: `vllm serve MODEL` → "
-                         "http://localhost:8000/v1; Ollama → http://localhost:11434/v1; llama.cpp → "
-                         "http://localhost:8080/v1.")
+        return ChatError.coded("no-connection", where=where, error=short_error(cause))
     if isinstance(exc, openai.APIStatusError):
         status, text = exc.status_code, server_message(exc)
         if status == 401:
-            return ChatError(f"{where} refused the request: the API key was not accepted (401). {text}",
-                             f"Set {key_env} in the environment to a valid key for this endpoint.")
+            return ChatError.coded("refused-401", where=where, text=text, key_env=key_env)
         if status == 403:
-            return ChatError(f"{where} refused the request (403 forbidden). {text}",
-                             "The key has no access to this model; check the organisation or project.")
+            return ChatError.coded("refused-403", where=where, text=text)
         if status == 404:
-            return ChatError(f"{where} has no model '{model}' (404). {text}",
-                             "Check the model name: for a fine-tuned OpenAI model use the job's "
-                             "fine_tuned_model (ft:…); for vLLM the --served-model-name.")
+            return ChatError.coded("no-model", where=where, model=model, text=text)
         if status == 429:
-            return ChatError(f"{where} refused the request: rate limit or quota reached (429). {text}",
-                             "Wait a moment and try again, or check the account's quota.")
+            return ChatError.coded("rate-limited", where=where, text=text)
         if status == 400 and ("context" in text.lower() or "too long" in text.lower() or "maximum" in text.lower()):
-            return ChatError(f"The conversation is longer than {model}'s context. {text}",
-                             "Clear the conversation, or shorten the prompt or system prompt.")
+            return ChatError.coded("remote-context", model=model, text=text)
         if status >= 500:
-            return ChatError(f"{where} failed with a server error ({status}). {text}",
-                             "Try again; if it persists, check the server's log.")
-        return ChatError(f"{where} refused the request ({status}). {text}",
-                         "Check the model name and the sampling settings.")
-    return ChatError(f"The request to {where} failed: {short_error(exc)}", "Try again; check the endpoint settings.")
+            return ChatError.coded("server-error", where=where, status=status, text=text)
+        return ChatError.coded("refused", where=where, status=status, text=text)
+    return ChatError.coded("request-failed", where=where, error=short_error(exc))
 
 
 def short_error(exc: BaseException) -> str:

@@ -16,6 +16,7 @@ import typer
 
 from tui.cli_args import whole_number
 from tui.i18n import t
+from tui.messages import error_parts
 
 
 def _err(message: str) -> None:
@@ -23,12 +24,7 @@ def _err(message: str) -> None:
 
 
 def _fail(exc: Any, code: int = 2) -> "typer.Exit":
-    if getattr(exc, "message_code", None):  # a coded message (engine.messages): in the user's language
-        from tui.messages import text_of
-        message = text_of(exc)
-    else:
-        message = getattr(exc, "message", None) or str(exc)
-    advice = getattr(exc, "advice", "")
+    message, advice = error_parts(exc)   # a coded error (engine.messages) in the user's language
     _err(f"tunewiz: {message}")
     if advice:
         _err(f"  {advice}")
@@ -170,9 +166,10 @@ def converse(columns: dict[str, Any], run_dir: Path | None, runs_dir: Optional[P
                 _save(conversation, columns, run_dir, runs_dir)
             failed = {c: r for c, r in replies.items() if r.error}
             for column, reply in failed.items():
-                _err(f"tunewiz: {column}: {reply.error.message}")
-                if reply.error.advice:
-                    _err(f"  {reply.error.advice}")
+                said, advice = error_parts(reply.error)
+                _err(f"tunewiz: {column}: {said}")
+                if advice:
+                    _err(f"  {advice}")
             if failed:
                 raise typer.Exit(1)
             if as_json:
@@ -263,9 +260,10 @@ def _repl(conversation: Any, columns: dict[str, Any], sampling: Any, run_dir: Pa
         replies = _answer(conversation, columns, line, sampling, echo=True)
         for column, reply in replies.items():
             if reply.error:
-                _err(f"{column}: {reply.error.message}")
-                if reply.error.advice:
-                    _err(f"  {reply.error.advice}")
+                said, advice = error_parts(reply.error)
+                _err(f"{column}: {said}")
+                if advice:
+                    _err(f"  {advice}")
     if save and conversation.turns:
         _save(conversation, columns, run_dir, runs_dir)
 

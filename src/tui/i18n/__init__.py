@@ -12,7 +12,7 @@ import locale
 import os
 
 # `msg_<domain>`: the Chinese of the engine's coded messages (engine/messages.py), English from its registry.
-AREAS = ("common", "home", "wizard", "openai", "dataset", "runs", "monitor", "chat", "msg_lint", "msg_config", "msg_advice", "msg_end", "msg_log", "msg_export", "msg_preflight", "msg_estimate", "msg_pref", "msg_run", "msg_hardware", "serve", "export_cli", "lint_cli", "advise_cli", "openai_cli", "train_cli", "chat_cli")
+AREAS = ("common", "home", "wizard", "openai", "dataset", "runs", "monitor", "chat", "msg_lint", "msg_config", "msg_advice", "msg_end", "msg_log", "msg_export", "msg_preflight", "msg_estimate", "msg_pref", "msg_run", "msg_hardware", "msg_load", "serve", "export_cli", "lint_cli", "advise_cli", "openai_cli", "train_cli", "chat_cli")
 LANGUAGES = ("en", "zh")
 
 _tables: dict[str, dict[str, str]] = {}

@@ -313,9 +313,9 @@ class ChatScreen(TunewizScreen):
         self.load_error = message.error
         self.query_one("#chat-loading").display = False
         panel = self.query_one("#chat-error", Static)
-        text = f"{t('chat.load_failed', run=message.label)}: {message.error.message}"
-        if message.error.advice:
-            text += f"\n{message.error.advice}"
+        from tui.messages import error_parts
+        said, advice = error_parts(message.error)   # in the user's language where the error is coded
+        text = f"{t('chat.load_failed', run=message.label)}: {said}" + (f"\n{advice}" if advice else "")
         panel.update(text)
         panel.display = True
         self._refresh_columns()

@@ -129,9 +129,9 @@ class ChatColumn(Vertical):
         if reply.error is not None:
             if self.current is not None and not self.current.text:
                 self.current.remove()
-            text = f"{t('chat.failed')}: {reply.error.message}"
-            if reply.error.advice:
-                text += f"\n{reply.error.advice}"
+            from tui.messages import error_parts
+            said, advice = error_parts(reply.error)   # in the user's language where the error is coded
+            text = f"{t('chat.failed')}: {said}" + (f"\n{advice}" if advice else "")
             self.scroll.mount(ChatMessage("notice", text, classes="error"))
         if reply.note:
             self.scroll.mount(ChatMessage("notice", reply.note, classes="note"))

@@ -1,0 +1,59 @@
+"""What chat says when a model cannot answer (engine.chat: the local model and OpenAI-compatible endpoints), in
+the one registry (engine.messages): `load.<name>` with its `.advice`, raw params, so the chat pane and
+`tunewiz chat` say it in the user's language (the Chinese: tui/i18n/msg_load.py). Pure data.
+
+An error is made with `ModelLoadError.coded(name, **params)` (engine/run_model.py); its `message` and `advice`
+stay the English, as before.
+"""
+from __future__ import annotations
+
+from engine.messages import register
+
+LOAD_MESSAGES: dict[str, str] = {
+    # the local model (engine/chat/local.py)
+    "load.template-rejected": "The model's chat template rejected the conversation: {error}",
+    "load.template-rejected.advice": "Clear the conversation; if it persists the template needs alternating "
+                                     "user/assistant turns.",
+    "load.context": "The conversation is {tokens} tokens; this model reads at most {context}.",
+    "load.context.advice": "Clear the conversation, or shorten the prompt or the system prompt.",
+    "load.not-loaded": "The model is not loaded.",
+    "load.not-loaded.advice": "Wait for loading to finish, or pick a run.",
+    "load.oom-generating": "Out of memory while generating on the {device}.",
+    "load.oom-generating.advice": "Lower max new tokens, clear the conversation, or free the GPU (a training run?).",
+    "load.generation-failed": "Generation failed: {error}",
+    "load.generation-failed.advice": "Clear the conversation and try again; the log has details.",
+    # an OpenAI-compatible endpoint (engine/chat/remote.py); {where}: the model at its service
+    "load.no-key-azure": "{key_env} is not set, and Azure OpenAI needs an API key.",
+    "load.no-key-azure.advice": "Export it in the shell that starts tunewiz: export {key_env}=... (tunewiz reads it "
+                                "from the environment and never stores it).",
+    "load.no-key-openai": "{key_env} is not set, and OpenAI needs an API key.",
+    "load.no-key-openai.advice": "Export it in the shell that starts tunewiz: export {key_env}=sk-... (tunewiz reads "
+                                 "it from the environment and never stores it).",
+    "load.endpoint-incomplete": "The endpoint settings are incomplete: {problems}",
+    "load.endpoint-incomplete.advice": "Fix them in Settings (or the --model / --base-url options).",
+    "load.timeout": "{where} did not answer within {timeout:g} s (timed out).",
+    "load.timeout.advice": "Check that the server is up and not overloaded, or raise the timeout (Settings, or "
+                           "--timeout).",
+    "load.no-connection": "Cannot connect to {where}: {error}.",
+    "load.no-connection.advice": "Is the server running and the base URL right? vLLM: `vllm serve MODEL` → "
+                                 "http://localhost:8000/v1; Ollama → http://localhost:11434/v1; llama.cpp → "
+                                 "http://localhost:8080/v1.",
+    "load.refused-401": "{where} refused the request: the API key was not accepted (401). {text}",
+    "load.refused-401.advice": "Set {key_env} in the environment to a valid key for this endpoint.",
+    "load.refused-403": "{where} refused the request (403 forbidden). {text}",
+    "load.refused-403.advice": "The key has no access to this model; check the organisation or project.",
+    "load.no-model": "{where} has no model '{model}' (404). {text}",
+    "load.no-model.advice": "Check the model name: for a fine-tuned OpenAI model use the job's fine_tuned_model "
+                            "(ft:…); for vLLM the --served-model-name.",
+    "load.rate-limited": "{where} refused the request: rate limit or quota reached (429). {text}",
+    "load.rate-limited.advice": "Wait a moment and try again, or check the account's quota.",
+    "load.remote-context": "The conversation is longer than {model}'s context. {text}",
+    "load.remote-context.advice": "Clear the conversation, or shorten the prompt or system prompt.",
+    "load.server-error": "{where} failed with a server error ({status}). {text}",
+    "load.server-error.advice": "Try again; if it persists, check the server's log.",
+    "load.refused": "{where} refused the request ({status}). {text}",
+    "load.refused.advice": "Check the model name and the sampling settings.",
+    "load.request-failed": "The request to {where} failed: {error}",
+    "load.request-failed.advice": "Try again; check the endpoint settings.",
+}
+register(LOAD_MESSAGES)
