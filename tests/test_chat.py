@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -397,6 +398,33 @@ def test_cli_repl_speaks_chinese_under_lang_zh(memorised_run):
         assert said in result.stderr, (said, result.stderr)
     assert "conversation cleared" not in result.stderr and "loading the base model" not in result.stderr
     assert empty.exit_code == 2 and "提示词是空的" in empty.stderr
+
+
+def test_a_run_s_loading_errors_are_said_in_chinese_with_their_english_unchanged(memorised_run, tmp_path):
+    from typer.testing import CliRunner
+
+    from tui.cli import app
+    from tui.i18n import set_language
+    env = {"TUNEWIZ_RUNS_DIR": str(memorised_run.parent)}
+    moved = tmp_path / "runs" / "moved"
+    shutil.copytree(memorised_run, moved)
+    config = yaml.safe_load((moved / "config.yaml").read_text())
+    config["model"] = str(tmp_path / "gone")                       # the base model was moved away
+    (moved / "config.yaml").write_text(yaml.safe_dump(config))
+    adapter = json.loads((moved / "adapter" / "adapter_config.json").read_text())
+    adapter["base_model_name_or_path"] = str(tmp_path / "gone")
+    (moved / "adapter" / "adapter_config.json").write_text(json.dumps(adapter))
+    try:
+        zh = [CliRunner(env=env).invoke(app, ["--lang", "zh", "chat", *args, "-p", "x"], catch_exceptions=False)
+              for args in ([memorised_run.name, "--checkpoint", "99"], [str(moved)])]
+    finally:
+        set_language("en")
+    en = CliRunner(env=env).invoke(app, ["chat", memorised_run.name, "--checkpoint", "99", "-p", "x"])
+    assert zh[0].exit_code == 2 and f"运行 {memorised_run.name} 没有检查点 '99'" in zh[0].stderr, zh[0].stderr
+    assert "这个运行的检查点：checkpoint-6、checkpoint-12。" in zh[0].stderr
+    assert f"找不到运行 moved 的基座模型。查找过：\n  - {tmp_path / 'gone'}（config.yaml `model`）：不存在" in zh[1].stderr, \
+        zh[1].stderr
+    assert "Checkpoints of this run: checkpoint-6, checkpoint-12." in en.stderr and "no checkpoint '99'" in en.stderr
 
 
 def test_a_full_fine_tune_run_compares_two_whole_models(tmp_path, tiny_model_dir):

@@ -10,6 +10,61 @@ from __future__ import annotations
 from engine.messages import register
 
 LOAD_MESSAGES: dict[str, str] = {
+    # finding a run's weights and base (engine/run_model.py)
+    "load.config-unreadable": "Cannot read {path}: {error}",
+    "load.config-unreadable.advice": "The run directory is damaged; pick another run.",
+    "load.config-not-mapping": "{path} does not hold a mapping of keys",
+    "load.config-not-mapping.advice": "The run directory is damaged; pick another run.",
+    "load.no-checkpoint": "Run {run} has no checkpoint '{checkpoint}' (looked for {folder}).",
+    "load.no-checkpoint.advice": "Checkpoints of this run: {listed}.",
+    "load.no-checkpoint-none": "Run {run} has no checkpoint '{checkpoint}' (looked for {folder}).",
+    "load.no-checkpoint-none.advice": "Checkpoints of this run: none.",
+    "load.no-adapter-weights": "{weights} holds no adapter weights.",
+    "load.no-adapter-weights.advice": "Pick another checkpoint, or the final weights (no --checkpoint).",
+    "load.no-model-weights": "{weights} holds no model weights.",
+    "load.no-model-weights.advice": "Pick another checkpoint, or the final weights (no --checkpoint).",
+    "load.not-a-run": "{path} is not a run directory (no {config}).",
+    "load.not-a-run.advice": "Give a run name from `tunewiz runs` or the path of a folder under runs/.",
+    "load.demo-missing": "The base of run {run} is the demo model, which is not installed.",
+    "load.demo-missing.advice": "{detail}",
+    # {where}: load.part.looked-* parts, one line each
+    "load.base-not-found": "The base model of run {run} was not found. Looked at:\n{where}",
+    "load.base-not-found.advice": "Point at the base model folder: `tunewiz chat RUN --base /path/to/model` (in the "
+                                  "app: Settings → base model path). It must be the model the run was trained from.",
+    "load.part.looked-missing": "  - {path} ({source}): does not exist",
+    "load.part.looked-no-config": "  - {path} ({source}): no config.json there",
+    "load.remote-code": "{source} needs its own Python code and the run has trust_remote_code off.",
+    "load.remote-code.advice": "Read that code, then set trust_remote_code: true in the run's config.yaml.",
+    # {base_source}: where the base model's name was taken from (a file and its key, or an option)
+    "load.cannot-load": "Cannot load {source}: {error}",
+    "load.cannot-load.advice": "Check the path or hub id (offline: download the model and give its folder with "
+                               "`tunewiz chat RUN --base /path/to/model`; in the app: Settings → base model path). It "
+                               "was taken from {base_source}.",
+    "load.cannot-load-model": "Cannot load the model {source}: {error}",
+    "load.cannot-load-model.advice": "Check the path or hub id (offline: download the model and give its folder with "
+                                     "`tunewiz chat RUN --base /path/to/model`; in the app: Settings → base model "
+                                     "path). It was taken from {base_source}.",
+    "load.cannot-load-tokenizer": "Cannot load the tokenizer of {source}: {error}",
+    "load.cannot-load-tokenizer.advice": "Check the path or hub id (offline: download the model and give its folder "
+                                         "with `tunewiz chat RUN --base /path/to/model`; in the app: Settings → base "
+                                         "model path). It was taken from {base_source}.",
+    "load.oom-loading": "Out of memory loading {source}.",
+    "load.oom-loading.advice": "Close other programs on the GPU (a training run?), or chat on the CPU.",
+    # {error}: the first line of peft's refusal
+    "load.adapter-mismatch": "The adapter {weights} does not fit the base model {base}: {error}",
+    "load.adapter-mismatch.advice": "The adapter was trained on {trained_on} (adapter_config.json); point --base "
+                                    "(Settings → base model path) at that model.",
+    "load.adapter-mismatch-unknown": "The adapter {weights} does not fit the base model {base}: {error}",
+    "load.adapter-mismatch-unknown.advice": "The adapter was trained on another model (adapter_config.json); point "
+                                            "--base (Settings → base model path) at that model.",
+    "load.adapter-layers-missing": "The adapter {weights} does not fit the base model {base}: {missing} of the "
+                                   "base's LoRA layers have no weights in the adapter (e.g. {example}).",
+    "load.adapter-layers-missing.advice": "The adapter was trained on {trained_on} (adapter_config.json); point --base "
+                                          "(Settings → base model path) at that model.",
+    "load.adapter-layers-missing-unknown": "The adapter {weights} does not fit the base model {base}: {missing} of the "
+                                           "base's LoRA layers have no weights in the adapter (e.g. {example}).",
+    "load.adapter-layers-missing-unknown.advice": "The adapter was trained on another model (adapter_config.json); "
+                                                  "point --base (Settings → base model path) at that model.",
     # the local model (engine/chat/local.py)
     "load.template-rejected": "The model's chat template rejected the conversation: {error}",
     "load.template-rejected.advice": "Clear the conversation; if it persists the template needs alternating "

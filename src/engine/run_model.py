@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from engine import runs
+from engine.message_parts import part, parts
 from engine.methods import ADAPTER_METHODS
 from engine.train.errors import is_oom
 
@@ -82,11 +83,9 @@ def _read_config(run_dir: Path) -> dict[str, Any]:
     try:
         raw = yaml.safe_load((run_dir / runs.CONFIG_FILE).read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ModelLoadError(f"Cannot read {run_dir / runs.CONFIG_FILE}: {exc}",
-                             "The run directory is damaged; pick another run.") from None
+        raise ModelLoadError.coded("config-unreadable", path=str(run_dir / runs.CONFIG_FILE), error=str(exc)) from None
     if not isinstance(raw, dict):
-        raise ModelLoadError(f"{run_dir / runs.CONFIG_FILE} does not hold a mapping of keys",
-                             "The run directory is damaged; pick another run.")
+        raise ModelLoadError.coded("config-not-mapping", path=str(run_dir / runs.CONFIG_FILE))
     dpo = raw.get("dpo") if isinstance(raw.get("dpo"), dict) else {}
     method = raw.get("method", "lora")
     return {"model": raw.get("model", "demo"), "method": method,
@@ -118,9 +117,8 @@ def _checkpoint_folder(run_dir: Path, checkpoint: str) -> Path:
     if not folder.is_dir():
         have = sorted((p.name for p in (run_dir / runs.CHECKPOINTS_DIR).glob("checkpoint-*") if p.is_dir()),
                       key=lambda n: int(n.rsplit("-", 1)[-1]) if n.rsplit("-", 1)[-1].isdigit() else 0)
-        listed = ", ".join(have) if have else "none"
-        raise ModelLoadError(f"Run {run_dir.name} has no checkpoint '{checkpoint}' (looked for {folder}).",
-                             f"Checkpoints of this run: {listed}.")
+        raise ModelLoadError.coded("no-checkpoint" if have else "no-checkpoint-none", run=run_dir.name,
+                                   checkpoint=checkpoint, folder=str(folder), listed=have)
     return folder
 
 
@@ -135,8 +133,8 @@ def _weights(run_dir: Path, config: dict[str, Any], checkpoint: str | None) -> t
     if checkpoint:
         weights = _checkpoint_folder(run_dir, checkpoint)
         if not present(weights):
-            raise ModelLoadError(f"{weights} holds no {'adapter' if kind == 'adapter' else 'model'} weights.",
-                                 "Pick another checkpoint, or the final weights (no --checkpoint).")
+            raise ModelLoadError.coded("no-adapter-weights" if kind == "adapter" else "no-model-weights",
+                                       weights=str(weights))
         return kind, weights, weights.name, []
     if present(final):
         return kind, final, None, []
@@ -166,8 +164,7 @@ def locate_run_model(run_dir: str | Path, checkpoint: str | None = None, base: s
     """
     run_dir = Path(run_dir).resolve()
     if not runs.is_run_dir(run_dir):
-        raise ModelLoadError(f"{run_dir} is not a run directory (no {runs.CONFIG_FILE}).",
-                             "Give a run name from `tunewiz runs` or the path of a folder under runs/.")
+        raise ModelLoadError.coded("not-a-run", path=str(run_dir), config=runs.CONFIG_FILE)
     config = _read_config(run_dir)
     kind, weights, chosen_checkpoint, notes = _weights(run_dir, config, checkpoint)
     base_model, source = _find_base(run_dir, config, weights, kind, base)
@@ -200,7 +197,7 @@ def _find_base(run_dir: Path, config: dict[str, Any], weights: Path, kind: str,
                override: str | None) -> tuple[str, str]:
     """(base model, where it came from). Order: the explicit override, the run's config, the adapter's
     own record of its base. Local folders must exist and hold config.json; hub ids are tried as given."""
-    looked: list[str] = []
+    looked: list[dict[str, Any]] = []   # load.part.looked-* parts
     candidates: list[tuple[str, str]] = []
     if override:
         candidates.append((override, "--base"))
@@ -211,8 +208,7 @@ def _find_base(run_dir: Path, config: dict[str, Any], weights: Path, kind: str,
             try:
                 return str(demo_model_dir()), "the demo model" + ("" if is_demo_cached() else " (converted now)")
             except DemoModelMissing as exc:
-                raise ModelLoadError(f"The base of run {run_dir.name} is the demo model, which is not installed.",
-                                     str(exc)) from None
+                raise ModelLoadError.coded("demo-missing", run=run_dir.name, detail=str(exc)) from None
         candidates.append((model, f"{runs.CONFIG_FILE} `model`"))
         recorded = recorded_base(weights) if kind == "adapter" else None
         if recorded and recorded != model:
@@ -222,13 +218,11 @@ def _find_base(run_dir: Path, config: dict[str, Any], weights: Path, kind: str,
             path = Path(candidate).expanduser()
             if path.is_dir() and _has_model(path):
                 return str(path.resolve()), source
-            looked.append(f"{path} ({source}): " + ("no config.json there" if path.exists() else "does not exist"))
+            looked.append(part("load.part.looked-no-config" if path.exists() else "load.part.looked-missing",
+                               path=str(path), source=source))
         else:
             return candidate, source  # a hub id: loading says whether it is in the cache or reachable
-    where = "\n".join(f"  - {line}" for line in looked)
-    raise ModelLoadError(f"The base model of run {run_dir.name} was not found. Looked at:\n{where}",
-                         "Point at the base model folder: `tunewiz chat RUN --base /path/to/model` "
-                         "(in the app: Settings → base model path). It must be the model the run was trained from.")
+    raise ModelLoadError.coded("base-not-found", run=run_dir.name, where=parts(looked, "\n"))
 
 
 def recorded_base(adapter_dir: Path) -> str | None:
@@ -257,13 +251,6 @@ def weights_size(model: str) -> int | None:
         return None
     return sum(p.stat().st_size for p in folder.glob("*.safetensors")) or \
         sum(p.stat().st_size for p in folder.glob("*.bin")) or None
-
-
-def base_advice(target: RunModel) -> str:
-    """What to do when the base model (or its tokenizer) cannot be loaded."""
-    return ("Check the path or hub id (offline: download the model and give its folder with "
-            "`tunewiz chat RUN --base /path/to/model`; in the app: Settings → base model path). "
-            f"It was taken from {target.base_source}.")
 
 
 class LoadProgress:
@@ -321,25 +308,27 @@ def load_causal_lm(source: str, kwargs: dict[str, Any], target: RunModel, start:
             return AutoModelForCausalLM.from_pretrained(source, **kwargs)
     except ValueError as exc:
         if "trust_remote_code" in str(exc):
-            raise ModelLoadError(f"{source} needs its own Python code and the run has trust_remote_code off.",
-                                 "Read that code, then set trust_remote_code: true in the run's config.yaml.") from None
-        raise ModelLoadError(f"Cannot load {source}: {str(exc).splitlines()[0]}", base_advice(target)) from None
+            raise ModelLoadError.coded("remote-code", source=source) from None
+        raise ModelLoadError.coded("cannot-load", source=source, error=str(exc).splitlines()[0],
+                                   base_source=target.base_source) from None
     except OSError as exc:
-        raise ModelLoadError(f"Cannot load the model {source}: {str(exc).splitlines()[0]}",
-                             base_advice(target)) from None
+        raise ModelLoadError.coded("cannot-load-model", source=source, error=str(exc).splitlines()[0],
+                                   base_source=target.base_source) from None
     except Exception as exc:
         if is_oom(exc):
-            raise ModelLoadError(f"Out of memory loading {source}.",
-                                 "Close other programs on the GPU (a training run?), or chat on the CPU.") from None
+            raise ModelLoadError.coded("oom-loading", source=source) from None
         raise
 
 
 def attach_adapter(base: Any, target: RunModel) -> Any:
     """PeftModel over `base`. A base of another shape or architecture is a clear ModelLoadError."""
     from peft import PeftModel
-    mismatch = ModelLoadError(
-        "", f"The adapter was trained on {recorded_base(target.weights) or 'another model'} "
-            f"(adapter_config.json); point --base (Settings → base model path) at that model.")
+    trained_on = recorded_base(target.weights)
+    unknown = "" if trained_on else "-unknown"   # adapter_config.json names no base
+
+    def mismatch(error: str) -> ModelLoadError:
+        return ModelLoadError.coded(f"adapter-mismatch{unknown}", weights=str(target.weights), base=target.base,
+                                    error=error, trained_on=trained_on)
     try:
         with warnings.catch_warnings():
             # peft asks transformers a deprecated question while attaching; not the user's concern.
@@ -347,18 +336,13 @@ def attach_adapter(base: Any, target: RunModel) -> Any:
             model = PeftModel.from_pretrained(base, str(target.weights), is_trainable=False)
     except RuntimeError as exc:  # "size mismatch for ...lora_A.weight"
         first = next((line.strip() for line in str(exc).splitlines() if "size mismatch" in line), str(exc).splitlines()[0])
-        mismatch.message = (f"The adapter {target.weights} does not fit the base model {target.base}: {first}")
-        raise mismatch from None
+        raise mismatch(first) from None
     except (ValueError, KeyError) as exc:  # target modules missing in this architecture
-        mismatch.message = (f"The adapter {target.weights} does not fit the base model {target.base}: "
-                            f"{str(exc).splitlines()[0]}")
-        raise mismatch from None
+        raise mismatch(str(exc).splitlines()[0]) from None
     missing = _adapter_keys_not_loaded(model, target.weights)
     if missing:
-        mismatch.message = (f"The adapter {target.weights} does not fit the base model {target.base}: "
-                            f"{len(missing)} of the base's LoRA layers have no weights in the adapter "
-                            f"(e.g. {missing[0]}).")
-        raise mismatch
+        raise ModelLoadError.coded(f"adapter-layers-missing{unknown}", weights=str(target.weights), base=target.base,
+                                   missing=len(missing), example=missing[0], trained_on=trained_on)
     return model
 
 

@@ -24,7 +24,7 @@ from typing import Any, Callable, Iterator
 
 from engine import runs
 from engine.chat.session import ChatError, Reply, Sampling, Stopper
-from engine.run_model import (Progress, RunModel, attach_adapter, base_advice, load_causal_lm, pick_dtype,
+from engine.run_model import (Progress, RunModel, attach_adapter, load_causal_lm, pick_dtype,
                               recorded_base, weights_size)
 from engine.train.errors import is_oom
 
@@ -180,8 +180,8 @@ class LocalChat:
         try:
             tokenizer = AutoTokenizer.from_pretrained(token_source, trust_remote_code=target.trust_remote_code)
         except (OSError, ValueError) as exc:
-            raise ChatError(f"Cannot load the tokenizer of {token_source}: {str(exc).splitlines()[0]}",
-                            base_advice(target)) from None
+            raise ChatError.coded("cannot-load-tokenizer", source=token_source, error=str(exc).splitlines()[0],
+                                  base_source=target.base_source) from None
         if tokenizer.pad_token is None:
             tokenizer.pad_token = tokenizer.eos_token
         from engine.train.tokenize import ensure_chat_template

@@ -4,6 +4,54 @@ from engine.messages import templates
 
 EN = templates("load")
 ZH = {
+    "load.config-unreadable": "读不了 {path}：{error}",
+    "load.config-unreadable.advice": "运行目录已损坏；请选择另一个运行。",
+    "load.config-not-mapping": "{path} 里不是键值映射",
+    "load.config-not-mapping.advice": "运行目录已损坏；请选择另一个运行。",
+    "load.no-checkpoint": "运行 {run} 没有检查点 '{checkpoint}'（查找的是 {folder}）。",
+    "load.no-checkpoint.advice": "这个运行的检查点：{listed}。",
+    "load.no-checkpoint-none": "运行 {run} 没有检查点 '{checkpoint}'（查找的是 {folder}）。",
+    "load.no-checkpoint-none.advice": "这个运行还没有任何检查点。",
+    "load.no-adapter-weights": "{weights} 里没有适配器权重。",
+    "load.no-adapter-weights.advice": "请选择另一个检查点，或最终权重（不加 --checkpoint）。",
+    "load.no-model-weights": "{weights} 里没有模型权重。",
+    "load.no-model-weights.advice": "请选择另一个检查点，或最终权重（不加 --checkpoint）。",
+    "load.not-a-run": "{path} 不是运行目录（没有 {config}）。",
+    "load.not-a-run.advice": "请给出 `tunewiz runs` 中的运行名，或 runs/ 下某个目录的路径。",
+    "load.demo-missing": "运行 {run} 的基座是演示模型，但它没有安装。",
+    "load.demo-missing.advice": "{detail}",
+    "load.base-not-found": "找不到运行 {run} 的基座模型。查找过：\n{where}",
+    "load.base-not-found.advice": "请指向基座模型目录：`tunewiz chat RUN --base /path/to/model`（在应用中：设置 → 基座模型路径）。"
+                                  "它必须是训练这个运行时用的模型。",
+    "load.part.looked-missing": "  - {path}（{source}）：不存在",
+    "load.part.looked-no-config": "  - {path}（{source}）：那里没有 config.json",
+    "load.remote-code": "{source} 需要运行它自带的 Python 代码，而这个运行的 trust_remote_code 是关闭的。",
+    "load.remote-code.advice": "先阅读那段代码，再在运行的 config.yaml 中设置 trust_remote_code: true。",
+    "load.cannot-load": "无法加载 {source}：{error}",
+    "load.cannot-load.advice": "请检查路径或 hub id（离线时：先下载模型，再用 `tunewiz chat RUN --base /path/to/model` 指定"
+                               "它的目录；在应用中：设置 → 基座模型路径）。它取自 {base_source}。",
+    "load.cannot-load-model": "无法加载模型 {source}：{error}",
+    "load.cannot-load-model.advice": "请检查路径或 hub id（离线时：先下载模型，再用 `tunewiz chat RUN --base /path/to/model` "
+                                     "指定它的目录；在应用中：设置 → 基座模型路径）。它取自 {base_source}。",
+    "load.cannot-load-tokenizer": "无法加载 {source} 的分词器：{error}",
+    "load.cannot-load-tokenizer.advice": "请检查路径或 hub id（离线时：先下载模型，再用 `tunewiz chat RUN --base "
+                                         "/path/to/model` 指定它的目录；在应用中：设置 → 基座模型路径）。它取自 {base_source}。",
+    "load.oom-loading": "加载 {source} 时内存不足。",
+    "load.oom-loading.advice": "请关闭占用 GPU 的其他程序（是否有训练在运行？），或在 CPU 上对话。",
+    "load.adapter-mismatch": "适配器 {weights} 与基座模型 {base} 不匹配：{error}",
+    "load.adapter-mismatch.advice": "这个适配器是在 {trained_on} 上训练的（adapter_config.json）；请用 --base（设置 → 基座模型路径）"
+                                    "指向那个模型。",
+    "load.adapter-mismatch-unknown": "适配器 {weights} 与基座模型 {base} 不匹配：{error}",
+    "load.adapter-mismatch-unknown.advice": "这个适配器是在另一个模型上训练的（adapter_config.json）；请用 --base（设置 → "
+                                            "基座模型路径）指向那个模型。",
+    "load.adapter-layers-missing": "适配器 {weights} 与基座模型 {base} 不匹配：基座的 LoRA 层中有 {missing} 个在适配器里没有权重"
+                                   "（例如 {example}）。",
+    "load.adapter-layers-missing.advice": "这个适配器是在 {trained_on} 上训练的（adapter_config.json）；请用 --base（设置 → "
+                                          "基座模型路径）指向那个模型。",
+    "load.adapter-layers-missing-unknown": "适配器 {weights} 与基座模型 {base} 不匹配：基座的 LoRA 层中有 {missing} 个在适配器里"
+                                           "没有权重（例如 {example}）。",
+    "load.adapter-layers-missing-unknown.advice": "这个适配器是在另一个模型上训练的（adapter_config.json）；请用 --base（设置 → "
+                                                  "基座模型路径）指向那个模型。",
     "load.template-rejected": "模型的对话模板拒绝了这段对话：{error}",
     "load.template-rejected.advice": "请清空对话；如果还不行，说明这个模板要求 user/assistant 轮流出现。",
     "load.context": "这段对话有 {tokens} 个 token；这个模型最多读 {context} 个。",
