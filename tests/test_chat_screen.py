@@ -208,7 +208,9 @@ async def test_a_run_without_an_adapter_shows_why_and_the_pane_stays_usable(run_
         screen = await open_chat(pilot, run_dir=str(run_copy))
         await until(pilot, lambda: screen.load_error is not None)
         panel = screen.query_one("#chat-error")
-        assert panel.display and "has no adapter yet" in str(panel.render())
+        # the reason in Chinese (load.no-adapter-yet, its step and checkpoint interval as parts)
+        assert panel.display and f"运行 {run_copy.name} 还没有适配器：它在第 2/12 步处于 running 状态，还没有写出检查点（每 6 步一个）。" \
+            in str(panel.render()), str(panel.render())
         assert t("chat.load_failed", run=run_copy.name) in str(panel.render())
         await ask(pilot, "hello")
         await pilot.pause()

@@ -25,6 +25,24 @@ LOAD_MESSAGES: dict[str, str] = {
     "load.no-model-weights.advice": "Pick another checkpoint, or the final weights (no --checkpoint).",
     "load.not-a-run": "{path} is not a run directory (no {config}).",
     "load.not-a-run.advice": "Give a run name from `tunewiz runs` or the path of a folder under runs/.",
+    # no weights yet: {at} is load.part.at-step or at-step-of, {every} load.part.every (-plain: no save_steps)
+    "load.no-adapter-yet": "Run {run} has no adapter yet: it is {state} at {at} and has not written a checkpoint{every}.",
+    "load.no-adapter-yet.advice": "Chat with it once its first checkpoint is written, or when it ends.",
+    "load.no-model-yet": "Run {run} has no saved model yet: it is {state} at {at} and has not written a "
+                         "checkpoint{every}.",
+    "load.no-model-yet.advice": "Chat with it once its first checkpoint is written, or when it ends.",
+    "load.part.at-step": "step {step}",
+    "load.part.at-step-of": "step {step} of {total}",
+    "load.part.every": " (every {steps} steps)",
+    "load.no-adapter-yet-plain": "Run {run} has no adapter yet: it is {state} at {at} and has not written a checkpoint.",
+    "load.no-adapter-yet-plain.advice": "Chat with it once its first checkpoint is written, or when it ends.",
+    "load.no-model-yet-plain": "Run {run} has no saved model yet: it is {state} at {at} and has not written a "
+                               "checkpoint.",
+    "load.no-model-yet-plain.advice": "Chat with it once its first checkpoint is written, or when it ends.",
+    "load.no-adapter": "Run {run} has no adapter: {final} is missing and there is no checkpoint.",
+    "load.no-adapter.advice": "Train it (`tunewiz resume {run_dir}` continues a stopped run) or pick another run.",
+    "load.no-model": "Run {run} has no saved model: {final} is missing and there is no checkpoint.",
+    "load.no-model.advice": "Train it (`tunewiz resume {run_dir}` continues a stopped run) or pick another run.",
     "load.demo-missing": "The base of run {run} is the demo model, which is not installed.",
     "load.demo-missing.advice": "{detail}",
     # {where}: load.part.looked-* parts, one line each

@@ -178,19 +178,19 @@ def locate_run_model(run_dir: str | Path, checkpoint: str | None = None, base: s
 def _nothing_yet(run_dir: Path, info: runs.RunInfo, kind: str, final: Path, save_steps: Any) -> ModelLoadError:
     what = "adapter" if kind == "adapter" else "saved model"
     if info.state in runs.ACTIVE_STATES:
-        where = f"step {info.step or 0}" + (f" of {info.total_steps}" if info.total_steps else "")
-        every = f" (every {save_steps} steps)" if save_steps else ""
-        return ModelLoadError(f"Run {run_dir.name} has no {what} yet: it is {info.state} at {where} and has not "
-                              f"written a checkpoint{every}.",
-                              "Chat with it once its first checkpoint is written, or when it ends.")
+        at = part("load.part.at-step-of", step=info.step or 0, total=info.total_steps) if info.total_steps else \
+            part("load.part.at-step", step=info.step or 0)
+        name = ("no-adapter-yet" if kind == "adapter" else "no-model-yet") + ("" if save_steps else "-plain")
+        every = {"every": part("load.part.every", steps=save_steps)} if save_steps else {}
+        return ModelLoadError.coded(name, run=run_dir.name, state=info.state, at=at, **every)
     if info.state in ("failed", "oom", "crashed"):
         why = f" {info.error}" if info.error else ""
         return ModelLoadError(f"Run {run_dir.name} ended ({info.state}) before saving an {what}.{why}".replace(
                               "an saved", "a saved"),
                               info.advice
                               or f"See {run_dir / runs.LOG_FILE}; fix the cause and resume or start it again.")
-    return ModelLoadError(f"Run {run_dir.name} has no {what}: {final} is missing and there is no checkpoint.",
-                          f"Train it (`tunewiz resume {run_dir}` continues a stopped run) or pick another run.")
+    return ModelLoadError.coded("no-adapter" if kind == "adapter" else "no-model", run=run_dir.name, final=str(final),
+                                run_dir=str(run_dir))
 
 
 def _find_base(run_dir: Path, config: dict[str, Any], weights: Path, kind: str,
