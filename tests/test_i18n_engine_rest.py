@@ -146,7 +146,7 @@ def test_estimate_says_its_notes_in_chinese_and_keeps_their_codes_in_json():
 
 def test_a_model_config_s_approximations_are_said_in_chinese(english_afterwards):
     from engine.catalog import spec_from_config
-    from tui.estimate_notes import note_text
+    from tui.messages import text_of as note_text
     config = {"model_type": "mystery_moe", "hidden_size": 256, "intermediate_size": 512, "num_hidden_layers": 4,
               "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 1000, "num_experts": 8,
               "num_experts_per_tok": 2, "moe_intermediate_size": 128, "max_position_embeddings": 10**9}

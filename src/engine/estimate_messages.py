@@ -3,14 +3,13 @@
 
 A note is a `Note`: a str (its English, so `"fp32" in note`, printing and JSON keep working) that also carries
 its `code` and raw `params`, so `tunewiz estimate` and the wizard say it in the user's language
-(tui.estimate_notes.note_text). Pure data: no heavy imports.
+(tui.messages.text_of). Pure data: no heavy imports.
 """
 from __future__ import annotations
 
 from typing import Any
 
-from engine.message_parts import composed
-from engine.messages import register
+from engine.messages import Coded, register
 
 ESTIMATE_MESSAGES: dict[str, str] = {
     "estimate.qlora-fp32-kept": "QLoRA keeps {kept} in fp32 ({size:.2f} GB) because prepare_model_for_kbit_training "
@@ -91,15 +90,12 @@ ESTIMATE_MESSAGES: dict[str, str] = {
 register(ESTIMATE_MESSAGES)
 
 
-class Note(str):
-    """An estimator note: its English text, with the `code` (`estimate.<name>`) and raw `params` it came from."""
-    code: str
-    params: dict[str, Any]
+class Note(Coded):
+    """An estimator note: its English text (a str), with the `code` (`estimate.<name>`) and raw `params` it came
+    from (engine.messages.Coded; parts allowed)."""
 
     def __new__(cls, code: str, params: dict[str, Any]) -> "Note":
-        note = super().__new__(cls, composed(code, **params).text)
-        note.code, note.params = code, params
-        return note
+        return super().__new__(cls, code, **params)
 
     def to_dict(self) -> dict[str, Any]:
         """{"code", "params", "text"}: the form `--json` carries (Estimate.to_dict's `note_messages`)."""

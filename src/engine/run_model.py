@@ -176,7 +176,6 @@ def locate_run_model(run_dir: str | Path, checkpoint: str | None = None, base: s
 
 
 def _nothing_yet(run_dir: Path, info: runs.RunInfo, kind: str, final: Path, save_steps: Any) -> ModelLoadError:
-    what = "adapter" if kind == "adapter" else "saved model"
     if info.state in runs.ACTIVE_STATES:
         at = part("load.part.at-step-of", step=info.step or 0, total=info.total_steps) if info.total_steps else \
             part("load.part.at-step", step=info.step or 0)
@@ -184,6 +183,7 @@ def _nothing_yet(run_dir: Path, info: runs.RunInfo, kind: str, final: Path, save
         every = {"every": part("load.part.every", steps=save_steps)} if save_steps else {}
         return ModelLoadError.coded(name, run=run_dir.name, state=info.state, at=at, **every)
     if info.state in ("failed", "oom", "crashed"):
+        what = "adapter" if kind == "adapter" else "saved model"
         why = f" {info.error}" if info.error else ""
         return ModelLoadError(f"Run {run_dir.name} ended ({info.state}) before saving an {what}.{why}".replace(
                               "an saved", "a saved"),

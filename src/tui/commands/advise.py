@@ -224,10 +224,10 @@ def estimate(
     out.print(t("advise_cli.est.params", params=e.params / 1e9, trainable=e.trainable_params), highlight=False)
     where = f" ({detected_from})" if detected_from else ""
     style = "green" if e.fits else "red" if e.fits is False else "default"
-    from tui.estimate_notes import note_text
-    out.print(f"[{style}]{escape(note_text(e.verdict))}[/]{where}", highlight=False)
+    from tui.messages import text_of
+    out.print(f"[{style}]{escape(text_of(e.verdict))}[/]{where}", highlight=False)
     for note in e.notes:
-        out.print(f"[yellow]{t('advise_cli.note')}[/]{escape(note_text(note))}", highlight=False)
+        out.print(f"[yellow]{t('advise_cli.note')}[/]{escape(text_of(note))}", highlight=False)
     # A pipeline can gate on the exit code: 1 means "this configuration will not fit".
     raise typer.Exit(1 if e.fits is False else 0)
 

@@ -114,6 +114,9 @@ def plan_workers(opts: LintOptions, size: int, tick: Tick | None) -> int:
     return max(1, min(8, cpus, int(cpus - busy + 1.5)))
 
 
+MAX_CHUNKS = 255   # the queue hands out one byte per range
+
+
 def _chunks(path: str, size: int, workers: int) -> list[tuple[int, int]]:
     """Byte ranges, starting at line starts, for `workers` processes that take them in turn from a queue:
     large first, then smaller (each a 2*workers-th of what is left, down to a 16*workers-th of the file), so
@@ -137,9 +140,6 @@ def _chunks(path: str, size: int, workers: int) -> list[tuple[int, int]]:
                 bounds.append(p)
     bounds.append(size)
     return [(bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1)]
-
-
-MAX_CHUNKS = 255   # the queue hands out one byte per range
 
 
 def _scan_shared(path: str, bom: bool, ranges: list[tuple[int, int]], workers: int,

@@ -14,8 +14,8 @@ from textual.widgets import Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from engine.methods import METHODS
-from tui.estimate_notes import note_text
 from tui.i18n import t
+from tui.messages import text_of
 from tui.screens.wizard.base import StepScreen, WizardHost, message_row, show_message
 from tui.screens.wizard.state import capacity, parse_positive_int, plan_estimate, sharding_of
 from tui.screens.wizard.texts import breakdown_text, method_short
@@ -354,7 +354,7 @@ class ModelStep(StepScreen):
         if self.spec.gated:
             lines.append(t("wizard.model.note.gated"))
         if chosen is not None:
-            lines += [note_text(n) for n in chosen.notes[:2]]
+            lines += [text_of(n) for n in chosen.notes[:2]]
         if plan.method == "qlora" and device == "cpu":
             lines.append(t("wizard.model.note.qlora_cpu"))
         notes.update("\n".join(lines))
