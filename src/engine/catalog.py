@@ -164,7 +164,7 @@ def spec_from_config(config: dict[str, Any], model_id: str, source: str) -> Mode
     if model_type not in _LLAMA_LIKE | {"chatglm", "baichuan", "phi3", "glm", "glm4"}:
         notes.append(note("spec-type", model_type=model_type))
     hybrid = _hybrid_fields(config, model_type, values["num_hidden_layers"], notes)
-    moe = _moe_fields(config, values["hidden_size"])
+    moe = _moe_fields(config, source)
     if moe and model_type not in _MOE_MODELLED:
         notes.append(note("spec-moe", model_type=model_type))
     return ModelSpec(
@@ -213,7 +213,7 @@ def _moe_fields_present(config: dict[str, Any]) -> bool:
     return any(_is_int(config.get(n)) and config[n] > 0 for n in ("num_experts", "num_local_experts", "n_routed_experts"))
 
 
-def _moe_fields(config: dict[str, Any], hidden: int) -> dict[str, Any]:
+def _moe_fields(config: dict[str, Any], source: str) -> dict[str, Any]:
     """A mixture-of-experts config's expert numbers as ModelSpec fields ({} for a dense model)."""
     experts = next((config[n] for n in ("num_experts", "num_local_experts", "n_routed_experts")
                     if _is_int(config.get(n)) and config[n] > 0), 0)
@@ -227,7 +227,7 @@ def _moe_fields(config: dict[str, Any], hidden: int) -> dict[str, Any]:
         shared = n_shared * width          # GLM-4.5 / DeepSeek: n_shared_experts experts of moe_intermediate_size
     first_dense = config.get("first_k_dense_replace")
     if not (_is_int(top_k) and 0 < top_k <= experts <= 4096 and _is_int(width) and 0 < width <= 1_048_576):
-        raise ModelConfigError("config.json describes a mixture of experts but its num_experts_per_tok / "
+        raise ModelConfigError(f"{source}: config.json describes a mixture of experts but its num_experts_per_tok / "
                                "moe_intermediate_size are missing or out of range; check the file")
     return {"num_experts": experts, "num_experts_per_tok": top_k, "moe_intermediate_size": width,
             "shared_expert_intermediate_size": shared if _is_int(shared) and shared > 0 else 0,

@@ -182,7 +182,8 @@ def _check(spec: ModelSpec, method: str, seq_len: Any, batch: Any, lora_r: Any, 
         problems.append(f"batch {echo(batch)} is more than the {MAX_BATCH:,} examples per step a run takes; "
                         "reach a larger effective batch with gradient accumulation")
     if isinstance(lora_r, int) and lora_r > spec.hidden_size:
-        problems.append(f"lora_r {echo(lora_r)} is larger than the model's hidden size {spec.hidden_size}")
+        problems.append(f"lora_r {echo(lora_r)} is larger than the hidden size of {spec.id} ({spec.hidden_size}); "
+                        "take a rank of at most that")
     if optimizer not in OPTIMIZERS:
         problems.append(f"optimizer {echo(optimizer)} is not one of {', '.join(OPTIMIZERS)}")
     if precision not in PRECISIONS:
