@@ -35,7 +35,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from lint_throughput import REFERENCE, lint_cmd, run  # noqa: E402
+from lint_throughput import REFERENCE, compile_sources, lint_cmd, run  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "bench" / "out"
@@ -152,6 +152,7 @@ def main() -> None:
             print(f"  rows: {made}", flush=True)
     if args.src:
         os.environ["PYTHONPATH"] = str(args.src.resolve())  # ahead of the installed (editable) tunewiz
+    compile_sources(args.src)
     size_mb = data.stat().st_size / 1e6
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()}; file {size_mb:.1f} MB", flush=True)
     if not REFERENCE.is_file():

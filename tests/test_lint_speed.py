@@ -369,25 +369,24 @@ def test_forking_only_when_it_is_safe_and_useful(monkeypatch):
     assert P.plan_workers(opts, big, None) == 1
 
 
-@pytest.mark.parametrize("how", ["mapped", "file-that-cannot-be-mapped"])
-def test_duplicate_exactness_compares_the_lines_bytes(tmp_path, monkeypatch, how):
-    if how == "file-that-cannot-be-mapped":  # (some file systems refuse mmap): the lines are read, same result
-        import mmap
-
-        def refuse(*args, **kwargs):
-            raise OSError(19, "No such device")
-        monkeypatch.setattr(mmap, "mmap", refuse)
+@pytest.mark.parametrize("workers", [1, 3])
+def test_duplicate_exactness_is_decided_by_the_rows_bytes(tmp_path, workers):
+    # Fast-path rows (plain chats) and full-path rows (a message weight), in one process and in ranges spread
+    # over forked workers (each worker keys its rows; the pass after the scan decides).
     a = json.dumps({"messages": [{"role": "user", "content": "Hello  World"}, {"role": "assistant", "content": "好的"}]},
                    ensure_ascii=False)
     b = a.replace("Hello  World", "hello world")        # one character shorter
     c = a.replace("Hello  World", "HELLO  WORLD")       # as long as a: only its bytes tell
+    w = a.replace('"好的"}', '"好的", "weight": 1}').replace("Hello  World", "Good  Day")   # the full path
+    w2 = w.replace("Good  Day", "good day")
     p = tmp_path / "d.jsonl"
-    p.write_text("\n".join([a, b, a, "  " + a + " ", b, c, a]), encoding="utf-8")  # the last line without its newline
-    r = lint_file(p, LintOptions(workers=1))
+    # (the last line without its newline)
+    p.write_text("\n".join([a, b, a, "  " + a + " ", b, c, w, w2, w, a]), encoding="utf-8")
+    r = lint_file(p, LintOptions(workers=workers, parallel_min_bytes=1))
     got = [(f.code, f.line, re.search(r"line (\d+)", f.message).group(1)) for f in r.findings if "duplicate" in f.code]
-    # Every later copy points at line 1, the first of the group; exact = the same bytes (surrounding blanks aside).
+    # Every later copy points at the first of its group; exact = the same bytes (surrounding blanks aside).
     assert got == [("near-duplicate", 2, "1"), ("duplicate", 3, "1"), ("duplicate", 4, "1"), ("near-duplicate", 5, "1"),
-                   ("near-duplicate", 6, "1"), ("duplicate", 7, "1")]
+                   ("near-duplicate", 6, "1"), ("near-duplicate", 8, "7"), ("duplicate", 9, "7"), ("duplicate", 10, "1")]
 
 
 def test_no_room_for_a_worker_means_this_process_scans_its_range(tricky, reference, monkeypatch):

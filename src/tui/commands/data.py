@@ -72,6 +72,11 @@ def lint(
         counter, notice = load_counter(target, model, progress=say)
         if notice:
             say(notice)
+    # Everything alive now (modules, the command line) lives until this command exits. Frozen, the scan's
+    # garbage collections (it allocates a few containers per row) no longer walk it each time: ~2-5% of a
+    # lint's CPU (bench/RESULTS.md, sixth round). The forked workers inherit it.
+    import gc
+    gc.freeze()
     report = lint_file(file, opts, counter=counter, counter_notice=notice, progress=say)
 
     fix_info = None

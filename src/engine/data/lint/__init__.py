@@ -23,11 +23,11 @@ Design for speed (a 200 MB file should lint at least as fast as a bare `json.loa
   each match a superset of its rule's exact `re` pattern); each match is placed in the text it ends
   in, and only those texts run the exact `re` patterns of the rules their matches name
   (`quality.py`), so the findings are those of Python's `re`. The compiled scanner is cached.
-- Duplicates: each example leaves one record (hash of its normalised text, byte offset of its
-  line, line number) in 2**k hash partitions; at most DUP_CHUNK records stay in memory, the rest
-  goes to temp files. At the end one partition at a time is loaded, repeated hashes are found with
-  a dict, and exactness is decided by comparing the two lines' bytes. Statistics are kept as value
-  counts. So memory is nearly constant in the file size.
+- Duplicates: each example leaves one record (hash of its normalised text, hash of its bytes, line
+  number) in 2**k hash partitions; at most DUP_CHUNK records stay in memory, the rest goes to temp
+  files. At the end one partition at a time is loaded, repeated hashes are found with a dict, and
+  exactness is decided by the bytes' hashes. Statistics are kept as value counts. So memory is
+  nearly constant in the file size.
 """
 from __future__ import annotations
 

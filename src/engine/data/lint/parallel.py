@@ -256,14 +256,14 @@ def scan_file(info: FileInfo, fmt: str, detected: bool, opts: LintOptions, src: 
                 base = tempfile.mkdtemp(prefix="tunewiz-lint-")
                 try:
                     parts = _scan_shared(path, info.bom, ranges, workers,
-                                         lambda: Scan(src, fmt, detected, opts, bits, by_offset=True, tmp_base=base))
+                                         lambda: Scan(src, fmt, detected, opts, bits, tmp_base=base))
                 except BaseException:
                     rmtree(base)
                     raise
                 scan = merge(parts)
                 scan.tmp_dirs.append(base)
                 return scan
-        return scan_jsonl_range(path, 0, info.size, info.bom, Scan(src, fmt, detected, opts, bits, by_offset=True), tick)
+        return scan_jsonl_range(path, 0, info.size, info.bom, Scan(src, fmt, detected, opts, bits), tick)
     scan = Scan(src, fmt, detected, opts, bits)
     try:
         total_lines = _count_lines(path) if tick is not None else 0

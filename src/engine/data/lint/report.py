@@ -68,7 +68,7 @@ def lint_file(path: str | Path, opts: LintOptions | None = None, *, counter: Tok
     # Duplicate pairs (and the eval file's overlap) now, while the records' temp files exist; the
     # findings are added below, in their usual place.
     try:
-        dups = duplicate_pairs(scan.dup_stores, str(info.path))
+        dups = duplicate_pairs(scan.dup_stores)
         ev = _eval_overlap(scan, opts) if opts.eval_path else None
     finally:
         scan.cleanup()

@@ -27,7 +27,7 @@ from ..parts import is_v1_row, msg
 from ..records import BOM, line_problem
 from ..stats import estimate_text
 from . import dupes, quality
-from .dupes import LOWER, WS_DELETE, DupStore, h64, rmtree
+from .dupes import LOWER, SIGNED, WS_DELETE, DupStore, h64, rmtree
 from .fast_rows import SimpleRow, read_simple_row, row_order_findings
 from .model import Finding, LintOptions, Tick
 from .quality import LazyMessage, issues_at, scan_ids
@@ -52,7 +52,7 @@ class Scan:
     worker sends its scan back, and `merge` joins them."""
 
     def __init__(self, src: str, fmt: str, detected: bool, opts: LintOptions, dup_bits: int = 0,
-                 by_offset: bool = False, tmp_base: str | None = None) -> None:
+                 tmp_base: str | None = None) -> None:
         self.src = src
         self.fmt = fmt
         self.detected = detected
@@ -64,10 +64,9 @@ class Scan:
         self.counts: Counter = Counter()
         self.sev: Counter = Counter()
         self.error_lines = array("I")
-        self.dups = DupStore(dup_bits, by_offset, tmp_base)
+        self.dups = DupStore(dup_bits, tmp_base)
         # The stores of this scan and of the ranges merged into it, with their line offsets.
         self.dup_stores: list[tuple[DupStore, int]] = [(self.dups, 0)]
-        self.cur_off = 0  # byte offset of the current JSONL line (the exact key when by_offset)
         self.cur_occ = 0  # place of the current record among those starting on its line (arrays: several)
         self.tmp_dirs: list[str] = []  # temp folders of merged workers, removed by cleanup()
         self.rows = 0
@@ -312,12 +311,11 @@ class Scan:
                 self.short_first.append(n)
 
     def _hashes(self, n: int, raw: bytes | None, obj: Any, blob_bytes: bytes, roles: tuple | list) -> None:
-        # Normalised: roles + text, lower-cased (ASCII), all ASCII whitespace removed; Python's 64-bit
-        # hash is enough within one run (collisions ~1e-8 at a million rows). Exact: the line's offset
-        # (its bytes are compared at the end) or, without a line in a file, a hash of the row's bytes.
-        d = self.dups
-        d.add(hash((tuple(roles), h64(blob_bytes.translate(LOWER, WS_DELETE)))),
-              self.cur_off if d.by_offset else hash(raw if raw is not None else orjson.dumps(obj)), n | self.cur_occ << 32)
+        # Normalised: roles + text, lower-cased (ASCII), all ASCII whitespace removed. Exact: the row's bytes (a
+        # JSONL line stripped; else the row as orjson writes it). Both are 64-bit hashes, enough within one run
+        # (a false match ~1e-8 at a million rows).
+        self.dups.add(hash((tuple(roles), h64(blob_bytes.translate(LOWER, WS_DELETE)))),
+                      h64(raw if raw is not None else orjson.dumps(obj)) - SIGNED, n | self.cur_occ << 32)
 
     def _keys(self, n: int, obj: dict) -> None:
         if self.openai:
@@ -450,7 +448,7 @@ def _scan_jsonl_lines(path: str, start: int, end: int, bom: bool, scan: Scan, ti
     fast_roles, role_of, content_of = FAST_ROLES, ROLE, CONTENT
     ellipsis = R.ELLIPSIS_ONLY.match
     # (module-qualified: these locals take the names of the module's own functions)
-    h64 = dupes.h64
+    h64, signed = dupes.h64, SIGNED
     hs_scan, on_match, space = quality.DB.scan, quality.on_match, quality.scratch()
     lower, ws = LOWER, WS_DELETE
     strip, isdict, islist = str.strip, dict, list
@@ -463,14 +461,12 @@ def _scan_jsonl_lines(path: str, start: int, end: int, bom: bool, scan: Scan, ti
         for raw in f:
             if pos >= end:
                 break
-            off = pos
             pos += len(raw)
             n += 1
             if tick is not None and not n & TICK_EVERY:
                 tick("scan", pos - start, end - start)
             if n == 1 and start == 0 and bom and raw.startswith(BOM):
                 raw = raw[3:]
-                off += 3
             size = len(raw)
             if size > max_line:
                 max_line = scan.max_line = size
@@ -525,7 +521,7 @@ def _scan_jsonl_lines(path: str, start: int, end: int, bom: bool, scan: Scan, ti
                             if len(scan.short_first) < 5:
                                 scan.short_first.append(n)
                         h = hash((roles, h64(b.translate(lower, ws))))
-                        dparts[h & dmask].extend((h, off, n))
+                        dparts[h & dmask].extend((h, h64(body) - signed, n))
                         dheld += 1
                         if dheld >= dchunk:
                             store.held = dheld
@@ -534,7 +530,6 @@ def _scan_jsonl_lines(path: str, start: int, end: int, bom: bool, scan: Scan, ti
                         continue
             # Anything else: the full checks (which add their duplicate record through the store).
             store.held = dheld
-            scan.cur_off = off
             scan._generic(n, body, obj)
             dheld = store.held
     store.held = dheld
