@@ -79,7 +79,7 @@ def test_the_scanner_names_every_rule_the_exact_patterns_find():
 class _EveryRule:
     """A stand-in scanner that names every rule at every place of every text: the exact patterns decide everything."""
 
-    def scan(self, b, match_event_handler, context, scratch=None):
+    def scan(self, b, match_event_handler, flags=0, context=None, scratch=None):
         for end in range(len(b) + 1):
             for i in range(len(Q.ID_CODES)):
                 match_event_handler(i, 0, end, 0, context)

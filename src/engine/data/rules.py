@@ -108,6 +108,9 @@ OPENAI_SEVERITY: dict[str, str] = {"json-array": ERROR, "json-pretty-printed": E
 # Detailed quality patterns, run on one string at a time (only when a cheap gate has fired).
 
 EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}(?![\w-])")
+# Where EMAIL's local part could start: every EMAIL match starts with a match of this. Beginning with a class (no
+# look-behind), `re` skips to its candidates in C; lint/quality.py then tries EMAIL.match there.
+EMAIL_LOCAL_RUN = re.compile(r"[A-Za-z0-9._%+-]{1,64}@")
 CN_MOBILE = re.compile(r"(?<![\d.])(?:\+?86[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}(?![\d.])")
 INTL_PHONE = re.compile(r"(?<![\w+])\+\d{1,3}[ -]?\(?\d{1,4}\)?(?:[ -]?\d{2,4}){2,4}(?!\d)|\(\d{3}\) ?\d{3}-\d{4}(?!\d)")
 CN_ID = re.compile(r"(?<!\d)[1-8]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![\dXx])")

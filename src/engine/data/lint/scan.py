@@ -507,7 +507,7 @@ def _scan_jsonl_lines(path: str, start: int, end: int, bom: bool, scan: Scan, ti
                         # quality.scan_ids(b), written out: one scan of the joined texts (the fields are
                         # the contents, named as rows.content_fields names them).
                         hits: list[tuple[int, int]] = []
-                        hs_scan(b, match_event_handler=on_match, context=hits, scratch=space)
+                        hs_scan(b, on_match, 0, hits, space)   # (positional: see quality.scan_ids)
                         if hits:
                             for k, code, message in issues_at(contents, hits, lazy=True):
                                 scan.add(code, n, f"messages[{k}].content", message)
