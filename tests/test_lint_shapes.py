@@ -70,6 +70,22 @@ def test_reasoning_in_some_rows_only_is_named_with_counts_and_lines(tmp_path):
     assert not found(same, "reasoning-mixed")
 
 
+
+def test_think_tags_a_writer_escaped_are_read_as_reasoning(tmp_path):
+    # Go's encoding/json (and some JavaScript tools) write "<" and ">" as \u003c / \u003e: the same rows, the
+    # same report (the fast path once looked for the tag in the line's bytes and missed it).
+    rows = [{"messages": [q("2+2?"), a("<think>\n2 加 2 等于 4\n</think>\n\n答案是 4。")]},
+            {"messages": [q("在吗"), a("<think>\n打招呼\n")]}, {"messages": [q("hi"), a("您好，请问有什么可以帮您？")]}]
+    plain = write(tmp_path / "plain.jsonl", rows)
+    escaped = tmp_path / "escaped.jsonl"
+    escaped.write_text(plain.read_text(encoding="utf-8").replace("<", "\\u003c").replace(">", "\\u003e"), encoding="utf-8")
+    assert "<" not in escaped.read_text(encoding="utf-8")
+    want, got = lint_file(plain), lint_file(escaped)
+    assert want.stats["reasoning_rows"] == got.stats["reasoning_rows"] == 1     # (the unclosed one is no trace)
+    assert [(f.code, f.line, f.message) for f in got.findings if f.code != "few-rows"] == \
+        [(f.code, f.line, f.message.replace("plain.jsonl", "escaped.jsonl")) for f in want.findings if f.code != "few-rows"]
+    assert found(got, "think-unclosed") and found(got, "reasoning-mixed")
+
 def test_think_without_its_end_or_start(tmp_path):
     p = write(tmp_path / "t.jsonl", [{"messages": [q(), a("<think>\n先查订单，然后回答")]},
                                      {"conversations": [{"from": "human", "value": "hi"},

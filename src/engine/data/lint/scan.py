@@ -492,10 +492,13 @@ def _scan_jsonl_lines(path: str, start: int, end: int, bom: bool, scan: Scan, ti
                         roles = tuple(map(role_of, msgs))
                         contents = list(map(content_of, msgs))
                         # Every message has role and content, so equal sums mean no message has other keys.
-                        # A `<think>` / `</think>` in a row sends it to the full path, which reads reasoning.
-                        ok = sum(map(len, msgs)) == 2 * nm and roles in fast_roles and b"think>" not in body
+                        ok = sum(map(len, msgs)) == 2 * nm and roles in fast_roles
                         blob = "\n".join(contents) if ok else ""  # TypeError unless every content is a string
                     except (KeyError, TypeError):
+                        ok = False
+                    # A `<think>` / `</think>` in a text sends the row to the full path, which reads reasoning.
+                    # (In the texts, not the line: a writer may escape "<" and ">", as Go's encoding/json does.)
+                    if ok and "think>" in blob:
                         ok = False
                     # No empty turn, no short "……" turn: the shortest stripped text decides (0: an empty turn;
                     # under 12 chars: look closer, as _fast_openai does).
