@@ -41,9 +41,11 @@ SHORT_ANSWER_TOKENS = 3         # an answer this short is a label: a classifier 
 ALTERNATION = [(("user", "assistant") * 129)[:n] for n in range(257)]
 ROLE = operator.itemgetter("role")
 CONTENT = operator.itemgetter("content")
-# Role sequences the fast path takes: the ideal alternation, after an optional system message.
-FAST_ROLES = frozenset([ALTERNATION[k] for k in range(2, 257, 2)]
-                       + [("system",) + ALTERNATION[k] for k in range(0, 256, 2)])
+# Role sequences the fast path takes: the ideal alternation, after an optional system message. One per length
+# (even: user first; odd: system first), so a row's roles are compared with FAST_ROLES[len], and the row's duplicate
+# key hashes that tuple, whose strings' hashes are cached (a row's own role strings are new, each hashed anew).
+FAST_ROLES: list[tuple[str, ...] | None] = [None] + [
+    ALTERNATION[n] if n % 2 == 0 else ("system",) + ALTERNATION[n - 1] for n in range(1, 257)]
 
 
 class Scan:
@@ -166,7 +168,7 @@ class Scan:
             roles = tuple(map(ROLE, msgs))
             contents = list(map(CONTENT, msgs))
             # Every message has role and content, so equal sums mean no message has other keys.
-            if sum(map(len, msgs)) != 2 * len(msgs) or roles not in FAST_ROLES:
+            if sum(map(len, msgs)) != 2 * len(msgs) or roles != FAST_ROLES[len(msgs)]:
                 return False  # other keys, an unusual order or a role outside system/user/assistant: full checks
             blob = "\n".join(contents)  # TypeError unless every content is a string
         except (KeyError, TypeError):
@@ -492,7 +494,7 @@ def _scan_jsonl_lines(path: str, start: int, end: int, bom: bool, scan: Scan, ti
                         roles = tuple(map(role_of, msgs))
                         contents = list(map(content_of, msgs))
                         # Every message has role and content, so equal sums mean no message has other keys.
-                        ok = sum(map(len, msgs)) == 2 * nm and roles in fast_roles
+                        ok = sum(map(len, msgs)) == 2 * nm and roles == fast_roles[nm]
                         blob = "\n".join(contents) if ok else ""  # TypeError unless every content is a string
                     except (KeyError, TypeError):
                         ok = False
@@ -523,7 +525,7 @@ def _scan_jsonl_lines(path: str, start: int, end: int, bom: bool, scan: Scan, ti
                             scan.short += 1
                             if len(scan.short_first) < 5:
                                 scan.short_first.append(n)
-                        h = hash((roles, h64(b.translate(lower, ws))))
+                        h = hash((fast_roles[nm], h64(b.translate(lower, ws))))   # (== roles)
                         dparts[h & dmask].extend((h, h64(body) - signed, n))
                         dheld += 1
                         if dheld >= dchunk:
