@@ -20,7 +20,7 @@ from typing import Any
 
 import orjson
 
-from engine.messages import EngineMessage, english, plain_params
+from engine.messages import plain_message, plain_params
 
 from .canonical import Problem
 from .jsonsafe import to_json_text
@@ -63,7 +63,7 @@ def msg(code: str, **params: Any) -> Any:
     """A coded lint message (engine/data/lint_messages.py) whose params may hold parts (`type_part`).
     Params of plain strings and numbers (most findings) skip the parts' resolution: the same message."""
     if plain_params(params):
-        return EngineMessage(code, params, english(code, params))
+        return plain_message(code, params)
     from engine.message_parts import composed
     return composed(code, **params)
 

@@ -58,9 +58,14 @@ def lint(
 
     from engine.data.lint import LintOptions, lint_file
     from engine.data.stats import EstimateCounter, load_counter
-    from tui.messages import text_of
+    if as_json:  # (nothing to say: tui.messages, the rendering in the user's language, is not even imported)
+        def say(m: Any) -> None:
+            pass
+    else:
+        from tui.messages import text_of
 
-    say = (lambda m: typer.echo(f"… {text_of(m)}", err=True)) if not as_json else (lambda m: None)
+        def say(m: Any) -> None:
+            typer.echo(f"… {text_of(m)}", err=True)
     opts = LintOptions(format=format, target=target, model=model, max_length=max_length,
                        eval_path=str(eval_file) if eval_file else None, workers=workers)
     notice = None
@@ -88,6 +93,7 @@ def lint(
         from engine.data.fix import fix_file
         from engine.data.pair_lint import fix_pair_file
         from engine.data.records import DatasetError
+        from tui.messages import text_of
         try:
             fix_info = fix_pair_file(file, report, fix, opts) if pairs else fix_file(file, report, fix, to, opts)
         except DatasetError as e:
