@@ -110,7 +110,12 @@ def lint(
             text = orjson.dumps(doc, option=orjson.OPT_INDENT_2)
         except orjson.JSONEncodeError:  # a file name (or a quoted value) that is not valid UTF-8
             text = orjson.dumps(scrub(doc), option=orjson.OPT_INDENT_2)
-        sys.stdout.write(text.decode() + "\n")
+        out = getattr(sys.stdout, "buffer", None)   # (bytes as they are: ~1 MB for a large file's report)
+        if out is None:
+            sys.stdout.write(text.decode() + "\n")
+        else:
+            sys.stdout.flush()
+            out.write(text + b"\n")
     else:
         _print_report(report, strict, fix_info)
     raise typer.Exit(report.exit_code(strict))
