@@ -148,6 +148,7 @@ def test_the_fast_reader_builds_what_the_full_reader_builds(obj: Any):
     msgs = ex.messages
     assert row.order_key == order_key(ex)
     assert row.estimate == sum(estimate_text(m.content) for m in msgs)
+    assert b"\n".join(row.field_bytes) == "\n".join(t for _, t in fast[1]).encode("utf-8", "surrogatepass")
     assert row.calls == [c for m in msgs if m.tool_calls for c in m.tool_calls]
     answers = [m.content for m in msgs if m.role == "assistant" and not m.tool_calls]
     assert row.answer == (answers[-1] if answers else None)

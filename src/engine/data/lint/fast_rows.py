@@ -25,7 +25,6 @@ import orjson
 
 from .. import rules as R
 from ..canonical import Example, Message
-from ..stats import estimate_text
 from .rows import RowFinding, order_findings
 
 # Role names the reader keeps as they are (it renames "developer" and "function").
@@ -44,14 +43,16 @@ class SimpleRow:
     """What `read_simple_row` learns about a row in its one pass: the fields and what the scan needs of its
     messages (each also derivable from the Example; tests/test_lint_fast_rows.py compares), and the `Example`
     itself, made only when asked for (`ex`): the scan needs it only for a row with something to report."""
-    __slots__ = ("obj", "src", "line", "_ex", "fields", "order_key", "estimate", "calls", "answer", "roles",
-                 "tool_turns", "tools_clean")
+    __slots__ = ("obj", "src", "line", "_ex", "fields", "field_bytes", "order_key", "estimate", "calls", "answer",
+                 "roles", "tool_turns", "tools_clean")
 
-    def __init__(self, obj: dict, src: str, line: int | None, fields: list[tuple[str, str]], order_key: tuple,
-                 estimate: float, calls: list[dict], answer: str | None, roles: tuple[str, ...],
+    def __init__(self, obj: dict, src: str, line: int | None, fields: list[tuple[str, str]], field_bytes: list[bytes],
+                 order_key: tuple, estimate: float, calls: list[dict], answer: str | None, roles: tuple[str, ...],
                  tool_turns: bool, tools_clean: bool) -> None:
         self.obj, self.src, self.line, self._ex = obj, src, line, None
-        self.fields, self.order_key, self.estimate = fields, order_key, estimate
+        # (field_bytes: each field's text in UTF-8, encoded once for the token estimate; joined by b"\n" they are
+        # the row's texts joined by "\n" and encoded, which the quality scan and the duplicate key read)
+        self.fields, self.field_bytes, self.order_key, self.estimate = fields, field_bytes, order_key, estimate
         self.calls, self.answer, self.roles = calls, answer, roles
         self.tool_turns, self.tools_clean = tool_turns, tools_clean
 
@@ -107,6 +108,7 @@ def read_simple_row(obj: dict, src: str, line: int | None) -> SimpleRow | None:
         if type(tools) is not list or not all(type(t) is dict for t in tools):
             return None  # a JSON string (LLaMA-Factory), one object, or something the reader reports
     fields: list[tuple[str, str]] = []
+    field_bytes: list[bytes] = []
     key: list[tuple] = []
     estimate = 0.0
     all_calls: list[dict] = []
@@ -144,17 +146,26 @@ def read_simple_row(obj: dict, src: str, line: int | None) -> SimpleRow | None:
             if not calls:
                 return None  # a missing or null content without calls: the reader reports it
             content = ""
+            n = 0
         elif type(content) is not str or "think>" in content:
             return None
         else:
             fields.append((names[i] if i < FIELD_NAMES_MAX else f"messages[{i}].content", content))
+            encoded = content.encode("utf-8", "surrogatepass")
+            field_bytes.append(encoded)
+            # stats.estimate_text(content), from the bytes at hand: one token per 3.5 ASCII characters, one per
+            # other character (a UTF-8 byte count above the length counts those)
+            n, nb = len(content), len(encoded)
+            if nb == n:
+                estimate += n / 3.5
+            else:
+                non_ascii = (nb - n) / 2
+                estimate += non_ascii + (n - non_ascii) / 3.5
         name = get("name")
         if name is not None and type(name) is not str:
             return None
-        # (what the scan reads of the turn: as simple_order_findings, stats.estimate_text, Scan._generic)
-        n = len(content)
+        # (what the scan reads of the turn: as simple_order_findings, Scan._generic)
         key.append((role, not calls, not content or content.isspace(), n < 12 and ellipsis(content) is not None))
-        estimate += n / 3.5 if content.isascii() else estimate_text(content)
         roles_seen.append(role)
         if role == "tool":  # (a result: calls on it are counted, never walked, as _tool_findings does)
             tool_turns = True
@@ -202,7 +213,7 @@ def read_simple_row(obj: dict, src: str, line: int | None) -> SimpleRow | None:
             answer = content
     if pending and previous == "tool":
         clean = False  # the conversation ends awaiting results
-    return SimpleRow(obj, src, line, fields, tuple(key), estimate, all_calls, answer, tuple(roles_seen),
+    return SimpleRow(obj, src, line, fields, field_bytes, tuple(key), estimate, all_calls, answer, tuple(roles_seen),
                      tool_turns, clean)
 
 

@@ -281,7 +281,7 @@ class Scan:
         if row.answer is not None:
             self._answer(n, row.answer)
         self.tokens[int(est)] += 1
-        b = "\n".join([t for _, t in fields]).encode("utf-8", "surrogatepass")
+        b = b"\n".join(row.field_bytes)   # (= the fields' texts joined by "\n", encoded)
         self._quality(n, "", raw, obj, fields, b)
         self._hashes(n, raw, obj, b, row.roles)
         return True
