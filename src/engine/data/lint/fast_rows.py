@@ -44,17 +44,18 @@ class SimpleRow:
     messages (each also derivable from the Example; tests/test_lint_fast_rows.py compares), and the `Example`
     itself, made only when asked for (`ex`): the scan needs it only for a row with something to report."""
     __slots__ = ("obj", "src", "line", "_ex", "fields", "field_bytes", "order_key", "estimate", "calls", "answer",
-                 "roles", "tool_turns", "tools_clean")
+                 "roles", "tool_turns", "tools_clean", "tools_json")
 
     def __init__(self, obj: dict, src: str, line: int | None, fields: list[tuple[str, str]], field_bytes: list[bytes],
                  order_key: tuple, estimate: float, calls: list[dict], answer: str | None, roles: tuple[str, ...],
-                 tool_turns: bool, tools_clean: bool) -> None:
+                 tool_turns: bool, tools_clean: bool, tools_json: bytes | None = None) -> None:
         self.obj, self.src, self.line, self._ex = obj, src, line, None
         # (field_bytes: each field's text in UTF-8, encoded once for the token estimate; joined by b"\n" they are
         # the row's texts joined by "\n" and encoded, which the quality scan and the duplicate key read)
         self.fields, self.field_bytes, self.order_key, self.estimate = fields, field_bytes, order_key, estimate
         self.calls, self.answer, self.roles = calls, answer, roles
-        self.tool_turns, self.tools_clean = tool_turns, tools_clean
+        # (tools_json: the row's `tools` as orjson writes them, when the tool-call walk wrote them; else None)
+        self.tool_turns, self.tools_clean, self.tools_json = tool_turns, tools_clean, tools_json
 
     @property
     def ex(self) -> Example:
@@ -75,6 +76,10 @@ def simple_openai_row(obj: dict, src: str, line: int | None) -> tuple[Example, l
     "openai")`), or None when the row is not in the simple shape (read it with `parse_row`). `obj`: a dict."""
     row = read_simple_row(obj, src, line)
     return None if row is None else (row.ex, row.fields)
+
+
+_names_by_json: dict[bytes, set[str]] = {}   # a file's rows share a few tool lists: their names, by their JSON
+NAMES_BY_JSON_MAX = 4096
 
 
 def _tool_names(tools: list[dict]) -> set[str]:
@@ -120,6 +125,7 @@ def read_simple_row(obj: dict, src: str, line: int | None) -> SimpleRow | None:
     pending: list[str | None] = []
     any_ids = False
     known: set[str] | None = None
+    tools_json: bytes | None = None
     clean = True
     previous = None
     keys, roles, names, ellipsis = SIMPLE_MESSAGE_KEYS, SIMPLE_ROLES, CONTENT_FIELDS, R.ELLIPSIS_ONLY.match
@@ -127,21 +133,23 @@ def read_simple_row(obj: dict, src: str, line: int | None) -> SimpleRow | None:
     for i, m in enumerate(msgs):
         if type(m) is not dict:
             return None
-        # (a plain turn has just role and content: two lookups instead of comparing key sets)
-        if not (len(m) == 2 and "content" in m and "role" in m) and not m.keys() <= keys:
+        if len(m) == 2 and "content" in m and "role" in m:   # a plain turn (most): nothing else to look up
+            role, content, calls, name = m["role"], m["content"], None, None
+        elif m.keys() <= keys:
+            get = m.get
+            role, content, calls, name = get("role"), get("content"), get("tool_calls"), get("name")
+            if calls is not None:
+                if type(calls) is not list:
+                    return None
+                for c in calls:
+                    if type(c) is not dict or not isinstance(c.get("function", {}), dict):
+                        return None
+            if name is not None and type(name) is not str:
+                return None
+        else:
             return None
-        get = m.get
-        role = get("role")
         if type(role) is not str or role not in roles:
             return None
-        calls = get("tool_calls")
-        if calls is not None:
-            if type(calls) is not list:
-                return None
-            for c in calls:
-                if type(c) is not dict or not isinstance(c.get("function", {}), dict):
-                    return None
-        content = get("content")
         if content is None:
             if not calls:
                 return None  # a missing or null content without calls: the reader reports it
@@ -161,9 +169,6 @@ def read_simple_row(obj: dict, src: str, line: int | None) -> SimpleRow | None:
             else:
                 non_ascii = (nb - n) / 2
                 estimate += non_ascii + (n - non_ascii) / 3.5
-        name = get("name")
-        if name is not None and type(name) is not str:
-            return None
         # (what the scan reads of the turn: as simple_order_findings, Scan._generic)
         key.append((role, not calls, not content or content.isspace(), n < 12 and ellipsis(content) is not None))
         roles_seen.append(role)
@@ -172,7 +177,7 @@ def read_simple_row(obj: dict, src: str, line: int | None) -> SimpleRow | None:
             if calls:
                 all_calls.extend(calls)
             if clean:
-                tcid = get("tool_call_id")
+                tcid = m.get("tool_call_id")
                 if isinstance(tcid, str) and tcid and tcid in pending:
                     pending.remove(tcid)  # (the first equal one, as _tool_findings pops)
                 elif isinstance(tcid, str) and tcid and (any_ids or pending):
@@ -193,7 +198,7 @@ def read_simple_row(obj: dict, src: str, line: int | None) -> SimpleRow | None:
             tool_turns = True
             if clean:
                 if known is None:
-                    known = _tool_names(tools) if tools else set()
+                    known, tools_json = _known_names(tools)
                 for c in calls:
                     fn = c.get("function", c)
                     args = fn.get("arguments")
@@ -214,7 +219,24 @@ def read_simple_row(obj: dict, src: str, line: int | None) -> SimpleRow | None:
     if pending and previous == "tool":
         clean = False  # the conversation ends awaiting results
     return SimpleRow(obj, src, line, fields, field_bytes, tuple(key), estimate, all_calls, answer, tuple(roles_seen),
-                     tool_turns, clean)
+                     tool_turns, clean, tools_json)
+
+
+def _known_names(tools: Any) -> tuple[set[str], bytes | None]:
+    """(the function names `tools` defines, `tools` as orjson writes it, None if not written): the names come
+    from a cache by that JSON (the scan writes it anyway, for the token estimate), else from `_tool_names`."""
+    if not tools:
+        return set(), None
+    try:
+        tools_json = orjson.dumps(tools)
+    except orjson.JSONEncodeError:   # too deep to write: the scan says so (Scan._simple)
+        return _tool_names(tools), None
+    known = _names_by_json.get(tools_json)
+    if known is None:
+        known = _tool_names(tools)
+        if len(_names_by_json) < NAMES_BY_JSON_MAX:
+            _names_by_json[tools_json] = known
+    return known, tools_json
 
 
 def simple_order_findings(obj: dict, ex: Example) -> list[RowFinding]:

@@ -254,7 +254,7 @@ class Scan:
         tools = obj.get("tools")
         try:
             calls_json = orjson.dumps(row.calls) if row.calls else b""
-            tools_json = orjson.dumps(tools) if tools else b""
+            tools_json = row.tools_json if row.tools_json is not None else orjson.dumps(tools) if tools else b""
         except orjson.JSONEncodeError:  # nested deeper than orjson writes
             return self._unwritable(n, obj)
         if raw is not None and max(3 + _brackets(calls_json), 1 + _tool_brackets(tools_json)) >= WRITE_DEPTH \
