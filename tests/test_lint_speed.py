@@ -334,6 +334,33 @@ def test_a_cpu_busy_in_another_process_counts_and_this_process_s_own_does_not():
     assert P.busy_elsewhere() is None  # a millisecond is too short to tell
 
 
+@pytest.mark.skipif(not os.path.exists("/proc/stat"), reason="busy_elsewhere reads Linux's /proc/stat")
+def test_tunewiz_lint_plans_its_workers_by_what_is_busy_now_not_by_the_load_average(tmp_path):
+    # The command's CPU window starts when tunewiz starts (tui/cli.py imports engine.cpu_busy first), so by the time
+    # it plans its workers it has seen enough ticks to tell; a window opened later (at the lint package's import) had
+    # ~10 ms, too short, and the 1-minute load average (which the previous command leaves high) decided instead.
+    p = tmp_path / "d.jsonl"
+    p.write_text(json.dumps({"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]})
+                 + "\n", encoding="utf-8")
+    script = ("import sys\n"
+              "from tui.cli import main\n"
+              "import engine.data.lint.parallel as P\n"
+              "plan, seen = P.plan_workers, []\n"
+              "def spy(*a):\n"
+              "    seen.append(P.busy_elsewhere())\n"
+              "    return plan(*a)\n"
+              "P.plan_workers = spy\n"
+              f"sys.argv = ['tunewiz', 'lint', {str(p)!r}, '--json', '--no-tokenizer']\n"
+              "try:\n"
+              "    main()\n"
+              "except SystemExit:\n"
+              "    pass\n"
+              "print('SEEN', seen, file=sys.stderr)\n")
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    seen = r.stderr.rsplit("SEEN", 1)[-1].strip()
+    assert seen.startswith("[") and seen != "[None]" and seen != "[]", r.stderr[-2000:]
+
+
 def test_forking_only_when_it_is_safe_and_useful(monkeypatch):
     opts = LintOptions()
     big = opts.parallel_min_bytes

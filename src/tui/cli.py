@@ -7,6 +7,7 @@ the top; torch and transformers are imported inside the commands that need them,
 """
 from __future__ import annotations
 
+import engine.cpu_busy  # noqa: F401  (first: its CPU sample at start-up is what `tunewiz lint` plans workers by)
 import importlib
 import sys
 from pathlib import Path
