@@ -122,13 +122,19 @@ def plain_params(params: Mapping[str, Any]) -> bool:
 _english_params: Any = None   # engine.message_parts.english_params, imported on first use (it imports this module)
 
 
-def english(code: str, params: Mapping[str, Any] | None = None) -> str:
-    """The English text of a code with these parameters. An unregistered code raises KeyError."""
-    global _english_params
+def _template(code: str) -> str:
+    """The English template of a code, every domain loaded if it is not registered yet; KeyError if unknown."""
     template = _registry.get(code)
     if template is None:
         load_all()
         template = _registry[code]
+    return template
+
+
+def english(code: str, params: Mapping[str, Any] | None = None) -> str:
+    """The English text of a code with these parameters. An unregistered code raises KeyError."""
+    global _english_params
+    template = _template(code)
     if not params:
         return template.format()
     if plain_params(params):
@@ -144,10 +150,7 @@ def english(code: str, params: Mapping[str, Any] | None = None) -> str:
 def plain_message(code: str, params: dict[str, Any]) -> EngineMessage:
     """`message(code, **params)` for params already known to be plain (`plain_params`): no second check. (Lint
     makes these by the thousand: one per kept finding, one per duplicate row.)"""
-    template = _registry.get(code)
-    if template is None:
-        load_all()
-        template = _registry[code]
+    template = _template(code)
     return EngineMessage(code, params, template.format(**params) if params else template.format())
 
 

@@ -122,15 +122,17 @@ def issues_at(texts: list[str], hits: list[tuple[int, int]], lazy: bool = False)
         return []
     issues = lazy_quality_issues if lazy else quality_issues
     last = len(texts) - 1
-    if len(hits) == 1:  # (most rows with a hit: one e-mail address) the text it ends in, found without the sets
+    if last:  # the byte offset where each text ends in the joined bytes (up to the last hit)
+        ends: list[int] = []
+        pos, top = -1, hits[0][1] if len(hits) == 1 else max([end for _, end in hits])
+        for t in texts:
+            pos += 1 + (len(t) if t.isascii() else len(t.encode("utf-8", "surrogatepass")))
+            ends.append(pos)
+            if pos >= top:
+                break
+    if len(hits) == 1:  # (most rows with a hit: one e-mail address) the text it ends in, without the sets
         i, end = hits[0]
-        k = pos = 0
-        if last:
-            pos = -1
-            for k, t in enumerate(texts):
-                pos += 1 + (len(t) if t.isascii() else len(t.encode("utf-8", "surrogatepass")))
-                if pos >= end:
-                    break
+        k = min(bisect_left(ends, end), last) if last else 0
         return [(k, code, message) for code, message in issues(texts[k], ID_CODES[i])]
     wanted: dict[int, set[str]] = {}
     if not last:  # one text: every hit is in it
@@ -138,13 +140,6 @@ def issues_at(texts: list[str], hits: list[tuple[int, int]], lazy: bool = False)
         for i, _ in hits:
             codes.update(ID_CODES[i])
     else:
-        ends: list[int] = []  # byte offset where each text ends in the joined bytes (up to the last hit)
-        pos, top = -1, hits[0][1] if len(hits) == 1 else max([end for _, end in hits])
-        for t in texts:
-            pos += 1 + (len(t) if t.isascii() else len(t.encode("utf-8", "surrogatepass")))
-            ends.append(pos)
-            if pos >= top:
-                break
         for i, end in hits:
             k = min(bisect_left(ends, end), last)
             wanted.setdefault(k, set()).update(ID_CODES[i])
