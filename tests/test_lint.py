@@ -455,3 +455,16 @@ def test_explicit_format_on_an_array_with_bad_utf8_past_the_sniffed_head_exits_2
         res = _in_process(str(src), "-f", fmt, "--json")
         assert res.exit_code == 2, fmt
         assert json.loads(res.stdout)["findings"][0]["code"] == "encoding"
+
+
+def test_a_placeholder_or_secret_that_runs_on_for_megabytes_gives_a_short_message(tmp_path):
+    # "XXX" and a key prefix match runs of any length: the finding quotes the start, not the whole run.
+    p = tmp_path / "long.jsonl"
+    rows = [{"messages": [{"role": "user", "content": "name: " + "X" * 1_000_000}, {"role": "assistant", "content": "ok, noted."}]},
+            {"messages": [{"role": "user", "content": "key sk-" + "a" * 500_000}, {"role": "assistant", "content": "thanks!"}]}]
+    p.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    r = lint_file(p, LintOptions())
+    found = {f.code: f.message for f in r.findings if f.code in ("placeholder", "secret")}
+    assert set(found) == {"placeholder", "secret"}
+    assert all(len(m) < 400 for m in found.values()), {k: len(m) for k, m in found.items()}
+    assert "XXXX" in found["placeholder"] and "sk-" in found["secret"]

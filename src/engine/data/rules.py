@@ -221,4 +221,4 @@ def mask(s: str) -> str:
     """Shows enough of a sensitive match to find it, not enough to leak it."""
     if len(s) <= 6:
         return s[0] + "*" * (len(s) - 1)
-    return s[:3] + "*" * (len(s) - 5) + s[-2:]
+    return s[:3] + "*" * min(len(s) - 5, 16) + s[-2:]   # (at most 16 stars: a secret can run on for megabytes)

@@ -221,7 +221,7 @@ def lazy_quality_issues(text: str, wanted: set[str] | frozenset[str] = ALL_QUALI
     m = R.PLACEHOLDER.search(text) if "placeholder" in wanted else None
     if m:
         out.append(("placeholder", LazyMessage("lint.placeholder" + (".identity" if m.group().startswith("{{") else ""),
-                                               text=repr(m.group()))))
+                                               text=repr(m.group()[:40]))))   # ("XXX…" has no end)
     m = R.MARKUP.search(text) if "markup" in wanted else None
     if m:
         out.append(("markup", LazyMessage("lint.markup", text=repr(m.group()[:30]))))
