@@ -99,6 +99,14 @@ def test_rich_report_groups_findings_and_says_what_to_do():
     assert "13812345678" not in out  # personal data is masked in the report
 
 
+def test_the_next_step_names_only_what_fix_would_drop():
+    # ("drop the 0 row(s) with errors and 4 duplicate(s)" said nothing about the errors: only what there is)
+    dups = " ".join(tunewiz(str(BROKEN / "duplicates.jsonl"), "--no-tokenizer").stdout.split())
+    assert "to drop the 4 duplicate(s);" in dups and "row(s) with errors" not in dups
+    errors = " ".join(tunewiz(str(BROKEN / "role_order.jsonl"), "--no-tokenizer").stdout.split())
+    assert "to drop the 5 row(s) with errors;" in errors and "duplicate(s)" not in errors
+
+
 def test_default_counts_with_the_demo_tokenizer_or_says_why_not():
     p = tunewiz(str(BROKEN / "duplicates.jsonl"), "--json", "--max-length", "60")
     d = json.loads(p.stdout)

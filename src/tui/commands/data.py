@@ -283,7 +283,9 @@ def _next_steps(report: Any, strict: bool, fix_info: Any) -> list[str]:
     row_errors = report.stats.get("rejected_rows", 0)
     dups = report.stats["duplicates"]["exact"] + report.stats["duplicates"]["near"]
     if (row_errors or dups) and fix_info is None:
-        steps.append(t("lint_cli.step.fix", file=report.file, errors=row_errors, dups=dups))
+        # (only what there is to drop: "the 0 row(s) with errors" said nothing)
+        key = "lint_cli.step.fix" if row_errors and dups else "lint_cli.step.fix.errors" if row_errors else "lint_cli.step.fix.dups"
+        steps.append(t(key, file=report.file, errors=row_errors, dups=dups))
     if c.get("secret") or c.get("pii-email") or c.get("pii-phone") or c.get("pii-id-number"):
         steps.append(t("lint_cli.step.private"))
     if c.get("placeholder"):

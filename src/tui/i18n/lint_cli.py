@@ -39,6 +39,10 @@ EN = {
     "lint_cli.step.encoding": "convert the file to UTF-8 (the iconv command is in the finding).",
     "lint_cli.step.fix": "run `tunewiz lint {file} --fix CLEAN.jsonl` to drop the {errors} row(s) with errors and "
                          "{dups} duplicate(s); removed rows go to CLEAN.jsonl.rejected.jsonl with the reason.",
+    "lint_cli.step.fix.errors": "run `tunewiz lint {file} --fix CLEAN.jsonl` to drop the {errors} row(s) with errors; "
+                                "removed rows go to CLEAN.jsonl.rejected.jsonl with the reason.",
+    "lint_cli.step.fix.dups": "run `tunewiz lint {file} --fix CLEAN.jsonl` to drop the {dups} duplicate(s); removed rows "
+                              "go to CLEAN.jsonl.rejected.jsonl with the reason.",
     "lint_cli.step.private": "remove or mask personal data and secrets before training: models can repeat them "
                              "verbatim.",
     "lint_cli.step.placeholder": "fill in the template text ({example}, XXX, TODO) or the model will learn to say it.",
@@ -90,6 +94,10 @@ ZH = {
     "lint_cli.step.encoding": "把文件转换为 UTF-8（iconv 命令见该问题的说明）。",
     "lint_cli.step.fix": "运行 `tunewiz lint {file} --fix CLEAN.jsonl`，去掉 {errors} 行有错误的数据和 {dups} 条重复；"
                          "被删除的行连同原因写入 CLEAN.jsonl.rejected.jsonl。",
+    "lint_cli.step.fix.errors": "运行 `tunewiz lint {file} --fix CLEAN.jsonl`，去掉 {errors} 行有错误的数据；"
+                                "被删除的行连同原因写入 CLEAN.jsonl.rejected.jsonl。",
+    "lint_cli.step.fix.dups": "运行 `tunewiz lint {file} --fix CLEAN.jsonl`，去掉 {dups} 条重复；"
+                              "被删除的行连同原因写入 CLEAN.jsonl.rejected.jsonl。",
     "lint_cli.step.private": "训练前请删除或遮蔽个人数据和密钥：模型可能会原样复述它们。",
     "lint_cli.step.placeholder": "请填写模板文本（{example}、XXX、TODO），否则模型会学着说出它们。",
     "lint_cli.step.length-bias": "请平衡偏好对，让更好的回答不只是更长（或更短）的那个。",
