@@ -90,6 +90,10 @@ def test_the_email_rule_finds_the_first_address_when_it_starts_its_search_near_t
     # first match as a search of the whole text, also with local parts of 63-66 characters, a look-behind
     # character just before where the search starts, and "@"s that begin no address.
     assert "]{1,%d}@" % Q.EMAIL_LOCAL_MAX in R.EMAIL.pattern
+    # (where the first local part starts is found with rstrip(EMAIL_LOCAL_CHARS): exactly the pattern's class)
+    local_class = R.EMAIL_LOCAL_RUN.pattern.split("]")[0] + "]"
+    assert local_class + "{1,%d}@" % Q.EMAIL_LOCAL_MAX in R.EMAIL.pattern
+    assert {c for c in map(chr, range(0x3000)) if re.fullmatch(local_class, c)} == set(R.EMAIL_LOCAL_CHARS)
     rnd = random.Random(3)
     alphabet = ["a", "B", "7", ".", "+", "-", "%", "_", "@", " ", "你", "x.io", "@b.co", "\n"]
     for n in range(3000):

@@ -122,36 +122,36 @@ def plain_params(params: Mapping[str, Any]) -> bool:
 _english_params: Any = None   # engine.message_parts.english_params, imported on first use (it imports this module)
 
 
-def _template(code: str) -> str:
+def template(code: str) -> str:
     """The English template of a code, every domain loaded if it is not registered yet; KeyError if unknown."""
-    template = _registry.get(code)
-    if template is None:
+    found = _registry.get(code)
+    if found is None:
         load_all()
-        template = _registry[code]
-    return template
+        found = _registry[code]
+    return found
 
 
 def english(code: str, params: Mapping[str, Any] | None = None) -> str:
     """The English text of a code with these parameters. An unregistered code raises KeyError."""
     global _english_params
-    template = _template(code)
+    text = template(code)
     if not params:
-        return template.format()
+        return text.format()
     if plain_params(params):
-        return template.format(**params)
+        return text.format(**params)
     if any(isinstance(v, Mapping) for v in params.values()):   # parts (engine.message_parts): their English first
         if _english_params is None:
             from engine.message_parts import english_params
             _english_params = english_params
         params = _english_params(params)
-    return format_template(template, params)
+    return format_template(text, params)
 
 
 def plain_message(code: str, params: dict[str, Any]) -> EngineMessage:
     """`message(code, **params)` for params already known to be plain (`plain_params`): no second check. (Lint
     makes these by the thousand: one per kept finding, one per duplicate row.)"""
-    template = _template(code)
-    return EngineMessage(code, params, template.format(**params) if params else template.format())
+    text = template(code)
+    return EngineMessage(code, params, text.format(**params) if params else text.format())
 
 
 def message(code: str, **params: Any) -> EngineMessage:

@@ -206,9 +206,16 @@ def lazy_quality_issues(text: str, wanted: set[str] | frozenset[str] = ALL_QUALI
         # first match starts at most 64 before the first "@"; the look-behind still sees the text before `pos`.
         # Every match also starts with a match of EMAIL_LOCAL_RUN, so the first match starts at its first one or
         # later: EMAIL.match there (the common case, ~2x faster than a search), else a search after it.
-        run = R.EMAIL_LOCAL_RUN.search(text, at - EMAIL_LOCAL_MAX if at > EMAIL_LOCAL_MAX else 0)
-        if run is not None:
-            m = R.EMAIL.match(text, run.start()) or R.EMAIL.search(text, run.start() + 1)
+        # That first run is the local-part characters right before the first "@" (none of them is an "@"), at most
+        # 64: their count is what `rstrip` takes off the 64 characters before it (~0.1 us, where the run's regex
+        # search from 64 back takes ~2 us). With none, the run ends at a later "@": the regex finds it.
+        lo = at - EMAIL_LOCAL_MAX if at > EMAIL_LOCAL_MAX else 0
+        start = lo + len(text[lo:at].rstrip(R.EMAIL_LOCAL_CHARS))
+        if start == at:
+            run = R.EMAIL_LOCAL_RUN.search(text, lo)
+            start = run.start() if run is not None else -1
+        if start >= 0:
+            m = R.EMAIL.match(text, start) or R.EMAIL.search(text, start + 1)
     if m:
         out.append(("pii-email", LazyMessage.masked("lint.pii-email", m.group())))
     m = (R.CN_MOBILE.search(text) or R.INTL_PHONE.search(text)) if "pii-phone" in wanted else None

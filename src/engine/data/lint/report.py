@@ -11,7 +11,7 @@ from typing import Any, Callable
 from .. import lint_messages  # noqa: F401
 from .. import rules as R
 from ..canonical import Problem
-from ...messages import Coded
+from ...messages import Coded, template
 from ..parts import msg
 from ..formats import FORMAT_HELP, detect_from_info, parse_row
 from ..records import DatasetError, FileInfo, iter_records_of, sniff
@@ -20,6 +20,7 @@ from ..stats import (EstimateCounter, TokenCounter, distribution, histogram, ope
 from .dupes import duplicate_pairs, overlap_pairs
 from .model import LARGE_LINE, Finding, LintOptions, LintReport, Tick, key_line
 from .parallel import scan_file
+from .quality import LazyMessage
 from .scan import SHORT_ANSWER_TOKENS, Scan
 from .shapes import FIRST_LINES, multimodal_finding, reasoning_mix_finding
 from .tokens import count_tokens
@@ -170,20 +171,23 @@ def _first_without_reasoning(scan: Scan, info: FileInfo, fmt: str, limit: int = 
 
 def _duplicate_findings(scan: Scan, dups: list[tuple[int, int, bool]],
                         reject: dict[int, list[tuple[str, str]]]) -> tuple[int, int]:
-    """A finding and a --fix reason for every later copy of a row; returns the (exact, near) copies."""
+    """A finding and a --fix reason for every later copy of a row; returns the (exact, near) copies. (Thousands in
+    a large file, after the scan: each reason's text comes straight from its template, and the finding's message
+    is made only if the finding is kept.)"""
     n_exact = n_near = 0
+    templates = {c: template(c) for c in ("lint.duplicate", "lint.duplicate.same-line", "lint.near-duplicate",
+                                          "lint.near-duplicate.same-line")}
+    add, setdefault = scan.add, reject.setdefault
     for key, first_key, exact in dups:
-        code = "duplicate" if exact else "near-duplicate"
         line, first = key_line(key), key_line(first_key)
-        same_line = ".same-line" if first == line else ""
         if exact:
             n_exact += 1
-            m = msg("lint.duplicate" + same_line, first=first)
+            code, mcode = "duplicate", "lint.duplicate.same-line" if first == line else "lint.duplicate"
         else:
             n_near += 1
-            m = msg("lint.near-duplicate" + same_line, first=first)
-        scan.add(code, line, None, m)
-        reject.setdefault(key, []).append((code, m.text))
+            code, mcode = "near-duplicate", "lint.near-duplicate.same-line" if first == line else "lint.near-duplicate"
+        add(code, line, None, LazyMessage(mcode, first=first))
+        setdefault(key, []).append((code, templates[mcode].format(first=first)))
     return n_exact, n_near
 
 

@@ -526,7 +526,7 @@ def _scan_jsonl_lines(path: str, start: int, end: int, bom: bool, scan: Scan, ti
                             if len(scan.short_first) < 5:
                                 scan.short_first.append(n)
                         h = hash((fast_roles[nm], h64(b.translate(lower, ws))))   # (== roles)
-                        dparts[h & dmask].extend((h, h64(body) - signed, n))
+                        dparts[h & dmask].fromlist([h, h64(body) - signed, n])
                         dheld += 1
                         if dheld >= dchunk:
                             store.held = dheld
