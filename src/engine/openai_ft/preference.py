@@ -38,8 +38,8 @@ from engine.data.lint.quality import gate, text_gate_hit
 from engine.data.pair_lint import jsonl_records, length_bias, length_bias_message, same_answers
 from engine.data.pair_messages import PairRow, read_message, side_text
 from engine.data.records import DatasetError, iter_records_of, sniff
-from engine.data.stats import (EstimateCounter, TokenCounter, distribution, histogram, openai_cost_stats,
-                               openai_model_info)
+from engine.data.stats import (EstimateCounter, TokenCounter, as_part, counter_fields, distribution, histogram,
+                               openai_cost_stats, openai_model_info)
 from engine.message_parts import composed
 from engine.messages import Coded
 from engine import openai_pref_messages  # noqa: F401  (registers this check's messages)
@@ -121,7 +121,7 @@ def lint_preference_file(path: str | Path, *, model: str | None = None, counter:
     except DatasetError as e:
         return _unreadable(src, e)
     say(Coded("lint.progress.pairs-openai", file=src, mb=info.size / 1e6))
-    counter = counter or EstimateCounter("no tokenizer requested")
+    counter = counter or EstimateCounter(Coded("lint.counter.why.not-requested"))
     say(Coded("lint.progress.tokens", counter=counter.label))
     st = _Pairs(src, max_per_code, counter)
     if info.bom:
@@ -156,7 +156,7 @@ def lint_preference_file(path: str | Path, *, model: str | None = None, counter:
     if examples < MIN_PAIRS:
         st.add("openai-too-few", None, None, _say("openai-too-few.openai-pref", examples=examples, minimum=MIN_PAIRS))
     if not counter.exact:
-        st.add("token-estimate", None, None, _say("token-estimate", why=counter_notice or counter.label))
+        st.add("token-estimate", None, None, _say("token-estimate", why=as_part(counter_notice or counter.label)))
     limit_name, entry = openai_model_info(model)
     if entry:
         cap = entry["example_limit"]
@@ -419,7 +419,7 @@ def _stats(st: _Pairs, info: Any, tokens: Counter, counter: TokenCounter, notice
     out: dict[str, Any] = {
         "format": FORMAT, "layout": info.layout, "bytes": info.size, "rows": st.rows, "examples": n,
         "rejected_rows": len(st.error_lines), "blank_lines": len(st.blank), "turns": distribution(st.turns),
-        "tokens": {"counter": counter.label, "exact": counter.exact, "per_example": distribution(tokens), "total": total,
+        "tokens": {**counter_fields(counter, notice), "per_example": distribution(tokens), "total": total,
                    "histogram": histogram(tokens), "over_max_length": 0, "rule": TOKEN_RULE},
         "duplicates": {"exact": st.dupes, "near": 0},
         "length_bias": length_bias(st.side_lens),
@@ -427,8 +427,6 @@ def _stats(st: _Pairs, info: Any, tokens: Counter, counter: TokenCounter, notice
         "errors": st.sev.get(R.ERROR, 0), "warnings": st.sev.get(R.WARNING, 0), "infos": st.sev.get(R.INFO, 0),
         "findings_truncated": any(v > st.max_per_code for v in st.counts.values()),
     }
-    if notice:
-        out["tokens"]["notice"] = notice
     oa: dict[str, Any] = {"model": limit_name, "method": "dpo"}
     if entry:
         oa.update(openai_cost_stats(tokens, n, entry, counter.exact))

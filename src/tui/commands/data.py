@@ -70,8 +70,9 @@ def lint(
                        eval_path=str(eval_file) if eval_file else None, workers=workers)
     notice = None
     if no_tokenizer:
-        counter = EstimateCounter("--no-tokenizer")
-        notice = "--no-tokenizer was given"
+        from engine.messages import Coded
+        counter = EstimateCounter(Coded("lint.counter.why.no-tokenizer"))
+        notice = Coded("lint.notice.no-tokenizer")
     else:
         # --target openai: the model picks tiktoken's encoding (o200k_base / cl100k_base) as well as the price.
         counter, notice = load_counter(target, model, progress=say)
@@ -170,7 +171,7 @@ def _print_report(report: Any, strict: bool, fix_info: Any) -> None:
     est = "" if tok["exact"] else " " + t("lint_cli.estimate")
     s = Table(title=t("lint_cli.statistics"), title_justify="left", show_header=False, box=None)
     s.add_column(style="bold")
-    s.add_column()
+    s.add_column(overflow="fold")   # (Chinese has no spaces: a long value breaks between characters, never cut off)
     s.add_row(t("lint_cli.rows"), t("lint_cli.rows-value", rows=st["rows"], examples=st["examples"],
                                     rejected=st["rejected_rows"], blank=st["blank_lines"]))
     for label, value in _pair_rows(st):
@@ -181,7 +182,7 @@ def _print_report(report: Any, strict: bool, fix_info: Any) -> None:
         s.add_row(t("lint_cli.tokens"), f"min {dist['min']} · median {dist['median']} · p95 {dist['p95']} · max {dist['max']}"
                   + (" " + est if est else ""))
         s.add_row(t("lint_cli.total-tokens"), f"{tok['total']:,}" + est)
-    s.add_row(t("lint_cli.counted-with"), tok["counter"])
+    s.add_row(t("lint_cli.counted-with"), text_of(tok.get("counter_message") or tok["counter"]))
     s.add_row(t("lint_cli.duplicates"), t("lint_cli.duplicates-value", exact=st["duplicates"]["exact"],
                                           near=st["duplicates"]["near"]))
     if "eval" in st:

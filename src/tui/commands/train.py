@@ -35,12 +35,13 @@ def lint_gate(run_config) -> list[str]:
     Fast: the linter runs with the labelled token estimate, never a tokenizer. Warnings pass."""
     from engine.data.lint import LintOptions, lint_file
     from engine.data.stats import EstimateCounter
+    from engine.messages import Coded
     from tui.messages import text_of
 
     lines: list[str] = []
     for source in run_config.data:
         opts = LintOptions(format=source.format, target="open", max_per_code=GATE_ERRORS_SHOWN)
-        report = lint_file(source.path, opts, counter=EstimateCounter("training's lint gate"))
+        report = lint_file(source.path, opts, counter=EstimateCounter(Coded("lint.counter.why.lint-gate")))
         errors = [report.fatal] if report.fatal is not None else [
             f for f in report.findings if f.severity == "error"]
         total = 1 if report.fatal is not None else report.severities.get("error", 0)

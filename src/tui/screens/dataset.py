@@ -59,7 +59,8 @@ def token_counter(target: str, model: str | None, tokenizer: bool) -> tuple[Any,
     """(counter, notice) for a target; the labelled estimate when the tokenizer is off or cannot load."""
     from engine.data.stats import EstimateCounter, load_counter
     if not tokenizer:
-        return EstimateCounter("tokenizer off"), "the tokenizer is switched off on the dataset screen (key k)"
+        from engine.messages import Coded
+        return EstimateCounter(Coded("lint.counter.why.tokenizer-off")), Coded("lint.notice.tokenizer-off")
     key = (target, model, tokenizer)
     with _COUNTERS_LOCK:
         if key not in _COUNTERS:

@@ -15,8 +15,8 @@ from ...messages import Coded, template
 from ..parts import msg
 from ..formats import FORMAT_HELP, detect_from_info, parse_row
 from ..records import DatasetError, FileInfo, iter_records_of, sniff
-from ..stats import (EstimateCounter, TokenCounter, distribution, histogram, openai_cost_stats,
-                     openai_model_info)
+from ..stats import (EstimateCounter, TokenCounter, as_part, counter_fields, distribution, histogram,
+                     openai_cost_stats, openai_model_info)
 from .dupes import duplicate_pairs, overlap_pairs
 from .model import LARGE_LINE, Finding, LintOptions, LintReport, Tick, key_line
 from .parallel import scan_file
@@ -81,7 +81,7 @@ def lint_file(path: str | Path, opts: LintOptions | None = None, *, counter: Tok
     reject: dict[int, list[tuple[str, str]]] = {}
     n_exact, n_near = _duplicate_findings(scan, dups, reject)
     eval_stats = _overlap(scan, opts, ev, reject) if opts.eval_path else None
-    counter = counter or EstimateCounter("no tokenizer requested")
+    counter = counter or EstimateCounter(Coded("lint.counter.why.not-requested"))
     tokens, over, limit_name, limit_entry = _token_findings(scan, info, fmt, opts, counter, counter_notice, say, tick)
     for line in scan.error_lines:
         reject.setdefault(line, []).append(("error", "row has errors"))
@@ -214,7 +214,7 @@ def _token_findings(scan: Scan, info: FileInfo, fmt: str, opts: LintOptions, cou
                              model=opts.model or counter.label))
     else:
         tokens = scan.tokens
-        scan.add("token-estimate", None, None, msg("lint.token-estimate", why=counter_notice or counter.label))
+        scan.add("token-estimate", None, None, msg("lint.token-estimate", why=as_part(counter_notice or counter.label)))
     over = 0
     limit_name, limit_entry = openai_model_info(opts.model) if scan.openai else (None, None)
     if token_lines is not None:
@@ -281,7 +281,7 @@ def _stats(scan: Scan, info: FileInfo, fmt: str, tokens: Counter, counter: Token
         "format": fmt, "layout": info.layout, "bytes": info.size, "rows": scan.rows, "examples": scan.examples,
         "rejected_rows": len(set(scan.error_lines)), "blank_lines": scan.blank,
         "turns": distribution(scan.turns),
-        "tokens": {"counter": counter.label, "exact": counter.exact, "per_example": distribution(tokens), "total": total,
+        "tokens": {**counter_fields(counter, notice), "per_example": distribution(tokens), "total": total,
                    "histogram": histogram(tokens), "over_max_length": over},
         "duplicates": {"exact": n_exact, "near": n_near},
         "short_answers": scan.short,
@@ -294,8 +294,6 @@ def _stats(scan: Scan, info: FileInfo, fmt: str, tokens: Counter, counter: Token
         "errors": scan.sev.get(R.ERROR, 0), "warnings": scan.sev.get(R.WARNING, 0), "infos": scan.sev.get(R.INFO, 0),
         "findings_truncated": any(scan.counts[c] > scan.kept_per_code[c] for c in scan.counts),
     }
-    if notice:
-        st["tokens"]["notice"] = notice
     if limit_name is not None:
         n = scan.examples
         oa: dict[str, Any] = {"model": limit_name}

@@ -427,9 +427,10 @@ def quick_check(path: str, is_cancelled: Callable[[], bool] | None = None) -> Da
     InterruptedError (a worker that was cancelled)."""
     from engine.data.lint import LintOptions, lint_file
     from engine.data.stats import EstimateCounter
+    from engine.messages import Coded
 
     def tick(phase: str, done: int, total: int) -> None:
         if is_cancelled is not None and is_cancelled():
             raise InterruptedError
-    report = lint_file(path, LintOptions(workers=1), counter=EstimateCounter("quick check"), tick=tick)
+    report = lint_file(path, LintOptions(workers=1), counter=EstimateCounter(Coded("lint.counter.why.quick-check")), tick=tick)
     return DataInfo.from_report(path, report)

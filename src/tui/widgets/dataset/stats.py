@@ -14,6 +14,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from tui.i18n import t
+from tui.messages import text_of
 
 
 def money(usd: float) -> str:
@@ -87,7 +88,7 @@ class StatsPanel(Widget, can_focus=True):
         grid.add_row(t("dataset.stats.total"), total)
         if tok.get("over_max_length"):
             grid.add_row(t("dataset.stats.over"), str(tok["over_max_length"]))
-        grid.add_row(t("dataset.stats.counter"), Text(tok.get("counter", ""), style="dim"))
+        grid.add_row(t("dataset.stats.counter"), Text(text_of(tok.get("counter_message") or tok.get("counter", "")), style="dim"))
         dup = st.get("duplicates", {})
         grid.add_row(t("dataset.stats.duplicates"), t("dataset.stats.dup_value", exact=dup.get("exact", 0),
                                                        near=dup.get("near", 0)))
