@@ -107,6 +107,18 @@ def test_the_next_step_names_only_what_fix_would_drop():
     assert "to drop the 5 row(s) with errors;" in errors and "duplicate(s)" not in errors
 
 
+def test_a_row_with_two_findings_of_one_code_is_listed_once(tmp_path):
+    # (two unclosed <think> in one row were listed as "lines 1, 1")
+    turns = [{"role": "user", "content": "hi there, how are you today?"},
+             {"role": "assistant", "content": "<think>hmm let me think about it"},
+             {"role": "user", "content": "and then what happened next?"},
+             {"role": "assistant", "content": "<think>again without the end tag"}]
+    path = tmp_path / "think.jsonl"
+    path.write_text(json.dumps({"messages": turns}) + "\n" + json.dumps({"messages": turns[:2]}) + "\n")
+    out = tunewiz(str(path), "--no-tokenizer").stdout
+    assert "think-unclosed ×3  lines 1, 2\n" in out, out
+
+
 def test_default_counts_with_the_demo_tokenizer_or_says_why_not():
     p = tunewiz(str(BROKEN / "duplicates.jsonl"), "--json", "--max-length", "60")
     d = json.loads(p.stdout)

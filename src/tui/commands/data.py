@@ -256,15 +256,19 @@ def print_findings(con: Any, report: Any) -> None:
         # Blocks rather than a table: a long message stays readable at 80 columns over SSH.
         con.print(Text(t("lint_cli.findings"), style="bold"))
         for code, fs in groups.items():
-            lines = [str(f.line) for f in fs if f.line is not None][:5]
+            # Each line once (a row can have a finding of one code in two fields); "…": lines not shown, or
+            # findings not kept (LintOptions.max_per_code), whose lines are not known here.
+            every_line = list(dict.fromkeys(f.line for f in fs if f.line is not None))
+            lines = [str(n) for n in every_line[:5]]
             total = report.counts.get(code, len(fs))
+            more = len(every_line) > len(lines) or total > len(fs)
             first = fs[0]
             row = Text("  ")
             row.append(f"{first.severity:<7}", style=SEV_STYLE[first.severity])
             row.append(f" {code}", style="bold")
             row.append(f" ×{total}")
             if lines:
-                row.append(f"  line{'s' if len(lines) > 1 else ''} {', '.join(lines)}{' …' if total > len(lines) else ''}",
+                row.append(f"  line{'s' if len(lines) > 1 else ''} {', '.join(lines)}{' …' if more else ''}",
                            style="dim")
             con.print(row)
             # Chinese has no spaces to wrap at: let the terminal wrap it by character (rich would move the whole
