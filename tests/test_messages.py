@@ -31,6 +31,28 @@ def zh():
     set_language("en")
 
 
+def test_a_code_not_registered_yet_imports_only_its_own_domain():
+    # engine.messages.template() imports the modules DOMAIN_HOMES names for the code's domain; every domain's
+    # codes must then be found without the import of every domain (load_all), in a process that imported nothing.
+    from engine.messages import DOMAIN_HOMES, DOMAIN_MODULES, domain
+    codes: dict[str, list[str]] = {}
+    for code in registered():
+        codes.setdefault(domain(code), []).append(code)
+    assert set(codes) == set(DOMAIN_HOMES) and {m for ms in DOMAIN_HOMES.values() for m in ms} == set(DOMAIN_MODULES)
+    script = (
+        "import sys, json, engine.messages as M\n"
+        "def refuse(): raise AssertionError('load_all')\n"
+        "M.load_all = refuse\n"
+        "codes = json.loads(sys.argv[1])\n"
+        "[M.english(c, None) if not M.placeholders(M.template(c)) else M.template(c) for c in codes]\n"
+        "print(sorted(m for m in sys.modules if m.endswith('_messages')))\n")
+    for name, domain_codes in codes.items():
+        p = subprocess.run([sys.executable, "-c", script, json.dumps(domain_codes)], capture_output=True, text=True)
+        assert p.returncode == 0, (name, p.stderr[-600:])
+        loaded = set(eval(p.stdout))   # only the domain's own modules (and what they import)
+        assert "engine.load_messages" not in loaded or name == "load", (name, loaded)
+
+
 def test_every_registered_code_has_chinese_with_the_same_placeholders():
     codes = registered()
     assert {c.split(".")[0] for c in codes} >= {"lint", "config"}

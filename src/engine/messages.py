@@ -35,6 +35,21 @@ DOMAIN_MODULES: tuple[str, ...] = (
     "engine.hardware_messages",
     "engine.load_messages",
 )
+# Which of those register a domain's codes, so that a code not registered yet imports its own domain's modules,
+# not every domain's (tests/test_messages.py checks this table against what each module registers).
+DOMAIN_HOMES: dict[str, tuple[str, ...]] = {
+    "lint": ("engine.data.lint_messages", "engine.openai_pref_messages"),
+    "config": ("engine.train.config_messages",),
+    "advice": ("engine.advice_messages",),
+    "end": ("engine.train.end_messages",), "log": ("engine.train.end_messages",),
+    "export": ("engine.export_messages",), "gguf": ("engine.export_messages",), "ollama": ("engine.export_messages",),
+    "tracking": ("engine.export_messages",),
+    "preflight": ("engine.launch_messages",),
+    "estimate": ("engine.estimate_messages",),
+    "run": ("engine.run_messages",),
+    "hardware": ("engine.hardware_messages",),
+    "load": ("engine.load_messages",),
+}
 
 _registry: dict[str, str] = {}
 _loaded = False
@@ -123,11 +138,16 @@ _english_params: Any = None   # engine.message_parts.english_params, imported on
 
 
 def template(code: str) -> str:
-    """The English template of a code, every domain loaded if it is not registered yet; KeyError if unknown."""
+    """The English template of a code, its domain's modules imported if it is not registered yet (every domain's,
+    for a domain not in DOMAIN_HOMES); KeyError if unknown."""
     found = _registry.get(code)
     if found is None:
-        load_all()
-        found = _registry[code]
+        for name in DOMAIN_HOMES.get(domain(code), ()):
+            importlib.import_module(name)
+        found = _registry.get(code)
+        if found is None:
+            load_all()
+            found = _registry[code]
     return found
 
 
