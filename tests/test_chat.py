@@ -224,6 +224,43 @@ def test_a_run_without_any_adapter_yet_says_so(run_copy):
     assert "failed" in caught.value.message and caught.value.advice == "Lower batch_size."
 
 
+def test_a_run_that_failed_before_saving_says_its_ending_in_the_user_s_language(run_copy):
+    # (the error was English under --lang zh: built from status.json's English error and advice)
+    from tui.i18n import set_language
+    from tui.messages import error_parts
+    shutil.rmtree(run_copy / "adapter")
+    shutil.rmtree(run_copy / "checkpoints")
+    log = str(run_copy / "train.log")
+    error, advice = "RuntimeError: boom", f"This looks like a bug or an environment problem; the full traceback is in {log}."
+    _set_status(run_copy, state="failed", pid=None, error=error, advice=advice)
+    with open(run_copy / "events.jsonl", "a") as f:
+        f.write(json.dumps({"type": "end", "time": time.time(), "status": "failed", "error": error, "advice": advice,
+                            "code": "failed", "params": {"exception": "RuntimeError", "detail": "boom", "log": log}}) + "\n")
+    with pytest.raises(ChatError) as caught:
+        locate_run_model(run_copy)
+    assert caught.value.message == f"Run {run_copy.name} ended (failed) before saving an adapter. {error}"
+    assert caught.value.advice == advice                       # the English as before
+    set_language("zh")
+    try:
+        message, said = error_parts(caught.value)
+    finally:
+        set_language("en")
+    assert message == f"运行 {run_copy.name} 在保存适配器之前就结束了（failed）。RuntimeError：boom"
+    assert said == f"这看起来是程序缺陷或环境问题；完整的回溯信息在 {log}。"
+    # an ending whose code this tunewiz does not know (another version wrote it): the stored English
+    with open(run_copy / "events.jsonl", "a") as f:
+        f.write(json.dumps({"type": "end", "time": time.time(), "status": "failed", "error": error, "advice": advice,
+                            "code": "from-the-future", "params": {}}) + "\n")
+    with pytest.raises(ChatError) as caught:
+        locate_run_model(run_copy)
+    set_language("zh")
+    try:
+        message, said = error_parts(caught.value)
+    finally:
+        set_language("en")
+    assert message.endswith("RuntimeError: boom") and said == advice
+
+
 def test_a_base_that_cannot_be_found_names_where_it_looked(run_copy, tmp_path, tiny_model_dir):
     config = yaml.safe_load((run_copy / "config.yaml").read_text())
     config["model"] = str(tmp_path / "moved" / "tiny")

@@ -39,6 +39,17 @@ LOAD_MESSAGES: dict[str, str] = {
     "load.no-model-yet-plain": "Run {run} has no saved model yet: it is {state} at {at} and has not written a "
                                "checkpoint.",
     "load.no-model-yet-plain.advice": "Chat with it once its first checkpoint is written, or when it ends.",
+    # a run that failed before saving: {error} is the ending's message (end.<code>, a part) or the stored English,
+    # {advice} its advice or load.part.see-log (-plain: no error recorded)
+    "load.ended-before-adapter": "Run {run} ended ({state}) before saving an adapter. {error}",
+    "load.ended-before-adapter.advice": "{advice}",
+    "load.ended-before-adapter-plain": "Run {run} ended ({state}) before saving an adapter.",
+    "load.ended-before-adapter-plain.advice": "{advice}",
+    "load.ended-before-model": "Run {run} ended ({state}) before saving its model. {error}",
+    "load.ended-before-model.advice": "{advice}",
+    "load.ended-before-model-plain": "Run {run} ended ({state}) before saving its model.",
+    "load.ended-before-model-plain.advice": "{advice}",
+    "load.part.see-log": "See {log}; fix the cause and resume or start it again.",
     "load.no-adapter": "Run {run} has no adapter: {final} is missing and there is no checkpoint.",
     "load.no-adapter.advice": "Train it (`tunewiz resume {run_dir}` continues a stopped run) or pick another run.",
     "load.no-model": "Run {run} has no saved model: {final} is missing and there is no checkpoint.",

@@ -183,14 +183,28 @@ def _nothing_yet(run_dir: Path, info: runs.RunInfo, kind: str, final: Path, save
         every = {"every": part("load.part.every", steps=save_steps)} if save_steps else {}
         return ModelLoadError.coded(name, run=run_dir.name, state=info.state, at=at, **every)
     if info.state in ("failed", "oom", "crashed"):
-        what = "adapter" if kind == "adapter" else "saved model"
-        why = f" {info.error}" if info.error else ""
-        return ModelLoadError(f"Run {run_dir.name} ended ({info.state}) before saving an {what}.{why}".replace(
-                              "an saved", "a saved"),
-                              info.advice
-                              or f"See {run_dir / runs.LOG_FILE}; fix the cause and resume or start it again.")
+        # The ending's own messages (its end event's code) where it has them, so they follow the user's language.
+        code, end_params = runs.run_ending(run_dir, info.state)
+        error = _ending_part(code, "", end_params, info.error)
+        advice = _ending_part(code, ".advice", end_params, info.advice)
+        name = ("ended-before-adapter" if kind == "adapter" else "ended-before-model") + ("" if error else "-plain")
+        return ModelLoadError.coded(name, run=run_dir.name, state=info.state, error=error or "",
+                                    advice=advice or part("load.part.see-log", log=str(run_dir / runs.LOG_FILE)))
     return ModelLoadError.coded("no-adapter" if kind == "adapter" else "no-model", run=run_dir.name, final=str(final),
                                 run_dir=str(run_dir))
+
+
+def _ending_part(code: str | None, suffix: str, params: Any, stored: str | None) -> Any:
+    """The ending's message `end.<code><suffix>` as a part, where the run recorded that text and its params fit this
+    tunewiz's template; else the stored English (a run written by another version)."""
+    if code and stored:
+        from engine.messages import english
+        try:
+            english(f"end.{code}{suffix}", params)
+            return part(f"end.{code}{suffix}", **params)
+        except (KeyError, IndexError, ValueError, TypeError):
+            pass
+    return stored
 
 
 def _find_base(run_dir: Path, config: dict[str, Any], weights: Path, kind: str,

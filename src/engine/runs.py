@@ -287,6 +287,24 @@ def run_events(run_dir: str | Path) -> list[dict[str, Any]]:
     return read_events(Path(run_dir) / EVENTS_FILE)
 
 
+def run_ending(run_dir: str | Path, state: str | None = None, tail_bytes: int = 1 << 16) -> tuple[str | None, Any]:
+    """(code, params) of a run's `end` event, the last line of its events.jsonl (only its tail is read), for its
+    messages `end.<code>` and `end.<code>.advice` (engine/train/end_messages.py); (None, None) when the run has no
+    coded ending, or one of another `state` than the one given."""
+    try:
+        with open(Path(run_dir) / EVENTS_FILE, "rb") as handle:
+            handle.seek(0, 2)
+            handle.seek(max(0, handle.tell() - tail_bytes))
+            lines = handle.read().splitlines()
+        event = json.loads(next(line for line in reversed(lines) if line.strip()))
+    except (OSError, ValueError, StopIteration):
+        return None, None
+    if not isinstance(event, dict) or event.get("type") != "end" or (state and event.get("status") != state):
+        return None, None
+    code, params = event.get("code"), event.get("params")
+    return (code, params) if isinstance(code, str) and isinstance(params, dict) else (None, None)
+
+
 # -- live trainers (chat warns before it loads onto a GPU that one of them uses) ---------------------
 @dataclass
 class Trainer:

@@ -61,21 +61,6 @@ def snapshot_ending(s: Any) -> tuple[str | None, str | None]:
 
 
 def run_ending(run_dir: Any, state: str | None = None, tail_bytes: int = 1 << 16) -> tuple[str | None, Any]:
-    """(code, params) of a run's `end` event, the last line of its events.jsonl (only its tail is read);
-    (None, None) when the run has no coded ending, or one of another `state` than the one shown."""
-    import json
-    from pathlib import Path
-
+    """engine.runs.run_ending: (code, params) of a run's `end` event."""
     from engine import runs
-    try:
-        with open(Path(run_dir) / runs.EVENTS_FILE, "rb") as handle:
-            handle.seek(0, 2)
-            handle.seek(max(0, handle.tell() - tail_bytes))
-            lines = handle.read().splitlines()
-        event = json.loads(next(line for line in reversed(lines) if line.strip()))
-    except (OSError, ValueError, StopIteration):
-        return None, None
-    if not isinstance(event, dict) or event.get("type") != "end" or (state and event.get("status") != state):
-        return None, None
-    code, params = event.get("code"), event.get("params")
-    return (code, params) if isinstance(code, str) and isinstance(params, dict) else (None, None)
+    return runs.run_ending(run_dir, state, tail_bytes)
