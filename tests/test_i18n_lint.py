@@ -104,6 +104,20 @@ def test_the_token_estimate_says_itself_in_chinese_and_its_english_stays_in_json
     assert "的分词器不可用" in text_of(counter.label) and "无法加载" in text_of(notice)
 
 
+def test_the_openai_cost_rows_say_themselves_in_chinese():
+    # (the catalog note for an unknown model and the wind-down sentence were English under --lang zh)
+    from engine.catalog import OPENAI_WIND_DOWN
+    path = str(REPO / "sample_data" / "support_openai.jsonl")
+    squeezed = lambda p: "".join(p.stdout.split())   # noqa: E731  (rich wraps Chinese between any two characters)
+    unknown = squeezed(lint("--lang", "zh", "lint", path, "--no-tokenizer", "--target", "openai", "--model", "gpt-9"))
+    assert "gpt-9不是目录里可微调的OpenAI模型；请使用以下之一：gpt-4.1-2025-04-14、" in unknown, unknown
+    stats = json.loads(lint("lint", path, "--no-tokenizer", "--target", "openai", "--model", "gpt-9", "--json").stdout)
+    assert stats["stats"]["openai"]["note"].startswith("gpt-9 is not a fine-tunable OpenAI model in the catalog; use one of")
+    assert stats["stats"]["openai"]["note_message"]["code"] == "lint.stats.openai-not-in-catalog"
+    known = squeezed(lint("--lang", "zh", "lint", path, "--no-tokenizer", "--target", "openai"))
+    assert "OpenAI正在关停自助微调" in known and "".join(OPENAI_WIND_DOWN.sentence().split())[:40] not in known
+
+
 async def test_the_dataset_screen_shows_findings_in_chinese():
     app = TunewizApp(lang="zh", start="dataset", start_args={"tokenizer": False, "path": str(BROKEN / "role_order.jsonl")})
     async with app.run_test(size=(100, 30)) as pilot:

@@ -45,6 +45,8 @@ TEMPLATES: dict[str, str] = {
                                      "template of {model} does not render reasoning: they would be trained without it. "
                                      "Pick a model whose template renders reasoning (e.g. Qwen3), or strip the traces.",
     "lint.token-estimate": "token counts are an estimate: {why}.",
+    # the statistics' OpenAI cost for a model the catalog cannot price (stats "openai"."note")
+    "lint.stats.openai-not-in-catalog": "{model} is not a fine-tunable OpenAI model in the catalog; use one of {models}",
     # the estimate's label (stats "counter") and why it is used (engine/data/stats.py: EstimateCounter, load_counter)
     "lint.counter.estimate": "estimate (1 token per CJK character, 3.5 characters per token otherwise; {why})",
     "lint.counter.estimate.plain": "estimate (1 token per CJK character, 3.5 characters per token otherwise)",

@@ -197,9 +197,10 @@ def _print_report(report: Any, strict: bool, fix_info: Any) -> None:
                 total=oa["cost_default_epochs_usd"], epochs=oa["default_epochs"], billed=oa["billed_tokens_per_epoch"],
                 price=oa["price_per_1m_tokens_usd"], estimated=t("lint_cli.estimated") if oa.get("estimated") else ""))
         else:
-            s.add_row(t("lint_cli.openai-cost"), oa.get("note", ""))
+            s.add_row(t("lint_cli.openai-cost"), text_of(oa.get("note_message") or oa.get("note", "")))
         if oa.get("wind_down"):
-            s.add_row(t("lint_cli.note"), oa["wind_down"])
+            from tui.screens.wizard.texts import wind_down_text   # the catalog's dates, in the current language
+            s.add_row(t("lint_cli.note"), oa["wind_down"] if language() == "en" else wind_down_text())
     con.print(s)
     hist = tok.get("histogram") or []
     if hist:

@@ -25,6 +25,7 @@ ZH = {
     "lint.template-drops-reasoning": "{rows} 行带推理过程（首先出现在第 {lines} 行），但 {model} 的对话模板不渲染推理：它们训练时会丢掉推理。"
                                      "请选一个模板会渲染推理的模型（例如 Qwen3），或去掉推理。",
     "lint.token-estimate": "token 数是估算的：{why}。",
+    "lint.stats.openai-not-in-catalog": "{model} 不是目录里可微调的 OpenAI 模型；请使用以下之一：{models}",
     "lint.counter.estimate": "估算（CJK 字符每字 1 个 token，其他字符每 3.5 个字符 1 个 token；{why}）",
     "lint.counter.estimate.plain": "估算（CJK 字符每字 1 个 token，其他字符每 3.5 个字符 1 个 token）",
     "lint.counter.why.no-tokenizer": "使用了 --no-tokenizer",

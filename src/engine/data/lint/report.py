@@ -15,7 +15,7 @@ from ...messages import Coded, template
 from ..parts import msg
 from ..formats import FORMAT_HELP, detect_from_info, parse_row
 from ..records import DatasetError, FileInfo, iter_records_of, sniff
-from ..stats import (EstimateCounter, TokenCounter, as_part, counter_fields, distribution, histogram,
+from ..stats import (EstimateCounter, TokenCounter, as_part, coded_dict, counter_fields, distribution, histogram,
                      openai_cost_stats, openai_model_info)
 from .dupes import duplicate_pairs, overlap_pairs
 from .model import LARGE_LINE, Finding, LintOptions, LintReport, Tick, key_line
@@ -303,7 +303,8 @@ def _stats(scan: Scan, info: FileInfo, fmt: str, tokens: Counter, counter: Token
                 oa["wind_down"] = limit_entry["wind_down"]
         else:
             from engine import catalog
-            oa["note"] = (f"{limit_name} is not a fine-tunable OpenAI model in the catalog; use one of "
-                          f"{', '.join(m.id for m in catalog.openai_models())}")
+            note = Coded("lint.stats.openai-not-in-catalog", model=limit_name,
+                         models=[m.id for m in catalog.openai_models()])
+            oa["note"], oa["note_message"] = str(note), coded_dict(note)
         st["openai"] = oa
     return st
