@@ -197,9 +197,9 @@ def test_the_trainer_logs_each_part_of_the_demo_conversion_with_a_code(tmp_path,
     monkeypatch.setattr(demo, "gguf_path", lambda: source)
 
     def quick_conversion(source, out, say):  # the real one takes ~30 s (tests/test_demo.py runs it)
-        say("converting", "start")
+        say("start", name=demo.DEMO_REAL_NAME)
         for part in ("tokenizer", "weights", "safetensors"):
-            say(part, part)
+            say(part)
         out.mkdir(parents=True)
         (out / "config.json").write_text("{}")
     monkeypatch.setattr(demo, "_convert", quick_conversion)
@@ -210,6 +210,20 @@ def test_the_trainer_logs_each_part_of_the_demo_conversion_with_a_code(tmp_path,
     logs = [e for e in read_events(run_dir / "events.jsonl") if e["type"] == "log"]
     assert [(e["code"], e["params"]["part"]) for e in logs] == [
         ("demo-convert", part) for part in ("start", "tokenizer", "weights", "safetensors", "ready")]
+    # each line says its stage in the user's language (`tunewiz watch`, the monitor's log); the English is as before
+    from tui.i18n import set_language
+    from tui.messages import message_text
+    assert [e["message"] for e in logs[1:4]] == ["1/3 reading the tokenizer", "2/3 de-quantising the weights",
+                                                 "3/3 writing safetensors"]
+    assert logs[0]["message"] == f"converting the demo model {demo.DEMO_REAL_NAME} from GGUF (once, about 30 s)"
+    set_language("zh")
+    try:
+        said = [message_text("log.demo-convert", e["params"], e["message"]) for e in logs]
+    finally:
+        set_language("en")
+    assert said[0] == f"正在从 GGUF 转换演示模型 {demo.DEMO_REAL_NAME}（仅一次，约 30 秒）"
+    assert said[1:4] == ["1/3 读取分词器", "2/3 反量化权重", "3/3 写入 safetensors"]
+    assert said[4] == f"演示模型已就绪：{demo.demo_cache_dir()}"
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

@@ -13,7 +13,7 @@ import os
 import shutil
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 DEMO_ID = "demo"
 DEMO_REAL_NAME = "SmolLM2-135M-Instruct"
@@ -26,7 +26,10 @@ CONVERSION_VERSION = 1
 # with code CONVERSION_CODE and params {"part": one of these}, which the monitor shows while it waits).
 CONVERSION_CODE = "demo-convert"
 CONVERSION_PARTS = ("start", "tokenizer", "weights", "safetensors", "ready")
-# on_stage(message, code, params): the English message, CONVERSION_CODE and {"part": ..., "seconds": ...}
+# on_stage(message, code, params): the message, CONVERSION_CODE and {"part": ..., "seconds": ..., "stage": the message
+# as a part}. The message is an engine.messages.Coded (`load.demo.<part>`, engine/load_messages.py): English where it
+# is printed as it is, the user's language through tui.messages.text_of; the log line it becomes (log.demo-convert)
+# says its `stage` in the user's language too.
 StageCallback = Callable[[str, str, dict], None]
 
 
@@ -91,11 +94,15 @@ def demo_model_dir(progress: Callable[[str], None] | None = None, on_stage: Stag
     source = gguf_path()
     started = time.monotonic()
 
-    def say(message: str, part: str) -> None:
+    def say(part: str, **params: Any) -> None:
+        from engine import load_messages  # noqa: F401  (the load.demo.* templates)
+        from engine.messages import Coded
+        message = Coded(f"load.demo.{part}", **params)
         if progress:
             progress(message)
         if on_stage:
-            on_stage(message, CONVERSION_CODE, {"part": part, "seconds": round(time.monotonic() - started, 1)})
+            on_stage(message, CONVERSION_CODE, {"part": part, "seconds": round(time.monotonic() - started, 1),
+                                                "stage": {"code": message.code, "params": params}})
     target.parent.mkdir(parents=True, exist_ok=True)
     with open(target.parent / f".{CACHE_SUBDIR}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -107,23 +114,23 @@ def demo_model_dir(progress: Callable[[str], None] | None = None, on_stage: Stag
         (work / "tunewiz-demo.json").write_text(json.dumps(_stamp(source)))
         shutil.rmtree(target, ignore_errors=True)
         os.replace(work, target)
-        say(f"demo model ready in {target}", "ready")
+        say("ready", target=str(target))
     return target
 
 
-def _convert(source: Path, out: Path, say: Callable[[str, str], None]) -> None:
-    say(f"converting the demo model {DEMO_REAL_NAME} from GGUF (once, about 30 s)", "start")
+def _convert(source: Path, out: Path, say: Callable[..., None]) -> None:
+    say("start", name=DEMO_REAL_NAME)
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
     folder, name = str(source.parent), source.name
-    say("1/3 reading the tokenizer", "tokenizer")
+    say("tokenizer")
     tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=name)
-    say("2/3 de-quantising the weights", "weights")
+    say("weights")
     gguf_model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name)
     settings = {k: v for k, v in gguf_model.config.to_dict().items() if k not in ("quantization_config", "model_type")}
     config = AutoConfig.for_model(gguf_model.config.model_type, **settings)
     config.name_or_path = DEMO_REAL_NAME
-    say("3/3 writing safetensors", "safetensors")
+    say("safetensors")
     model = AutoModelForCausalLM.from_config(config)
     model.load_state_dict(gguf_model.state_dict())
     if tokenizer.pad_token is None:

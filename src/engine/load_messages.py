@@ -54,6 +54,12 @@ LOAD_MESSAGES: dict[str, str] = {
     "load.no-adapter.advice": "Train it (`tunewiz resume {run_dir}` continues a stopped run) or pick another run.",
     "load.no-model": "Run {run} has no saved model: {final} is missing and there is no checkpoint.",
     "load.no-model.advice": "Train it (`tunewiz resume {run_dir}` continues a stopped run) or pick another run.",
+    # converting the demo model on first use (engine/demo.py; one per CONVERSION_PARTS)
+    "load.demo.start": "converting the demo model {name} from GGUF (once, about 30 s)",
+    "load.demo.tokenizer": "1/3 reading the tokenizer",
+    "load.demo.weights": "2/3 de-quantising the weights",
+    "load.demo.safetensors": "3/3 writing safetensors",
+    "load.demo.ready": "demo model ready in {target}",
     "load.demo-missing": "The base of run {run} is the demo model, which is not installed.",
     "load.demo-missing.advice": "{detail}",
     # {where}: load.part.looked-* parts, one line each

@@ -194,6 +194,8 @@ LOG_MESSAGES: dict[str, str] = {
     "log.stop-received": "{signal} received: writing a checkpoint at step {step}, then stopping{where}",
     "log.part.mid-step": " (the micro-batches of the unfinished step are redone on resume)",
     "log.resuming": "resuming from {checkpoint}",
+    # converting the demo model on first use: {stage} is its load.demo.<part> message (engine/demo.py)
+    "log.demo-convert": "{stage}",
     # a multi-process run's supervisor (engine/train/distributed.py)
     "log.distributed-world": "{world_size} processes ({nnodes} node(s) x {nproc}), distributed: {distributed}; launch "
                              "files: {files}",

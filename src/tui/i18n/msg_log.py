@@ -26,6 +26,7 @@ ZH = {
     "log.part.sharding-fsdp-unsharded": "DDP：每个进程都持有整个模型；每一步对梯度取平均（要求了 FSDP，但什么也没有分片："
                                         "accelerate 只在 GPU 上分片）",
     "log.resuming": "从 {checkpoint} 恢复",
+    "log.demo-convert": "{stage}",
     "log.distributed-world": "{world_size} 个进程（{nnodes} 个节点 x {nproc}），distributed：{distributed}；启动文件：{files}",
     "log.distributed-launching": "正在启动：{command}",
     "log.distributed-other-node": "节点 {node}（共 {nnodes} 个）：步数和最终模型由节点 0（{master}）报告",
