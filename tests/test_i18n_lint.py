@@ -104,6 +104,19 @@ def test_the_token_estimate_says_itself_in_chinese_and_its_english_stays_in_json
     assert "的分词器不可用" in text_of(counter.label) and "无法加载" in text_of(notice)
 
 
+def test_a_tokenizer_s_label_says_itself_in_chinese(tiny_model_dir):
+    # ("counted with: tokenizer of PATH" and "counting tokens with tokenizer of PATH" were English under --lang zh)
+    path = str(BROKEN / "duplicates.jsonl")
+    zh = lint("--lang", "zh", "lint", path, "--model", str(tiny_model_dir))
+    squeezed = "".join(zh.stdout.split())
+    assert "计数所用分词器" + "".join(f"{tiny_model_dir} 的分词器".split()) in squeezed, zh.stdout
+    assert f"正在用 {tiny_model_dir} 的分词器 计数 token" in zh.stderr, zh.stderr
+    tokens = json.loads(lint("lint", path, "--model", str(tiny_model_dir), "--json").stdout)["stats"]["tokens"]
+    assert tokens["counter"] == f"tokenizer of {tiny_model_dir}" and tokens["exact"]
+    assert tokens["counter_message"] == {"code": "lint.counter.folder", "params": {"path": str(tiny_model_dir)},
+                                         "text": f"tokenizer of {tiny_model_dir}"}
+
+
 def test_the_openai_cost_rows_say_themselves_in_chinese():
     # (the catalog note for an unknown model and the wind-down sentence were English under --lang zh)
     from engine.catalog import OPENAI_WIND_DOWN

@@ -48,6 +48,9 @@ TEMPLATES: dict[str, str] = {
     # the statistics' OpenAI cost for a model the catalog cannot price (stats "openai"."note")
     "lint.stats.openai-not-in-catalog": "{model} is not a fine-tunable OpenAI model in the catalog; use one of {models}",
     # the estimate's label (stats "counter") and why it is used (engine/data/stats.py: EstimateCounter, load_counter)
+    "lint.counter.demo": "{name} tokenizer (demo model)",
+    "lint.counter.folder": "tokenizer of {path}",
+    "lint.counter.hub": "{name} tokenizer",
     "lint.counter.estimate": "estimate (1 token per CJK character, 3.5 characters per token otherwise; {why})",
     "lint.counter.estimate.plain": "estimate (1 token per CJK character, 3.5 characters per token otherwise)",
     "lint.counter.why.no-tokenizer": "--no-tokenizer",

@@ -275,21 +275,25 @@ def _load_hf_tokenizer(name: str, say: Callable[[str], None]) -> tuple[Any, str]
     from transformers import AutoTokenizer
     from transformers.utils import logging as hf_logging
     hf_logging.set_verbosity_error()
+    from engine.messages import Coded
+
+    from . import lint_messages  # noqa: F401  (the labels' templates)
+    # (the labels are coded: the statistics' "counted with" in the user's language)
     if name == "demo":
         from engine import demo  # the demo module owns the model files
+        label = Coded("lint.counter.demo", name=demo.DEMO_REAL_NAME)
         if demo.is_demo_cached():
-            return AutoTokenizer.from_pretrained(str(demo.demo_model_dir())), f"{demo.DEMO_REAL_NAME} tokenizer (demo model)"
+            return AutoTokenizer.from_pretrained(str(demo.demo_model_dir())), label
         # Reading the tokenizer straight from the GGUF file avoids converting the whole model.
-        from engine.messages import Coded
         say(Coded("lint.progress.demo-tokenizer"))
         g = demo.gguf_path()
-        return AutoTokenizer.from_pretrained(str(g.parent), gguf_file=g.name), f"{demo.DEMO_REAL_NAME} tokenizer (demo model)"
+        return AutoTokenizer.from_pretrained(str(g.parent), gguf_file=g.name), label
     if os.path.isdir(name):
-        return AutoTokenizer.from_pretrained(name), f"tokenizer of {name}"
+        return AutoTokenizer.from_pretrained(name), Coded("lint.counter.folder", path=name)
     try:  # a hub id: the local cache first, so an offline machine answers at once
-        return AutoTokenizer.from_pretrained(name, local_files_only=True), f"{name} tokenizer"
+        return AutoTokenizer.from_pretrained(name, local_files_only=True), Coded("lint.counter.hub", name=name)
     except Exception:  # noqa: BLE001
-        return AutoTokenizer.from_pretrained(name), f"{name} tokenizer"
+        return AutoTokenizer.from_pretrained(name), Coded("lint.counter.hub", name=name)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -122,7 +122,7 @@ def lint_preference_file(path: str | Path, *, model: str | None = None, counter:
         return _unreadable(src, e)
     say(Coded("lint.progress.pairs-openai", file=src, mb=info.size / 1e6))
     counter = counter or EstimateCounter(Coded("lint.counter.why.not-requested"))
-    say(Coded("lint.progress.tokens", counter=counter.label))
+    say(Coded("lint.progress.tokens", counter=as_part(counter.label)))
     st = _Pairs(src, max_per_code, counter)
     if info.bom:
         st.add("bom", 1, None, _say("bom.openai-pref"))

@@ -199,7 +199,7 @@ def _token_findings(scan: Scan, info: FileInfo, fmt: str, opts: LintOptions, cou
     the OpenAI model's name and catalog entry)."""
     token_lines: list[tuple[int, int]] | None = None
     if counter.exact:
-        say(Coded("lint.progress.tokens", counter=counter.label))
+        say(Coded("lint.progress.tokens", counter=as_part(counter.label)))
         skip = set(scan.error_lines)
         token_tick = (lambda k: tick("tokens", k, scan.examples)) if tick is not None else None
         reasoning_lines: list[int] = []
@@ -211,7 +211,7 @@ def _token_findings(scan: Scan, info: FileInfo, fmt: str, opts: LintOptions, cou
             if not probe_template(tokenizer).reasoning:
                 scan.add("template-drops-reasoning", reasoning_lines[0], None,
                          msg("lint.template-drops-reasoning", rows=len(reasoning_lines), lines=reasoning_lines[:5],
-                             model=opts.model or counter.label))
+                             model=opts.model or as_part(counter.label)))
     else:
         tokens = scan.tokens
         scan.add("token-estimate", None, None, msg("lint.token-estimate", why=as_part(counter_notice or counter.label)))
