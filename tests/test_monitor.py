@@ -323,3 +323,38 @@ async def test_an_sft_run_has_no_preference_chart(runs_dir):
         await pilot.pause(0.1)
         assert not screen.query_one("#chart-pref").display
         assert "margin" not in text_of(screen, "mon-figures")
+
+
+def test_watch_says_its_live_view_and_its_own_lines_in_chinese(runs_dir):
+    # `tunewiz watch` on a terminal (its live view) and when it stops following (--timeout) use the monitor screen's
+    # words in the --lang language; the step lines of --plain stay one English log format
+    import io
+
+    from engine.monitoring import RunWatcher
+    from rich.console import Console
+    from tui.commands.watch import follow, live_view
+    from tui.i18n import set_language
+    run = SyntheticRun(runs_dir, "watched")
+    run.start(total_steps=10)
+    for n in (1, 2, 3):
+        run.step(n, gpu_mem_alloc_gb=1.5, gpu_mem_reserved_gb=2.0, gpu_mem_peak_gb=2.25)
+    watcher = RunWatcher(run.dir)
+    while True:
+        watcher.poll()
+        if not watcher.catching_up:
+            break
+    set_language("zh")
+    try:
+        console = Console(record=True, width=80, color_system=None)
+        console.print(live_view(watcher.snapshot(60), [], 80))
+        view = console.export_text()
+        out = io.StringIO()
+        code = follow(run.dir, plain=True, interval=0.02, only_new=False, timeout=0.2, out=out)
+    finally:
+        set_language("en")
+    assert "第 3/10 步" in view and "已用" in view and "剩余" in view and "损失" in view and "学习率" in view, view
+    assert "训练进程：已分配 1.5  已保留 2.0  峰值 2.2 GiB" in view, view
+    assert "elapsed" not in view and "tok/s" not in view
+    assert "● 训练中" in view and "剩余 …" not in view     # the label measured in cells: nothing cut off at 80 columns
+    assert code == 124 and "超时：watched 仍处于 running（第 3 步），它会继续运行" in out.getvalue(), out.getvalue()
+    assert "step 3/10" in out.getvalue()   # the plain step lines: the English log format

@@ -123,28 +123,34 @@ def summary_lines(s: Any) -> list[str]:
     if s.eval_loss is not None:
         line += f"  eval {format_loss(s.eval_loss)}"
     lines = [line]
+    from tui.i18n import t
     if s.state == "deleted":
-        lines.append(f"  error: the run directory {s.run_dir} no longer exists")
+        lines.append(t("train_cli.watch.deleted", path=s.run_dir))
     from tui.message_parts import snapshot_ending
     error, advice = snapshot_ending(s)   # in the --lang language (the English of an older run as it was stored)
-    from tui.i18n import t
     if error:
         lines.append(t("train_cli.ending.error", text=error))
     if advice:
         lines.append(t("train_cli.ending.advice", text=advice))
     if s.nonfinite:
-        lines.append(f"  warning: the loss was not finite at {s.nonfinite} steps (first at step {s.first_nonfinite_step})")
+        lines.append(t("train_cli.watch.nonfinite", count=s.nonfinite, first=s.first_nonfinite_step))
     if s.unknown_types:
-        lines.append(f"  note: skipped {sum(s.unknown_types.values())} events of unknown type "
-                     f"({', '.join(sorted(s.unknown_types))})")
+        lines.append(t("train_cli.watch.unknown-events", count=sum(s.unknown_types.values()),
+                       types=", ".join(sorted(s.unknown_types))))
     if s.output:
-        lines.append(f"  output: {s.output}")
+        lines.append(t("train_cli.watch.output", path=s.output))
     return lines
 
 
 # -- the rich live view ---------------------------------------------------------------------------
 STATE_STYLE = {"starting": "cyan", "running": "cyan", "stopping": "yellow", "completed": "green",
                "stopped": "yellow", "failed": "red", "oom": "red", "crashed": "red", "deleted": "red"}
+
+
+def _pad(label: str, cells: int) -> str:
+    """`label` padded with spaces to `cells` terminal cells (a CJK character takes two)."""
+    from rich.cells import cell_len
+    return label + " " * max(1, cells - cell_len(label))
 
 
 def live_view(s: Any, gpus: list[Any], width: int) -> Any:
@@ -155,55 +161,60 @@ def live_view(s: Any, gpus: list[Any], width: int) -> Any:
     from rich.table import Table
     from rich.text import Text
 
+    from rich.cells import cell_len
+
     from tui.formatting import format_duration, format_loss, format_rate, sparkline
+    from tui.i18n import t   # (the monitor screen's words for the same figures)
 
     now = time.time()
     rows: list[Any] = []
-    head = Text.assemble((f"● {s.state}", f"bold {STATE_STYLE.get(s.state, 'white')}"), "  ",
+    head = Text.assemble((f"● {t(f'runs.state.{s.state}')}", f"bold {STATE_STYLE.get(s.state, 'white')}"), "  ",
                          (s.name, "bold"), f"  {Path(s.model).name if s.model and s.model.startswith(('/', '.', '~')) else s.model or '-'}"
                          f" · {s.method or '-'}")
     rows.append(head)
-    parts = [f"step {s.step if s.step is not None else '-'}" + (f"/{s.total_steps}" if s.total_steps else "")]
+    step = s.step if s.step is not None else "-"
+    parts = [t("monitor.step", step=step, total=s.total_steps) if s.total_steps else t("monitor.step_open", step=step)]
     if s.epoch is not None:
-        parts.append(f"epoch {s.epoch:.2f}")
-    parts.append(f"elapsed {format_duration(s.elapsed_at(now))}")
+        parts.append(t("monitor.epoch", epoch=f"{s.epoch:.2f}"))
+    parts.append(t("monitor.elapsed", elapsed=format_duration(s.elapsed_at(now))))
     if s.active:
-        parts.append(f"ETA {format_duration(s.eta_at(now))}")
+        parts.append(t("monitor.eta", eta=format_duration(s.eta_at(now))))
     fraction = s.progress
     label = f"{fraction * 100:3.0f}%  " * (fraction is not None) + " · ".join(parts)
     progress = Table.grid(padding=(0, 1))
-    progress.add_column(width=max(8, min(40, width - len(label) - 7)))
+    progress.add_column(width=max(8, min(40, width - cell_len(label) - 7)))   # (cells: CJK takes two)
     progress.add_column(no_wrap=True)
     progress.add_row(ProgressBar(total=1.0, completed=fraction or 0.0, pulse=False), label)
     rows.append(progress)
-    figures = [f"loss {format_loss(s.loss, s.loss_nonfinite)}"]
+    figures = [t("monitor.loss", loss=format_loss(s.loss, s.loss_nonfinite))]
     if s.smoothed_loss is not None:
-        figures.append(f"smoothed {format_loss(s.smoothed_loss)}")
+        figures.append(t("monitor.smoothed", loss=format_loss(s.smoothed_loss)))
     if s.eval_loss is not None:
-        figures.append(f"eval {format_loss(s.eval_loss)}")
+        figures.append(t("monitor.eval", loss=format_loss(s.eval_loss)))
     if s.lr is not None:
-        figures.append(f"lr {s.lr:.2e}")
+        figures.append(t("monitor.lr", lr=f"{s.lr:.2e}"))
     if s.tokens_per_s is not None:
-        figures.append(f"{format_rate(s.tokens_per_s)} tok/s")
+        figures.append(t("monitor.tps", tps=format_rate(s.tokens_per_s)))
     if s.grad_norm is not None:
-        figures.append(f"grad {s.grad_norm:.3g}")
+        figures.append(t("monitor.grad", grad=f"{s.grad_norm:.3g}"))
     rows.append(Text("  ".join(figures)))
     if s.series is not None:
         spark_width = max(10, width - 16)
         loss = s.series.loss_smooth[1]
         tps = s.series.tokens_per_s[1]
         if loss:
-            rows.append(Text.assemble(("loss      ", "dim"), (sparkline(loss, spark_width), "cyan")))
+            rows.append(Text.assemble((_pad(t("monitor.chart.loss"), 10), "dim"), (sparkline(loss, spark_width), "cyan")))
         if tps:
-            rows.append(Text.assemble(("tokens/s  ", "dim"), (sparkline(tps, spark_width, floor=0.0), "blue")))
+            rows.append(Text.assemble((_pad(t("monitor.chart.tps"), 10), "dim"),
+                                      (sparkline(tps, spark_width, floor=0.0), "blue")))
     for gpu in gpus:
         line = gpu_line(gpu)
         if s.pid in gpu.process_mem_gb:
-            line += f"  this run {gpu.process_mem_gb[s.pid]:.1f} GiB"
+            line += "  " + t("monitor.gpu.this_run", gb=gpu.process_mem_gb[s.pid])
         rows.append(Text(line))
     if s.gpu_mem_reserved_gb is not None:
-        rows.append(Text(f"trainer: allocated {s.gpu_mem_alloc_gb or 0:.1f}  reserved {s.gpu_mem_reserved_gb:.1f}  "
-                         f"peak {s.gpu_mem_peak_gb or 0:.1f} GiB", style="dim"))
+        rows.append(Text(t("train_cli.watch.trainer-memory", alloc=s.gpu_mem_alloc_gb or 0, reserved=s.gpu_mem_reserved_gb,
+                           peak=s.gpu_mem_peak_gb or 0), style="dim"))
     if not s.active or s.nonfinite:
         for line in summary_lines(s)[1:]:
             rows.append(Text(line.strip(), style="red" if s.state not in ("completed", "stopped") else "yellow"))
@@ -285,10 +296,11 @@ def follow(run_dir: Path, plain: bool, interval: float, only_new: bool, timeout:
             live.stop()
         sampler.close()
     snapshot = watcher.snapshot()
+    from tui.i18n import t
     if code == EXIT_TIMEOUT:
-        emit(f"timeout: {snapshot.name} is still {snapshot.state} (step {snapshot.step}); it keeps running")
+        emit(t("train_cli.watch.timeout", name=snapshot.name, state=snapshot.state, step=snapshot.step))
     elif code == EXIT_INTERRUPTED:
-        emit(f"stopped watching; {snapshot.name} is {snapshot.state} and keeps running")
+        emit(t("train_cli.watch.interrupted", name=snapshot.name, state=snapshot.state))
     elif plain or snapshot.state != "completed":
         for line in summary_lines(snapshot):
             emit(line)
