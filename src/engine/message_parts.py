@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
-from engine.messages import EngineMessage, english
+from engine.messages import Coded, EngineMessage, english
 
 
 def part(code: str, **params: Any) -> dict[str, Any]:
@@ -26,8 +26,9 @@ def parts(items: Iterable[Mapping[str, Any]], sep: str = "; ") -> dict[str, Any]
 
 
 def as_part(value: Any) -> Any:
-    """An EngineMessage as a part, so another message can carry it as a parameter; anything else as it is."""
-    return part(value.code, **value.params) if isinstance(value, EngineMessage) else value
+    """An EngineMessage or a Coded str as a part, so another message can carry it as a parameter (and say it in the
+    reader's language); anything else as it is."""
+    return part(value.code, **value.params) if isinstance(value, (EngineMessage, Coded)) else value
 
 
 def is_part(value: Any) -> bool:

@@ -39,7 +39,8 @@ from .preference import PAIR_FORMATS, SIDE_KEYS, pair_example, detect_pair_file,
 from .records import DatasetError, FileInfo, iter_lines, iter_records_of, line_problem, sniff
 from .parts import msg as coded
 from ..messages import Coded
-from .stats import EstimateCounter, TokenCounter, as_part, counter_fields, distribution, histogram
+from .stats import EstimateCounter, TokenCounter, counter_fields, distribution, histogram
+from ..message_parts import as_part
 
 FEW_PAIRS = 500                 # the guide: "数据量至少 500+ 样本，否则没意义" (at least 500 examples)
 LENGTH_BIAS_SHARE = 0.8         # chosen longer (or shorter) in more than this share of pairs: a warning

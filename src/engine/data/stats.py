@@ -105,20 +105,11 @@ class EstimateCounter(TokenCounter):
         from . import lint_messages  # noqa: F401  (the label's templates)
         if not why:
             self.label = Coded("lint.counter.estimate.plain")
-        elif getattr(why, "code", None):
+        elif isinstance(why, Coded):
+            from engine.message_parts import as_part
             self.label = Coded("lint.counter.estimate", why=as_part(why))
         else:   # an uncoded reason (a caller's own words) stays as it is
             self.label = Coded("lint.counter.estimate", why=str(why))
-
-
-def as_part(text: str) -> Any:
-    """A coded str (engine.messages.Coded: a counter's label or notice) as a message part, so a message that carries
-    it as a param says it in the user's language; plain text as it is."""
-    code, params = getattr(text, "code", None), getattr(text, "params", None)
-    if isinstance(code, str) and isinstance(params, dict):
-        from engine.message_parts import part
-        return part(code, **params)
-    return text
 
 
 def counter_fields(counter: TokenCounter, notice: str | None) -> dict[str, Any]:
@@ -136,12 +127,10 @@ def counter_fields(counter: TokenCounter, notice: str | None) -> dict[str, Any]:
 
 
 def coded_dict(text: Any) -> dict[str, Any] | None:
-    """A coded str as {"code", "params", "text"} (what `--json` and the screens carry beside its English); None for
-    plain text."""
-    code, params = getattr(text, "code", None), getattr(text, "params", None)
-    if isinstance(code, str) and isinstance(params, dict):
-        return {"code": code, "params": params, "text": str(text)}
-    return None
+    """A coded str (engine.messages.Coded) as {"code", "params", "text"} (what `--json` and the screens carry beside
+    its English); None for plain text."""
+    from engine.messages import Coded
+    return {"code": text.code, "params": text.params, "text": str(text)} if isinstance(text, Coded) else None
 
 
 class HFCounter(TokenCounter):

@@ -38,8 +38,9 @@ from engine.data.lint.quality import gate, text_gate_hit
 from engine.data.pair_lint import jsonl_records, length_bias, length_bias_message, same_answers
 from engine.data.pair_messages import PairRow, read_message, side_text
 from engine.data.records import DatasetError, iter_records_of, sniff
-from engine.data.stats import (EstimateCounter, TokenCounter, as_part, counter_fields, distribution, histogram,
+from engine.data.stats import (EstimateCounter, TokenCounter, counter_fields, distribution, histogram,
                                openai_cost_stats, openai_model_info)
+from engine.message_parts import as_part
 from engine.message_parts import composed
 from engine.messages import Coded
 from engine import openai_pref_messages  # noqa: F401  (registers this check's messages)

@@ -15,8 +15,9 @@ from ...messages import Coded, template
 from ..parts import msg
 from ..formats import FORMAT_HELP, detect_from_info, parse_row
 from ..records import DatasetError, FileInfo, iter_records_of, sniff
-from ..stats import (EstimateCounter, TokenCounter, as_part, coded_dict, counter_fields, distribution, histogram,
+from ..stats import (EstimateCounter, TokenCounter, coded_dict, counter_fields, distribution, histogram,
                      openai_cost_stats, openai_model_info)
+from ...message_parts import as_part
 from .dupes import duplicate_pairs, overlap_pairs
 from .model import LARGE_LINE, Finding, LintOptions, LintReport, Tick, key_line
 from .parallel import scan_file
