@@ -200,6 +200,13 @@ def test_rate_limits_are_retried_by_the_client_and_the_wait_is_shown(fake, tmp_p
         assert check_key(_client(fake, retries=3), _service(fake)) > 0
     assert len([s for s in said if s.startswith("retrying request in")]) == 2
     assert all("rate limit" in s for s in said)
+    from tui.i18n import set_language
+    from tui.messages import text_of
+    set_language("zh")
+    try:   # the notice is coded: the explanation follows --lang (the client's own words stay as it logs them)
+        assert all(text_of(s).startswith("retrying request in") and "触发了速率限制或服务繁忙" in text_of(s) for s in said)
+    finally:
+        set_language("en")
     fake.rate_limit_next(1)
     with pytest.raises(FineTuneError) as caught:
         check_key(_client(fake, retries=0), _service(fake))

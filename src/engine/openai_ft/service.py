@@ -176,7 +176,9 @@ def retry_notices(say: Callable[[str], None]) -> Iterator[None]:
         def emit(self, record: logging.LogRecord) -> None:
             text = record.getMessage()
             if text.startswith("Retrying request"):
-                say(f"{text[0].lower()}{text[1:]} (rate limit or a busy service; the client waits and retries)")
+                from engine import run_messages  # noqa: F401  (the notice's template)
+                from engine.messages import Coded
+                say(Coded("run.service-retrying", detail=f"{text[0].lower()}{text[1:]}"))
 
     handler, level = Relay(logging.INFO), logger.level
     logger.addHandler(handler)

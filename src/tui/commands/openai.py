@@ -167,6 +167,7 @@ def start(
     """Validate, upload, create the job, and follow it to its end; prints the run directory last."""
     from engine import runs
     from engine.openai_ft import FineTuneError, retry_notices, spawn_follower, start_job
+    from tui.messages import text_of
 
     if suffix is not None and not (0 < len(suffix) <= 64):
         raise _fail(t("openai_cli.suffix"))
@@ -179,7 +180,7 @@ def start(
         err.print(escape(t("openai_cli.estimated-cost" if v.exact else "openai_cli.estimated-cost-estimate",
                            cost=v.cost_usd, examples=v.examples, tokens=v.tokens_per_epoch, epochs=v.epochs)))
     client = _client(svc)
-    say = lambda m: err.print(f"… {escape(m)}")  # noqa: E731
+    say = lambda m: err.print(f"… {escape(text_of(m))}")  # noqa: E731  (coded notices in the --lang language)
     last = {"pct": -1}
 
     def uploaded(label: str, sent: int, total: int) -> None:
