@@ -58,7 +58,7 @@ async def test_the_sample_pair_file_previews_as_pairs_with_pair_statistics(lang)
             assert "chosen longer in 49 of 95 pairs (52%)" in flat
         else:
             assert "偏好对 96（两个回答相同 0）" in flat
-            assert "选中回答词元数" in flat and "拒绝回答词元数" in flat
+            assert "选中回答 token 数" in flat and "拒绝回答 token 数" in flat
             assert "95 对中选中回答更长的 49 对（52%）" in flat
         tree = screen.query_one("#findings-tree")
         groups = {n.data[1]: n for n in tree.root.children}

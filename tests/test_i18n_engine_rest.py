@@ -155,7 +155,7 @@ def test_a_model_config_s_approximations_are_said_in_chinese(english_afterwards)
     assert spec.notes[1] == "model_type 'mystery_moe' is not modelled exactly; estimated as a Llama-style decoder"
     set_language("zh")
     assert [note_text(n) for n in spec.notes] == [
-        "config.json 给出的上下文长度是 1e+09 个词元，没有模型有这么长；按 4096 估算",
+        "config.json 给出的上下文长度是 1e+09 个 token，没有模型有这么长；按 4096 估算",
         "model_type 'mystery_moe' 没有精确建模；按 Llama 式解码器估算",
         "混合专家模型 model_type 'mystery_moe' 按 Qwen3-MoE 的结构估算（每个块都有路由器和堆叠的专家）"]
 

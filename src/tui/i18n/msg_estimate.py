@@ -47,7 +47,7 @@ ZH = {
     "estimate.part.tip-cpt": "在原始文本上改用 LoRA",
     "estimate.part.tip-lora": "改用 QLoRA",
     "estimate.part.tip-qlora": "缩短 --seq-len 或换更小的模型",
-    "estimate.spec-context": "config.json 给出的上下文长度是 {context:.3g} 个词元，没有模型有这么长；按 4096 估算",
+    "estimate.spec-context": "config.json 给出的上下文长度是 {context:.3g} 个 token，没有模型有这么长；按 4096 估算",
     "estimate.spec-type": "model_type '{model_type}' 没有精确建模；按 Llama 式解码器估算",
     "estimate.spec-moe": "混合专家模型 model_type '{model_type}' 按 Qwen3-MoE 的结构估算（每个块都有路由器和堆叠的专家）",
     "estimate.spec-linear": "{layers} 层中有 {linear} 层使用线性注意力（Gated DeltaNet），其结构 tunewiz 没有为 model_type "
