@@ -203,9 +203,9 @@ def live_view(s: Any, gpus: list[Any], width: int) -> Any:
         loss = s.series.loss_smooth[1]
         tps = s.series.tokens_per_s[1]
         if loss:
-            rows.append(Text.assemble((_pad(t("monitor.chart.loss"), 10), "dim"), (sparkline(loss, spark_width), "cyan")))
+            rows.append(Text.assemble((_pad(t("train_cli.watch.spark-loss"), 10), "dim"), (sparkline(loss, spark_width), "cyan")))
         if tps:
-            rows.append(Text.assemble((_pad(t("monitor.chart.tps"), 10), "dim"),
+            rows.append(Text.assemble((_pad(t("train_cli.watch.spark-tps"), 10), "dim"),
                                       (sparkline(tps, spark_width, floor=0.0), "blue")))
     for gpu in gpus:
         line = gpu_line(gpu)

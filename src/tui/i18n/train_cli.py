@@ -15,6 +15,8 @@ EN = {
     "train_cli.watch.timeout": "timeout: {name} is still {state} (step {step}); it keeps running",
     "train_cli.watch.interrupted": "stopped watching; {name} is {state} and keeps running",
     "train_cli.watch.trainer-memory": "trainer: allocated {alloc:.1f}  reserved {reserved:.1f}  peak {peak:.1f} GiB",
+    "train_cli.watch.spark-loss": "loss",
+    "train_cli.watch.spark-tps": "tokens/s",
     "train_cli.emit-unknown": "--emit {emit}: the one script tunewiz writes is `--emit slurm`",
     "train_cli.emit-needs-config": "--emit slurm needs a config file: every node reads the same one (a path on a "
                                    "shared disk)",
@@ -43,6 +45,8 @@ ZH = {
     "train_cli.watch.timeout": "超时：{name} 仍处于 {state}（第 {step} 步），它会继续运行",
     "train_cli.watch.interrupted": "已停止跟踪；{name} 处于 {state}，会继续运行",
     "train_cli.watch.trainer-memory": "训练进程：已分配 {alloc:.1f}  已保留 {reserved:.1f}  峰值 {peak:.1f} GiB",
+    "train_cli.watch.spark-loss": "损失",
+    "train_cli.watch.spark-tps": "token/秒",
     "train_cli.emit-unknown": "--emit {emit}：tunewiz 只会写出一种脚本，即 `--emit slurm`",
     "train_cli.emit-needs-config": "--emit slurm 需要配置文件：每个节点都读同一份（放在共享磁盘上的路径）",
     "train_cli.wrote-sbatch": "已写出 {script}：{nodes} 个节点；用 sbatch {script} 提交",
