@@ -51,7 +51,10 @@ def main() -> None:
         generate(path, 60)
     with tempfile.TemporaryDirectory(prefix="tunewiz-ab-") as tmp:
         old_tree = Path(tmp) / "old"
-        subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", "-q", str(old_tree), args.old], check=True)
+        made = subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", "-q", str(old_tree), args.old],
+                              capture_output=True, text=True)
+        if made.returncode != 0:
+            sys.exit(f"--old {args.old}: git cannot check it out ({made.stderr.strip()}); give a commit of this repository")
         try:
             compile_sources(REPO / "src")
             compile_sources(old_tree / "src")

@@ -7,7 +7,7 @@ Why: messages cross a process and a file (trainer -> events.jsonl -> `tunewiz wa
 (`tui.messages.message_text`) and fall back to the English text stored beside it.
 
 The registry: each domain keeps its English templates in a light module of pure data (no heavy imports)
-listed in `DOMAIN_MODULES`, which calls `register` at import. Codes are `<domain>.<name>`: lint findings
+listed in `DOMAIN_HOMES` by its domains, which calls `register` at import. Codes are `<domain>.<name>`: lint findings
 `lint.<code>`, advisor rules `advice.<rule>`, run endings `end.<reason>`, config problems `config.<type>`.
 Templates use `str.format` placeholders (`{count}`, `{size:.1f}`); a list parameter is shown joined with
 ", " (`render_params`). The Chinese texts live in the TUI's catalog under the same code (tui/i18n/msg_*.py);
@@ -20,23 +20,9 @@ import string
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-# The modules that register each domain's English templates (imported by `registered()`, so a listing of
-# every code is complete whichever modules the caller happened to import). Add a domain's module here.
-DOMAIN_MODULES: tuple[str, ...] = (
-    "engine.data.lint_messages",
-    "engine.train.config_messages",
-    "engine.advice_messages",
-    "engine.train.end_messages",
-    "engine.export_messages",
-    "engine.launch_messages",
-    "engine.estimate_messages",
-    "engine.openai_pref_messages",
-    "engine.run_messages",
-    "engine.hardware_messages",
-    "engine.load_messages",
-)
-# Which of those register a domain's codes, so that a code not registered yet imports its own domain's modules,
-# not every domain's (tests/test_messages.py checks this table against what each module registers).
+# Which modules register each domain's English templates (`<domain>.<name>` codes): a code not registered yet imports
+# its own domain's modules, not every domain's. Add a domain's module here (tests/test_messages.py checks this table
+# against what each module registers).
 DOMAIN_HOMES: dict[str, tuple[str, ...]] = {
     "lint": ("engine.data.lint_messages", "engine.openai_pref_messages"),
     "config": ("engine.train.config_messages",),
@@ -50,6 +36,9 @@ DOMAIN_HOMES: dict[str, tuple[str, ...]] = {
     "hardware": ("engine.hardware_messages",),
     "load": ("engine.load_messages",),
 }
+# Every such module, once (imported by `registered()`, so a listing of every code is complete whichever modules the
+# caller happened to import).
+DOMAIN_MODULES: tuple[str, ...] = tuple(dict.fromkeys(m for homes in DOMAIN_HOMES.values() for m in homes))
 
 _registry: dict[str, str] = {}
 _loaded = False

@@ -58,9 +58,3 @@ def ending_texts(code: str | None, params: Mapping[str, Any] | None, error: str 
 def snapshot_ending(s: Any) -> tuple[str | None, str | None]:
     """`ending_texts` of an engine.monitoring.Snapshot."""
     return ending_texts(getattr(s, "end_code", None), getattr(s, "end_params", None), s.error, s.advice)
-
-
-def run_ending(run_dir: Any, state: str | None = None, tail_bytes: int = 1 << 16) -> tuple[str | None, Any]:
-    """engine.runs.run_ending: (code, params) of a run's `end` event."""
-    from engine import runs
-    return runs.run_ending(run_dir, state, tail_bytes)

@@ -202,8 +202,8 @@ class RunsScreen(TunewizScreen):
         lines = []
         if info is not None:
             lines.append(t("runs.detail", path=info.path))
-            from tui.message_parts import ending_texts, run_ending
-            code, params = run_ending(info.path, info.state) if info.error or info.advice else (None, None)
+            from tui.message_parts import ending_texts
+            code, params = runs.run_ending(info.path, info.state) if info.error or info.advice else (None, None)
             error, advice = ending_texts(code, params, info.error, info.advice)   # in the current language
             if error:
                 lines.append(t("runs.detail_error", error=error))
