@@ -27,6 +27,8 @@ def _fail(message: str, code: int = 2) -> "typer.Exit":
 
 # How many of a dataset's lint errors the gate names; `tunewiz lint FILE` lists them all.
 GATE_ERRORS_SHOWN = 3
+# After Ctrl-C, SIGTERM again every this many seconds until the trainer says it is stopping (see _follow).
+STOP_RESEND_S = 5.0
 
 
 def lint_gate(run_config) -> list[str]:
@@ -99,16 +101,26 @@ def _follow(run_dir: Path, process, only_new: bool = False) -> str:
 
     if only_new:  # a resumed run: what earlier sessions of it printed is history
         reader.skip_existing()
-    interrupts = {"count": 0}
+    interrupts = {"count": 0, "sent_at": 0.0}
+
+    def ask_to_stop() -> None:
+        interrupts["sent_at"] = time.monotonic()
+        try:
+            process.send_signal(signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+
+    def stop_unacknowledged() -> bool:
+        # Asked, and the trainer still says `running` (it says `stopping` once its flag is set). SIGTERM only sets
+        # that flag, so asking again is harmless; once a first SIGTERM was seen lost in CI (the trainer ran on).
+        return interrupts["count"] > 0 and process.poll() is None and \
+            (runs.read_status(run_dir) or {}).get("state") in ("starting", "running")
 
     def on_interrupt(signum, frame):
         interrupts["count"] += 1
         if interrupts["count"] == 1:
             err.print(t("train_cli.stopping"), soft_wrap=True)
-            try:
-                process.send_signal(signal.SIGTERM)
-            except ProcessLookupError:
-                pass
+            ask_to_stop()
         else:
             raise KeyboardInterrupt
 
@@ -121,8 +133,12 @@ def _follow(run_dir: Path, process, only_new: bool = False) -> str:
                 show(reader.read_new())
                 state = runs.run_info(run_dir).state
                 break
+            if interrupts["count"] and time.monotonic() - interrupts["sent_at"] > STOP_RESEND_S and stop_unacknowledged():
+                ask_to_stop()
             time.sleep(0.3)
     except KeyboardInterrupt:
+        if stop_unacknowledged():  # leaving: make sure the stop asked for is on its way
+            ask_to_stop()
         err.print(t("train_cli.left-running", run=run_dir.name, pid=process.pid), highlight=False, markup=False,
                   soft_wrap=True)
         state = "running"
