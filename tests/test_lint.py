@@ -168,6 +168,24 @@ def test_duplicates_report_the_first_copy(tmp_path):
     assert r.stats["duplicates"] == {"exact": 2, "near": 2}
 
 
+def test_copies_past_the_kept_findings_are_still_counted(tmp_path):
+    # 12 exact and 9 near copies of one row (each near one of line 1, the first with its text), with 3 findings kept
+    # per code: the counts, the severities and --fix's reasons cover every copy.
+    row = {"messages": [{"role": "user", "content": "Where is order 4423478?"},
+                        {"role": "assistant", "content": "It ships on 2026-12-03."}]}
+    near = {"messages": [{"role": "user", "content": "WHERE is order 4423478 ?"},
+                         {"role": "assistant", "content": "It ships on 2026-12-03."}]}
+    path = write_jsonl(tmp_path / "copies.jsonl", [row] * 13 + [near] * 9)
+    r = lint_file(path, LintOptions(max_per_code=3))
+    assert r.counts["duplicate"] == 12 and r.counts["near-duplicate"] == 9
+    assert r.stats["duplicates"] == {"exact": 12, "near": 9}
+    assert [f.line for f in r.findings if f.code in ("duplicate", "near-duplicate")] == [2, 3, 4, 14, 15, 16]
+    assert r.severities["warning"] == sum(n for code, n in r.counts.items() if CODES[code][0] == "warning") >= 21
+    assert sorted(r.reject_lines) == list(range(2, 23))
+    assert r.reject_lines[22] == [("near-duplicate", "same text as line 1 apart from case/whitespace; drop one of them "
+                                                     "(--fix does).")]
+
+
 def test_train_eval_overlap_with_a_second_file():
     rc, d = lint_json(str(BROKEN / "duplicates.jsonl"), str(BROKEN / "duplicates_eval.jsonl"))
     ov = [f for f in d["findings"] if f["code"] == "train-eval-overlap"]

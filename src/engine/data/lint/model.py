@@ -22,9 +22,12 @@ def row_key(line: int, place: int = 0) -> int:
     return line | place << 32
 
 
+LINE_MASK = 0xFFFFFFFF   # a row_key's line bits
+
+
 def key_line(key: int) -> int:
     """The line of a `row_key`."""
-    return key & 0xFFFFFFFF
+    return key & LINE_MASK
 
 
 @dataclass

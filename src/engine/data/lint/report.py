@@ -19,7 +19,7 @@ from ..stats import (EstimateCounter, TokenCounter, coded_dict, counter_fields, 
                      openai_cost_stats, openai_model_info)
 from ...message_parts import as_part
 from .dupes import duplicate_pairs, overlap_pairs
-from .model import LARGE_LINE, Finding, LintOptions, LintReport, Tick, key_line
+from .model import LARGE_LINE, LINE_MASK, Finding, LintOptions, LintReport, Tick, key_line
 from .parallel import scan_file
 from .quality import LazyMessage
 from .scan import SHORT_ANSWER_TOKENS, Scan
@@ -173,22 +173,33 @@ def _first_without_reasoning(scan: Scan, info: FileInfo, fmt: str, limit: int = 
 def _duplicate_findings(scan: Scan, dups: list[tuple[int, int, bool]],
                         reject: dict[int, list[tuple[str, str]]]) -> tuple[int, int]:
     """A finding and a --fix reason for every later copy of a row; returns the (exact, near) copies. (Thousands in
-    a large file, after the scan: each reason's text comes straight from its template, and the finding's message
-    is made only if the finding is kept.)"""
+    a large file, after the scan: each reason's text comes straight from its template, a finding's message is made
+    only if the finding is kept, and copies past LintOptions.max_per_code are only counted, in one step.)"""
     n_exact = n_near = 0
     templates = {c: template(c) for c in ("lint.duplicate", "lint.duplicate.same-line", "lint.near-duplicate",
                                           "lint.near-duplicate.same-line")}
     add, setdefault = scan.add, reject.setdefault
+    # Findings each code can still keep; a code whose findings are errors is never only counted (each error line is
+    # kept for --fix).
+    room = {c: scan.cap - scan.kept_per_code[c] if scan.severity_of(c) != R.ERROR else len(dups)
+            for c in ("duplicate", "near-duplicate")}
+    unkept = dict.fromkeys(room, 0)
     for key, first_key, exact in dups:
-        line, first = key_line(key), key_line(first_key)
+        line, first = key & LINE_MASK, first_key & LINE_MASK   # (key_line, inline: thousands of pairs)
         if exact:
             n_exact += 1
             code, mcode = "duplicate", "lint.duplicate.same-line" if first == line else "lint.duplicate"
         else:
             n_near += 1
             code, mcode = "near-duplicate", "lint.near-duplicate.same-line" if first == line else "lint.near-duplicate"
-        add(code, line, None, LazyMessage(mcode, first=first))
+        if room[code] > 0:
+            room[code] -= 1
+            add(code, line, None, LazyMessage(mcode, first=first))
+        else:
+            unkept[code] += 1
         setdefault(key, []).append((code, templates[mcode].format(first=first)))
+    for code, copies in unkept.items():
+        scan.count_unkept(code, copies)
     return n_exact, n_near
 
 

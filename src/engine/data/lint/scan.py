@@ -107,10 +107,22 @@ class Scan:
         self.tmp_dirs = []
 
     # -- findings
+    def severity_of(self, code: str) -> str:
+        """A finding's severity, unless `add` is given one: the code's, stricter for --target openai."""
+        if self.openai and code in R.OPENAI_SEVERITY:
+            return R.OPENAI_SEVERITY[code]
+        return R.CODES[code][0]
+
+    def count_unkept(self, code: str, n: int) -> None:
+        """`n` more findings of `code` (not errors) that the report only counts: `add` would keep none of them."""
+        assert self.kept_per_code[code] >= self.cap or not n
+        self.counts[code] += n
+        self.sev[self.severity_of(code)] += n
+
     def add(self, code: str, line: int | None, fld: str | None, message: Any, severity: str | None = None) -> None:
         """One finding; `message` is an EngineMessage (engine/messages.py), a LazyMessage (made only if the finding
         is kept) or, where none exists yet, English."""
-        sev = severity or R.CODES[code][0]
+        sev = severity or R.CODES[code][0]   # (severity_of, written out: once per finding)
         if self.openai and code in R.OPENAI_SEVERITY and severity is None:
             sev = R.OPENAI_SEVERITY[code]
         self.counts[code] += 1
