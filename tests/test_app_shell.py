@@ -99,7 +99,7 @@ async def test_a_missing_screen_is_a_notice_not_a_crash(monkeypatch):
 
 def started_by_cli(args: list[str], monkeypatch) -> TunewizApp:
     """Runs the `tunewiz` command line with `args`; returns the app it would have run (not run yet)."""
-    from typer.testing import CliRunner
+    from cli_runner import CliRunner
 
     from tui.cli import app as cli_app
     started: list[TunewizApp] = []

@@ -402,7 +402,7 @@ def test_cli_one_shot_compare_json_and_bad_input(memorised_run):
 
 
 def test_cli_repl_keeps_history_clears_and_saves(memorised_run):
-    from typer.testing import CliRunner
+    from cli_runner import CliRunner
 
     from tui.cli import app
     script = f"/system {SYSTEM}\n{QUESTION}\n/clear\n{QUESTION}\n/save\n/quit\n"
@@ -418,7 +418,7 @@ def test_cli_repl_keeps_history_clears_and_saves(memorised_run):
 
 
 def test_cli_repl_speaks_chinese_under_lang_zh(memorised_run):
-    from typer.testing import CliRunner
+    from cli_runner import CliRunner
 
     from tui.cli import app
     from tui.i18n import set_language
@@ -438,7 +438,7 @@ def test_cli_repl_speaks_chinese_under_lang_zh(memorised_run):
 
 
 def test_a_run_s_loading_errors_are_said_in_chinese_with_their_english_unchanged(memorised_run, tmp_path):
-    from typer.testing import CliRunner
+    from cli_runner import CliRunner
 
     from tui.cli import app
     from tui.i18n import set_language

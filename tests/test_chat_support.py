@@ -78,7 +78,7 @@ def cli(*args: str, env: dict[str, str] | None = None) -> Any:
     """Runs the `tunewiz` command line in this process (Typer's CliRunner: stdout and stderr apart,
     the exit code as given). Saves a Python start-up with torch per call; the start-up itself is
     covered by test_import_hygiene."""
-    from typer.testing import CliRunner
+    from cli_runner import CliRunner
 
     from tui.cli import app
     return CliRunner(env=env).invoke(app, list(args), catch_exceptions=False)

@@ -287,7 +287,7 @@ def test_advise_across_gpus_given_on_the_command_line() -> None:
 
 def test_the_detected_gpus_are_the_default_world_size(monkeypatch) -> None:
     """In process, with two faked 24 GB cards where NVML would be asked."""
-    from typer.testing import CliRunner
+    from cli_runner import CliRunner
 
     import engine.hardware
     from engine.hardware import GPU, Hardware

@@ -20,14 +20,14 @@ def tunewiz(*args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.parametrize("args,said", [
-    (("lint", SAMPLE, "--workers", DIGITS), "'--workers': a 5,000-digit number is more than 256."),
-    (("lint", SAMPLE, "--workers", "0"), "'--workers': 0 is less than 1."),
-    (("lint", SAMPLE, "--max-length", "-" + DIGITS), "'--max-length': a negative 5,000-digit number is less than 1."),
-    (("lint", SAMPLE, "--max-length", "x" + DIGITS), "'--max-length': 'x9999"),
-    (("openai", "validate", SAMPLE, "--epochs", "51"), "'--epochs': 51 is more than 50."),
-    (("openai", "list", "--limit", DIGITS), "'--limit': a 5,000-digit number is more than 100."),
-    (("serve", "--port", "65536"), "'--port': 65536 is more than 65,535."),
-    (("serve", "--port", "-1"), "'--port': -1 is less than 0."),
+    (("lint", SAMPLE, "--workers", DIGITS), "argument --workers: a 5,000-digit number is more than 256."),
+    (("lint", SAMPLE, "--workers", "0"), "argument --workers: 0 is less than 1."),
+    (("lint", SAMPLE, "--max-length", "-" + DIGITS), "argument --max-length: a negative 5,000-digit number is less than 1."),
+    (("lint", SAMPLE, "--max-length", "x" + DIGITS), "argument --max-length: 'x9999"),
+    (("openai", "validate", SAMPLE, "--epochs", "51"), "argument --epochs: 51 is more than 50."),
+    (("openai", "list", "--limit", DIGITS), "argument --limit: a 5,000-digit number is more than 100."),
+    (("serve", "--port", "65536"), "argument --port: 65536 is more than 65,535."),
+    (("serve", "--port", "-1"), "argument --port: -1 is less than 0."),
 ])
 def test_a_whole_number_out_of_range_gets_one_short_message(args, said):
     result = tunewiz(*args)

@@ -20,7 +20,7 @@ import yaml
 hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
-from typer.testing import CliRunner  # noqa: E402
+from cli_runner import CliRunner  # noqa: E402
 
 from engine.catalog import ModelConfigError, UnknownModelError, resolve_model_spec  # noqa: E402
 from engine.memory import EstimateError, estimate  # noqa: E402

@@ -365,7 +365,7 @@ def test_lint_and_fix_keep_their_contract(work: Path, f: tuple[str, bytes, int],
 @fuzz("cli")
 @given(f=dataset_file(), fix=st.booleans())
 def test_cli_json_is_always_json_with_a_documented_exit_code(work: Path, f: tuple[str, bytes, int], fix: bool) -> None:
-    from typer.testing import CliRunner
+    from cli_runner import CliRunner
 
     from tui.cli import app
     suffix, data, _ = f

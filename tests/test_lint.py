@@ -348,7 +348,7 @@ def test_every_code_is_documented():
 
 def _in_process(*args: str):
     """`tunewiz lint ARGS` in this process (Typer's runner): a traceback would surface as an exception."""
-    from typer.testing import CliRunner
+    from cli_runner import CliRunner
 
     from tui.cli import app
     return CliRunner().invoke(app, ["lint", *args, "--no-tokenizer"], catch_exceptions=False)

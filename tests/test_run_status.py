@@ -52,7 +52,7 @@ def test_the_readme_documents_every_status_field(repo):
 def test_a_hostile_status_file_reads_as_missing_and_runs_still_lists(tmp_path, monkeypatch):
     # Binary, a JSON list, and nesting deeper than Python's json can recurse: `tunewiz runs` must list
     # every run (state from what else it knows), never a traceback.
-    from typer.testing import CliRunner
+    from cli_runner import CliRunner
 
     from engine.runs import read_status
     from tui.cli import app

@@ -1,4 +1,5 @@
-"""The `tunewiz` command line. Typer gives typed options and rich help for free.
+"""The `tunewiz` command line: typed options declared in each command's signature, parsed by argparse
+(tui/clikit.py says why not Typer).
 
 `tunewiz` with no command opens the app. Each group of commands lives in
 `tui/commands/<group>.py` and exposes `register(app)`. Those modules import only light things at
@@ -13,25 +14,22 @@ import sys
 from pathlib import Path
 from typing import Optional
 
-import typer
+from tui import clikit
 
 COMMAND_MODULES = ("train", "data", "advise", "watch", "chat", "openai", "export", "serve")
 
-_app = typer.Typer(
+_app = clikit.App(
     name="tunewiz",
     help="From 'should I fine-tune at all?' to a tested LLM adapter, in the terminal. "
          "Run without a command to open the app.",
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 
-@_app.callback(invoke_without_command=True)
+@_app.callback()
 def root(
-    ctx: typer.Context,
-    lang: Optional[str] = typer.Option(None, "--lang", help="en or zh (default: $TUNEWIZ_LANG, else the locale)."),
-    runs_dir: Optional[Path] = typer.Option(None, "--runs-dir", help="Where runs live (default: $TUNEWIZ_RUNS_DIR or ./runs)."),
+    ctx: clikit.Context,
+    lang: Optional[str] = clikit.Option(None, "--lang", help="en or zh (default: $TUNEWIZ_LANG, else the locale)."),
+    runs_dir: Optional[Path] = clikit.Option(None, "--runs-dir", help="Where runs live (default: $TUNEWIZ_RUNS_DIR or ./runs)."),
 ) -> None:
     if ctx.invoked_subcommand is None:
         from tui.app import run_app
@@ -61,7 +59,7 @@ ROOT_VALUE_OPTIONS = ("--lang", "--runs-dir")
 _registered: set[str] = set()
 
 
-def register(modules: tuple[str, ...] = COMMAND_MODULES) -> typer.Typer:
+def register(modules: tuple[str, ...] = COMMAND_MODULES) -> clikit.App:
     """Registers these command modules (by default all of them) on the app, each once; returns the app."""
     for name in modules:
         if name in _registered:
@@ -92,7 +90,7 @@ def invoked_command(argv: list[str]) -> str | None:
     return None
 
 
-def __getattr__(name: str) -> typer.Typer:
+def __getattr__(name: str) -> clikit.App:
     # `from tui.cli import app` (tests, other tools) gets the app with every command registered.
     if name == "app":
         return register()

@@ -1,12 +1,12 @@
-"""How the command line reads a whole-number option (typer's `parser=`), so that a bad value gets one short
-message: click's own int type echoes the whole value back ("'999…' is not a valid integer", all 5,000
-characters of it), and Python refuses to read more than 4,300 digits at all."""
+"""How the command line reads a whole-number option (an Option's `parser=`), so that a bad value gets one short
+message: a plain int conversion would echo the whole value back (all 5,000 characters of it), and Python refuses to
+read more than 4,300 digits at all."""
 from __future__ import annotations
 
 import sys
 from typing import Any, Callable
 
-import typer
+from tui import clikit
 
 from engine.inputs import clip, number_text
 
@@ -29,18 +29,17 @@ def whole_number(value: Any) -> int:
                 return int(text)
             finally:
                 sys.set_int_max_str_digits(limit)
-    raise typer.BadParameter(f"{clip(text)!r} is not a whole number.")
+    raise clikit.BadParameter(f"{clip(text)!r} is not a whole number.")
 
 
 def whole_number_in(low: int, high: int | None = None) -> Callable[[Any], int]:
-    """`whole_number` that also checks the range (typer's `min=`/`max=` would echo a long value back whole):
+    """`whole_number` that also checks the range (a long value is never echoed back whole):
     "a 500-digit number is more than 65,535". Say the range in the option's help, which no longer shows it."""
     def parse(value: Any) -> int:
         number = whole_number(value)
         if number < low:
-            raise typer.BadParameter(f"{number_text(number)} is less than {low:,}.")
+            raise clikit.BadParameter(f"{number_text(number)} is less than {low:,}.")
         if high is not None and number > high:
-            raise typer.BadParameter(f"{number_text(number)} is more than {high:,}.")
+            raise clikit.BadParameter(f"{number_text(number)} is more than {high:,}.")
         return number
-    parse.__name__ = "whole number"   # (click names the type in some messages by it)
     return parse

@@ -1,1 +1,1 @@
-"""One module per group of commands; each exposes `register(app: typer.Typer)`."""
+"""One module per group of commands; each exposes `register(app: clikit.App)`."""

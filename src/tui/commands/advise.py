@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any, Optional
 
-import typer
+from tui import clikit
 
 from tui.cli_args import whole_number
 from tui.i18n import t
@@ -35,10 +35,10 @@ SHARDING_HELP = ("What the GPUs divide among them: ddp nothing (a whole copy eac
 SHARDED_TERMS = ("weights", "lora_params", "gradients", "optimizer")
 
 
-def _fail(message: str, code: int = 2) -> "typer.Exit":
+def _fail(message: str, code: int = 2) -> "clikit.Exit":
     # Messages quote what was typed (a model path, a number): escaped, so `[x]` in one is text, not markup.
     err.print(f"[bold red]{t('advise_cli.error')}[/]{escape(message)}", highlight=False)
-    return typer.Exit(code)
+    return clikit.Exit(code)
 
 
 def _check_range(name: str, value: Optional[int], low: int, high: int, unit: str) -> None:
@@ -82,7 +82,7 @@ def _print_json(data: Any) -> None:
 
 
 # -- hardware -------------------------------------------------------------------------------------
-def hardware(as_json: bool = typer.Option(False, "--json", help="Print one JSON object.")) -> None:
+def hardware(as_json: bool = clikit.Option(False, "--json", help="Print one JSON object.")) -> None:
     """Show the NVIDIA GPUs (through NVML), CPU cores and RAM that training can use."""
     from engine.hardware import detect
 
@@ -120,30 +120,30 @@ def _resolve(model: str):
 
 
 def estimate(
-    model: str = typer.Option(..., "--model", "-m", help="Catalog id or alias (e.g. Qwen/Qwen2.5-7B-Instruct, demo), "
+    model: str = clikit.Option(..., "--model", "-m", help="Catalog id or alias (e.g. Qwen/Qwen2.5-7B-Instruct, demo), "
                                                       "a local model folder, or a hub id (its config.json only).",
                               show_default=False),
-    method: str = typer.Option("lora", "--method", help=" | ".join(METHODS) + " (dpo: preference pairs, trained as "
+    method: str = clikit.Option("lora", "--method", help=" | ".join(METHODS) + " (dpo: preference pairs, trained as "
                                                         "--dpo-tuning)"),
-    dpo_tuning: str = typer.Option("lora", "--dpo-tuning", help="With --method dpo: " + " | ".join(DPO_TUNINGS) +
+    dpo_tuning: str = clikit.Option("lora", "--dpo-tuning", help="With --method dpo: " + " | ".join(DPO_TUNINGS) +
                                    " (full keeps a frozen reference copy; an adapter needs none)."),
-    seq_len: int = typer.Option(1024, "--seq-len", parser=whole_number, help="Tokens per example (max_length)."),
-    batch: int = typer.Option(1, "--batch", parser=whole_number, help="Examples per step on the GPU (batch_size)."),
-    grad_checkpointing: bool = typer.Option(True, "--grad-checkpointing/--no-grad-checkpointing",
+    seq_len: int = clikit.Option(1024, "--seq-len", parser=whole_number, help="Tokens per example (max_length)."),
+    batch: int = clikit.Option(1, "--batch", parser=whole_number, help="Examples per step on the GPU (batch_size)."),
+    grad_checkpointing: bool = clikit.Option(True, "--grad-checkpointing/--no-grad-checkpointing",
                                             help="Recompute activations in backward to save memory."),
-    lora_r: int = typer.Option(16, "--lora-r", parser=whole_number, help="LoRA rank."),
-    lora_targets: Optional[str] = typer.Option(None, "--lora-targets",
+    lora_r: int = clikit.Option(16, "--lora-r", parser=whole_number, help="LoRA rank."),
+    lora_targets: Optional[str] = clikit.Option(None, "--lora-targets",
                                                help="Comma-separated module names (default: every linear layer)."),
-    optimizer: str = typer.Option("adamw", "--optimizer", help="adamw | adamw_8bit | paged_adamw_8bit"),
-    vram_gb: Optional[float] = typer.Option(None, "--vram-gb", help="GPU memory to check against (GB). "
+    optimizer: str = clikit.Option("adamw", "--optimizer", help="adamw | adamw_8bit | paged_adamw_8bit"),
+    vram_gb: Optional[float] = clikit.Option(None, "--vram-gb", help="GPU memory to check against (GB). "
                                                                     "Default: the largest detected GPU."),
-    plain_trainer: bool = typer.Option(False, "--plain-trainer", help="Estimate for a plain transformers Trainer "
+    plain_trainer: bool = clikit.Option(False, "--plain-trainer", help="Estimate for a plain transformers Trainer "
                                                                       "(full logits in memory), not tunewiz's trainer."),
-    world_size: Optional[int] = typer.Option(None, "--world-size", parser=whole_number, help="GPUs training together, one process each "
+    world_size: Optional[int] = clikit.Option(None, "--world-size", parser=whole_number, help="GPUs training together, one process each "
                                              "(--batch is per GPU). Default: the detected GPUs; 1 with --vram-gb or "
                                              "without a GPU."),
-    sharding: str = typer.Option("ddp", "--sharding", help=SHARDING_HELP),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    sharding: str = clikit.Option("ddp", "--sharding", help=SHARDING_HELP),
+    as_json: bool = clikit.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Peak GPU memory of one training step per GPU, with the breakdown and whether it fits (exit 1 if not)."""
     from engine.catalog import ModelConfigError
@@ -195,7 +195,7 @@ def estimate(
                     sharding=sharding, divided=divided,
                     per_gpu=True, one_gpu_total_gb=one.total_gb)
         _print_json(data)
-        raise typer.Exit(1 if e.fits is False else 0)
+        raise clikit.Exit(1 if e.fits is False else 0)
     from tui.messages import message_text
     shown = t("advise_cli.est.dpo" if batch > 1 else "advise_cli.est.dpo-one", tuning=dpo_tuning, batch=batch,
               sequences=2 * batch) if method == "dpo" else method
@@ -229,37 +229,37 @@ def estimate(
     for note in e.notes:
         out.print(f"[yellow]{t('advise_cli.note')}[/]{escape(text_of(note))}", highlight=False)
     # A pipeline can gate on the exit code: 1 means "this configuration will not fit".
-    raise typer.Exit(1 if e.fits is False else 0)
+    raise clikit.Exit(1 if e.fits is False else 0)
 
 
 # -- advise ---------------------------------------------------------------------------------------
 def advise(
-    goal: str = typer.Option("task", "--goal", help="knowledge (facts from documents) | style (tone, format) | "
+    goal: str = clikit.Option("task", "--goal", help="knowledge (facts from documents) | style (tone, format) | "
                                                    "task (a narrow task, structured output, tools) | domain "
                                                    "(raw domain text, new vocabulary) | preference (prefer "
                                                    "answer A over B: DPO on chosen/rejected pairs)"),
-    pairs: Optional[bool] = typer.Option(None, "--pairs/--no-pairs",
+    pairs: Optional[bool] = clikit.Option(None, "--pairs/--no-pairs",
                                          help="Preference goal: the data is chosen/rejected pairs (default: "
                                               "assumed); --no-pairs: single answers only."),
-    examples: Optional[int] = typer.Option(None, "--examples", parser=whole_number, help="How many clean training examples you have."),
-    avg_tokens: Optional[int] = typer.Option(None, "--avg-tokens", parser=whole_number, help="Average tokens per example."),
-    avg_output_tokens: Optional[int] = typer.Option(None, "--avg-output-tokens", parser=whole_number,
+    examples: Optional[int] = clikit.Option(None, "--examples", parser=whole_number, help="How many clean training examples you have."),
+    avg_tokens: Optional[int] = clikit.Option(None, "--avg-tokens", parser=whole_number, help="Average tokens per example."),
+    avg_output_tokens: Optional[int] = clikit.Option(None, "--avg-output-tokens", parser=whole_number,
                                                     help="Average tokens per answer (labels: 1-3)."),
-    cloud_ok: bool = typer.Option(False, "--cloud-ok/--no-cloud",
+    cloud_ok: bool = clikit.Option(False, "--cloud-ok/--no-cloud",
                                   help="The data may go to OpenAI and your organisation can still create "
                                        "fine-tuning jobs there."),
-    own_weights: bool = typer.Option(False, "--own-weights", help="You must own/self-host the tuned weights."),
-    raw_corpus: bool = typer.Option(True, "--raw-corpus/--qa-pairs",
+    own_weights: bool = clikit.Option(False, "--own-weights", help="You must own/self-host the tuned weights."),
+    raw_corpus: bool = clikit.Option(True, "--raw-corpus/--qa-pairs",
                                     help="Domain goal: raw text (continual pretraining) or question/answer pairs."),
-    vram_gb: Optional[float] = typer.Option(None, "--vram-gb", help="Assume one GPU with this much memory (GB) "
+    vram_gb: Optional[float] = clikit.Option(None, "--vram-gb", help="Assume one GPU with this much memory (GB) "
                                                                     "instead of detecting; 0 = no GPU."),
-    model: Optional[str] = typer.Option(None, "--model", "-m", help="The model you want (catalog id, local folder "
+    model: Optional[str] = clikit.Option(None, "--model", "-m", help="The model you want (catalog id, local folder "
                                                                    "or hub id). Default: Qwen/Qwen2.5-7B-Instruct."),
-    world_size: Optional[int] = typer.Option(None, "--world-size", parser=whole_number, help="GPUs to train on together (like the "
+    world_size: Optional[int] = clikit.Option(None, "--world-size", parser=whole_number, help="GPUs to train on together (like the "
                                              "largest one). Default: every detected GPU; 1 with --vram-gb."),
-    sharding: Optional[str] = typer.Option(None, "--sharding", help="How GPUs divide a model one cannot hold: fsdp "
+    sharding: Optional[str] = clikit.Option(None, "--sharding", help="How GPUs divide a model one cannot hold: fsdp "
                                            "(default), zero3 or zero2; ddp never divides it."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    as_json: bool = clikit.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Which path (RAG, OpenAI or an open model), method, model and settings fit your goal and GPU."""
     from engine.advisor import GOALS, AdviceError, Answers
@@ -351,7 +351,7 @@ def _with_gpu_count(hardware: Any, count: int) -> Any:
                     ram_available_gb=hardware.ram_available_gb, note=hardware.note)
 
 
-def models(as_json: bool = typer.Option(False, "--json", help="Print one JSON list.")) -> None:
+def models(as_json: bool = clikit.Option(False, "--json", help="Print one JSON list.")) -> None:
     """List the model catalog: ids, sizes, context, licence, and OpenAI's fine-tunable models."""
     from datetime import date
 
@@ -394,7 +394,7 @@ def models(as_json: bool = typer.Option(False, "--json", help="Print one JSON li
               highlight=False)
 
 
-def register(app: typer.Typer) -> None:
+def register(app: clikit.App) -> None:
     """Adds `hardware`, `estimate`, `advise` and `models` to the app."""
     app.command("hardware", help=hardware.__doc__)(hardware)
     app.command("estimate", help=estimate.__doc__)(estimate)

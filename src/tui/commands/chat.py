@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any, Optional
 
-import typer
+from tui import clikit
 
 from tui.cli_args import whole_number
 from tui.i18n import t
@@ -20,15 +20,15 @@ from tui.messages import error_parts
 
 
 def _err(message: str) -> None:
-    typer.echo(message, err=True)
+    clikit.echo(message, err=True)
 
 
-def _fail(exc: Any, code: int = 2) -> "typer.Exit":
+def _fail(exc: Any, code: int = 2) -> "clikit.Exit":
     message, advice = error_parts(exc)   # a coded error (engine.messages) in the user's language
     _err(f"tunewiz: {message}")
     if advice:
         _err(f"  {advice}")
-    return typer.Exit(code)
+    return clikit.Exit(code)
 
 
 def _columns(run: Optional[str], runs_dir: Optional[Path], checkpoint: Optional[str], base: Optional[str],
@@ -108,33 +108,33 @@ def remote_columns(run_dir: Path, compare: bool, checkpoint: Optional[str], depl
 
 
 def chat(
-    run: Optional[str] = typer.Argument(None, help="Run name or folder (see `tunewiz runs`).", show_default=False),
-    prompt: Optional[str] = typer.Option(None, "--prompt", "-p", help="Answer this one prompt and exit ('-' reads "
+    run: Optional[str] = clikit.Argument(None, help="Run name or folder (see `tunewiz runs`).", show_default=False),
+    prompt: Optional[str] = clikit.Option(None, "--prompt", "-p", help="Answer this one prompt and exit ('-' reads "
                                                                      "stdin). Without it: an interactive chat."),
-    compare: bool = typer.Option(False, "--compare", help="Answer as the base (adapter off) and as the tuned model."),
-    as_json: bool = typer.Option(False, "--json", help="With --prompt: print one JSON object "
+    compare: bool = clikit.Option(False, "--compare", help="Answer as the base (adapter off) and as the tuned model."),
+    as_json: bool = clikit.Option(False, "--json", help="With --prompt: print one JSON object "
                                                        "({\"base\": ..., \"tuned\": ...} with --compare)."),
-    system: str = typer.Option("", "--system", help="System prompt."),
-    temperature: float = typer.Option(0.7, "--temperature", "-t", help="0 = greedy (deterministic)."),
-    top_p: float = typer.Option(0.9, "--top-p", help="Nucleus sampling threshold (0-1]."),
-    max_new_tokens: int = typer.Option(256, "--max-new-tokens", "-n", parser=whole_number, help="Longest answer, in tokens."),
-    seed: Optional[int] = typer.Option(None, "--seed", parser=whole_number, help="Sampling seed (default: a new one per prompt, "
+    system: str = clikit.Option("", "--system", help="System prompt."),
+    temperature: float = clikit.Option(0.7, "--temperature", "-t", help="0 = greedy (deterministic)."),
+    top_p: float = clikit.Option(0.9, "--top-p", help="Nucleus sampling threshold (0-1]."),
+    max_new_tokens: int = clikit.Option(256, "--max-new-tokens", "-n", parser=whole_number, help="Longest answer, in tokens."),
+    seed: Optional[int] = clikit.Option(None, "--seed", parser=whole_number, help="Sampling seed (default: a new one per prompt, "
                                                            "shared by both sides)."),
-    base: Optional[str] = typer.Option(None, "--base", help="The base model folder or hub id, when the run's "
+    base: Optional[str] = clikit.Option(None, "--base", help="The base model folder or hub id, when the run's "
                                                            "recorded base has moved."),
-    checkpoint: Optional[str] = typer.Option(None, "--checkpoint", help="Chat with checkpoint N (or its folder) "
+    checkpoint: Optional[str] = clikit.Option(None, "--checkpoint", help="Chat with checkpoint N (or its folder) "
                                                                        "instead of the final adapter."),
-    model: Optional[str] = typer.Option(None, "--model", "-m", help="An OpenAI-compatible endpoint's model instead "
+    model: Optional[str] = clikit.Option(None, "--model", "-m", help="An OpenAI-compatible endpoint's model instead "
                                                                     "of a run, e.g. ft:gpt-4o-mini-2024-07-18:org::id."),
-    base_url: Optional[str] = typer.Option(None, "--base-url", help="Endpoint URL, e.g. http://localhost:8000/v1 "
+    base_url: Optional[str] = clikit.Option(None, "--base-url", help="Endpoint URL, e.g. http://localhost:8000/v1 "
                                                                     "(vLLM). Default: OpenAI."),
-    compare_model: Optional[str] = typer.Option(None, "--compare-model", help="With --model --compare: the "
+    compare_model: Optional[str] = clikit.Option(None, "--compare-model", help="With --model --compare: the "
                                                                               "endpoint's base model to compare with."),
-    api_key_env: str = typer.Option("OPENAI_API_KEY", "--api-key-env", help="Environment variable holding the "
+    api_key_env: str = clikit.Option("OPENAI_API_KEY", "--api-key-env", help="Environment variable holding the "
                                                                             "endpoint's API key (never stored)."),
-    timeout: float = typer.Option(60.0, "--timeout", help="Seconds to wait for an endpoint."),
-    save: bool = typer.Option(False, "--save", help="Write the transcript (JSONL) into the run's transcripts/."),
-    runs_dir: Optional[Path] = typer.Option(None, "--runs-dir", help="Default: $TUNEWIZ_RUNS_DIR or ./runs"),
+    timeout: float = clikit.Option(60.0, "--timeout", help="Seconds to wait for an endpoint."),
+    save: bool = clikit.Option(False, "--save", help="Write the transcript (JSONL) into the run's transcripts/."),
+    runs_dir: Optional[Path] = clikit.Option(None, "--runs-dir", help="Default: $TUNEWIZ_RUNS_DIR or ./runs"),
 ) -> None:
     """Chat with a run's tuned adapter (and its base with --compare), or with an OpenAI-compatible endpoint."""
     from engine import chat as engine_chat
@@ -171,7 +171,7 @@ def converse(columns: dict[str, Any], run_dir: Path | None, runs_dir: Optional[P
                 if advice:
                     _err(f"  {advice}")
             if failed:
-                raise typer.Exit(1)
+                raise clikit.Exit(1)
             if as_json:
                 print(json.dumps({c: r.text for c, r in replies.items()}, ensure_ascii=False))
             return
@@ -268,6 +268,6 @@ def _repl(conversation: Any, columns: dict[str, Any], sampling: Any, run_dir: Pa
         _save(conversation, columns, run_dir, runs_dir)
 
 
-def register(app: typer.Typer) -> None:
+def register(app: clikit.App) -> None:
     """Adds `chat` to the app (`export` lives in tui/commands/export.py)."""
     app.command("chat", help=chat.__doc__)(chat)

@@ -11,7 +11,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Optional
 
-import typer
+from tui import clikit
 
 from engine.data.lint.model import MAX_WORKERS
 from tui.cli_args import whole_number_in
@@ -25,26 +25,26 @@ SEV_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
 
 def _bad_args(message: str) -> None:
-    typer.echo(f"tunewiz lint: {message}", err=True)
-    raise typer.Exit(2)
+    clikit.echo(f"tunewiz lint: {message}", err=True)
+    raise clikit.Exit(2)
 
 
 def lint(
-    file: Path = typer.Argument(..., help="Dataset file: JSONL, a JSON array, or .txt raw text.", show_default=False),
-    eval_file: Optional[Path] = typer.Argument(None, help="Optional eval file: also checks train/eval overlap.",
+    file: Path = clikit.Argument(..., help="Dataset file: JSONL, a JSON array, or .txt raw text.", show_default=False),
+    eval_file: Optional[Path] = clikit.Argument(None, help="Optional eval file: also checks train/eval overlap.",
                                                show_default=False),
-    format: str = typer.Option("auto", "--format", "-f", help="auto | openai | alpaca | sharegpt | conversation | text; "
+    format: str = clikit.Option("auto", "--format", "-f", help="auto | openai | alpaca | sharegpt | conversation | text; "
                                "preference pairs: trl | sharegpt-pairs | alpaca-pairs | llamafactory-v1-pairs | openai-preference"),
-    target: str = typer.Option("open", "--target", help="open (train locally) | openai (OpenAI's fine-tuning rules, tiktoken, cost)"),
-    model: Optional[str] = typer.Option(None, "--model", help="Tokenizer to count with: demo (default), a local folder or hub id; "
+    target: str = clikit.Option("open", "--target", help="open (train locally) | openai (OpenAI's fine-tuning rules, tiktoken, cost)"),
+    model: Optional[str] = clikit.Option(None, "--model", help="Tokenizer to count with: demo (default), a local folder or hub id; "
                                         "with --target openai the OpenAI model (price and per-example limit)."),
-    max_length: Optional[int] = typer.Option(None, "--max-length", parser=whole_number_in(1), help="Report examples longer than this many tokens (truncated in training; at least 1)."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object (file, format, rows, findings, stats)."),
-    fix: Optional[Path] = typer.Option(None, "--fix", help="Write a cleaned copy to OUT and every removed row to OUT.rejected.jsonl."),
-    to: Optional[str] = typer.Option(None, "--to", help="With --fix: convert to openai | alpaca | sharegpt."),
-    strict: bool = typer.Option(False, "--strict", help="Exit 1 on warnings too."),
-    no_tokenizer: bool = typer.Option(False, "--no-tokenizer", help="Do not load a tokenizer; use the labelled estimate (fastest)."),
-    workers: Optional[int] = typer.Option(None, "--workers", parser=whole_number_in(1, MAX_WORKERS), help="Processes for large JSONL files, 1-256 (default: one per CPU that other processes leave idle)."),
+    max_length: Optional[int] = clikit.Option(None, "--max-length", parser=whole_number_in(1), help="Report examples longer than this many tokens (truncated in training; at least 1)."),
+    as_json: bool = clikit.Option(False, "--json", help="Print one JSON object (file, format, rows, findings, stats)."),
+    fix: Optional[Path] = clikit.Option(None, "--fix", help="Write a cleaned copy to OUT and every removed row to OUT.rejected.jsonl."),
+    to: Optional[str] = clikit.Option(None, "--to", help="With --fix: convert to openai | alpaca | sharegpt."),
+    strict: bool = clikit.Option(False, "--strict", help="Exit 1 on warnings too."),
+    no_tokenizer: bool = clikit.Option(False, "--no-tokenizer", help="Do not load a tokenizer; use the labelled estimate (fastest)."),
+    workers: Optional[int] = clikit.Option(None, "--workers", parser=whole_number_in(1, MAX_WORKERS), help="Processes for large JSONL files, 1-256 (default: one per CPU that other processes leave idle)."),
 ) -> None:
     """Check a dataset before spending GPU hours or API money: structure, quality, personal data, length, cost."""
     if format not in FORMAT_CHOICES and format not in PAIR_FORMAT_CHOICES:
@@ -65,7 +65,7 @@ def lint(
         from tui.messages import text_of
 
         def say(m: Any) -> None:
-            typer.echo(f"… {text_of(m)}", err=True)
+            clikit.echo(f"… {text_of(m)}", err=True)
     opts = LintOptions(format=format, target=target, model=model, max_length=max_length,
                        eval_path=str(eval_file) if eval_file else None, workers=workers)
     notice = None
@@ -98,8 +98,8 @@ def lint(
         try:
             fix_info = fix_pair_file(file, report, fix, opts) if pairs else fix_file(file, report, fix, to, opts)
         except DatasetError as e:
-            typer.echo(f"tunewiz lint: {text_of(e)}", err=True)
-            raise typer.Exit(2)
+            clikit.echo(f"tunewiz lint: {text_of(e)}", err=True)
+            raise clikit.Exit(2)
         report.stats["fix"] = fix_info.to_dict()
 
     if as_json:
@@ -119,7 +119,7 @@ def lint(
             out.write(text + b"\n")
     else:
         _print_report(report, strict, fix_info)
-    raise typer.Exit(report.exit_code(strict))
+    raise clikit.Exit(report.exit_code(strict))
 
 
 def _printable(report: Any, fix_info: Any) -> tuple[Any, Any]:
@@ -148,7 +148,7 @@ def _print_report(report: Any, strict: bool, fix_info: Any) -> None:
 
     if report.fatal is not None:
         # Plain stderr, unwrapped: the message holds a path and a command to copy.
-        typer.echo(t("lint_cli.cannot-read", detail=safe_text(text_of(report.fatal))), err=True)
+        clikit.echo(t("lint_cli.cannot-read", detail=safe_text(text_of(report.fatal))), err=True)
         return
     con = Console(highlight=False)
     st = report.stats
@@ -313,6 +313,6 @@ def _next_steps(report: Any, strict: bool, fix_info: Any) -> list[str]:
     return steps
 
 
-def register(app: typer.Typer) -> None:
+def register(app: clikit.App) -> None:
     """Adds this module's commands to the app."""
     app.command("lint", help=lint.__doc__)(lint)

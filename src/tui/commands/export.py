@@ -17,16 +17,16 @@ import sys
 from pathlib import Path
 from typing import Any, Optional
 
-import typer
+from tui import clikit
 
 from tui.i18n import t
 
 
 def _err(message: str) -> None:
-    typer.echo(message, err=True)
+    clikit.echo(message, err=True)
 
 
-def _fail(exc: Any, code: int = 2) -> "typer.Exit":
+def _fail(exc: Any, code: int = 2) -> "clikit.Exit":
     """The error on stderr in the current language (by its message code, engine/export_messages.py; the
     English where it has none), with its stable code in brackets."""
     from tui.messages import error_parts
@@ -35,7 +35,7 @@ def _fail(exc: Any, code: int = 2) -> "typer.Exit":
     _err(f"tunewiz: {message}" + (f" [{tag}]" if tag else ""))
     if advice:
         _err(f"  {advice}")
-    return typer.Exit(code)
+    return clikit.Exit(code)
 
 
 def progress_reporter(quiet: bool) -> tuple[Any, Any]:
@@ -66,30 +66,30 @@ def progress_reporter(quiet: bool) -> tuple[Any, Any]:
 
 
 def export(
-    run: str = typer.Argument(..., help="Run name or folder (see `tunewiz runs`).", show_default=False),
-    merge: Optional[Path] = typer.Option(None, "--merge", help="Merge the adapter into its base and write the "
+    run: str = clikit.Argument(..., help="Run name or folder (see `tunewiz runs`).", show_default=False),
+    merge: Optional[Path] = clikit.Option(None, "--merge", help="Merge the adapter into its base and write the "
                                                               "standalone model to this new folder.",
                                          show_default=False),
-    ollama: Optional[Path] = typer.Option(None, "--ollama", help="Write the merged model and an Ollama Modelfile "
+    ollama: Optional[Path] = clikit.Option(None, "--ollama", help="Write the merged model and an Ollama Modelfile "
                                                                 "(template and stops from the model's own chat "
                                                                 "template) to this new folder.", show_default=False),
-    gguf: Optional[Path] = typer.Option(None, "--gguf", help="Write a GGUF file (llama.cpp's converter), e.g. "
+    gguf: Optional[Path] = clikit.Option(None, "--gguf", help="Write a GGUF file (llama.cpp's converter), e.g. "
                                                             "exports/model-q8_0.gguf.", show_default=False),
-    quant: str = typer.Option("q8_0", "--quant", help="With --gguf: f16 | bf16 | f32 | q8_0 (the converter's "
+    quant: str = clikit.Option("q8_0", "--quant", help="With --gguf: f16 | bf16 | f32 | q8_0 (the converter's "
                                                      "types); q4_k_m and other k-quants need llama-quantize."),
-    no_verify: bool = typer.Option(False, "--no-verify", help="With --gguf: skip loading the file back and "
+    no_verify: bool = clikit.Option(False, "--no-verify", help="With --gguf: skip loading the file back and "
                                                              "comparing answers."),
-    name: Optional[str] = typer.Option(None, "--name", help="With --ollama: the model name in the printed "
+    name: Optional[str] = clikit.Option(None, "--name", help="With --ollama: the model name in the printed "
                                                            "`ollama create` command (default: OUT's name)."),
-    base: Optional[str] = typer.Option(None, "--base", help="The base model folder or hub id, when the run's "
+    base: Optional[str] = clikit.Option(None, "--base", help="The base model folder or hub id, when the run's "
                                                            "recorded base has moved."),
-    checkpoint: Optional[str] = typer.Option(None, "--checkpoint", help="Export checkpoint N instead of the final "
+    checkpoint: Optional[str] = clikit.Option(None, "--checkpoint", help="Export checkpoint N instead of the final "
                                                                        "adapter."),
-    dtype: str = typer.Option("auto", "--dtype", help="auto (the base's own dtype; 16-bit for QLoRA) | bf16 | "
+    dtype: str = clikit.Option("auto", "--dtype", help="auto (the base's own dtype; 16-bit for QLoRA) | bf16 | "
                                                       "fp16 | fp32"),
-    force: bool = typer.Option(False, "--force", help="Replace OUT when it is not empty."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object describing the export."),
-    runs_dir: Optional[Path] = typer.Option(None, "--runs-dir", help="Default: $TUNEWIZ_RUNS_DIR or ./runs"),
+    force: bool = clikit.Option(False, "--force", help="Replace OUT when it is not empty."),
+    as_json: bool = clikit.Option(False, "--json", help="Print one JSON object describing the export."),
+    runs_dir: Optional[Path] = clikit.Option(None, "--runs-dir", help="Default: $TUNEWIZ_RUNS_DIR or ./runs"),
 ) -> None:
     """Export a run: --merge OUT (safetensors + tokenizer + chat template, loadable with
     AutoModelForCausalLM.from_pretrained(OUT)), --ollama OUT (that plus a Modelfile) or --gguf OUT.gguf
@@ -121,7 +121,7 @@ def export(
     except KeyboardInterrupt:
         finish()
         _err(t("export_cli.interrupted"))
-        raise typer.Exit(130)
+        raise clikit.Exit(130)
 
 
 def _merge(run_dir: Path, out: Path, base: Optional[str], checkpoint: Optional[str], dtype: str, force: bool,
@@ -184,6 +184,6 @@ def _gguf(run_dir: Path, out: Path, quant: str, base: Optional[str], checkpoint:
     print(json.dumps(result.to_dict(), ensure_ascii=False, indent=1) if as_json else result.out)
 
 
-def register(app: typer.Typer) -> None:
+def register(app: clikit.App) -> None:
     """Adds `export` to the app."""
     app.command("export", help=export.__doc__)(export)

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any, Optional
 
-import typer
+from tui import clikit
 
 from rich.console import Console
 from rich.markup import escape
@@ -24,20 +24,20 @@ from tui.i18n import t
 
 err = Console(stderr=True, soft_wrap=True, highlight=False)
 
-openai_app = typer.Typer(name="openai", no_args_is_help=True, add_completion=False,
-                         help="OpenAI / Azure OpenAI fine-tuning: validate, start, watch, cancel, list, chat.")
+openai_app = clikit.App(name="openai", no_args_is_help=True,
+                        help="OpenAI / Azure OpenAI fine-tuning: validate, start, watch, cancel, list, chat.")
 
 SERVICE_HELP = "openai | azure | compatible (default: azure when --azure-endpoint or $AZURE_OPENAI_ENDPOINT is set)"
 
 
-def _fail(message: str, advice: str | None = None, code: int = 2) -> "typer.Exit":
+def _fail(message: str, advice: str | None = None, code: int = 2) -> "clikit.Exit":
     err.print(f"[bold red]{t('openai_cli.error')}[/]{escape(message)}")
     if advice:
         err.print(f"  {escape(advice)}")
-    return typer.Exit(code)
+    return clikit.Exit(code)
 
 
-def _fail_with(error: Any, code: int = 2) -> "typer.Exit":
+def _fail_with(error: Any, code: int = 2) -> "clikit.Exit":
     """A FineTuneError in the --lang language (its code and params), or its English message and advice."""
     from tui.i18n import language
     if language() == "en":
@@ -131,13 +131,13 @@ def _validate(file: Path, model: Optional[str], method: str, epochs: Optional[in
 
 @openai_app.command("validate")
 def validate(
-    file: Path = typer.Argument(..., help="Training file: OpenAI chat JSONL (or preference JSONL with --method dpo)."),
-    model: Optional[str] = typer.Option(None, "--model", help="The model to fine-tune (default: the catalog's default on today's date)."),
-    method: str = typer.Option("supervised", "--method", help="supervised | dpo"),
-    epochs: Optional[int] = typer.Option(None, "--epochs", parser=whole_number_in(1, 50), help="Epochs for the cost, 1-50 (default: OpenAI's rule for the file's size)."),
-    validation: Optional[Path] = typer.Option(None, "--validation", help="A validation file, checked the same way (and for overlap)."),
-    as_json: bool = typer.Option(False, "--json", help="One JSON object."),
-    strict: bool = typer.Option(False, "--strict", help="Exit 1 on warnings too."),
+    file: Path = clikit.Argument(..., help="Training file: OpenAI chat JSONL (or preference JSONL with --method dpo)."),
+    model: Optional[str] = clikit.Option(None, "--model", help="The model to fine-tune (default: the catalog's default on today's date)."),
+    method: str = clikit.Option("supervised", "--method", help="supervised | dpo"),
+    epochs: Optional[int] = clikit.Option(None, "--epochs", parser=whole_number_in(1, 50), help="Epochs for the cost, 1-50 (default: OpenAI's rule for the file's size)."),
+    validation: Optional[Path] = clikit.Option(None, "--validation", help="A validation file, checked the same way (and for overlap)."),
+    as_json: bool = clikit.Option(False, "--json", help="One JSON object."),
+    strict: bool = clikit.Option(False, "--strict", help="Exit 1 on warnings too."),
 ) -> None:
     """Check a file against the service's rules: structure, quality, tokens with the model's own encoding, cost."""
     v = _validate(file, model, method, epochs, validation, quiet=as_json)
@@ -145,24 +145,24 @@ def validate(
         sys.stdout.write(json.dumps(v.to_json(), ensure_ascii=False, indent=1) + "\n")
     else:
         _print_validation(v)
-    raise typer.Exit(v.exit_code(strict))
+    raise clikit.Exit(v.exit_code(strict))
 
 
 @openai_app.command("start")
 def start(
-    file: Path = typer.Argument(..., help="Training file (validated first; files with errors are refused)."),
-    model: str = typer.Option(..., "--model", help="The model to fine-tune, e.g. gpt-4o-mini-2024-07-18 (or an ft: model to continue)."),
-    validation: Optional[Path] = typer.Option(None, "--validation", help="A validation file (its loss becomes the eval curve)."),
-    method: str = typer.Option("supervised", "--method", help="supervised | dpo"),
-    epochs: Optional[int] = typer.Option(None, "--epochs", parser=whole_number_in(1, 50), help="1-50. Default: the service picks (auto)."),
-    suffix: Optional[str] = typer.Option(None, "--suffix", help="Up to 64 characters in the fine-tuned model's name."),
-    name: Optional[str] = typer.Option(None, "--name", help="The run's name (default: openai-MODEL-DATE-TIME)."),
-    detach: bool = typer.Option(False, "--detach", help="Return once the job exists; a background process follows it."),
-    runs_dir: Optional[Path] = typer.Option(None, "--runs-dir", help="Default: $TUNEWIZ_RUNS_DIR or ./runs"),
-    service: Optional[str] = typer.Option(None, "--service", help=SERVICE_HELP),
-    base_url: Optional[str] = typer.Option(None, "--base-url", help="Another service with OpenAI's fine-tuning API (its …/v1 root)."),
-    azure_endpoint: Optional[str] = typer.Option(None, "--azure-endpoint", help="https://NAME.openai.azure.com (or $AZURE_OPENAI_ENDPOINT)."),
-    api_version: Optional[str] = typer.Option(None, "--api-version", help="Azure's api-version (default: $OPENAI_API_VERSION or 2024-10-21)."),
+    file: Path = clikit.Argument(..., help="Training file (validated first; files with errors are refused)."),
+    model: str = clikit.Option(..., "--model", help="The model to fine-tune, e.g. gpt-4o-mini-2024-07-18 (or an ft: model to continue)."),
+    validation: Optional[Path] = clikit.Option(None, "--validation", help="A validation file (its loss becomes the eval curve)."),
+    method: str = clikit.Option("supervised", "--method", help="supervised | dpo"),
+    epochs: Optional[int] = clikit.Option(None, "--epochs", parser=whole_number_in(1, 50), help="1-50. Default: the service picks (auto)."),
+    suffix: Optional[str] = clikit.Option(None, "--suffix", help="Up to 64 characters in the fine-tuned model's name."),
+    name: Optional[str] = clikit.Option(None, "--name", help="The run's name (default: openai-MODEL-DATE-TIME)."),
+    detach: bool = clikit.Option(False, "--detach", help="Return once the job exists; a background process follows it."),
+    runs_dir: Optional[Path] = clikit.Option(None, "--runs-dir", help="Default: $TUNEWIZ_RUNS_DIR or ./runs"),
+    service: Optional[str] = clikit.Option(None, "--service", help=SERVICE_HELP),
+    base_url: Optional[str] = clikit.Option(None, "--base-url", help="Another service with OpenAI's fine-tuning API (its …/v1 root)."),
+    azure_endpoint: Optional[str] = clikit.Option(None, "--azure-endpoint", help="https://NAME.openai.azure.com (or $AZURE_OPENAI_ENDPOINT)."),
+    api_version: Optional[str] = clikit.Option(None, "--api-version", help="Azure's api-version (default: $OPENAI_API_VERSION or 2024-10-21)."),
 ) -> None:
     """Validate, upload, create the job, and follow it to its end; prints the run directory last."""
     from engine import runs
@@ -205,7 +205,7 @@ def start(
         return
     code = _watch(run_dir, out=sys.stderr)  # as `tunewiz train`: progress on stderr, the run directory on stdout
     print(run_dir)
-    raise typer.Exit(code)
+    raise clikit.Exit(code)
 
 
 def _watch(run_dir: Path, plain: bool = True, interval: float = 1.0, timeout: float | None = None,
@@ -238,24 +238,24 @@ def ensure_followed(run_dir: Path) -> None:
 
 @openai_app.command("watch")
 def watch(
-    run: str = typer.Argument(..., help="The run (name or directory) of an OpenAI / Azure job."),
-    runs_dir: Optional[Path] = typer.Option(None, "--runs-dir"),
-    plain: bool = typer.Option(False, "--plain", help="Plain lines even on a terminal."),
-    interval: float = typer.Option(1.0, "--interval", min=0.05),
-    timeout: Optional[float] = typer.Option(None, "--timeout", help="Give up after SECONDS (exit 124)."),
+    run: str = clikit.Argument(..., help="The run (name or directory) of an OpenAI / Azure job."),
+    runs_dir: Optional[Path] = clikit.Option(None, "--runs-dir"),
+    plain: bool = clikit.Option(False, "--plain", help="Plain lines even on a terminal."),
+    interval: float = clikit.Option(1.0, "--interval", min=0.05),
+    timeout: Optional[float] = clikit.Option(None, "--timeout", help="Give up after SECONDS (exit 124)."),
 ) -> None:
     """Follow a job: its status, events and loss curve (resumes from the job id, no step twice)."""
     run_dir, job = _run_dir(run, runs_dir)
     ensure_followed(run_dir)
     for ckpt in job.get("checkpoints") or []:
         err.print(t("openai_cli.checkpoint", step=ckpt.get("step"), model=ckpt.get("model")))
-    raise typer.Exit(_watch(run_dir, plain, interval, timeout))
+    raise clikit.Exit(_watch(run_dir, plain, interval, timeout))
 
 
 @openai_app.command("cancel")
 def cancel(
-    run: str = typer.Argument(..., help="The run (name or directory) of an OpenAI / Azure job."),
-    runs_dir: Optional[Path] = typer.Option(None, "--runs-dir"),
+    run: str = clikit.Argument(..., help="The run (name or directory) of an OpenAI / Azure job."),
+    runs_dir: Optional[Path] = clikit.Option(None, "--runs-dir"),
 ) -> None:
     """Cancel the job at the service (its run ends as `stopped`)."""
     from engine.openai_ft import FineTuneError, Service, cancel as cancel_job
@@ -275,13 +275,13 @@ def cancel(
 
 @openai_app.command("list")
 def list_jobs(
-    limit: int = typer.Option(20, "--limit", parser=whole_number_in(1, 100), help="How many jobs, 1-100."),
-    as_json: bool = typer.Option(False, "--json"),
-    runs_dir: Optional[Path] = typer.Option(None, "--runs-dir"),
-    service: Optional[str] = typer.Option(None, "--service", help=SERVICE_HELP),
-    base_url: Optional[str] = typer.Option(None, "--base-url"),
-    azure_endpoint: Optional[str] = typer.Option(None, "--azure-endpoint"),
-    api_version: Optional[str] = typer.Option(None, "--api-version"),
+    limit: int = clikit.Option(20, "--limit", parser=whole_number_in(1, 100), help="How many jobs, 1-100."),
+    as_json: bool = clikit.Option(False, "--json"),
+    runs_dir: Optional[Path] = clikit.Option(None, "--runs-dir"),
+    service: Optional[str] = clikit.Option(None, "--service", help=SERVICE_HELP),
+    base_url: Optional[str] = clikit.Option(None, "--base-url"),
+    azure_endpoint: Optional[str] = clikit.Option(None, "--azure-endpoint"),
+    api_version: Optional[str] = clikit.Option(None, "--api-version"),
 ) -> None:
     """The account's recent jobs, with the tunewiz run that follows each (if any)."""
     from rich.table import Table
@@ -315,17 +315,17 @@ def list_jobs(
 
 @openai_app.command("chat")
 def chat(
-    run: str = typer.Argument(..., help="The run (name or directory) of a finished OpenAI / Azure job."),
-    prompt: Optional[str] = typer.Option(None, "--prompt", "-p", help="Answer this one prompt and exit. Without it: "
+    run: str = clikit.Argument(..., help="The run (name or directory) of a finished OpenAI / Azure job."),
+    prompt: Optional[str] = clikit.Option(None, "--prompt", "-p", help="Answer this one prompt and exit. Without it: "
                                                                      "the app's chat pane."),
-    compare: bool = typer.Option(False, "--compare", help="The fine-tuned model beside its base model."),
-    checkpoint: Optional[str] = typer.Option(None, "--checkpoint", help="Chat with the checkpoint of this step instead."),
-    deployment: Optional[str] = typer.Option(None, "--deployment", help="Azure: the fine-tuned model's deployment name."),
-    base_deployment: Optional[str] = typer.Option(None, "--base-deployment", help="Azure: the base model's deployment name."),
-    temperature: float = typer.Option(0.7, "--temperature", "-t", help="0 = greedy."),
-    max_new_tokens: int = typer.Option(256, "--max-new-tokens", "-n", parser=whole_number, help="Longest answer, in tokens."),
-    as_json: bool = typer.Option(False, "--json", help="With --prompt: one JSON object per column."),
-    runs_dir: Optional[Path] = typer.Option(None, "--runs-dir"),
+    compare: bool = clikit.Option(False, "--compare", help="The fine-tuned model beside its base model."),
+    checkpoint: Optional[str] = clikit.Option(None, "--checkpoint", help="Chat with the checkpoint of this step instead."),
+    deployment: Optional[str] = clikit.Option(None, "--deployment", help="Azure: the fine-tuned model's deployment name."),
+    base_deployment: Optional[str] = clikit.Option(None, "--base-deployment", help="Azure: the base model's deployment name."),
+    temperature: float = clikit.Option(0.7, "--temperature", "-t", help="0 = greedy."),
+    max_new_tokens: int = clikit.Option(256, "--max-new-tokens", "-n", parser=whole_number, help="Longest answer, in tokens."),
+    as_json: bool = clikit.Option(False, "--json", help="With --prompt: one JSON object per column."),
+    runs_dir: Optional[Path] = clikit.Option(None, "--runs-dir"),
 ) -> None:
     """Chat with the fine-tuned model (streamed), alone or against its base."""
     from engine import chat as engine_chat
@@ -343,5 +343,5 @@ def chat(
     converse(columns, run_dir, runs_dir, prompt, sampling, as_json=as_json)
 
 
-def register(app: typer.Typer) -> None:
-    app.add_typer(openai_app)
+def register(app: clikit.App) -> None:
+    app.add_group(openai_app)

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import List, Optional
 
-import typer
+from tui import clikit
 from rich.console import Console
 from rich.markup import escape
 
@@ -19,10 +19,10 @@ err = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
 
 
-def _fail(message: str, code: int = 2) -> "typer.Exit":
+def _fail(message: str, code: int = 2) -> "clikit.Exit":
     # Messages quote paths and names as typed: `[old]` in one is text, not rich markup (was lost, or a traceback).
     err.print(f"[bold red]{t('train_cli.error')}[/]{escape(message)}", highlight=False)
-    return typer.Exit(code)
+    return clikit.Exit(code)
 
 
 # How many of a dataset's lint errors the gate names; `tunewiz lint FILE` lists them all.
@@ -147,18 +147,18 @@ def _follow(run_dir: Path, process, only_new: bool = False) -> str:
     return state
 
 
-def register(app: typer.Typer) -> None:
+def register(app: clikit.App) -> None:
     @app.command()
     def train(
-        config: Optional[Path] = typer.Argument(None, help="RunConfig YAML file (defaults apply when omitted)."),
-        set_: List[str] = typer.Option([], "--set", help="Override a key: --set max_steps=20 --set lora.r=8"),
-        detach: bool = typer.Option(False, "--detach", help="Return at once; the trainer keeps running on its own."),
-        force: bool = typer.Option(False, "--force", help="Train even when the dataset has lint errors."),
-        node_rank: Optional[int] = typer.Option(None, "--node-rank", parser=whole_number, help="This machine's number in a run over "
+        config: Optional[Path] = clikit.Argument(None, help="RunConfig YAML file (defaults apply when omitted)."),
+        set_: List[str] = clikit.Option([], "--set", help="Override a key: --set max_steps=20 --set lora.r=8"),
+        detach: bool = clikit.Option(False, "--detach", help="Return at once; the trainer keeps running on its own."),
+        force: bool = clikit.Option(False, "--force", help="Train even when the dataset has lint errors."),
+        node_rank: Optional[int] = clikit.Option(None, "--node-rank", parser=whole_number, help="This machine's number in a run over "
                                                 "nnodes machines (node 0 prints the command for the others)."),
-        master_addr: Optional[str] = typer.Option(None, "--master-addr", help="Address of node 0, reachable from "
+        master_addr: Optional[str] = clikit.Option(None, "--master-addr", help="Address of node 0, reachable from "
                                                   "every node (with --node-rank)."),
-        emit: Optional[str] = typer.Option(None, "--emit", help="slurm: write an sbatch script for this config "
+        emit: Optional[str] = clikit.Option(None, "--emit", help="slurm: write an sbatch script for this config "
                                            "instead of training here."),
     ) -> None:
         """Train in a subprocess; prints the run directory as its last line.
@@ -201,12 +201,12 @@ def register(app: typer.Typer) -> None:
         state = _follow(run_dir, process)
         print(run_dir)
         if state not in ("completed", "running", "stopped"):
-            raise typer.Exit(1)
+            raise clikit.Exit(1)
 
     @app.command("runs")
     def list_runs_command(
-        runs_dir: Optional[Path] = typer.Option(None, "--runs-dir", help="Default: $TUNEWIZ_RUNS_DIR or ./runs"),
-        as_json: bool = typer.Option(False, "--json", help="One JSON array of runs."),
+        runs_dir: Optional[Path] = clikit.Option(None, "--runs-dir", help="Default: $TUNEWIZ_RUNS_DIR or ./runs"),
+        as_json: bool = clikit.Option(False, "--json", help="One JSON array of runs."),
     ) -> None:
         """List runs with their state (running, completed, stopped, failed, oom, crashed)."""
         from engine import runs
@@ -227,10 +227,10 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def stop(
-        run: str = typer.Argument(..., help="Run directory or run name."),
-        runs_dir: Optional[Path] = typer.Option(None, "--runs-dir"),
-        wait: bool = typer.Option(True, "--wait/--no-wait", help="Wait for the checkpoint and the end event."),
-        timeout: float = typer.Option(600, help="Seconds to wait."),
+        run: str = clikit.Argument(..., help="Run directory or run name."),
+        runs_dir: Optional[Path] = clikit.Option(None, "--runs-dir"),
+        wait: bool = clikit.Option(True, "--wait/--no-wait", help="Wait for the checkpoint and the end event."),
+        timeout: float = clikit.Option(600, help="Seconds to wait."),
     ) -> None:
         """Stop a run gracefully: checkpoint first, then end as `stopped` (resumable)."""
         from engine import launch, runs
@@ -249,9 +249,9 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def resume(
-        run: str = typer.Argument(..., help="Run directory or run name."),
-        runs_dir: Optional[Path] = typer.Option(None, "--runs-dir"),
-        detach: bool = typer.Option(False, "--detach", help="Return at once."),
+        run: str = clikit.Argument(..., help="Run directory or run name."),
+        runs_dir: Optional[Path] = clikit.Option(None, "--runs-dir"),
+        detach: bool = clikit.Option(False, "--detach", help="Return at once."),
     ) -> None:
         """Continue a stopped, failed or crashed run from its last checkpoint (the step count continues)."""
         from engine import launch, runs
@@ -270,5 +270,5 @@ def register(app: typer.Typer) -> None:
         state = _follow(run_dir, process, only_new=True)
         print(run_dir)
         if state not in ("completed", "running", "stopped"):
-            raise typer.Exit(1)
+            raise clikit.Exit(1)
 

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any, Optional
 
-import typer
+from tui import clikit
 
 EXIT_CODES = {"completed": 0, "failed": 1, "stopped": 3, "oom": 4, "crashed": 5, "deleted": 6}
 EXIT_NOT_FOUND = 2
@@ -307,15 +307,15 @@ def follow(run_dir: Path, plain: bool, interval: float, only_new: bool, timeout:
     return code
 
 
-def register(app: typer.Typer) -> None:
+def register(app: clikit.App) -> None:
     @app.command()
     def watch(
-        run: str = typer.Argument(..., help="Run directory or run name."),
-        runs_dir: Optional[Path] = typer.Option(None, "--runs-dir", help="Default: $TUNEWIZ_RUNS_DIR or ./runs"),
-        interval: float = typer.Option(1.0, "--interval", min=0.05, help="Seconds between refreshes."),
-        plain: bool = typer.Option(False, "--plain", help="Plain lines even on a terminal."),
-        only_new: bool = typer.Option(False, "--only-new", help="Plain lines: skip what the run wrote before now."),
-        timeout: Optional[float] = typer.Option(None, "--timeout", help="Give up after SECONDS (exit 124)."),
+        run: str = clikit.Argument(..., help="Run directory or run name."),
+        runs_dir: Optional[Path] = clikit.Option(None, "--runs-dir", help="Default: $TUNEWIZ_RUNS_DIR or ./runs"),
+        interval: float = clikit.Option(1.0, "--interval", min=0.05, help="Seconds between refreshes."),
+        plain: bool = clikit.Option(False, "--plain", help="Plain lines even on a terminal."),
+        only_new: bool = clikit.Option(False, "--only-new", help="Plain lines: skip what the run wrote before now."),
+        timeout: Optional[float] = clikit.Option(None, "--timeout", help="Give up after SECONDS (exit 124)."),
     ) -> None:
         """Follow a run until it ends: live view on a terminal, plain lines in a pipe.
 
@@ -328,7 +328,7 @@ def register(app: typer.Typer) -> None:
         except runs.RunNotFound as exc:
             from tui.messages import text_of
             print(f"error: {text_of(exc)}", file=sys.stderr)
-            raise typer.Exit(EXIT_NOT_FOUND)
+            raise clikit.Exit(EXIT_NOT_FOUND)
         if runs.is_remote(runs.read_status(run_dir)):
             from tui.commands.openai import ensure_followed
             ensure_followed(run_dir)  # an OpenAI / Azure job whose follower is gone: follow it again
@@ -339,4 +339,4 @@ def register(app: typer.Typer) -> None:
         # nothing to protect, and a background job never gets the terminal's Ctrl-C anyway.
         signal.signal(signal.SIGINT, signal.default_int_handler)
         use_plain = plain or not sys.stdout.isatty()
-        raise typer.Exit(follow(run_dir, use_plain, interval, only_new, timeout))
+        raise clikit.Exit(follow(run_dir, use_plain, interval, only_new, timeout))

@@ -1,0 +1,304 @@
+"""The command line's declarations, parsed by argparse.
+
+A command is a function whose parameters default to `Option(...)` or `Argument(...)` and are typed by their
+annotations (str, int, float, bool, Path, Optional[...], List[str]), as Typer reads them; `App` registers such
+functions (and groups of them) and turns them into one `argparse` parser. Each option is declared once, in the
+signature of the function that receives it.
+
+Why not Typer, whose declarations these mirror: importing it took ~60-90 ms of every command's start (it imports
+`inspect`, its vendored click, `subprocess`, `platform`, `uuid`, `difflib`, ... before any command runs), ~7% of
+`tunewiz lint`'s wall time on a 60 MB file (bench/RESULTS.md, "Lint on realistic data", eighth round). argparse
+(the standard library's) imports in ~6 ms. This module imports only argparse, os and sys.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+REQUIRED = ...   # the default of a required option or argument (Typer's `...`)
+
+
+class Exit(Exception):
+    """Ends the command with this exit code (raise it; the app exits with the code)."""
+
+    def __init__(self, code: int = 0) -> None:
+        super().__init__(code)
+        self.exit_code = code
+
+
+class BadParameter(argparse.ArgumentTypeError):
+    """Raised by an option's `parser` for a value it refuses: the message is shown as it is."""
+
+
+def echo(message: str = "", err: bool = False) -> None:
+    """Prints a line to stdout (or stderr); a text the stream cannot encode (a file name that is not valid UTF-8)
+    is printed with escapes rather than failing."""
+    stream = sys.stderr if err else sys.stdout
+    try:
+        print(message, file=stream, flush=err)
+    except UnicodeEncodeError:
+        encoding = getattr(stream, "encoding", None) or "utf-8"
+        print(message.encode(encoding, "backslashreplace").decode(encoding), file=stream, flush=err)
+
+
+class Param:
+    """An option or argument as declared: its default (REQUIRED: none), its flags (an option's, e.g. "--json",
+    "-f", or "--wait/--no-wait" for a boolean pair), its help, and `parser` (the text to value, raising
+    BadParameter), else the annotation's type."""
+    __slots__ = ("default", "names", "help", "parser", "positional", "show_default")
+
+    def __init__(self, default: Any, names: tuple[str, ...], help: str | None, parser: Callable[[str], Any] | None,
+                 positional: bool, show_default: bool = True) -> None:
+        self.default, self.names, self.help, self.parser, self.positional = default, names, help, parser, positional
+        self.show_default = show_default
+
+
+def Option(default: Any = REQUIRED, *names: str, help: str | None = None, parser: Callable[[str], Any] | None = None,
+           show_default: bool = True, min: float | None = None) -> Any:
+    """An option of a command: `name: type = Option(default, "--flag", "-f", help=...)`; `min`: the least number
+    a float option takes."""
+    if min is not None:
+        parser = _at_least(min)
+    return Param(default, names, help, parser, positional=False, show_default=show_default)
+
+
+def _at_least(low: float) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise BadParameter(f"{text[:200]!r} is not a number.") from None
+        if not value >= low:   # (also refuses nan)
+            raise BadParameter(f"{text[:200]} is less than {low:g}.")
+        return value
+    return parse
+
+
+def Argument(default: Any = REQUIRED, *, help: str | None = None, parser: Callable[[str], Any] | None = None,
+             show_default: bool = True) -> Any:
+    """A positional argument of a command (REQUIRED, or optional with a default)."""
+    return Param(default, (), help, parser, positional=True, show_default=show_default)
+
+
+class Context:
+    """What a command taking a `ctx: Context` parameter learns: the root's parameters (`parent.params`) and, for the
+    root, which command runs (None: none)."""
+
+    def __init__(self, params: dict[str, Any], invoked_subcommand: str | None = None,
+                 parent: "Context | None" = None) -> None:
+        self.params, self.invoked_subcommand, self.parent = params, invoked_subcommand, parent
+
+
+def _base_type(annotation: str) -> tuple[str, bool]:
+    """("str" | "int" | "float" | "bool" | "Path" | "List[str]" | "Context", optional?) of a string annotation."""
+    text = annotation.replace(" ", "")
+    optional = text.startswith("Optional[") and text.endswith("]")
+    if optional:
+        text = text[len("Optional["):-1]
+    elif text.endswith("|None"):
+        optional, text = True, text[:-len("|None")]
+    return text.rpartition(".")[2] if text.endswith("Context") else text, optional
+
+
+CONVERTERS: dict[str, Callable[[str], Any]] = {"str": str, "int": int, "float": float, "Path": Path}
+
+
+def _params(func: Callable) -> list[tuple[str, str, Any]]:
+    """(name, annotation, default) of each parameter of `func`, in order (without importing `inspect`)."""
+    code = func.__code__
+    names = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
+    defaults = func.__defaults__ or ()
+    positional = code.co_varnames[:code.co_argcount]
+    values = dict(zip(positional[len(positional) - len(defaults):], defaults))
+    values.update(func.__kwdefaults__ or {})
+    annotations = func.__annotations__
+    return [(name, str(annotations.get(name, "str")), values.get(name)) for name in names]
+
+
+METAVARS = {"str": "TEXT", "int": "INTEGER", "float": "NUMBER", "Path": "PATH"}
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Descriptions (a command's docstring) keep their paragraphs; option help is wrapped and ends with the
+    default, where there is one worth saying."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, max_help_position=30)
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        default = action.default
+        if getattr(action, "show_default", False) and default not in (None, False, [], "") and text is not argparse.SUPPRESS:
+            shown = str(default).replace("%", "%%")
+            text = f"{text} (default: {shown})" if text else f"(default: {shown})"
+        return text or None
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse's parser, whose errors end with a pointer to --help."""
+
+    def error(self, message: str) -> Any:
+        self.print_usage(sys.stderr)
+        self.exit(2, f"Error: {message}\nTry '{self.prog} --help' for help.\n")
+
+
+def _dest(func: Callable, name: str) -> str:
+    # (each function's own: a command may have an option named like one of the root's, e.g. serve's --lang)
+    return f"{func.__qualname__}:{id(func)}.{name}"
+
+
+def _values(func: Callable, ns: dict[str, Any]) -> dict[str, Any]:
+    return {name: ns.get(_dest(func, name)) for name, _, declared in _params(func) if isinstance(declared, Param)}
+
+
+def _add_params(parser: argparse.ArgumentParser, func: Callable) -> None:
+    for name, annotation, declared in _params(func):
+        kind, optional = _base_type(annotation)
+        if kind == "Context" or not isinstance(declared, Param):
+            continue
+        default = None if declared.default is REQUIRED else declared.default
+        help_text = (declared.help or "").replace("%", "%%") or None
+        if declared.positional:
+            action = parser.add_argument(
+                _dest(func, name), type=declared.parser or CONVERTERS.get(kind, str), help=help_text,
+                metavar=name.upper(), **({} if declared.default is REQUIRED else {"nargs": "?", "default": default}))
+            action.show_default = declared.show_default   # (read by HelpFormatter)
+            continue
+        flags = declared.names or (f"--{name.replace('_', '-')}",)
+        if kind == "bool":
+            on, _, off = flags[0].partition("/")
+            if off == "--no-" + on[2:]:   # --x/--no-x: one action, shown as "--x, --no-x"
+                parser.add_argument(on, *flags[1:], dest=_dest(func, name), action=argparse.BooleanOptionalAction,
+                                    default=default, help=help_text)
+                continue
+            parser.add_argument(on, *flags[1:], dest=_dest(func, name), action="store_true", default=default,
+                                help=help_text)
+            if off:
+                parser.add_argument(off, dest=_dest(func, name), action="store_false", help=f"Not {on}.")
+            continue
+        element = kind.removeprefix("List[").removesuffix("]")
+        convert = declared.parser or CONVERTERS[element]
+        extra: dict[str, Any] = {"action": "append"} if kind.startswith("List[") else {}
+        if declared.default is REQUIRED:
+            extra["required"] = True
+        action = parser.add_argument(*flags, dest=_dest(func, name), type=convert, default=default, help=help_text,
+                                     metavar=METAVARS.get(element, element.upper()), **extra)
+        action.show_default = declared.show_default
+
+
+def _doc(func: Callable, text: str | None = None) -> str:
+    doc = ((func.__doc__ if text is None else text) or "").strip()
+    lines = doc.splitlines()
+    return "\n".join([lines[0]] + [line.strip() if line.startswith(" ") else line for line in lines[1:]]) if lines else ""
+
+
+class App:
+    """Commands and groups of commands (`add_group`), with a root callback (`callback`) that receives the options
+    given before the command word. Calling the app parses the command line and runs the command."""
+
+    def __init__(self, name: str | None = None, help: str | None = None, no_args_is_help: bool = False) -> None:
+        self.name, self.help, self.no_args_is_help = name, help, no_args_is_help
+        self.commands: dict[str, Callable] = {}
+        self.helps: dict[str, str] = {}
+        self.groups: dict[str, App] = {}
+        self.root: Callable | None = None
+
+    def command(self, name: str | None = None, help: str | None = None) -> Callable[[Callable], Callable]:
+        """Registers a command (its name: `name`, else the function's; its help: `help`, else its docstring)."""
+        def register(func: Callable) -> Callable:
+            word = name or func.__name__.replace("_", "-")
+            self.commands[word] = func
+            if help is not None:
+                self.helps[word] = help
+            return func
+        return register
+
+    def callback(self) -> Callable[[Callable], Callable]:
+        def register(func: Callable) -> Callable:
+            self.root = func
+            return func
+        return register
+
+    def add_group(self, group: "App") -> None:
+        assert group.name
+        self.groups[group.name] = group
+
+    def parser(self, prog: str | None = None) -> argparse.ArgumentParser:
+        parser = Parser(prog=prog or self.name, description=self.help, formatter_class=HelpFormatter,
+                        allow_abbrev=False)
+        if self.root is not None:
+            _add_params(parser, self.root)
+        self._add_commands(parser)
+        return parser
+
+    def _add_commands(self, parser: argparse.ArgumentParser) -> None:
+        if not self.commands and not self.groups:
+            return
+        sub = parser.add_subparsers(dest=f"_command_{id(self)}", metavar="COMMAND", title="commands")
+        for word, func in sorted(self.commands.items()):
+            doc = _doc(func, self.helps.get(word))
+            p = sub.add_parser(word, help=doc.split("\n\n")[0].replace("\n", " ").replace("%", "%%"), description=doc,
+                               formatter_class=HelpFormatter, allow_abbrev=False)
+            _add_params(p, func)
+            p.set_defaults(**{f"_run_{id(self)}": func})
+        for word, group in sorted(self.groups.items()):
+            p = sub.add_parser(word, help=(group.help or "").replace("%", "%%"), description=group.help,
+                               formatter_class=HelpFormatter, allow_abbrev=False)
+            group._add_commands(p)
+            p.set_defaults(**{f"_group_{id(self)}": group, f"_parser_{id(group)}": p})
+
+    def __call__(self, args: list[str] | None = None, prog: str | None = None) -> None:
+        """Parses `args` (default: sys.argv[1:]), runs the root callback and the command, and exits (SystemExit) with
+        the command's code: 0, a raised Exit's, 2 for a usage error (argparse's), 1 after Ctrl-C (as click did)."""
+        argv = sys.argv[1:] if args is None else list(args)
+        parser = self.parser(prog or self.name or os.path.basename(sys.argv[0]))
+        ns = vars(parser.parse_args(argv))
+        sys.exit(self._run(ns))
+
+    def _run(self, ns: dict[str, Any]) -> int:
+        app, func, command = self, None, None
+        names: list[str] = []
+        while True:
+            word = ns.get(f"_command_{id(app)}")
+            if word is None:
+                break
+            names.append(word)
+            group = ns.get(f"_group_{id(app)}")
+            if group is None:
+                func = ns.get(f"_run_{id(app)}")
+                break
+            if not group.commands and not group.groups:
+                break
+            if ns.get(f"_command_{id(group)}") is None and group.no_args_is_help:
+                ns[f"_parser_{id(group)}"].print_help()
+                return 2
+            app = group
+        command = " ".join(names) or None
+        try:
+            root_values = _values(self.root, ns) if self.root else {}
+            root_ctx = Context(root_values, invoked_subcommand=command)
+            if self.root is not None:
+                self.root(**_call_values(self.root, root_values, root_ctx))
+            if func is not None:
+                values = _values(func, ns)
+                func(**_call_values(func, values, Context(values, parent=root_ctx)))
+        except Exit as done:
+            return done.exit_code
+        except KeyboardInterrupt:
+            print("\nAborted!", file=sys.stderr)
+            return 1
+        except BrokenPipeError:   # (`tunewiz ... | head`): nothing more to say; quiet at exit too
+            sys.stdout = open(os.devnull, "w")
+            return 1
+        return 0
+
+
+def _call_values(func: Callable, values: dict[str, Any], ctx: Context) -> dict[str, Any]:
+    out = dict(values)
+    for name, annotation, _ in _params(func):
+        if _base_type(annotation)[0] == "Context":
+            out[name] = ctx
+    return out
