@@ -97,11 +97,35 @@ def __getattr__(name: str) -> clikit.App:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def requested_language(argv: list[str]) -> str | None:
+    """The value of the root's --lang (given before the command word), if any."""
+    for i, word in enumerate(argv):
+        if word == "--lang":
+            return argv[i + 1] if i + 1 < len(argv) else None
+        if word.startswith("--lang="):
+            return word.partition("=")[2]
+        if not word.startswith("-") and (i == 0 or argv[i - 1] not in ROOT_VALUE_OPTIONS):
+            return None   # the command word: a later --lang is the command's own (serve's)
+    return None
+
+
+def help_language(argv: list[str]) -> None:
+    """Sets the language of --help and of the commands' descriptions: --lang, else $TUNEWIZ_LANG, else the locale."""
+    from tui.i18n import detect_language
+    if detect_language(requested_language(argv))[0] == "zh":
+        from tui.i18n.cli_help import HELP_ZH
+        clikit.set_help_translations(HELP_ZH)
+    else:
+        clikit.set_help_translations(None)
+
+
 def main(argv: list[str] | None = None) -> None:
     """The `tunewiz` entry point: registers only the module of the command being run (all for help or an
-    unknown word), then runs it."""
-    home = COMMAND_HOME.get(invoked_command(sys.argv[1:] if argv is None else argv) or "")
+    unknown word), then runs it, its help in the user's language."""
+    args = sys.argv[1:] if argv is None else argv
+    home = COMMAND_HOME.get(invoked_command(args) or "")
     register((home,) if home else COMMAND_MODULES)
+    help_language(args)
     if argv is None:
         _app()
     else:

@@ -14,11 +14,30 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
+import unicodedata
 from pathlib import Path
 from typing import Any, Callable
 
 REQUIRED = ...   # the default of a required option or argument (Typer's `...`)
+
+# The help in another language: English text -> its translation (gettext's model: the English, as declared, is the
+# key), for every description, option help and the framework's few words (FRAMEWORK_TEXTS). None: English.
+_translations: dict[str, str] | None = None
+FRAMEWORK_TEXTS = ("show this help message and exit", "positional arguments", "options", "commands",
+                   "(default: {default})", "Not {flag}.")
+
+
+def set_help_translations(table: dict[str, str] | None) -> None:
+    """Help texts from now on in the language of `table` (English text -> translation); None: English."""
+    global _translations
+    _translations = table
+
+
+def tr(text: str) -> str:
+    """`text` in the help's language (as declared where no translation is known)."""
+    return _translations.get(text, text) if _translations else text
 
 
 class Exit(Exception):
@@ -121,20 +140,85 @@ def _params(func: Callable) -> list[tuple[str, str, Any]]:
 METAVARS = {"str": "TEXT", "int": "INTEGER", "float": "NUMBER", "Path": "PATH"}
 
 
-class HelpFormatter(argparse.RawDescriptionHelpFormatter):
-    """Descriptions (a command's docstring) keep their paragraphs; option help is wrapped and ends with the
-    default, where there is one worth saying."""
+HELP_COLUMN = 30   # where option help starts at most (argparse's max_help_position)
+
+
+class HelpFormatter(argparse.RawTextHelpFormatter):
+    """Help texts as `wrap` laid them out (argparse's own wrapping counts characters, and a Chinese character
+    takes two columns and has no space to break at)."""
 
     def __init__(self, prog: str) -> None:
-        super().__init__(prog, max_help_position=30)
+        super().__init__(prog, max_help_position=HELP_COLUMN)
 
-    def _get_help_string(self, action: argparse.Action) -> str | None:
-        text = action.help or ""
-        default = action.default
-        if getattr(action, "show_default", False) and default not in (None, False, [], "") and text is not argparse.SUPPRESS:
-            shown = str(default).replace("%", "%%")
-            text = f"{text} (default: {shown})" if text else f"(default: {shown})"
-        return text or None
+
+# Chinese punctuation that never starts a line (it stays with the character before it).
+NO_LINE_START = set("，。、；：）」』！？…%”’》")
+
+
+def _cells(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def wrap(text: str, width: int) -> str:
+    """`text` in lines of at most `width` terminal columns (a word longer than that on a line of its own). Blank
+    lines separate paragraphs; the line breaks inside one are reflowed. A line may break at a space, or between two
+    wide (CJK) characters, but not before closing punctuation."""
+    out: list[str] = []
+    for paragraph in text.split("\n\n"):
+        # tokens: (text, space before it?)
+        tokens: list[tuple[str, bool]] = []
+        for word in paragraph.split():
+            first = True
+            run = ""
+            for c in word:
+                wide = unicodedata.east_asian_width(c) in "WF"
+                if wide and c not in NO_LINE_START or (run and _cells(run[-1:]) == 2 and not wide and c not in NO_LINE_START):
+                    if run:
+                        tokens.append((run, first))
+                        first = False
+                    run = c
+                else:
+                    run += c
+            if run:
+                tokens.append((run, first))
+        lines: list[str] = []
+        line, used = "", 0
+        for token, spaced in tokens:
+            size = _cells(token) + (1 if spaced and line else 0)
+            if line and used + size > width:
+                lines.append(line)
+                line, used = token, _cells(token)
+            else:
+                line += (" " if spaced and line else "") + token
+                used += size
+        if line:
+            lines.append(line)
+        out.append("\n".join(lines))
+    return "\n\n".join(out)
+
+
+def _columns() -> int:
+    return shutil.get_terminal_size().columns - 2   # (argparse's width)
+
+
+def _help_text(declared: Param, default: Any) -> str | None:
+    """An option's help in the help's language, with its default where one is worth saying (escaped for argparse,
+    which formats help with %)."""
+    text = tr(declared.help) if declared.help else ""
+    if declared.show_default and not (default is None or isinstance(default, bool) or default in ([], "")):
+        said = tr("(default: {default})").format(default=default)
+        text = (text + ("" if _cells(said[:1]) == 2 else " ") + said) if text else said
+    return wrap(text, max(20, _columns() - HELP_COLUMN)).replace("%", "%%") or None
+
+
+def _new_parser(prog: str, description: str | None) -> argparse.ArgumentParser:
+    """A parser whose -h and sections speak the help's language (its own groups, not argparse's titled ones)."""
+    parser = Parser(prog=prog, description=description, formatter_class=HelpFormatter, allow_abbrev=False,
+                    add_help=False)
+    parser.arguments = parser.add_argument_group(tr("positional arguments"))
+    parser.options = parser.add_argument_group(tr("options"))
+    parser.options.add_argument("-h", "--help", action="help", help=tr("show this help message and exit"))
+    return parser
 
 
 class Parser(argparse.ArgumentParser):
@@ -155,41 +239,42 @@ def _values(func: Callable, ns: dict[str, Any]) -> dict[str, Any]:
 
 
 def _add_params(parser: argparse.ArgumentParser, func: Callable) -> None:
+    arguments, options = parser.arguments, parser.options  # type: ignore[attr-defined]
     for name, annotation, declared in _params(func):
         kind, optional = _base_type(annotation)
         if kind == "Context" or not isinstance(declared, Param):
             continue
         default = None if declared.default is REQUIRED else declared.default
-        help_text = (declared.help or "").replace("%", "%%") or None
+        help_text = _help_text(declared, default)
         if declared.positional:
-            action = parser.add_argument(
+            arguments.add_argument(
                 _dest(func, name), type=declared.parser or CONVERTERS.get(kind, str), help=help_text,
                 metavar=name.upper(), **({} if declared.default is REQUIRED else {"nargs": "?", "default": default}))
-            action.show_default = declared.show_default   # (read by HelpFormatter)
             continue
         flags = declared.names or (f"--{name.replace('_', '-')}",)
         if kind == "bool":
             on, _, off = flags[0].partition("/")
             if off == "--no-" + on[2:]:   # --x/--no-x: one action, shown as "--x, --no-x"
-                parser.add_argument(on, *flags[1:], dest=_dest(func, name), action=argparse.BooleanOptionalAction,
-                                    default=default, help=help_text)
+                options.add_argument(on, *flags[1:], dest=_dest(func, name), action=argparse.BooleanOptionalAction,
+                                     default=default, help=help_text)
                 continue
-            parser.add_argument(on, *flags[1:], dest=_dest(func, name), action="store_true", default=default,
-                                help=help_text)
+            options.add_argument(on, *flags[1:], dest=_dest(func, name), action="store_true", default=default,
+                                 help=help_text)
             if off:
-                parser.add_argument(off, dest=_dest(func, name), action="store_false", help=f"Not {on}.")
+                options.add_argument(off, dest=_dest(func, name), action="store_false",
+                                     help=tr("Not {flag}.").format(flag=on))
             continue
         element = kind.removeprefix("List[").removesuffix("]")
         convert = declared.parser or CONVERTERS[element]
         extra: dict[str, Any] = {"action": "append"} if kind.startswith("List[") else {}
         if declared.default is REQUIRED:
             extra["required"] = True
-        action = parser.add_argument(*flags, dest=_dest(func, name), type=convert, default=default, help=help_text,
-                                     metavar=METAVARS.get(element, element.upper()), **extra)
-        action.show_default = declared.show_default
+        options.add_argument(*flags, dest=_dest(func, name), type=convert, default=default, help=help_text,
+                             metavar=METAVARS.get(element, element.upper()), **extra)
 
 
 def _doc(func: Callable, text: str | None = None) -> str:
+    """A command's description as declared (its docstring, or the help it was registered with), dedented."""
     doc = ((func.__doc__ if text is None else text) or "").strip()
     lines = doc.splitlines()
     return "\n".join([lines[0]] + [line.strip() if line.startswith(" ") else line for line in lines[1:]]) if lines else ""
@@ -227,8 +312,7 @@ class App:
         self.groups[group.name] = group
 
     def parser(self, prog: str | None = None) -> argparse.ArgumentParser:
-        parser = Parser(prog=prog or self.name, description=self.help, formatter_class=HelpFormatter,
-                        allow_abbrev=False)
+        parser = _new_parser(prog or self.name or "", wrap(tr(self.help), _columns()) if self.help else None)
         if self.root is not None:
             _add_params(parser, self.root)
         self._add_commands(parser)
@@ -237,16 +321,21 @@ class App:
     def _add_commands(self, parser: argparse.ArgumentParser) -> None:
         if not self.commands and not self.groups:
             return
-        sub = parser.add_subparsers(dest=f"_command_{id(self)}", metavar="COMMAND", title="commands")
+        sub = parser.add_subparsers(dest=f"_command_{id(self)}", metavar="COMMAND", title=tr("commands"))
         for word, func in sorted(self.commands.items()):
-            doc = _doc(func, self.helps.get(word))
-            p = sub.add_parser(word, help=doc.split("\n\n")[0].replace("\n", " ").replace("%", "%%"), description=doc,
-                               formatter_class=HelpFormatter, allow_abbrev=False)
+            doc = tr(_doc(func, self.helps.get(word)))
+            summary = wrap(doc.split("\n\n")[0], max(20, _columns() - HELP_COLUMN))
+            p = sub.add_parser(word, help=summary.replace("%", "%%"), description=wrap(doc, _columns()),
+                               formatter_class=HelpFormatter, allow_abbrev=False, add_help=False)
+            _adopt(p)
             _add_params(p, func)
             p.set_defaults(**{f"_run_{id(self)}": func})
         for word, group in sorted(self.groups.items()):
-            p = sub.add_parser(word, help=(group.help or "").replace("%", "%%"), description=group.help,
-                               formatter_class=HelpFormatter, allow_abbrev=False)
+            said = tr(group.help) if group.help else ""
+            p = sub.add_parser(word, help=wrap(said, max(20, _columns() - HELP_COLUMN)).replace("%", "%%"),
+                               description=wrap(said, _columns()) or None,
+                               formatter_class=HelpFormatter, allow_abbrev=False, add_help=False)
+            _adopt(p)
             group._add_commands(p)
             p.set_defaults(**{f"_group_{id(self)}": group, f"_parser_{id(group)}": p})
 
@@ -294,6 +383,13 @@ class App:
             sys.stdout = open(os.devnull, "w")
             return 1
         return 0
+
+
+def _adopt(parser: argparse.ArgumentParser) -> None:
+    """A subcommand's parser (made by add_parser) with the sections and -h of `_new_parser`."""
+    parser.arguments = parser.add_argument_group(tr("positional arguments"))   # type: ignore[attr-defined]
+    parser.options = parser.add_argument_group(tr("options"))   # type: ignore[attr-defined]
+    parser.options.add_argument("-h", "--help", action="help", help=tr("show this help message and exit"))
 
 
 def _call_values(func: Callable, values: dict[str, Any], ctx: Context) -> dict[str, Any]:
