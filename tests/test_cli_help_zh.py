@@ -10,8 +10,11 @@ import unicodedata
 import pytest
 
 import tui.cli as cli
-from tui import clikit
+from tui import cli_args, clikit
 from tui.i18n.cli_help import HELP_ZH
+
+FIELDS = ("{default}", "{flag}", "{message}", "{prog}", "{value}", "{low}", "{high}", "{names}", "{words}",
+          "{choices}", "{name}", "{kind}", "{problem}", "{digits}")
 
 
 def _declared_texts() -> list[str]:
@@ -35,12 +38,13 @@ def test_every_help_text_has_its_chinese_and_none_is_left_over():
     declared = set(_declared_texts())
     missing = sorted(declared - set(HELP_ZH))
     assert not missing, missing
-    left_over = sorted(set(HELP_ZH) - declared - set(clikit.FRAMEWORK_TEXTS))
+    framework = set(clikit.FRAMEWORK_TEXTS) | set(cli_args.TEXTS)
+    left_over = sorted(set(HELP_ZH) - declared - framework)
     assert not left_over, left_over
-    for english in clikit.FRAMEWORK_TEXTS:
-        assert english in HELP_ZH
-        for field in ("{default}", "{flag}"):
-            assert (field in english) == (field in HELP_ZH[english])
+    for english in framework:
+        assert english in HELP_ZH, english
+        for field in FIELDS:
+            assert (field in english) == (field in HELP_ZH[english]), (english, field)
 
 
 def _cells(line: str) -> int:
@@ -93,3 +97,33 @@ def test_wrap_breaks_between_chinese_characters_and_at_spaces_only():
     assert "--target" in " ".join(lines).split() and "openai" in " ".join(lines).split()
     assert clikit.wrap("one two three four", 9) == "one two\nthree\nfour"
     assert clikit.wrap("first para\nsame para\n\nsecond", 80) == "first para same para\n\nsecond"
+
+
+def _error(*args: str, **env: str) -> str:
+    environment = {k: v for k, v in os.environ.items() if k not in ("TUNEWIZ_LANG", "LC_ALL", "LC_MESSAGES")}
+    environment.update(LANG="C.UTF-8", **env)
+    result = subprocess.run([sys.executable, "-m", "tui.cli", *args], capture_output=True, text=True, env=environment,
+                            timeout=120)
+    assert result.returncode == 2 and result.stdout == "" and "Traceback" not in result.stderr, result.stderr
+    return " ".join(result.stderr.split())
+
+
+@pytest.mark.parametrize("args, en, zh", [
+    (("lint", "f.jsonl", "--workers", "0"), "Error: argument --workers: 0 is less than 1.", "错误：参数 --workers：0 小于 1。"),
+    (("lint", "f.jsonl", "--workers", "9" * 5000), "a 5,000-digit number is more than 256.",
+     "参数 --workers：一个 5,000 位的数 大于 256。"),
+    (("lint", "f.jsonl", "--max-length", "x"), "argument --max-length: 'x' is not a whole number.",
+     "参数 --max-length：'x' 不是整数。"),
+    (("lint",), "the following arguments are required: FILE", "缺少必需的参数：FILE"),
+    (("lint", "f.jsonl", "--nope"), "unrecognized arguments: --nope", "无法识别的参数：--nope"),
+    (("nope",), "argument COMMAND: invalid choice: 'nope'", "参数 COMMAND：无效的选择 'nope'（可选："),
+    (("lint", "f.jsonl", "--model"), "argument --model: expected one argument", "参数 --model：需要一个值"),
+    (("watch", "r", "--interval", "0.01"), "argument --interval: 0.01 is less than 0.05.",
+     "参数 --interval：0.01 小于 0.05。"),
+    (("stop", "r", "--timeout", "soon"), "argument --timeout: invalid float value: 'soon'",
+     "参数 --timeout：无效的 float 值 'soon'"),
+])
+def test_usage_errors_in_english_and_chinese(args, en, zh):
+    assert en in _error(*args) and "Try 'tunewiz" in _error(*args)
+    said = _error("--lang", "zh", *args)
+    assert zh in said and "查看帮助" in said, said

@@ -11,6 +11,25 @@ from tui import clikit
 from engine.inputs import clip, number_text
 
 
+# What a refused number is told with (English templates, said in the help's language: tui/i18n/cli_help.py).
+NOT_WHOLE = "{value} is not a whole number."
+LESS = "{value} is less than {low}."
+MORE = "{value} is more than {high}."
+DIGITS = "a {digits}-digit number"
+NEGATIVE_DIGITS = "a negative {digits}-digit number"
+TEXTS = (NOT_WHOLE, LESS, MORE, DIGITS, NEGATIVE_DIGITS)
+
+
+def said_number(value: int) -> str:
+    """engine.inputs.number_text in the help's language ("a 5,000-digit number" for one too long to quote)."""
+    text = number_text(value)
+    if text.startswith("a "):
+        negative = value < 0
+        digits = text.split()[2 if negative else 1].removesuffix("-digit")
+        return clikit.tr(NEGATIVE_DIGITS if negative else DIGITS).format(digits=digits)
+    return text
+
+
 def whole_number(value: Any) -> int:
     """An integer option's value. A digit string longer than Python reads by default is read all the same, so
     the command's own check says what is wrong with it ("a 4,400-digit number is more than any run takes");
@@ -29,7 +48,7 @@ def whole_number(value: Any) -> int:
                 return int(text)
             finally:
                 sys.set_int_max_str_digits(limit)
-    raise clikit.BadParameter(f"{clip(text)!r} is not a whole number.")
+    raise clikit.BadParameter(NOT_WHOLE, value=repr(clip(text)))
 
 
 def whole_number_in(low: int, high: int | None = None) -> Callable[[Any], int]:
@@ -38,8 +57,8 @@ def whole_number_in(low: int, high: int | None = None) -> Callable[[Any], int]:
     def parse(value: Any) -> int:
         number = whole_number(value)
         if number < low:
-            raise clikit.BadParameter(f"{number_text(number)} is less than {low:,}.")
+            raise clikit.BadParameter(LESS, value=said_number(number), low=f"{low:,}")
         if high is not None and number > high:
-            raise clikit.BadParameter(f"{number_text(number)} is more than {high:,}.")
+            raise clikit.BadParameter(MORE, value=said_number(number), high=f"{high:,}")
         return number
     return parse

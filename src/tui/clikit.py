@@ -25,8 +25,21 @@ REQUIRED = ...   # the default of a required option or argument (Typer's `...`)
 # The help in another language: English text -> its translation (gettext's model: the English, as declared, is the
 # key), for every description, option help and the framework's few words (FRAMEWORK_TEXTS). None: English.
 _translations: dict[str, str] | None = None
+# argparse's usage errors this command line can produce (Python 3.10-3.13), as patterns over its English message and
+# the template each is said again with; the last is the general "argument X: problem".
+ARGPARSE_ERRORS = (
+    (r"the following arguments are required: (?P<names>.+)", "the following arguments are required: {names}"),
+    (r"unrecognized arguments: (?P<words>.+)", "unrecognized arguments: {words}"),
+    (r"argument (?P<name>\S+): invalid choice: (?P<value>.+?) \(choose from (?P<choices>.+)\)",
+     "argument {name}: invalid choice: {value} (choose from {choices})"),
+    (r"argument (?P<name>\S+): expected one argument", "argument {name}: expected one argument"),
+    (r"argument (?P<name>\S+): invalid (?P<kind>\S+) value: (?P<value>.+)", "argument {name}: invalid {kind} value: {value}"),
+    (r"argument (?P<name>\S+): (?P<problem>.+)", "argument {name}: {problem}"),
+)
 FRAMEWORK_TEXTS = ("show this help message and exit", "positional arguments", "options", "commands",
-                   "(default: {default})", "Not {flag}.")
+                   "(default: {default})", "Not {flag}.", "Error: {message}", "Try '{prog} --help' for help.",
+                   "{value} is not a number.", "{value} is less than {low}.",
+                   *(template for _, template in ARGPARSE_ERRORS))
 
 
 def set_help_translations(table: dict[str, str] | None) -> None:
@@ -49,7 +62,15 @@ class Exit(Exception):
 
 
 class BadParameter(argparse.ArgumentTypeError):
-    """Raised by an option's `parser` for a value it refuses: the message is shown as it is."""
+    """Raised by an option's `parser` for a value it refuses: an English template and its values, said in the help's
+    language (a template a translation table lacks is said in English)."""
+
+    def __init__(self, template: str, **values: Any) -> None:
+        super().__init__(template)
+        self.template, self.values = template, values
+
+    def __str__(self) -> str:
+        return tr(self.template).format(**self.values)
 
 
 def echo(message: str = "", err: bool = False) -> None:
@@ -89,9 +110,9 @@ def _at_least(low: float) -> Callable[[str], float]:
         try:
             value = float(text)
         except ValueError:
-            raise BadParameter(f"{text[:200]!r} is not a number.") from None
+            raise BadParameter("{value} is not a number.", value=repr(text[:200])) from None
         if not value >= low:   # (also refuses nan)
-            raise BadParameter(f"{text[:200]} is less than {low:g}.")
+            raise BadParameter("{value} is less than {low}.", value=text[:200], low=f"{low:g}")
         return value
     return parse
 
@@ -226,7 +247,20 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> Any:
         self.print_usage(sys.stderr)
-        self.exit(2, f"Error: {message}\nTry '{self.prog} --help' for help.\n")
+        self.exit(2, tr("Error: {message}").format(message=said_again(message)) + "\n"
+                  + tr("Try '{prog} --help' for help.").format(prog=self.prog) + "\n")
+
+
+def said_again(message: str) -> str:
+    """argparse's English usage error in the help's language (as it is where no translation or pattern fits)."""
+    if not _translations:
+        return message
+    import re
+    for pattern, template in ARGPARSE_ERRORS:
+        found = re.fullmatch(pattern, message, re.S)
+        if found:
+            return tr(template).format(**found.groupdict())
+    return message
 
 
 def _dest(func: Callable, name: str) -> str:

@@ -4,7 +4,8 @@ left over; tui.cli loads this table only when the help is to be shown in Chinese
 locale)."""
 from __future__ import annotations
 
-# The framework's own words (tui/clikit.py FRAMEWORK_TEXTS), then each command's texts, in `tunewiz --help`'s order.
+# The framework's own words (tui/clikit.py FRAMEWORK_TEXTS, tui/cli_args.py TEXTS), then each command's texts, in
+# `tunewiz --help`'s order.
 HELP_ZH: dict[str, str] = {
     'show this help message and exit':
         '显示此帮助并退出',
@@ -18,6 +19,35 @@ HELP_ZH: dict[str, str] = {
         '（默认：{default}）',
     'Not {flag}.':
         '与 {flag} 相反。',
+    # usage errors (clikit.ARGPARSE_ERRORS, its BadParameter texts) and tui/cli_args.py's
+    'Error: {message}':
+        '错误：{message}',
+    "Try '{prog} --help' for help.":
+        "用 '{prog} --help' 查看帮助。",
+    '{value} is not a number.':
+        '{value} 不是数字。',
+    '{value} is less than {low}.':
+        '{value} 小于 {low}。',
+    'the following arguments are required: {names}':
+        '缺少必需的参数：{names}',
+    'unrecognized arguments: {words}':
+        '无法识别的参数：{words}',
+    'argument {name}: invalid choice: {value} (choose from {choices})':
+        '参数 {name}：无效的选择 {value}（可选：{choices}）',
+    'argument {name}: expected one argument':
+        '参数 {name}：需要一个值',
+    'argument {name}: invalid {kind} value: {value}':
+        '参数 {name}：无效的 {kind} 值 {value}',
+    'argument {name}: {problem}':
+        '参数 {name}：{problem}',
+    '{value} is not a whole number.':
+        '{value} 不是整数。',
+    '{value} is more than {high}.':
+        '{value} 大于 {high}。',
+    'a {digits}-digit number':
+        '一个 {digits} 位的数',
+    'a negative {digits}-digit number':
+        '一个 {digits} 位的负数',
     "From 'should I fine-tune at all?' to a tested LLM adapter, in the terminal. Run without a command to open the app.":
         '从“该不该微调？”到一个测试过的 LLM 适配器，全在终端里完成。不带命令运行即打开应用。',
     'en or zh (default: $TUNEWIZ_LANG, else the locale).':
