@@ -62,6 +62,10 @@ def test_exit_codes_name_the_end_state(runs_dir):
     assert result.returncode == 5 and "without writing an end event" in result.stdout
     result = watch("nope", "--runs-dir", str(runs_dir))
     assert result.returncode == 2 and "No run 'nope'" in result.stderr and "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: ")
+    zh = subprocess.run(TUNEWIZ + ["--lang", "zh", "watch", "nope", "--runs-dir", str(runs_dir)], capture_output=True,
+                        text=True, timeout=60)
+    assert zh.returncode == 2 and zh.stderr.startswith("错误：没有名为 'nope' 的运行"), zh.stderr
 
 
 def test_follows_a_live_run_line_by_line_until_it_ends(runs_dir):

@@ -326,8 +326,9 @@ def register(app: clikit.App) -> None:
         try:
             run_dir = runs.resolve_run(run, runs_dir)
         except runs.RunNotFound as exc:
+            from tui.i18n import t
             from tui.messages import text_of
-            print(f"error: {text_of(exc)}", file=sys.stderr)
+            print(t("train_cli.ending.error", text=text_of(exc)).strip(), file=sys.stderr)
             raise clikit.Exit(EXIT_NOT_FOUND)
         if runs.is_remote(runs.read_status(run_dir)):
             from tui.commands.openai import ensure_followed
