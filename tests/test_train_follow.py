@@ -30,18 +30,25 @@ runs.write_status(run_dir, state="stopped" if len(got) >= 2 else "failed")
 """
 
 
-def test_ctrl_c_asks_again_until_the_trainer_says_it_is_stopping(tmp_path, monkeypatch):
+def _forgetful_trainer(tmp_path: Path) -> tuple[Path, subprocess.Popen]:
+    """The run directory and the process of a FORGETFUL_TRAINER, once it says it is running."""
     from tui.commands import train
-
-    monkeypatch.setattr(train, "STOP_RESEND_S", 0.5)
     run_dir = tmp_path / "forgetful"
     run_dir.mkdir()
     env = dict(os.environ, PYTHONPATH=str(Path(train.__file__).resolve().parents[2]))
     process = subprocess.Popen([sys.executable, "-c", FORGETFUL_TRAINER, str(run_dir)], env=env)
+    deadline = time.monotonic() + 60
+    while (runs.read_status(run_dir) or {}).get("state") != "running" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return run_dir, process
+
+
+def test_ctrl_c_asks_again_until_the_trainer_says_it_is_stopping(tmp_path, monkeypatch):
+    from tui.commands import train
+
+    monkeypatch.setattr(train, "STOP_RESEND_S", 0.5)
+    run_dir, process = _forgetful_trainer(tmp_path)
     try:
-        deadline = time.monotonic() + 60
-        while (runs.read_status(run_dir) or {}).get("state") != "running" and time.monotonic() < deadline:
-            time.sleep(0.05)
         ctrl_c = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
         ctrl_c.start()
         started = time.monotonic()
@@ -58,14 +65,8 @@ def test_ctrl_c_twice_asks_again_on_leaving_while_the_trainer_has_not_said_stopp
     from tui.commands import train
 
     monkeypatch.setattr(train, "STOP_RESEND_S", 60.0)   # (no asking again while following)
-    run_dir = tmp_path / "forgetful"
-    run_dir.mkdir()
-    env = dict(os.environ, PYTHONPATH=str(Path(train.__file__).resolve().parents[2]))
-    process = subprocess.Popen([sys.executable, "-c", FORGETFUL_TRAINER, str(run_dir)], env=env)
+    run_dir, process = _forgetful_trainer(tmp_path)
     try:
-        deadline = time.monotonic() + 60
-        while (runs.read_status(run_dir) or {}).get("state") != "running" and time.monotonic() < deadline:
-            time.sleep(0.05)
         for delay in (0.3, 0.8):
             threading.Timer(delay, os.kill, (os.getpid(), signal.SIGINT)).start()
         state = train._follow(run_dir, process)   # returns at the second Ctrl-C, leaving the trainer to finish
