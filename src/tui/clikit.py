@@ -5,10 +5,13 @@ annotations (str, int, float, bool, Path, Optional[...], List[str]), as Typer re
 functions (and groups of them) and turns them into one `argparse` parser. Each option is declared once, in the
 signature of the function that receives it.
 
-Why not Typer, whose declarations these mirror: importing it took ~60-90 ms of every command's start (it imports
-`inspect`, its vendored click, `subprocess`, `platform`, `uuid`, `difflib`, ... before any command runs), ~7% of
-`tunewiz lint`'s wall time on a 60 MB file (bench/RESULTS.md, "Lint on realistic data", eighth round). argparse
-(the standard library's) imports in ~6 ms. This module imports only argparse, os and sys.
+Why not Typer, whose declarations these mirror: importing it took ~35 ms of every command's start (its vendored
+click, `subprocess`, `platform`, `difflib`, ... before any command runs; 356 M -> 292 M instructions for a one-row
+`tunewiz lint`), ~3% of `tunewiz lint`'s wall time on a 60 MB file (bench/RESULTS.md, "Lint on realistic data",
+eighth round). argparse, the standard library's, imports in ~6 ms; this module imports nothing else heavier.
+
+The help (and the usage errors) can be said in another language: `set_help_translations` takes a table from the
+English, as declared, to the translation (tui/i18n/cli_help.py), and `wrap` lays the texts out by terminal columns.
 """
 from __future__ import annotations
 
