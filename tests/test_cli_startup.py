@@ -88,6 +88,15 @@ def test_lint_imports_only_its_own_command_module_and_reports_as_before():
     assert report["findings"] == other["findings"]
 
 
+def test_chinese_output_of_the_plain_commands_does_not_import_the_app():
+    # (the wind-down note of `lint --target openai` and `models` is the wizard's text: it once came with Textual)
+    for argv in (("--lang", "zh", "lint", str(SAMPLE), "--target", "openai", "--no-tokenizer"),
+                 ("--lang", "zh", "models")):
+        rc, out, modules = _modules_after(*argv)
+        assert rc in (0, 1) and "OpenAI" in out, out[-2000:]
+        assert not {m for m in modules if m.split(".")[0] == "textual" or m.startswith("tui.screens")}, argv
+
+
 def test_help_and_unknown_commands_still_see_every_command():
     rc, out, modules = _modules_after("--help")
     assert rc == 0

@@ -5,6 +5,7 @@ translation still says something useful.
 - `message_text(code, params, english)`: any message of the engine's registry (engine/messages.py:
   `lint.*`, `config.*`, `advice.*`, `end.*`, ...); its Chinese is in the i18n areas `msg_<domain>`.
 - `fine_tune_error_text`, `model_problem_text`: OpenAI errors (`openai.err.<code>`, `openai.problem.<code>`).
+- `wind_down_text`: OpenAI's fine-tuning wind-down, from the catalog's dates.
 
 `python -m tui.messages --write-docs` regenerates docs/messages.md (every code's English and Chinese side
 by side, one table per domain); `--check` exits 1 when it is out of date.
@@ -18,6 +19,17 @@ from typing import Any, Mapping
 from tui.i18n import language, t, tables
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "messages.md"
+
+
+def wind_down_text() -> str:
+    """OpenAI's wind-down as dated facts from the catalog, in the current language (the wizard, `tunewiz lint
+    --target openai` and `tunewiz models` say it: here, not in the wizard's modules, which import Textual)."""
+    from engine.catalog import OPENAI_WIND_DOWN
+    jobs, shut = OPENAI_WIND_DOWN.days_left()
+    return t("wizard.winddown.text" if jobs >= 0 else "wizard.winddown.past",
+             jobs=OPENAI_WIND_DOWN.new_jobs_end.value, jobs_days=max(jobs, 0),
+             shut=OPENAI_WIND_DOWN.models_shut_down.value, shut_days=max(shut, 0),
+             as_of=OPENAI_WIND_DOWN.new_jobs_end.as_of)
 
 
 def message_text(code: str, params: Mapping[str, Any] | None = None, english: str | None = None) -> str:

@@ -389,7 +389,7 @@ def models(as_json: bool = clikit.Option(False, "--json", help="Print one JSON l
                       f"{m.training_price_per_1m.value:.2f}", m.training_price_per_1m.as_of, today)
     out.print(table)
     from tui.i18n import language
-    from tui.screens.wizard.texts import wind_down_text   # the wizard's words, in the current language
+    from tui.messages import wind_down_text   # the wizard's words, in the current language
     out.print(f"[yellow]{escape(OPENAI_WIND_DOWN.sentence() if language() == 'en' else wind_down_text())}[/]",
               highlight=False)
 

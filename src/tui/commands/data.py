@@ -199,7 +199,7 @@ def _print_report(report: Any, strict: bool, fix_info: Any) -> None:
         else:
             s.add_row(t("lint_cli.openai-cost"), text_of(oa.get("note_message") or oa.get("note", "")))
         if oa.get("wind_down"):
-            from tui.screens.wizard.texts import wind_down_text   # the catalog's dates, in the current language
+            from tui.messages import wind_down_text   # the catalog's dates, in the current language
             s.add_row(t("lint_cli.note"), oa["wind_down"] if language() == "en" else wind_down_text())
     con.print(s)
     hist = tok.get("histogram") or []

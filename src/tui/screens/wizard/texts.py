@@ -8,20 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 from tui.i18n import t
+from tui.messages import wind_down_text  # noqa: F401  (the wizard's steps take it from here)
 
 TERMS = ("weights", "lora_params", "gradients", "optimizer", "activations", "logits", "reference", "cuda_overhead",
          "runtime_overhead")
 """The memory estimate's breakdown terms the wizard names (each has a `wizard.term.*` text)."""
-
-
-def wind_down_text() -> str:
-    """OpenAI's wind-down as dated facts from the catalog, in the current language."""
-    from engine.catalog import OPENAI_WIND_DOWN
-    jobs, shut = OPENAI_WIND_DOWN.days_left()
-    return t("wizard.winddown.text" if jobs >= 0 else "wizard.winddown.past",
-             jobs=OPENAI_WIND_DOWN.new_jobs_end.value, jobs_days=max(jobs, 0),
-             shut=OPENAI_WIND_DOWN.models_shut_down.value, shut_days=max(shut, 0),
-             as_of=OPENAI_WIND_DOWN.new_jobs_end.as_of)
 
 
 def method_long(method: str | None, dpo_tuning: str | None = None) -> str:
