@@ -289,12 +289,15 @@ def test_workers_take_ranges_from_a_queue_so_a_slow_one_takes_fewer(tricky, refe
     assert len(ranges) > 4 and ranges[0][0] == 0 and ranges[-1][1] == tricky.stat().st_size
     assert all(a < b == c for (a, b), (c, _) in zip(ranges, ranges[1:]))          # consecutive, no gaps
     assert [b - a for a, b in ranges[:3]] == sorted([b - a for a, b in ranges[:3]], reverse=True)  # large first
-    seen = _ranges_by_process(monkeypatch, slow_child=0.3)
+    # The child waits 1.5 s before each range: more than this process takes for a range even on a loaded CI machine
+    # (with 0.3 s, a CI run once saw this process's first, largest range of slow-path rows take as long as six of
+    # the child's, and each took six).
+    seen = _ranges_by_process(monkeypatch, slow_child=1.5)
     assert _key(lint_file(tricky, LintOptions(workers=2, parallel_min_bytes=1, max_per_code=100000))) == reference
     by_pid = seen()
     here = by_pid.pop(os.getpid())
     (child,) = by_pid.values()
-    assert len(here) > len(child) >= 1, (here, child)     # the child, 0.3 s late per range, took fewer
+    assert len(here) > len(child) >= 1, (here, child)     # the child, 1.5 s late per range, took fewer
     assert sorted(here + child) == [a for a, _ in ranges]  # each range scanned once
 
 
