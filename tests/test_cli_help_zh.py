@@ -97,6 +97,7 @@ def test_wrap_breaks_between_chinese_characters_and_at_spaces_only():
     assert "--target" in " ".join(lines).split() and "openai" in " ".join(lines).split()
     assert clikit.wrap("one two three four", 9) == "one two\nthree\nfour"
     assert clikit.wrap("first para\nsame para\n\nsecond", 80) == "first para same para\n\nsecond"
+    assert clikit.wrap("或 --gguf OUT.gguf\n（llama.cpp 的转换器）", 80) == "或 --gguf OUT.gguf（llama.cpp 的转换器）"
 
 
 def _error(*args: str, **env: str) -> str:

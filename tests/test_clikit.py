@@ -82,6 +82,7 @@ def test_options_arguments_and_the_root_reach_the_command():
     (("run", "a.txt", "-m", "x", "--workers", "9"), "argument --workers: 9 is more than 8."),
     (("run", "a.txt", "-m", "x", "--every", "0.01"), "argument --every: 0.01 is less than 0.05."),
     (("run", "a.txt", "-m", "x", "--every", "nan"), "argument --every: nan is less than 0.05."),
+    (("run", "a.txt", "-m", "x", "--every", "inf"), "argument --every: inf is not a finite number."),
     (("run", "a.txt", "-m", "x", "--wor", "2"), "unrecognized arguments: --wor 2"),   # no abbreviations
     (("nope",), "invalid choice: 'nope'"),
 ])

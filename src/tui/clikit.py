@@ -41,7 +41,7 @@ ARGPARSE_ERRORS = (
 )
 FRAMEWORK_TEXTS = ("show this help message and exit", "positional arguments", "options", "commands",
                    "(default: {default})", "Not {flag}.", "Error: {message}", "Try '{prog} --help' for help.",
-                   "{value} is not a number.", "{value} is less than {low}.",
+                   "{value} is not a number.", "{value} is less than {low}.", "{value} is not a finite number.",
                    *(template for _, template in ARGPARSE_ERRORS))
 
 
@@ -116,6 +116,8 @@ def _at_least(low: float) -> Callable[[str], float]:
             raise BadParameter("{value} is not a number.", value=repr(text[:200])) from None
         if not value >= low:   # (also refuses nan)
             raise BadParameter("{value} is less than {low}.", value=text[:200], low=f"{low:g}")
+        if value == float("inf"):   # (a wait of that long: time.sleep refuses it)
+            raise BadParameter("{value} is not a finite number.", value=text[:200])
         return value
     return parse
 
@@ -189,9 +191,15 @@ def wrap(text: str, width: int) -> str:
     wide (CJK) characters, but not before closing punctuation."""
     out: list[str] = []
     for paragraph in text.split("\n\n"):
+        # A line break beside a wide character joins without a space (Chinese has none between words).
+        pieces = [piece.strip() for piece in paragraph.split("\n")]
+        joined = pieces[0]
+        for piece in pieces[1:]:
+            beside_wide = joined and piece and (_cells(joined[-1]) == 2 or _cells(piece[0]) == 2)
+            joined += ("" if beside_wide else " ") + piece
         # tokens: (text, space before it?)
         tokens: list[tuple[str, bool]] = []
-        for word in paragraph.split():
+        for word in joined.split():
             first = True
             run = ""
             for c in word:

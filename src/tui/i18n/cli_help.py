@@ -28,6 +28,8 @@ HELP_ZH: dict[str, str] = {
         '{value} 不是数字。',
     '{value} is less than {low}.':
         '{value} 小于 {low}。',
+    '{value} is not a finite number.':
+        '{value} 不是有限的数。',
     'the following arguments are required: {names}':
         '缺少必需的参数：{names}',
     'unrecognized arguments: {words}':
