@@ -137,15 +137,15 @@ class Context:
         self.params, self.invoked_subcommand, self.parent = params, invoked_subcommand, parent
 
 
-def _base_type(annotation: str) -> tuple[str, bool]:
-    """("str" | "int" | "float" | "bool" | "Path" | "List[str]" | "Context", optional?) of a string annotation."""
+def _base_type(annotation: str) -> str:
+    """"str" | "int" | "float" | "bool" | "Path" | "List[str]" | "Context" of a string annotation (Optional[...]
+    or "... | None" unwrapped: a missing value is the default either way)."""
     text = annotation.replace(" ", "")
-    optional = text.startswith("Optional[") and text.endswith("]")
-    if optional:
+    if text.startswith("Optional[") and text.endswith("]"):
         text = text[len("Optional["):-1]
     elif text.endswith("|None"):
-        optional, text = True, text[:-len("|None")]
-    return text.rpartition(".")[2] if text.endswith("Context") else text, optional
+        text = text[:-len("|None")]
+    return text.rpartition(".")[2] if text.endswith("Context") else text
 
 
 CONVERTERS: dict[str, Callable[[str], Any]] = {"str": str, "int": int, "float": float, "Path": Path}
@@ -233,6 +233,19 @@ def _columns() -> int:
     return shutil.get_terminal_size().columns - 2   # (argparse's width)
 
 
+# Whether the parser being built will print help: only then are the texts laid out (`wrap`, ~1-2 ms of every
+# command's start otherwise). Set by App.__call__.
+_printing_help = True
+
+
+def _laid_out(text: str, width: int) -> str:
+    return wrap(text, width) if _printing_help else text
+
+
+def _help_width() -> int:
+    return max(20, _columns() - HELP_COLUMN)
+
+
 def _help_text(declared: Param, default: Any) -> str | None:
     """An option's help in the help's language, with its default where one is worth saying (escaped for argparse,
     which formats help with %)."""
@@ -240,15 +253,14 @@ def _help_text(declared: Param, default: Any) -> str | None:
     if declared.show_default and not (default is None or isinstance(default, bool) or default in ([], "")):
         said = tr("(default: {default})").format(default=default)
         text = (text + ("" if _cells(said[:1]) == 2 else " ") + said) if text else said
-    return wrap(text, max(20, _columns() - HELP_COLUMN)).replace("%", "%%") or None
+    return _laid_out(text, _help_width()).replace("%", "%%") or None
 
 
-def _new_parser(prog: str, description: str | None) -> argparse.ArgumentParser:
-    """A parser whose -h and sections speak the help's language (its own groups, not argparse's titled ones)."""
-    parser = Parser(prog=prog, description=description, formatter_class=HelpFormatter, allow_abbrev=False,
-                    add_help=False)
-    parser.arguments = parser.add_argument_group(tr("positional arguments"))
-    parser.options = parser.add_argument_group(tr("options"))
+def _with_sections(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """`parser` (made with add_help=False) with -h and its sections in the help's language: its own groups
+    (`arguments`, `options`), not argparse's titled ones."""
+    parser.arguments = parser.add_argument_group(tr("positional arguments"))   # type: ignore[attr-defined]
+    parser.options = parser.add_argument_group(tr("options"))   # type: ignore[attr-defined]
     parser.options.add_argument("-h", "--help", action="help", help=tr("show this help message and exit"))
     return parser
 
@@ -286,7 +298,7 @@ def _values(func: Callable, ns: dict[str, Any]) -> dict[str, Any]:
 def _add_params(parser: argparse.ArgumentParser, func: Callable) -> None:
     arguments, options = parser.arguments, parser.options  # type: ignore[attr-defined]
     for name, annotation, declared in _params(func):
-        kind, optional = _base_type(annotation)
+        kind = _base_type(annotation)
         if kind == "Context" or not isinstance(declared, Param):
             continue
         default = None if declared.default is REQUIRED else declared.default
@@ -357,7 +369,9 @@ class App:
         self.groups[group.name] = group
 
     def parser(self, prog: str | None = None) -> argparse.ArgumentParser:
-        parser = _new_parser(prog or self.name or "", wrap(tr(self.help), _columns()) if self.help else None)
+        parser = _with_sections(Parser(prog=prog or self.name or "", formatter_class=HelpFormatter, allow_abbrev=False,
+                                       add_help=False,
+                                       description=_laid_out(tr(self.help), _columns()) if self.help else None))
         if self.root is not None:
             _add_params(parser, self.root)
         self._add_commands(parser)
@@ -369,31 +383,34 @@ class App:
         sub = parser.add_subparsers(dest=f"_command_{id(self)}", metavar="COMMAND", title=tr("commands"))
         for word, func in sorted(self.commands.items()):
             doc = tr(_doc(func, self.helps.get(word)))
-            summary = wrap(doc.split("\n\n")[0], max(20, _columns() - HELP_COLUMN))
-            p = sub.add_parser(word, help=summary.replace("%", "%%"), description=wrap(doc, _columns()),
-                               formatter_class=HelpFormatter, allow_abbrev=False, add_help=False)
-            _adopt(p)
+            summary = _laid_out(doc.split("\n\n")[0], _help_width())
+            p = _with_sections(sub.add_parser(word, help=summary.replace("%", "%%"), description=_laid_out(doc, _columns()),
+                                              formatter_class=HelpFormatter, allow_abbrev=False, add_help=False))
             _add_params(p, func)
             p.set_defaults(**{f"_run_{id(self)}": func})
         for word, group in sorted(self.groups.items()):
             said = tr(group.help) if group.help else ""
-            p = sub.add_parser(word, help=wrap(said, max(20, _columns() - HELP_COLUMN)).replace("%", "%%"),
-                               description=wrap(said, _columns()) or None,
-                               formatter_class=HelpFormatter, allow_abbrev=False, add_help=False)
-            _adopt(p)
+            p = _with_sections(sub.add_parser(word, help=_laid_out(said, _help_width()).replace("%", "%%"),
+                                              description=_laid_out(said, _columns()) or None,
+                                              formatter_class=HelpFormatter, allow_abbrev=False, add_help=False))
             group._add_commands(p)
-            p.set_defaults(**{f"_group_{id(self)}": group, f"_parser_{id(group)}": p})
+            p.set_defaults(**{f"_group_{id(self)}": group})
 
     def __call__(self, args: list[str] | None = None, prog: str | None = None) -> None:
         """Parses `args` (default: sys.argv[1:]), runs the root callback and the command, and exits (SystemExit) with
         the command's code: 0, a raised Exit's, 2 for a usage error (argparse's), 1 after Ctrl-C (as click did)."""
+        global _printing_help
         argv = sys.argv[1:] if args is None else list(args)
-        parser = self.parser(prog or self.name or os.path.basename(sys.argv[0]))
-        ns = vars(parser.parse_args(argv))
-        sys.exit(self._run(ns))
+        prog = prog or self.name or os.path.basename(sys.argv[0])
+        _printing_help = "-h" in argv or "--help" in argv
+        try:
+            ns = vars(self.parser(prog).parse_args(argv))
+        finally:
+            _printing_help = True
+        sys.exit(self._run(ns, prog))
 
-    def _run(self, ns: dict[str, Any]) -> int:
-        app, func, command = self, None, None
+    def _run(self, ns: dict[str, Any], prog: str) -> int:
+        app, func = self, None
         names: list[str] = []
         while True:
             word = ns.get(f"_command_{id(app)}")
@@ -407,7 +424,10 @@ class App:
             if not group.commands and not group.groups:
                 break
             if ns.get(f"_command_{id(group)}") is None and group.no_args_is_help:
-                ns[f"_parser_{id(group)}"].print_help()
+                try:   # its help, laid out: the parser of the command line, asked for it
+                    self.parser(prog).parse_args([*names, "--help"])
+                except SystemExit:
+                    pass
                 return 2
             app = group
         command = " ".join(names) or None
@@ -430,16 +450,9 @@ class App:
         return 0
 
 
-def _adopt(parser: argparse.ArgumentParser) -> None:
-    """A subcommand's parser (made by add_parser) with the sections and -h of `_new_parser`."""
-    parser.arguments = parser.add_argument_group(tr("positional arguments"))   # type: ignore[attr-defined]
-    parser.options = parser.add_argument_group(tr("options"))   # type: ignore[attr-defined]
-    parser.options.add_argument("-h", "--help", action="help", help=tr("show this help message and exit"))
-
-
 def _call_values(func: Callable, values: dict[str, Any], ctx: Context) -> dict[str, Any]:
     out = dict(values)
     for name, annotation, _ in _params(func):
-        if _base_type(annotation)[0] == "Context":
+        if _base_type(annotation) == "Context":
             out[name] = ctx
     return out
