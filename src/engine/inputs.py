@@ -18,15 +18,22 @@ MAX_NAME_BYTES = 255           # one path component on Linux, macOS and Windows 
 MAX_PATH_BYTES = 4095
 
 
-def number_text(value: int) -> str:
-    """`value` as digits, or "a 5000-digit number" when it is too long to quote (or to print at all)."""
+def long_number_digits(value: int) -> int | None:
+    """How many digits `value` has when it is too long to quote (more than MAX_INT_DIGITS); None when it is not."""
     if value.bit_length() <= 4 * MAX_INT_DIGITS:     # short enough to print (and to count exactly)
-        text = str(value)
-        if len(text.lstrip("-")) <= MAX_INT_DIGITS:
-            return text
+        if len(str(value).lstrip("-")) <= MAX_INT_DIGITS:
+            return None
     digits = int(math.log10(abs(value))) + 1       # math.log10 takes ints of any size, but rounds:
     if abs(value) < 10 ** (digits - 1):            # 10**400 - 1 would count as 401 digits
         digits -= 1
+    return digits
+
+
+def number_text(value: int) -> str:
+    """`value` as digits, or "a 5000-digit number" when it is too long to quote (or to print at all)."""
+    digits = long_number_digits(value)
+    if digits is None:
+        return str(value)
     return f"a {'negative ' if value < 0 else ''}{digits:,}-digit number"
 
 

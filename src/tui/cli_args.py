@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 from tui import clikit
 
-from engine.inputs import clip, number_text
+from engine.inputs import clip, long_number_digits
 
 
 # What a refused number is told with (English templates, said in the help's language: tui/i18n/cli_help.py).
@@ -22,12 +22,10 @@ TEXTS = (NOT_WHOLE, LESS, MORE, DIGITS, NEGATIVE_DIGITS)
 
 def said_number(value: int) -> str:
     """engine.inputs.number_text in the help's language ("a 5,000-digit number" for one too long to quote)."""
-    text = number_text(value)
-    if text.startswith("a "):
-        negative = value < 0
-        digits = text.split()[2 if negative else 1].removesuffix("-digit")
-        return clikit.tr(NEGATIVE_DIGITS if negative else DIGITS).format(digits=digits)
-    return text
+    digits = long_number_digits(value)
+    if digits is None:
+        return str(value)
+    return clikit.tr(NEGATIVE_DIGITS if value < 0 else DIGITS).format(digits=f"{digits:,}")
 
 
 def whole_number(value: Any) -> int:
