@@ -93,7 +93,8 @@ def test_watch_takes_over_from_a_follower_that_died_without_a_step_twice(fake, e
     job_id = json.loads((run_dir / "remote_job.json").read_text())["job_id"]
     fake.advance(job_id, 3)  # validating -> queued -> running: steps 1-2
     deadline = time.monotonic() + 20
-    while steps(run_dir) != [1, 2] and time.monotonic() < deadline:
+    # (the status can lag the events by one poll: the follower reads the job's state before its events)
+    while (steps(run_dir) != [1, 2] or read_status(run_dir).get("state") != "running") and time.monotonic() < deadline:
         time.sleep(0.1)
     assert steps(run_dir) == [1, 2]
     pid = read_status(run_dir)["pid"]
